@@ -1,0 +1,5 @@
+import sys
+
+from deepkiso.cli import main
+
+sys.exit(main())
