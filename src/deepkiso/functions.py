@@ -1,0 +1,197 @@
+"""Pure array maths: activations, softmax and the two losses of the course.
+
+These are the building blocks of exercises 2_7 – 2_16: every function takes
+arrays and returns new arrays, never changing its arguments, and keeps the
+input's floating dtype (float32 stays float32). The layers in
+``deepkiso.layers`` wrap them and add the backward pass.
+
+Shapes: activations work elementwise on any shape. ``softmax`` works over the
+last axis, so a 1-D vector is one sample and a 2-D array (N, C) is a batch.
+The losses return the mean over the batch, as the course's loss layers do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "identity",
+    "step_function",
+    "sigmoid",
+    "sigmoid_grad",
+    "relu",
+    "relu_grad",
+    "tanh",
+    "tanh_grad",
+    "softmax",
+    "log_softmax",
+    "cross_entropy_error",
+    "softmax_cross_entropy",
+    "sum_squared_error",
+    "to_one_hot",
+]
+
+
+def _as_float(x) -> np.ndarray:
+    """x as a floating array; integer and bool inputs become float64."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    return x
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """y = x (the output activation of regression). Any shape."""
+    return np.array(_as_float(x), copy=True)
+
+
+def step_function(x: np.ndarray) -> np.ndarray:
+    """y = 1 where x > 0, else 0 (the perceptron's activation). Any shape.
+
+    Its derivative is zero everywhere it exists, which is why gradient
+    descent cannot train a network of step functions.
+    """
+    x = _as_float(x)
+    return (x > 0).astype(x.dtype)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """y = 1 / (1 + exp(-x)), elementwise, without overflow at any x.
+
+    exp is only ever taken of -|x| (at most 1), so x = ±1000 gives exactly
+    0 or 1 and no warning.
+    """
+    x = _as_float(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def sigmoid_grad(x: np.ndarray) -> np.ndarray:
+    """dy/dx of the sigmoid at x: y(1 - y), at most 0.25 (at x = 0)."""
+    y = sigmoid(x)
+    return y * (1.0 - y)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """y = max(0, x), elementwise."""
+    x = _as_float(x)
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+def relu_grad(x: np.ndarray) -> np.ndarray:
+    """dy/dx of ReLU: 1 where x > 0, else 0 (0 is used at the kink x = 0)."""
+    x = _as_float(x)
+    return (x > 0).astype(x.dtype)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """y = tanh(x), elementwise."""
+    return np.tanh(_as_float(x))
+
+
+def tanh_grad(x: np.ndarray) -> np.ndarray:
+    """dy/dx of tanh at x: 1 - y², at most 1 (at x = 0)."""
+    y = np.tanh(_as_float(x))
+    return 1.0 - y * y
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis: y_k = exp(x_k) / Σ_j exp(x_j).
+
+    x: (C,) for one sample or (N, C) for a batch (any leading axes work).
+    Returns an array of x's shape whose last axis sums to 1. Subtracting the
+    row maximum first keeps exp ≤ 1, so inputs of ±1000 stay finite.
+    """
+    x = _as_float(x)
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """log(softmax(x)) over the last axis, computed as x - logsumexp(x).
+
+    Exact even where softmax underflows to 0, so it never yields -inf for
+    finite x.
+    """
+    x = _as_float(x)
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _batch_view(y: np.ndarray, t: np.ndarray, name: str):
+    """Return y as (N, C) and t as (N,) labels or (N, C) one-hot.
+
+    A 1-D y is one sample: y (C,) with t a label () or one-hot (C,).
+    """
+    y = _as_float(y)
+    t = np.asarray(t)
+    if y.ndim == 1:
+        y = y.reshape(1, -1)
+        t = t.reshape(1, -1) if t.ndim == 1 and t.size == y.shape[1] and t.size > 1 else t.reshape(1)
+    if y.ndim != 2:
+        raise ValueError(f"{name}: expected y of shape (N, C) or (C,), got shape {y.shape}")
+    n, c = y.shape
+    if t.shape == (n, c):
+        return y, t
+    if t.shape == (n,) and np.issubdtype(t.dtype, np.integer):
+        if t.size and (t.min() < 0 or t.max() >= c):
+            raise ValueError(f"{name}: labels must lie in [0, {c}), got values from {t.min()} to {t.max()}")
+        return y, t
+    raise ValueError(
+        f"{name}: expected t as integer labels of shape ({n},) or one-hot of shape ({n}, {c}), "
+        f"got shape {t.shape} and dtype {t.dtype}"
+    )
+
+
+def to_one_hot(t: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
+    """Integer labels (N,) -> one-hot rows (N, n_classes)."""
+    t = np.asarray(t)
+    out = np.zeros((t.size, n_classes), dtype=dtype)
+    out[np.arange(t.size), t.reshape(-1)] = 1
+    return out
+
+
+def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
+    """E = -(1/N) Σ_n Σ_k t_nk log y_nk, the batch mean.
+
+    y: (N, C) probabilities (a softmax output) or (C,) for one sample.
+    t: one-hot (N, C), or integer labels (N,) (a label () for one sample).
+    log is taken of max(y, tiny), so a probability of exactly 0 gives a large
+    but finite loss instead of inf.
+    """
+    y, t = _batch_view(y, t, "cross_entropy_error")
+    tiny = np.finfo(y.dtype).tiny
+    log_y = np.log(np.maximum(y, tiny))
+    n = y.shape[0]
+    if t.ndim == 1:
+        return float(-np.sum(log_y[np.arange(n), t]) / n)
+    return float(-np.sum(t * log_y) / n)
+
+
+def softmax_cross_entropy(x: np.ndarray, t: np.ndarray) -> float:
+    """cross_entropy_error(softmax(x), t), computed stably from the scores x.
+
+    Uses log_softmax, so it stays exact (not merely finite) for scores of
+    ±1000. Shapes as in ``cross_entropy_error``.
+    """
+    x, t = _batch_view(x, t, "softmax_cross_entropy")
+    log_y = log_softmax(x)
+    n = x.shape[0]
+    if t.ndim == 1:
+        return float(-np.sum(log_y[np.arange(n), t]) / n)
+    return float(-np.sum(t * log_y) / n)
+
+
+def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
+    """E = (1/N) Σ_n ½ Σ_k (y_nk - t_nk)², the batch mean.
+
+    y, t: the same shape, (N, K) for a batch or (K,) for one sample (N = 1).
+    """
+    y = _as_float(y)
+    t = np.asarray(t, dtype=y.dtype)
+    if y.shape != t.shape:
+        raise ValueError(f"sum_squared_error: y has shape {y.shape} but t has shape {t.shape}")
+    n = y.shape[0] if y.ndim > 1 else 1
+    d = y - t
+    return float(0.5 * np.sum(d * d) / n)

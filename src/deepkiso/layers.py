@@ -1,0 +1,340 @@
+"""Layers with a forward and a backward pass: the course's backpropagation.
+
+Exercises 2_12 – 2_15: the add and multiply nodes of the computational graph
+(AddLayer, MulLayer, for scalars and arrays), the activations ReLU, Sigmoid
+and Tanh, the Affine layer and the two loss layers. Every layer keeps in
+``params`` the arrays it learns and in ``grads`` their gradients after
+``backward`` (the same keys), and keeps from ``forward`` only what
+``backward`` needs. ``backward`` returns new arrays: it never writes into the
+``dout`` it was given.
+
+The loss layers return the mean over the batch, and their backward divides by
+the batch size N; every other layer leaves N alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepkiso.functions import log_softmax, softmax
+
+__all__ = [
+    "AddLayer",
+    "MulLayer",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Affine",
+    "SoftmaxWithLoss",
+    "SquaredError",
+    "ACTIVATIONS",
+]
+
+
+def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum grad over the axes that broadcasting added or stretched, giving shape."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _check_dout(layer: str, dout, expected: tuple):
+    if np.shape(dout) != expected:
+        raise ValueError(f"{layer}.backward: expected dout of shape {expected} (the forward output's), "
+                         f"got shape {np.shape(dout)}")
+
+
+class AddLayer:
+    """The add node: z = x + y, so dz/dx = dz/dy = 1 and dout passes through unchanged.
+
+    Scalars or arrays; with broadcasting, each gradient is summed back to its
+    input's shape.
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.x_shape = None
+        self.y_shape = None
+
+    def forward(self, x, y):
+        """x, y: scalars or broadcastable arrays. Returns x + y."""
+        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
+        return x + y
+
+    def backward(self, dout):
+        """dout: dL/dz, z's shape. Returns (dL/dx, dL/dy) = (dout, dout) in x's and y's shapes."""
+        dout = np.asarray(dout) if np.ndim(dout) else dout
+        if np.ndim(dout) == 0:
+            return dout * 1, dout * 1
+        return _sum_to_shape(dout, self.x_shape).copy(), _sum_to_shape(dout, self.y_shape).copy()
+
+
+class MulLayer:
+    """The multiply node: z = x · y, so dz/dx = y and dz/dy = x ("the inputs swap").
+
+    Scalars or arrays (elementwise); with broadcasting, each gradient is summed
+    back to its input's shape.
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        """x, y: scalars or broadcastable arrays. Returns x * y."""
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        """dout: dL/dz. Returns (dL/dx, dL/dy) = (dout · y, dout · x) in x's and y's shapes."""
+        dx, dy = dout * self.y, dout * self.x
+        if np.ndim(dx) == 0 and np.ndim(dy) == 0:
+            return dx, dy
+        return _sum_to_shape(np.asarray(dx), np.shape(self.x)), _sum_to_shape(np.asarray(dy), np.shape(self.y))
+
+
+class ReLU:
+    """y = max(0, x); backward passes dout where x > 0 and blocks it elsewhere (derivative 1 or 0)."""
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.mask = None  # True where x <= 0, the positions that block the gradient
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: any shape. Returns a new array y = max(0, x); x is not changed."""
+        x = np.asarray(x)
+        self.mask = x <= 0
+        return np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: the forward output's shape. Returns dx = dout where x > 0, else 0."""
+        _check_dout("ReLU", dout, self.mask.shape)
+        dout = np.asarray(dout)
+        return np.where(self.mask, dout.dtype.type(0), dout)
+
+
+class Sigmoid:
+    """y = 1 / (1 + exp(-x)); backward dx = dout · y(1 - y), at most dout / 4."""
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.out = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: any shape. Returns y of x's shape; never overflows."""
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        # exp of -|x| only, so ±1000 neither overflows nor warns.
+        e = np.exp(-np.abs(x))
+        out = 1.0 / (1.0 + e)
+        np.copyto(out, e * out, where=x < 0)
+        self.out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: y's shape. Returns dx = dout · y · (1 - y)."""
+        _check_dout("Sigmoid", dout, self.out.shape)
+        y = self.out
+        return dout * (y - y * y)
+
+
+class Tanh:
+    """y = tanh(x); backward dx = dout · (1 - y²)."""
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.out = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: any shape. Returns tanh(x)."""
+        x = np.asarray(x)
+        self.out = np.tanh(x if x.dtype.kind == "f" else x.astype(np.float64))
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: y's shape. Returns dx = dout · (1 - y²)."""
+        _check_dout("Tanh", dout, self.out.shape)
+        y = self.out
+        return dout * (1 - y * y)
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+class Affine:
+    """y = x · W + b for a batch (exercise 2_14).
+
+    W: (D_in, D_out), b: (D_out,), both kept (not copied) in ``params`` so an
+    optimizer updating them in place is seen here.
+    x: (N, D_in), or (N, d1, d2, …) with d1·d2·… = D_in (images are flattened),
+    or (D_in,) for one sample.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray):
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(f"Affine: expected W of shape (D_in, D_out) and b of shape (D_out,), "
+                             f"got {W.shape} and {b.shape}")
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        self.x = None  # the input as (N, D_in)
+        self.x_shape = None  # the input's own shape, restored in dx
+
+    @property
+    def W(self) -> np.ndarray:
+        return self.params["W"]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.params["b"]
+
+    @property
+    def dW(self) -> np.ndarray:
+        return self.grads["W"]
+
+    @property
+    def db(self) -> np.ndarray:
+        return self.grads["b"]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Returns y: (N, D_out), or (D_out,) for a 1-D x."""
+        x = np.asarray(x)
+        d_in = self.params["W"].shape[0]
+        if x.ndim == 1 and x.shape[0] == d_in:
+            x2 = x.reshape(1, d_in)
+        elif x.ndim >= 2 and int(np.prod(x.shape[1:])) == d_in:
+            x2 = x.reshape(x.shape[0], d_in)
+        else:
+            raise ValueError(f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
+                             f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}")
+        self.x, self.x_shape = x2, x.shape
+        y = x2 @ self.params["W"]
+        y += self.params["b"]
+        return y.reshape(-1) if x.ndim == 1 else y
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: (N, D_out) (or (D_out,) after a 1-D forward).
+
+        Sets grads["W"] (D_in, D_out) = xᵀ · dout and grads["b"] (D_out,) = dout
+        summed over the batch. Returns dx = dout · Wᵀ in the input's shape.
+        """
+        n = self.x.shape[0]
+        d_out = self.params["W"].shape[1]
+        expected = (d_out,) if len(self.x_shape) == 1 else (n, d_out)
+        _check_dout("Affine", dout, expected)
+        dout = np.asarray(dout).reshape(n, d_out)
+        # Into the existing arrays: the nets hand out these same arrays as their grads.
+        np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
+        np.sum(dout, axis=0, out=self.grads["b"])
+        dx = dout @ self.params["W"].T
+        return dx.reshape(self.x_shape)
+
+
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy error (exercise 2_15).
+
+    forward(x, t): x scores (N, C) (or (C,) for one sample); t integer labels
+    (N,) or one-hot (N, C). Returns the batch-mean loss.
+    backward(dout=1): dx = dout · (y - t) / N, where y = softmax(x).
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.loss = None
+        self.y = None  # softmax output (N, C)
+        self.t = None  # labels (N,) or one-hot (N, C)
+        self.x_shape = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        self.x_shape = x.shape
+        x2, t2 = self._validate(x, np.asarray(t))
+        n = x2.shape[0]
+        log_y = log_softmax(x2)
+        self.y = np.exp(log_y)
+        self.t = t2
+        # The loss from log-softmax, so scores of ±1000 give an exact, finite loss.
+        if t2.ndim == 1:
+            self.loss = float(-log_y[np.arange(n), t2].sum(dtype=np.float64) / n)
+        else:
+            self.loss = float(-np.sum(t2 * log_y, dtype=np.float64) / n)
+        return self.loss
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        """Returns dL/dx = dout · (y - t) / N, in the scores' shape."""
+        n = self.y.shape[0]
+        scale = self.y.dtype.type(np.asarray(dout).item() / n)
+        if self.t.ndim == 1:
+            dx = self.y.copy()
+            dx[np.arange(n), self.t] -= 1
+            dx *= scale
+        else:
+            dx = (self.y - self.t) * scale
+        return dx.reshape(self.x_shape)
+
+    def _validate(self, x: np.ndarray, t: np.ndarray):
+        if x.ndim == 1:
+            x = x.reshape(1, -1)
+            t = t.reshape(1, -1) if t.ndim == 1 and t.shape == (x.shape[1],) and x.shape[1] > 1 else t.reshape(1)
+        if x.ndim != 2:
+            raise ValueError(f"SoftmaxWithLoss: expected scores of shape (N, C) or (C,), got shape {x.shape}")
+        n, c = x.shape
+        if t.shape == (n, c):
+            return x, t.astype(x.dtype, copy=False)
+        if t.shape == (n,) and t.dtype.kind in "iu":
+            if n and (t.min() < 0 or t.max() >= c):
+                raise ValueError(f"SoftmaxWithLoss: labels must lie in [0, {c}), got {t.min()} to {t.max()}")
+            return x, t
+        raise ValueError(f"SoftmaxWithLoss: expected t as integer labels of shape ({n},) or one-hot of "
+                         f"shape ({n}, {c}), got shape {t.shape} and dtype {t.dtype}")
+
+
+class SquaredError:
+    """The sum-of-squares error as a loss layer: L = (1/N) Σ_n ½ Σ_k (y_nk - t_nk)².
+
+    forward(y, t): y, t of the same shape, (N, K) or (K,) for one sample.
+    backward(dout=1): dy = dout · (y - t) / N.
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.loss = None
+        self.y = None
+        self.t = None
+
+    def forward(self, y: np.ndarray, t: np.ndarray) -> float:
+        y = np.asarray(y)
+        if y.dtype.kind != "f":
+            y = y.astype(np.float64)
+        t = np.asarray(t)
+        if t.shape != y.shape:
+            # Labels of shape (N,) against a single output column (N, 1) is a common, harmless mismatch.
+            if y.ndim == 2 and y.shape[1] == 1 and t.shape == (y.shape[0],):
+                t = t.reshape(-1, 1)
+            else:
+                raise ValueError(f"SquaredError: expected t of shape {y.shape} (the output's), got shape {t.shape}")
+        self.y, self.t = y, t.astype(y.dtype, copy=False)
+        n = y.shape[0] if y.ndim > 1 else 1
+        d = self.y - self.t
+        self.loss = float(0.5 * np.sum(d * d, dtype=np.float64) / n)
+        return self.loss
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        """Returns dL/dy = dout · (y - t) / N, y's shape."""
+        n = self.y.shape[0] if self.y.ndim > 1 else 1
+        return (self.y - self.t) * self.y.dtype.type(np.asarray(dout).item() / n)

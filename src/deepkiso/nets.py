@@ -1,0 +1,234 @@
+"""Networks: SimpleNet (exercise 2_7), TwoLayerNet (2_8, 2_16) and MultiLayerNet.
+
+A net is a list of layers — Affine, activation, Affine, …, Affine — and a
+loss layer. Its learnable arrays are in ``net.params`` under the course's
+names W1, b1, W2, b2, …; they are the very arrays the Affine layers hold, so
+an optimizer that updates ``params`` in place updates the net.
+``gradient(x, t)`` is backpropagation, ``numerical_gradient(x, t)`` the slow
+reference it is checked against (exercise 2_17).
+
+TwoLayerNet is MultiLayerNet with one hidden layer: one implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepkiso import differentiation
+from deepkiso.functions import softmax, softmax_cross_entropy
+from deepkiso.layers import ACTIVATIONS, Affine, SoftmaxWithLoss, SquaredError
+
+__all__ = ["SimpleNet", "MultiLayerNet", "TwoLayerNet", "LOSSES", "WEIGHT_INITS"]
+
+LOSSES = {"softmax": SoftmaxWithLoss, "squared": SquaredError}
+WEIGHT_INITS = ("he", "xavier")
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _check_choice(what: str, value, choices):
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(choices)}")
+
+
+def _labels(t: np.ndarray) -> np.ndarray:
+    """Integer labels (N,) from labels or one-hot rows (N, C)."""
+    t = np.asarray(t)
+    return np.argmax(t, axis=1) if t.ndim == 2 else t
+
+
+class SimpleNet:
+    """Exercise 2_7: one 2×3 weight matrix W, scores x · W, softmax-with-loss.
+
+    x: (2,) or (N, 2); t: label(s) or one-hot of 3 classes.
+    Computations are float64, as the exercise's numerical gradient needs.
+    """
+
+    def __init__(self, rng: np.random.Generator | int | None = 0, W: np.ndarray | None = None):
+        W = _rng(rng).standard_normal((2, 3)) if W is None else np.array(W, dtype=np.float64)
+        if W.shape != (2, 3):
+            raise ValueError(f"SimpleNet: expected W of shape (2, 3), got shape {W.shape}")
+        self.params = {"W": W}
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores x · W: (3,) or (N, 3)."""
+        return np.asarray(x, dtype=np.float64) @ self.params["W"]
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Cross-entropy of softmax(x · W) against t (batch mean)."""
+        return softmax_cross_entropy(self.predict(x), t)
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
+        """{"W": dL/dW} (2, 3) by central differences on the net's own W."""
+        return {"W": differentiation.numerical_gradient(lambda _: self.loss(x, t), self.params["W"])}
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
+        """{"W": dL/dW} by backprop: xᵀ · (softmax(x · W) - t) / N."""
+        layer = SoftmaxWithLoss()
+        layer.forward(self.predict(x), t)
+        dscores = layer.backward(1.0)
+        x = np.asarray(x, dtype=np.float64)
+        return {"W": np.outer(x, dscores) if x.ndim == 1 else x.T @ dscores}
+
+
+class MultiLayerNet:
+    """A fully connected net: (Affine → activation) × len(hidden_sizes), Affine, loss layer.
+
+    input_size: D, the features per sample (images are flattened by Affine).
+    hidden_sizes: the widths of the hidden layers, e.g. [100] or [256, 128].
+    output_size: C classes (loss "softmax") or K outputs (loss "squared").
+    activation: "relu", "sigmoid" or "tanh".
+    weight_init: a standard deviation (float), "he" (√(2/fan_in), for ReLU)
+        or "xavier" (√(1/fan_in), for sigmoid and tanh). Biases start at 0.
+    dtype: float32 by default (training); use float64 for gradient checks.
+    rng: seed or numpy Generator for the initial weights.
+
+    params: {"W1": (D, H1), "b1": (H1,), …, "WL": (H_last, C), "bL": (C,)}.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_sizes: list[int] | tuple[int, ...],
+        output_size: int,
+        activation: str = "relu",
+        loss: str = "softmax",
+        weight_init: float | str = "he",
+        dtype=np.float32,
+        rng: np.random.Generator | int | None = 0,
+    ):
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("loss", loss, LOSSES)
+        if isinstance(weight_init, str):
+            _check_choice("weight_init", weight_init, WEIGHT_INITS)
+        sizes = [int(input_size), *[int(h) for h in hidden_sizes], int(output_size)]
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"layer sizes must be positive, got {sizes}")
+        self.input_size = int(input_size)
+        self.hidden_sizes = [int(h) for h in hidden_sizes]
+        self.output_size = int(output_size)
+        self.activation = activation
+        self.loss_name = loss
+        self.weight_init = weight_init
+        self.dtype = np.dtype(dtype)
+        self.params: dict[str, np.ndarray] = {}
+        self.layers: list = []
+        generator = _rng(rng)
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            std = self._init_std(fan_in)
+            W = (std * generator.standard_normal((fan_in, fan_out))).astype(self.dtype)
+            b = np.zeros(fan_out, dtype=self.dtype)
+            self.params[f"W{i}"], self.params[f"b{i}"] = W, b
+            self.layers.append(Affine(W, b))
+            if i < len(sizes) - 1:
+                self.layers.append(ACTIVATIONS[activation]())
+        self.last_layer = LOSSES[loss]()
+
+    def _init_std(self, fan_in: int) -> float:
+        if self.weight_init == "he":
+            return float(np.sqrt(2.0 / fan_in))
+        if self.weight_init == "xavier":
+            return float(np.sqrt(1.0 / fan_in))
+        return float(self.weight_init)
+
+    @property
+    def affine_layers(self) -> list[Affine]:
+        return [layer for layer in self.layers if isinstance(layer, Affine)]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The output before the loss: scores (N, C) for softmax, values (N, K) for squared error.
+
+        x: (N, D) or (N, d1, d2, …); converted to the net's dtype.
+        """
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities softmax(predict(x)), (N, C). Softmax nets only."""
+        if self.loss_name != "softmax":
+            raise ValueError("probabilities: this net has a squared-error output, not a softmax")
+        return softmax(self.predict(x))
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """The batch-mean loss of x against t (labels or one-hot for softmax; values for squared)."""
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Fraction of samples whose highest output is the right class. t: labels (N,) or one-hot (N, C)."""
+        if self.output_size < 2:
+            raise ValueError("accuracy: a net with a single output is a regression net; use loss() instead")
+        y = np.argmax(self.predict(x), axis=1)
+        return float(np.mean(y == _labels(t)))
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Backpropagation: {"W1": dL/dW1, "b1": dL/db1, …}, each of its parameter's shape.
+
+        The arrays are the layers' own gradient buffers, overwritten by the next call.
+        """
+        self.loss(x, t)
+        dout = self.last_layer.backward(1.0)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        grads = {}
+        for i, layer in enumerate(self.affine_layers, start=1):
+            grads[f"W{i}"], grads[f"b{i}"] = layer.grads["W"], layer.grads["b"]
+        return grads
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """The same gradients by central differences on the net's own weights (slow; float64 results)."""
+        return {
+            name: differentiation.numerical_gradient(lambda _: self.loss(x, t), param)
+            for name, param in self.params.items()
+        }
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter, {"W1": …, "b1": …, …}."""
+        return {name: param.copy() for name, param in self.params.items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy saved parameters into the net, in place.
+
+        Every mismatch — a missing or unexpected name, a wrong shape — is
+        listed in one ValueError; on error nothing is changed.
+        """
+        problems = []
+        for name, param in self.params.items():
+            if name not in state:
+                problems.append(f"{name}: missing from the saved state (net has shape {param.shape})")
+            elif np.shape(state[name]) != param.shape:
+                problems.append(f"{name}: saved shape {np.shape(state[name])}, net has shape {param.shape}")
+        problems += [f"{name}: in the saved state but not in the net" for name in state if name not in self.params]
+        if problems:
+            raise ValueError("the saved state does not fit this net:\n  " + "\n  ".join(problems))
+        for name, param in self.params.items():
+            # In place on purpose: the layers hold these same arrays.
+            param[...] = state[name]
+
+
+class TwoLayerNet(MultiLayerNet):
+    """Exercise 2_8 / 2_16: Affine → activation → Affine → loss.
+
+    params: W1 (input_size, hidden_size), b1 (hidden_size,),
+            W2 (hidden_size, output_size), b2 (output_size,).
+    weight_init_std: 0.01 as in the course, or "he" / "xavier".
+    Other arguments as for MultiLayerNet.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float | str = 0.01,
+        activation: str = "relu",
+        loss: str = "softmax",
+        dtype=np.float32,
+        rng: np.random.Generator | int | None = 0,
+    ):
+        super().__init__(input_size, [hidden_size], output_size, activation=activation, loss=loss,
+                         weight_init=weight_init_std, dtype=dtype, rng=rng)
+        self.hidden_size = int(hidden_size)

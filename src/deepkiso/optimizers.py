@@ -1,0 +1,164 @@
+"""Optimizers that update a net's parameters in place (exercise 2_9 and beyond).
+
+Each optimizer has ``update(params, grads)``: params and grads are dicts of
+arrays with the same keys (a net's ``params`` and the result of its
+``gradient``). The update is in place, because the layers hold these same
+arrays. Each keeps its running state per parameter name in the parameter's
+dtype, and ``state_dict()`` / ``load_state_dict()`` save and restore it, so a
+resumed run continues bit for bit.
+
+    SGD       W ← W - η ∂L/∂W
+    Momentum  v ← αv - η ∂L/∂W;  W ← W + v
+    AdaGrad   h ← h + (∂L/∂W)²;  W ← W - η ∂L/∂W / (√h + ε)
+    RMSProp   h ← ρh + (1 - ρ)(∂L/∂W)²;  W ← W - η ∂L/∂W / (√h + ε)
+    Adam      m ← β1 m + (1 - β1) g;  v ← β2 v + (1 - β2) g²;
+              W ← W - η √(1 - β2ᵗ) / (1 - β1ᵗ) · m / (√v + ε)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS", "make_optimizer"]
+
+
+class Optimizer:
+    """Base class: hyper-parameters in ``hyper`` (saved with the state), buffers per parameter."""
+
+    # Names of the per-parameter buffers this optimizer keeps, e.g. ("v",) for Momentum.
+    buffers: tuple[str, ...] = ()
+
+    def __init__(self, lr: float, **hyper):
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
+        self.lr = float(lr)
+        self.hyper = {k: float(v) for k, v in hyper.items()}
+        self.iterations = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """One step: change every params[name] in place using grads[name] (same shape)."""
+        self.iterations += 1
+        for name, param in params.items():
+            grad = grads[name]
+            if grad.shape != param.shape:
+                raise ValueError(f"{type(self).__name__}: gradient of {name} has shape {grad.shape}, "
+                                 f"parameter has shape {param.shape}")
+            for b in self.buffers:
+                if name not in self.state[b]:
+                    self.state[b][name] = np.zeros_like(param)
+            self._step(name, param, grad)
+
+    def _step(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """A flat {name: number or array}: "lr", the hyper-parameters, "iterations", "v/W1", …"""
+        state = {"lr": self.lr, "iterations": self.iterations, **self.hyper}
+        for b, arrays in self.state.items():
+            state.update({f"{b}/{name}": a.copy() for name, a in arrays.items()})
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what ``state_dict`` returned. Unknown or missing keys raise a ValueError listing them."""
+        expected = {"lr", "iterations", *self.hyper}
+        buffer_keys = {k for k in state if "/" in k}
+        problems = [f"missing {k!r}" for k in sorted(expected - set(state))]
+        problems += [f"unexpected {k!r}" for k in sorted(set(state) - expected - buffer_keys)]
+        problems += [f"unexpected buffer {k!r}" for k in sorted(buffer_keys) if k.split("/", 1)[0] not in self.buffers]
+        if problems:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
+        self.lr = float(state["lr"])
+        self.iterations = int(state["iterations"])
+        self.hyper = {k: float(state[k]) for k in self.hyper}
+        self.state = {b: {} for b in self.buffers}
+        for key in buffer_keys:
+            b, name = key.split("/", 1)
+            self.state[b][name] = np.array(state[key])
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: W ← W - η ∂L/∂W (exercise 2_9)."""
+
+    def __init__(self, lr: float = 0.01):
+        super().__init__(lr)
+
+    def _step(self, name, param, grad):
+        # In place on purpose: the layers hold these same arrays.
+        param -= param.dtype.type(self.lr) * grad
+
+
+class Momentum(Optimizer):
+    """v ← αv - η ∂L/∂W; W ← W + v. α (momentum) = 0.9 by default."""
+
+    buffers = ("v",)
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
+        super().__init__(lr, momentum=momentum)
+
+    def _step(self, name, param, grad):
+        v = self.state["v"][name]
+        v *= param.dtype.type(self.hyper["momentum"])
+        v -= param.dtype.type(self.lr) * grad
+        param += v
+
+
+class AdaGrad(Optimizer):
+    """h ← h + g²; W ← W - η g / (√h + ε): each weight's step shrinks as its gradients add up."""
+
+    buffers = ("h",)
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7):
+        super().__init__(lr, eps=eps)
+
+    def _step(self, name, param, grad):
+        h = self.state["h"][name]
+        h += grad * grad
+        param -= param.dtype.type(self.lr) * grad / (np.sqrt(h) + param.dtype.type(self.hyper["eps"]))
+
+
+class RMSProp(Optimizer):
+    """h ← ρh + (1 - ρ)g²; W ← W - η g / (√h + ε): AdaGrad that forgets old gradients."""
+
+    buffers = ("h",)
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7):
+        super().__init__(lr, decay_rate=decay_rate, eps=eps)
+
+    def _step(self, name, param, grad):
+        h = self.state["h"][name]
+        rho = param.dtype.type(self.hyper["decay_rate"])
+        h *= rho
+        h += (1 - rho) * grad * grad
+        param -= param.dtype.type(self.lr) * grad / (np.sqrt(h) + param.dtype.type(self.hyper["eps"]))
+
+
+class Adam(Optimizer):
+    """Momentum and RMSProp together, with the bias of the zero start corrected."""
+
+    buffers = ("m", "v")
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
+
+    def _step(self, name, param, grad):
+        m, v = self.state["m"][name], self.state["v"][name]
+        kind = param.dtype.type
+        beta1, beta2, t = self.hyper["beta1"], self.hyper["beta2"], self.iterations
+        m += kind(1 - beta1) * (grad - m)
+        v += kind(1 - beta2) * (grad * grad - v)
+        lr_t = kind(self.lr * np.sqrt(1 - beta2**t) / (1 - beta1**t))
+        param -= lr_t * m / (np.sqrt(v) + kind(self.hyper["eps"]))
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
+
+
+def make_optimizer(name: str, lr: float | None = None, **options) -> Optimizer:
+    """An optimizer by name ("sgd", "momentum", "adagrad", "rmsprop", "adam"); lr None keeps its default."""
+    key = name.lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    if lr is not None:
+        options["lr"] = lr
+    return OPTIMIZERS[key](**options)
