@@ -1,0 +1,23 @@
+"""The README's commands and code are the ones that work."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(language):
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_second():
+    install_and_train, install_and_test = (b.strip() for b in _blocks("bash")[:2])
+    assert install_and_train.endswith("deepkiso train")
+    assert install_and_test in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for block in _blocks("python"):
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
