@@ -1,0 +1,384 @@
+"""Data sets in one call: MNIST-format images, the embedded 8x8 digits, and regression problems.
+
+Exercise 2_10 trains a two-layer net on MNIST-format images and exercise 2_11 fits a regression
+problem; ``load_dataset(name)`` returns ``(x_train, t_train), (x_test, t_test)`` for either kind,
+ready for training (float32 inputs, int64 labels or one-hot rows).
+
+Where the files come from:
+
+* ``digits`` ships inside the package (``digits.npz``, 47 KB), so it works offline on a fresh
+  install. It is the test part of the UCI "Optical Recognition of Handwritten Digits" data set
+  (E. Alpaydin, C. Kaynak, 1998; CC BY 4.0): 1,797 images of 8x8 pixels, values 0..16, as
+  scikit-learn 1.9.1 ships it in ``sklearn/datasets/data/digits.csv.gz`` (SHA-256 09f66e6d...aa22).
+  The split is fixed in the file: 20 % of each class, 360 images, is the test set (per-class
+  counts by largest remainder, the members chosen with ``numpy.random.default_rng(0)``); both parts
+  keep the original order.
+* ``mnist``, ``fashion-mnist``, ``kmnist`` are looked for, in this order, in ``data_dir``, in the
+  user cache ``$XDG_CACHE_HOME/deepkiso/<name>`` (``~/.cache/deepkiso/<name>``), and in a system
+  folder where a distribution installs them (Debian's ``dataset-fashion-mnist`` package:
+  ``/usr/share/datasets/fashion-mnist``). A folder is used when it holds all four files
+  (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+  ``t10k-labels-idx1-ubyte``, each raw or with ``.gz``). Otherwise the files are downloaded into
+  the cache (see ``download.py``).
+* ``sine``, ``cubic``, ``quadratic`` are generated from a seed; ``terrain`` is real elevation data
+  that matplotlib ships as sample data.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from deepkiso.data import download as _download
+from deepkiso.data.idx import read_idx
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a data set is, without loading it.
+
+    task: "classification" or "regression".
+    input_shape: one sample's shape before flattening, e.g. (28, 28), (8, 8) or (1,).
+    n_classes, class_names: for classification; None for regression.
+    description: where the data come from and under which licence.
+    """
+
+    name: str
+    task: str
+    input_shape: tuple[int, ...]
+    n_classes: int | None
+    class_names: tuple[str, ...] | None
+    description: str
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The files of a data set are nowhere to be found and could not be downloaded."""
+
+
+_DIGIT_NAMES = tuple(str(digit) for digit in range(10))
+
+_INFOS = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            "digits", "classification", (8, 8), 10, _DIGIT_NAMES,
+            "8x8 handwritten digits, values 0..16 (normalize divides by 16): the test part of the "
+            "UCI Optical Recognition of Handwritten Digits data set (E. Alpaydin, C. Kaynak, 1998), "
+            "as scikit-learn ships it; CC BY 4.0. Embedded: 1,437 training and 360 test images.",
+        ),
+        DatasetInfo(
+            "mnist", "classification", (28, 28), 10, _DIGIT_NAMES,
+            "MNIST handwritten digits, 60,000 training and 10,000 test images of 28x28 (Y. LeCun, "
+            "C. Cortes, C. J. C. Burges); CC BY-SA 3.0. Downloaded on first use.",
+        ),
+        DatasetInfo(
+            "fashion-mnist", "classification", (28, 28), 10,
+            ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+            "Fashion-MNIST, Zalando's article images, 60,000 training and 10,000 test images of "
+            "28x28 (H. Xiao, K. Rasul, R. Vollgraf, 2017); MIT licence. Found in Debian's "
+            "dataset-fashion-mnist package, or downloaded on first use.",
+        ),
+        DatasetInfo(
+            "kmnist", "classification", (28, 28), 10,
+            ("o (お)", "ki (き)", "su (す)", "tsu (つ)", "na (な)",
+             "ha (は)", "ma (ま)", "ya (や)", "re (れ)", "wo (を)"),
+            "Kuzushiji-MNIST, cursive Japanese hiragana, 60,000 training and 10,000 test images of "
+            "28x28 (T. Clanuwat et al., 2018; ROIS-DS Center for Open Data in the Humanities, from "
+            "the NIJL Kuzushiji data set, doi:10.20676/00000341); CC BY-SA 4.0. Downloaded on first use.",
+        ),
+        DatasetInfo(
+            "sine", "regression", (1,), None, None,
+            "Synthetic: t = sin(pi x) + Gaussian noise; x uniform in [-1, 1] for training, evenly "
+            "spaced for testing. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+        ),
+        DatasetInfo(
+            "cubic", "regression", (1,), None, None,
+            "Synthetic: t = 4x^3 - 3x + Gaussian noise (two turning points, values in [-1, 1]); x as "
+            "for sine. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+        ),
+        DatasetInfo(
+            "quadratic", "regression", (1,), None, None,
+            "Synthetic: t = 2x^2 - 1 + Gaussian noise; x as for sine. "
+            "Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+        ),
+        DatasetInfo(
+            "terrain", "regression", (2,), None, None,
+            "Real: elevation in metres over (longitude, latitude) on a 3-arc-second grid around the "
+            "Jacksboro fault, Tennessee: matplotlib's sample data jacksboro_fault_dem.npz (a USGS "
+            "elevation model), shipped with matplotlib. Option: stride=4 keeps every 4th grid point "
+            "in each direction (8,686 points; stride=1 gives all 138,632). Every fifth point in "
+            "row-major order is a test point. normalize scales x by the area's extent and t by the "
+            "training set's lowest and highest point, both to [0, 1].",
+        ),
+    )
+}
+
+_MNIST_FORMAT = ("mnist", "fashion-mnist", "kmnist")
+
+SYSTEM_DIRS: dict[str, tuple[str, ...]] = {
+    "mnist": ("/usr/share/datasets/mnist",),
+    "fashion-mnist": ("/usr/share/datasets/fashion-mnist",),
+    "kmnist": ("/usr/share/datasets/kmnist",),
+}
+
+# part of the data set -> file name without ".gz", as the projects publish them
+IDX_FILE_NAMES = {
+    "x_train": "train-images-idx3-ubyte",
+    "t_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "t_test": "t10k-labels-idx1-ubyte",
+}
+
+Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def available_datasets() -> list[str]:
+    """Names load_dataset accepts: the classification sets, then the regression sets."""
+    return list(_INFOS)
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """The DatasetInfo of name; ValueError naming the allowed names when it is unknown."""
+    _check_name(name)
+    return _INFOS[name]
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+    dtype: np.dtype | type = np.float32,
+    **options,
+) -> Split:
+    """Load a data set as ((x_train, t_train), (x_test, t_test)).
+
+    Classification ("digits", "mnist", "fashion-mnist", "kmnist"):
+        x: (N, H*W) if flatten else (N, H, W), of dtype; normalize divides the pixel values by
+        their maximum (255, or 16 for digits) so they lie in [0, 1].
+        t: (N,) int64 labels, or (N, n_classes) one-hot rows of dtype if one_hot.
+        Options for the MNIST-format sets: download=True (fetch into the cache when not found),
+        progress=True (progress bar on stderr while downloading).
+    Regression ("sine", "cubic", "quadratic", "terrain"): x (N, D), t (N, 1), both of dtype;
+        flatten and one_hot do not apply. Options as dataset_info(name).description lists them.
+    data_dir: a folder to look in first for MNIST-format files ("~" allowed); the other sets ignore it.
+    Raises ValueError for an unknown name or option, IdxFormatError (a ValueError) for a corrupt
+    file, DatasetNotFoundError when the files can be neither found nor downloaded.
+    """
+    info = dataset_info(name)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"load_dataset: dtype must be a floating type such as float32, got {dtype}")
+    loader, allowed = _LOADERS[name]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = sorted(allowed) or "none"
+        raise ValueError(f"load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}")
+    if info.task == "regression":
+        return loader(normalize=normalize, dtype=dtype, **options)
+    (x_train, t_train), (x_test, t_test), max_value = loader(data_dir=data_dir, **options)
+    return (
+        _prepare_images(x_train, t_train, info, max_value, normalize, flatten, one_hot, dtype),
+        _prepare_images(x_test, t_test, info, max_value, normalize, flatten, one_hot, dtype),
+    )
+
+
+def default_cache_dir(name: str) -> Path:
+    """Where downloads of name go: $XDG_CACHE_HOME/deepkiso/name, or ~/.cache/deepkiso/name."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "deepkiso" / name
+
+
+def locate_idx_files(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    system_dirs: tuple[str, ...] | None = None,
+    download: bool = True,
+    mirrors: tuple[str, ...] | None = None,
+    remote_files: tuple[_download.RemoteFile, ...] | None = None,
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Find the four IDX files of an MNIST-format set, downloading them if need be.
+
+    Looks in data_dir, then cache_dir (default: default_cache_dir(name)), then system_dirs
+    (default: SYSTEM_DIRS[name]); the first folder that holds all four files wins. Otherwise, if
+    download, fetches the missing files into cache_dir from mirrors (default
+    download.MIRRORS[name]) and checks them against remote_files (default download.REMOTE_FILES[name]).
+    Returns {"x_train": path, "t_train": path, "x_test": path, "t_test": path}.
+    Raises DatasetNotFoundError with one message saying which files to put where.
+    """
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(name)
+    system_dirs = SYSTEM_DIRS.get(name, ()) if system_dirs is None else system_dirs
+    folders = [Path(data_dir).expanduser()] if data_dir is not None else []
+    folders += [cache_dir, *(Path(folder) for folder in system_dirs)]
+    for folder in folders:
+        found = _idx_files_in(folder)
+        if len(found) == len(IDX_FILE_NAMES):
+            return found
+    if not download:
+        failure = "downloading is switched off"
+    else:
+        try:
+            _download_missing(name, cache_dir, mirrors, remote_files, progress)
+            return _idx_files_in(cache_dir)
+        except OSError as exc:  # DownloadError, or a cache folder that cannot be written
+            failure = f"download failed: {exc}"
+    wanted = ", ".join(f"{file_name}[.gz]" for file_name in IDX_FILE_NAMES.values())
+    looked = ", ".join(str(folder) for folder in folders)
+    raise DatasetNotFoundError(
+        f"{name}: the data files are not in {looked} and {failure}. Put {wanted} into {cache_dir}, "
+        f"or into a folder of your own and pass it as data_dir (--data-dir on the command line)"
+    )
+
+
+def _check_name(name: str) -> None:
+    if name not in _INFOS:
+        raise ValueError(f"unknown data set {name!r}; choose one of {available_datasets()}")
+
+
+def _idx_files_in(folder: Path) -> dict[str, Path]:
+    """The parts of the set present in folder, raw or gzipped, also as "train-images.idx3-ubyte"."""
+    found = {}
+    for part, file_name in IDX_FILE_NAMES.items():
+        dotted = file_name.replace("-idx", ".idx")
+        for candidate in (file_name, f"{file_name}.gz", dotted, f"{dotted}.gz"):
+            if (folder / candidate).is_file():
+                found[part] = folder / candidate
+                break
+    return found
+
+
+def _download_missing(name, cache_dir, mirrors, remote_files, progress) -> None:
+    present = _idx_files_in(cache_dir)
+    remote_files = _download.REMOTE_FILES[name] if remote_files is None else remote_files
+    mirrors = _download.MIRRORS[name] if mirrors is None else mirrors
+    for part, file_name in IDX_FILE_NAMES.items():
+        if part in present:
+            continue
+        remote = next(r for r in remote_files if r.name.removesuffix(".gz") == file_name)
+        _download.download_file(remote, mirrors, cache_dir, progress=progress)
+
+
+def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progress: bool = True):
+    paths = locate_idx_files(name, data_dir, download=download, progress=progress)
+    images_and_labels = []
+    for x_part, t_part in (("x_train", "t_train"), ("x_test", "t_test")):
+        x, t = read_idx(paths[x_part]), read_idx(paths[t_part])
+        _check_images_and_labels(paths[x_part], x, paths[t_part], t, _INFOS[name])
+        images_and_labels.append((x, t))
+    return images_and_labels[0], images_and_labels[1], 255
+
+
+def _check_images_and_labels(x_path: Path, x: np.ndarray, t_path: Path, t: np.ndarray, info: DatasetInfo) -> None:
+    if x.dtype != np.uint8 or x.shape[1:] != info.input_shape:
+        raise ValueError(f"{x_path}: expected unsigned-byte images of shape (N, {info.input_shape[0]}, "
+                         f"{info.input_shape[1]}), found {x.dtype} of shape {x.shape}")
+    if t.dtype != np.uint8 or t.ndim != 1:
+        raise ValueError(f"{t_path}: expected a 1-D array of unsigned-byte labels, found {t.dtype} of shape {t.shape}")
+    if len(t) != len(x):
+        raise ValueError(f"{t_path}: holds {len(t)} labels but {x_path} holds {len(x)} images")
+    if t.max() >= info.n_classes:
+        raise ValueError(f"{t_path}: labels must be 0..{info.n_classes - 1}, found {int(t.max())}")
+
+
+def _load_digits(*, data_dir=None):
+    # data_dir is accepted like for the other image sets; the embedded file needs no folder
+    with resources.files(__package__).joinpath("digits.npz").open("rb") as file:
+        with np.load(file, allow_pickle=False) as archive:
+            parts = {key: archive[key] for key in ("x_train", "t_train", "x_test", "t_test")}
+    return (parts["x_train"], parts["t_train"]), (parts["x_test"], parts["t_test"]), 16
+
+
+def _prepare_images(x, t, info, max_value, normalize, flatten, one_hot, dtype):
+    """Raw images (N, H, W) and labels (N,) -> training arrays as load_dataset documents them."""
+    x = x.astype(dtype)
+    if normalize:
+        # in place on purpose: x is the fresh copy astype just made
+        x /= max_value
+    if flatten:
+        x = x.reshape(len(x), -1)
+    labels = t.astype(np.int64)
+    if one_hot:
+        return x, np.eye(info.n_classes, dtype=dtype)[labels]
+    return x, labels
+
+
+_CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sine": lambda x: np.sin(np.pi * x),
+    "cubic": lambda x: 4 * x**3 - 3 * x,
+    "quadratic": lambda x: 2 * x**2 - 1,
+}
+
+
+def _synthetic_loader(name: str):
+    curve = _CURVES[name]
+
+    def load(*, normalize: bool, dtype: np.dtype, seed: int | np.random.Generator = 0,
+             n_samples: int = 200, n_test: int = 100, noise: float = 0.1) -> Split:
+        # normalize has nothing to do: x already lies in [-1, 1] and t in about [-1, 1]
+        _check_positive_int(name, "n_samples", n_samples)
+        _check_positive_int(name, "n_test", n_test)
+        if not noise >= 0:
+            raise ValueError(f"load_dataset({name!r}): noise must be >= 0, got {noise}")
+        rng = np.random.default_rng(seed)
+        x_train = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
+        t_train = curve(x_train) + noise * rng.standard_normal((n_samples, 1))
+        # an evenly spaced test set, so a fitted curve is drawn and judged over the whole interval
+        x_test = np.linspace(-1.0, 1.0, n_test).reshape(n_test, 1)
+        t_test = curve(x_test) + noise * rng.standard_normal((n_test, 1))
+        return (x_train.astype(dtype), t_train.astype(dtype)), (x_test.astype(dtype), t_test.astype(dtype))
+
+    return load
+
+
+def _check_positive_int(name: str, option: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"load_dataset({name!r}): {option} must be a positive integer, got {value!r}")
+
+
+def _load_terrain(*, normalize: bool, dtype: np.dtype, stride: int = 4) -> Split:
+    from matplotlib import cbook
+
+    _check_positive_int("terrain", "stride", stride)
+    with np.load(cbook.get_sample_data("jacksboro_fault_dem.npz", asfileobj=False), allow_pickle=False) as dem:
+        elevation = dem["elevation"]
+        # the file's "ymin" is the latitude of the first (northern) row: rows run southwards
+        west, north, step_x, step_y = float(dem["xmin"]), float(dem["ymin"]), float(dem["dx"]), float(dem["dy"])
+    rows, cols = elevation.shape
+    row_index, col_index = np.meshgrid(np.arange(0, rows, stride), np.arange(0, cols, stride), indexing="ij")
+    longitude = west + col_index.ravel() * step_x
+    latitude = north - row_index.ravel() * step_y
+    x = np.column_stack([longitude, latitude])
+    t = elevation[row_index, col_index].reshape(-1, 1).astype(np.float64)
+    if normalize:
+        extent_low = np.array([west, north - (rows - 1) * step_y])
+        extent_size = np.array([(cols - 1) * step_x, (rows - 1) * step_y])
+        x = (x - extent_low) / extent_size
+    is_test = np.arange(len(x)) % 5 == 4
+    x_train, t_train, x_test, t_test = x[~is_test], t[~is_test], x[is_test], t[is_test]
+    if normalize:
+        low, high = t_train.min(), t_train.max()
+        t_train, t_test = (t_train - low) / (high - low), (t_test - low) / (high - low)
+    return (x_train.astype(dtype), t_train.astype(dtype)), (x_test.astype(dtype), t_test.astype(dtype))
+
+
+# name -> (loader, the options it takes beyond load_dataset's own arguments)
+_LOADERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    "digits": (_load_digits, ()),
+    **{
+        name: (functools.partial(_load_mnist_format, name), ("download", "progress"))
+        for name in _MNIST_FORMAT
+    },
+    **{name: (_synthetic_loader(name), ("seed", "n_samples", "n_test", "noise")) for name in _CURVES},
+    "terrain": (_load_terrain, ("stride",)),
+}

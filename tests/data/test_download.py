@@ -1,0 +1,244 @@
+"""Tests for deepkiso.data.download against a local http.server on 127.0.0.1, and its recorded figures.
+
+The server runs in a thread on a free port and serves small IDX files that the tests make; the
+mirror lists and checksums are passed in, so no test reaches the network.
+"""
+
+import gzip
+import hashlib
+import http.server
+import re
+import socket
+import struct
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepkiso.data import (
+    DatasetNotFoundError,
+    DownloadError,
+    load_dataset,
+    read_idx,
+    write_idx,
+)
+from deepkiso.data.datasets import locate_idx_files
+from deepkiso.data.download import (
+    MIRRORS,
+    REMOTE_FILES,
+    RemoteFile,
+    download_file,
+    file_matches,
+)
+
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves server.routes: path -> (status, body, how); how "short" sends half the declared body."""
+
+    def do_GET(self):
+        status, body, how = self.server.routes.get(self.path, (404, b"not here", "whole"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if how == "short" else body)
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A local HTTP server; set server.routes, fetch from server.url."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.routes = {}
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def idx_gz(tmp_path, array, name="file-idx1-ubyte.gz"):
+    """The bytes of a small gzipped IDX file holding array."""
+    write_idx(tmp_path / name, array)
+    return (tmp_path / name).read_bytes()
+
+
+def described(name, content, *, sha256=True, md5=True):
+    return RemoteFile(name, len(content), sha256=hashlib.sha256(content).hexdigest() if sha256 else None,
+                      md5=hashlib.md5(content).hexdigest() if md5 else None)
+
+
+def closed_port_url():
+    """A URL on 127.0.0.1 where nothing listens, so connecting fails at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_download_file_saves_the_verified_file(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(5, dtype=np.uint8))
+    server.routes["/mirror/labels.gz"] = (200, content, "whole")
+    cache = tmp_path / "cache" / "set"
+    path = download_file(described("labels.gz", content), [f"{server.url}/mirror"], cache, progress=False)
+    assert path == cache / "labels.gz"
+    assert path.read_bytes() == content
+    assert read_idx(path).tolist() == [0, 1, 2, 3, 4]
+    assert [p.name for p in cache.iterdir()] == ["labels.gz"]
+
+
+def test_download_file_refuses_a_checksum_mismatch_and_leaves_nothing(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(5, dtype=np.uint8))
+    server.routes["/labels.gz"] = (200, content, "whole")
+    wrong = RemoteFile("labels.gz", len(content), sha256="0" * 64, md5=hashlib.md5(content).hexdigest())
+    cache = tmp_path / "cache"
+    with pytest.raises(DownloadError, match=r"labels.gz: no mirror delivered it \(http://127.0.0.1:\d+/labels.gz: "
+                                            r"SHA-256 mismatch, expected 0{64}, got [0-9a-f]{64}"):
+        download_file(wrong, [server.url], cache, progress=False)
+    assert list(cache.iterdir()) == []
+
+
+def test_download_file_tries_the_next_mirror_when_one_fails(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(3, dtype=np.uint8))
+    server.routes["/good/labels.gz"] = (200, content, "whole")
+    mirrors = [closed_port_url(), f"{server.url}/missing", f"{server.url}/good"]
+    path = download_file(described("labels.gz", content), mirrors, tmp_path / "cache", progress=False)
+    assert path.read_bytes() == content
+
+
+def test_download_file_reports_every_mirror_when_all_fail(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(3, dtype=np.uint8))
+    mirrors = [closed_port_url(), f"{server.url}/missing"]
+    with pytest.raises(DownloadError) as caught:
+        download_file(described("labels.gz", content), mirrors, tmp_path / "cache", progress=False)
+    message = str(caught.value)
+    assert message.count("127.0.0.1") == 2 and "HTTP 404" in message
+
+
+def test_an_interrupted_transfer_leaves_no_file(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(1000, dtype=np.int32))
+    server.routes["/labels.gz"] = (200, content, "short")
+    cache = tmp_path / "cache"
+    with pytest.raises(DownloadError, match=rf"transfer ended early, got {len(content) // 2} of {len(content)} bytes"):
+        download_file(described("labels.gz", content), [server.url], cache, progress=False)
+    assert list(cache.iterdir()) == []
+
+
+def test_download_file_checks_the_md5_where_no_sha256_is_recorded(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(4, dtype=np.uint8))
+    server.routes["/labels.gz"] = (200, content, "whole")
+    download_file(described("labels.gz", content, sha256=False), [server.url], tmp_path / "ok", progress=False)
+    with pytest.raises(DownloadError, match=r"MD5 mismatch, expected 0{32}"):
+        download_file(RemoteFile("labels.gz", md5="0" * 32), [server.url], tmp_path / "bad", progress=False)
+    assert list((tmp_path / "bad").iterdir()) == []
+
+
+def test_download_file_refuses_a_file_without_any_checksum(tmp_path):
+    with pytest.raises(ValueError, match=r"labels.gz: no SHA-256 or MD5 recorded"):
+        download_file(RemoteFile("labels.gz"), ["http://127.0.0.1:9"], tmp_path, progress=False)
+
+
+def test_download_file_shows_progress_on_stderr_only(server, tmp_path, capsys):
+    content = idx_gz(tmp_path, np.arange(4, dtype=np.uint8))
+    server.routes["/labels.gz"] = (200, content, "whole")
+    download_file(described("labels.gz", content), [server.url], tmp_path / "cache", progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "labels.gz" in captured.err
+
+
+def small_mnist_files(tmp_path, n_train=6, n_test=3):
+    """The four gzipped files of a tiny MNIST-format set, served names -> bytes."""
+    tmp_path.mkdir()
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    return {name: idx_gz(tmp_path, array, name) for name, array in arrays.items()}
+
+
+def test_missing_files_are_downloaded_into_the_cache_and_then_found_there(server, tmp_path):
+    served = small_mnist_files(tmp_path / "made")
+    for name, content in served.items():
+        server.routes[f"/mnist/{name}"] = (200, content, "whole")
+    remote_files = tuple(described(name, content) for name, content in served.items())
+    cache = tmp_path / "cache"
+    paths = locate_idx_files("mnist", cache_dir=cache, system_dirs=(), mirrors=(f"{server.url}/mnist",),
+                             remote_files=remote_files, progress=False)
+    assert {part: path.name for part, path in paths.items()} == {
+        "x_train": "train-images-idx3-ubyte.gz", "t_train": "train-labels-idx1-ubyte.gz",
+        "x_test": "t10k-images-idx3-ubyte.gz", "t_test": "t10k-labels-idx1-ubyte.gz",
+    }
+    server.routes.clear()  # found in the cache from now on, without the server
+    assert locate_idx_files("mnist", cache_dir=cache, system_dirs=(), mirrors=(), remote_files=()) == paths
+
+
+def test_when_nothing_can_be_reached_one_message_says_which_files_to_put_where(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    served = small_mnist_files(tmp_path / "made")
+    remote_files = tuple(described(name, content) for name, content in served.items())
+    with pytest.raises(DatasetNotFoundError) as caught:
+        locate_idx_files("kmnist", tmp_path / "mine", system_dirs=(str(tmp_path / "system"),),
+                         mirrors=(f"{server.url}/gone",), remote_files=remote_files, progress=False)
+    message = str(caught.value)
+    cache = tmp_path / "xdg" / "deepkiso" / "kmnist"
+    assert message.startswith(f"kmnist: the data files are not in {tmp_path / 'mine'}, {cache}, {tmp_path / 'system'}")
+    assert "download failed: train-images-idx3-ubyte.gz: no mirror delivered it" in message and "HTTP 404" in message
+    assert re.search(rf"Put train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte"
+                     rf"\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\] into {re.escape(str(cache))}, or into a folder of "
+                     rf"your own and pass it as data_dir \(--data-dir on the command line\)", message)
+    assert "\n" not in message
+
+
+def test_load_dataset_can_be_told_not_to_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    message = r"kmnist: the data files are not in .* and downloading is switched off"
+    with pytest.raises(DatasetNotFoundError, match=message):
+        load_dataset("kmnist", data_dir=tmp_path / "empty", download=False)
+
+
+def test_every_downloadable_set_records_mirrors_sizes_and_both_checksums():
+    assert set(MIRRORS) == set(REMOTE_FILES) == {"mnist", "fashion-mnist", "kmnist"}
+    for name, remote_files in REMOTE_FILES.items():
+        assert len(MIRRORS[name]) >= 2
+        assert sorted(r.name for r in remote_files) == [
+            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+        for remote in remote_files:
+            assert re.fullmatch(r"[0-9a-f]{64}", remote.sha256) and re.fullmatch(r"[0-9a-f]{32}", remote.md5)
+            assert remote.size > 0
+
+
+needs_debian_fashion = pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),
+                                          reason="Debian's dataset-fashion-mnist is not installed")
+
+# Debian's files lack the gzip header's file name and time stamp; these are the served files' time stamps,
+# found by searching for the one that reproduces the published MD5
+SERVED_MTIMES = {"train-images-idx3-ubyte.gz": 1504176606, "train-labels-idx1-ubyte.gz": 1504176606,
+                 "t10k-images-idx3-ubyte.gz": 1504176627, "t10k-labels-idx1-ubyte.gz": 1504176627}
+
+
+@needs_debian_fashion
+def test_debian_fashion_mnist_files_match_the_recorded_figures():
+    for remote in REMOTE_FILES["fashion-mnist"]:
+        debian = (DEBIAN_FASHION / remote.name).read_bytes()
+        assert file_matches(DEBIAN_FASHION / remote.name, remote)  # by the decompressed content
+        assert debian[3] == 0, "Debian's gzip header was expected to carry no file name"
+        # the served file: the same deflate stream behind a header with the original name and time
+        header = b"\x1f\x8b\x08\x08" + struct.pack("<I", SERVED_MTIMES[remote.name]) + b"\x00\x03"
+        served = header + remote.name.removesuffix(".gz").encode() + b"\x00" + debian[10:]
+        assert len(served) == remote.size
+        assert hashlib.sha256(served).hexdigest() == remote.sha256
+        assert hashlib.md5(served).hexdigest() == remote.md5
+        assert gzip.decompress(served) == gzip.decompress(debian)
