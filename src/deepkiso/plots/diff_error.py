@@ -1,0 +1,84 @@
+"""Pictures of numerical differentiation's error against h, and of its cost against backprop.
+
+Serves exercise 2_2 (数値微分 vs 解析的微分): the V-shaped error curves of the
+forward and central differences in float32 and float64 with the course's
+h = 1e-4 marked, and the measured time of a numerical gradient and of
+backprop as a net grows. Takes the results of ``deepkiso.diff_error``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from deepkiso.diff_error import DifferenceErrors, GradientTiming
+
+__all__ = ["plot_difference_errors", "plot_gradient_timing", "plot_numdiff"]
+
+_METHOD_COLORS = {"forward": "#d62728", "central": "#1f77b4"}
+_DTYPE_STYLES = {"float64": "-", "float32": "--"}
+COURSE_STEP = 1e-4
+
+
+def _draw_errors(ax, result: DifferenceErrors) -> None:
+    for (method, dtype), error in result.errors.items():
+        color, style = _METHOD_COLORS.get(method, "black"), _DTYPE_STYLES.get(dtype, ":")
+        ax.loglog(result.steps, error, style, color=color, lw=2, label=f"{method}, {dtype}")
+        h, best = result.best_step(method, dtype)
+        ax.plot(h, best, "o", color=color, ms=7, mec="black", mew=0.8)
+    ax.axvline(COURSE_STEP, color="0.3", ls=":", lw=1.5)
+    ax.annotate("the course's\nh = 1e-4", xy=(COURSE_STEP, 1), xycoords=("data", "axes fraction"),
+                xytext=(-5, -6), textcoords="offset points", ha="right", va="top", fontsize=10)
+    # Large h on the left (the x axis is inverted): truncation dominates there, rounding on the right.
+    ax.annotate("← truncation error:\n∝ h (forward), ∝ h² (central)", xy=(0.03, 0.06), xycoords="axes fraction",
+                ha="left", va="bottom", fontsize=10, color="0.25")
+    ax.annotate("rounding error:\n∝ eps·|f| / h →", xy=(0.97, 0.70), xycoords="axes fraction",
+                ha="right", va="bottom", fontsize=10, color="0.25")
+    ax.invert_xaxis()  # read left to right as h gets smaller, the way a learner tries it
+    ax.set_xlabel("step h  (smaller →)")
+    ax.set_ylabel("relative error |numerical − analytic| / |analytic|")
+    ax.set_title(f"Error of difference quotients, {result.function.formula} at x = {result.function.x:g}\n"
+                 "(● the best h of each curve)", fontsize=11)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(loc="lower right", fontsize=10, framealpha=0.95)
+
+
+def _draw_timing(ax, rows: Sequence[GradientTiming]) -> None:
+    n_params = np.array([r.n_params for r in rows])
+    numerical = np.array([r.numerical_seconds for r in rows])
+    backprop = np.array([r.backprop_seconds for r in rows])
+    ax.loglog(n_params, numerical, "-o", color="#d62728", lw=2, label="numerical gradient (central differences)")
+    ax.loglog(n_params, backprop, "-o", color="#1f77b4", lw=2, label="backpropagation")
+    for n, num, back in zip(n_params, numerical, backprop):
+        ax.annotate(f"×{num / back:,.0f}", xy=(n, np.sqrt(num * back)), ha="center", va="center", fontsize=9,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7"))
+    ax.set_xlabel("number of parameters of the net")
+    ax.set_ylabel("seconds per full gradient (measured)")
+    ax.set_title("Numerical differentiation is slow\n(×: how many times slower than backprop)", fontsize=11)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(loc="upper left", fontsize=10)
+
+
+def plot_difference_errors(result: DifferenceErrors) -> Figure:
+    """Relative error against h (log-log), one curve per method and dtype; 6.4 × 5.2 in."""
+    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
+    _draw_errors(fig.add_subplot(), result)
+    return fig
+
+
+def plot_gradient_timing(rows: Sequence[GradientTiming]) -> Figure:
+    """Seconds per gradient against the number of parameters, numerical vs backprop; 6.4 × 5.2 in."""
+    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
+    _draw_timing(fig.add_subplot(), rows)
+    return fig
+
+
+def plot_numdiff(result: DifferenceErrors, rows: Sequence[GradientTiming] | None = None) -> Figure:
+    """Both pictures side by side (12.8 × 5.2 in), or only the errors when rows is None (6.4 × 5.2 in)."""
+    fig = Figure(figsize=(12.8 if rows else 6.4, 5.2), layout="constrained")
+    _draw_errors(fig.add_subplot(1, 2 if rows else 1, 1), result)
+    if rows:
+        _draw_timing(fig.add_subplot(1, 2, 2), rows)
+    return fig

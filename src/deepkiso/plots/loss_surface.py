@@ -1,0 +1,88 @@
+"""Picture of the misclassification rate against the cross-entropy along a line through weight space.
+
+Serves the course's question 「誤識別率を損失関数に設定するとどうなるか」: a
+staircase beside a smooth curve (top) and their numerical slopes (bottom),
+zero almost everywhere beside nonzero almost everywhere. Takes the results of
+``deepkiso.loss_surface``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from deepkiso.loss_surface import LineScan, ZeroGradientCount
+
+__all__ = ["plot_loss_vs_error_rate"]
+
+_ERROR_COLOR = "#d62728"
+_LOSS_COLOR = "#1f77b4"
+
+
+def _zero_note(counts: Sequence[ZeroGradientCount]) -> str:
+    c = counts[0]
+    points = "at α = " + ", ".join(f"{k.alpha:g}" for k in counts)
+    return (f"The whole numerical gradient, all {c.n_params:,} weights, {points}:  "
+            f"misclassification rate: {max(k.error_rate_zeros for k in counts):,} of {c.n_params:,} "
+            "partial derivatives are 0;  "
+            f"cross-entropy: {max(k.cross_entropy_zeros for k in counts):,}\n(only the {c.inert_params:,} weights from "
+            f"pixels that are blank in every image, which no loss depends on)")
+
+
+def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] | None = None) -> Figure:
+    """2 × 2 panels: error rate and cross-entropy against α (top), their slopes along d (bottom).
+
+    counts: optional whole-gradient zero counts, written under the panels.
+    Returns a Figure of 12 × 8.4 in.
+    """
+    fig = Figure(figsize=(12, 8.4), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    a = scan.alphas
+    n = scan.n_samples
+
+    ax = axes[0, 0]
+    ax.plot(a, scan.error_rate, color=_ERROR_COLOR, lw=1.8, drawstyle="steps-mid")
+    ax.set_title(f"Misclassification rate on {n} images:\na staircase in steps of 1/{n}", fontsize=11)
+    ax.set_ylabel("misclassification rate")
+
+    ax = axes[0, 1]
+    ax.plot(a, scan.cross_entropy, color=_LOSS_COLOR, lw=1.8)
+    ax.set_title(f"Cross-entropy on the same {n} images:\na smooth curve", fontsize=11)
+    ax.set_ylabel("cross-entropy")
+
+    zero_error = scan.zero_slope_fraction("error_rate")
+    ax = axes[1, 0]
+    nonzero = scan.error_rate_slope != 0
+    ax.plot(a[~nonzero], scan.error_rate_slope[~nonzero], "o", color=_ERROR_COLOR, ms=2.5, label="slope = 0")
+    spike = 1 / (n * 2 * scan.h)
+    ax.plot(a[nonzero], scan.error_rate_slope[nonzero], "^", color="black", ms=6,
+            label=f"slope ≠ 0: a step lies within α ± h, so the slope is (1/{n}) / 2h = ±{spike:g}")
+    ax.set_title(f"Its numerical slope along the line: 0 at {zero_error:.1%} of the {len(a)} points\n"
+                 "— nothing for gradient descent to follow", fontsize=11)
+    ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
+    # Symmetric limits put the ±spikes near the top and bottom and leave the band
+    # between 0 and the top spikes free for the legend.
+    reach = 1.2 * max(spike, float(np.max(np.abs(scan.error_rate_slope))))
+    ax.set_ylim(-reach, reach)
+    ax.legend(loc="center", bbox_to_anchor=(0.5, 0.7), fontsize=9)
+
+    zero_loss = scan.zero_slope_fraction("cross_entropy")
+    ax = axes[1, 1]
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.plot(a, scan.cross_entropy_slope, color=_LOSS_COLOR, lw=1.8)
+    ax.set_title(f"Its numerical slope along the line: 0 at {zero_loss:.1%} of the points\n"
+                 "— it shows the way downhill at every point", fontsize=11)
+    ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
+
+    for ax in axes.flat:
+        ax.axvline(0, color="0.5", ls=":", lw=1)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("α: weights θ* + α·d  (θ* trained, d a random direction)")
+    if counts:
+        fig.supxlabel(_zero_note(counts), fontsize=10)
+    fig.suptitle("Why not use the misclassification rate as the loss?", fontsize=13)
+    return fig
+

@@ -1,0 +1,65 @@
+"""Picture of vanishing gradients: the activations' derivatives with sigmoid's 0.25 bound, and the
+gradient norm reaching each layer of a deep net for sigmoid, tanh and ReLU.
+
+Serves the slides on the sigmoid layer's backward pass (勾配消失). Takes the
+results of ``deepkiso.vanishing``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from deepkiso.vanishing import SIGMOID_GRAD_MAX, LayerGradients, activation_derivatives
+
+__all__ = ["plot_vanishing", "ACTIVATION_COLORS"]
+
+ACTIVATION_COLORS = {"sigmoid": "#d62728", "tanh": "#ff7f0e", "relu": "#1f77b4"}
+
+
+def _draw_derivatives(ax) -> None:
+    x = np.linspace(-6, 6, 601)
+    for name, dydx in activation_derivatives(x).items():
+        ax.plot(x, dydx, color=ACTIVATION_COLORS[name], lw=2.2, label=f"{name}′(x)")
+    ax.axhline(SIGMOID_GRAD_MAX, color=ACTIVATION_COLORS["sigmoid"], ls="--", lw=1.2)
+    ax.annotate("sigmoid′(x) = y(1 − y) ≤ 0.25", xy=(6, SIGMOID_GRAD_MAX), xytext=(0, 5),
+                textcoords="offset points",
+                ha="right", va="bottom", fontsize=10, color=ACTIVATION_COLORS["sigmoid"])
+    ax.set_ylim(-0.05, 1.15)
+    ax.set_xlabel("x")
+    ax.set_ylabel("dy/dx")
+    ax.set_title("Derivatives of the activations", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=10)
+
+
+def _draw_norms(ax, results: Sequence[LayerGradients]) -> None:
+    for r in results:
+        layers = np.arange(1, len(r.norms) + 1)
+        color = ACTIVATION_COLORS.get(r.activation, "black")
+        ax.semilogy(layers, r.norms, "-o", color=color, lw=2.2,
+                    label=f"{r.activation} ({r.weight_init} init): layer 1 gets ×{r.first_to_last:.2g} of the last")
+        if r.activation == "sigmoid":
+            # What the 0.25 alone would do: one factor per sigmoid layer between W_i and the loss.
+            guide = r.norms[-1] * SIGMOID_GRAD_MAX ** (layers[-1] - layers)
+            ax.semilogy(layers, guide, ":", color=color, lw=1.5, label="×0.25 per layer (the bound alone)")
+    ax.set_xticks(np.arange(1, max(len(r.norms) for r in results) + 1))
+    ax.set_xlabel("layer (1 = next to the input, last = next to the loss)")
+    ax.set_ylabel("‖∂L/∂W‖ at initialisation")
+    depth = len(results[0].norms) - 1 if results else 0
+    ax.set_title(f"Gradient reaching each layer of a net with {depth} hidden layers", fontsize=11)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(loc="lower right", fontsize=9.5)
+
+
+def plot_vanishing(results: Sequence[LayerGradients]) -> Figure:
+    """Two panels (12.8 × 5.2 in): the activations' derivatives with the 0.25 line, and ‖∂L/∂W‖ per layer."""
+    if not results:
+        raise ValueError("plot_vanishing: give at least one LayerGradients, got none")
+    fig = Figure(figsize=(12.8, 5.2), layout="constrained")
+    _draw_derivatives(fig.add_subplot(1, 2, 1))
+    _draw_norms(fig.add_subplot(1, 2, 2), results)
+    fig.suptitle("Vanishing gradients: each sigmoid layer passes back at most a quarter", fontsize=13)
+    return fig
