@@ -1,0 +1,188 @@
+"""``deepkiso graph``: draw the computational graph of an expression or of a slide's example.
+
+For the chain-rule and computational-graph slides and the two group works
+(detailed squared error, tanh): ``deepkiso graph "(x1 + x2)**2" --set x1=1 x2=2
+--out chain.svg`` parses the expression safely (``deepkiso.expression``), runs
+it forward and backward (``deepkiso.graph``), prints the output's value and
+each input's gradient, and draws the graph with every value and gradient
+(``deepkiso.plots.graph``). ``--example NAME`` draws a ready-made graph instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from deepkiso.errors import JobError, UsageError
+from deepkiso.expression import ExpressionError, parse_expression
+from deepkiso.graph import EXAMPLES, Variable
+
+NAME = "graph"
+HELP = "draw the computational graph of an expression, with every node's value and gradient"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", nargs="?", metavar="EXPR",
+                        help='an expression such as "(x1 + x2)**2": numbers, variable names, + - * / **, '
+                             "and exp, log, tanh, sigmoid, relu, square, reciprocal, sum, mean "
+                             "(default: none; give EXPR or --example)")
+    parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                        help="a value for each variable: a number, a comma list for a vector (x=1,2,3) or rows "
+                             "separated by ';' for a matrix; with --example, overrides the example's "
+                             "parameters (default: none)")
+    parser.add_argument("--example", metavar="NAME", default=None,
+                        help="draw a ready-made graph from the slides instead of EXPR (default: none; "
+                             "see --list-examples)")
+    parser.add_argument("--list-examples", action="store_true",
+                        help="list the ready-made graphs and exit (default: off)")
+    parser.add_argument("--out", type=Path, default=None, metavar="PATH",
+                        help="write the graph to PATH: .svg or .png (a picture) or .dot (Graphviz text) "
+                             "(default: none, only print the values)")
+    parser.add_argument("--renderer", choices=("auto", "dot", "matplotlib"), default="auto",
+                        help="who draws .svg/.png: Graphviz's dot if installed (auto), dot, or matplotlib "
+                             "(default: %(default)s)")
+    parser.add_argument("--title", default=None,
+                        help="a title above the drawing (default: the example's title, or the expression)")
+    parser.add_argument("--dpi", type=int, default=150, help="resolution of a .png (default: %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_examples:
+        for name, build in EXAMPLES.items():
+            print(f"{name:24s} {inspect.getdoc(build).splitlines()[0]}")
+        return 0
+    if args.dpi <= 0:
+        raise UsageError(f"--dpi must be a positive integer, got {args.dpi}")
+    if args.out is not None:
+        _check_out(args.out, args.renderer)
+    values = _parse_settings(args.set)
+    if args.example is not None and args.expression is not None:
+        raise UsageError("give either EXPR or --example NAME, not both")
+    with np.errstate(all="ignore"):  # a nan or inf is reported below, not as a NumPy warning
+        if args.example is not None:
+            output, inputs, title = _example(args.example, values)
+        elif args.expression is not None:
+            output, inputs, title = _expression(args.expression, values)
+        else:
+            raise UsageError("give an expression, as in deepkiso graph \"(x1 + x2)**2\" --set x1=1 x2=2, "
+                             "or --example NAME (see --list-examples)")
+        output.backward()
+    _print_results(output, inputs)
+    if not np.all(np.isfinite(output.data)):
+        print(f"deepkiso graph: warning: the output is not finite ({output.data}); check the inputs' domain",
+              file=sys.stderr)
+    if args.out is not None:
+        _save(output, args.out, args.renderer, args.title or title, args.dpi)
+    return 0
+
+
+def _parse_settings(settings: list[str]) -> dict[str, object]:
+    """NAME=VALUE strings as {name: number or nested list}; a bad one is a UsageError naming it."""
+    values: dict[str, object] = {}
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--set expects NAME=VALUE, such as x1=1.5, got {setting!r} "
+                             "(put EXPR before --set)")
+        try:
+            values[name] = _parse_value(text)
+        except ValueError:
+            raise UsageError(f"--set {name}: expected a number, a comma list (1,2,3) or rows (1,2;3,4), "
+                             f"got {text!r}") from None
+    return values
+
+
+def _parse_value(text: str):
+    if ";" in text:
+        rows = [[float(v) for v in row.split(",")] for row in text.split(";")]
+        if len({len(row) for row in rows}) != 1:
+            raise ValueError("ragged rows")
+        return rows
+    if "," in text:
+        return [float(v) for v in text.split(",")]
+    text = text.strip()
+    try:
+        return int(text)  # an integer stays one, for parameters such as an example's seed
+    except ValueError:
+        return float(text)
+
+
+def _example(name: str, values: dict[str, object]):
+    if name not in EXAMPLES:
+        raise UsageError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    build = EXAMPLES[name]
+    parameters = list(inspect.signature(build).parameters)
+    unknown = [key for key in values if key not in parameters]
+    if unknown:
+        raise UsageError(f"--set {unknown[0]}: the example {name!r} has no such parameter; "
+                         f"its parameters are {', '.join(parameters)}")
+    try:
+        example = build(**values)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"--example {name}: {exc}") from None
+    return example.output, example.inputs, example.title
+
+
+def _expression(text: str, values: dict[str, object]):
+    try:
+        expression = parse_expression(text)
+    except ExpressionError as exc:
+        raise UsageError(str(exc)) from None
+    unused = [name for name in values if name not in expression.names]
+    if unused:
+        raise UsageError(f"--set {unused[0]}: {text!r} has no variable {unused[0]!r}; "
+                         f"its variables are {', '.join(expression.names) or 'none'}")
+    unset = [name for name in expression.names if name not in values]
+    if unset:
+        raise UsageError(f"unknown variable {unset[0]!r} at column {expression.columns[unset[0]]}: no value was "
+                         f"given for it (give it with --set {unset[0]}=VALUE)")
+    try:
+        output, inputs = expression.evaluate(values)
+    except ValueError as exc:  # shapes that do not broadcast
+        raise UsageError(f"cannot compute {text!r} with these values: {exc}") from None
+    return output, inputs, text
+
+
+def _print_results(output: Variable, inputs: dict[str, Variable]) -> None:
+    out = output.name or "y"
+    print(f"{out} = {_text(output.data)}")
+    for name, v in inputs.items():
+        if v.grad is not None and v is not output:
+            print(f"d{out}/d{name} = {_text(v.grad)}")
+
+
+def _text(a: np.ndarray) -> str:
+    if a.ndim == 0:
+        return f"{float(a):.6g}"
+    return np.array2string(a, precision=6, separator=", ", max_line_width=120)
+
+
+def _check_out(path: Path, renderer: str) -> None:
+    """Refuse a file we cannot write before computing anything."""
+    suffixes = (".svg", ".png", ".dot")
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"--out {path}: the file name must end in one of {', '.join(suffixes)}")
+    if renderer == "dot" and path.suffix.lower() != ".dot" and shutil.which("dot") is None:
+        raise UsageError("--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
+                         "Graphviz or use --renderer matplotlib (or auto)")
+
+
+def _save(output: Variable, path: Path, renderer: str, title: str | None, dpi: int) -> None:
+    # Imported here: matplotlib takes a moment to load, and the other sub-commands should not wait for it.
+    from deepkiso.plots.graph import save_graph
+
+    try:
+        used = save_graph(output, path, renderer=renderer, title=title, dpi=dpi)
+    except ValueError as exc:
+        raise UsageError(str(exc).removeprefix("save_graph: ")) from None
+    except RuntimeError as exc:
+        raise JobError(str(exc)) from None
+    except OSError as exc:
+        raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path} ({used})", file=sys.stderr)

@@ -1,0 +1,255 @@
+"""A safe reader for the expressions learners type, such as "(x1 + x2)**2", turned into a graph.
+
+It serves the chain-rule and computational-graph slides through
+``deepkiso graph EXPR``: the text is parsed with Python's ``ast`` module and the
+syntax tree is walked with a whitelist — numbers, variable names, + − × ÷ **,
+unary minus and calls of exp, log, tanh, sigmoid, relu, square, reciprocal,
+sum and mean. Everything else (attribute access, subscripts, lambdas,
+comprehensions, strings, keyword arguments, unknown names or functions) is
+refused with a message naming the piece and its column. The text is never
+evaluated, executed or compiled to code: the walk itself builds the
+``deepkiso.graph.Variable``s, so running the result runs only NumPy arithmetic.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from deepkiso import graph
+
+__all__ = ["ExpressionError", "Expression", "parse_expression", "FUNCTIONS", "MAX_LENGTH"]
+
+FUNCTIONS: dict[str, Callable[[graph.Variable], graph.Variable]] = {
+    "exp": graph.exp,
+    "log": graph.log,
+    "tanh": graph.tanh,
+    "sigmoid": graph.sigmoid,
+    "relu": graph.relu,
+    "square": graph.square,
+    "reciprocal": graph.reciprocal,
+    "sum": graph.sum,
+    "mean": graph.mean,
+}
+
+# Long enough for any slide's formula; short enough that the tree walk stays far from Python's recursion limit.
+MAX_LENGTH = 1000
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+
+_ALLOWED = ("numbers, variable names, + - * / **, unary minus and the functions "
+            + ", ".join(FUNCTIONS))
+
+_REFUSED_OPERATORS = {ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
+                      ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not"}
+
+# What to call the refused pieces of syntax in a message.
+_DESCRIPTIONS = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscript",
+    ast.Lambda: "lambda",
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.Compare: "comparison",
+    ast.BoolOp: "boolean operator",
+    ast.IfExp: "conditional expression",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.JoinedStr: "f-string",
+    ast.NamedExpr: "assignment expression",
+    ast.Starred: "starred argument",
+    ast.Await: "await",
+    ast.Slice: "slice",
+}
+
+
+class ExpressionError(ValueError):
+    """A refused or malformed expression. ``column`` is 1-based (None when not tied to one place)."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True, eq=False)
+class Expression:
+    """A checked expression: its text, its syntax tree and its variable names in order of appearance.
+
+    columns: the 1-based column where each name first appears, for messages.
+    """
+
+    text: str
+    tree: ast.Expression
+    names: tuple[str, ...]
+    columns: dict[str, int]
+
+    def evaluate(self, values: Mapping[str, object]) -> tuple[graph.Variable, dict[str, graph.Variable]]:
+        """Build the graph: returns (output, inputs by name), forward done, backward not yet.
+
+        values: a number, an array or a ``Variable`` for each name; numbers and
+        arrays become float64 ``Variable``s named after their key. Every use of
+        a name in the text refers to the same node, so "x * x" has dy/dx = 2x.
+        The output is named "y" (or "f" when "y" is one of the inputs), unless
+        the expression is a single input, which keeps its own name.
+        """
+        for name in self.names:
+            if name not in values:
+                raise ExpressionError(f"unknown variable {name!r} at column {self.columns[name]}: "
+                                      f"no value was given for it", self.columns[name])
+        inputs = {name: _to_variable(name, values[name]) for name in self.names}
+        output = _Builder(inputs).build(self.tree.body)
+        if not any(output is v for v in inputs.values()):
+            output.name = "f" if "y" in inputs else "y"
+        return output, inputs
+
+
+def parse_expression(text: str) -> Expression:
+    """Check text against the whitelist and return it parsed; raises ExpressionError naming the first problem.
+
+    Parsing uses ``ast.parse`` (it reads the text into a tree and runs nothing).
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected the expression as a string, got {type(text).__name__}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty; write something like '(x1 + x2)**2'")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        column = exc.offset if exc.offset else None
+        where = f" at column {column}" if column else ""
+        raise ExpressionError(f"syntax error{where}: {exc.msg} in {text!r}", column) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply") from None
+    columns: dict[str, int] = {}
+    _check(tree.body, text.strip(), columns)
+    return Expression(text.strip(), tree, tuple(columns), columns)
+
+
+def _to_variable(name: str, value) -> graph.Variable:
+    if isinstance(value, graph.Variable):
+        return value
+    return graph.Variable(value, name)
+
+
+def _column(text: str, node: ast.AST) -> int:
+    """The 1-based character column of node (ast counts UTF-8 bytes, which differ for names like α)."""
+    line = text.splitlines()[node.lineno - 1] if text else ""
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
+
+
+def _refuse(text: str, node: ast.AST, what: str, hint: str | None = None,
+            column: int | None = None) -> ExpressionError:
+    column = column or _column(text, node)
+    piece = ast.get_source_segment(text, node) or ""
+    return ExpressionError(f"{what} {piece!r} at column {column} is not allowed; {hint or 'use only ' + _ALLOWED}",
+                           column)
+
+
+def _operator_column(text: str, node: ast.BinOp, symbol: str) -> int:
+    """The column of a binary operator: the first occurrence of its symbol after the left operand."""
+    line = text.splitlines()[node.left.end_lineno - 1]
+    start = len(line.encode("utf-8")[: node.left.end_col_offset].decode("utf-8", errors="replace"))
+    found = line.find(symbol, start)
+    return (found if found >= 0 else start) + 1
+
+
+def _check(node: ast.AST, text: str, names: dict[str, int]) -> None:
+    """Walk the tree, refusing anything off the whitelist; names gets each variable's first column, in order."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            kind = "string" if isinstance(node.value, (str, bytes)) else f"constant {type(node.value).__name__}"
+            raise _refuse(text, node, kind)
+        if isinstance(node.value, int) and abs(node.value) > 10**300:
+            raise _refuse(text, node, "number", "it is too large for float64")
+        return
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise _refuse(text, node, "function name", f"call it, as in {node.id}(x)")
+        if node.id.startswith("_"):
+            raise _refuse(text, node, "name", "variable names may not start with '_'")
+        names.setdefault(node.id, _column(text, node))
+        return
+    if isinstance(node, ast.BinOp):
+        if not isinstance(node.op, _ARITHMETIC):
+            symbol = _REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)
+            hint = "write ** for a power" if symbol == "^" else None
+            raise _refuse(text, node, f"operator {symbol} in", hint, _operator_column(text, node, symbol))
+        if isinstance(node.op, ast.Pow) and _number(node.right) is None:
+            raise _refuse(text, node.right, "exponent",
+                          "the exponent must be a number, as in x ** 2 (for a^b write exp(b * log(a)))")
+        _check(node.left, text, names)
+        _check(node.right, text, names)
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise _refuse(text, node, f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)} in")
+        _check(node.operand, text, names)
+        return
+    if isinstance(node, ast.Call):
+        _check_call(node, text, names)
+        return
+    raise _refuse(text, node, _DESCRIPTIONS.get(type(node), type(node).__name__))
+
+
+def _check_call(node: ast.Call, text: str, names: dict[str, int]) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise _refuse(text, node.func, _DESCRIPTIONS.get(type(node.func), "call of"),
+                      f"only the functions {', '.join(FUNCTIONS)} may be called")
+    if node.func.id not in FUNCTIONS:
+        raise ExpressionError(f"unknown function {node.func.id!r} at column {_column(text, node)}; "
+                              f"the functions are {', '.join(FUNCTIONS)}", _column(text, node))
+    if node.keywords:
+        keyword = node.keywords[0]
+        raise _refuse(text, keyword, "keyword argument", f"{node.func.id}() takes one plain argument")
+    if len(node.args) != 1:
+        raise ExpressionError(f"{node.func.id}() takes one argument, got {len(node.args)} at column "
+                              f"{_column(text, node)}", _column(text, node))
+    _check(node.args[0], text, names)
+
+
+def _number(node: ast.AST) -> float | None:
+    """The value of a number literal, possibly signed ("-2"), else None."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return sign * float(node.value)
+    return None
+
+
+class _Builder:
+    """Turns a checked tree into Variables: the arithmetic happens on nodes, never on the text."""
+
+    def __init__(self, inputs: Mapping[str, graph.Variable]):
+        self.inputs = inputs
+
+    def build(self, node: ast.AST) -> graph.Variable:
+        number = _number(node)
+        if number is not None:  # "-2" is one constant, not a negate node on 2
+            return graph.Variable(number, requires_grad=False)
+        if isinstance(node, ast.Name):
+            return self.inputs[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            return FUNCTIONS[node.func.id](self.build(node.args[0]))
+        left = self.build(node.left)
+        if isinstance(node.op, ast.Pow):
+            return left ** _number(node.right)
+        right = self.build(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        return left / right
