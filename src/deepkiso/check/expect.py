@@ -1,0 +1,116 @@
+"""Comparing a learner's results with the expected ones, and saying how they differ.
+
+Used by every check family of `deepkiso check`. A mismatch becomes a
+``Failure`` that shows both values (shapes and a few numbers) and, where the
+received value equals a known wrong answer (a "candidate"), the likely cause
+in one sentence: for example a db of shape (5, 3) that equals dout is
+"db has shape (5, 3); it should be (3,): sum dout over the batch axis (axis=0)".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from deepkiso.check.registry import Failure
+
+__all__ = ["raised", "describe", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
+
+Causes = Iterable[tuple[str, Any]]
+
+
+_MAX_MESSAGE = 300
+
+
+def raised(exc: BaseException) -> str:
+    """ "raised ValueError: shapes (5,3) and (4,3) not aligned …", shortened to a few lines at most."""
+    text = f"raised {type(exc).__name__}: {str(exc).strip()}"
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def describe(value: Any, n_numbers: int = 4) -> str:
+    """A short description: "shape (5, 3): [0.1234, -0.5, 1.3, 2, …]", "0.2" for a scalar, "None"."""
+    if value is None:
+        return "None"
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        text = repr(value)
+        return f"{type(value).__name__} {text[:60]}{'…' if len(text) > 60 else ''}"
+    if a.ndim == 0:
+        return f"{a.item():.6g}"
+    numbers = ", ".join(f"{v:.4g}" for v in a.ravel()[:n_numbers])
+    more = ", …" if a.size > n_numbers else ""
+    return f"shape {a.shape}: [{numbers}{more}]"
+
+
+def as_array(value: Any, what: str) -> np.ndarray:
+    """value as a float64 array; a Failure that says what came back when it is not numbers."""
+    if value is None:
+        raise Failure(f"{what} returned None", expected="an array", received="None",
+                      cause="a missing return statement")
+    try:
+        return np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Failure(f"{what} is not an array of numbers", expected="an array", received=describe(value)) from None
+
+
+def as_scalar(value: Any, what: str) -> float:
+    """value as one float (an array holding a single number is accepted)."""
+    a = as_array(value, what)
+    if a.size != 1:
+        raise Failure(f"{what} should be one number, got shape {a.shape}", expected="one number",
+                      received=describe(a), cause="the loss must be summed (and divided by N) to a single number")
+    return float(a.reshape(()))
+
+
+def diagnose(received: Any, causes: Causes, rtol: float = 1e-6, atol: float = 1e-9) -> str:
+    """The sentence of the first candidate that received equals (same shape, close values); else ""."""
+    try:
+        r = np.asarray(received, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    for sentence, candidate in causes:
+        c = np.asarray(candidate, dtype=np.float64)
+        if c.shape == r.shape and np.allclose(r, c, rtol=rtol, atol=atol, equal_nan=True):
+            return sentence
+    return ""
+
+
+def expect_close(received: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 1e-9,
+                 causes: Causes = (), shape_cause: str | Callable[[tuple], str] = "") -> np.ndarray:
+    """Fail unless received has expected's shape and values (|r - e| <= atol + rtol |e|); return it as float64.
+
+    causes: [(sentence, a known wrong answer), …] tried in order to name the likely cause.
+    shape_cause: the cause to give for a wrong shape that no candidate explains
+        (a sentence, or a function of the received shape).
+    """
+    causes = list(causes)
+    r = as_array(received, what)
+    e = np.asarray(expected, dtype=np.float64)
+    if r.shape != e.shape:
+        cause = diagnose(r, causes, rtol, atol) or (shape_cause(r.shape) if callable(shape_cause) else shape_cause)
+        raise Failure(f"{what} has shape {r.shape}; expected {e.shape}", describe(e), describe(r), cause)
+    finite = np.isfinite(e)
+    if not np.isfinite(r[finite]).all():
+        raise Failure(f"{what} contains inf or nan", describe(e), describe(r), diagnose(r, causes, rtol, atol))
+    bad = ~np.isclose(r, e, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        worst = np.unravel_index(int(np.argmax(np.where(bad, np.abs(r - e), -1.0))), r.shape) if r.ndim else ()
+        at = f" at {tuple(int(i) for i in worst)}" if r.ndim else ""
+        message = f"{what} is wrong{at}: expected {e[worst]:.6g}, received {r[worst]:.6g}"
+        raise Failure(message, describe(e), describe(r), diagnose(r, causes, rtol, atol))
+    return r
+
+
+def expect_unchanged(before: np.ndarray, after: Any, what: str, cause: str) -> None:
+    """Fail unless after still equals before, bit for bit (a side-effect check)."""
+    after = np.asarray(after)
+    if after.shape == before.shape and np.array_equal(after, before, equal_nan=True):
+        return
+    detail = ""
+    if after.shape == before.shape:
+        first = tuple(int(i) for i in np.argwhere(~((after == before) | (np.isnan(after) & np.isnan(before))))[0])
+        detail = f" (first at {first}: {before[first]:.10g} became {after[first]:.10g})"
+    raise Failure(f"{what} was changed{detail}", expected=describe(before), received=describe(after), cause=cause)

@@ -1,0 +1,528 @@
+"""Checks of a learner's layers: AddLayer, MulLayer, Relu, Sigmoid (2_12, 2_13), Affine (2_14), the loss layers (2_15).
+
+For each layer: forward against ``deepkiso``'s reference on one sample and on
+a batch; backward against the numerical gradient (deepkiso's
+``numerical_gradient``, float64) of L = Σ forward(x) · dout for a random dout;
+that backward scales with dout (2·ones gives twice what ones gives); batch
+handling (db summed over the batch, the loss divided by N once); and side
+effects (forward must not change the caller's x). What the exercise does not
+ask for (a batch layer given one 1-D sample, integer labels, a loss layer's
+dout) is reported as a note.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from deepkiso import functions as F
+from deepkiso.check.expect import as_array, as_scalar, describe, diagnose, expect_close, expect_unchanged, raised
+from deepkiso.check.functions import ROW_OVERFLOW_CAUSE, OVERFLOW_CAUSE
+from deepkiso.check.names import call_method, find_array
+from deepkiso.check.registry import Context, Failure, check
+from deepkiso.differentiation import numerical_gradient
+
+_GRAD_RTOL, _GRAD_ATOL = 1e-5, 1e-7
+_IGNORES_DOUT = "backward ignores dout: multiply the local derivative by dout (chain rule: dL/dx = dL/dy · dy/dx)"
+
+
+def _forward(layer, *inputs):
+    """layer.forward on copies of the inputs (with train_flg=True where it takes one)."""
+    return call_method(layer.forward, *(np.array(a, copy=True) for a in inputs), training=True)
+
+
+def _backward(layer, dout):
+    return layer.backward(np.array(dout, copy=True))
+
+
+def _numerical(f, x: np.ndarray) -> np.ndarray:
+    """deepkiso's numerical gradient of the scalar f at a float64 copy of x."""
+    return numerical_gradient(lambda z: float(f(z)), np.array(x, dtype=np.float64, copy=True))
+
+
+def _away_from_zero(ctx: Context, shape) -> np.ndarray:
+    """Values in ±[0.2, 2], so no element sits on ReLU's kink within a difference step."""
+    return ctx.rng.choice([-1.0, 1.0], size=shape) * ctx.rng.uniform(0.2, 2.0, size=shape)
+
+
+def _pair(result, what: str) -> tuple:
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Failure(f"{what} should return two gradients (dx, dy)", "a pair (dx, dy)", describe(result),
+                      "return dx, dy")
+    return result
+
+
+# --------------------------------------------------------------------------- activations: Relu, Sigmoid
+
+def _relu_causes(x, dout):
+    return [(_IGNORES_DOUT, (x > 0).astype(float)),
+            ("passes dout where x <= 0 and blocks it where x > 0: the mask is the wrong way round",
+             np.where(x > 0, 0.0, dout))]
+
+
+def _sigmoid_causes(x, dout):
+    y = F.sigmoid(x)
+    return [(_IGNORES_DOUT, y * (1 - y)),
+            ("uses the input x: the derivative is y(1 - y) with y the forward output (keep it as self.out)",
+             dout * x * (1 - x))]
+
+
+_ACTIVATIONS = {
+    # subject: (reference forward, wrong-answer causes for dx, what forward must not do)
+    "Relu": (F.relu, _relu_causes, "forward set the caller's x to 0 where x <= 0 (in place): "
+                                   "work on a copy, out = x.copy(); out[self.mask] = 0"),
+    "Sigmoid": (F.sigmoid, _sigmoid_causes, "forward wrote into the caller's x: compute a new array"),
+}
+
+
+def _check_activation_backward(ctx: Context, subject: str, x: np.ndarray, label: str) -> None:
+    reference, causes, _ = _ACTIVATIONS[subject]
+    dout = ctx.rng.standard_normal(x.shape)
+    layer = ctx.obj()
+    expect_close(_forward(layer, x), reference(x), f"forward(x) for {label}")
+    dx = _backward(layer, dout)
+    expected = _numerical(lambda z: np.sum(reference(z) * dout), x)
+    expect_close(dx, expected, f"backward(dout) for {label}", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
+                 causes=causes(x, dout))
+
+
+def _register_activation(subject: str) -> None:
+    reference, _, in_place_cause = _ACTIVATIONS[subject]
+
+    @check(subject, "2_12", "forward on one sample (1-D)", name="forward_online")
+    def forward_online(ctx: Context) -> None:
+        x = np.array([-1.5, -0.4, 0.0, 0.7, 2.0])
+        expect_close(_forward(ctx.obj(), x), reference(x), f"{ctx.name}().forward(x) for x = {x.tolist()}")
+
+    @check(subject, "2_12", "backward on one sample matches the numerical gradient", name="backward_online")
+    def backward_online(ctx: Context) -> None:
+        _check_activation_backward(ctx, subject, _away_from_zero(ctx, (5,)), "one sample of shape (5,)")
+
+    @check(subject, "2_13", "forward and backward on a batch (2-D)", name="batch")
+    def batch(ctx: Context) -> None:
+        _check_activation_backward(ctx, subject, _away_from_zero(ctx, (4, 3)), "a batch of shape (4, 3)")
+
+    @check(subject, "2_12", "backward scales with dout (2·dout gives 2·dx)", name="scales_with_dout")
+    def scales_with_dout(ctx: Context) -> None:
+        x = _away_from_zero(ctx, (4, 3))
+        layer = ctx.obj()
+        _forward(layer, x)
+        once = as_array(_backward(layer, np.ones_like(x)), "backward(ones)")
+        _forward(layer, x)
+        twice = _backward(layer, 2 * np.ones_like(x))
+        expect_close(twice, 2 * once, "backward(2 · ones)", causes=[(_IGNORES_DOUT, once)])
+
+    @check(subject, "2_12", "forward leaves the caller's x unchanged", name="input_unchanged")
+    def input_unchanged(ctx: Context) -> None:
+        x = _away_from_zero(ctx, (4, 3))
+        kept = x.copy()
+        layer = ctx.obj()
+        call_method(layer.forward, x, training=True)
+        expect_unchanged(kept, x, "the caller's x after forward(x)", in_place_cause)
+
+    @check(subject, "2_12", "backward leaves the caller's dout unchanged", name="dout_unchanged",
+           limitation="inside a net the dout a layer receives is a temporary nobody reads again, "
+                      "so this is harmless there")
+    def dout_unchanged(ctx: Context) -> None:
+        x = _away_from_zero(ctx, (4, 3))
+        dout = ctx.rng.standard_normal(x.shape)
+        kept = dout.copy()
+        layer = ctx.obj()
+        _forward(layer, x)
+        layer.backward(dout)
+        expect_unchanged(kept, dout, "the caller's dout after backward(dout)",
+                         "backward writes into dout (e.g. dout[self.mask] = 0): start from a copy, dx = dout.copy()")
+
+
+for _subject in _ACTIVATIONS:
+    _register_activation(_subject)
+
+
+@check("Sigmoid", "2_12", "finite at x = ±1000, forward and backward")
+def sigmoid_extremes(ctx: Context) -> None:
+    x = np.array([-1000.0, 1000.0, 0.0])
+    layer = ctx.obj()
+    expect_close(_forward(layer, x), F.sigmoid(x), "forward(x) at x = [-1000, 1000, 0]", atol=1e-12)
+    dout = np.array([1.0, 1.0, 1.0])
+    expect_close(_backward(layer, dout), np.array([0.0, 0.0, 0.25]), "backward(ones) at x = [-1000, 1000, 0]",
+                 atol=1e-12)
+
+
+# --------------------------------------------------------------------------- AddLayer, MulLayer
+
+@check("AddLayer", "2_12", "forward on two numbers: 100 + 150")
+def addlayer_forward_scalars(ctx: Context) -> None:
+    expect_close(as_scalar(ctx.obj().forward(100.0, 150.0), "forward(100, 150)"), 250.0, "forward(100, 150)")
+
+
+@check("AddLayer", "2_12", "backward passes dout to both inputs")
+def addlayer_backward_scalars(ctx: Context) -> None:
+    layer = ctx.obj()
+    layer.forward(100.0, 150.0)
+    dx, dy = _pair(layer.backward(1.3), "backward(1.3)")
+    causes = [(_IGNORES_DOUT, 1.0)]
+    expect_close(as_scalar(dx, "dx"), 1.3, "dx of backward(1.3)", causes=causes)
+    expect_close(as_scalar(dy, "dy"), 1.3, "dy of backward(1.3)", causes=causes)
+
+
+@check("MulLayer", "2_12", "forward on two numbers: 100 × 2")
+def mullayer_forward_scalars(ctx: Context) -> None:
+    expect_close(as_scalar(ctx.obj().forward(100.0, 2.0), "forward(100, 2)"), 200.0, "forward(100, 2)")
+
+
+@check("MulLayer", "2_12", "backward swaps the inputs: (dout · y, dout · x)")
+def mullayer_backward_scalars(ctx: Context) -> None:
+    layer = ctx.obj()
+    layer.forward(100.0, 2.0)
+    dx, dy = _pair(layer.backward(1.5), "backward(1.5)")
+    swap = "the inputs must swap: dx = dout · y and dy = dout · x"
+    expect_close(as_scalar(dx, "dx"), 3.0, "dx of backward(1.5) after forward(100, 2)",
+                 causes=[(swap, 150.0), (_IGNORES_DOUT, 2.0)])
+    expect_close(as_scalar(dy, "dy"), 150.0, "dy of backward(1.5) after forward(100, 2)",
+                 causes=[(swap, 3.0), (_IGNORES_DOUT, 100.0)])
+
+
+def _node_batch(ctx: Context, reference, swap_causes: bool) -> None:
+    x, y = ctx.rng.standard_normal((4, 3)), ctx.rng.standard_normal((4, 3))
+    dout = ctx.rng.standard_normal((4, 3))
+    layer = ctx.obj()
+    expect_close(_forward(layer, x, y), reference(x, y), "forward(x, y) for x, y of shape (4, 3)")
+    dx, dy = _pair(_backward(layer, dout), "backward(dout)")
+    expected_dx = _numerical(lambda z: np.sum(reference(z, y) * dout), x)
+    expected_dy = _numerical(lambda z: np.sum(reference(x, z) * dout), y)
+    swap = "the inputs must swap: dx = dout · y and dy = dout · x"
+    expect_close(dx, expected_dx, "dx of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
+                 causes=[(swap, dout * x)] if swap_causes else [])
+    expect_close(dy, expected_dy, "dy of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
+                 causes=[(swap, dout * y)] if swap_causes else [])
+
+
+def _node_scales(ctx: Context) -> None:
+    x, y = ctx.rng.standard_normal((4, 3)), ctx.rng.standard_normal((4, 3))
+    layer = ctx.obj()
+    _forward(layer, x, y)
+    once = [as_array(g, "backward(ones)") for g in _pair(_backward(layer, np.ones((4, 3))), "backward(ones)")]
+    _forward(layer, x, y)
+    twice = _pair(_backward(layer, 2 * np.ones((4, 3))), "backward(2 · ones)")
+    for name, a, b in zip(("dx", "dy"), once, twice, strict=True):
+        expect_close(b, 2 * a, f"{name} of backward(2 · ones)", causes=[(_IGNORES_DOUT, a)])
+
+
+@check("AddLayer", "2_13", "forward and backward on a batch (2-D)")
+def addlayer_batch(ctx: Context) -> None:
+    _node_batch(ctx, lambda a, b: a + b, swap_causes=False)
+
+
+@check("AddLayer", "2_13", "backward scales with dout (2·dout gives 2·dx)")
+def addlayer_scales_with_dout(ctx: Context) -> None:
+    _node_scales(ctx)
+
+
+@check("MulLayer", "2_13", "forward and backward on a batch (2-D)")
+def mullayer_batch(ctx: Context) -> None:
+    _node_batch(ctx, lambda a, b: a * b, swap_causes=True)
+
+
+@check("MulLayer", "2_13", "backward scales with dout (2·dout gives 2·dx)")
+def mullayer_scales_with_dout(ctx: Context) -> None:
+    _node_scales(ctx)
+
+
+# --------------------------------------------------------------------------- Affine
+
+_N, _D_IN, _D_OUT = 5, 4, 3
+
+
+def _affine_arrays(ctx: Context, d_in: int = _D_IN, d_out: int = _D_OUT):
+    x = ctx.rng.standard_normal((_N, d_in))
+    W = ctx.rng.standard_normal((d_in, d_out))
+    b = ctx.rng.standard_normal(d_out)
+    dout = ctx.rng.standard_normal((_N, d_out))
+    return x, W, b, dout
+
+
+def _affine_gradient(layer, which: str):
+    """(where, value) of the learner's dW or db after backward, under the spellings the course uses."""
+    if which == "W":
+        found = find_array(layer, ("dW", "dw", "grad_W", "gW"), ("grads", "grad", "gradients"), ("W", "w", "dW"))
+    else:
+        found = find_array(layer, ("db", "grad_b", "gb"), ("grads", "grad", "gradients"), ("b", "db"))
+    if found is None:
+        raise Failure(f"after backward, the layer has neither self.d{which} nor self.grads[{which!r}]",
+                      f"d{which} stored on the layer", "nothing", f"store dL/d{which} as self.d{which} in backward")
+    return found
+
+
+def _square_diagnosis(ctx: Context) -> str:
+    """Why dx is wrong, told from a square W, where a missing transpose does not crash."""
+    x, W, b, dout = _affine_arrays(ctx, d_in=3, d_out=3)
+    try:
+        layer = ctx.obj(W.copy(), b.copy())
+        _forward(layer, x)
+        dx = _backward(layer, dout)
+    except Exception:  # noqa: BLE001 - only a diagnosis: the failure itself is already reported
+        return ""
+    return diagnose(dx, [
+        ("dx = dout · W: W must be transposed, dx = dout · Wᵀ (np.dot(dout, self.W.T))", dout @ W),
+        (_IGNORES_DOUT, np.ones_like(dout) @ W.T),
+    ])
+
+
+@check("Affine", "2_14", "forward on a batch: x · W + b")
+def affine_forward_batch(ctx: Context) -> None:
+    x, W, b, _ = _affine_arrays(ctx)
+    y = _forward(ctx.obj(W.copy(), b.copy()), x)
+    expect_close(y, x @ W + b, f"forward(x) for x of shape {x.shape}, W {W.shape}",
+                 causes=[("b is not added: y = x · W + b", x @ W)])
+
+
+@check("Affine", "2_14", "backward: dx = dout · Wᵀ matches the numerical gradient")
+def affine_backward_dx(ctx: Context) -> None:
+    x, W, b, dout = _affine_arrays(ctx)
+    layer = ctx.obj(W.copy(), b.copy())
+    _forward(layer, x)
+    expected = _numerical(lambda z: np.sum((z @ W + b) * dout), x)
+    try:
+        dx = _backward(layer, dout)
+    except Exception as exc:
+        cause = _square_diagnosis(ctx)
+        if not cause:
+            raise
+        raise Failure(raised(exc), describe(expected), "an error", cause) from exc
+    try:
+        expect_close(dx, expected, "dx of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
+                     shape_cause=f"dx must have x's shape {x.shape}")
+    except Failure as failure:
+        failure.cause = failure.cause or _square_diagnosis(ctx)
+        raise
+
+
+@check("Affine", "2_14", "backward: dW = xᵀ · dout matches the numerical gradient")
+def affine_backward_dw(ctx: Context) -> None:
+    x, W, b, dout = _affine_arrays(ctx)
+    layer = ctx.obj(W.copy(), b.copy())
+    _forward(layer, x)
+    _backward(layer, dout)
+    where, dW = _affine_gradient(layer, "W")
+    expected = _numerical(lambda w: np.sum((x @ w + b) * dout), W)
+    causes = [
+        ("dW = doutᵀ · x has Wᵀ's shape: use dW = xᵀ · dout (np.dot(self.x.T, dout))", dout.T @ x),
+        (f"dW is divided by the batch size N = {_N}: the loss layer already divides by N, Affine must not",
+         expected / _N),
+        (_IGNORES_DOUT, x.T @ np.ones_like(dout)),
+    ]
+    expect_close(dW, expected, f"dW ({where})", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes,
+                 shape_cause=f"dW must have W's shape {W.shape}: dW = xᵀ · dout")
+
+
+@check("Affine", "2_14", "backward: db = dout summed over the batch")
+def affine_backward_db(ctx: Context) -> None:
+    x, W, b, dout = _affine_arrays(ctx)
+    layer = ctx.obj(W.copy(), b.copy())
+    _forward(layer, x)
+    _backward(layer, dout)
+    where, db = _affine_gradient(layer, "b")
+    expected = _numerical(lambda v: np.sum((x @ W + v) * dout), b)
+    causes = [
+        (f"db has shape {dout.shape}; it should be ({_D_OUT},): sum dout over the batch axis (axis=0)", dout),
+        ("db is the mean over the batch: it should be the sum, np.sum(dout, axis=0) (the loss layer already "
+         "divided by N)", dout.mean(axis=0)),
+        ("db sums over axis 1: sum over the batch axis, np.sum(dout, axis=0)", dout.sum(axis=1)),
+        ("db sums every element: sum over the batch axis only, np.sum(dout, axis=0)", dout.sum()),
+    ]
+    expect_close(db, expected, f"db ({where})", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes,
+                 shape_cause=lambda shape: f"db has shape {shape}; it should be ({_D_OUT},): "
+                                           f"sum dout over the batch axis (axis=0)")
+
+
+@check("Affine", "2_14", "backward scales with dout (2·dout gives 2·dx, 2·dW, 2·db)")
+def affine_scales_with_dout(ctx: Context) -> None:
+    x, W, b, _ = _affine_arrays(ctx)
+    ones = np.ones((_N, _D_OUT))
+    results = []
+    for dout in (ones, 2 * ones):
+        layer = ctx.obj(W.copy(), b.copy())
+        _forward(layer, x)
+        dx = as_array(_backward(layer, dout), "dx")
+        results.append((dx, as_array(_affine_gradient(layer, "W")[1], "dW"),
+                        as_array(_affine_gradient(layer, "b")[1], "db")))
+    for name, once, twice in zip(("dx", "dW", "db"), *results, strict=True):
+        expect_close(twice, 2 * once, f"{name} of backward(2 · ones)", causes=[(_IGNORES_DOUT, once)])
+
+
+@check("Affine", "2_14", "one sample (1-D x) works too",
+       limitation="2_14 asks for the batch version; one sample works as a batch of one, x.reshape(1, -1)")
+def affine_one_sample(ctx: Context) -> None:
+    x, W, b, dout = _affine_arrays(ctx)
+    x1, dout1 = x[0], dout[0]
+    layer = ctx.obj(W.copy(), b.copy())
+    expect_close(_forward(layer, x1), x1 @ W + b, "forward(x) for x of shape (4,)")
+    expect_close(_backward(layer, dout1), W @ dout1, "dx of backward(dout) for dout of shape (3,)",
+                 rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+    where, dW = _affine_gradient(layer, "W")
+    expect_close(dW, np.outer(x1, dout1), f"dW ({where}) for one sample", rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+    where, db = _affine_gradient(layer, "b")
+    expect_close(db, dout1, f"db ({where}) for one sample", rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+
+
+@check("Affine", "2_14", "forward and backward leave x, W, b and dout unchanged")
+def affine_unchanged(ctx: Context) -> None:
+    x, W, b, dout = _affine_arrays(ctx)
+    arrays = {"x": x.copy(), "W": W.copy(), "b": b.copy(), "dout": dout.copy()}
+    given = {name: a.copy() for name, a in arrays.items()}
+    layer = ctx.obj(given["W"], given["b"])
+    call_method(layer.forward, given["x"], training=True)
+    layer.backward(given["dout"])
+    for name, kept in arrays.items():
+        expect_unchanged(kept, given[name], f"the caller's {name} after forward and backward",
+                         f"the layer writes into {name}: compute new arrays (only an optimizer changes W and b)")
+
+
+# --------------------------------------------------------------------------- SoftmaxWithLoss, SquaredError
+
+def _loss_backward(layer, dout: float | None = None):
+    """backward() as a loss layer is called (dout=1 by default), or backward(dout)."""
+    if dout is not None:
+        return layer.backward(dout)
+    try:
+        params = inspect.signature(layer.backward).parameters.values()
+    except (TypeError, ValueError):
+        return layer.backward(1.0)
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    needs_dout = any(p.default is inspect.Parameter.empty and p.kind in positional for p in params)
+    return layer.backward(1.0) if needs_dout else layer.backward()
+
+
+def _scores(ctx: Context, n: int = 4, c: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = ctx.rng.standard_normal((n, c))
+    labels = ctx.rng.integers(0, c, size=n)
+    return x, labels, F.to_one_hot(labels, c, dtype=np.float64)
+
+
+def _softmax_loss_dx(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return _numerical(lambda z: F.softmax_cross_entropy(z, t), x)
+
+
+def _dx_causes(y: np.ndarray, t: np.ndarray, n: int, one_sample: bool = False) -> list:
+    causes = [
+        (f"dx is not divided by the batch size: dx = (y - t) / N with N = {n}", (y - t)),
+        ("dx is divided by the batch size twice", (y - t) / (n * n)),
+        ("the sign is reversed: dx = (y - t) / N", (t - y) / n),
+    ]
+    if one_sample:
+        causes.insert(0, (f"dx is divided by t.shape[0], which for one 1-D sample is the number of classes "
+                          f"({t.shape[-1]}), not the batch size 1", (y - t) / t.shape[-1]))
+    return causes
+
+
+@check("SoftmaxWithLoss", "2_15", "forward on a batch (one-hot t): the mean cross-entropy")
+def softmaxwithloss_forward_batch(ctx: Context) -> None:
+    x, _, t = _scores(ctx)
+    n = x.shape[0]
+    expected = F.softmax_cross_entropy(x, t)
+    causes = [
+        (f"the loss is summed over the batch: divide by the batch size N = {n}", expected * n),
+        ("the loss is divided by the batch size N twice", expected / n),
+        ("the minus sign is missing: E = -Σ t log y", -expected),
+    ]
+    loss = as_scalar(_forward(ctx.obj(), x, t), f"forward(x, t) for a batch of {n}")
+    expect_close(loss, expected, f"forward(x, t) for a batch of {n}", rtol=1e-5, atol=1e-5, causes=causes)
+
+
+@check("SoftmaxWithLoss", "2_15", "backward: dx = (y - t) / N matches the numerical gradient")
+def softmaxwithloss_backward(ctx: Context) -> None:
+    x, _, t = _scores(ctx)
+    layer = ctx.obj()
+    _forward(layer, x, t)
+    dx = _loss_backward(layer)
+    expect_close(dx, _softmax_loss_dx(x, t), "backward()", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
+                 causes=_dx_causes(F.softmax(x), t, x.shape[0]))
+
+
+@check("SoftmaxWithLoss", "2_15", "finite at scores of ±1000")
+def softmaxwithloss_extremes(ctx: Context) -> None:
+    x = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 999.0], [0.0, 0.0, 0.0], [-1000.0, -1000.0, -999.0]])
+    labels = np.array([1, 2, 0, 2])
+    t = F.to_one_hot(labels, 3, dtype=np.float64)
+    layer = ctx.obj()
+    loss = as_scalar(_forward(layer, x, t), "forward(x, t) at scores of ±1000")
+    dx = as_array(_loss_backward(layer), "backward() at scores of ±1000")
+    if not np.isfinite(loss) or not np.isfinite(dx).all():
+        if dx.shape == x.shape and not np.isfinite(dx).all():
+            cause = OVERFLOW_CAUSE if not np.isfinite(dx[0]).all() else ROW_OVERFLOW_CAUSE
+        else:
+            cause = "log(0) is -inf: take log(y + 1e-7) in the cross-entropy"
+        raise Failure("the loss or dx is not finite at scores of ±1000",
+                      f"a finite loss and dx {describe((F.softmax(x) - t) / 4)}",
+                      f"loss {describe(loss)}, dx {describe(dx)}", cause)
+    expect_close(dx, (F.softmax(x) - t) / 4, "backward() at scores of ±1000", atol=1e-7)
+
+
+@check("SoftmaxWithLoss", "2_15", "one sample (1-D x and t) works too",
+       limitation="2_15 works on batches; one sample works as a batch of one, x.reshape(1, -1)")
+def softmaxwithloss_one_sample(ctx: Context) -> None:
+    x = np.array([0.3, 2.9, 4.0])
+    t = np.array([0.0, 1.0, 0.0])
+    layer = ctx.obj()
+    loss = as_scalar(_forward(layer, x, t), "forward(x, t) for one sample")
+    expect_close(loss, F.softmax_cross_entropy(x, t), "forward(x, t) for one sample", rtol=1e-5, atol=1e-5)
+    expect_close(_loss_backward(layer), F.softmax(x) - t, "backward() for one sample", rtol=_GRAD_RTOL,
+                 atol=_GRAD_ATOL, causes=_dx_causes(F.softmax(x), t, 1, one_sample=True))
+
+
+@check("SoftmaxWithLoss", "2_15", "integer labels as t work too",
+       limitation="the course passes one-hot targets; integer labels are a convenience")
+def softmaxwithloss_labels(ctx: Context) -> None:
+    x, labels, t = _scores(ctx)
+    layer = ctx.obj()
+    loss = as_scalar(_forward(layer, x, labels), f"forward(x, t) with t = {labels.tolist()}")
+    expect_close(loss, F.softmax_cross_entropy(x, labels), "forward(x, t) with integer labels", rtol=1e-5, atol=1e-5)
+    expect_close(_loss_backward(layer), _softmax_loss_dx(x, t), "backward() after integer labels",
+                 rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+
+
+@check("SoftmaxWithLoss", "2_15", "backward scales with dout (backward(2) gives 2·dx)",
+       limitation="the loss layer is the last layer, so in a net the dout it receives is always 1")
+def softmaxwithloss_scales_with_dout(ctx: Context) -> None:
+    x, _, t = _scores(ctx)
+    layer = ctx.obj()
+    _forward(layer, x, t)
+    once = as_array(_loss_backward(layer, 1.0), "backward(1)")
+    _forward(layer, x, t)
+    expect_close(_loss_backward(layer, 2.0), 2 * once, "backward(2)",
+                 causes=[("backward ignores dout: dx = dout · (y - t) / N", once)])
+
+
+@check("SoftmaxWithLoss", "2_15", "forward and backward leave x and t unchanged")
+def softmaxwithloss_unchanged(ctx: Context) -> None:
+    x, _, t = _scores(ctx)
+    given_x, given_t = x.copy(), t.copy()
+    layer = ctx.obj()
+    call_method(layer.forward, given_x, given_t, training=True)
+    _loss_backward(layer)
+    cause = "the layer writes into the caller's array (x -= max, say): compute new arrays"
+    expect_unchanged(x, given_x, "the caller's x after forward and backward", cause)
+    expect_unchanged(t, given_t, "the caller's t after forward and backward", cause)
+
+
+@check("SquaredError", "2_11", "forward on a batch: ½ Σ (y - t)² divided by N")
+def squarederror_forward_batch(ctx: Context) -> None:
+    y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
+    expected = F.sum_squared_error(y, t)
+    causes = [("the loss is summed over the batch: divide by the batch size N = 4", expected * 4),
+              ("the ½ is missing: L = ½ Σ (y - t)² / N", expected * 2),
+              ("the loss is divided by the batch size N twice", expected / 4)]
+    loss = as_scalar(_forward(ctx.obj(), y, t), "forward(y, t) for a batch of 4")
+    expect_close(loss, expected, "forward(y, t) for a batch of 4", causes=causes)
+
+
+@check("SquaredError", "2_11", "backward: (y - t) / N matches the numerical gradient")
+def squarederror_backward(ctx: Context) -> None:
+    y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
+    layer = ctx.obj()
+    _forward(layer, y, t)
+    expected = _numerical(lambda z: F.sum_squared_error(z, t), y)
+    causes = [("dy is not divided by the batch size: dy = (y - t) / N with N = 4", y - t),
+              ("the sign is reversed: dy = (y - t) / N", (t - y) / 4)]
+    expect_close(_loss_backward(layer), expected, "backward()", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes)

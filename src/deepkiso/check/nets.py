@@ -1,0 +1,349 @@
+"""Checks of a learner's nets: SimpleNet (2_7) and TwoLayerNet (2_8, 2_10, 2_11, 2_16 – 2_18).
+
+A learner's TwoLayerNet may use sigmoid or ReLU, and a softmax or an identity
+output, so it is checked against itself and against laws rather than against
+reference values: the loss of a batch repeated twice equals the batch's loss
+(divided by N exactly once); ``numerical_gradient`` and ``gradient`` each agree
+with deepkiso's numerical gradient (float64) of the net's own loss, and with
+each other (2_17); a few SGD steps lower the loss. The parameters are found in
+``net.params`` (or as attributes W1, b1, …) and set to seeded values in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepkiso import functions as F
+from deepkiso.check.expect import as_array, as_scalar, describe, expect_close, expect_unchanged
+from deepkiso.check.names import SUBJECT_BY_NAME, call_method, call_with, discover, find_array, find_method
+from deepkiso.check.registry import Context, Failure, Skip, check
+from deepkiso.differentiation import numerical_gradient
+
+_PARAM_NAMES = ("W1", "b1", "W2", "b2")
+_D_IN, _HIDDEN, _D_OUT, _N = 4, 5, 3, 5
+_NUMERICAL = ("numerical_gradient", "numerical_grad", "num_gradient")
+_BACKPROP = ("gradient", "backprop_gradient", "gradient_backprop", "grad")
+_COPIES_CAUSE = ("changing params[{name!r}] does not change the loss: the layers hold copies of the parameters; "
+                 "give them the very arrays in self.params (Affine(self.params['W1'], self.params['b1']))")
+
+
+def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
+    return as_scalar(call_method(net.loss, np.array(x, copy=True), np.array(t, copy=True), training=True),
+                     "loss(x, t)")
+
+
+# --------------------------------------------------------------------------- SimpleNet
+
+def _simple_net(ctx: Context):
+    net = ctx.obj()
+    found = find_array(net, ("W", "w"), ("params",), ("W", "w"))
+    if found is None or not isinstance(found[1], np.ndarray):
+        raise Failure(f"{ctx.name}() has no weight array self.W (or self.params['W'])", "W of shape (2, 3)",
+                      describe(found[1]) if found else "nothing")
+    where, W = found
+    if W.shape != (2, 3):
+        raise Failure(f"{where} has shape {W.shape}", "shape (2, 3): 2 inputs, 3 classes", describe(W))
+    W[...] = ctx.rng.standard_normal((2, 3))  # in place: the net keeps reading its own array
+    return net, where, W
+
+
+_X_ONE, _T_ONE = np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0])
+
+
+@check("SimpleNet", "2_7", "predict(x) = x · W")
+def simplenet_predict(ctx: Context) -> None:
+    net, where, W = _simple_net(ctx)
+    method = find_method(net, ("predict", "forward"))
+    if method is None:
+        raise Failure(f"{ctx.name} has no predict method", "predict(x) = x · W", "nothing")
+    scores = call_method(method[1], _X_ONE.copy(), training=False)
+    expect_close(scores, _X_ONE @ W, f"{method[0]}(x) for x = [0.6, 0.9]")
+
+
+@check("SimpleNet", "2_7", "loss(x, t) = cross-entropy of softmax(x · W)")
+def simplenet_loss(ctx: Context) -> None:
+    net, where, W = _simple_net(ctx)
+    expected = F.softmax_cross_entropy(_X_ONE @ W, _T_ONE)
+    expect_close(_loss(net, _X_ONE, _T_ONE), expected, "loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]",
+                 rtol=1e-5, atol=1e-6, causes=[("the minus sign is missing: E = -Σ t log y", -expected)])
+
+
+@check("SimpleNet", "2_7", "the gradient dL/dW")
+def simplenet_gradient(ctx: Context) -> None:
+    net, where, W = _simple_net(ctx)
+    kept = W.copy()
+    method = find_method(net, (*_NUMERICAL, *_BACKPROP))
+    if method is not None:
+        what = f"{method[0]}(x, t)"
+        result = method[1](_X_ONE.copy(), _T_ONE.copy())
+        dW = result.get("W", result.get("w")) if isinstance(result, dict) else result
+    else:
+        found = discover(ctx.namespace, [SUBJECT_BY_NAME["numerical_gradient"]])
+        if not found:
+            raise Skip(f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function")
+        what = f"{found['numerical_gradient']}(lambda w: net.loss(x, t), {where})"
+        dW = ctx.namespace[found["numerical_gradient"]](lambda w: net.loss(_X_ONE.copy(), _T_ONE.copy()), W)
+    expect_unchanged(kept, W, f"{where} after {what}",
+                     "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)")
+    expected = np.outer(_X_ONE, F.softmax(_X_ONE @ W) - _T_ONE)
+    expect_close(dW, expected, f"dL/dW from {what}", rtol=1e-4, atol=1e-6,
+                 causes=[("the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss never "
+                          "reads; perturb W itself, in place, and restore it", np.zeros((2, 3)))])
+
+
+# --------------------------------------------------------------------------- TwoLayerNet
+
+def _net_params(net, name: str) -> dict[str, np.ndarray]:
+    """The learner's own parameter arrays, W1, b1, W2, b2, from net.params or from attributes."""
+    params = getattr(net, "params", None)
+    found = {}
+    for key in _PARAM_NAMES:
+        if isinstance(params, dict):
+            value = params.get(key, params.get(key.lower()))
+        else:
+            value = getattr(net, key, getattr(net, key.lower(), None))
+        if isinstance(value, np.ndarray):
+            found[key] = value
+    missing = [k for k in _PARAM_NAMES if k not in found]
+    if missing:
+        where = f"{name}.params" if isinstance(params, dict) else f"{name}'s attributes"
+        raise Failure(f"{where} lack {', '.join(missing)}", "arrays W1, b1, W2, b2 in self.params",
+                      f"keys {sorted(params)}" if isinstance(params, dict) else "no params dict",
+                      "keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}")
+    return found
+
+
+def _two_layer_net(ctx: Context):
+    """A learner's net of sizes 4 → 5 → 3, its parameter arrays set in place to seeded values."""
+    net = call_with(ctx.obj, [
+        (("input_size", "n_input", "input_dim", "n_in", "d_in"), _D_IN),
+        (("hidden_size", "n_hidden", "hidden_dim", "hidden", "n_hid"), _HIDDEN),
+        (("output_size", "n_output", "output_dim", "n_out", "d_out"), _D_OUT),
+    ], optional=[(("weight_init_std", "weight_init", "init_std", "std"), 0.5)])
+    params = _net_params(net, ctx.name)
+    shapes = {"W1": (_D_IN, _HIDDEN), "b1": (_HIDDEN,), "W2": (_HIDDEN, _D_OUT), "b2": (_D_OUT,)}
+    wrong = [f"{k} {params[k].shape} (expected {shapes[k]})" for k in _PARAM_NAMES if params[k].shape != shapes[k]]
+    if wrong:
+        raise Failure(f"{ctx.name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
+                      + ", ".join(wrong), "W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)", ", ".join(wrong),
+                      "W1 is (input_size, hidden_size) and W2 is (hidden_size, output_size)")
+    for key, param in params.items():
+        # Small weights keep every softmax output well above the 1e-7 a learner adds inside the log,
+        # so that log(y + 1e-7) does not show up as a gradient error.
+        scale = 0.3 if key.startswith("W") else 0.1
+        # In place: the net's layers may hold these very arrays.
+        param[...] = scale * ctx.rng.standard_normal(param.shape)
+    return net, params
+
+
+def _targets(ctx: Context, net, params, x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(t, is_classification): one-hot t for a softmax net, real values for a regression net.
+
+    With W2 = b2 = 0 a softmax net gives every class 1/C, so its loss is ln C
+    (times a power of N if the averaging is wrong); a regression net gives 0.
+    """
+    labels = ctx.rng.integers(0, _D_OUT, size=len(x))
+    one_hot = F.to_one_hot(labels, _D_OUT, dtype=np.float64)
+    saved = {k: p.copy() for k, p in params.items()}
+    try:
+        params["W2"][...] = 0
+        params["b2"][...] = 0
+        ratio = _loss(net, x, one_hot) / np.log(_D_OUT)
+    finally:
+        for k, p in params.items():
+            p[...] = saved[k]
+    if any(np.isclose(ratio, float(len(x)) ** k, rtol=1e-3) for k in (-2, -1, 0, 1)):
+        return one_hot, True
+    return ctx.rng.standard_normal((len(x), _D_OUT)), False
+
+
+def _setup(ctx: Context):
+    net, params = _two_layer_net(ctx)
+    x = ctx.rng.standard_normal((_N, _D_IN))
+    t, classification = _targets(ctx, net, params, x)
+    return net, params, x, t, classification
+
+
+def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
+    """Call a gradient method and return copies of its W1, b1, W2, b2, checking that the parameters survive."""
+    kept = {k: p.copy() for k, p in params.items()}
+    result = method(np.array(x, copy=True), np.array(t, copy=True))
+    for key, param in params.items():
+        expect_unchanged(kept[key], param, f"params[{key!r}] after {what}",
+                         "numerical_gradient leaves the parameters perturbed: put each original value back "
+                         "(x[idx] = tmp_val)")
+    if not isinstance(result, dict):
+        raise Failure(f"{what} returned {describe(result)}", "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
+                      describe(result))
+    grads = {}
+    for key in _PARAM_NAMES:
+        value = result.get(key, result.get(key.lower()))
+        if value is None:
+            raise Failure(f"{what} returned keys {sorted(result)}; {key} is missing",
+                          "keys W1, b1, W2, b2", f"keys {sorted(result)}")
+        grads[key] = np.array(value, dtype=np.float64)  # a copy: some nets reuse these buffers
+        if grads[key].shape != params[key].shape:
+            hint = "sum dout over the batch axis, np.sum(dout, axis=0)" if key.startswith("b") else \
+                "dW = xᵀ · dout has W's shape"
+            raise Failure(f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
+                          f"{params[key].shape}", describe(params[key]), describe(grads[key]), hint)
+    return grads
+
+
+def _numerical_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
+    """deepkiso's numerical gradient of the net's own loss, each parameter perturbed in place and restored."""
+    grads = {}
+    for key, param in params.items():
+        h = 1e-4 if param.dtype == np.float64 else 1e-2
+        grads[key] = numerical_gradient(lambda _: _loss(net, x, t), param, h=h)
+    return grads
+
+
+def _tolerances(params: dict) -> tuple[float, float]:
+    """(rtol, atol) for comparing gradients of the net: loose enough for a cross-entropy's log(y + 1e-7)."""
+    return (1e-4, 1e-6) if all(p.dtype == np.float64 for p in params.values()) else (2e-2, 2e-3)
+
+
+def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> None:
+    rtol, atol = _tolerances(params)
+    for key in _PARAM_NAMES:
+        if not expected[key].any() and received[key].any():
+            raise Failure(f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
+                          describe(expected[key]), describe(received[key]), _COPIES_CAUSE.format(name=key))
+        causes = [
+            ("the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, which loss never "
+             "reads; perturb it in place and restore it", np.zeros_like(expected[key])),
+            (f"{what} is N = {_N} times the gradient of loss(x, t): the loss and the backward pass disagree about "
+             "dividing by the batch size (divide once, in both)", expected[key] * _N),
+            (f"{what} is the gradient of loss(x, t) divided by N = {_N}: the loss and the backward pass disagree "
+             "about dividing by the batch size (divide once, in both)", expected[key] / _N),
+            ("the sign is reversed", -expected[key]),
+        ]
+        expect_close(received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes,
+                     shape_cause=f"{key} must have the shape of params[{key!r}], {params[key].shape}")
+
+
+def _require(ctx: Context, names, later: str = "") -> None:
+    """Skip unless the learner's class has one of the methods names (asked before building anything)."""
+    if find_method(ctx.obj, names) is None:
+        raise Skip(f"{ctx.name} has no {names[0]} method{later}")
+
+
+def _method(ctx: Context, net, names, later: str = ""):
+    found = find_method(net, names)
+    if found is None:
+        raise Skip(f"{ctx.name} has no {names[0]} method{later}")
+    return found
+
+
+@check("TwoLayerNet", "2_8", "builds with params W1, b1, W2, b2 of the right shapes")
+def twolayernet_builds(ctx: Context) -> None:
+    _two_layer_net(ctx)
+
+
+@check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
+def twolayernet_predict(ctx: Context) -> None:
+    _require(ctx, ("predict", "forward"))
+    net, params, x, t, _ = _setup(ctx)
+    name, method = _method(ctx, net, ("predict", "forward"))
+    y = as_array(call_method(method, x.copy(), training=False), f"{name}(x)")
+    if y.shape != (_N, _D_OUT) or not np.isfinite(y).all():
+        raise Failure(f"{name}(x) for x of shape {x.shape} gives {describe(y)}", f"finite, shape ({_N}, {_D_OUT})",
+                      describe(y))
+
+
+@check("TwoLayerNet", "2_8", "the loss is the batch mean: a batch repeated twice has the same loss")
+def twolayernet_loss_batch_mean(ctx: Context) -> None:
+    net, params, x, t, _ = _setup(ctx)
+    once = _loss(net, x, t)
+    twice = _loss(net, np.concatenate([x, x]), np.concatenate([t, t]))
+    causes = [("the loss is summed over the batch: divide by the batch size N", 2 * once),
+              ("the loss is divided by the batch size N twice", once / 2)]
+    expect_close(twice, once, f"loss of the batch repeated twice (2N = {2 * _N} samples)", rtol=1e-6, atol=1e-9,
+                 causes=causes)
+
+
+@check("TwoLayerNet", "2_8", "numerical_gradient(x, t) matches deepkiso's numerical gradient of loss")
+def twolayernet_numerical_gradient(ctx: Context) -> None:
+    _require(ctx, _NUMERICAL)
+    net, params, x, t, _ = _setup(ctx)
+    name, method = _method(ctx, net, _NUMERICAL)
+    received = _grads(method, params, x, t, f"{name}(x, t)")
+    _expect_grads(received, _numerical_grads(net, params, x, t), f"{name}(x, t)", params)
+
+
+@check("TwoLayerNet", "2_16", "gradient(x, t) by backpropagation matches the numerical gradient")
+def twolayernet_gradient(ctx: Context) -> None:
+    _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
+    net, params, x, t, _ = _setup(ctx)
+    name, method = _method(ctx, net, _BACKPROP, " (exercise 2_16 adds it)")
+    received = _grads(method, params, x, t, f"{name}(x, t)")
+    _expect_grads(received, _numerical_grads(net, params, x, t), f"{name}(x, t)", params)
+
+
+@check("TwoLayerNet", "2_17", "numerical_gradient and gradient agree (the gradient check)")
+def twolayernet_gradients_agree(ctx: Context) -> None:
+    _require(ctx, _NUMERICAL)
+    _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
+    net, params, x, t, _ = _setup(ctx)
+    numerical_name, numerical = _method(ctx, net, _NUMERICAL)
+    backprop_name, backprop = _method(ctx, net, _BACKPROP, " (exercise 2_16 adds it)")
+    by_numbers = _grads(numerical, params, x, t, f"{numerical_name}(x, t)")
+    by_backprop = _grads(backprop, params, x, t, f"{backprop_name}(x, t)")
+    rtol, atol = _tolerances(params)
+    for key in _PARAM_NAMES:
+        if by_numbers[key].shape != by_backprop[key].shape:
+            raise Failure(f"{key}: {backprop_name} gives shape {by_backprop[key].shape}, "
+                          f"{numerical_name} {by_numbers[key].shape}", describe(by_numbers[key]),
+                          describe(by_backprop[key]))
+        diff = float(np.mean(np.abs(by_numbers[key] - by_backprop[key])))
+        if not np.allclose(by_backprop[key], by_numbers[key], rtol=rtol, atol=atol):
+            raise Failure(f"{key}: the mean |backprop - numerical| is {diff:.3g}",
+                          describe(by_numbers[key]), describe(by_backprop[key]),
+                          "the two checks above say which of the two is wrong")
+
+
+def _descends(ctx: Context, names, later: str, steps: int) -> None:
+    _require(ctx, names, later)
+    net, params, x, t, classification = _setup(ctx)
+    name, method = _method(ctx, net, names, later)
+    before = _loss(net, x, t)
+    for _ in range(steps):
+        grads = _grads(method, params, x, t, f"{name}(x, t)")
+        for key, param in params.items():
+            # In place, as an optimizer does: the net's layers hold these arrays.
+            param -= 0.1 * grads[key].astype(param.dtype)
+    after = _loss(net, x, t)
+    if not after < before:
+        task = "classification" if classification else "regression"
+        raise Failure(f"{steps} SGD steps (lr = 0.1) with {name} on a small {task} batch did not lower the loss",
+                      f"a loss below {before:.6g}", f"{after:.6g}",
+                      "the loss did not move: the layers may hold copies of params" if after == before
+                      else "the gradient points uphill: check its sign")
+
+
+@check("TwoLayerNet", "2_10", "a few SGD steps with numerical_gradient lower the loss")
+def twolayernet_descends_numerical(ctx: Context) -> None:
+    _descends(ctx, _NUMERICAL, "", steps=3)
+
+
+@check("TwoLayerNet", "2_18", "a few SGD steps with gradient (backprop) lower the loss")
+def twolayernet_descends_backprop(ctx: Context) -> None:
+    _descends(ctx, _BACKPROP, " (exercise 2_16 adds it)", steps=10)
+
+
+@check("TwoLayerNet", "2_8", "accuracy(x, t) is the fraction of samples predicted right")
+def twolayernet_accuracy(ctx: Context) -> None:
+    _require(ctx, ("accuracy",))
+    net, params, x, t, classification = _setup(ctx)
+    if not classification:
+        raise Skip("a regression net has no accuracy")
+    name, method = _method(ctx, net, ("accuracy",))
+    predict = find_method(net, ("predict", "forward"))
+    if predict is None:
+        raise Skip(f"{ctx.name} has no predict method")
+    scores = as_array(call_method(predict[1], x.copy(), training=False), "predict(x)")
+    expected = float(np.mean(np.argmax(scores, axis=1) == np.argmax(t, axis=1)))
+    received = as_scalar(call_method(method, x.copy(), t.copy(), training=False), f"{name}(x, t)")
+    expect_close(received, expected, f"{name}(x, t) with one-hot t",
+                 causes=[(f"counts the right answers without dividing by the batch size N = {_N}", expected * _N)])

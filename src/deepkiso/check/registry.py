@@ -1,0 +1,159 @@
+"""The catalogue of checks that `deepkiso check` runs, and how a check reports its verdict.
+
+A check is a function of a ``Context`` (the learner's object and a seeded
+generator) that returns to pass and raises ``Failure``, ``Note`` or ``Skip``
+otherwise. Each belongs to one course name ("Affine") and one exercise
+("2_14"); the family modules (``functions``, ``differentiation``, ``layers``,
+``nets``, ``training``) register theirs with ``@check``. The report lists the
+names in the order of ``names.SUBJECTS``, and each name's checks in the order
+they were registered.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, subjects_named
+
+__all__ = ["Failure", "Note", "Skip", "Context", "Check", "check", "all_checks", "select", "EXERCISES"]
+
+FAMILIES = ("functions", "differentiation", "layers", "nets", "training")
+
+
+class Failure(Exception):
+    """A wrong result on something the exercise asks for.
+
+    expected / received: short descriptions (see ``expect.describe``).
+    cause: the likely cause in one sentence, when it can be told.
+    """
+
+    def __init__(self, message: str, expected: str = "", received: str = "", cause: str = ""):
+        super().__init__(message)
+        self.message, self.expected, self.received, self.cause = message, expected, received, cause
+
+
+class Note(Exception):
+    """Something worth knowing that the exercise did not ask for; not a failure."""
+
+    def __init__(self, message: str, cause: str = ""):
+        super().__init__(message)
+        self.message, self.cause = message, cause
+
+
+class Skip(Exception):
+    """The check cannot run on this learner's code (for example a method the exercise adds later)."""
+
+
+@dataclass
+class Context:
+    """What a check gets: the learner's object under its own spelling, and a generator.
+
+    obj: the learner's function or class.
+    name: the learner's spelling of it ("Relu").
+    namespace: the learner's whole module, for helpers such as their numerical_gradient.
+    rng: seeded from the check's id, so every run draws the same numbers.
+    """
+
+    obj: Any
+    name: str
+    namespace: dict
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report.
+
+    limitation: set when the check tests something the exercise did not ask
+        for; any failure of it is then reported as a note that gives this reason.
+    """
+
+    id: str
+    subject: str
+    exercise: str
+    title: str
+    func: Callable[[Context], None]
+    limitation: str = ""
+
+    def context(self, obj: Any, name: str, namespace: dict) -> Context:
+        seed = zlib.crc32(self.id.encode("utf-8"))
+        return Context(obj=obj, name=name, namespace=namespace, rng=np.random.default_rng(seed))
+
+
+_CHECKS: list[Check] = []
+
+
+def check(subject: str, exercise: str, title: str, limitation: str = "", name: str | None = None):
+    """Register the decorated function as a check of ``subject`` for ``exercise``.
+
+    The check's id is "subject.name", name defaulting to the function's name
+    without its subject prefix.
+    """
+    if subject not in SUBJECT_BY_NAME:  # a typo in a family module fails at import, not in a learner's report
+        raise KeyError(f"check: unknown subject {subject!r}")
+
+    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
+        short = name or func.__name__.removeprefix(subject.lower() + "_").strip("_")
+        _CHECKS.append(Check(f"{subject}.{short}", subject, exercise, title, func, limitation))
+        return func
+
+    return register
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in report order (the families' modules are imported here)."""
+    for family in FAMILIES:
+        importlib.import_module(f"deepkiso.check.{family}")
+    order = {s.name: i for i, s in enumerate(SUBJECTS)}
+    return sorted(_CHECKS, key=lambda c: order[c.subject])  # stable: keeps registration order per subject
+
+
+EXERCISES = tuple(f"2_{i}" for i in range(1, 19))
+
+
+def _exercise(token: str) -> str | None:
+    m = re.fullmatch(r"(?:ex)?\s*2[._-](\d{1,2})", token.strip().lower())
+    return f"2_{int(m.group(1))}" if m else None
+
+
+def select(only: list[str] | None) -> list[Check]:
+    """The checks that ``--only`` names; all of them when only is empty.
+
+    Each item may be a course name or a spelling of it ("Relu", "softmax_with_loss"),
+    an exercise number ("2_14", "2.14") or a check id ("Affine.backward_db").
+    Raises ValueError naming the item and the choices when an item matches nothing.
+    """
+    checks = all_checks()
+    if not only:
+        return checks
+    chosen: set[str] = set()
+    for token in only:
+        by_id = [c for c in checks if c.id.lower() == token.lower()]
+        exercise = _exercise(token)
+        subjects = {s.name for s in subjects_named(token)}
+        if by_id:
+            chosen.update(c.id for c in by_id)
+        elif exercise:
+            hits = [c for c in checks if c.exercise == exercise]
+            if not hits:
+                with_checks = sorted({c.exercise for c in checks}, key=lambda e: int(e.split("_")[1]))
+                raise ValueError(f"exercise {exercise} has no checks (it has no code to check); "
+                                 f"exercises with checks: {', '.join(with_checks)}")
+            chosen.update(c.id for c in hits)
+        elif subjects:
+            chosen.update(c.id for c in checks if c.subject in subjects)
+        else:
+            names = [s.name for s in SUBJECTS]
+            close = difflib.get_close_matches(token, names + [c.id for c in checks], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown --only name {token!r}{hint}; choose a name ({', '.join(names)}), "
+                             f"an exercise number (2_1 … 2_18) or a check id such as 'Affine.backward_db'")
+    return [c for c in checks if c.id in chosen]
+

@@ -1,0 +1,175 @@
+"""The results of `deepkiso check` and the two ways of printing them: text for a learner, JSON for tools.
+
+One ``Result`` is one line of the report: a check of one of the learner's names
+(exercises 2_1 – 2_18), or a problem met while importing the learner's file.
+Results travel from the checking process to the parent as plain dicts, so
+they hold only strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["PASS", "FAIL", "NOTE", "SKIP", "Result", "Report", "format_text", "format_json"]
+
+PASS, FAIL, NOTE, SKIP = "pass", "fail", "note", "skip"
+STATUSES = (PASS, FAIL, NOTE, SKIP)
+
+
+@dataclass
+class Result:
+    """One check's verdict.
+
+    id: "Affine.backward_db", or "import" for a problem met while importing.
+    subject: the course's spelling of the name checked ("Affine"), or the file's name.
+    learner_name: the learner's own spelling ("Affine", "Softmax_with_Loss").
+    exercise: the course exercise, "2_14"; empty for import problems.
+    status: "pass", "fail", "note" (a limitation the exercise did not ask about) or "skip".
+    expected / received: short descriptions with shapes and a few numbers.
+    cause: the likely cause, in one sentence.
+    location: the learner's own line, "my_2_14.py, line 23: self.db = dout".
+    note_reason: for a note, why it is not a failure.
+    """
+
+    id: str
+    subject: str
+    title: str
+    status: str
+    exercise: str = ""
+    learner_name: str = ""
+    message: str = ""
+    expected: str = ""
+    received: str = ""
+    cause: str = ""
+    location: str = ""
+    note_reason: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Result":
+        return cls(**{k: str(data.get(k, "")) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Report:
+    """Every result for one learner file, in the order the checks ran.
+
+    found: course name -> the learner's version: "line 12", "your ReLU, line 30", "imported from x".
+    missing: course names the file does not define (they are not checked).
+    only: what --only asked for (empty: everything).
+    """
+
+    path: str
+    timeout: float
+    memory_mb: int
+    only: list[str] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    found: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        """True when at least one check passed and none failed (notes and skips are fine)."""
+        return self.count(FAIL) == 0 and self.count(PASS) > 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "counts": {s: self.count(s) for s in STATUSES},
+            "timeout_s": self.timeout,
+            "memory_mb": self.memory_mb,
+            "only": self.only,
+            "found": self.found,
+            "missing": self.missing,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def format_json(report: Report) -> str:
+    """The whole report as indented JSON (see Report.to_dict for the keys)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+_LABEL = {PASS: "PASS", FAIL: "FAIL", NOTE: "NOTE", SKIP: "SKIP"}
+_DETAIL_INDENT = " " * 15
+
+
+def _detail_lines(r: Result) -> list[str]:
+    lines = [r.message] if r.message else []
+    # A scalar's message already says "expected 0.2, received 0.4"; the lines would only repeat it.
+    repeated = bool(r.expected) and f"expected {r.expected}" in r.message and f"received {r.received}" in r.message
+    details = (("expected", "" if repeated else r.expected), ("received", "" if repeated else r.received),
+               ("likely cause", r.cause), ("your code", r.location), ("why a note, not a failure", r.note_reason))
+    lines += [f"{label}: {text}" for label, text in details if text]
+    return [_DETAIL_INDENT + part for line in lines for part in line.splitlines()]
+
+
+def _subject_header(name: str, results: list[Result], found: dict[str, str]) -> str:
+    exercises = sorted({r.exercise for r in results if r.exercise}, key=_exercise_key)
+    where = f" ({found[name]})" if name in found else ""
+    return f"{name}{where}  exercise {', '.join(exercises)}" if exercises else f"{name}{where}"
+
+
+def _exercise_key(exercise: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in exercise.split("_"))
+
+
+def _subject_lines(results: list[Result]) -> list[str]:
+    """One line per check; a crash repeated at the same line is said once; skips after a crash fold into one line."""
+    lines: list[str] = []
+    crashes: dict[tuple, str] = {}
+    folded: dict[str, int] = {}
+    for r in results:
+        if r.status == SKIP and r.message.startswith("skipped because "):
+            reason = r.message[len("skipped because "):]
+            folded[reason] = folded.get(reason, 0) + 1
+            continue
+        exercise = f"[{r.exercise}]" if r.exercise else ""
+        lines.append(f"  {_LABEL[r.status]}  {exercise:<7} {r.title}".rstrip())
+        if r.status == PASS:
+            continue
+        signature = (r.status, r.message, r.location)
+        if r.location and signature in crashes:
+            lines.append(f"{_DETAIL_INDENT}the same error as '{crashes[signature]}' above")
+            continue
+        crashes.setdefault(signature, r.title)
+        lines.extend(_detail_lines(r))
+    for reason, count in folded.items():
+        lines.append(f"  SKIP  {count} more check{'s' if count > 1 else ''}: {reason}")
+    return lines
+
+
+def format_text(report: Report) -> str:
+    """The report a learner reads: one line per check, details under each failure and note.
+
+    Skips that follow a failed first check are folded into one line.
+    """
+    lines = [f"deepkiso check {report.path}"]
+    if report.only and report.missing:  # without --only, every name the checker knows would be listed
+        lines.append("not in this file (not checked): " + ", ".join(report.missing))
+    groups: dict[str, list[Result]] = {}
+    for r in report.results:
+        groups.setdefault(r.subject, []).append(r)
+    for subject, results in groups.items():
+        lines.append("")
+        lines.append(_subject_header(subject, results, report.found))
+        lines.extend(_subject_lines(results))
+    lines.append("")
+    counts = ", ".join(f"{report.count(s)} {word}" for s, word in
+                       ((PASS, "passed"), (FAIL, "failed"), (NOTE, "notes"), (SKIP, "skipped")))
+    verdict = "all checks passed" if report.passed else (
+        "some checks failed" if report.count(FAIL) else "nothing was checked")
+    lines.append(f"{verdict}: {counts}")
+    return "\n".join(lines)

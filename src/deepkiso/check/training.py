@@ -1,0 +1,207 @@
+"""Checks of a learner's training code: mini-batches (2_1), the SGD update (2_9) and a training loop (2_10, 2_18).
+
+The mini-batch function is checked for the laws of sampling without
+replacement, whatever its signature: over one epoch each sample comes at most
+once, x and t stay paired, batches have batch_size rows. The SGD update must
+give W - lr · grad. A training function is given deepkiso's own TwoLayerNet
+(known to be right) so that only the loop is judged: the loss must fall.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from deepkiso import functions as F
+from deepkiso.check.expect import as_array, describe, expect_close
+from deepkiso.check.names import call_with
+from deepkiso.check.registry import Context, Failure, Note, check
+from deepkiso.nets import TwoLayerNet as ReferenceTwoLayerNet
+
+# --------------------------------------------------------------------------- minibatches
+
+_N_SAMPLES, _BATCH = 23, 5
+
+
+def _samples() -> tuple[np.ndarray, np.ndarray]:
+    """x row i is (i, i) and t[i] = 10·i, so every row says which sample it is."""
+    index = np.arange(_N_SAMPLES, dtype=np.float64)
+    return np.stack([index, index], axis=1), 10 * index
+
+
+def _one_epoch(ctx: Context) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The batches of one epoch: ceil(N / batch_size) batches of (x_batch, t_batch)."""
+    x, t = _samples()
+    result = call_with(ctx.obj, [
+        (("x", "x_train", "X", "data", "inputs"), x),
+        (("t", "t_train", "y", "T", "labels", "targets"), t),
+        (("batch_size", "batch", "size", "n_batch"), _BATCH),
+    ], optional=[(("shuffle",), True), (("replace", "with_replacement", "replacement"), False)])
+    if isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, np.ndarray) for r in result):
+        raise Note(f"{ctx.name}(x, t, batch_size) returns one batch per call, (x_batch, t_batch); the law "
+                   "'each sample once per epoch' belongs to a function that yields a whole epoch of batches",
+                   cause="a generator that shuffles the indices once and yields one batch per slice covers an epoch")
+    try:
+        batches = list(itertools.islice(iter(result), math.ceil(_N_SAMPLES / _BATCH)))
+    except TypeError:
+        raise Failure(f"{ctx.name}(x, t, batch_size) returned {describe(result)}",
+                      "an iterable of (x_batch, t_batch) pairs", describe(result)) from None
+    pairs = []
+    for number, batch in enumerate(batches, start=1):
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            raise Failure(f"batch {number} is {describe(batch)}", "a pair (x_batch, t_batch)", describe(batch))
+        pairs.append((as_array(batch[0], f"x of batch {number}"), as_array(batch[1], f"t of batch {number}")))
+    return pairs
+
+
+@check("minibatches", "2_1", "one epoch gives each sample at most once (sampling without replacement)")
+def minibatches_one_epoch(ctx: Context) -> None:
+    batches = _one_epoch(ctx)
+    seen = np.concatenate([xb[:, 0] for xb, _ in batches]).astype(int) if batches else np.array([], dtype=int)
+    counts = np.bincount(seen, minlength=_N_SAMPLES)
+    if counts.max(initial=0) > 1:
+        twice = int(np.argmax(counts))
+        raise Failure(f"sample {twice} comes {counts[twice]} times in one epoch of {len(batches)} batches",
+                      "each of the 23 samples at most once per epoch", f"{int((counts > 1).sum())} samples repeated",
+                      "that is sampling with replacement (復元抽出): shuffle the indices once per epoch, "
+                      "np.random.permutation(N), and slice them into batches")
+    missing = int((counts == 0).sum())
+    if missing >= _BATCH:
+        raise Failure(f"one epoch of {len(batches)} batches misses {missing} of the {_N_SAMPLES} samples",
+                      "every sample once (at most the last, partial batch may be dropped)",
+                      f"{_N_SAMPLES - missing} samples")
+
+
+@check("minibatches", "2_1", "x and t stay paired within each batch")
+def minibatches_pairs(ctx: Context) -> None:
+    for number, (xb, tb) in enumerate(_one_epoch(ctx), start=1):
+        expected = 10 * xb[:, 0]
+        if tb.reshape(-1).shape != expected.shape or not np.array_equal(tb.reshape(-1), expected):
+            raise Failure(f"t of batch {number} does not belong to its x rows (t[i] = 10·i for x row i)",
+                          describe(expected), describe(tb),
+                          "take x_batch and t_batch with the same indices: x[batch_mask], t[batch_mask]")
+
+
+@check("minibatches", "2_1", "batches have batch_size rows (the last may be smaller)")
+def minibatches_batch_sizes(ctx: Context) -> None:
+    sizes = [len(xb) for xb, _ in _one_epoch(ctx)]
+    if any(s != _BATCH for s in sizes[:-1]) or (sizes and not 0 < sizes[-1] <= _BATCH):
+        raise Failure(f"batch sizes {sizes} for batch_size = {_BATCH}", "[5, 5, 5, 5, 3] (or ending in a full 5)",
+                      str(sizes))
+
+
+@check("minibatches", "2_1", "the samples are shuffled",
+       limitation="a fixed order is a valid sampler; mini-batch learning usually shuffles every epoch")
+def minibatches_shuffles(ctx: Context) -> None:
+    order = np.concatenate([xb[:, 0] for xb, _ in _one_epoch(ctx)])
+    if np.array_equal(order, np.arange(len(order))):
+        raise Failure("one epoch gives the samples in their stored order 0, 1, 2, …", "a shuffled order",
+                      describe(order), "shuffle with np.random.permutation(N) at the start of each epoch")
+
+
+# --------------------------------------------------------------------------- SGD
+
+def _sgd_problem(ctx: Context):
+    params = {"W1": ctx.rng.standard_normal((2, 3)), "b1": ctx.rng.standard_normal(3)}
+    grads = {k: ctx.rng.standard_normal(p.shape) for k, p in params.items()}
+    return params, grads
+
+
+def _optimizer(ctx: Context, lr: float):
+    return call_with(ctx.obj, [(("lr", "learning_rate", "eta", "alpha"), lr)])
+
+
+@check("SGD", "2_9", "update(params, grads) gives W - lr · grad")
+def sgd_update(ctx: Context) -> None:
+    params, grads = _sgd_problem(ctx)
+    before = {k: p.copy() for k, p in params.items()}
+    _optimizer(ctx, 0.1).update(params, grads)
+    for key in params:
+        expect_close(params[key], before[key] - 0.1 * grads[key], f"params[{key!r}] after update with lr = 0.1",
+                     causes=[("moves uphill: W = W - lr * grad (minus)", before[key] + 0.1 * grads[key]),
+                             ("params are unchanged: update must change params[key]", before[key]),
+                             ("ignores lr (the step matches lr = 0.01)", before[key] - 0.01 * grads[key])])
+
+
+@check("SGD", "2_9", "update changes the parameter arrays in place",
+       limitation="it matters once layers hold the parameter arrays (2_16, 2_18); "
+                  "a net that reads self.params each time still trains")
+def sgd_in_place(ctx: Context) -> None:
+    params, grads = _sgd_problem(ctx)
+    arrays = dict(params)
+    expected = {k: p - 0.1 * grads[k] for k, p in params.items()}
+    _optimizer(ctx, 0.1).update(params, grads)
+    for key, array in arrays.items():
+        expect_close(array, expected[key], f"the original array of params[{key!r}] after update",
+                     causes=[("params[key] = params[key] - lr * grads[key] puts a new array in the dict while the "
+                              "layers keep the old one: update in place, params[key] -= lr * grads[key]",
+                              array.copy())])
+
+
+# --------------------------------------------------------------------------- train
+
+class _CountingNet(ReferenceTwoLayerNet):
+    """deepkiso's TwoLayerNet (float64), counting which gradient the learner's loop asks for."""
+
+    def __init__(self):
+        super().__init__(4, 8, 3, weight_init_std=0.5, dtype=np.float64, rng=0)
+        self.calls = {"gradient": 0, "numerical_gradient": 0}
+
+    def gradient(self, x, t):
+        self.calls["gradient"] += 1
+        return super().gradient(x, t)
+
+    def numerical_gradient(self, x, t):
+        self.calls["numerical_gradient"] += 1
+        return super().numerical_gradient(x, t)
+
+
+def _train(ctx: Context):
+    """Run the learner's training function on deepkiso's net: (net, x, t, loss before, loss after, arrays before)."""
+    rng = ctx.rng
+    x = rng.standard_normal((60, 4))
+    labels = (x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5).astype(int)
+    t = F.to_one_hot(labels, 3, dtype=np.float64)
+    net = _CountingNet()
+    before = net.loss(x, t)
+    arrays = dict(net.params)
+    call_with(ctx.obj, [
+        (("network", "net", "model"), net),
+        (("x", "x_train", "X", "data"), x),
+        (("t", "t_train", "y", "T", "labels"), t),
+    ], optional=[
+        (("learning_rate", "lr", "eta"), 0.1),
+        (("batch_size",), 10),
+        (("iters_num", "n_iters", "num_iters", "iterations", "iters", "steps", "n_steps", "step_num"), 30),
+        (("epochs", "n_epochs", "epoch_num", "max_epochs"), 5),
+    ])
+    return net, x, t, before, net.loss(x, t), arrays
+
+
+@check("train", "2_10", "training lowers the loss of deepkiso's TwoLayerNet")
+def train_loss_falls(ctx: Context) -> None:
+    net, x, t, before, after, arrays = _train(ctx)
+    if after < before:
+        return
+    rebound = [k for k, a in arrays.items() if net.params[k] is not a]
+    if rebound:
+        cause = (f"net.params[{rebound[0]!r}] was replaced by a new array, which the net's layers do not see: "
+                 "update in place, network.params[key] -= learning_rate * grad[key]")
+    elif after == before:
+        cause = "the parameters never changed: update network.params[key] -= learning_rate * grad[key]"
+    else:
+        cause = "the parameters moved uphill: subtract the gradient, W -= learning_rate * grad"
+    raise Failure(f"the loss went from {before:.6g} to {after:.6g}", f"below {before:.6g}", f"{after:.6g}", cause)
+
+
+@check("train", "2_18", "training uses backpropagation (network.gradient)",
+       limitation="2_10 trains with numerical_gradient; 2_18 asks for the faster backpropagation")
+def train_uses_backprop(ctx: Context) -> None:
+    net, *_ = _train(ctx)
+    calls = net.calls
+    if calls["gradient"] == 0:
+        raise Failure(f"the loop called numerical_gradient {calls['numerical_gradient']} times and gradient never",
+                      "network.gradient(x_batch, t_batch)", "network.numerical_gradient(x_batch, t_batch)",
+                      "use grad = network.gradient(x_batch, t_batch), computed by backpropagation")

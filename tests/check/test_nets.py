@@ -1,0 +1,63 @@
+"""The net checks: laws that hold whatever the activation (exercises 2_7, 2_8, 2_10, 2_16 – 2_18)."""
+
+from deepkiso.check import FAIL, PASS, SKIP
+
+
+def test_a_loss_divided_twice_by_n_breaks_the_repeated_batch_law(bugs_a_report, result):
+    r = result(bugs_a_report, "TwoLayerNet.loss_batch_mean")
+    assert (r.status, r.exercise) == (FAIL, "2_8")
+    assert r.cause == "the loss is divided by the batch size N twice"
+
+
+def test_a_summed_loss_breaks_the_repeated_batch_law(bugs_b_report, result):
+    r = result(bugs_b_report, "TwoLayerNet.loss_batch_mean")
+    assert r.cause == "the loss is summed over the batch: divide by the batch size N"
+
+
+def test_a_net_whose_layers_forget_the_batch_sum_has_the_wrong_gradient_shape(bugs_a_report, result):
+    r = result(bugs_a_report, "TwoLayerNet.gradient")
+    assert (r.status, r.exercise) == (FAIL, "2_16")
+    assert r.message == "b1 of gradient(x, t) has shape (5, 5); params['b1'] has shape (5,)"
+    assert r.cause == "sum dout over the batch axis, np.sum(dout, axis=0)"
+
+
+def test_a_numerical_gradient_that_perturbs_the_weights_is_caught_in_the_net(bugs_a_report, result):
+    r = result(bugs_a_report, "TwoLayerNet.numerical_gradient")
+    assert r.status == FAIL
+    assert r.message.startswith("params['W1'] after numerical_gradient(x, t) was changed")
+    assert result(bugs_a_report, "SimpleNet.gradient").cause.startswith("numerical_gradient leaves W perturbed")
+
+
+def test_a_net_from_2_8_skips_the_backprop_checks_of_2_16(learner_file):
+    from deepkiso.check import check_file
+
+    path = learner_file("net28.py", """\
+import numpy as np
+from deepkiso.differentiation import numerical_gradient
+from deepkiso.functions import sigmoid, softmax, cross_entropy_error
+
+class TwoLayerNet:
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        self.params = {"W1": weight_init_std * np.random.randn(input_size, hidden_size),
+                       "b1": np.zeros(hidden_size),
+                       "W2": weight_init_std * np.random.randn(hidden_size, output_size),
+                       "b2": np.zeros(output_size)}
+
+    def predict(self, x):
+        z = sigmoid(x @ self.params["W1"] + self.params["b1"])
+        return softmax(z @ self.params["W2"] + self.params["b2"])
+
+    def loss(self, x, t):
+        return cross_entropy_error(self.predict(x), t)
+
+    def numerical_gradient(self, x, t):
+        return {k: numerical_gradient(lambda w: self.loss(x, t), p) for k, p in self.params.items()}
+""")
+    report = check_file(path, only=["TwoLayerNet"])
+    statuses = {r.id.split(".")[1]: r.status for r in report.results}
+    assert statuses == {"builds": PASS, "predict": PASS, "loss_batch_mean": PASS, "numerical_gradient": PASS,
+                        "gradient": SKIP, "gradients_agree": SKIP, "descends_numerical": PASS,
+                        "descends_backprop": SKIP, "accuracy": SKIP}
+    assert report.exit_code == 0
+    gradient = next(r for r in report.results if r.id == "TwoLayerNet.gradient")
+    assert gradient.message == "TwoLayerNet has no gradient method (exercise 2_16 adds it)"
