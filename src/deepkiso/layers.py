@@ -14,9 +14,9 @@ the batch size N; every other layer leaves N alone.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from deepkiso.functions import log_softmax, softmax
+import numpy as np
 
 __all__ = [
     "AddLayer",
@@ -118,8 +118,9 @@ class ReLU:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: the forward output's shape. Returns dx = dout where x > 0, else 0."""
         _check_dout("ReLU", dout, self.mask.shape)
-        dout = np.asarray(dout)
-        return np.where(self.mask, dout.dtype.type(0), dout)
+        # A product with the mask rather than np.where, which branches on every element and is
+        # several times slower; a blocked entry becomes 0 (or -0.0, which equals 0).
+        return np.asarray(dout) * ~self.mask
 
 
 class Sigmoid:
@@ -211,9 +212,11 @@ class Affine:
         """Returns y: (N, D_out), or (D_out,) for a 1-D x."""
         x = np.asarray(x)
         d_in = self.params["W"].shape[0]
-        if x.ndim == 1 and x.shape[0] == d_in:
+        if x.ndim == 2 and x.shape[1] == d_in:
+            x2 = x
+        elif x.ndim == 1 and x.shape[0] == d_in:
             x2 = x.reshape(1, d_in)
-        elif x.ndim >= 2 and int(np.prod(x.shape[1:])) == d_in:
+        elif x.ndim >= 2 and math.prod(x.shape[1:]) == d_in:
             x2 = x.reshape(x.shape[0], d_in)
         else:
             raise ValueError(f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
@@ -223,11 +226,13 @@ class Affine:
         y += self.params["b"]
         return y.reshape(-1) if x.ndim == 1 else y
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         """dout: (N, D_out) (or (D_out,) after a 1-D forward).
 
         Sets grads["W"] (D_in, D_out) = xᵀ · dout and grads["b"] (D_out,) = dout
-        summed over the batch. Returns dx = dout · Wᵀ in the input's shape.
+        summed over the batch. Returns dx = dout · Wᵀ in the input's shape, or
+        None when need_dx is False (the net's first layer: nothing uses the
+        gradient of the data, and skipping it saves a third of the layer's work).
         """
         n = self.x.shape[0]
         d_out = self.params["W"].shape[1]
@@ -236,7 +241,9 @@ class Affine:
         dout = np.asarray(dout).reshape(n, d_out)
         # Into the existing arrays: the nets hand out these same arrays as their grads.
         np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
-        np.sum(dout, axis=0, out=self.grads["b"])
+        np.add.reduce(dout, axis=0, out=self.grads["b"])
+        if not need_dx:
+            return None
         dx = dout @ self.params["W"].T
         return dx.reshape(self.x_shape)
 
@@ -264,13 +271,20 @@ class SoftmaxWithLoss:
         self.x_shape = x.shape
         x2, t2 = self._validate(x, np.asarray(t))
         n = x2.shape[0]
-        log_y = log_softmax(x2)
-        self.y = np.exp(log_y)
+        # Scores shifted by their row maximum: exp never overflows, and the loss comes from
+        # log y = shifted - log Σ exp(shifted), so scores of ±1000 give an exact, finite loss.
+        shifted = x2 - x2.max(axis=1, keepdims=True)
+        y = np.exp(shifted)
+        total = np.add.reduce(y, axis=1, keepdims=True)
+        y /= total
+        self.y = y
         self.t = t2
-        # The loss from log-softmax, so scores of ±1000 give an exact, finite loss.
         if t2.ndim == 1:
-            self.loss = float(-log_y[np.arange(n), t2].sum(dtype=np.float64) / n)
+            # -log y[t] = log Σ exp(shifted) - shifted[t], summed over the batch in float64
+            picked = shifted[np.arange(n), t2]
+            self.loss = float((np.log(total).sum(dtype=np.float64) - picked.sum(dtype=np.float64)) / n)
         else:
+            log_y = shifted - np.log(total)
             self.loss = float(-np.sum(t2 * log_y, dtype=np.float64) / n)
         return self.loss
 

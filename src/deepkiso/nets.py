@@ -171,8 +171,10 @@ class MultiLayerNet:
         """
         self.loss(x, t)
         dout = self.last_layer.backward(1.0)
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
+        # The first layer's dx would be the gradient of the data, which nothing uses.
+        self.layers[0].backward(dout, need_dx=False)
         grads = {}
         for i, layer in enumerate(self.affine_layers, start=1):
             grads[f"W{i}"], grads[f"b{i}"] = layer.grads["W"], layer.grads["b"]

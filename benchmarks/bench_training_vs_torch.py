@@ -1,0 +1,243 @@
+"""Benchmark: training throughput of deepkiso's Trainer against PyTorch on the CPU.
+
+Exercise 2_18 ("the same training, now fast"): the same MLP — 784-H-10, ReLU,
+softmax cross-entropy, plain SGD (lr 0.1), float32, shuffled each epoch — for
+H in 50, 100, 1000 and batch sizes 32, 100, 1000, trained by
+
+* deepkiso: ``Trainer(TwoLayerNet, SGD, shuffle sampler)`` with the per-epoch
+  evaluation turned off (``evaluate_train=False``, no test set), so only the
+  updates are timed, as in the PyTorch loops;
+* torch (as users write it): ``nn.Sequential``, a shuffling ``DataLoader`` over a
+  ``TensorDataset``, ``optim.SGD``, ``loss.item()`` per batch for the running loss;
+* torch (fastest plain loop): indexing the tensors directly with a random
+  permutation, in two variants — ``nn.Sequential`` with ``optim.SGD``, and raw
+  tensors (``addmm``, ``autograd.grad``, ``_foreach_add_``) — and the faster of
+  the two (by median) is the one compared against.
+
+One run is one epoch over the first N samples of Fashion-MNIST (the Debian files, if
+present; otherwise random data of the same shape, which trains at the same speed):
+N = 60,000 for H <= 100 and 20,000 for H = 1000. The runs of one setting alternate
+between the contestants (the order rotating each round) in one process, so the
+machine's load hits them alike; the figures are medians over --repeats rounds.
+Each thread count runs in its own process, started with OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set, and with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE removed from its environment (they pin old OpenBLAS builds to a
+slow kernel; the kernel that runs is printed).
+
+PyTorch is a benchmark-only dependency: ``pip install torch==2.13.0``. Without it
+this prints how to get it and exits with status 0.
+
+    python benchmarks/bench_training_vs_torch.py [--threads 1 2] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+TARGETS = {  # hidden size -> (against torch as users write it, against torch's fastest loop)
+    50: (2.0, 1.3),
+    100: (2.0, 1.3),
+    1000: (1.2, 1.0),
+}
+CONTESTANTS = ("deepkiso", "torch_users", "torch_plain_module", "torch_plain_raw")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per setting (default: 3)")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[50, 100, 1000], help="(default: 50 100 1000)")
+    parser.add_argument("--batch", type=int, nargs="+", default=[32, 100, 1000], help="(default: 32 100 1000)")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# -- the worker: one process per thread count ------------------------------------------------
+
+
+def load_data():
+    """x (60000, 784) float32, t (60000,) int64 and where they came from."""
+    from deepkiso.data import load_dataset
+
+    try:
+        (x, t), _ = load_dataset("fashion-mnist", download=False, progress=False)
+        return x, t, "Fashion-MNIST"
+    except FileNotFoundError:
+        rng = np.random.default_rng(0)
+        return rng.random((60_000, 784), dtype=np.float32), rng.integers(0, 10, 60_000), "random data"
+
+
+def run_deepkiso(x, t, hidden, batch_size, seed):
+    from deepkiso.data import make_sampler
+    from deepkiso.nets import TwoLayerNet
+    from deepkiso.optimizers import SGD
+    from deepkiso.training import Trainer
+
+    net = TwoLayerNet(784, hidden, 10, weight_init_std="he", rng=seed)
+    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, seed=seed)
+    trainer = Trainer(net, SGD(lr=0.1), sampler, 1, evaluate_train=False)
+    started = time.perf_counter()
+    trainer.train(x, t)
+    return len(x) / (time.perf_counter() - started)
+
+
+def torch_model(torch, hidden, seed):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+
+
+def run_torch_users(torch, x, t, hidden, batch_size, seed):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = torch_model(torch, hidden, seed)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(x, t), batch_size=batch_size, shuffle=True)
+    started = time.perf_counter()
+    running_loss = 0.0
+    for x_batch, t_batch in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x_batch), t_batch)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()
+    return len(x) / (time.perf_counter() - started)
+
+
+def run_torch_plain_module(torch, x, t, hidden, batch_size, seed):
+    model = torch_model(torch, hidden, seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    cross_entropy = torch.nn.functional.cross_entropy
+    started = time.perf_counter()
+    order = torch.randperm(len(x))
+    for start in range(0, len(x), batch_size):
+        index = order[start:start + batch_size]
+        loss = cross_entropy(model(x.index_select(0, index)), t.index_select(0, index))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return len(x) / (time.perf_counter() - started)
+
+
+def run_torch_plain_raw(torch, x, t, hidden, batch_size, seed):
+    model = torch_model(torch, hidden, seed)
+    # Weights as (in, out) leaves so each layer is one addmm, as deepkiso's Affine is one matmul.
+    W1, W2 = (layer.weight.detach().t().contiguous().requires_grad_() for layer in (model[0], model[2]))
+    b1, b2 = (layer.bias.detach().clone().requires_grad_() for layer in (model[0], model[2]))
+    params = [W1, b1, W2, b2]
+    cross_entropy = torch.nn.functional.cross_entropy
+    started = time.perf_counter()
+    order = torch.randperm(len(x))
+    for start in range(0, len(x), batch_size):
+        index = order[start:start + batch_size]
+        scores = torch.addmm(b2, torch.addmm(b1, x.index_select(0, index), W1).relu(), W2)
+        grads = torch.autograd.grad(cross_entropy(scores, t.index_select(0, index)), params)
+        with torch.no_grad():
+            torch._foreach_add_(params, grads, alpha=-0.1)
+    return len(x) / (time.perf_counter() - started)
+
+
+def kernels(torch, threads):
+    lines = [f"numpy {np.__version__}"]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            lines.append(f"{pool['internal_api']} {pool['version']} kernel {pool.get('architecture')} "
+                         f"({pool['num_threads']} threads)")
+    except ImportError:
+        lines.append(f"BLAS threads from OPENBLAS_NUM_THREADS={threads} (pip install threadpoolctl to see the kernel)")
+    lines.append(f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+                 f"{torch.get_num_threads()} threads")
+    return "; ".join(lines)
+
+
+def worker(args) -> None:
+    import torch
+
+    torch.set_num_threads(args.worker)
+    x_all, t_all, source = load_data()
+    print(json.dumps({"kernels": kernels(torch, args.worker), "data": source}), flush=True)
+    for hidden in args.hidden:
+        n = 60_000 if hidden <= 100 else 20_000
+        x, t = np.ascontiguousarray(x_all[:n]), np.ascontiguousarray(t_all[:n])
+        x_torch, t_torch = torch.from_numpy(x), torch.from_numpy(t)
+        runs = {
+            "deepkiso": lambda n, b, s: run_deepkiso(x[:n], t[:n], hidden, b, s),
+            "torch_users": lambda n, b, s: run_torch_users(torch, x_torch[:n], t_torch[:n], hidden, b, s),
+            "torch_plain_module": lambda n, b, s: run_torch_plain_module(torch, x_torch[:n], t_torch[:n], hidden, b, s),
+            "torch_plain_raw": lambda n, b, s: run_torch_plain_raw(torch, x_torch[:n], t_torch[:n], hidden, b, s),
+        }
+        for name in CONTESTANTS:  # warm-up on a few batches: first-call costs, thread pools
+            runs[name](3000, 100, 99)
+        for batch_size in args.batch:
+            rates = {name: [] for name in CONTESTANTS}
+            for round_number in range(args.repeats):
+                shift = round_number % len(CONTESTANTS)
+                for name in CONTESTANTS[shift:] + CONTESTANTS[:shift]:
+                    rates[name].append(runs[name](n, batch_size, round_number))
+            print(json.dumps({"hidden": hidden, "batch": batch_size, "samples": n, "rates": rates}), flush=True)
+
+
+# -- the parent: one worker per thread count, then the tables -------------------------------------
+
+
+def run_workers(args) -> None:
+    for threads in args.threads:
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+        env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        command = [sys.executable, __file__, "--worker", str(threads), "--repeats", str(args.repeats),
+                   "--hidden", *map(str, args.hidden), "--batch", *map(str, args.batch)]
+        print(f"\n== {threads} thread{'s' if threads > 1 else ''} ==", flush=True)
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
+            print_table(process.stdout)
+        if process.returncode:
+            raise SystemExit(f"the {threads}-thread worker failed with status {process.returncode}")
+
+
+def print_table(lines) -> None:
+    header = (f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'torch users/s':>13} {'torch fastest/s':>15} "
+              f"{'fastest form':>12} {'vs users':>8} {'vs fastest':>10}  targets")
+    for line in lines:
+        record = json.loads(line)
+        if "kernels" in record:
+            print(f"kernels: {record['kernels']}\ndata: {record['data']}\n{header}", flush=True)
+            continue
+        median = {name: statistics.median(rates) for name, rates in record["rates"].items()}
+        fastest = max(("torch_plain_module", "torch_plain_raw"), key=median.get)
+        vs_users = median["deepkiso"] / median["torch_users"]
+        vs_fastest = median["deepkiso"] / median[fastest]
+        target_users, target_fastest = TARGETS.get(record["hidden"], (None, None))
+        verdict = ("-" if target_users is None else
+                   f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
+                   f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
+        print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['torch_users']:>13,.0f} "
+              f"{median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} {vs_users:>7.2f}x "
+              f"{vs_fastest:>9.2f}x  {verdict}", flush=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.worker is not None:
+        worker(args)
+        return 0
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("PyTorch is not installed, so there is nothing to compare against; "
+              "install the pinned CPU build with: pip install torch==2.13.0")
+        return 0
+    run_workers(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""What ``deepkiso train``, ``evaluate`` and ``predict`` share: run directories, settings, nets.
+
+A run directory holds ``settings.json`` (everything needed to rebuild the net,
+the optimizer and the sampler), the metrics, the pictures and the checkpoint.
+This module reads and checks user input and turns library errors into the
+command line's one-line ``UsageError``s; it holds no maths.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deepkiso.data import dataset_info, load_dataset
+from deepkiso.errors import JobError, UsageError
+from deepkiso.nets import MultiLayerNet, TwoLayerNet
+from deepkiso.training import CHECKPOINT_NAME, load_checkpoint, write_file_atomically
+
+SETTINGS_NAME = "settings.json"
+METRICS_CSV = "metrics.csv"
+METRICS_JSONL = "metrics.jsonl"
+CURVES_NAME = "curves.png"
+CONFUSION_NAME = "confusion.png"
+FIT_NAME = "fit.png"
+MODELS = ("two-layer", "mlp")
+METRIC_COLUMNS = ("epoch", "iteration", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
+
+
+# -- reading options --------------------------------------------------------------------------
+
+
+def positive_int(option: str, text: str | int) -> int:
+    """text as an integer >= 1, else a UsageError naming the option and what it got."""
+    try:
+        value = int(str(text), 10)
+    except ValueError:
+        raise UsageError(f"{option} must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise UsageError(f"{option} must be a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(option: str, text: str | int) -> int:
+    try:
+        value = int(str(text), 10)
+    except ValueError:
+        raise UsageError(f"{option} must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise UsageError(f"{option} must be a non-negative integer, got {value}")
+    return value
+
+
+def positive_float(option: str, text: str | float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise UsageError(f"{option} must be a positive number, got {text!r}")
+    return value
+
+
+def choice(option: str, value: str, choices) -> str:
+    if value not in choices:
+        raise UsageError(f"unknown {option} {value!r}; choose one of {', '.join(sorted(choices))}")
+    return value
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def write_json(path: Path, value: Any) -> None:
+    write_file_atomically(path, (json.dumps(value, indent=2) + "\n").encode())
+
+
+def save_figure(figure, path: Path) -> Path:
+    """Render figure to PNG in memory, then write it atomically."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return write_file_atomically(path, buffer.getvalue())
+
+
+def write_metrics(run_dir: Path, epochs: list[dict[str, Any]]) -> None:
+    """metrics.csv and metrics.jsonl, rewritten in full from the history (so they always match it)."""
+    def cell(value):
+        return "" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+    lines = [",".join(METRIC_COLUMNS)]
+    lines += [",".join(cell(row.get(column)) for column in METRIC_COLUMNS) for row in epochs]
+    write_file_atomically(run_dir / METRICS_CSV, ("\n".join(lines) + "\n").encode())
+    jsonl = "".join(json.dumps({column: row.get(column) for column in METRIC_COLUMNS}) + "\n" for row in epochs)
+    write_file_atomically(run_dir / METRICS_JSONL, jsonl.encode())
+
+
+def existing_run_dir(text: str) -> Path:
+    """A run directory given on the command line: it must exist and hold settings.json."""
+    run_dir = Path(text)
+    if not run_dir.is_dir():
+        raise UsageError(f"run directory {run_dir} does not exist")
+    if not (run_dir / SETTINGS_NAME).is_file():
+        raise UsageError(f"{run_dir} is not a run directory: it holds no {SETTINGS_NAME}")
+    return run_dir
+
+
+def read_settings(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / SETTINGS_NAME
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: cannot be read as JSON ({exc})") from None
+    required = ("dataset", "task", "model", "hidden", "activation", "loss", "weight_init",
+                "input_size", "output_size", "seed")
+    missing = [key for key in required if key not in settings]
+    if missing:
+        raise UsageError(f"{path}: missing {', '.join(missing)}")
+    return settings
+
+
+# -- data and nets ------------------------------------------------------------------------------
+
+
+def load_data(settings: dict[str, Any]):
+    """The run's data set, as ((x_train, t_train), (x_test, t_test)); errors become one line."""
+    one_hot = settings["task"] == "classification" and settings["loss"] == "squared"
+    try:
+        return load_dataset(settings["dataset"], data_dir=settings.get("data_dir"), one_hot=one_hot)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UsageError(_one_line(exc)) from None
+    except OSError as exc:
+        raise JobError(_one_line(exc)) from None
+
+
+def build_net(settings: dict[str, Any]) -> MultiLayerNet:
+    """A fresh net as the settings describe it, its weights drawn from the run's seed."""
+    common = dict(activation=settings["activation"], loss=settings["loss"], rng=net_rng(settings["seed"]))
+    if settings["model"] == "two-layer":
+        return TwoLayerNet(settings["input_size"], settings["hidden"][0], settings["output_size"],
+                           weight_init_std=settings["weight_init"], **common)
+    return MultiLayerNet(settings["input_size"], settings["hidden"], settings["output_size"],
+                         weight_init=settings["weight_init"], **common)
+
+
+def _seeds(seed: int) -> list[np.random.SeedSequence]:
+    # Independent streams for the weights and the sampler, both fixed by the one --seed.
+    return np.random.SeedSequence(seed).spawn(2)
+
+
+def net_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(_seeds(seed)[0])
+
+
+def sampler_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(_seeds(seed)[1])
+
+
+def restore_net(run_dir: Path, settings: dict[str, Any]) -> MultiLayerNet:
+    """The run's net with the weights of its latest checkpoint."""
+    net = build_net(settings)
+    checkpoint = read_checkpoint(run_dir)
+    if checkpoint is None:
+        raise UsageError(f"{run_dir} holds no checkpoint yet ({CHECKPOINT_NAME}): "
+                         f"the run stopped before its first one; resume it with deepkiso train --resume {run_dir}")
+    load_into(net.load_state_dict, {k[4:]: v for k, v in checkpoint.state.items() if k.startswith("net/")},
+              checkpoint.json_path)
+    return net
+
+
+def read_checkpoint(run_dir: Path):
+    """The run's checkpoint, or None when none has been written; a damaged one is a UsageError."""
+    try:
+        return load_checkpoint(run_dir)
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
+
+
+def load_into(load_state_dict, state: dict, source: Path) -> None:
+    """Call load_state_dict(state); a misfit becomes one line listing every mismatch."""
+    try:
+        load_state_dict(state)
+    except ValueError as exc:
+        raise UsageError(f"{source} does not fit the net that {SETTINGS_NAME} describes: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line: continuation lines joined with '; '."""
+    parts = [part.strip() for part in str(exc).splitlines() if part.strip()]
+    if not parts:
+        return type(exc).__name__
+    head, rest = parts[0], parts[1:]
+    if rest:
+        return f"{head.rstrip(':')}: " + "; ".join(rest)
+    return head
+
+
+def class_names(settings: dict[str, Any]) -> list[str]:
+    info = dataset_info(settings["dataset"])
+    names = info.class_names or range(settings["output_size"])
+    return [str(name) for name in names]

@@ -1,0 +1,243 @@
+"""``deepkiso experiment batch-size|sampling``: reproducible sweeps with tables, pictures and a summary.
+
+``batch-size`` answers the group work on choosing the batch size (バッチサイズの決め方): the same
+net over a list of batch sizes and seeds, with the learning rate fixed or scaled, under equal
+epochs or equal updates, and batch-size schedules. ``sampling`` answers exercise 2_1: the same
+net with each way of drawing mini-batches, optionally on an imbalanced copy of the data set.
+Trials run one after another, in ``--jobs`` processes, or on a Dask cluster (``--scheduler``);
+finished trials are kept in ``--out`` and skipped when the command runs again.
+Results (the table and the summary) go to stdout, progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info, load_dataset
+from deepkiso.errors import JobError, UsageError
+from deepkiso.experiments import (batch_size_trials, make_runner, parse_schedule, run_sweep, sampling_trials,
+                                  write_report)
+from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
+from deepkiso.experiments.runners import DASK_INSTALL_HINT
+from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
+from deepkiso.optimizers import OPTIMIZERS
+
+NAME = "experiment"
+HELP = "reproducible sweeps: batch size (バッチサイズの決め方) and sampling (exercise 2_1)"
+
+DEFAULT_BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
+DEFAULT_SAMPLERS = ("sequential", "shuffle", "shuffle-every-5", "shuffle-once", "replacement", "stratified",
+                    "rare-first", "balanced")
+
+
+def _classification_sets() -> list[str]:
+    return [name for name in available_datasets() if dataset_info(name).task == "classification"]
+
+
+def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
+    parser.add_argument("--dataset", default="digits", metavar="NAME",
+                        help=f"data set to train on, one of {', '.join(_classification_sets())} (default: digits)")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help="folder holding the MNIST-format files (default: none: the cache and the system's "
+                             "data folders, downloading if needed)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[3], metavar="N",
+                        help="one number N: seeds 0 … N-1; several numbers: those seeds (default: 3)")
+    parser.add_argument("--epochs", type=int, default=20, metavar="E",
+                        help="epochs per trial (default: 20)")
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default: 0.1)")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[64], metavar="H",
+                        help="widths of the hidden layers (default: 64)")
+    parser.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="optimizer (default: sgd)")
+    parser.add_argument("--target-accuracy", type=float, default=0.9, metavar="ACC",
+                        help="record the first epoch whose test accuracy reaches ACC; 0 turns it off (default: 0.9)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="run N trials at once in separate processes (default: 1: one after another)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
+                             f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)")
+    parser.add_argument("--dpi", type=int, default=100, help="resolution of the pictures (default: 100)")
+    parser.add_argument("--out", type=Path, default=Path("experiments") / experiment, metavar="DIR",
+                        help=f"folder for the results, tables and pictures; finished trials found there are "
+                             f"skipped (default: experiments/{experiment})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
+
+    batch = experiments.add_parser(
+        "batch-size", help="test accuracy, generalization gap, time and memory against the batch size",
+        description="Train the same net over a list of batch sizes and seeds; print a table and a summary, "
+                    "write results.csv, summary.csv, report.md and pictures into --out.")
+    _add_common(batch, "batch-size")
+    batch.add_argument("--batch-sizes", type=int, nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
+                       help=f"batch sizes to compare (default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})")
+    batch.add_argument("--budget", default="epochs", choices=BUDGETS,
+                       help="equal epochs for every batch size, or equal updates (as many as the smallest batch "
+                            "size makes in --epochs epochs) (default: epochs)")
+    batch.add_argument("--lr-scaling", nargs="+", default=["none"], choices=LR_SCALINGS, metavar="RULE",
+                       help="learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
+                            "several rules are compared side by side (default: none)")
+    batch.add_argument("--base-batch-size", type=int, default=32, metavar="B0",
+                       help="the batch size at which --lr applies unscaled (default: 32)")
+    batch.add_argument("--warmup-epochs", type=float, default=0.0, metavar="E",
+                       help="raise the learning rate linearly to its scaled value over E epochs (default: 0)")
+    batch.add_argument("--batch-schedule", default=None, metavar="B:E,…",
+                       help="also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
+                            "then 128, then 512) (default: none)")
+    batch.set_defaults(_experiment=_run_batch_size)
+
+    sampling = experiments.add_parser(
+        "sampling", help="compare the ways of drawing mini-batches (exercise 2_1), optionally on imbalanced data",
+        description="Train the same net with each sampler and seed; print a table and a summary, write "
+                    "results.csv, summary.csv, report.md and pictures (per-class accuracy) into --out.")
+    _add_common(sampling, "sampling")
+    sampling.add_argument("--samplers", nargs="+", default=list(DEFAULT_SAMPLERS), metavar="NAME",
+                          help=f"samplers to compare, from {', '.join(SAMPLERS)} (K a number) "
+                               f"(default: {' '.join(DEFAULT_SAMPLERS)})")
+    sampling.add_argument("--batch-size", type=int, default=32, metavar="B", help="batch size (default: 32)")
+    sampling.add_argument("--imbalance", type=int, nargs="+", default=[], metavar="CLASS",
+                          help="make these classes rare in the training set (default: none: the data set as it is)")
+    sampling.add_argument("--keep", type=float, default=0.1, metavar="FRACTION",
+                          help="fraction of the --imbalance classes' training samples to keep (default: 0.1)")
+    sampling.set_defaults(_experiment=_run_sampling)
+
+
+def run(args: argparse.Namespace) -> int:
+    return args._experiment(args)
+
+
+# -- checking the options -----------------------------------------------------------------------
+
+
+def _positive(option: str, value) -> None:
+    if value <= 0:
+        raise UsageError(f"{option} must be positive, got {value}")
+
+
+def _check_common(args) -> tuple[list[int], object]:
+    """Check the shared options; return the seeds and the data set's info."""
+    if args.dataset not in _classification_sets():
+        raise UsageError(f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}")
+    _positive("--epochs", args.epochs)
+    _positive("--lr", args.lr)
+    _positive("--jobs", args.jobs)
+    _positive("--dpi", args.dpi)
+    for width in args.hidden:
+        _positive("--hidden", width)
+    if not 0 <= args.target_accuracy <= 1:
+        raise UsageError(f"--target-accuracy must lie between 0 and 1, got {args.target_accuracy}")
+    if args.scheduler and args.jobs > 1:
+        raise UsageError("give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)")
+    if len(args.seeds) == 1:
+        _positive("--seeds", args.seeds[0])
+        seeds = list(range(args.seeds[0]))
+    else:
+        if min(args.seeds) < 0 or len(set(args.seeds)) != len(args.seeds):
+            raise UsageError(f"--seeds: several seeds must be distinct and non-negative, got {args.seeds}")
+        seeds = list(args.seeds)
+    return seeds, dataset_info(args.dataset)
+
+
+def _make_runner(args):
+    try:
+        return make_runner(jobs=args.jobs, scheduler=args.scheduler)
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_data(args) -> None:
+    """Load the data set once before any trial, so a missing file is one message, not a failure per trial.
+
+    Skipped on a cluster: there the workers read the data from their own disks.
+    """
+    if args.scheduler:
+        return
+    try:
+        load_dataset(args.dataset, args.data_dir)
+    except (DatasetNotFoundError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+# -- running ----------------------------------------------------------------------------------------
+
+
+def _progress(record: dict, n_done: int, n_total: int) -> None:
+    head = f"[{n_done:>{len(str(n_total))}}/{n_total}] {record['trial_id']}"
+    if record["status"] == "failed":
+        print(f"{head}: FAILED: {record['error']}", file=sys.stderr)
+    elif record["status"] == "diverged":
+        print(f"{head}: diverged at epoch {record['diverged_at']['epoch']}", file=sys.stderr)
+    else:
+        final = record["final"]
+        print(f"{head}: test accuracy {final['test_accuracy']:.4f}, gap {record['gap_accuracy']:+.4f} "
+              f"({record['measurements']['seconds']:.1f} s)", file=sys.stderr)
+
+
+def _sweep(args, specs, experiment: str, title: str, info) -> int:
+    runner = _make_runner(args)
+    _check_data(args)
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")}
+    print(f"deepkiso experiment {experiment}: {len(specs)} trials, {runner.description}; results in {args.out}",
+          file=sys.stderr)
+    try:
+        outcome = run_sweep(specs, args.out, runner, data_dir=args.data_dir, settings=settings, on_result=_progress)
+    except OSError as exc:  # the output folder cannot be written, the scheduler cannot be reached, …
+        raise JobError(f"{type(exc).__name__}: {exc}") from None
+    if outcome.skipped:
+        print(f"{len(outcome.skipped)} trials were already finished in {args.out} and were skipped", file=sys.stderr)
+    report = write_report(args.out, outcome.results, outcome.failures, class_names=info.class_names, title=title,
+                          dpi=args.dpi)
+    print(report.text, end="")
+    print("wrote " + ", ".join(str(path) for path in report.files), file=sys.stderr)
+    if outcome.failures:
+        first = outcome.failures[0]
+        raise JobError(f"{len(outcome.failures)} of {len(specs)} trials failed (first: {first['trial_id']}: "
+                       f"{first['error']}); details in {args.out / 'trials'}; run the same command again to retry them")
+    return 0
+
+
+def _run_batch_size(args) -> int:
+    seeds, info = _check_common(args)
+    for size in args.batch_sizes:
+        _positive("--batch-sizes", size)
+    _positive("--base-batch-size", args.base_batch_size)
+    if args.warmup_epochs < 0:
+        raise UsageError(f"--warmup-epochs must be 0 or more, got {args.warmup_epochs}")
+    try:
+        schedule = parse_schedule(args.batch_schedule) if args.batch_schedule else None
+    except ValueError as exc:
+        raise UsageError(f"--batch-schedule: {exc}") from None
+    specs = batch_size_trials(
+        dataset=args.dataset, batch_sizes=list(dict.fromkeys(args.batch_sizes)), seeds=seeds, epochs=args.epochs,
+        budget=args.budget, lr=args.lr, lr_scalings=list(dict.fromkeys(args.lr_scaling)),
+        base_batch_size=args.base_batch_size, warmup_epochs=args.warmup_epochs, schedule=schedule,
+        hidden=args.hidden, optimizer=args.optimizer, target_accuracy=args.target_accuracy or None)
+    title = (f"{args.dataset}: batch-size sweep, {len(seeds)} seeds, {args.optimizer} lr {args.lr:g} at batch "
+             f"{args.base_batch_size}, {args.epochs} epochs" + (" of the smallest batch" if args.budget == "updates" else ""))
+    return _sweep(args, specs, "batch-size", title, info)
+
+
+def _run_sampling(args) -> int:
+    seeds, info = _check_common(args)
+    _positive("--batch-size", args.batch_size)
+    for name in args.samplers:
+        try:
+            parse_sampler(name)
+        except ValueError as exc:
+            raise UsageError(f"--samplers: {exc}") from None
+    bad = [c for c in args.imbalance if not 0 <= c < info.n_classes]
+    if bad:
+        raise UsageError(f"--imbalance: {args.dataset} has classes 0 … {info.n_classes - 1}, got {bad}")
+    if not 0 < args.keep <= 1:
+        raise UsageError(f"--keep must be a fraction in (0, 1], got {args.keep}")
+    specs = sampling_trials(
+        dataset=args.dataset, samplers=list(dict.fromkeys(args.samplers)), seeds=seeds, epochs=args.epochs,
+        batch_size=args.batch_size, lr=args.lr, hidden=args.hidden, optimizer=args.optimizer,
+        target_accuracy=args.target_accuracy or None, imbalance_classes=args.imbalance, imbalance_keep=args.keep)
+    names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
+    imbalance = f", {names} kept at {args.keep:.0%}" if args.imbalance else ""
+    title = (f"{args.dataset}{imbalance}: samplers, {len(seeds)} seeds, batch {args.batch_size}, "
+             f"{args.optimizer} lr {args.lr:g}, {args.epochs} epochs")
+    return _sweep(args, specs, "sampling", title, info)

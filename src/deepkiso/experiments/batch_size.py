@@ -1,0 +1,107 @@
+"""The batch-size experiment: how to choose the batch size (group work バッチサイズの決め方).
+
+The slides ask whether the batch size changes the generalization error, what should guide the
+first choice, how small or large it may be, and whether changing it during training helps. This
+module builds the trial grid that measures it: the same net over a list of batch sizes and
+seeds, under a budget of equal epochs or of equal updates, with the learning rate fixed or
+scaled with the batch size (linearly, Goyal et al. 2017; by the square root), with an optional
+warm-up, and batch-size schedules that grow the batch during training instead of decaying the
+learning rate (Smith et al. 2018). It also holds the learning-rate rules the trials follow.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from deepkiso.experiments.sweep import TrialSpec
+
+__all__ = ["LR_SCALINGS", "BUDGETS", "scaled_lr", "warmup_lr", "parse_schedule", "batch_size_trials"]
+
+LR_SCALINGS = ("none", "linear", "sqrt")
+BUDGETS = ("epochs", "updates")
+
+
+def scaled_lr(lr: float, batch_size: int, base_batch_size: int, scaling: str) -> float:
+    """The learning rate for batch_size when lr suits base_batch_size.
+
+    none: lr;  linear: lr·B/B₀ (the gradient's noise falls as 1/B, so take B/B₀ times longer steps);
+    sqrt: lr·√(B/B₀) (keeps the variance of the update's noise constant).
+    """
+    if scaling == "none":
+        return lr
+    if scaling == "linear":
+        return lr * batch_size / base_batch_size
+    if scaling == "sqrt":
+        return lr * math.sqrt(batch_size / base_batch_size)
+    raise ValueError(f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}")
+
+
+def warmup_lr(iteration: int, target_lr: float, start_lr: float, warmup_iterations: int) -> float:
+    """The learning rate of update number ``iteration`` (1, 2, …) during a linear warm-up.
+
+    Rises in equal steps from start_lr to target_lr, reaching it at update warmup_iterations;
+    target_lr from then on (and at once when warmup_iterations is 0).
+    """
+    if iteration >= warmup_iterations:
+        return target_lr
+    return start_lr + (target_lr - start_lr) * iteration / warmup_iterations
+
+
+def parse_schedule(text: str) -> tuple[tuple[int, int], ...]:
+    """"32:5,128:5,512:5" → ((32, 5), (128, 5), (512, 5)): batch size and epochs per phase."""
+    phases = []
+    for part in text.split(","):
+        pieces = part.strip().split(":")
+        try:
+            batch_size, n_epochs = (int(p) for p in pieces)
+        except ValueError:
+            raise ValueError(f"batch schedule {text!r}: expected BATCH:EPOCHS pairs separated by commas, "
+                             f"like 32:5,128:5, got {part.strip()!r}") from None
+        if batch_size < 1 or n_epochs < 1:
+            raise ValueError(f"batch schedule {text!r}: batch sizes and epochs must be positive, got {part.strip()!r}")
+        phases.append((batch_size, n_epochs))
+    return tuple(phases)
+
+
+def batch_size_trials(
+    *,
+    dataset: str,
+    batch_sizes: Sequence[int],
+    seeds: Sequence[int],
+    epochs: int,
+    budget: str = "epochs",
+    lr: float = 0.1,
+    lr_scalings: Sequence[str] = ("none",),
+    base_batch_size: int = 32,
+    warmup_epochs: float = 0.0,
+    schedule: Sequence[tuple[int, int]] | None = None,
+    hidden: Sequence[int] = (64,),
+    optimizer: str = "sgd",
+    target_accuracy: float | None = None,
+) -> list[TrialSpec]:
+    """The grid: every batch size × learning-rate scaling × seed, plus the schedule × scaling × seed.
+
+    budget "updates": every fixed batch size makes as many updates as the smallest one makes in
+    ``epochs`` epochs (so large batches train for more epochs; Hoffer et al. 2017). A schedule
+    always trains its own epochs per phase.
+    The same seed gives every batch size the same initial weights, so they are compared in pairs.
+    """
+    if budget not in BUDGETS:
+        raise ValueError(f"unknown budget {budget!r}; choose one of {list(BUDGETS)}")
+    for scaling in lr_scalings:
+        if scaling not in LR_SCALINGS:
+            raise ValueError(f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}")
+    common = dict(experiment="batch-size", dataset=dataset, hidden=tuple(hidden), optimizer=optimizer, lr=lr,
+                  base_batch_size=base_batch_size, warmup_epochs=warmup_epochs, target_accuracy=target_accuracy)
+    reference = min(batch_sizes) if budget == "updates" else None
+    specs = []
+    for scaling in lr_scalings:
+        for batch_size in batch_sizes:
+            for seed in seeds:
+                specs.append(TrialSpec(seed=seed, phases=((batch_size, epochs),), budget=budget,
+                                       reference_batch_size=reference, lr_scaling=scaling, **common))
+        if schedule:
+            for seed in seeds:
+                specs.append(TrialSpec(seed=seed, phases=tuple(schedule), lr_scaling=scaling, **common))
+    return specs

@@ -1,0 +1,114 @@
+"""One BLAS thread while a trial runs, so a trial's numbers do not depend on where it ran.
+
+The batch-size and sampling experiments (group work バッチサイズの決め方, exercise 2_1) promise the
+same numbers for the same seeds whether the trials ran one after another, in parallel processes
+or on a Dask cluster. OpenBLAS splits a large matrix product differently for different thread
+counts, and float32 sums in a different order round differently, so a trial trained with two BLAS
+threads ends with other weights than one trained with one thread. Every trial therefore runs with
+exactly one BLAS thread: parallelism comes from running several trials at once, which also suits
+the many small matrix products of a mini-batch loop better.
+
+NumPy offers no call to set its BLAS thread count, so this module finds the BLAS library that the
+process has loaded (through ``/proc/self/maps`` on Linux) and calls its own setter with ``ctypes``.
+Where that is impossible (another operating system, an unknown BLAS), the trial still runs and
+records ``blas_threads: None``, and identical results across runners are no longer guaranteed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+__all__ = ["single_blas_thread"]
+
+# Substrings of the shared-library names that carry a BLAS we can steer.
+_LIBRARY_MARKERS = ("openblas", "mkl_rt", "blis")
+# (setter, getter) symbol pairs, tried in order: NumPy's own wheels ship OpenBLAS with a prefix
+# and 64-bit integers; distributions ship the plain names.
+_SYMBOLS = (
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+    ("openblas_set_num_threads", "openblas_get_num_threads"),
+    ("MKL_Set_Num_Threads", "MKL_Get_Max_Threads"),
+    ("bli_thread_set_num_threads", "bli_thread_get_num_threads"),
+)
+
+_lock = threading.Lock()
+_depth = 0
+_saved: list[int] = []
+
+
+class _Control:
+    """The setter and getter of one loaded BLAS library."""
+
+    def __init__(self, setter, getter):
+        self.setter = setter
+        self.getter = getter
+
+    def get(self) -> int:
+        return int(self.getter())
+
+    def set(self, n: int) -> None:
+        self.setter(int(n))
+
+
+def _loaded_libraries() -> list[str]:
+    """Paths of the loaded shared libraries whose names mark them as a BLAS (Linux only)."""
+    maps = Path("/proc/self/maps")
+    if not maps.is_file():
+        return []
+    paths = set()
+    for line in maps.read_text().splitlines():
+        path = line.split()[-1] if line.split() else ""
+        if path.startswith("/") and any(marker in Path(path).name.lower() for marker in _LIBRARY_MARKERS):
+            paths.add(path)
+    return sorted(paths)
+
+
+@lru_cache(maxsize=1)
+def _controls() -> tuple[_Control, ...]:
+    # NumPy loads its BLAS when it is imported: it must be loaded to be found.
+    importlib.import_module("numpy")
+    controls = []
+    for path in _loaded_libraries():
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for set_name, get_name in _SYMBOLS:
+            if hasattr(library, set_name) and hasattr(library, get_name):
+                controls.append(_Control(getattr(library, set_name), getattr(library, get_name)))
+                break
+    return tuple(controls)
+
+
+@contextmanager
+def single_blas_thread() -> Iterator[int | None]:
+    """Run the body with one BLAS thread; restore the previous counts afterwards.
+
+    Yields 1, or None when no BLAS library could be steered. Nested and concurrent uses (trials
+    running in threads of one Dask worker) share one setting: the first to enter sets it, the
+    last to leave restores it.
+    """
+    global _depth
+    controls = _controls()
+    with _lock:
+        if _depth == 0:
+            _saved[:] = [control.get() for control in controls]
+            for control in controls:
+                control.set(1)
+        _depth += 1
+    try:
+        yield 1 if controls else None
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                for control, n in zip(controls, _saved):
+                    control.set(n)

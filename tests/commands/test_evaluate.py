@@ -1,0 +1,111 @@
+import json
+
+import numpy as np
+import pytest
+
+from deepkiso.cli import main
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "digits"
+    assert main(["train", "--out", str(run_dir), "--hidden", "32", "--epochs", "5", "--quiet"]) == 0
+    return run_dir
+
+
+def test_evaluate_prints_accuracy_and_a_per_class_table(run_dir, capsys):
+    assert main(["evaluate", str(run_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("digits test: 360 samples, accuracy 0.")
+    assert out[1].split()[:4] == ["class", "samples", "correct", "accuracy"]
+    rows = [line.split() for line in out[2:12]]
+    assert [row[0] for row in rows] == [str(k) for k in range(10)]
+    assert sum(int(row[1]) for row in rows) == 360
+    accuracy = float(out[0].split("accuracy ")[1].split(",")[0])
+    assert sum(int(row[2]) for row in rows) == round(accuracy * 360)
+    assert out[-1] == f"picture: {run_dir / 'confusion.png'}"
+    assert (run_dir / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_matches_the_last_epoch_of_training(run_dir, capsys):
+    last = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[-1])
+    assert main(["evaluate", str(run_dir), "--chunk-size", "50"]) == 0
+    out = capsys.readouterr().out
+    assert f"accuracy {last['test_accuracy']:.4f}" in out
+
+
+def test_evaluate_the_training_split_to_a_chosen_file(run_dir, tmp_path, capsys):
+    picture = tmp_path / "train.png"
+    assert main(["evaluate", str(run_dir), "--split", "train", "--out", str(picture)]) == 0
+    assert capsys.readouterr().out.startswith("digits train: 1437 samples")
+    assert picture.is_file()
+
+
+def test_evaluate_a_regression_run_draws_its_fit(tmp_path, capsys):
+    run_dir = tmp_path / "sine"
+    assert main(["train", "--dataset", "sine", "--out", str(run_dir), "--epochs", "5", "--hidden", "8", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir)]) == 0
+    assert "squared-error loss" in capsys.readouterr().out
+    assert (run_dir / "fit.png").is_file()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["missing"], "run directory missing does not exist"),
+    (["{tmp}"], "is not a run directory: it holds no settings.json"),
+    (["{run}", "--split", "valid"], "unknown split 'valid'; choose one of test, train"),
+    (["{run}", "--chunk-size", "0"], "--chunk-size must be a positive integer, got 0"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(run_dir, tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.format(tmp=tmp_path, run=run_dir) for a in argv]
+    assert main(["evaluate", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and err[0].startswith("deepkiso evaluate: error: ")
+
+
+def test_a_run_without_a_checkpoint_says_how_to_go_on(run_dir, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "settings.json").write_text((run_dir / "settings.json").read_text())
+    assert main(["evaluate", str(empty)]) == 2
+    assert f"resume it with deepkiso train --resume {empty}" in capsys.readouterr().err
+
+
+def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(run_dir, tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in run_dir.iterdir():
+        (other / path.name).write_bytes(path.read_bytes())
+    settings = json.loads((other / "settings.json").read_text())
+    settings["model"], settings["hidden"] = "mlp", [32, 8]
+    (other / "settings.json").write_text(json.dumps(settings))
+    assert main(["evaluate", str(other)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    for part in ("W2: saved shape (32, 10), net has shape (32, 8)", "b2: saved shape (10,), net has shape (8,)",
+                 "W3: missing from the saved state", "b3: missing"):
+        assert part in err[0]
+
+
+def test_a_damaged_checkpoint_is_named(run_dir, tmp_path, capsys):
+    other = tmp_path / "damaged"
+    other.mkdir()
+    for path in run_dir.iterdir():
+        data = path.read_bytes()
+        (other / path.name).write_bytes(data[:-5] + b"xxxxx" if path.suffix == ".npz" else data)
+    assert main(["evaluate", str(other)]) == 2
+    assert "does not match" in capsys.readouterr().err
+
+
+def test_confusion_matrix_counts_every_sample_once():
+    from deepkiso.commands.evaluate import confusion_matrix
+    from deepkiso.nets import TwoLayerNet
+
+    rng = np.random.default_rng(0)
+    x, t = rng.random((53, 4), dtype=np.float32), rng.integers(0, 3, 53)
+    net = TwoLayerNet(4, 5, 3, weight_init_std="he")
+    matrix = confusion_matrix(net, x, t, 3, chunk_size=10)
+    assert matrix.sum() == 53
+    assert np.array_equal(matrix.sum(axis=1), np.bincount(t, minlength=3))
+    assert np.trace(matrix) == round(net.accuracy(x, t) * 53)

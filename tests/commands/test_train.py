@@ -1,0 +1,238 @@
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from deepkiso.cli import main
+from deepkiso.commands import train as train_command
+from deepkiso.training import load_checkpoint
+
+# Small and quick: 45 batches of digits per epoch, a narrow net.
+SMALL = ["--hidden", "16", "--epochs", "2", "--quiet"]
+
+
+def final_arrays(run_dir):
+    state = load_checkpoint(run_dir).state
+    return {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+
+
+def assert_bit_identical(run_a, run_b):
+    a, b = final_arrays(run_a), final_arrays(run_b)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_train_writes_the_run_directory(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 1/2" in out and "epoch 2/2" in out and "test acc" in out
+    assert f"run directory {run_dir}" in out
+    for name in ("settings.json", "metrics.csv", "metrics.jsonl", "curves.png", "checkpoint.json"):
+        assert (run_dir / name).is_file(), name
+    settings = json.loads((run_dir / "settings.json").read_text())
+    assert settings["dataset"] == "digits" and settings["hidden"] == [16] and settings["lr"] == 0.001
+    rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
+    assert [row["epoch"] for row in rows] == ["1", "2"]
+    assert float(rows[-1]["test_accuracy"]) > 0.2  # above chance (0.1) after two short epochs
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[-1])["iteration"] == 90
+    assert (run_dir / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_progress_bar_goes_to_stderr_and_quiet_turns_it_off(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "a"), "--hidden", "8", "--epochs", "1"]) == 0
+    assert "batch" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_path / "b"), "--hidden", "8", "--epochs", "1", "--quiet"]) == 0
+    assert "batch/s" not in capsys.readouterr().err
+
+
+def test_default_run_directory_is_under_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *SMALL]) == 0
+    assert main(["train", *SMALL]) == 0
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(runs) == 2 and all(name.startswith("digits-") for name in runs)
+
+
+@pytest.mark.parametrize("flags", [
+    ["--model", "mlp", "--hidden", "16", "8", "--activation", "tanh", "--weight-init", "xavier"],
+    ["--optimizer", "sgd", "--lr", "0.1", "--batch-size", "64", "--sampler", "stratified"],
+    ["--optimizer", "momentum", "--sampler", "shuffle", "--shuffle-every", "2", "--seed", "3"],
+    ["--sampler", "balanced", "--loss", "squared", "--weight-init", "0.05"],
+    ["--sampler", "rare-first"], ["--sampler", "replacement"], ["--sampler", "sequential"],
+])
+def test_train_accepts_each_flag_group(tmp_path, capsys, flags):
+    assert main(["train", "--out", str(tmp_path / "run"), "--hidden", "16", "--epochs", "1", "--quiet", *flags]) == 0
+    assert "epoch 1/1" in capsys.readouterr().out
+
+
+def test_regression_run_draws_the_fitted_curve(tmp_path, capsys):
+    run_dir = tmp_path / "sine"
+    assert main(["train", "--dataset", "sine", "--out", str(run_dir), "--epochs", "3", "--hidden", "8", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "test loss" in out and "acc" not in out
+    assert json.loads((run_dir / "settings.json").read_text())["loss"] == "squared"
+    assert (run_dir / "curves.png").is_file()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--dataset", "cifar"], "unknown data set 'cifar'; choose one of"),
+    (["--batch-size", "0"], "--batch-size must be a positive integer, got 0"),
+    (["--batch-size", "-5"], "--batch-size must be a positive integer, got -5"),
+    (["--batch-size", "2.5"], "--batch-size must be a positive integer, got '2.5'"),
+    (["--epochs", "many"], "--epochs must be a positive integer, got 'many'"),
+    (["--lr", "-1"], "--lr must be a positive number, got '-1'"),
+    (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; choose one of"),
+    (["--sampler", "random"], "unknown sampler 'random'; choose one of"),
+    (["--hidden", "10", "10"], "--model two-layer takes one --hidden size, got 2"),
+    (["--dataset", "sine", "--loss", "softmax"], "sine is a regression data set"),
+    (["--shuffle-every", "2", "--sampler", "sequential"], "--shuffle-every applies to --sampler shuffle only"),
+    (["--resume", "nowhere"], "run directory nowhere does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *argv]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith("deepkiso train: error: ") and message in line
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_an_existing_run_directory_is_not_overwritten_without_force(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 2
+    assert "already exists; continue it with --resume" in one_error_line(capsys)
+    (run_dir / "notes.txt").write_text("mine")
+    assert main(["train", "--out", str(run_dir), *SMALL, "--force", "--seed", "1"]) == 0
+    assert json.loads((run_dir / "settings.json").read_text())["seed"] == 1
+    assert (run_dir / "notes.txt").read_text() == "mine"
+
+
+def test_resume_takes_only_options_that_may_change(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir), "--lr", "0.5"]) == 2
+    assert "only --epochs, --checkpoint-every, --data-dir and --quiet" in one_error_line(capsys)
+
+
+def test_resume_of_a_finished_run_trains_further_with_more_epochs(tmp_path, capsys):
+    reference, run_dir = tmp_path / "reference", tmp_path / "run"
+    assert main(["train", "--out", str(reference), "--hidden", "16", "--epochs", "3", "--quiet"]) == 0
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    assert "has done all 2 epochs" in capsys.readouterr().out
+    assert main(["train", "--resume", str(run_dir), "--epochs", "3", "--quiet"]) == 0
+    assert_bit_identical(reference, run_dir)
+
+
+def test_resume_from_a_mid_epoch_checkpoint_is_bit_identical(tmp_path, monkeypatch, capsys):
+    reference, run_dir = tmp_path / "reference", tmp_path / "run"
+    argv = ["train", "--hidden", "16", "--epochs", "2", "--checkpoint-every", "10", "--quiet"]
+    assert main([*argv, "--out", str(reference)]) == 0
+
+    original = train_command._Report.on_iteration
+
+    def interrupt_at_58(self, trainer, loss):
+        original(self, trainer, loss)
+        if trainer.iteration == 58:  # the last checkpoint is iteration 50, in the second epoch
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_command._Report, "on_iteration", interrupt_at_58)
+    assert main([*argv, "--out", str(run_dir)]) == 130
+    assert f"continue with: deepkiso train --resume {run_dir}" in capsys.readouterr().err
+    assert load_checkpoint(run_dir).state["iteration"] == 50
+    monkeypatch.setattr(train_command._Report, "on_iteration", original)
+    assert main(["train", "--resume", str(run_dir)]) == 0
+    assert "resuming at epoch 2, iteration 51" in capsys.readouterr().err
+    assert_bit_identical(reference, run_dir)
+
+
+def test_a_run_killed_at_a_random_moment_resumes_bit_identical(tmp_path):
+    argv = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "6", "--checkpoint-every", "25", "--quiet"]
+    reference, run_dir = tmp_path / "reference", tmp_path / "run"
+    assert main([*argv, "--out", str(reference)]) == 0
+
+    process = subprocess.Popen([sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (run_dir / "checkpoint.json").exists():
+            assert process.poll() is None, "the run ended before its first checkpoint"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        time.sleep(random.uniform(0.0, 0.15))
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    killed_at = load_checkpoint(run_dir).state["iteration"]
+    assert 0 < killed_at < 6 * 180
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    assert_bit_identical(reference, run_dir)
+
+
+def test_a_diverging_run_stops_with_exit_code_1(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), "--optimizer", "sgd", "--lr", "1e30", "--checkpoint-every", "1",
+                 "--quiet", "--hidden", "8"]) == 1
+    line = one_error_line(capsys)
+    assert line.startswith("deepkiso train: failed: the loss became nan at iteration ")
+    assert f"the last good checkpoint is {run_dir / 'checkpoint.json'}" in line
+
+
+def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    settings = json.loads((run_dir / "settings.json").read_text())
+    settings["hidden"] = [12]
+    (run_dir / "settings.json").write_text(json.dumps(settings))
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir), "--epochs", "3"]) == 2
+    line = one_error_line(capsys)
+    assert "does not fit the net that settings.json describes" in line
+    for mismatch in ("W1: saved shape (64, 16), net has shape (64, 12)", "b1: saved shape (16,)", "W2: saved shape (16, 10)"):
+        assert mismatch in line
+
+
+def test_readme_first_command_runs_as_a_real_process(tmp_path):
+    env = {**os.environ, "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-m", "deepkiso", "train"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "epoch 30/30" in done.stdout
+    accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy >= 0.95
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert (run_dir / "curves.png").is_file() and (run_dir / "checkpoint.json").is_file()
+
+
+def test_missing_data_files_are_one_line_and_leave_no_run_directory(tmp_path, monkeypatch, capsys):
+    from deepkiso.commands import _runs
+    from deepkiso.data import DatasetNotFoundError
+
+    def not_found(name, **options):
+        raise DatasetNotFoundError(f"{name}: the data files are not in {options['data_dir']}; put them there")
+
+    monkeypatch.setattr(_runs, "load_dataset", not_found)
+    run_dir = tmp_path / "run"
+    assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"), "--out", str(run_dir)]) == 2
+    assert one_error_line(capsys) == f"deepkiso train: error: mnist: the data files are not in {tmp_path / 'data'}; put them there"
+    assert not run_dir.exists()
