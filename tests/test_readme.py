@@ -18,6 +18,8 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second():
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
+    # One namespace for all blocks, as a reader pasting them in order into one session.
     monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "readme"}
     for block in _blocks("python"):
-        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+        exec(compile(block, "README.md", "exec"), namespace)

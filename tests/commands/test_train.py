@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,7 +215,10 @@ def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(tmp_path, capsys):
 
 def test_readme_first_command_runs_as_a_real_process(tmp_path):
     env = {**os.environ, "COLUMNS": "100"}
-    done = subprocess.run([sys.executable, "-m", "deepkiso", "train"], cwd=tmp_path, env=env,
+    # The console script that `pip install .` put beside this Python, as the README runs it.
+    script = Path(sys.executable).with_name("deepkiso")
+    command = [str(script), "train"] if script.exists() else [sys.executable, "-m", "deepkiso", "train"]
+    done = subprocess.run(command, cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "epoch 30/30" in done.stdout
