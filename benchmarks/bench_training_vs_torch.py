@@ -17,9 +17,11 @@ H in 50, 100, 1000 and batch sizes 32, 100, 1000, trained by
 One run is one epoch over the first N samples of Fashion-MNIST (the Debian files, if
 present; otherwise random data of the same shape, which trains at the same speed):
 N = 60,000 for H <= 100 and 20,000 for H = 1000. The runs of one setting alternate
-between the contestants (the order rotating each round) in one process, so the
+between the contestants (the order rotating each round), so the
 machine's load hits them alike; the figures are medians over --repeats rounds.
-Each thread count runs in its own process, started with OMP_NUM_THREADS,
+Each contestant runs in a long-lived process of its own, which waits on a pipe
+between its runs, so no two libraries' thread pools ever compete for the two
+cores. The processes are started with OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set, and with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from its environment (they pin old OpenBLAS builds to a
 slow kernel; the kernel that runs is printed).
@@ -57,10 +59,11 @@ def parse_args(argv=None):
     parser.add_argument("--hidden", type=int, nargs="+", default=[50, 100, 1000], help="(default: 50 100 1000)")
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 100, 1000], help="(default: 32 100 1000)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-contestant", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-# -- the worker: one process per thread count ------------------------------------------------
+# -- the workers: one process per contestant and thread count --------------------------------------
 
 
 def load_data():
@@ -155,73 +158,104 @@ def kernels(torch, threads):
                          f"({pool['num_threads']} threads)")
     except ImportError:
         lines.append(f"BLAS threads from OPENBLAS_NUM_THREADS={threads} (pip install threadpoolctl to see the kernel)")
-    lines.append(f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-                 f"{torch.get_num_threads()} threads")
+    if torch is not None:
+        lines.append(f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+                     f"{torch.get_num_threads()} threads")
     return "; ".join(lines)
 
 
-def worker(args) -> None:
+def contestant(name: str, threads: int):
+    """The function that runs one epoch for this contestant: (hidden, batch_size, n, seed) -> samples/s."""
+    if name == "deepkiso":
+        x_all, t_all, _ = load_data()
+        return lambda hidden, b, n, s: run_deepkiso(x_all[:n], t_all[:n], hidden, b, s)
     import torch
 
-    torch.set_num_threads(args.worker)
-    x_all, t_all, source = load_data()
+    torch.set_num_threads(threads)
+    x_all, t_all, _ = load_data()
+    x_torch, t_torch = torch.from_numpy(x_all), torch.from_numpy(t_all)
+    run = {"torch_users": run_torch_users, "torch_plain_module": run_torch_plain_module,
+           "torch_plain_raw": run_torch_plain_raw}[name]
+    return lambda hidden, b, n, s: run(torch, x_torch[:n], t_torch[:n], hidden, b, s)
+
+
+def worker(args) -> None:
+    """One contestant in its own process: reads run requests (JSON lines), answers samples per second.
+
+    Each library gets a process of its own, so its thread pool never competes with the other's:
+    two runtimes in one process, each with a pool of spinning threads, would slow both down.
+    """
+    name = CONTESTANTS[args.worker_contestant]
+    run = contestant(name, args.worker)
+    torch = sys.modules.get("torch")  # imported by the torch contestants only
+    _, _, source = load_data()
     print(json.dumps({"kernels": kernels(torch, args.worker), "data": source}), flush=True)
-    for hidden in args.hidden:
-        n = 60_000 if hidden <= 100 else 20_000
-        x, t = np.ascontiguousarray(x_all[:n]), np.ascontiguousarray(t_all[:n])
-        x_torch, t_torch = torch.from_numpy(x), torch.from_numpy(t)
-        runs = {
-            "deepkiso": lambda n, b, s: run_deepkiso(x[:n], t[:n], hidden, b, s),
-            "torch_users": lambda n, b, s: run_torch_users(torch, x_torch[:n], t_torch[:n], hidden, b, s),
-            "torch_plain_module": lambda n, b, s: run_torch_plain_module(torch, x_torch[:n], t_torch[:n], hidden, b, s),
-            "torch_plain_raw": lambda n, b, s: run_torch_plain_raw(torch, x_torch[:n], t_torch[:n], hidden, b, s),
-        }
-        for name in CONTESTANTS:  # warm-up on a few batches: first-call costs, thread pools
-            runs[name](3000, 100, 99)
-        for batch_size in args.batch:
-            rates = {name: [] for name in CONTESTANTS}
-            for round_number in range(args.repeats):
-                shift = round_number % len(CONTESTANTS)
-                for name in CONTESTANTS[shift:] + CONTESTANTS[:shift]:
-                    rates[name].append(runs[name](n, batch_size, round_number))
-            print(json.dumps({"hidden": hidden, "batch": batch_size, "samples": n, "rates": rates}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        rate = run(request["hidden"], request["batch"], request["samples"], request["seed"])
+        print(json.dumps({"rate": rate}), flush=True)
 
 
-# -- the parent: one worker per thread count, then the tables -------------------------------------
+# -- the parent: one process per contestant and thread count; runs alternate between them ----------
 
 
 def run_workers(args) -> None:
     for threads in args.threads:
         env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-        command = [sys.executable, __file__, "--worker", str(threads), "--repeats", str(args.repeats),
-                   "--hidden", *map(str, args.hidden), "--batch", *map(str, args.batch)]
         print(f"\n== {threads} thread{'s' if threads > 1 else ''} ==", flush=True)
-        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
-            print_table(process.stdout)
-        if process.returncode:
-            raise SystemExit(f"the {threads}-thread worker failed with status {process.returncode}")
+        workers = {}
+        for number, name in enumerate(CONTESTANTS):
+            command = [sys.executable, __file__, "--worker", str(threads), "--worker-contestant", str(number)]
+            workers[name] = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            headers = {name: json.loads(workers[name].stdout.readline()) for name in CONTESTANTS}
+            print_header(headers["deepkiso"], headers["torch_users"])
+
+            def ask(name, **request):
+                workers[name].stdin.write(json.dumps(request) + "\n")
+                workers[name].stdin.flush()
+                reply = workers[name].stdout.readline()
+                if not reply:
+                    raise SystemExit(f"the {name} worker ({threads} threads) stopped")
+                return json.loads(reply)["rate"]
+
+            for hidden in args.hidden:
+                n = 60_000 if hidden <= 100 else 20_000
+                for name in CONTESTANTS:  # warm-up on a few batches: first-call costs, thread pools
+                    ask(name, hidden=hidden, batch=100, samples=3000, seed=99)
+                for batch_size in args.batch:
+                    rates = {name: [] for name in CONTESTANTS}
+                    for round_number in range(args.repeats):
+                        shift = round_number % len(CONTESTANTS)
+                        for name in CONTESTANTS[shift:] + CONTESTANTS[:shift]:
+                            rates[name].append(ask(name, hidden=hidden, batch=batch_size, samples=n, seed=round_number))
+                    print_row({"hidden": hidden, "batch": batch_size, "rates": rates})
+        finally:
+            for process in workers.values():
+                process.stdin.close()
+                process.wait()
 
 
-def print_table(lines) -> None:
-    header = (f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'torch users/s':>13} {'torch fastest/s':>15} "
-              f"{'fastest form':>12} {'vs users':>8} {'vs fastest':>10}  targets")
-    for line in lines:
-        record = json.loads(line)
-        if "kernels" in record:
-            print(f"kernels: {record['kernels']}\ndata: {record['data']}\n{header}", flush=True)
-            continue
-        median = {name: statistics.median(rates) for name, rates in record["rates"].items()}
-        fastest = max(("torch_plain_module", "torch_plain_raw"), key=median.get)
-        vs_users = median["deepkiso"] / median["torch_users"]
-        vs_fastest = median["deepkiso"] / median[fastest]
-        target_users, target_fastest = TARGETS.get(record["hidden"], (None, None))
-        verdict = ("-" if target_users is None else
-                   f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
-                   f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
-        print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['torch_users']:>13,.0f} "
-              f"{median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} {vs_users:>7.2f}x "
-              f"{vs_fastest:>9.2f}x  {verdict}", flush=True)
+def print_header(deepkiso, torch) -> None:
+    print(f"deepkiso's process: {deepkiso['kernels']}\ntorch's processes: {torch['kernels']}\n"
+          f"data: {deepkiso['data']}", flush=True)
+    print(f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'torch users/s':>13} {'torch fastest/s':>15} "
+          f"{'fastest form':>12} {'vs users':>8} {'vs fastest':>10}  targets", flush=True)
+
+
+def print_row(record) -> None:
+    median = {name: statistics.median(rates) for name, rates in record["rates"].items()}
+    fastest = max(("torch_plain_module", "torch_plain_raw"), key=median.get)
+    vs_users = median["deepkiso"] / median["torch_users"]
+    vs_fastest = median["deepkiso"] / median[fastest]
+    target_users, target_fastest = TARGETS.get(record["hidden"], (None, None))
+    verdict = ("-" if target_users is None else
+               f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
+               f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
+    print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['torch_users']:>13,.0f} "
+          f"{median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} {vs_users:>7.2f}x "
+          f"{vs_fastest:>9.2f}x  {verdict}", flush=True)
 
 
 def main(argv=None) -> int:
