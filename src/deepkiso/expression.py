@@ -3,8 +3,8 @@
 It serves the chain-rule and computational-graph slides through
 ``deepkiso graph EXPR``: the text is parsed with Python's ``ast`` module and the
 syntax tree is walked with a whitelist — numbers, variable names, + − × ÷ **,
-unary minus and calls of exp, log, tanh, sigmoid, relu, square, reciprocal,
-sum and mean. Everything else (attribute access, subscripts, lambdas,
+unary minus and calls of exp, log, tanh, sigmoid, relu, sin, cos, sqrt, abs,
+square, reciprocal, sum and mean. Everything else (attribute access, subscripts, lambdas,
 comprehensions, strings, keyword arguments, unknown names or functions) is
 refused with a message naming the piece and its column. The text is never
 evaluated, executed or compiled to code: the walk itself builds the
@@ -27,6 +27,10 @@ FUNCTIONS: dict[str, Callable[[graph.Variable], graph.Variable]] = {
     "tanh": graph.tanh,
     "sigmoid": graph.sigmoid,
     "relu": graph.relu,
+    "sin": graph.sin,
+    "cos": graph.cos,
+    "sqrt": graph.sqrt,
+    "abs": graph.absolute,
     "square": graph.square,
     "reciprocal": graph.reciprocal,
     "sum": graph.sum,

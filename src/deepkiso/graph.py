@@ -35,6 +35,10 @@ __all__ = [
     "tanh",
     "sigmoid",
     "relu",
+    "sin",
+    "cos",
+    "sqrt",
+    "absolute",
     "matmul",
     "sum",
     "mean",
@@ -517,6 +521,63 @@ class ReLU(Operation):
         return (f"({self._symbol(0, 'x')} > 0)",)
 
 
+class Sin(Operation):
+    kind, symbol = "sin", "sin"
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def input_gradients(self, gy):
+        return (gy * np.cos(self.inputs[0].data),)
+
+    @property
+    def local_derivatives(self):
+        return (f"cos({self._symbol(0, 'x')})",)
+
+
+class Cos(Operation):
+    kind, symbol = "cos", "cos"
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def input_gradients(self, gy):
+        return (-gy * np.sin(self.inputs[0].data),)
+
+    @property
+    def local_derivatives(self):
+        return (f"-sin({self._symbol(0, 'x')})",)
+
+
+class Sqrt(Operation):
+    kind, symbol = "sqrt", "√"
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def input_gradients(self, gy):
+        return (gy / (2 * self.output.data),)
+
+    @property
+    def local_derivatives(self):
+        return (f"1/(2{_grouped(self._output_symbol())})",)
+
+
+class Abs(Operation):
+    kind, symbol = "abs", "|x|"
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def input_gradients(self, gy):
+        # sign(x): 0 at the kink x = 0, as ReLU takes 0 there.
+        return (gy * np.sign(self.inputs[0].data),)
+
+    @property
+    def local_derivatives(self):
+        return (f"sign({self._symbol(0, 'x')})",)
+
+
 class MatMul(Operation):
     """y = a @ b for a (N, D) or (D,) and b (D, M) or (D,): the dot node of the Affine layer."""
 
@@ -629,6 +690,26 @@ def sigmoid(x) -> Variable:
 def relu(x) -> Variable:
     """y = max(x, 0), elementwise; dy/dx = 1 where x > 0, else 0."""
     return ReLU()(x)
+
+
+def sin(x) -> Variable:
+    """y = sin(x), elementwise; dy/dx = cos(x)."""
+    return Sin()(x)
+
+
+def cos(x) -> Variable:
+    """y = cos(x), elementwise; dy/dx = -sin(x)."""
+    return Cos()(x)
+
+
+def sqrt(x) -> Variable:
+    """y = √x, elementwise; dy/dx = 1/(2y)."""
+    return Sqrt()(x)
+
+
+def absolute(x) -> Variable:
+    """y = |x|, elementwise; dy/dx = sign(x) (0 at x = 0)."""
+    return Abs()(x)
 
 
 def matmul(a, b) -> Variable:

@@ -17,7 +17,6 @@ float32 cannot resolve.
 
 from __future__ import annotations
 
-import ast
 import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -25,6 +24,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from deepkiso.differentiation import numerical_gradient
+from deepkiso.expression import parse_expression
 from deepkiso.optimizers import OPTIMIZERS, make_optimizer
 
 __all__ = [
@@ -175,58 +175,11 @@ def get_surface(name: str) -> Surface:
 
 
 # --------------------------------------------------------------------------
-# A user's expression, evaluated from a whitelist of syntax (never eval'd)
+# A user's expression, read by deepkiso.expression's whitelist (never eval'd)
 
-_MAX_EXPRESSION_LENGTH = 500
-_FUNCTIONS = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
-    "sinh": np.sinh, "cosh": np.cosh,
-}
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 # x0, x1 as in the course's function_2(x) = x[0]**2 + x[1]**2.
-_VARIABLES = {"x": 0, "y": 1, "x0": 0, "x1": 1}
-_BINARY = {
-    ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
-    ast.Pow: np.power,
-}
-_UNARY = {ast.USub: np.negative, ast.UAdd: np.positive}
-
-
-def _compile(node: ast.AST, text: str) -> Callable:
-    """Turn a whitelisted syntax tree into a function of (x, y); refuse anything else."""
-    if isinstance(node, ast.Expression):
-        return _compile(node.body, text)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        value = float(node.value)
-        return lambda x, y: value
-    if isinstance(node, ast.Name):
-        if node.id in _VARIABLES:
-            index = _VARIABLES[node.id]
-            return (lambda x, y: x) if index == 0 else (lambda x, y: y)
-        if node.id in _CONSTANTS:
-            value = _CONSTANTS[node.id]
-            return lambda x, y: value
-        raise ValueError(f"expression {text!r}: unknown name {node.id!r}; use x and y (or x0 and x1), "
-                         f"the constants {sorted(_CONSTANTS)} and the functions {sorted(_FUNCTIONS)}")
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        op, left, right = _BINARY[type(node.op)], _compile(node.left, text), _compile(node.right, text)
-        return lambda x, y: op(left(x, y), right(x, y))
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        op, operand = _UNARY[type(node.op)], _compile(node.operand, text)
-        return lambda x, y: op(operand(x, y))
-    if isinstance(node, ast.Call):
-        if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
-            called = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            raise ValueError(f"expression {text!r}: {called!r} is not an allowed function; "
-                             f"choose one of {sorted(_FUNCTIONS)}")
-        if node.keywords or len(node.args) != 1:
-            raise ValueError(f"expression {text!r}: {node.func.id}() takes exactly one argument")
-        function, argument = _FUNCTIONS[node.func.id], _compile(node.args[0], text)
-        return lambda x, y: function(argument(x, y))
-    shown = ast.unparse(node) if isinstance(node, ast.expr) else type(node).__name__
-    raise ValueError(f"expression {text!r}: {shown!r} is not allowed; only numbers, x, y, "
-                     f"+ - * / ** and the functions {sorted(_FUNCTIONS)}")
+_COORDINATES = {"x": 0, "y": 1, "x0": 0, "x1": 1}
 
 
 def surface_from_expression(
@@ -237,24 +190,27 @@ def surface_from_expression(
 ) -> Surface:
     """A Surface from a formula a user typed, such as "x**2 - y**2" or "2*x^2 + 3*y".
 
-    The text is parsed with Python's ``ast`` and only arithmetic on x, y (or x0,
-    x1), numbers, pi, e and a few numpy functions is accepted; it is never
-    passed to eval. The gradient is taken by central differences.
+    The text goes through ``deepkiso.expression``'s whitelist (Python's ``ast``,
+    never eval): arithmetic with number exponents on x, y (or x0, x1), numbers,
+    pi, e and the functions exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu.
+    ``^`` is read as a power. The gradient is taken by central differences.
     Raises ValueError naming what is not allowed.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"expression must be a non-empty formula in x and y, got {text!r}")
-    if len(text) > _MAX_EXPRESSION_LENGTH:
-        raise ValueError(f"expression is {len(text)} characters long; at most {_MAX_EXPRESSION_LENGTH} are allowed")
-    try:
-        # "x^2" means a power to a learner. Swapping the text (not the ^ operator's node)
-        # keeps the power's precedence: x^2 + y^2 is (x**2) + (y**2), never x ^ (2 + y) ^ 2.
-        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"expression {text!r} is not a formula: {exc.msg}") from None
-    except RecursionError:
-        raise ValueError(f"expression {text!r} is nested too deeply") from None
-    function = _compile(tree, text)
+    # "x^2" means a power to a learner. Swapping the text (not the ^ operator's node)
+    # keeps the power's precedence: x^2 + y^2 is (x**2) + (y**2), never x ^ (2 + y) ^ 2.
+    expression = parse_expression(text.strip().replace("^", "**"))
+    for name in expression.names:
+        if name not in _COORDINATES and name not in _CONSTANTS:
+            raise ValueError(f"expression {text!r}: unknown name {name!r} at column {expression.columns[name]}; "
+                             f"use x and y (or x0 and x1) and the constants {sorted(_CONSTANTS)}")
+
+    def function(x, y):
+        coordinates = (x, y)
+        values = {**_CONSTANTS, **{name: coordinates[axis] for name, axis in _COORDINATES.items()}}
+        return expression.evaluate(values)[0].data
+
     # A start three quarters of the way across the window: inside it, and away from a centred special point.
     start = (x_range[0] + 0.75 * (x_range[1] - x_range[0]), y_range[0] + 0.75 * (y_range[1] - y_range[0]))
     return Surface(
