@@ -24,9 +24,6 @@ from deepkiso.functions import softmax
 NAME = "predict"
 HELP = "predict the class of images (PNG or .npy) with a trained run"
 
-# load_dataset(normalize=True) divides the raw pixels by these (digits: 0..16, the MNIST-format sets: 0..255).
-PIXEL_MAX = {"digits": 16}
-DEFAULT_PIXEL_MAX = 255
 # ITU-R BT.601 luma weights: how bright each of red, green and blue looks to the eye.
 GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -105,7 +102,8 @@ def _read_npy(path: Path, settings) -> np.ndarray:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable .npy file ({exc})") from None
     if x.dtype.kind in "ui" and settings["task"] == "classification":
-        x = x / PIXEL_MAX.get(settings["dataset"], DEFAULT_PIXEL_MAX)
+        # Raw pixels, normalised as load_dataset(normalize=True) does.
+        x = x / dataset_info(settings["dataset"]).pixel_max
     elif x.dtype.kind not in "uif":
         raise UsageError(f"{path}: expected numbers, got an array of dtype {x.dtype}")
     return np.asarray(x, dtype=np.float32)

@@ -47,6 +47,7 @@ class DatasetInfo:
     input_shape: one sample's shape before flattening, e.g. (28, 28), (8, 8) or (1,).
     n_classes, class_names: for classification; None for regression.
     description: where the data come from and under which licence.
+    pixel_max: the largest raw pixel value of an image set (normalize divides by it); None for regression.
     """
 
     name: str
@@ -55,6 +56,7 @@ class DatasetInfo:
     n_classes: int | None
     class_names: tuple[str, ...] | None
     description: str
+    pixel_max: int | None = None
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -71,11 +73,13 @@ _INFOS = {
             "8x8 handwritten digits, values 0..16 (normalize divides by 16): the test part of the "
             "UCI Optical Recognition of Handwritten Digits data set (E. Alpaydin, C. Kaynak, 1998), "
             "as scikit-learn ships it; CC BY 4.0. Embedded: 1,437 training and 360 test images.",
+            pixel_max=16,
         ),
         DatasetInfo(
             "mnist", "classification", (28, 28), 10, _DIGIT_NAMES,
             "MNIST handwritten digits, 60,000 training and 10,000 test images of 28x28 (Y. LeCun, "
             "C. Cortes, C. J. C. Burges); CC BY-SA 3.0. Downloaded on first use.",
+            pixel_max=255,
         ),
         DatasetInfo(
             "fashion-mnist", "classification", (28, 28), 10,
@@ -84,6 +88,7 @@ _INFOS = {
             "Fashion-MNIST, Zalando's article images, 60,000 training and 10,000 test images of "
             "28x28 (H. Xiao, K. Rasul, R. Vollgraf, 2017); MIT licence. Found in Debian's "
             "dataset-fashion-mnist package, or downloaded on first use.",
+            pixel_max=255,
         ),
         DatasetInfo(
             "kmnist", "classification", (28, 28), 10,
@@ -92,6 +97,7 @@ _INFOS = {
             "Kuzushiji-MNIST, cursive Japanese hiragana, 60,000 training and 10,000 test images of "
             "28x28 (T. Clanuwat et al., 2018; ROIS-DS Center for Open Data in the Humanities, from "
             "the NIJL Kuzushiji data set, doi:10.20676/00000341); CC BY-SA 4.0. Downloaded on first use.",
+            pixel_max=255,
         ),
         DatasetInfo(
             "sine", "regression", (1,), None, None,
@@ -184,10 +190,10 @@ def load_dataset(
         raise ValueError(f"load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}")
     if info.task == "regression":
         return loader(normalize=normalize, dtype=dtype, **options)
-    (x_train, t_train), (x_test, t_test), max_value = loader(data_dir=data_dir, **options)
+    (x_train, t_train), (x_test, t_test) = loader(data_dir=data_dir, **options)
     return (
-        _prepare_images(x_train, t_train, info, max_value, normalize, flatten, one_hot, dtype),
-        _prepare_images(x_test, t_test, info, max_value, normalize, flatten, one_hot, dtype),
+        _prepare_images(x_train, t_train, info, normalize, flatten, one_hot, dtype),
+        _prepare_images(x_test, t_test, info, normalize, flatten, one_hot, dtype),
     )
 
 
@@ -276,7 +282,7 @@ def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progr
         x, t = read_idx(paths[x_part]), read_idx(paths[t_part])
         _check_images_and_labels(paths[x_part], x, paths[t_part], t, _INFOS[name])
         images_and_labels.append((x, t))
-    return images_and_labels[0], images_and_labels[1], 255
+    return images_and_labels[0], images_and_labels[1]
 
 
 def _check_images_and_labels(x_path: Path, x: np.ndarray, t_path: Path, t: np.ndarray, info: DatasetInfo) -> None:
@@ -296,15 +302,15 @@ def _load_digits(*, data_dir=None):
     with resources.files(__package__).joinpath("digits.npz").open("rb") as file:
         with np.load(file, allow_pickle=False) as archive:
             parts = {key: archive[key] for key in ("x_train", "t_train", "x_test", "t_test")}
-    return (parts["x_train"], parts["t_train"]), (parts["x_test"], parts["t_test"]), 16
+    return (parts["x_train"], parts["t_train"]), (parts["x_test"], parts["t_test"])
 
 
-def _prepare_images(x, t, info, max_value, normalize, flatten, one_hot, dtype):
+def _prepare_images(x, t, info, normalize, flatten, one_hot, dtype):
     """Raw images (N, H, W) and labels (N,) -> training arrays as load_dataset documents them."""
     x = x.astype(dtype)
     if normalize:
         # in place on purpose: x is the fresh copy astype just made
-        x /= max_value
+        x /= info.pixel_max
     if flatten:
         x = x.reshape(len(x), -1)
     labels = t.astype(np.int64)
