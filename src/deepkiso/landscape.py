@@ -532,7 +532,7 @@ def diagnose_net(net, x: np.ndarray, t: np.ndarray, **options) -> StallReport:
     sizes = [p.size for p in params.values()]
 
     def gradient(theta: np.ndarray) -> np.ndarray:
-        for (name, p), piece in zip(params.items(), np.split(theta, np.cumsum(sizes)[:-1])):
+        for p, piece in zip(params.values(), np.split(theta, np.cumsum(sizes)[:-1])):
             # In place on purpose: the net's layers hold these same arrays.
             p[...] = piece.reshape(p.shape)
         grads = net.gradient(x, t)

@@ -203,7 +203,7 @@ def count_zero_gradients(
     for alpha in alphas:
         _set_along_line(scanned, origin, direction, float(alpha))
         zeros = {"error": 0, "loss": 0}
-        for name, param in scanned.params.items():
+        for param in scanned.params.values():
             zeros["error"] += int(np.sum(numerical_gradient(lambda _: _error_rate(scanned, x, t), param) == 0))
             zeros["loss"] += int(np.sum(numerical_gradient(lambda _: scanned.loss(x, t), param) == 0))
         counts.append(ZeroGradientCount(
