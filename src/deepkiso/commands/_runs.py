@@ -34,25 +34,25 @@ METRIC_COLUMNS = ("epoch", "iteration", "train_loss", "train_accuracy", "test_lo
 # -- reading options --------------------------------------------------------------------------
 
 
-def positive_int(option: str, text: str | int) -> int:
-    """text as an integer >= 1, else a UsageError naming the option and what it got."""
+def _integer_at_least(option: str, text: str | int, minimum: int, kind: str) -> int:
+    """text as an integer >= minimum, else a UsageError naming the option, the kind wanted and what it got."""
     try:
         value = int(str(text), 10)
     except ValueError:
-        raise UsageError(f"{option} must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise UsageError(f"{option} must be a positive integer, got {value}")
+        raise UsageError(f"{option} must be {kind}, got {text!r}") from None
+    if value < minimum:
+        raise UsageError(f"{option} must be {kind}, got {value}")
     return value
+
+
+def positive_int(option: str, text: str | int) -> int:
+    """text as an integer >= 1."""
+    return _integer_at_least(option, text, 1, "a positive integer")
 
 
 def non_negative_int(option: str, text: str | int) -> int:
-    try:
-        value = int(str(text), 10)
-    except ValueError:
-        raise UsageError(f"{option} must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"{option} must be a non-negative integer, got {value}")
-    return value
+    """text as an integer >= 0."""
+    return _integer_at_least(option, text, 0, "a non-negative integer")
 
 
 def positive_float(option: str, text: str | float) -> float:
