@@ -29,6 +29,7 @@ __all__ = [
     "softmax_cross_entropy",
     "sum_squared_error",
     "to_one_hot",
+    "as_batch",
 ]
 
 
@@ -119,8 +120,8 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
-def _batch_view(y: np.ndarray, t: np.ndarray, name: str):
-    """Return y as (N, C) and t as (N,) labels or (N, C) one-hot.
+def as_batch(y: np.ndarray, t: np.ndarray, name: str):
+    """Return y as (N, C) and t as (N,) labels or (N, C) one-hot, checking both; name is used in errors.
 
     A 1-D y is one sample: y (C,) with t a label () or one-hot (C,).
     """
@@ -160,13 +161,8 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     log is taken of max(y, tiny), so a probability of exactly 0 gives a large
     but finite loss instead of inf.
     """
-    y, t = _batch_view(y, t, "cross_entropy_error")
-    tiny = np.finfo(y.dtype).tiny
-    log_y = np.log(np.maximum(y, tiny))
-    n = y.shape[0]
-    if t.ndim == 1:
-        return float(-np.sum(log_y[np.arange(n), t]) / n)
-    return float(-np.sum(t * log_y) / n)
+    y, t = as_batch(y, t, "cross_entropy_error")
+    return _mean_negative_log(np.log(np.maximum(y, np.finfo(y.dtype).tiny)), t)
 
 
 def softmax_cross_entropy(x: np.ndarray, t: np.ndarray) -> float:
@@ -175,12 +171,16 @@ def softmax_cross_entropy(x: np.ndarray, t: np.ndarray) -> float:
     Uses log_softmax, so it stays exact (not merely finite) for scores of
     ±1000. Shapes as in ``cross_entropy_error``.
     """
-    x, t = _batch_view(x, t, "softmax_cross_entropy")
-    log_y = log_softmax(x)
-    n = x.shape[0]
+    x, t = as_batch(x, t, "softmax_cross_entropy")
+    return _mean_negative_log(log_softmax(x), t)
+
+
+def _mean_negative_log(log_y: np.ndarray, t: np.ndarray) -> float:
+    """-(1/N) Σ_n log y_n[t_n]: log_y (N, C); t labels (N,) or one-hot (N, C)."""
+    n = log_y.shape[0]
     if t.ndim == 1:
-        return float(-np.sum(log_y[np.arange(n), t]) / n)
-    return float(-np.sum(t * log_y) / n)
+        return float(-np.sum(log_y[np.arange(n), t], dtype=np.float64) / n)
+    return float(-np.sum(t * log_y, dtype=np.float64) / n)
 
 
 def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:

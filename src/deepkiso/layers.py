@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from deepkiso.functions import as_batch
+
 __all__ = [
     "AddLayer",
     "MulLayer",
@@ -269,7 +271,9 @@ class SoftmaxWithLoss:
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         self.x_shape = x.shape
-        x2, t2 = self._validate(x, np.asarray(t))
+        x2, t2 = as_batch(x, np.asarray(t), "SoftmaxWithLoss")
+        if t2.ndim == 2:
+            t2 = t2.astype(x2.dtype, copy=False)
         n = x2.shape[0]
         # Scores shifted by their row maximum: exp never overflows, and the loss comes from
         # log y = shifted - log Σ exp(shifted), so scores of ±1000 give an exact, finite loss.
@@ -299,22 +303,6 @@ class SoftmaxWithLoss:
         else:
             dx = (self.y - self.t) * scale
         return dx.reshape(self.x_shape)
-
-    def _validate(self, x: np.ndarray, t: np.ndarray):
-        if x.ndim == 1:
-            x = x.reshape(1, -1)
-            t = t.reshape(1, -1) if t.ndim == 1 and t.shape == (x.shape[1],) and x.shape[1] > 1 else t.reshape(1)
-        if x.ndim != 2:
-            raise ValueError(f"SoftmaxWithLoss: expected scores of shape (N, C) or (C,), got shape {x.shape}")
-        n, c = x.shape
-        if t.shape == (n, c):
-            return x, t.astype(x.dtype, copy=False)
-        if t.shape == (n,) and t.dtype.kind in "iu":
-            if n and (t.min() < 0 or t.max() >= c):
-                raise ValueError(f"SoftmaxWithLoss: labels must lie in [0, {c}), got {t.min()} to {t.max()}")
-            return x, t
-        raise ValueError(f"SoftmaxWithLoss: expected t as integer labels of shape ({n},) or one-hot of "
-                         f"shape ({n}, {c}), got shape {t.shape} and dtype {t.dtype}")
 
 
 class SquaredError:
