@@ -64,18 +64,28 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
         raise ValueError(f"numerical_gradient: x must be a floating array, got dtype {x.dtype}")
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
-        original = x[idx].copy()
-        try:
-            x[idx] = float(original) + h
-            upper = float(x[idx])
-            f_plus = float(f(x))
-            x[idx] = float(original) - h
-            lower = float(x[idx])
-            f_minus = float(f(x))
-        finally:
-            x[idx] = original
-        grad[idx] = (f_plus - f_minus) / (upper - lower)
+        grad[idx] = _central_difference(lambda: f(x), x, idx, h)
     return grad
+
+
+def _central_difference(f: Callable[[], float], x: np.ndarray, index: tuple, h: float) -> float:
+    """(f() at x[index] + h  -  f() at x[index] - h) / the step actually taken.
+
+    x is changed in place while f runs and restored bit for bit afterwards, also when f raises.
+    The step is measured from the stored values, so a float32 x (whose x_i ± h is rounded)
+    still gets the right quotient.
+    """
+    original = x[index].copy()
+    try:
+        x[index] = float(original) + h
+        upper = float(x[index])
+        f_plus = float(f())
+        x[index] = float(original) - h
+        lower = float(x[index])
+        f_minus = float(f())
+    finally:
+        x[index] = original
+    return (f_plus - f_minus) / (upper - lower)
 
 
 def gradient_descent(
@@ -217,25 +227,10 @@ def _compare(name, shape, analytic, numeric, index_of, rtol, atol) -> ParameterC
     )
 
 
-def _perturbed_loss(f, param, flat_index, value) -> float:
-    param.flat[flat_index] = value
-    return float(f())
-
-
 def _check_elements(f, name, param, analytic, positions, s) -> ParameterCheck:
     """Central differences at the given flat positions of param (restored afterwards)."""
-    h = s["h"]
-    numeric = np.empty(len(positions), dtype=np.float64)
-    for k, pos in enumerate(positions):
-        original = param.flat[pos].copy()
-        try:
-            f_plus = _perturbed_loss(f, param, pos, float(original) + h)
-            upper = float(param.flat[pos])
-            f_minus = _perturbed_loss(f, param, pos, float(original) - h)
-            lower = float(param.flat[pos])
-        finally:
-            param.flat[pos] = original
-        numeric[k] = (f_plus - f_minus) / (upper - lower)
+    numeric = np.array([_central_difference(f, param, np.unravel_index(pos, param.shape), s["h"])
+                        for pos in positions], dtype=np.float64)
     a = analytic.reshape(-1)[positions].astype(np.float64)
     return _compare(
         name, param.shape, a, numeric,
