@@ -1,5 +1,8 @@
 """check_file: the reference and the course's style pass; broken learner code cannot hang or kill the grader."""
 
+import os
+import time
+
 import pytest
 
 from deepkiso.check import FAIL, NOTE, PASS, SKIP, all_checks, check_file
@@ -143,3 +146,31 @@ def test_bad_limits_and_names_are_refused(learner_file):
         check_file(path, memory_mb=100)
     with pytest.raises(ValueError, match=r"unknown --only name 'Afine' \(did you mean 'Affine'\?\)"):
         check_file(path, only=["Afine"])
+
+
+def test_processes_the_learners_code_started_are_ended_too(learner_file):
+    # A worker that exits on its own must not leave the learner's own children running.
+    marker = "deepkiso-check-orphan-test"
+    path = learner_file("orphan.py", "import os, subprocess, sys\n"
+                                     f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', '{marker}'])\n"
+                                     "os._exit(3)\n")
+    report = check_file(path, timeout=5)
+    assert report.exit_code == 1
+    assert "exit code 3" in report.results[0].message
+    # SIGKILL is delivered asynchronously: give the killed process a moment to leave /proc.
+    deadline = time.monotonic() + 5
+    while _survivors(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _survivors(marker) == []
+
+
+def _survivors(marker: str) -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).endswith(marker)]
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return file.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:  # the process ended while we looked
+        return ""

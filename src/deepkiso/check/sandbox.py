@@ -117,9 +117,12 @@ class _Child:
                 self.buffer += chunk
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            # The whole session we started: also whatever the learner's code started.
+        # The whole session we started, also when the worker itself has already exited: whatever
+        # the learner's code started lives on in it. Its id cannot be reused while a member lives.
+        try:
             os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the session is empty: nothing was left running
         self.process.wait()
 
     def log_tail(self, n_chars: int = 400) -> str:
@@ -177,7 +180,7 @@ def _stopped_result(outcome: _Outcome, checks: dict[str, Check], path: Path) -> 
     check = checks.get(step.check) if step and step.check else None
     if check is None:
         what = step.what if step else "starting the checker"
-        return Result(id="import", subject=path.name, title=what, status=FAIL, message=f"{what}: {outcome.reason}")
+        return Result(id="import", subject=path.name, title=what, status=FAIL, message=outcome.reason)
     return Result(id=check.id, subject=check.subject, title=check.title, status=FAIL,
                   exercise=check.exercise, message=outcome.reason)
 
