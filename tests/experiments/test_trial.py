@@ -61,7 +61,8 @@ def test_a_schedule_trains_each_phase_with_its_batch_size_and_learning_rate():
 def test_warm_up_reaches_the_scaled_rate_after_its_epochs():
     record = run_trial(_spec(phases=((128, 3),), lr_scaling="linear", warmup_epochs=2))
     rates = [row["lr"] for row in record["curves"]]
-    assert rates[0] == pytest.approx(0.1 + (0.4 - 0.1) * 0.5, rel=0.1)  # half-way after one of two epochs
+    # The last update of epoch 1 is update 12 of a 24-update warm-up: exactly half-way.
+    assert rates[0] == pytest.approx(0.1 + (0.4 - 0.1) * 12 / 24)
     assert rates[1:] == [0.4, 0.4]
 
 

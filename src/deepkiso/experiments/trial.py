@@ -126,6 +126,7 @@ class _TrialMonitor(Callback):
         self.phase_lr = optimizer.lr
         self.epoch_started = 0.0
         self.last_update = 0.0
+        self.last_update_lr = optimizer.lr  # the rate the latest update used, recorded per epoch
         self.train_seconds: list[float] = []
         self.epoch_rows: list[dict[str, Any]] = []
 
@@ -142,15 +143,20 @@ class _TrialMonitor(Callback):
 
     def on_iteration(self, trainer, loss):
         self.last_update = time.perf_counter()
+        self.last_update_lr = self.optimizer.lr
         self.set_lr(trainer.iteration + 1)
 
     def on_epoch_end(self, trainer, metrics):
         self.train_seconds.append(self.last_update - self.epoch_started)
-        self.epoch_rows.append({**metrics, "batch_size": trainer.sampler.batch_size, "lr": self.optimizer.lr})
+        self.epoch_rows.append({**metrics, "batch_size": trainer.sampler.batch_size, "lr": self.last_update_lr})
 
 
 def _step_peak_bytes(spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, n_classes: int, batch_size: int) -> int:
-    """tracemalloc's peak over one training step at batch_size, on a fresh net (the trial's is untouched)."""
+    """tracemalloc's peak over one training step at batch_size, on a fresh net (the trial's is untouched).
+
+    tracemalloc counts every thread's allocations: the figure is exact with one trial per process
+    (sequential, --jobs, Dask worker processes) and an upper bound when trials share a process as threads.
+    """
     net = MultiLayerNet(x_train.shape[1], spec.hidden, n_classes, rng=0)
     optimizer = make_optimizer(spec.optimizer, lr=spec.lr)
     index = np.arange(min(batch_size, len(x_train)))
