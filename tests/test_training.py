@@ -144,6 +144,40 @@ def test_nan_names_the_last_good_checkpoint(digits, tmp_path):
     assert all(np.all(np.isfinite(state[f"net/{name}"])) for name in net.params)
 
 
+class PoisonAt(Callback):
+    """Makes a weight NaN right after the given iteration, after its loss was already found finite."""
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def on_iteration(self, trainer, loss):
+        if trainer.iteration == self.iteration:
+            trainer.net.params["W1"][0, 0] = np.nan
+
+
+def test_a_non_finite_weight_at_an_epochs_end_names_that_epoch(digits, tmp_path):
+    (x, t), _ = digits
+    trainer = make_trainer(x, t, n_epochs=3, checkpoint_dir=tmp_path, callbacks=[PoisonAt(45)])  # 45 batches an epoch
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match=r"parameter W1 is no longer finite "
+                                                  r"at iteration 45 \(epoch 1\); no checkpoint"):
+        trainer.train(x, t)
+
+
+def test_checkpoint_every_without_a_directory_is_refused_before_training(digits):
+    (x, t), _ = digits
+    with pytest.raises(ValueError, match="checkpoint_every=10 needs a checkpoint_dir"):
+        make_trainer(x, t, checkpoint_every=10)
+
+
+def test_a_checkpoint_json_without_its_state_names_what_is_missing(tmp_path):
+    save_checkpoint(tmp_path, {"epoch": 1}, settings={})
+    meta = json.loads((tmp_path / CHECKPOINT_NAME).read_text())
+    del meta["state"]
+    (tmp_path / CHECKPOINT_NAME).write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"checkpoint.json: the checkpoint lacks \['state'\] \(found keys \["):
+        load_checkpoint(tmp_path)
+
+
 def test_checkpoint_round_trips_arrays_numbers_and_settings(tmp_path):
     state = {"net/W1": np.arange(6, dtype=np.float32).reshape(2, 3), "epoch": 2, "lr": 0.1,
              "sampler": {"rng_state": {"state": 2**100}}, "history/epochs": [{"test_accuracy": None}]}

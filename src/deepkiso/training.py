@@ -177,6 +177,8 @@ class Trainer:
             raise ValueError(f"Trainer: n_epochs must be a non-negative integer, got {n_epochs!r}")
         if checkpoint_every is not None and (int(checkpoint_every) != checkpoint_every or checkpoint_every < 1):
             raise ValueError(f"Trainer: checkpoint_every must be a positive integer or None, got {checkpoint_every!r}")
+        if checkpoint_every is not None and checkpoint_dir is None:
+            raise ValueError(f"Trainer: checkpoint_every={checkpoint_every} needs a checkpoint_dir to write to")
         if int(eval_chunk_size) != eval_chunk_size or eval_chunk_size < 1:
             raise ValueError(f"Trainer: eval_chunk_size must be a positive integer, got {eval_chunk_size!r}")
         self.net = net
@@ -317,9 +319,15 @@ class Trainer:
         for name, param in self.net.params.items():
             if not np.all(np.isfinite(param)):
                 raise TrainingDiverged(f"parameter {name} is no longer finite", self.iteration,
-                                       min(self.epoch + 1, self.n_epochs), self.last_checkpoint)
+                                       self._epoch_of_last_iteration(), self.last_checkpoint)
         self.last_checkpoint = save_checkpoint(self.checkpoint_dir, self.state_dict(), self.settings)
         return self.last_checkpoint
+
+
+    def _epoch_of_last_iteration(self) -> int:
+        """The (1-based) epoch the latest update belongs to: a finished one, or the one in progress."""
+        finished = bool(self.history.epochs) and self.history.epochs[-1]["iteration"] == self.iteration
+        return self.epoch if finished else self.epoch + 1
 
 
 def _section(state: dict, prefix: str) -> dict:
@@ -430,12 +438,15 @@ def load_checkpoint(directory: str | os.PathLike) -> Checkpoint:
     if meta.get("version") != _CHECKPOINT_VERSION:
         raise ValueError(f"{json_path}: checkpoint version {meta.get('version')!r}, "
                          f"this deepkiso reads version {_CHECKPOINT_VERSION}")
-    arrays_path = directory / str(meta.get("arrays"))
+    missing = [key for key in ("arrays", "sha256", "state", "settings") if key not in meta]
+    if missing:
+        raise ValueError(f"{json_path}: the checkpoint lacks {missing} (found keys {sorted(meta)})")
+    arrays_path = directory / str(meta["arrays"])
     if not arrays_path.is_file():
         raise ValueError(f"{json_path}: names {arrays_path.name}, which does not exist")
     found = _sha256(arrays_path)
-    if found != meta.get("sha256"):
-        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta.get('sha256')} "
+    if found != meta["sha256"]:
+        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta['sha256']} "
                          f"recorded in {json_path.name} (the file is damaged)")
     with np.load(arrays_path, allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
