@@ -75,6 +75,8 @@ def test_predict_a_regression_run_takes_x_values(tmp_path, capsys):
     (lambda d: np.save(d / "f.npy", np.zeros((3, 7))), "f.npy: image is 3x7, but the run's data set digits takes 8x8"),
     (lambda d: np.save(d / "f.npy", np.array(["a", "b"])), "f.npy: expected numbers, got an array of dtype <U1"),
     (lambda d: np.save(d / "f.npy", np.array([{}], dtype=object)), "f.npy: not a readable .npy file"),
+    (lambda d: np.savez(d / "f.npz", x=np.zeros((8, 8))) or (d / "f.npz").rename(d / "f.npy"),
+     "f.npy: expected one array (.npy), got an .npz archive"),
     (lambda d: (d / "f.txt").write_text("7"), "f.txt: expected a .png or .npy file, got .txt"),
     (lambda d: (d / "f.png").write_bytes(b"not a png"), "f.png: not a readable PNG"),
     (lambda d: None, "f.png: no such file"),

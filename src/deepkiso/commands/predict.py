@@ -101,6 +101,9 @@ def _read_npy(path: Path, settings) -> np.ndarray:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable .npy file ({exc})") from None
+    if not isinstance(x, np.ndarray):  # np.load opens an .npz archive whatever the file is called
+        x.close()
+        raise UsageError(f"{path}: expected one array (.npy), got an .npz archive")
     if x.dtype.kind in "ui" and settings["task"] == "classification":
         # Raw pixels, normalised as load_dataset(normalize=True) does.
         x = x / dataset_info(settings["dataset"]).pixel_max
