@@ -98,14 +98,15 @@ def test_a_damaged_checkpoint_is_named(run_dir, tmp_path, capsys):
     assert "does not match" in capsys.readouterr().err
 
 
-def test_confusion_matrix_counts_every_sample_once():
+def test_confusion_matrix_counts_every_sample_once_and_gives_the_mean_loss():
     from deepkiso.commands.evaluate import confusion_matrix
     from deepkiso.nets import TwoLayerNet
 
     rng = np.random.default_rng(0)
     x, t = rng.random((53, 4), dtype=np.float32), rng.integers(0, 3, 53)
     net = TwoLayerNet(4, 5, 3, weight_init_std="he")
-    matrix = confusion_matrix(net, x, t, 3, chunk_size=10)
+    matrix, loss = confusion_matrix(net, x, t, 3, chunk_size=10)
+    assert loss == pytest.approx(net.loss(x, t), rel=1e-6)  # chunks of 10, 10, …, 3 weighted by their size
     assert matrix.sum() == 53
     assert np.array_equal(matrix.sum(axis=1), np.bincount(t, minlength=3))
     assert np.trace(matrix) == round(net.accuracy(x, t) * 53)

@@ -52,21 +52,24 @@ def run(args) -> int:
     return 0
 
 
-def confusion_matrix(net, x: np.ndarray, t: np.ndarray, n_classes: int, chunk_size: int) -> np.ndarray:
-    """(C, C) counts: row the true class, column the predicted one. t: labels (N,) or one-hot (N, C)."""
+def confusion_matrix(net, x: np.ndarray, t: np.ndarray, n_classes: int, chunk_size: int) -> tuple[np.ndarray, float]:
+    """One pass over the data in chunks: the (C, C) counts (row the true class, column the
+    predicted one) and the mean loss. t: labels (N,) or one-hot (N, C)."""
     labels = np.argmax(t, axis=1) if t.ndim == 2 else t
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    loss_sum = 0.0
     for start in range(0, len(x), chunk_size):
-        predicted = np.argmax(net.predict(x[start:start + chunk_size]), axis=1)
+        scores = net.predict(x[start:start + chunk_size])
+        loss_sum += net.last_layer.forward(scores, t[start:start + chunk_size]) * len(scores)
         truth = labels[start:start + chunk_size]
-        matrix += np.bincount(truth * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-    return matrix
+        matrix += np.bincount(truth * n_classes + np.argmax(scores, axis=1),
+                              minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    return matrix, loss_sum / len(x)
 
 
 def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir) -> Path:
     names = _runs.class_names(settings)
-    matrix = confusion_matrix(net, x, t, len(names), chunk_size)
-    loss, _ = evaluate(net, x, t, chunk_size)
+    matrix, loss = confusion_matrix(net, x, t, len(names), chunk_size)
     correct = np.diag(matrix)
     counts = matrix.sum(axis=1)
     print(f"{settings['dataset']} {split}: {len(x)} samples, accuracy {correct.sum() / len(x):.4f}, loss {loss:.4f}")
