@@ -41,18 +41,17 @@ def run(args) -> int:
     top = _runs.positive_int("--top", args.top)
     settings = _runs.read_settings(run_dir)
     net = _runs.restore_net(run_dir, settings)
-    classification = settings["task"] == "classification"
+    names = _runs.class_names(settings) if settings["task"] == "classification" else None
     inputs = [(path, _read_input(Path(path), settings, args.invert)) for path in args.files]
     for path, x in inputs:
         y = net.predict(x.reshape(len(x), -1))
         for i, row in enumerate(y):
             label = path if len(y) == 1 else f"{path}[{i}]"
-            print(f"{label}: {_describe_classes(row, settings, top) if classification else _describe_values(row)}")
+            print(f"{label}: {_describe_classes(row, names, top) if names else _describe_values(row)}")
     return 0
 
 
-def _describe_classes(scores: np.ndarray, settings, top: int) -> str:
-    names = _runs.class_names(settings)
+def _describe_classes(scores: np.ndarray, names: list[str], top: int) -> str:
     probabilities = softmax(scores.astype(np.float64))
     best = np.argsort(-probabilities, kind="stable")[:top]
     return ", ".join(f"{names[k]} (p={probabilities[k]:.3f})" for k in best)

@@ -129,7 +129,6 @@ def run(args) -> int:
     except KeyboardInterrupt:
         print(f"stopped; continue with: deepkiso train --resume {run_dir}", file=sys.stderr)
         raise
-    _runs.write_metrics(run_dir, trainer.history.epochs)
     curves = _runs.save_figure(_curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME)
     print(_final_line(trainer, run_dir, curves))
     return 0
@@ -232,7 +231,7 @@ def _fill_sizes(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarr
     if settings["task"] == "classification":
         settings["output_size"] = int(dataset_info(settings["dataset"]).n_classes)
     else:
-        settings["output_size"] = int(t_train.shape[1]) if t_train.ndim == 2 else 1
+        settings["output_size"] = int(t_train.shape[1])  # regression targets are (N, K)
 
 
 def _make_sampler(settings: dict[str, Any], t_train: np.ndarray):

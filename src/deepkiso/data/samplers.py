@@ -341,11 +341,11 @@ class RareFirstSampler(_LabelSampler):
                  drop_last: bool = False) -> None:
         super().__init__(labels, batch_size, seed=seed, drop_last=drop_last)
         # lexsort sorts by its last key first: count ascending, then label ascending
-        self.label_order = self.classes[np.lexsort((self.classes, self.class_counts))]
+        self._ranks = np.lexsort((self.classes, self.class_counts))  # class positions, rarest first
+        self.label_order = self.classes[self._ranks]
 
     def _make_order(self, rng: np.random.Generator) -> np.ndarray:
-        ranks = np.searchsorted(self.classes, self.label_order)
-        order = np.concatenate([rng.permutation(self._members(k)) for k in ranks])
+        order = np.concatenate([rng.permutation(self._members(k)) for k in self._ranks])
         return order[: self.epoch_size]
 
 
