@@ -193,14 +193,14 @@ def test_a_new_checkpoint_replaces_the_old_pair(tmp_path):
     save_checkpoint(tmp_path, {"w": np.ones(3)})
     assert len(list(tmp_path.glob("checkpoint-*.npz"))) == 1
     assert np.array_equal(load_checkpoint(tmp_path).state["w"], np.ones(3))
-    assert not list(tmp_path.glob(".*.part"))
+    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, next(tmp_path.glob("checkpoint-*.npz")).name}
 
 
 def test_an_interrupted_save_leaves_the_previous_checkpoint_readable(tmp_path):
     save_checkpoint(tmp_path, {"w": np.zeros(3)})
     # A writer killed after its .npz but before its JSON: a stray .npz and a stray temporary.
     (tmp_path / "checkpoint-0123456789abcdef.npz").write_bytes(b"half")
-    (tmp_path / ".checkpoint.json.123-abcd.part").write_bytes(b"{")
+    (tmp_path / ".checkpoint.123-abcd.part.json").write_bytes(b"{")
     assert np.array_equal(load_checkpoint(tmp_path).state["w"], np.zeros(3))
 
 

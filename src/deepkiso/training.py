@@ -24,7 +24,6 @@ import io
 import json
 import math
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from deepkiso.files import write_file_atomically
 from deepkiso.layers import SoftmaxWithLoss
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "evaluate",
-    "write_file_atomically",
     "CHECKPOINT_NAME",
 ]
 
@@ -353,27 +352,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def write_file_atomically(path: str | os.PathLike, data: bytes) -> Path:
-    """Write data to path under a temporary name in the same folder, flushed to disk, then rename it.
-
-    A crash at any moment leaves either the old file or the complete new one, never half of one.
-    """
-    path = Path(path)
-    # Opened with "x" (never an existing file) rather than mkstemp, so the file gets the
-    # usual permissions (umask) instead of mkstemp's owner-only ones.
-    temp_path = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
-    try:
-        with open(temp_path, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _json_default(value):

@@ -8,13 +8,12 @@ The leading underscore keeps ``deepkiso.cli`` from taking this for a command.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 from deepkiso.errors import JobError, UsageError
+from deepkiso.files import write_atomically
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 
@@ -37,23 +36,9 @@ def check_dpi(dpi: int) -> int:
 def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Same suffix as the target: Pillow picks the GIF format from the file name.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
+        write_atomically(path, write)
     except OSError as exc:
         raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        write(tmp)
-        # mkstemp makes the file private (0600); give it the mode any new file would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def save_figure(figure, path: Path, dpi: int) -> None:

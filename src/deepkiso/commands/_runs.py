@@ -18,8 +18,9 @@ import numpy as np
 
 from deepkiso.data import dataset_info, load_dataset
 from deepkiso.errors import JobError, UsageError
+from deepkiso.files import write_file_atomically
 from deepkiso.nets import MultiLayerNet, TwoLayerNet
-from deepkiso.training import CHECKPOINT_NAME, load_checkpoint, write_file_atomically
+from deepkiso.training import CHECKPOINT_NAME, load_checkpoint
 
 SETTINGS_NAME = "settings.json"
 METRICS_CSV = "metrics.csv"

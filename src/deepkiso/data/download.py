@@ -29,7 +29,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -37,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
+
+from deepkiso.files import write_atomically
 
 _CHUNK_BYTES = 1 << 20
 
@@ -205,10 +206,9 @@ class _ChecksumMismatch(Exception):
 
 
 def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress: bool, timeout: float) -> Path:
-    """One attempt from one URL: stream into a temporary file, check, then rename into place."""
-    fd, temp_name = tempfile.mkstemp(prefix=f".{remote.name}.", suffix=".part", dir=dest_dir)
-    try:
-        with os.fdopen(fd, "wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
+    """One attempt from one URL: stream into a temporary file, check it, and only then move it into place."""
+    def fetch(temp_path: str) -> None:
+        with open(temp_path, "wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             declared = int(declared) if declared is not None else None
             sha256, md5, received = _stream(response, file, declared or remote.size, remote.name, progress)
@@ -218,13 +218,9 @@ def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress
             raise _ChecksumMismatch(f"SHA-256 mismatch, expected {remote.sha256}, got {sha256} ({received} bytes)")
         if remote.sha256 is None and md5 != remote.md5:
             raise _ChecksumMismatch(f"MD5 mismatch, expected {remote.md5}, got {md5} ({received} bytes)")
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0o600; a data file is for everyone to read
-        target = dest_dir / remote.name
-        os.replace(temp_name, target)
-        return target
-    finally:
-        # after a successful rename the temporary name is gone; otherwise nothing half-done stays
-        Path(temp_name).unlink(missing_ok=True)
+
+    # A failed check raises inside fetch: the temporary file is removed and nothing is renamed.
+    return write_atomically(dest_dir / remote.name, fetch)
 
 
 def _stream(response, file, total: int | None, label: str, progress: bool) -> tuple[str, str, int]:

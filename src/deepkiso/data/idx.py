@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from deepkiso.files import write_file_atomically
 
 IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -82,7 +83,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     if path.name.endswith(".gz"):
         # mtime=0: the same array always gives the same bytes, so checksums of written files are stable
         content = gzip.compress(content, mtime=0)
-    _write_atomically(path, content)
+    write_file_atomically(path, content)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -129,15 +130,3 @@ def _type_code_for(dtype: np.dtype) -> int:
     allowed = ", ".join(d.newbyteorder("=").name for d in IDX_DTYPES.values())
     raise ValueError(f"write_idx: IDX cannot hold dtype {dtype}; use one of {allowed}")
 
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0o600; a data file is for everyone to read
-        os.replace(temp_name, path)
-    except BaseException:
-        # also on KeyboardInterrupt: never leave the half-written temporary file behind
-        Path(temp_name).unlink(missing_ok=True)
-        raise

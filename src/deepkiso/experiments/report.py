@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from deepkiso.training import write_file_atomically
+from deepkiso.files import write_file_atomically
 
 __all__ = ["Group", "Report", "group_results", "trial_rows", "summary_rows", "markdown_table",
            "batch_size_summary", "sampling_summary", "write_report", "METRICS"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from deepkiso.experiments.runners import SequentialRunner
-from deepkiso.training import write_file_atomically
+from deepkiso.files import write_file_atomically
 
 __all__ = ["TrialSpec", "SweepOutcome", "run_sweep", "write_json", "failure_record", "TRIAL_FORMAT"]
 

@@ -24,7 +24,6 @@ import io
 import os
 import re
 import shutil
-import secrets
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +36,17 @@ from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, PathPat
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
-from deepkiso.graph import (COLORS, Operation, Variable, format_value, gradient_name, graph_variables, to_dot,
-                            topological_operations)
+from deepkiso.files import write_atomically
+from deepkiso.graph import (
+    COLORS,
+    Operation,
+    Variable,
+    format_value,
+    gradient_name,
+    graph_variables,
+    to_dot,
+    topological_operations,
+)
 
 __all__ = ["draw_graph", "save_graph", "show_graph", "GraphView", "RENDERERS", "SUFFIXES"]
 
@@ -103,18 +111,19 @@ def save_graph(output: Variable, path: str | os.PathLike, *, renderer: str = "au
         raise ValueError(f"save_graph: cannot write {path.name!r}; the file name must end in one of {list(SUFFIXES)}")
     if renderer not in RENDERERS:
         raise ValueError(f"save_graph: unknown renderer {renderer!r}; choose one of {list(RENDERERS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".dot":
-        _write_atomically(path, lambda tmp: Path(tmp).write_text(to_dot(output, title=title), encoding="utf-8"))
+        write_atomically(path, lambda tmp: Path(tmp).write_text(to_dot(output, title=title), encoding="utf-8"))
         return "text"
     dot = shutil.which("dot")
     if renderer == "dot" and dot is None:
         raise ValueError("save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
                          "PATH; install Graphviz or use the matplotlib renderer")
     if dot is not None and renderer != "matplotlib":
-        _write_atomically(path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi))
+        write_atomically(path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi))
         return "dot"
     figure = draw_graph(output, title=title, max_width=max_width)
-    _write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
+    write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
     return "matplotlib"
 
 
@@ -156,19 +165,6 @@ def show_graph(output: Variable, *, title: str | None = None, max_width: float =
 # -------------------------------------------------------------------------------------------
 # Writing files
 # -------------------------------------------------------------------------------------------
-
-def _write_atomically(path: Path, write) -> None:
-    """Call write(temporary path) in path's directory, then rename the result to path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name rather than mkstemp, whose file would keep mode 0600 instead of the usual permissions.
-    tmp = str(path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
 
 def _save_figure(figure: Figure, tmp: str, fmt: str, dpi: int) -> None:
     # No date in the SVG's metadata, so the same graph always gives the same file.

@@ -1,0 +1,51 @@
+"""Writing files so that a crash never leaves half of one: the one way deepkiso writes a file.
+
+Every output — checkpoints, metrics, pictures, IDX files, downloads, sweep results — is
+written under a temporary name beside its target, flushed to disk, renamed over the
+target in one step, and the folder is flushed too, so the rename itself survives a
+power loss. A killed process or a failed write leaves either the old file or the
+complete new one, and no temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Callable
+
+__all__ = ["write_atomically", "write_file_atomically"]
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call write(temporary path) beside path, then move the result onto path; returns path.
+
+    The temporary name ends with path's suffix, so writers that pick a format from the
+    file name (matplotlib, Pillow) pick the right one. If write raises, path is untouched.
+    The file gets the usual permissions (the umask), not a private temporary file's.
+    """
+    path = Path(path)
+    temp_path = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.part{path.suffix}")
+    try:
+        write(str(temp_path))
+        _flush_to_disk(temp_path, os.O_RDONLY)
+        os.replace(temp_path, path)
+    finally:
+        # Gone after a successful rename; otherwise nothing half-done stays behind.
+        temp_path.unlink(missing_ok=True)
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: make the rename itself durable
+        _flush_to_disk(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    return path
+
+
+def write_file_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """Write the bytes data to path atomically (see write_atomically); returns path."""
+    return write_atomically(path, lambda temp: Path(temp).write_bytes(data))
+
+
+def _flush_to_disk(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
