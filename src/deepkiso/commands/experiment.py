@@ -15,13 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info, load_dataset
+from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info
 from deepkiso.errors import JobError, UsageError
 from deepkiso.experiments import (batch_size_trials, make_runner, parse_schedule, run_sweep, sampling_trials,
                                   write_report)
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
 from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
+from deepkiso.experiments.trial import shared_dataset
 from deepkiso.optimizers import OPTIMIZERS
 
 NAME = "experiment"
@@ -155,7 +156,8 @@ def _check_data(args) -> None:
     if args.scheduler:
         return
     try:
-        load_dataset(args.dataset, args.data_dir)
+        # The same cached copy the trials of a sequential run use: the data set is read once.
+        shared_dataset(args.dataset, None if args.data_dir is None else str(args.data_dir))
     except (DatasetNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 

@@ -54,7 +54,8 @@ _tracemalloc_lock = threading.Lock()
 
 
 @lru_cache(maxsize=2)
-def _cached_dataset(dataset: str, data_dir: str | None):
+def shared_dataset(dataset: str, data_dir: str | None):
+    """(x_train, t_train, x_test, t_test) of a data set, loaded once per process and read-only."""
     (x_train, t_train), (x_test, t_test) = load_dataset(dataset, data_dir)
     arrays = (x_train, np.asarray(t_train, dtype=np.int64), x_test, np.asarray(t_test, dtype=np.int64))
     for array in arrays:
@@ -69,7 +70,7 @@ def load_trial_data(spec: TrialSpec, data_dir: str | None = None):
     Float32 inputs in [0, 1], int64 labels; the training set reduced as the spec's imbalance
     says (the test set is always whole). A worker process loads each data set once.
     """
-    x_train, t_train, x_test, t_test = _cached_dataset(spec.dataset, None if data_dir is None else str(data_dir))
+    x_train, t_train, x_test, t_test = shared_dataset(spec.dataset, None if data_dir is None else str(data_dir))
     if spec.imbalance_classes and spec.imbalance_keep < 1:
         kept = imbalanced_indices(t_train, spec.imbalance_classes, spec.imbalance_keep, seed=_seeds(spec)["data"])
         x_train, t_train = x_train[kept], t_train[kept]
