@@ -62,6 +62,29 @@ def test_summary_says_the_gap_grows_when_it_does_and_what_linear_scaling_recover
     assert "makes 4 updates against 252 at batch 8" in text
 
 
+def test_summary_gives_the_cost_without_the_memory_when_trials_ran_as_threads():
+    records = _batch_records(gap_of=lambda b: 0.01, accuracy_of=lambda b, s: 0.9)
+    for record in records:
+        record["measurements"]["step_peak_bytes"] = None  # not measured: another trial shared the process
+    cost = next(line for line in batch_size_summary(group_results(records)) if line and line.startswith("Cost:"))
+    assert cost == ("Cost: one epoch of updates takes 1.25 s at batch 8 and 0.0195 s at batch 512 "
+                    "(64.0× faster; one BLAS thread per trial).")
+
+
+def test_the_cost_picture_says_when_the_memory_was_not_measured(tmp_path):
+    from deepkiso.plots.experiments import plot_batch_size_cost
+
+    records = _batch_records(gap_of=lambda b: 0.01, accuracy_of=lambda b, s: 0.9)
+    for record in records:
+        record["measurements"]["step_peak_bytes"] = None
+    figure = plot_batch_size_cost(group_results(records))
+    time_ax, memory_ax = figure.axes
+    assert [t.get_text() for t in memory_ax.texts] == ["not measured:\nthe trials ran as threads of one process"]
+    assert memory_ax.get_xlim() == time_ax.get_xlim()
+    figure.savefig(tmp_path / "cost.png", dpi=50)
+    assert_picture(tmp_path / "cost.png", 550, 200)
+
+
 def test_summary_calls_a_change_within_the_spread_no_change():
     records = _batch_records(gap_of=lambda b: {8: 0.010, 64: 0.011, 512: 0.011}[b], accuracy_of=lambda b, s: 0.9)
     assert "it hardly changes with the batch size" in batch_size_summary(group_results(records))[0]

@@ -380,9 +380,12 @@ def _cost_sentence(row: list[Group]) -> str | None:
     t0, t1 = small.mean("train_seconds_per_epoch"), large.mean("train_seconds_per_epoch")
     m0, m1 = small.mean("step_peak_mb"), large.mean("step_peak_mb")
     speed = f"{t0 / t1:.1f}× faster" if t1 < t0 else f"{t1 / t0:.1f}× slower"
-    return (f"Cost: one epoch of updates takes {t0:.3g} s at batch {small.batch_size} and {t1:.3g} s at batch "
-            f"{large.batch_size} ({speed}; one BLAS thread per trial), while a training step's peak memory grows "
-            f"from {m0:.3g} MB to {m1:.3g} MB ({m1 / m0:.0f}× for a {large.batch_size // small.batch_size}× larger batch).")
+    sentence = (f"Cost: one epoch of updates takes {t0:.3g} s at batch {small.batch_size} and {t1:.3g} s at batch "
+                f"{large.batch_size} ({speed}; one BLAS thread per trial)")
+    if m0 is None or m1 is None:  # trials that ran as threads of one process are not measured
+        return sentence + "."
+    return (f"{sentence}, while a training step's peak memory grows from {m0:.3g} MB to {m1:.3g} MB "
+            f"({m1 / m0:.0f}× for a {large.batch_size // small.batch_size}× larger batch).")
 
 
 def _target_sentence(groups: Sequence[Group]) -> str | None:

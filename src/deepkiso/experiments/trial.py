@@ -19,7 +19,8 @@ returns a JSON-ready record:
         train_seconds_per_epoch (means: with and without the evaluation), seconds_to_target,
         step_peak_bytes (tracemalloc's peak over one training step — gather the batch, forward,
         backward, update — on a fresh copy of the net: the memory that grows with the batch
-        size; the data set and the evaluation are not in it), blas_threads.
+        size; the data set and the evaluation are not in it; None when another trial was
+        running in the same process, see ``_step_peak_bytes``), blas_threads.
 
 Everything random comes from the spec's seed, and the trial runs with one BLAS thread, so the
 record (less ``measurements``) is the same wherever and whenever the trial runs.
@@ -32,8 +33,9 @@ import threading
 import time
 import tracemalloc
 import traceback
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -49,8 +51,22 @@ from deepkiso.training import Callback, Trainer, TrainingDiverged
 __all__ = ["run_trial", "run_trial_safely", "load_trial_data"]
 
 _EVAL_CHUNK = 10_000
-# tracemalloc is one per process: trials running in threads of one Dask worker take turns.
-_tracemalloc_lock = threading.Lock()
+# How many trials run in this process right now (more than one only as threads of one Dask
+# worker), and the lock that guards the count.
+_running_lock = threading.Lock()
+_running = 0
+
+
+@contextmanager
+def _counted_as_running() -> Iterator[None]:
+    global _running
+    with _running_lock:
+        _running += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running -= 1
 
 
 @lru_cache(maxsize=2)
@@ -152,16 +168,21 @@ class _TrialMonitor(Callback):
         self.epoch_rows.append({**metrics, "batch_size": trainer.sampler.batch_size, "lr": self.last_update_lr})
 
 
-def _step_peak_bytes(spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, n_classes: int, batch_size: int) -> int:
+def _step_peak_bytes(spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, n_classes: int,
+                     batch_size: int) -> int | None:
     """tracemalloc's peak over one training step at batch_size, on a fresh net (the trial's is untouched).
 
-    tracemalloc counts every thread's allocations: the figure is exact with one trial per process
-    (sequential, --jobs, Dask worker processes) and an upper bound when trials share a process as threads.
+    None when another trial is running in this process. tracemalloc would count that trial's
+    arrays too, and, worse, CPython before 3.12.9 and 3.13.2 can crash when tracemalloc.stop()
+    runs while another thread allocates (CPython issue 128679): NumPy allocates with the GIL
+    released. Holding the lock keeps any other trial from starting until tracing has stopped.
     """
     net = MultiLayerNet(x_train.shape[1], spec.hidden, n_classes, rng=0)
     optimizer = make_optimizer(spec.optimizer, lr=spec.lr)
     index = np.arange(min(batch_size, len(x_train)))
-    with _tracemalloc_lock:
+    with _running_lock:
+        if _running > 1:
+            return None
         was_tracing = tracemalloc.is_tracing()
         if not was_tracing:
             tracemalloc.start()
@@ -199,6 +220,11 @@ def run_trial(spec: TrialSpec, data_dir: str | None = None) -> dict[str, Any]:
     Raises what a bad spec raises (an unknown data set, sampler or optimizer, a learning rate
     that is not positive, …); a loss that becomes NaN or infinite is a result ("diverged").
     """
+    with _counted_as_running():  # all of it, the record's NumPy sums included
+        return _run_trial(spec, data_dir)
+
+
+def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
     # A diverging run overflows on its way to NaN: a result the record states, not a warning to print.
     with single_blas_thread() as blas_threads, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         started = time.perf_counter()

@@ -160,12 +160,21 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
     color = SCALING_COLORS["none"]
     _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", "updates only")
     _series(time_ax, pooled, "epoch_seconds", color, "--", "updates and evaluation")
-    _series(memory_ax, pooled, "step_peak_mb", color, "-", "forward, backward and update of one batch")
-    for ax in (time_ax, memory_ax):
+    measured = any(p.values("step_peak_mb") for p in pooled)
+    if measured:
+        _series(memory_ax, pooled, "step_peak_mb", color, "-", "forward, backward and update of one batch")
+    else:
+        memory_ax.text(0.5, 0.5, "not measured:\nthe trials ran as threads of one process", ha="center",
+                       va="center", transform=memory_ax.transAxes, color="0.4")
+    for ax in (time_ax, memory_ax) if measured else (time_ax,):
         _batch_axis(ax, sizes or [1])
         ax.set_yscale("log")
         _plain_numbers(ax.yaxis)
         ax.legend(fontsize=8, loc="best")
+    if not measured:
+        _batch_axis(memory_ax, sizes or [1])
+        memory_ax.set_xlim(time_ax.get_xlim())
+        memory_ax.set_yticks([])
     time_ax.set_ylabel("seconds per epoch")
     time_ax.set_title("Time per epoch (one BLAS thread)")
     memory_ax.set_ylabel("MB (tracemalloc peak)")
