@@ -7,6 +7,11 @@ H in 50, 100, 1000 and batch sizes 32, 100, 1000, trained by
 * deepkiso: ``Trainer(TwoLayerNet, SGD, shuffle sampler)`` with the per-epoch
   evaluation turned off (``evaluate_train=False``, no test set), so only the
   updates are timed, as in the PyTorch loops;
+* numpy (plain loop): the same training written out by hand in NumPy, as carefully as
+  we know how (gathers with ``np.take`` into reused buffers, ReLU in place, the softmax
+  on its transpose, in-place updates), with no layers, no trainer and no checks. It
+  is the ceiling for deepkiso on this machine: "deepkiso/plain" says how much of it the
+  library's layers, optimizer, sampler and trainer keep;
 * torch (as users write it): ``nn.Sequential``, a shuffling ``DataLoader`` over a
   ``TensorDataset``, ``optim.SGD``, ``loss.item()`` per batch for the running loss;
 * torch (fastest plain loop): indexing the tensors directly with a random
@@ -49,7 +54,7 @@ TARGETS = {  # hidden size -> (against torch as users write it, against torch's 
     100: (2.0, 1.3),
     1000: (1.2, 1.0),
 }
-CONTESTANTS = ("deepkiso", "torch_users", "torch_plain_module", "torch_plain_raw")
+CONTESTANTS = ("deepkiso", "numpy_plain", "torch_users", "torch_plain_module", "torch_plain_raw")
 
 
 def parse_args(argv=None):
@@ -89,6 +94,48 @@ def run_deepkiso(x, t, hidden, batch_size, seed):
     trainer = Trainer(net, SGD(lr=0.1), sampler, 1, evaluate_train=False)
     started = time.perf_counter()
     trainer.train(x, t)
+    return len(x) / (time.perf_counter() - started)
+
+
+def run_numpy_plain(x, t, hidden, batch_size, seed):
+    """The same epoch as run_deepkiso, by hand: every array the loop needs is made once, up front."""
+    rng = np.random.default_rng(seed)
+    W1 = (np.sqrt(2 / 784) * rng.standard_normal((784, hidden))).astype(np.float32)
+    W2 = (np.sqrt(2 / hidden) * rng.standard_normal((hidden, 10))).astype(np.float32)
+    b1, b2 = np.zeros(hidden, np.float32), np.zeros(10, np.float32)
+    lr = np.float32(0.1)
+    x_batch, t_batch = np.empty((batch_size, 784), np.float32), np.empty(batch_size, t.dtype)
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
+    started = time.perf_counter()
+    order = rng.permutation(len(x))
+    for start in range(0, len(x), batch_size):
+        index = order[start:start + batch_size]
+        n = len(index)
+        xb = np.take(x, index, axis=0, out=x_batch[:n], mode="clip")
+        tb = np.take(t, index, axis=0, out=t_batch[:n], mode="clip")
+        h = xb @ W1
+        h += b1
+        np.maximum(h, 0, out=h)
+        scores_t = (h @ W2).T.copy()  # (10, n): short reductions run across rows, not along them
+        scores_t += b2[:, None]
+        scores_t -= scores_t.max(axis=0)
+        picked = scores_t[tb, np.arange(n)]
+        np.exp(scores_t, out=scores_t)
+        total = scores_t.sum(axis=0)
+        loss = (np.log(total).sum(dtype=np.float64) - picked.sum(dtype=np.float64)) / n  # noqa: F841 (as a trainer would)
+        scores_t /= total
+        scores_t[tb, np.arange(n)] -= 1
+        scores_t *= np.float32(1 / n)
+        dscores = scores_t.T
+        np.matmul(h.T, dscores, out=dW2)
+        db2 = dscores.sum(axis=0)
+        dh = dscores @ W2.T
+        dh *= h > 0
+        np.matmul(xb.T, dh, out=dW1)
+        db1 = dh.sum(axis=0)
+        for param, grad in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
+            grad *= lr
+            param -= grad
     return len(x) / (time.perf_counter() - started)
 
 
@@ -166,9 +213,10 @@ def kernels(torch, threads):
 
 def contestant(name: str, threads: int):
     """The function that runs one epoch for this contestant: (hidden, batch_size, n, seed) -> samples/s."""
-    if name == "deepkiso":
+    if name in ("deepkiso", "numpy_plain"):
         x_all, t_all, _ = load_data()
-        return lambda hidden, b, n, s: run_deepkiso(x_all[:n], t_all[:n], hidden, b, s)
+        run_numpy = run_deepkiso if name == "deepkiso" else run_numpy_plain
+        return lambda hidden, b, n, s: run_numpy(x_all[:n], t_all[:n], hidden, b, s)
     import torch
 
     torch.set_num_threads(threads)
@@ -240,8 +288,9 @@ def run_workers(args) -> None:
 def print_header(deepkiso, torch) -> None:
     print(f"deepkiso's process: {deepkiso['kernels']}\ntorch's processes: {torch['kernels']}\n"
           f"data: {deepkiso['data']}", flush=True)
-    print(f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'torch users/s':>13} {'torch fastest/s':>15} "
-          f"{'fastest form':>12} {'vs users':>8} {'vs fastest':>10}  targets", flush=True)
+    print(f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'plain/s':>9} {'torch users/s':>13} "
+          f"{'torch fastest/s':>15} {'fastest form':>12} {'/plain':>7} {'vs users':>8} {'vs fastest':>10}  targets",
+          flush=True)
 
 
 def print_row(record) -> None:
@@ -253,9 +302,10 @@ def print_row(record) -> None:
     verdict = ("-" if target_users is None else
                f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
                f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
-    print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['torch_users']:>13,.0f} "
-          f"{median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} {vs_users:>7.2f}x "
-          f"{vs_fastest:>9.2f}x  {verdict}", flush=True)
+    print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['numpy_plain']:>9,.0f} "
+          f"{median['torch_users']:>13,.0f} {median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} "
+          f"{median['deepkiso'] / median['numpy_plain']:>6.2f}x {vs_users:>7.2f}x {vs_fastest:>9.2f}x  {verdict}",
+          flush=True)
 
 
 def main(argv=None) -> int:

@@ -220,6 +220,18 @@ def test_softmax_with_loss_backward_is_dout_times_y_minus_t_over_n():
     np.testing.assert_allclose(layer.backward(3.0), 3.0 * expected)
 
 
+@pytest.mark.parametrize("shape", [(1, 4), (4,), (3, 4)])
+def test_softmax_with_loss_leaves_its_input_alone(shape):
+    # The layer shifts a transposed copy of the scores in place; for one sample that transpose
+    # is itself contiguous, so a careless "contiguous" copy would be a view of the caller's array.
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    before = x.copy()
+    layer = SoftmaxWithLoss()
+    layer.forward(x, 1 if x.ndim == 1 else np.ones(len(x), dtype=int))
+    layer.backward()
+    np.testing.assert_array_equal(x, before)
+
+
 def test_softmax_with_loss_is_exact_and_silent_at_1000():
     layer = SoftmaxWithLoss()
     with warnings.catch_warnings():
