@@ -235,8 +235,8 @@ class Trainer:
             n = len(index)
             # mode="clip" skips the bounds-checking copy that mode="raise" makes into `out`;
             # the sampler only yields valid indices.
-            x_batch = np.take(x_train, index, axis=0, out=x_buffer[:n], mode="clip")
-            t_batch = np.take(t_train, index, axis=0, out=t_buffer[:n], mode="clip")
+            x_batch = x_train.take(index, axis=0, out=x_buffer[:n], mode="clip")
+            t_batch = t_train.take(index, axis=0, out=t_buffer[:n], mode="clip")
             grads = net.gradient(x_batch, t_batch)
             loss = net.last_layer.loss
             if not math.isfinite(loss):
