@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from deepkiso import blas
 from deepkiso.cli import main
 from deepkiso.commands import train as train_command
+from deepkiso.data import write_idx
 from deepkiso.training import load_checkpoint
 
 # Small and quick: 45 batches of digits per epoch, a narrow net.
@@ -105,6 +107,7 @@ def test_regression_run_draws_the_fitted_curve(tmp_path, capsys):
     (["--dataset", "sine", "--loss", "softmax"], "sine is a regression data set"),
     (["--shuffle-every", "2", "--sampler", "sequential"], "--shuffle-every applies to --sampler shuffle only"),
     (["--resume", "nowhere"], "run directory nowhere does not exist"),
+    (["--threads", "0"], "--threads must be a positive integer, got 0"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
@@ -131,7 +134,7 @@ def test_resume_takes_only_options_that_may_change(tmp_path, capsys):
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0
     capsys.readouterr()
     assert main(["train", "--resume", str(run_dir), "--lr", "0.5"]) == 2
-    assert "only --epochs, --checkpoint-every, --data-dir and --quiet" in one_error_line(capsys)
+    assert "only --epochs, --checkpoint-every, --data-dir, --threads and --quiet" in one_error_line(capsys)
 
 
 def test_resume_of_a_finished_run_trains_further_with_more_epochs(tmp_path, capsys):
@@ -164,6 +167,50 @@ def test_resume_from_a_mid_epoch_checkpoint_is_bit_identical(tmp_path, monkeypat
     assert main(["train", "--resume", str(run_dir)]) == 0
     assert "resuming at epoch 2, iteration 51" in capsys.readouterr().err
     assert_bit_identical(reference, run_dir)
+
+
+def _small_mnist_folder(folder):
+    """MNIST-format files of 600 + 100 random 28×28 images: wide enough (784 inputs) that OpenBLAS
+    splits the matrix products by thread count, which the digits (64 inputs) are not."""
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for name, n in (("train", 600), ("t10k", 100)):
+        write_idx(folder / f"{name}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{name}-labels-idx1-ubyte", rng.integers(0, 10, n, dtype=np.uint8))
+    return folder
+
+
+def test_threads_are_recorded_and_the_count_is_restored_afterwards(tmp_path, capsys):
+    before = blas.get_blas_threads()
+    if before is None:
+        pytest.skip("this NumPy's BLAS cannot be steered here")
+    assert main(["train", "--out", str(tmp_path / "run"), *SMALL, "--threads", "1"]) == 0
+    assert json.loads((tmp_path / "run" / "settings.json").read_text())["blas_threads"] == 1
+    assert blas.get_blas_threads() == before
+
+
+def test_a_resumed_run_trains_with_the_thread_count_it_was_started_with(tmp_path, capsys):
+    before = blas.get_blas_threads()
+    if before is None:
+        pytest.skip("this NumPy's BLAS cannot be steered here")
+    data = _small_mnist_folder(tmp_path / "data")
+    argv = ["train", "--dataset", "mnist", "--data-dir", str(data), "--batch-size", "100", "--quiet"]
+    reference, run_dir, other = tmp_path / "reference", tmp_path / "run", tmp_path / "other"
+    assert main([*argv, "--out", str(reference), "--epochs", "2", "--threads", "2"]) == 0
+    for half_done in (run_dir, other):
+        assert main([*argv, "--out", str(half_done), "--epochs", "1", "--threads", "2"]) == 0
+    try:
+        blas.set_blas_threads(1)  # resumed in another environment: a one-thread default
+        assert main(["train", "--resume", str(run_dir), "--epochs", "2", "--quiet"]) == 0
+        capsys.readouterr()
+        assert main(["train", "--resume", str(other), "--epochs", "2", "--quiet", "--threads", "1"]) == 0
+    finally:
+        blas.set_blas_threads(before)
+    assert_bit_identical(reference, run_dir)
+    # The control: with one thread the same resumed run ends elsewhere, and is told so.
+    assert not np.array_equal(final_arrays(reference)["net/W1"], final_arrays(other)["net/W1"])
+    assert "the run was started with 2 BLAS threads; with 1 its weights will differ" in capsys.readouterr().err
+    assert json.loads((other / "settings.json").read_text())["blas_threads"] == 1
 
 
 def test_a_run_killed_at_a_random_moment_resumes_bit_identical(tmp_path):

@@ -4,7 +4,8 @@ Exercises 2_10, 2_11 and 2_18 from one command. With no options it trains a
 two-layer net on the embedded ``digits`` set. The run directory gets the
 settings, the metrics per epoch (CSV and JSON lines), the learning-curve
 picture and a checkpoint after every epoch (and every ``--checkpoint-every``
-iterations); ``--resume RUN_DIR`` continues a stopped run exactly.
+iterations); ``--resume RUN_DIR`` continues a stopped run exactly, with the BLAS
+thread count the run was started with (another count rounds differently).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from deepkiso import __version__
+from deepkiso.blas import get_blas_threads, set_blas_threads
 from deepkiso.commands import _runs
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
@@ -50,7 +52,7 @@ TASK_DEFAULTS = {
     "regression": {"epochs": "300", "lr": "0.01", "loss": "squared"},
 }
 # Options that may change when a run is resumed; every other one is fixed by its settings.json.
-RESUMABLE = ("epochs", "checkpoint_every", "data_dir")
+RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "threads")
 FILES_OF_A_RUN = (_runs.SETTINGS_NAME, _runs.METRICS_CSV, _runs.METRICS_JSONL, _runs.CURVES_NAME,
                   _runs.CONFUSION_NAME, _runs.FIT_NAME, CHECKPOINT_NAME)
 
@@ -90,9 +92,13 @@ def add_arguments(parser) -> None:
     run.add_argument("--checkpoint-every", metavar="N",
                      help="also write a checkpoint every N iterations, 0 for epoch ends only (default: 1000)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or log lines on stderr (default: show them)")
+    run.add_argument("--threads", metavar="N",
+                     help="BLAS threads for the matrix products (default: the BLAS's own setting, usually one per "
+                          "core; a resumed run uses the count it was started with)")
 
 
 def run(args) -> int:
+    threads = _runs.positive_int("--threads", args.threads) if args.threads is not None else None
     if args.resume is not None:
         run_dir, settings = _resumed_settings(args)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings)
@@ -114,13 +120,16 @@ def run(args) -> int:
         if checkpoint is not None:
             _runs.load_into(trainer.load_state_dict, checkpoint.state, checkpoint.json_path)
             trainer.last_checkpoint = checkpoint.json_path
-    _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
     if trainer.epoch >= trainer.n_epochs:
+        _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
         print(f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)")
         return 0
-    if not args.quiet:
-        print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
+    threads_before = get_blas_threads()
     try:
+        settings["blas_threads"] = _set_threads(threads, settings.get("blas_threads") if args.resume else None)
+        _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
+        if not args.quiet:
+            print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
         with np.errstate(over="ignore", invalid="ignore"):
             trainer.train(x_train, t_train, x_test, t_test)
@@ -129,6 +138,9 @@ def run(args) -> int:
     except KeyboardInterrupt:
         print(f"stopped; continue with: deepkiso train --resume {run_dir}", file=sys.stderr)
         raise
+    finally:
+        if threads_before is not None and get_blas_threads() != threads_before:
+            set_blas_threads(threads_before)  # for a caller that goes on in this process
     curves = _runs.save_figure(_curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME)
     print(_final_line(trainer, run_dir, curves))
     return 0
@@ -187,7 +199,7 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
              if name not in (*RESUMABLE, "resume", "quiet", "command", "_run") and getattr(args, name) not in (None, False)]
     if fixed:
         raise UsageError(f"--resume continues a run with the settings in its {_runs.SETTINGS_NAME}; "
-                         f"only --epochs, --checkpoint-every, --data-dir and --quiet may be given with it, "
+                         f"only --epochs, --checkpoint-every, --data-dir, --threads and --quiet may be given with it, "
                          f"got {', '.join(fixed)}")
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
@@ -198,6 +210,20 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
     if args.data_dir is not None:
         settings["data_dir"] = args.data_dir
     return run_dir, settings
+
+
+def _set_threads(threads: int | None, recorded: int | None) -> int | None:
+    """Set the BLAS thread count to threads (--threads), or else to recorded, the count a resumed
+    run was started with. Returns the count the run trains with (None: this BLAS cannot be read).
+    """
+    wanted = threads if threads is not None else recorded
+    if wanted is not None and wanted != get_blas_threads() and not set_blas_threads(wanted):
+        print("deepkiso train: warning: this NumPy's BLAS thread count cannot be set here (no OpenBLAS, MKL or "
+              "BLIS found); it keeps its own", file=sys.stderr)
+    if recorded is not None and wanted != recorded:
+        print(f"deepkiso train: warning: the run was started with {recorded} BLAS threads; with {wanted} its "
+              f"weights will differ in the last bits from those of an uninterrupted run", file=sys.stderr)
+    return get_blas_threads()
 
 
 def _weight_init(text: str) -> str | float:

@@ -41,7 +41,7 @@ import numpy as np
 
 from deepkiso.data import dataset_info, load_dataset, make_sampler
 from deepkiso.experiments.batch_size import scaled_lr, warmup_lr
-from deepkiso.experiments.blas import single_blas_thread
+from deepkiso.blas import single_blas_thread
 from deepkiso.experiments.sampling import imbalanced_indices, parse_sampler
 from deepkiso.experiments.sweep import TrialSpec, failure_record
 from deepkiso.nets import MultiLayerNet

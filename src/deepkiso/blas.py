@@ -1,17 +1,20 @@
-"""One BLAS thread while a trial runs, so a trial's numbers do not depend on where it ran.
+"""How many threads NumPy's BLAS uses for its matrix products, read and set at run time.
 
-The batch-size and sampling experiments (group work バッチサイズの決め方, exercise 2_1) promise the
-same numbers for the same seeds whether the trials ran one after another, in parallel processes
-or on a Dask cluster. OpenBLAS splits a large matrix product differently for different thread
-counts, and float32 sums in a different order round differently, so a trial trained with two BLAS
-threads ends with other weights than one trained with one thread. Every trial therefore runs with
-exactly one BLAS thread: parallelism comes from running several trials at once, which also suits
-the many small matrix products of a mini-batch loop better.
+OpenBLAS splits a large matrix product differently for different thread counts, and float32
+sums in a different order round differently: the same training with one BLAS thread and with two
+ends with weights that differ in their last bits. So a run that must repeat exactly — a resumed
+``deepkiso train`` (exercise 2_18), a trial of the batch-size and sampling experiments (group
+work バッチサイズの決め方, exercise 2_1) — runs with a known thread count:
+
+* ``get_blas_threads()`` and ``set_blas_threads(n)`` read and set the count for the whole process
+  (``deepkiso train --threads`` records it in the run's settings, and a resumed run sets it back);
+* ``single_blas_thread()`` holds the count at one while its body runs, for experiment trials,
+  whose parallelism comes from running several trials at once.
 
 NumPy offers no call to set its BLAS thread count, so this module finds the BLAS library that the
 process has loaded (through ``/proc/self/maps`` on Linux) and calls its own setter with ``ctypes``.
-Where that is impossible (another operating system, an unknown BLAS), the trial still runs and
-records ``blas_threads: None``, and identical results across runners are no longer guaranteed.
+Where that is impossible (another operating system, an unknown BLAS), the functions say so by
+returning None or False, and the BLAS keeps its own setting.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["single_blas_thread"]
+__all__ = ["get_blas_threads", "set_blas_threads", "single_blas_thread"]
 
 # Substrings of the shared-library names that carry a BLAS we can steer.
 _LIBRARY_MARKERS = ("openblas", "mkl_rt", "blis")
@@ -86,6 +89,25 @@ def _controls() -> tuple[_Control, ...]:
                 controls.append(_Control(getattr(library, set_name), getattr(library, get_name)))
                 break
     return tuple(controls)
+
+
+def get_blas_threads() -> int | None:
+    """The thread count of NumPy's BLAS, or None where it cannot be read (see the module docstring)."""
+    controls = _controls()
+    return controls[0].get() if controls else None
+
+
+def set_blas_threads(n: int) -> bool:
+    """Give NumPy's BLAS n threads from now on; False (and nothing changed) where it cannot be steered."""
+    if int(n) != n or n < 1:
+        raise ValueError(f"set_blas_threads: the thread count must be a positive integer, got {n!r}")
+    controls = _controls()
+    with _lock:
+        if _depth:
+            raise RuntimeError("set_blas_threads: a single_blas_thread() block is running in this process")
+        for control in controls:
+            control.set(int(n))
+    return bool(controls)
 
 
 @contextmanager

@@ -1,10 +1,10 @@
-"""single_blas_thread holds NumPy's BLAS to one thread and restores the count afterwards."""
+"""deepkiso.blas: reading and setting the BLAS thread count, and holding it at one for a trial."""
 
 import threading
 
 import pytest
 
-from deepkiso.experiments import blas
+from deepkiso import blas
 
 
 def _counts():
