@@ -9,9 +9,10 @@ H in 50, 100, 1000 and batch sizes 32, 100, 1000, trained by
   updates are timed, as in the PyTorch loops;
 * numpy (plain loop): the same training written out by hand in NumPy, as carefully as
   we know how (gathers with ``np.take`` into reused buffers, ReLU in place, the softmax
-  on its transpose, in-place updates), with no layers, no trainer and no checks. It
-  is the ceiling for deepkiso on this machine: "deepkiso/plain" says how much of it the
-  library's layers, optimizer, sampler and trainer keep;
+  on its transpose, in-place updates), with no layers, no trainer and no checks: the
+  most a NumPy loop reaches here with one thread, so "/plain" says how much of it the
+  library's layers, optimizer, sampler and trainer keep. With two threads it is no
+  ceiling: it ran slower than deepkiso in most settings, for a reason not yet found;
 * torch (as users write it): ``nn.Sequential``, a shuffling ``DataLoader`` over a
   ``TensorDataset``, ``optim.SGD``, ``loss.item()`` per batch for the running loss;
 * torch (fastest plain loop): indexing the tensors directly with a random
@@ -98,7 +99,7 @@ def run_deepkiso(x, t, hidden, batch_size, seed):
 
 
 def run_numpy_plain(x, t, hidden, batch_size, seed):
-    """The same epoch as run_deepkiso, by hand: every array the loop needs is made once, up front."""
+    """The same epoch as run_deepkiso, by hand: the batch buffers and gradients are made once, up front."""
     rng = np.random.default_rng(seed)
     W1 = (np.sqrt(2 / 784) * rng.standard_normal((784, hidden))).astype(np.float32)
     W2 = (np.sqrt(2 / hidden) * rng.standard_normal((hidden, 10))).astype(np.float32)
