@@ -201,7 +201,11 @@ def test_an_interrupted_save_leaves_the_previous_checkpoint_readable(tmp_path):
     # A writer killed after its .npz but before its JSON: a stray .npz and a stray temporary.
     (tmp_path / "checkpoint-0123456789abcdef.npz").write_bytes(b"half")
     (tmp_path / ".checkpoint.123-abcd.part.json").write_bytes(b"{")
+    (tmp_path / ".checkpoint-0123456789abcdef.123-abcd.part.npz").write_bytes(b"ha")
     assert np.array_equal(load_checkpoint(tmp_path).state["w"], np.zeros(3))
+    # The next save sweeps up what the killed writer left behind.
+    save_checkpoint(tmp_path, {"w": np.ones(3)})
+    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, next(tmp_path.glob("checkpoint-*.npz")).name}
 
 
 def test_load_checkpoint_names_a_damaged_file(tmp_path):

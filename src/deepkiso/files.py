@@ -3,8 +3,10 @@
 Every output — checkpoints, metrics, pictures, IDX files, downloads, sweep results — is
 written under a temporary name beside its target, flushed to disk, renamed over the
 target in one step, and the folder is flushed too, so the rename itself survives a
-power loss. A killed process or a failed write leaves either the old file or the
-complete new one, and no temporary file.
+power loss. A failed write or a killed process leaves either the old file or the
+complete new one. A failed write also removes its temporary file; a process killed
+outright (SIGKILL, power loss) cannot, and leaves ``.STEM.<pid>-<hex>.partSUFFIX``
+beside the target (``save_checkpoint`` sweeps up its own on the next save).
 """
 
 from __future__ import annotations

@@ -392,7 +392,8 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], setting
     for old in directory.glob("checkpoint-*.npz"):
         if old.name != arrays_name:
             old.unlink(missing_ok=True)
-    for stale in directory.glob(".checkpoint*.part"):
+    # write_atomically's temporaries: .checkpoint.<pid>-<hex>.part.json, .checkpoint-<hash>.<pid>-<hex>.part.npz
+    for stale in directory.glob(".checkpoint*.part.*"):
         stale.unlink(missing_ok=True)
     return json_path
 

@@ -124,9 +124,12 @@ def test_an_existing_run_directory_is_not_overwritten_without_force(tmp_path, ca
     assert main(["train", "--out", str(run_dir), *SMALL]) == 2
     assert "already exists; continue it with --resume" in one_error_line(capsys)
     (run_dir / "notes.txt").write_text("mine")
+    stale = run_dir / ".metrics.123-abcd.part.csv"  # what a killed write_atomically leaves
+    stale.write_text("epoch")
     assert main(["train", "--out", str(run_dir), *SMALL, "--force", "--seed", "1"]) == 0
     assert json.loads((run_dir / "settings.json").read_text())["seed"] == 1
     assert (run_dir / "notes.txt").read_text() == "mine"
+    assert not stale.exists()
 
 
 def test_resume_takes_only_options_that_may_change(tmp_path, capsys):

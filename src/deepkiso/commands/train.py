@@ -301,7 +301,8 @@ def _remove_run_files(run_dir: Path) -> None:
     """Delete what a run writes (and nothing else a user may keep in the folder)."""
     for name in FILES_OF_A_RUN:
         (run_dir / name).unlink(missing_ok=True)
-    for pattern in ("checkpoint-*.npz", ".*.part"):
+    # write_atomically's leftovers of a killed run are named .STEM.<pid>-<hex>.part.SUFFIX
+    for pattern in ("checkpoint-*.npz", ".*.part.*"):
         for path in run_dir.glob(pattern):
             path.unlink()
 
