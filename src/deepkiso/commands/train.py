@@ -126,7 +126,9 @@ def run(args) -> int:
         return 0
     threads_before = get_blas_threads()
     try:
-        settings["blas_threads"] = _set_threads(threads, settings.get("blas_threads") if args.resume else None)
+        recorded = settings.get("blas_threads") if args.resume else None
+        # Where this BLAS cannot be read, keep the recorded count for a resume back where it can.
+        settings["blas_threads"] = _set_threads(threads, recorded) or recorded
         _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
         if not args.quiet:
             print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
@@ -221,7 +223,7 @@ def _set_threads(threads: int | None, recorded: int | None) -> int | None:
         print("deepkiso train: warning: this NumPy's BLAS thread count cannot be set here (no OpenBLAS, MKL or "
               "BLIS found); it keeps its own", file=sys.stderr)
     if recorded is not None and wanted != recorded:
-        print(f"deepkiso train: warning: the run was started with {recorded} BLAS threads; with {wanted} its "
+        print(f"deepkiso train: warning: the run has trained with {recorded} BLAS threads; with {wanted} its "
               f"weights will differ in the last bits from those of an uninterrupted run", file=sys.stderr)
     return get_blas_threads()
 
