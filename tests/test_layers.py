@@ -112,6 +112,15 @@ def test_sigmoid_layer_is_silent_at_extremes_and_its_gradient_is_at_most_a_quart
     assert layer.backward(np.ones(3)).max() == 0.25
 
 
+@pytest.mark.parametrize("layer_class", [ReLU, Sigmoid, Tanh])
+def test_activations_take_a_scalar(layer_class):
+    layer = layer_class()
+    x = np.array(-0.5)
+    y = layer.forward(x)
+    assert np.shape(y) == () and np.shape(layer.backward(np.array(2.0))) == ()
+    assert float(y) == pytest.approx({ReLU: 0.0, Sigmoid: 1 / (1 + np.exp(0.5)), Tanh: np.tanh(-0.5)}[layer_class])
+
+
 def test_tanh_layer_gradient_is_one_minus_y_squared():
     layer = Tanh()
     y = layer.forward(np.array([-0.5, 0.0, 2.0]))

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from deepkiso.functions import as_batch
+from deepkiso.functions import as_batch, sigmoid, tanh
 
 __all__ = [
     "AddLayer",
@@ -134,16 +134,9 @@ class Sigmoid:
         self.out = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape. Returns y of x's shape; never overflows."""
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
-        # exp of -|x| only, so ±1000 neither overflows nor warns.
-        e = np.exp(-np.abs(x))
-        out = 1.0 / (1.0 + e)
-        np.copyto(out, e * out, where=x < 0)
-        self.out = out
-        return out
+        """x: any shape. Returns y of x's shape; never overflows (see ``functions.sigmoid``)."""
+        self.out = sigmoid(x)
+        return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: y's shape. Returns dx = dout · y · (1 - y)."""
@@ -162,8 +155,7 @@ class Tanh:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns tanh(x)."""
-        x = np.asarray(x)
-        self.out = np.tanh(x if x.dtype.kind == "f" else x.astype(np.float64))
+        self.out = tanh(x)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -268,11 +260,8 @@ class SoftmaxWithLoss:
         self.x_shape = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
-        self.x_shape = x.shape
-        x2, t2 = as_batch(x, np.asarray(t), "SoftmaxWithLoss")
+        self.x_shape = np.shape(x)
+        x2, t2 = as_batch(x, t, "SoftmaxWithLoss")  # also makes integer scores float64
         if t2.ndim == 2:
             t2 = t2.astype(x2.dtype, copy=False)
         n = x2.shape[0]
