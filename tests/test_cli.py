@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,11 @@ def test_version_prints_the_package_version(capsys):
 
 def test_help_lists_the_commands(capsys):
     assert main(["--help"]) == 0
-    assert "deepkiso (基礎)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "deepkiso (基礎)" in out
+    for name in ("check", "evaluate", "experiment", "graph", "landscape", "numdiff", "predict", "train",
+                 "vanishing", "why-not-accuracy"):
+        assert re.search(rf"^    {name}\b", out, re.MULTILINE), name
 
 
 def test_no_command_prints_help(capsys):
