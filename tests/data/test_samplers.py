@@ -356,6 +356,13 @@ def test_every_sampler_class_is_a_sampler_registered_under_its_name():
     for name, cls in SAMPLERS.items():
         assert issubclass(cls, Sampler) and cls.name == name
 
+    def subclasses(cls):
+        return [cls] + [sub for child in cls.__subclasses__() for sub in subclasses(child)]
+
+    # every named sampler of the module is registered, and no two share a name (one would hide the other)
+    named = [cls for cls in subclasses(Sampler) if cls.__module__ == Sampler.__module__ and cls.name]
+    assert sorted(cls.name for cls in named) == sorted(SAMPLERS)
+
 
 def test_the_minibatch_sampling_example_runs(capsys):
     runpy.run_path(str(Path(__file__).parents[2] / "examples" / "minibatch_sampling.py"), run_name="__main__")

@@ -37,6 +37,7 @@ import numpy as np
 
 from deepkiso.data import download as _download
 from deepkiso.data.idx import read_idx
+from deepkiso.functions import to_one_hot
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,7 @@ def _prepare_images(x, t, info, normalize, flatten, one_hot, dtype):
         x = x.reshape(len(x), -1)
     labels = t.astype(np.int64)
     if one_hot:
-        return x, np.eye(info.n_classes, dtype=dtype)[labels]
+        return x, to_one_hot(labels, info.n_classes, dtype)
     return x, labels
 
 

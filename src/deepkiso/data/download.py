@@ -188,7 +188,9 @@ def file_matches(path: str | os.PathLike, remote: RemoteFile) -> bool:
 
     Compares the file's SHA-256 and MD5 with remote.sha256 / remote.md5 (the served ``.gz``) and,
     for a gzip file or an uncompressed one, the SHA-256 of its content with remote.raw_sha256.
-    Reads the whole file (about 0.1 s per 30 MB).
+    Reads the whole file: on the development machine about 0.02 s for 30 MB that match the served
+    SHA-256, about 0.3 s for Debian's 26 MB Fashion-MNIST training images, which are hashed twice,
+    decompressed and hashed again.
     """
     data = Path(path).read_bytes()
     if remote.sha256 is not None and hashlib.sha256(data).hexdigest() == remote.sha256:
