@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
+from deepkiso import functions
 from deepkiso import graph as g
 from deepkiso.differentiation import numerical_gradient
 from deepkiso.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss, SquaredError, Tanh
@@ -26,7 +27,9 @@ def assert_gradient_matches(build, arrays, dout=None):
             values = [z if j == k else a for j, a in enumerate(arrays)]
             return float(np.sum(build(*(g.Variable(v) for v in values)).data * dout))
 
-        numeric = numerical_gradient(f, np.array(arrays[k], dtype=np.float64))
+        # h = 1e-5, not the course's 1e-4: the truncation error, h² times the third derivative over 6, must stay
+        # below ATOL even where the gradient is 0 (1e-4 left 1.6e-7 there); rounding stays near 1e-10.
+        numeric = numerical_gradient(f, np.array(arrays[k], dtype=np.float64), h=1e-5)
         np.testing.assert_allclose(x.grad, numeric, rtol=RTOL, atol=ATOL, err_msg=f"input {k}")
         assert x.grad.shape == x.shape
 
@@ -139,6 +142,18 @@ def test_activation_graph_gradient_equals_the_layer_backward(op, layer, data):
     instance = layer()
     instance.forward(x.copy())
     np.testing.assert_allclose(v.grad, instance.backward(dout), rtol=1e-12, atol=1e-12)
+
+
+def test_sigmoid_node_computes_the_librarys_sigmoid_precisely_far_out_at_negative_x():
+    x = np.array([-40.0, -30.0, -20.0, -0.5, 0.0, 0.5, 20.0, 800.0, -800.0])
+    v = g.Variable(x)
+    y = g.sigmoid(v)
+    np.testing.assert_array_equal(y.data, functions.sigmoid(x))
+    with np.errstate(over="ignore"):
+        exact = 1 / (1 + np.exp(-x))  # exp(800) overflows to inf, giving exactly 0
+    np.testing.assert_allclose(y.data, exact, rtol=1e-12, atol=0)
+    y.backward()
+    np.testing.assert_allclose(v.grad, exact * (1 - exact), rtol=1e-12, atol=0)
 
 
 @given(seed=st.integers(0, 2**31 - 1), batch_size=st.integers(1, 4), n_features=st.integers(1, 4),

@@ -25,6 +25,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from deepkiso import functions
+
 __all__ = [
     "Variable",
     "Operation",
@@ -494,8 +496,8 @@ class Sigmoid(Operation):
     kind, symbol = "sigmoid", "σ"
 
     def forward(self, x):
-        # The same function as 1 / (1 + exp(-x)), without overflow for large negative x.
-        return 0.5 * (1 + np.tanh(0.5 * x))
+        # The Sigmoid layer's function: no overflow, and full relative precision far out at negative x.
+        return functions.sigmoid(x)
 
     def input_gradients(self, gy):
         y = self.output.data
@@ -1023,7 +1025,7 @@ def affine_softmax_loss_example(seed: int = 0, batch_size: int = 2, n_features: 
     W = Variable(np.round(rng.normal(size=(n_features, n_classes)), 1), "W")
     b = Variable(np.round(rng.normal(scale=0.5, size=n_classes), 1), "b")
     labels = rng.integers(n_classes, size=batch_size)
-    t = Variable(np.eye(n_classes)[labels], "t", requires_grad=False)
+    t = Variable(functions.to_one_hot(labels, n_classes, dtype=np.float64), "t", requires_grad=False)
     xw = matmul(x, W)
     xw.name = "xW"
     a = xw + b
