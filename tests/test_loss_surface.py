@@ -47,6 +47,13 @@ def test_scan_starts_from_the_trained_net_and_leaves_it_unchanged(blobs, trained
         np.testing.assert_array_equal(param, before[name])
 
 
+def test_changing_a_scans_alphas_leaves_the_next_default_scan_alone(blobs, trained):
+    x, t = blobs
+    first = scan_line(trained, x[:6], t[:6], rng=1)
+    first.alphas[:] = 0.0
+    np.testing.assert_array_equal(scan_line(trained, x[:6], t[:6], rng=1).alphas, np.linspace(-1, 1, 401))
+
+
 def test_random_direction_matches_each_parameters_norm_and_seed(trained):
     d = random_direction(trained, rng=5)
     for name, param in trained.params.items():

@@ -178,7 +178,7 @@ def time_gradients(
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     x = rng.standard_normal((batch_size, input_size))
     t = rng.integers(0, output_size, size=batch_size)
     rows = []

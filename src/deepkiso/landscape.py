@@ -396,7 +396,7 @@ def descend(
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     opt, key, noise_std = _optimizer_and_noise(optimizer, lr, noise_std)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     params = {"x": start.copy()}
     points = [start.copy()]
     for _ in range(steps):
@@ -505,7 +505,7 @@ def diagnose_stall(
     all. The decision rule is classify_point's.
     """
     theta = np.array(theta, dtype=np.float64).reshape(-1)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     g0 = np.asarray(gradient(theta.copy()), dtype=np.float64).reshape(-1)
 
     def hessian_times(v: np.ndarray) -> np.ndarray:

@@ -32,10 +32,6 @@ __all__ = [
 ]
 
 
-def _rng(rng) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
 def _check_data(x: np.ndarray, t: np.ndarray) -> None:
     if np.ndim(x) != 2 or np.ndim(t) != 1 or len(x) != len(t) or len(x) == 0:
         raise ValueError(f"expected x of shape (N, D) and integer labels t of shape (N,), "
@@ -58,7 +54,7 @@ def train_briefly(
     through its weights the error rate has room to move both ways.
     """
     _check_data(x, t)
-    rng = _rng(rng)
+    rng = np.random.default_rng(rng)
     n_classes = int(np.max(t)) + 1
     net = MultiLayerNet(x.shape[1], [hidden_size], n_classes, activation="tanh", weight_init="xavier",
                         dtype=np.float32, rng=rng)
@@ -83,7 +79,7 @@ def random_direction(net: MultiLayerNet, rng: np.random.Generator | int | None =
     (a parameter that is all zeros gets norm 1), so α = 1 moves every layer by
     as much as it already weighs and α in [−1, 1] is a fair range to look at.
     """
-    rng = _rng(rng)
+    rng = np.random.default_rng(rng)
     direction = {}
     for name, param in net.params.items():
         d = rng.standard_normal(param.shape)
@@ -147,7 +143,7 @@ def scan_line(
     scanned = _float64_copy(net)
     origin = scanned.state_dict()
     direction = random_direction(net, rng) if direction is None else direction
-    alphas = np.asarray(alphas, dtype=np.float64)
+    alphas = np.array(alphas, dtype=np.float64)  # a copy: the scan must not share the default array
     x = np.asarray(x, dtype=np.float64)
     columns = {"error": [], "loss": [], "error_slope": [], "loss_slope": []}
     for alpha in alphas:

@@ -24,10 +24,6 @@ LOSSES = {"softmax": SoftmaxWithLoss, "squared": SquaredError}
 WEIGHT_INITS = ("he", "xavier")
 
 
-def _rng(rng) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
 def _check_choice(what: str, value, choices):
     if value not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(choices)}")
@@ -47,7 +43,7 @@ class SimpleNet:
     """
 
     def __init__(self, rng: np.random.Generator | int | None = 0, W: np.ndarray | None = None):
-        W = _rng(rng).standard_normal((2, 3)) if W is None else np.array(W, dtype=np.float64)
+        W = np.random.default_rng(rng).standard_normal((2, 3)) if W is None else np.array(W, dtype=np.float64)
         if W.shape != (2, 3):
             raise ValueError(f"SimpleNet: expected W of shape (2, 3), got shape {W.shape}")
         self.params = {"W": W}
@@ -115,7 +111,7 @@ class MultiLayerNet:
         self.dtype = np.dtype(dtype)
         self.params: dict[str, np.ndarray] = {}
         self.layers: list = []
-        generator = _rng(rng)
+        generator = np.random.default_rng(rng)  # a Generator comes back as it is
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             std = self._init_std(fan_in)
             W = (std * generator.standard_normal((fan_in, fan_out))).astype(self.dtype)

@@ -79,7 +79,7 @@ def layer_gradient_norms(
     """
     if n_hidden_layers < 1 or width < 1:
         raise ValueError(f"n_hidden_layers and width must be positive, got {n_hidden_layers} and {width}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     if x is None:
         x, t = _random_batch(64, n_classes, 100, rng)
     elif t is None:
@@ -102,7 +102,7 @@ def compare_activations(
     rng: np.random.Generator | int | None = 0,
 ) -> list[LayerGradients]:
     """layer_gradient_norms for each activation, on the same random batch."""
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     x, t = _random_batch(64, 10, 100, rng)
     seed = int(rng.integers(2**31))
     # The same seed for every net: differences come from the activation, not the draw.
