@@ -93,7 +93,7 @@ def draw_graph(output: Variable, *, title: str | None = None, show_gradients: bo
     """
     layout = _Layout.build(output, show_gradients, max_items)
     layout.place(max_width)
-    return _render(layout, output, title, show_gradients)
+    return _render(layout, title, show_gradients)
 
 
 def save_graph(output: Variable, path: str | os.PathLike, *, renderer: str = "auto", title: str | None = None,
@@ -515,7 +515,7 @@ def _fold(widths: list[float], gaps: list[float], crossings: list[int], max_widt
 # Rendering with matplotlib
 # -------------------------------------------------------------------------------------------
 
-def _render(layout: _Layout, output: Variable, title: str | None, show_gradients: bool) -> Figure:
+def _render(layout: _Layout, title: str | None, show_gradients: bool) -> Figure:
     with_gradients = show_gradients and any(
         isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes)
     routes, shifts = _routes(layout)
