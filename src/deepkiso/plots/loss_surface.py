@@ -24,10 +24,13 @@ _LOSS_COLOR = "#1f77b4"
 def _zero_note(counts: Sequence[ZeroGradientCount]) -> str:
     c = counts[0]
     points = "at α = " + ", ".join(f"{k.alpha:g}" for k in counts)
+    loss_zeros = max(k.cross_entropy_zeros for k in counts)
+    # "only" when the inert weights are all of the cross-entropy's zeros, as they are on the digits.
+    which = f"only the {c.inert_params:,}" if loss_zeros == c.inert_params else f"{c.inert_params:,} of them are the"
     return (f"The whole numerical gradient, all {c.n_params:,} weights, {points}:  "
             f"misclassification rate: {max(k.error_rate_zeros for k in counts):,} of {c.n_params:,} "
             "partial derivatives are 0;  "
-            f"cross-entropy: {max(k.cross_entropy_zeros for k in counts):,}\n(only the {c.inert_params:,} weights from "
+            f"cross-entropy: {loss_zeros:,}\n({which} weights from "
             f"pixels that are blank in every image, which no loss depends on)")
 
 
