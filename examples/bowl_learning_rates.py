@@ -21,6 +21,7 @@ def main(out_dir: Path) -> Path:
     paths = [descend(bowl, (-2.0, 1.5), "sgd", lr=lr, steps=30) for lr in (0.1, 0.8, 1.05)]
     for path in paths:
         print(path.label())
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "bowl_learning_rates.png"
     plot_landscape(bowl, paths, title="Too large a learning rate diverges").savefig(out, dpi=80)
     print(f"wrote {out}")

@@ -26,6 +26,7 @@ RACES = {
 
 
 def main(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, (start, lr, steps) in RACES.items():
         surface = get_surface(name)

@@ -26,6 +26,7 @@ def main(out_dir: Path) -> Path:
     for row in timings:
         print(f"{row.n_params:>5} parameters: numerical {row.numerical_seconds * 1e3:8.2f} ms, "
               f"backprop {row.backprop_seconds * 1e3:6.3f} ms, {row.ratio:6.0f}× slower")
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "numdiff_error.png"
     plot_numdiff(errors, timings).savefig(out, dpi=80)
     print(f"wrote {out}")

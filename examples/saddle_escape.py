@@ -26,6 +26,7 @@ def main(out_dir: Path) -> Path:
     print(f"the origin: {report.kind}, curvatures {report.curvatures.round(3).tolist()}")
     figure = plot_landscape(saddle, paths, show_surface=True,
                             title="Gradient descent on a saddle: on the ridge it stalls, 0.001 off it escapes")
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "saddle_escape.png"
     figure.savefig(out, dpi=80)
     print(f"wrote {out}")

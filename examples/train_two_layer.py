@@ -19,7 +19,7 @@ from deepkiso.plots.curves import learning_curve_figure
 from deepkiso.training import Trainer, load_checkpoint
 
 
-def make_trainer(x_train, t_train, n_epochs: int, checkpoint_dir: Path) -> Trainer:
+def make_trainer(x_train, n_epochs: int, checkpoint_dir: Path) -> Trainer:
     """The same net, optimizer and sampler each time: the seeds fix them."""
     net = TwoLayerNet(64, 100, 10, weight_init_std="he", rng=0)
     sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=32, seed=0)
@@ -30,12 +30,12 @@ def main(output_dir: Path) -> float:
     (x_train, t_train), (x_test, t_test) = load_dataset("digits")  # x (N, 64) float32 in [0, 1]
     checkpoint_dir = output_dir / "checkpoint"
 
-    first = make_trainer(x_train, t_train, n_epochs=3, checkpoint_dir=checkpoint_dir)
+    first = make_trainer(x_train, n_epochs=3, checkpoint_dir=checkpoint_dir)
     first.train(x_train, t_train, x_test, t_test)
     print(f"stopped after epoch {first.epoch}: test accuracy {first.history.epochs[-1]['test_accuracy']:.4f}")
 
     # A new process would do just this: build the same objects, load the checkpoint, go on.
-    second = make_trainer(x_train, t_train, n_epochs=20, checkpoint_dir=checkpoint_dir)
+    second = make_trainer(x_train, n_epochs=20, checkpoint_dir=checkpoint_dir)
     second.load_state_dict(load_checkpoint(checkpoint_dir).state)
     history = second.train(x_train, t_train, x_test, t_test)
     for row in history.epochs[::5]:
