@@ -148,8 +148,16 @@ def test_bad_limits_and_names_are_refused(learner_file):
         check_file(path, only=["Afine"])
 
 
-def test_processes_the_learners_code_started_are_ended_too(learner_file):
+def test_processes_the_learners_code_started_are_ended_too(learner_file, monkeypatch):
     # A worker that exits on its own must not leave the learner's own children running.
+    killed = []
+    real_killpg = os.killpg
+
+    def killpg(pgid, sig):
+        killed.append(pgid)
+        real_killpg(pgid, sig)
+
+    monkeypatch.setattr(os, "killpg", killpg)
     marker = "deepkiso-check-orphan-test"
     path = learner_file("orphan.py", "import os, subprocess, sys\n"
                                      f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', '{marker}'])\n"
@@ -157,6 +165,8 @@ def test_processes_the_learners_code_started_are_ended_too(learner_file):
     report = check_file(path, timeout=5)
     assert report.exit_code == 1
     assert "exit code 3" in report.results[0].message
+    # One worker, its session killed once: once the worker is reaped, its id may belong to another process.
+    assert len(killed) == 1
     # SIGKILL is delivered asynchronously: give the killed process a moment to leave /proc.
     deadline = time.monotonic() + 5
     while _survivors(marker) and time.monotonic() < deadline:

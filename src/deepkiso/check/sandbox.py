@@ -118,7 +118,10 @@ class _Child:
 
     def kill(self) -> None:
         # The whole session we started, also when the worker itself has already exited: whatever
-        # the learner's code started lives on in it. Its id cannot be reused while a member lives.
+        # the learner's code started lives on in it. Its id cannot be reused while a member lives,
+        # but once the worker is reaped (below) it can: so the session is killed once only.
+        if self.process.returncode is not None:
+            return
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
