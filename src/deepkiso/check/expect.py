@@ -15,7 +15,7 @@ import numpy as np
 
 from deepkiso.check.registry import Failure
 
-__all__ = ["raised", "describe", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
+__all__ = ["shorten", "raised", "describe", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
 
 Causes = Iterable[tuple[str, Any]]
 
@@ -23,10 +23,14 @@ Causes = Iterable[tuple[str, Any]]
 _MAX_MESSAGE = 300
 
 
+def shorten(text: str) -> str:
+    """text cut to a few lines at most (300 characters), ending in "…" where it was cut."""
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
 def raised(exc: BaseException) -> str:
     """ "raised ValueError: shapes (5,3) and (4,3) not aligned …", shortened to a few lines at most."""
-    text = f"raised {type(exc).__name__}: {str(exc).strip()}"
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+    return shorten(f"raised {type(exc).__name__}: {str(exc).strip()}")
 
 
 def describe(value: Any, n_numbers: int = 4) -> str:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from deepkiso.check.expect import raised
+from deepkiso.check.expect import raised, shorten
 from deepkiso.check.report import FAIL, NOTE, Result
 
 __all__ = ["StepTimeout", "time_limit", "LearnerCode", "load", "location", "is_learner_file", "describe_error",
@@ -166,7 +166,7 @@ def describe_error(exc: BaseException, memory_mb: int) -> tuple[str, str]:
     if isinstance(exc, MemoryError):
         text = f"ran out of memory (the limit is {memory_mb} MB)" + (f": {exc}" if str(exc) else "")
         cause = "an array far larger than intended; check the shapes (raise the limit with --memory-mb if it is needed)"
-        return (text if len(text) <= 300 else text[:299] + "…"), cause
+        return shorten(text), cause
     if isinstance(exc, NotImplementedError):
         return "not written yet (raise NotImplementedError)", "replace `raise NotImplementedError` with your code"
     return raised(exc), ""
