@@ -414,14 +414,3 @@ def result():
 def learner_file(tmp_path):
     """learner_file(name, text): the text written to tmp_path/name, as a learner's file."""
     return lambda name, text: write(tmp_path, name, text)
-
-
-@pytest.fixture
-def course_source() -> str:
-    return COURSE
-
-
-@pytest.fixture
-def planted():
-    """planted(bugs): COURSE with the (correct, buggy) replacements made."""
-    return plant
