@@ -21,3 +21,5 @@ def test_vanishing_accepts_a_standard_deviation_and_refuses_nonsense(tmp_path, c
     assert "sigmoid (0.01)" in capsys.readouterr().out
     assert main(["vanishing", "--weight-init", "big", "--out", str(out)]) == 2
     assert "--weight-init expects he, xavier or a positive number, got 'big'" in capsys.readouterr().err
+    assert main(["vanishing", "--weight-init", "inf", "--out", str(out)]) == 2  # every norm would be nan
+    assert "--weight-init expects he, xavier or a positive number, got 'inf'" in capsys.readouterr().err

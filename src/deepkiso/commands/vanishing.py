@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from deepkiso.commands import _runs
 from deepkiso.commands._figures import check_dpi, check_path, save_figure
 from deepkiso.errors import UsageError
 from deepkiso.layers import ACTIVATIONS
+from deepkiso.nets import WEIGHT_INITS
 from deepkiso.vanishing import compare_activations
 
 NAME = "vanishing"
@@ -40,15 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _weight_init(text: str | None):
-    if text is None or text in ("he", "xavier"):
+    if text is None or text in WEIGHT_INITS:
         return text
     try:
-        std = float(text)
-    except ValueError:
+        return _runs.positive_float("--weight-init", text)  # finite too: inf made every norm nan
+    except UsageError:
         raise UsageError(f"--weight-init expects he, xavier or a positive number, got {text!r}") from None
-    if not std > 0:
-        raise UsageError(f"--weight-init expects he, xavier or a positive number, got {text!r}")
-    return std
 
 
 def run(args: argparse.Namespace) -> int:
