@@ -100,6 +100,13 @@ def test_mistakes_give_one_line_and_exit_code_2(argv, message, capsys, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_out_that_is_a_folder_is_refused_before_any_work(tmp_path, capsys):
+    (tmp_path / "chain.svg").mkdir()
+    assert main(["graph", "x * 2", "--set", "x=1", "--out", str(tmp_path / "chain.svg")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"--out {tmp_path / 'chain.svg'}: is a folder; give a file name" in captured.err
+
+
 def test_a_non_finite_result_is_printed_with_a_warning(capsys):
     assert main(["graph", "log(x)", "--set", "x=-1"]) == 0
     captured = capsys.readouterr()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso.commands._figures import check_dpi, check_path
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression
 from deepkiso.graph import EXAMPLES, Variable
@@ -56,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
         for name, build in EXAMPLES.items():
             print(f"{name:24s} {inspect.getdoc(build).splitlines()[0]}")
         return 0
-    if args.dpi <= 0:
-        raise UsageError(f"--dpi must be a positive integer, got {args.dpi}")
+    check_dpi(args.dpi)
     if args.out is not None:
         _check_out(args.out, args.renderer)
     values = _parse_settings(args.set)
@@ -165,9 +165,7 @@ def _text(a: np.ndarray) -> str:
 
 def _check_out(path: Path, renderer: str) -> None:
     """Refuse a file we cannot write before computing anything."""
-    suffixes = (".svg", ".png", ".dot")
-    if path.suffix.lower() not in suffixes:
-        raise UsageError(f"--out {path}: the file name must end in one of {', '.join(suffixes)}")
+    check_path(path, "--out", (".svg", ".png", ".dot"))
     if renderer == "dot" and path.suffix.lower() != ".dot" and shutil.which("dot") is None:
         raise UsageError("--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
                          "Graphviz or use --renderer matplotlib (or auto)")
