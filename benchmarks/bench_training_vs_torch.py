@@ -212,16 +212,14 @@ def kernels(torch, threads):
     return "; ".join(lines)
 
 
-def contestant(name: str, threads: int):
+def contestant(name: str, threads: int, x_all: np.ndarray, t_all: np.ndarray):
     """The function that runs one epoch for this contestant: (hidden, batch_size, n, seed) -> samples/s."""
     if name in ("deepkiso", "numpy_plain"):
-        x_all, t_all, _ = load_data()
         run_numpy = run_deepkiso if name == "deepkiso" else run_numpy_plain
         return lambda hidden, b, n, s: run_numpy(x_all[:n], t_all[:n], hidden, b, s)
     import torch
 
     torch.set_num_threads(threads)
-    x_all, t_all, _ = load_data()
     x_torch, t_torch = torch.from_numpy(x_all), torch.from_numpy(t_all)
     run = {"torch_users": run_torch_users, "torch_plain_module": run_torch_plain_module,
            "torch_plain_raw": run_torch_plain_raw}[name]
@@ -235,9 +233,9 @@ def worker(args) -> None:
     two runtimes in one process, each with a pool of spinning threads, would slow both down.
     """
     name = CONTESTANTS[args.worker_contestant]
-    run = contestant(name, args.worker)
+    x_all, t_all, source = load_data()
+    run = contestant(name, args.worker, x_all, t_all)
     torch = sys.modules.get("torch")  # imported by the torch contestants only
-    _, _, source = load_data()
     print(json.dumps({"kernels": kernels(torch, args.worker), "data": source}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
