@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
+from deepkiso.experiments.report import Group
+
 __all__ = ["plot_batch_size_accuracy", "plot_batch_size_cost", "plot_learning_curves", "plot_sampling_accuracy"]
 
 # One colour per learning-rate scaling, far apart for colour-blind readers too (blue, vermilion, green).
@@ -113,25 +115,6 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
     return figure
 
 
-class _Pooled:
-    """The groups of one batch size pooled over their learning-rate scalings: the cost does not
-    depend on the learning rate, so every trial of that batch size is one more measurement."""
-
-    def __init__(self, batch_size: int, groups):
-        self.batch_size = batch_size
-        self.groups = groups
-
-    def values(self, metric: str) -> list[float]:
-        return [v for g in self.groups for v in g.values(metric)]
-
-    def mean(self, metric: str) -> float:
-        return float(np.mean(self.values(metric)))
-
-    def std(self, metric: str) -> float:
-        values = self.values(metric)
-        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-
-
 def _plain_number(value: float) -> str:
     return f"{value / 1000:g}k" if value >= 10_000 else f"{value:g}"
 
@@ -156,7 +139,10 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
     time_ax, memory_ax = figure.subplots(1, 2)
     fixed = _fixed(groups)
     sizes = sorted({g.batch_size for g in fixed})
-    pooled = [_Pooled(b, [g for g in fixed if g.batch_size == b]) for b in sizes]
+    # The cost does not depend on the learning rate: every trial of a batch size, whatever its
+    # scaling, is one more measurement of it.
+    pooled = [Group(label=f"B={b}", records=[r for g in fixed if g.batch_size == b for r in g.records])
+              for b in sizes]
     color = SCALING_COLORS["none"]
     _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", "updates only")
     _series(time_ax, pooled, "epoch_seconds", color, "--", "updates and evaluation")
