@@ -1,8 +1,8 @@
 """`deepkiso experiment batch-size|sampling` through main([...]): output, files, resume, errors."""
 
 import argparse
-import builtins
 import json
+import sys
 
 import pytest
 from images import assert_picture
@@ -108,14 +108,7 @@ def test_bad_options_get_one_line_and_exit_code_2(tmp_path, capsys, options, mes
 
 
 def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, capsys, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name.startswith("dask"):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # importing it raises ImportError
     assert main(["experiment", "sampling", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)]) == 2
     assert "pip install 'deepkiso[dask]'" in capsys.readouterr().err
 
