@@ -41,6 +41,14 @@ def test_evaluate_the_training_split_to_a_chosen_file(run_dir, tmp_path, capsys)
     assert picture.is_file()
 
 
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_an_out_name_sets_the_picture_format(run_dir, tmp_path, capsys, suffix):
+    picture = tmp_path / f"confusion{suffix}"
+    assert main(["evaluate", str(run_dir), "--out", str(picture)]) == 0
+    head = picture.read_bytes()[:100]
+    assert (b"<svg" in head or head.startswith(b"<?xml")) if suffix == ".svg" else head.startswith(b"%PDF")
+
+
 def test_evaluate_a_regression_run_draws_its_fit(tmp_path, capsys):
     run_dir = tmp_path / "sine"
     assert main(["train", "--dataset", "sine", "--out", str(run_dir), "--epochs", "5", "--hidden", "8", "--quiet"]) == 0
@@ -55,12 +63,15 @@ def test_evaluate_a_regression_run_draws_its_fit(tmp_path, capsys):
     (["{tmp}"], "is not a run directory: it holds no settings.json"),
     (["{run}", "--split", "valid"], "unknown split 'valid'; choose one of test, train"),
     (["{run}", "--chunk-size", "0"], "--chunk-size must be a positive integer, got 0"),
+    (["{run}", "--out", "{tmp}/c.txt"], "the file name must end in one of .png, .svg, .pdf, .jpg, .jpeg"),
+    (["{run}", "--out", "{tmp}/nowhere/c.png"], "folder {tmp}/nowhere does not exist"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(run_dir, tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     argv = [a.format(tmp=tmp_path, run=run_dir) for a in argv]
     assert main(["evaluate", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
+    message = message.format(tmp=tmp_path)
     assert len(err) == 1 and message in err[0] and err[0].startswith("deepkiso evaluate: error: ")
 
 

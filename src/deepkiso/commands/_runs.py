@@ -80,9 +80,9 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def save_figure(figure, path: Path) -> Path:
-    """Render figure to PNG in memory, then write it atomically."""
+    """Render figure in memory in the format its suffix names (PNG, SVG, PDF, JPEG), then write it atomically."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    figure.savefig(buffer, format=path.suffix.lower().lstrip(".").replace("jpg", "jpeg"), dpi=100)
     return write_file_atomically(path, buffer.getvalue())
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands import _runs
+from deepkiso.commands import _figures, _runs
 from deepkiso.errors import UsageError
 from deepkiso.plots.curves import confusion_matrix_figure, regression_fit_figure
 from deepkiso.training import evaluate
@@ -29,14 +29,16 @@ def add_arguments(parser) -> None:
                         help="folder with the data set's files (default: the one the run was trained with)")
     parser.add_argument("--chunk-size", metavar="N", default="10000",
                         help="samples per forward pass, which bounds memory (default: 10000)")
-    parser.add_argument("--out", metavar="PNG",
-                        help="where to save the picture (default: RUN_DIR/confusion.png, or fit.png for regression)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="where to save the picture, .png, .svg, .pdf or .jpg (default: RUN_DIR/confusion.png, "
+                             "or fit.png for regression)")
 
 
 def run(args) -> int:
     run_dir = _runs.existing_run_dir(args.run_dir)
     split = _runs.choice("split", args.split, ("test", "train"))
     chunk_size = _runs.positive_int("--chunk-size", args.chunk_size)
+    out = _check_out(Path(args.out)) if args.out else None
     settings = _runs.read_settings(run_dir)
     if args.data_dir is not None:
         settings["data_dir"] = args.data_dir
@@ -44,9 +46,9 @@ def run(args) -> int:
     train, test = _runs.load_data(settings)
     x, t = test if split == "test" else train
     if settings["task"] == "classification":
-        picture = _classification_report(net, x, t, settings, chunk_size, split, args.out, run_dir)
+        picture = _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     else:
-        picture = _regression_report(net, x, t, settings, chunk_size, split, args.out, run_dir)
+        picture = _regression_report(net, x, t, settings, chunk_size, split, out, run_dir)
     if picture is not None:
         print(f"picture: {picture}")
     return 0
@@ -81,9 +83,9 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
         wrong[k] = 0
         confused = f"{names[int(np.argmax(wrong))]} ({int(wrong.max())})" if wrong.max() > 0 else "-"
         print(f"{name:<{width}}  {counts[k]:>7}  {correct[k]:>7}  {accuracy:>8}  {confused}")
-    path = Path(out) if out else run_dir / _runs.CONFUSION_NAME
+    path = out or run_dir / _runs.CONFUSION_NAME
     title = f"{settings['dataset']} {split}: accuracy {correct.sum() / len(x):.4f}"
-    return _save(confusion_matrix_figure(matrix, names, title=title), path)
+    return _runs.save_figure(confusion_matrix_figure(matrix, names, title=title), path)
 
 
 def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> Path | None:
@@ -97,10 +99,12 @@ def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> 
     x_line = np.linspace(x.min(), x.max(), 400, dtype=x.dtype).reshape(-1, 1)
     figure = regression_fit_figure(x[:, 0], t[:, 0], x_line[:, 0], net.predict(x_line)[:, 0],
                                    title=f"{settings['dataset']} {split}: loss {loss:.5f}")
-    return _save(figure, Path(out) if out else run_dir / _runs.FIT_NAME)
+    return _runs.save_figure(figure, out or run_dir / _runs.FIT_NAME)
 
 
-def _save(figure, path: Path) -> Path:
+def _check_out(path: Path) -> Path:
+    """Refuse an --out we cannot write before the evaluation runs."""
+    _figures.check_path(path, "--out")
     if not path.parent.is_dir():
         raise UsageError(f"--out {path}: folder {path.parent} does not exist")
-    return _runs.save_figure(figure, path)
+    return path
