@@ -219,6 +219,30 @@ def test_softmax_with_loss_backward_matches_numerical_gradient(data):
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
 
 
+@given(st.data())
+def test_softmax_with_loss_backward_is_the_gradient_of_its_loss_for_any_target_rows(data):
+    # Multi-hot, smoothed, partial and all-zero rows: backward must stay the gradient of forward's loss.
+    n, c = data.draw(st.integers(1, 5)), data.draw(st.integers(2, 5))
+    x = data.draw(float_arrays((n, c), -5, 5))
+    t = data.draw(float_arrays((n, c), 0, 2))
+    layer = SoftmaxWithLoss()
+    layer.forward(x, t)
+    analytic = layer.backward(1.5)
+    numeric = numerical_gradient(lambda z: 1.5 * layer.forward(z, t), x.copy())
+    np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
+
+
+def test_softmax_with_loss_backward_is_y_times_row_sum_minus_t():
+    x = np.array([[0.3, 2.9, 4.0], [1.0, 1.0, -1.0], [0.5, -0.5, 2.0]])
+    t = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.1, 0.1, 0.8]])  # multi-hot, empty, smoothed
+    layer = SoftmaxWithLoss()
+    layer.forward(x, t)
+    dx = layer.backward()
+    y = softmax(x)
+    np.testing.assert_allclose(dx, (2 * y[0] - t[0], 0 * y[1], y[2] - t[2]) / np.float64(3), atol=1e-15)
+    np.testing.assert_array_equal(dx[1], 0)  # a row that adds nothing to the loss gets no gradient
+
+
 def test_softmax_with_loss_backward_is_dout_times_y_minus_t_over_n():
     x = np.array([[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]])
     t = np.array([2, 0])

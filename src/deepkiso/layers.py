@@ -246,8 +246,13 @@ class SoftmaxWithLoss:
     """Softmax followed by the cross-entropy error (exercise 2_15).
 
     forward(x, t): x scores (N, C) (or (C,) for one sample); t integer labels
-    (N,) or one-hot (N, C). Returns the batch-mean loss.
-    backward(dout=1): dx = dout · (y - t) / N, where y = softmax(x).
+    (N,) or target rows (N, C): one-hot, or any weights (label smoothing,
+    multi-hot, an all-zero row). Returns L = -Σ_n Σ_k t_nk log y_nk / N.
+    backward(dout=1): dx = dout · (y · Σ_k t_k - t) / N, where y = softmax(x):
+    the exact gradient of that L for every t. For rows that sum to 1 (labels,
+    one-hot, smoothed labels) it is the course's dout · (y - t) / N; for a
+    multi-hot row it is not, and an all-zero row (which adds nothing to L)
+    gets no gradient.
     """
 
     def __init__(self):
@@ -288,14 +293,18 @@ class SoftmaxWithLoss:
         return self.loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        """Returns dL/dx = dout · (y - t) / N, in the scores' shape."""
+        """Returns dL/dx = dout · (y · Σ_k t_k - t) / N, in the scores' shape ((y - t) for labels)."""
         n = self.y.shape[0]
         scale = self.y.dtype.type(np.asarray(dout).item() / n)
         if self.t.ndim == 1:
             dx = self._y_t.copy()
             dx[self.t, np.arange(n)] -= 1
         else:
-            dx = self._y_t - self.t.T
+            # y · Σt - t, not y - t: the two agree only for rows of t that sum to 1. The row sums
+            # as a matrix-vector product, which is fast on the (N, C) layout of t.
+            row_sums = self.t @ np.ones(self.t.shape[1], dtype=self.t.dtype)
+            dx = self._y_t * row_sums
+            dx -= self.t.T
         dx *= scale
         # The transposed view, not a copy: the matrix products of the layer below read it as it is.
         return dx.T.reshape(self.x_shape)
