@@ -320,6 +320,29 @@ def test_backward_runs_through_a_graph_deeper_than_the_recursion_limit():
     assert float(x.grad) == pytest.approx(1.0001 ** 5000)
 
 
+def test_power_zero_has_gradient_zero_even_at_zero():
+    x = g.Variable([0.0, 2.0, -3.0], "x")
+    (x**0).backward(np.ones(3))
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])  # d(x⁰)/dx = 0, not 0·0⁻¹ = nan
+
+
+@pytest.mark.parametrize("a, b", [(1e300, 1e200), (1e-300, 1e-200), (1e150, 1e160), (-3.0, 7.0)])
+def test_division_gradients_equal_the_analytic_ones_where_b_squared_is_out_of_range(a, b):
+    va, vb = g.Variable(a, "a"), g.Variable(b, "b")
+    (va / vb).backward()
+    # d(a/b)/da = 1/b and d(a/b)/db = -a/b², written as -(a/b)/b so that the check itself stays in range.
+    assert float(va.grad) == pytest.approx(1 / b, rel=1e-15, abs=0)
+    assert float(vb.grad) == pytest.approx(-(a / b) / b, rel=1e-15, abs=0)
+    assert float(vb.grad) != 0.0
+
+
+@pytest.mark.parametrize("x, dout", [(1e160, 1e300), (1e-160, 1e-300), (4.0, 2.0)])
+def test_reciprocal_gradient_equals_the_analytic_one_where_x_squared_is_out_of_range(x, dout):
+    v = g.Variable(x, "x")
+    g.reciprocal(v).backward(np.array(dout))
+    assert float(v.grad) == pytest.approx(-(dout / x) / x, rel=1e-15, abs=0)
+
+
 def test_constants_get_no_gradient():
     x = g.Variable(2.0, "x")
     c = g.Variable(5.0, "c", requires_grad=False)

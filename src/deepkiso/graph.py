@@ -370,8 +370,10 @@ class Div(Operation):
         return a / b
 
     def input_gradients(self, gy):
-        a, b = (x.data for x in self.inputs)
-        return gy / b, -gy * a / (b * b)
+        b = self.inputs[1].data
+        # -gy·a/b² as -(gy/b)·(a/b): each factor is a ratio that stays in range where b² would not
+        # (1e300/1e200: b² overflows and the gradient became -0.0 instead of -1e-100).
+        return gy / b, -(gy / b) * self.output.data
 
     @property
     def local_derivatives(self):
@@ -410,6 +412,9 @@ class Pow(Operation):
 
     def input_gradients(self, gy):
         x = self.inputs[0].data
+        if self.exponent == 0:
+            # x⁰ = 1 everywhere, so its derivative is 0 everywhere, also at x = 0 where 0·x⁻¹ is 0·inf = nan.
+            return (np.zeros_like(gy, dtype=np.result_type(gy, x)),)
         return (gy * self.exponent * x ** (self.exponent - 1),)
 
     @property
@@ -469,8 +474,8 @@ class Reciprocal(Operation):
         return 1 / x
 
     def input_gradients(self, gy):
-        x = self.inputs[0].data
-        return (-gy / (x * x),)
+        # -gy/x² as -(gy/x)·(1/x), since x² overflows (or underflows) where the gradient does not.
+        return (-(gy / self.inputs[0].data) * self.output.data,)
 
     @property
     def local_derivatives(self):
