@@ -89,6 +89,74 @@ def test_numerical_gradient_works_on_a_float32_array_that_f_reads_directly():
     np.testing.assert_array_equal(weights, [[0.5, -1.25], [2.0, 0.125]])
 
 
+def test_numerical_gradient_of_a_float32_net_is_its_float64_gradient_cast_to_float32():
+    # In float32 in place (h = 1e-4) the quotient of this net's loss erred by up to 9e-4.
+    rng = np.random.default_rng(0)
+    net = TwoLayerNet(8, 6, 3, weight_init_std=1.0, activation="tanh", rng=0)
+    x, t = rng.standard_normal((5, 8)).astype(np.float32), rng.integers(0, 3, 5)
+    exact = TwoLayerNet(8, 6, 3, weight_init_std=1.0, activation="tanh", dtype=np.float64, rng=0)
+    exact.load_state_dict(net.state_dict())
+    expected = {k: np.array(g) for k, g in exact.gradient(x.astype(np.float64), t).items()}
+    before = net.state_dict()
+    for name, grad in net.numerical_gradient(x, t).items():
+        assert grad.dtype == np.float32
+        np.testing.assert_allclose(grad, expected[name], rtol=1e-6, atol=1e-7)
+        assert net.params[name].tobytes() == before[name].tobytes()
+
+
+def test_numerical_gradient_evaluates_f_in_float64_and_never_writes_a_float32_x():
+    x = np.array([4096.0, -3.0, 0.1], dtype=np.float32)  # float32 4096 ± 1e-4 is 4096: no step at all
+    x.flags.writeable = False
+    seen = set()
+
+    def f(z):
+        seen.add(z.dtype)
+        return float(np.sum(np.sin(z)))
+
+    grad = numerical_gradient(f, x)
+    assert grad.dtype == np.float32 and seen == {np.dtype(np.float64)}
+    np.testing.assert_allclose(grad, np.cos(x.astype(np.float64)), rtol=1e-6, atol=1e-8)
+
+
+def test_numerical_gradient_of_a_closure_over_a_float32_array_perturbs_a_float64_copy():
+    weights = np.array([[2049.5, -1.25], [2.0, 0.125]], dtype=np.float32)
+    weights.flags.writeable = False
+    grad = numerical_gradient(lambda _: float(np.sum(np.sin(weights.astype(np.float64)))), weights)
+    np.testing.assert_allclose(grad, np.cos(weights.astype(np.float64)), rtol=1e-6, atol=1e-8)
+
+
+def test_numerical_gradient_follows_a_float32_array_that_f_reaches_through_a_view_by_working_in_place():
+    weights = np.array([[0.5, -1.25], [2.0, 0.125]], dtype=np.float32)
+    holder = {"W": weights, "W transposed": weights.T}  # a float64 copy of W would leave the view behind
+    grad = numerical_gradient(lambda _: float(np.sum(holder["W transposed"].astype(np.float64) ** 2)), weights)
+    np.testing.assert_allclose(grad, 2 * weights.astype(np.float64), rtol=1e-3)
+    np.testing.assert_array_equal(weights, [[0.5, -1.25], [2.0, 0.125]])
+
+
+_GLOBAL_WEIGHTS = np.array([4096.0, 1.0], dtype=np.float32)
+
+
+def test_numerical_gradient_names_h_x_and_the_spacing_when_x_plus_h_rounds_back_to_x():
+    # f reads a global float32 array, so only that array perturbed in place moves f, and in float32
+    # 4096 + 1e-4 is 4096 (this was a bare ZeroDivisionError).
+    with pytest.raises(ValueError, match=r"^numerical_gradient: h = 0\.0001 is below the spacing of float32 numbers "
+                                         r"at x\[0\] = 4096 \(spacing 0\.000488\), so x ± h rounds back to x"):
+        numerical_gradient(lambda _: float(np.sum(_GLOBAL_WEIGHTS.astype(np.float64) ** 2)), _GLOBAL_WEIGHTS)
+    np.testing.assert_array_equal(_GLOBAL_WEIGHTS, [4096.0, 1.0])
+    with pytest.raises(ValueError, match=r"float64 numbers at x\[1, 0\] = 1e\+13"):
+        numerical_gradient(lambda z: float(np.sum(z)), np.array([[1.0, 2.0], [1e13, 3.0]]))
+    with pytest.raises(ValueError, match=r"^numerical_gradient: h must be a positive number, got 0"):
+        numerical_gradient(lambda z: float(np.sum(z)), np.ones(2), h=0)
+
+
+def test_numerical_diff_refuses_an_h_below_the_spacing_and_keeps_a_float32_x_type():
+    with pytest.raises(ValueError, match=r"^numerical_diff: h = 0\.0001 is below the spacing of float64 numbers at "
+                                         r"x = 1e\+20 \(spacing 1\.64e\+04\)"):
+        numerical_diff(lambda x: x**2, 1e20)  # returned 0.0 without a word
+    slope = numerical_diff(lambda x: x**2, np.float32(3000.0))
+    assert type(slope) is np.float32 and slope == pytest.approx(6000.0, rel=1e-7)
+
+
 def test_numerical_gradient_rejects_integer_arrays():
     with pytest.raises(ValueError, match="must be a floating array, got dtype int64"):
         numerical_gradient(lambda z: 0.0, np.array([1, 2], dtype=np.int64))
@@ -207,12 +275,86 @@ def test_gradient_check_sample_mode_compares_n_samples_elements():
     assert [c.n_compared for c in report.checks] == [5, 5, 5, 3]
 
 
-def test_gradient_check_of_a_float32_net_uses_float32_tolerances():
+def _read_only_float32_net(**options):
+    """A float32 TwoLayerNet whose parameters cannot be written: a check that touched them would raise."""
+    net = TwoLayerNet(**options, rng=0)
+    for param in net.params.values():
+        param.flags.writeable = False
+    return net
+
+
+@pytest.mark.parametrize("mode", ["full", "sample", "directional"])
+def test_gradient_check_of_a_float32_net_evaluates_a_float64_copy_and_never_touches_the_net(mode):
+    net = _read_only_float32_net(input_size=6, hidden_size=5, output_size=3, weight_init_std="he")
+    before = net.state_dict()
+    rng = np.random.default_rng(0)
+    report = check_net_gradient(net, rng.standard_normal((4, 6)).astype(np.float32), rng.integers(0, 3, 4),
+                                mode=mode)
+    assert (report.dtype, report.evaluation, report.h, report.rtol) == ("float32", "float32 on a float64 copy",
+                                                                       1e-5, 1e-4)
+    assert report.passed, str(report)
+    assert "float32 on a float64 copy" in str(report)
+    assert all(net.params[k].tobytes() == v.tobytes() and net.params[k].dtype == np.float32 for k, v in before.items())
+
+
+class _SignFlip:
+    """A net whose gradient is the real one with the sign of one entry flipped."""
+
+    def __init__(self, net, name, index):
+        self.net, self.name, self.index, self.params = net, name, index, net.params
+
+    def loss(self, x, t):
+        return self.net.loss(x, t)
+
+    def gradient(self, x, t):
+        grads = {k: np.array(g) for k, g in self.net.gradient(x, t).items()}
+        grads[self.name][self.index] *= -1
+        return grads
+
+
+def test_directional_check_of_a_float32_net_finds_one_wrong_entry_among_39760():
+    # Flipping one entry of 39,760 moves a directional derivative by about 1e-2 of itself: float32
+    # differences with their 2e-2 tolerance cannot see that, float64 differences on a copy can.
+    rng = np.random.default_rng(0)
+    net = TwoLayerNet(784, 50, 10, weight_init_std="he", rng=rng)
+    x, t = rng.random((20, 784)).astype(np.float32), rng.integers(0, 10, 20)
+    assert check_net_gradient(net, x, t, mode="directional").passed
+    grad = net.gradient(x, t)["W1"]
+    index = tuple(int(i) for i in np.argwhere(grad != 0)[rng.integers(np.count_nonzero(grad))])
+    report = check_net_gradient(_SignFlip(net, "W1", index), x, t, mode="directional")
+    assert [c.name for c in report.failures] == ["W1"], str(report)
+
+
+class _Uncopyable:
+    """A loss that refuses to be deep-copied, so the check must perturb its parameters in place."""
+
+    def __init__(self, net, x, t):
+        self.net, self.x, self.t = net, x, t
+
+    def __call__(self):
+        return self.net.loss(self.x, self.t)
+
+    def __deepcopy__(self, memo):
+        raise TypeError("cannot copy this loss")
+
+
+def test_gradient_check_works_in_place_in_float32_when_f_cannot_be_copied():
     net = TwoLayerNet(6, 5, 3, weight_init_std="he", rng=0)
     rng = np.random.default_rng(0)
-    report = check_net_gradient(net, rng.standard_normal((4, 6)).astype(np.float32), rng.integers(0, 3, 4))
-    assert report.dtype == "float32" and report.h == 1e-2
+    x, t = rng.standard_normal((4, 6)).astype(np.float32), rng.integers(0, 3, 4)
+    before = net.state_dict()
+    grads = {k: np.array(g) for k, g in net.gradient(x, t).items()}
+    report = gradient_check(_Uncopyable(net, x, t), net.params, grads)
+    assert (report.evaluation, report.h) == ("float32 in place", 1e-2) and "could not be copied" in report.note
     assert report.passed, str(report)
+    assert all(net.params[k].tobytes() == v.tobytes() for k, v in before.items())
+
+
+def test_gradient_check_refuses_an_h_below_the_spacing_at_the_parameters():
+    params = {"W": np.array([1.0, 1e12])}
+    with pytest.raises(ValueError, match=r"^gradient_check: h = 1e-05 is below the spacing of float64 numbers at "
+                                         r"W\[1\] = 1e\+12 \(spacing 0\.000122\)"):
+        gradient_check(lambda: float(np.sum(params["W"])), params, {"W": np.ones(2)})
 
 
 def test_gradient_check_reports_a_missing_gradient_and_rejects_unknown_modes():
