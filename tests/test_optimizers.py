@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from deepkiso.optimizers import OPTIMIZERS, SGD, Momentum, make_optimizer
+from deepkiso.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 
 # Learning rates that make each optimizer descend the quadratic below in 300 steps.
 SETTINGS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.1}
@@ -38,6 +38,90 @@ def test_momentum_accumulates_velocity():
         opt.update(params, {"W": np.array([1.0])})
     # v1 = -1, v2 = 0.5·(-1) - 1 = -1.5; W = -1 - 1.5.
     np.testing.assert_allclose(params["W"], [-2.5])
+
+
+# --- the conventions that differ from PyTorch (README, "Optimizers and PyTorch") ------------------
+
+
+def _torch_adam(grads, p, lr, beta1, beta2, eps_at):
+    """torch.optim.Adam's documented update, written out: eps is added to √v̂, the bias-corrected √v."""
+    m = v = 0.0
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        p = p - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps_at(t))
+    return p
+
+
+def test_adam_adds_eps_to_the_uncorrected_root_of_v_as_the_book_does():
+    params = {"W": np.array([1.0])}
+    Adam(lr=0.1, beta1=0.9, beta2=0.999, eps=0.1).update(params, {"W": np.array([0.5])})
+    # m = 0.05, v = 0.00025; step = lr·√(1 - 0.999)/(1 - 0.9) · m/(√v + eps) = 0.0316228 · 0.05/0.1158114
+    np.testing.assert_allclose(params["W"], [1 - 0.1 * np.sqrt(0.001) / 0.1 * 0.05 / (np.sqrt(0.00025) + 0.1)],
+                               rtol=1e-15)
+    np.testing.assert_allclose(params["W"], [0.98634729], rtol=1e-8)
+    # PyTorch's form adds eps to √v̂ = 0.5 and would step 0.1 · 0.5/0.6 = 0.0833 instead.
+    assert params["W"][0] != pytest.approx(_torch_adam([0.5], 1.0, 0.1, 0.9, 0.999, lambda t: 0.1))
+
+
+def test_adam_is_torchs_adam_with_eps_divided_by_root_of_one_minus_beta2_to_the_t():
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal(20) * 1e-3  # small gradients, so eps matters
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-4
+    params = {"W": np.array([0.3])}
+    optimizer = Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    for g in grads:
+        optimizer.update(params, {"W": np.array([g])})
+    same = _torch_adam(grads, 0.3, lr, beta1, beta2, lambda t: eps / np.sqrt(1 - beta2**t))
+    np.testing.assert_allclose(params["W"], [same], rtol=1e-13)
+    assert abs(params["W"][0] - _torch_adam(grads, 0.3, lr, beta1, beta2, lambda t: eps)) > 1e-4
+    # The README's recipe the other way round: eps set to ε′·√(1 - β2ᵗ) before step t is torch's Adam(eps=ε′).
+    params = {"W": np.array([0.3])}
+    optimizer = Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    for t, g in enumerate(grads, start=1):
+        optimizer.hyper["eps"] = eps * np.sqrt(1 - beta2**t)
+        optimizer.update(params, {"W": np.array([g])})
+    np.testing.assert_allclose(params["W"], [_torch_adam(grads, 0.3, lr, beta1, beta2, lambda t: eps)], rtol=1e-13)
+
+
+def _torch_momentum(grads, lrs, p, mu, rescale=False):
+    """torch.optim.SGD(momentum=mu)'s update: b ← μb + g; p ← p - lr·b (the velocity carries no lr).
+
+    rescale: multiply b by lr_old / lr_new when the lr changes, which makes it deepkiso's form.
+    """
+    b, previous = 0.0, lrs[0]
+    for g, lr in zip(grads, lrs):
+        b = (b * previous / lr if rescale else b) * mu + g
+        p, previous = p - lr * b, lr
+    return p
+
+
+def test_momentum_velocity_carries_the_learning_rate_it_was_made_with():
+    params = {"W": np.array([0.0])}
+    optimizer = Momentum(lr=1.0, momentum=0.5)
+    optimizer.update(params, {"W": np.array([1.0])})  # v = -1, W = -1
+    optimizer.lr = 0.1
+    optimizer.update(params, {"W": np.array([1.0])})  # v = 0.5·(-1) - 0.1·1 = -0.6, W = -1.6
+    np.testing.assert_allclose(params["W"], [-1.6], rtol=1e-15)
+    # torch's b = 0.5·1 + 1 = 1.5 is scaled by the new lr at once: W = -1 - 0.1·1.5 = -1.15.
+    np.testing.assert_allclose(_torch_momentum([1.0, 1.0], [1.0, 0.1], 0.0, 0.5), -1.15, rtol=1e-15)
+
+
+def test_momentum_equals_torchs_sgd_under_a_constant_lr_and_differs_once_it_changes():
+    rng = np.random.default_rng(1)
+    grads = rng.standard_normal(30)
+    for lrs in ([0.05] * 30, [0.05] * 10 + [0.005] * 20, list(np.linspace(0.001, 0.05, 30))):  # warm-up too
+        params = {"W": np.array([2.0])}
+        optimizer = Momentum(lr=lrs[0], momentum=0.9)
+        for g, lr in zip(grads, lrs):
+            optimizer.lr = lr
+            optimizer.update(params, {"W": np.array([g])})
+        np.testing.assert_allclose(params["W"], [_torch_momentum(grads, lrs, 2.0, 0.9, rescale=True)], rtol=1e-12)
+        torch_form = _torch_momentum(grads, lrs, 2.0, 0.9)
+        if len(set(lrs)) == 1:
+            np.testing.assert_allclose(params["W"], [torch_form], rtol=1e-12)
+        else:
+            assert abs(params["W"][0] - torch_form) > 1e-3
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

@@ -13,6 +13,13 @@ resumed run continues bit for bit.
     RMSProp   h ← ρh + (1 - ρ)(∂L/∂W)²;  W ← W - η ∂L/∂W / (√h + ε)
     Adam      m ← β1 m + (1 - β1) g;  v ← β2 v + (1 - β2) g²;
               W ← W - η √(1 - β2ᵗ) / (1 - β1ᵗ) · m / (√v + ε)
+
+Two of these are the book's forms, not PyTorch's (the README's "Optimizers, and
+their PyTorch equivalents" works both out): Adam adds ε to √v, where
+torch.optim.Adam adds its ε′ to √v̂ = √v / √(1 - β2ᵗ), so deepkiso's ε is
+torch's ε′ · √(1 - β2ᵗ) at step t; and Momentum's velocity carries the learning
+rate of each past step, where torch.optim.SGD(momentum=α) keeps raw gradients
+(b ← αb + g; W ← W - ηb), so the two part as soon as the learning rate changes.
 """
 
 from __future__ import annotations
@@ -89,7 +96,12 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """v ← αv - η ∂L/∂W; W ← W + v. α (momentum) = 0.9 by default."""
+    """v ← αv - η ∂L/∂W; W ← W + v. α (momentum) = 0.9 by default.
+
+    v holds past steps with the learning rate each was made with, so a changed
+    lr acts on new gradients only (torch.optim.SGD(momentum=α) rescales all of
+    its velocity at once; multiply its buffer by lr_old / lr_new to match).
+    """
 
     buffers = ("v",)
 
@@ -134,7 +146,11 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Momentum and RMSProp together, with the bias of the zero start corrected."""
+    """Momentum and RMSProp together, with the bias of the zero start corrected.
+
+    The book's form: ε is added to √v before the bias correction, so at step t
+    this is torch.optim.Adam with eps = ε / √(1 - β2ᵗ) (31.6 ε at step 1 for β2 = 0.999).
+    """
 
     buffers = ("m", "v")
 
