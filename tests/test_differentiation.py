@@ -222,6 +222,19 @@ def test_gradient_check_passes_a_correct_affine_layer(mode):
     assert [c.name for c in report.checks] == ["x", "W", "b"]
 
 
+@pytest.mark.parametrize("shape", [(5, 12), (5, 3, 4)])
+def test_gradient_check_of_a_float32_layer_uses_a_float64_copy_and_still_finds_a_transposed_w(shape):
+    x = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    good = check_layer_gradient(Affine(*_float32(_affine(Affine, 12, 12))), x)
+    assert good.evaluation == "float32 on a float64 copy" and good.passed, str(good)
+    bad = check_layer_gradient(AffineTransposingW(*_float32(_affine(Affine, 12, 12))), x)
+    assert bad.evaluation == "float32 on a float64 copy" and [c.name for c in bad.failures] == ["x"]
+
+
+def _float32(layer):
+    return layer.params["W"].astype(np.float32), layer.params["b"].astype(np.float32)
+
+
 def test_gradient_check_reports_db_not_summed_over_the_batch():
     report = check_layer_gradient(_affine(AffineForgettingBatchSum), np.ones((5, 3)))
     assert not report.passed

@@ -452,7 +452,7 @@ def gradient_check(
     """Compare backprop gradients with numerical ones, parameter by parameter.
 
     f: computes the loss from the current values of ``params`` (no argument);
-       the parameters are perturbed in place and always restored.
+       what is perturbed (see h below) is always restored bit for bit.
     params: name -> array; grads: name -> the backprop gradient, same shape.
     mode: "full" every element (exercise 2_17); "sample" n_samples random
        elements per parameter; "directional" n_directions random unit
@@ -545,6 +545,9 @@ def check_layer_gradient(layer, x: np.ndarray, dout: np.ndarray | None = None, r
     grads = {"x": dx}
     grads.update({name: np.array(g) for name, g in getattr(layer, "grads", {}).items()})
     params = {"x": x, **getattr(layer, "params", {})}
+    # Forward once more on a copy: a layer that caches a view of its input (Affine's flattened x)
+    # would otherwise hold a view of x, and a float32 x could not be checked on a float64 twin.
+    layer.forward(x.copy())
 
     def loss() -> float:
         return float(np.sum(np.asarray(layer.forward(x), dtype=np.float64) * dout))
@@ -555,7 +558,8 @@ def check_layer_gradient(layer, x: np.ndarray, dout: np.ndarray | None = None, r
 def check_net_gradient(net, x: np.ndarray, t: np.ndarray, rng=0, **options) -> GradientCheckReport:
     """Gradient check of a net with params, loss(x, t) and gradient(x, t).
 
-    Build the net with dtype=np.float64 for a tight check.
+    A float32 net is checked against float64 differences on a copy of itself
+    (see ``gradient_check``): its own parameters are never touched.
     options: as for ``gradient_check`` (mode, n_samples, ...).
     """
     grads = {name: np.array(g) for name, g in net.gradient(x, t).items()}
