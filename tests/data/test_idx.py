@@ -2,6 +2,7 @@
 
 import gzip
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -107,3 +108,55 @@ def test_read_idx_names_the_file_and_the_fault(tmp_path, content, message):
         read_idx(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert isinstance(caught.value, ValueError)
+
+
+def gzip_bomb(header, n_megabytes):
+    """A gzip file of about n_megabytes KB that inflates to header + n_megabytes MB of zeros.
+
+    Built from gzip members of 1 MB each (a gzip file may hold several, read one after the
+    other), so making it costs a few milliseconds and no memory.
+    """
+    megabyte = gzip.compress(bytes(1 << 20), mtime=0)
+    return gzip.compress(header, mtime=0) + megabyte * n_megabytes
+
+
+def peak_memory_of(call):
+    """Peak bytes that Python and NumPy allocated while call() ran (tracemalloc counts both)."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    (b"\x12\x34\x08\x01" + struct.pack(">I", 10), r"bad magic number 0x12340801"),
+    (idx_bytes(0x08, (10,), bytes(10)), r"has extra bytes after the payload \(.*expected 18 bytes, found more than 18\)"),
+], ids=["bad magic", "small declared shape"])
+def test_read_idx_refuses_a_gzip_bomb_without_inflating_it(tmp_path, header, message):
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(gzip_bomb(header, 100))  # 100 KB that inflate to 100 MB
+
+    def read():
+        with pytest.raises(IdxFormatError, match=message):
+            read_idx(path)
+
+    assert peak_memory_of(read) < 5 << 20
+
+
+def test_read_idx_refuses_a_declared_size_that_no_gzip_file_of_its_size_can_hold(tmp_path):
+    path = tmp_path / "big-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (60000, 28, 28), bytes(1000)), mtime=0))
+    size = path.stat().st_size
+    with pytest.raises(IdxFormatError, match=rf"truncated \(header declares shape \(60000, 28, 28\) of uint8 big-endian, "
+                                             rf"expected 47040016 bytes, more than a gzip file of {size} bytes can hold: "
+                                             rf"at most {1032 * size}\)"):
+        read_idx(path)
+
+
+def test_read_idx_names_a_truncated_gzip_payload_by_its_inflated_size(tmp_path):
+    path = tmp_path / "short-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (100,), bytes(60)), mtime=0))
+    with pytest.raises(IdxFormatError, match=r"truncated \(.*expected 108 bytes, found 68\)"):
+        read_idx(path)

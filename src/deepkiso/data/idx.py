@@ -17,7 +17,10 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -33,6 +36,12 @@ IDX_DTYPES: dict[int, np.dtype] = {
 }
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK_BYTES = 1 << 20
+
+# Deflate, the compression inside gzip, cannot inflate one byte to more than 1032 bytes
+# (a 258-byte match costs at least 2 bits), so a gzip file of n bytes never holds more than
+# 1032 * n: a header declaring more is refused without reading on.
+GZIP_MAX_RATIO = 1032
 
 
 class IdxFormatError(ValueError):
@@ -43,23 +52,40 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (raw or gzip-compressed) into an array of the shape its header declares.
 
     Returns a read-only array whose dtype is the file's big-endian type (``>u1`` for MNIST images
-    and labels); it is a view on the file's bytes, made with ``numpy.frombuffer`` without further
-    copies. Convert with ``.astype(...)`` to compute with it or change it.
+    and labels). Convert with ``.astype(...)`` to compute with it or change it.
+    The header is checked before anything else is read, and the payload is read into an array of
+    the declared size and no further, so a decompression bomb costs no more memory than the
+    shape its header declares: a declared size larger than the file can hold (the file's own size
+    for a raw file, ``GZIP_MAX_RATIO`` times it for a gzip file) is refused before allocating.
     Raises IdxFormatError (a ValueError) naming the file when the gzip stream is corrupt, the magic
     number, type code or dimensions are wrong, or the payload is shorter or longer than declared.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    dtype, shape, header_size = _parse_header(path, data)
-    expected = header_size + int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "has extra bytes after the payload"
+    with open(path, "rb") as file:
+        compressed = file.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+        file.seek(0)
+        file_size = os.fstat(file.fileno()).st_size
+        stream = gzip.GzipFile(fileobj=file, mode="rb") if compressed else file
+        with _gzip_errors(path, compressed):
+            dtype, shape, header_size = _read_header(path, stream)
+            expected = header_size + int(np.prod(shape, dtype=object)) * dtype.itemsize
+            _check_declared_size(path, dtype, shape, expected, file_size, compressed)
+            payload, extra = _read_payload(stream, expected - header_size)
+    if len(payload) < expected - header_size or extra:
+        problem = "has extra bytes after the payload" if extra else "truncated"
+        if not compressed:
+            found = str(file_size)
+        elif extra:
+            found = f"more than {expected}"  # the rest of a (possibly huge) stream is never inflated
+        else:
+            found = str(header_size + len(payload))
         raise IdxFormatError(
             f"{path}: {problem} (header declares shape {shape} of {dtype.name} big-endian, "
-            f"expected {expected} bytes, found {len(data)})"
+            f"expected {expected} bytes, found {found})"
         )
-    array = np.frombuffer(data, dtype=dtype, offset=header_size)
-    return array.reshape(shape)
+    array = payload.view(dtype).reshape(shape)
+    array.flags.writeable = False
+    return array
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
@@ -86,41 +112,77 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     write_file_atomically(path, content)
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it starts with the gzip magic number."""
-    data = path.read_bytes()
-    if not data.startswith(_GZIP_MAGIC):
-        return data
+@contextmanager
+def _gzip_errors(path: Path, compressed: bool) -> Iterator[None]:
+    """Turn the errors of a damaged gzip stream into one IdxFormatError; a raw file's OSErrors pass."""
     try:
-        return gzip.decompress(data)
+        yield
     except (OSError, EOFError, zlib.error) as exc:
+        if not compressed:
+            raise
         raise IdxFormatError(f"{path}: corrupt gzip stream ({exc})") from exc
 
 
-def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
-    """Check the magic number and dimensions; return (dtype, shape, header size in bytes)."""
-    if len(data) < 4:
-        raise IdxFormatError(f"{path}: truncated header (expected at least 4 bytes, found {len(data)})")
-    if data[0] != 0 or data[1] != 0:
+def _read_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Read and check the magic number and dimensions; return (dtype, shape, header size in bytes).
+
+    Reads 4 bytes, and the 4 * ndim bytes of the dimensions only once those 4 are valid.
+    """
+    head = stream.read(4)
+    if len(head) < 4:
+        raise IdxFormatError(f"{path}: truncated header (expected at least 4 bytes, found {len(head)})")
+    if head[0] != 0 or head[1] != 0:
         raise IdxFormatError(
-            f"{path}: bad magic number 0x{data[:4].hex()} (an IDX file starts with 0x0000, "
+            f"{path}: bad magic number 0x{head.hex()} (an IDX file starts with 0x0000, "
             f"then the type code and the number of dimensions)"
         )
-    type_code, ndim = data[2], data[3]
+    type_code, ndim = head[2], head[3]
     if type_code not in IDX_DTYPES:
         allowed = ", ".join(f"0x{code:02X}" for code in IDX_DTYPES)
         raise IdxFormatError(f"{path}: unknown type code 0x{type_code:02X} (expected one of {allowed})")
     if ndim == 0:
         raise IdxFormatError(f"{path}: header declares 0 dimensions (expected at least 1)")
     header_size = 4 + 4 * ndim
-    if len(data) < header_size:
+    dims = stream.read(4 * ndim)
+    if len(dims) < 4 * ndim:
         raise IdxFormatError(
-            f"{path}: truncated header ({ndim} dimensions need {header_size} bytes, found {len(data)})"
+            f"{path}: truncated header ({ndim} dimensions need {header_size} bytes, found {4 + len(dims)})"
         )
-    shape = tuple(int(size) for size in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    shape = tuple(int(size) for size in np.frombuffer(dims, dtype=">u4"))
     if 0 in shape:
         raise IdxFormatError(f"{path}: header declares an empty dimension, shape {shape}")
     return IDX_DTYPES[type_code], shape, header_size
+
+
+def _check_declared_size(path: Path, dtype: np.dtype, shape: tuple[int, ...], expected: int,
+                         file_size: int, compressed: bool) -> None:
+    """Refuse, before allocating, a declared size that the file cannot possibly hold."""
+    declares = f"header declares shape {shape} of {dtype.name} big-endian, expected {expected} bytes"
+    if not compressed and expected > file_size:
+        raise IdxFormatError(f"{path}: truncated ({declares}, found {file_size})")
+    if compressed and expected > GZIP_MAX_RATIO * file_size:
+        raise IdxFormatError(
+            f"{path}: truncated ({declares}, more than a gzip file of {file_size} bytes can hold: "
+            f"at most {GZIP_MAX_RATIO * file_size})"
+        )
+
+
+def _read_payload(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
+    """Read at most size bytes into a new uint8 array, then probe for one more.
+
+    Returns (the bytes read, (n,) uint8 with n <= size; 1 if the stream holds more, else 0).
+    np.empty leaves the pages untouched until they are filled, so a declared size that the
+    stream does not deliver costs no memory.
+    """
+    buffer = np.empty(size, dtype=np.uint8)
+    view = memoryview(buffer)
+    filled = 0
+    while filled < size:
+        n_read = stream.readinto(view[filled:filled + _CHUNK_BYTES])
+        if not n_read:
+            break
+        filled += n_read
+    return buffer[:filled], len(stream.read(1))
 
 
 def _type_code_for(dtype: np.dtype) -> int:
