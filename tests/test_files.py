@@ -1,8 +1,10 @@
 import os
+import subprocess
+import sys
 
 import pytest
 
-from deepkiso.files import write_atomically, write_file_atomically
+from deepkiso.files import remove_stale_temporaries, write_atomically, write_file_atomically
 
 
 def test_write_file_atomically_replaces_the_file_and_leaves_nothing_else(tmp_path):
@@ -32,3 +34,17 @@ def test_the_temporary_name_keeps_the_suffix_so_writers_can_pick_the_format(tmp_
     seen = []
     write_atomically(tmp_path / "walk.gif", lambda temp: (seen.append(temp), open(temp, "wb").close()))
     assert seen[0].endswith(".gif") and os.path.basename(seen[0]).startswith(".walk.")
+
+
+def test_remove_stale_temporaries_sweeps_only_those_of_writers_that_no_longer_run(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead_pid = int(finished.stdout)
+    target = tmp_path / "labels.gz"
+    dead = tmp_path / f".labels.{dead_pid}-0a1b2c3d.part.gz"
+    alive = tmp_path / f".labels.{os.getpid()}-0a1b2c3d.part.gz"
+    other_target = tmp_path / f".images.{dead_pid}-0a1b2c3d.part.gz"
+    for path in (target, dead, alive, other_target):
+        path.write_bytes(b"x")
+    assert remove_stale_temporaries(target) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (target, alive, other_target))

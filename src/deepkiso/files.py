@@ -6,17 +6,20 @@ target in one step, and the folder is flushed too, so the rename itself survives
 power loss. A failed write or a killed process leaves either the old file or the
 complete new one. A failed write also removes its temporary file; a process killed
 outright (SIGKILL, power loss) cannot, and leaves ``.STEM.<pid>-<hex>.partSUFFIX``
-beside the target (``save_checkpoint`` sweeps up its own on the next save).
+beside the target (``save_checkpoint`` sweeps up its own on the next save;
+``remove_stale_temporaries`` sweeps those of any target whose writer no longer runs).
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["write_atomically", "write_file_atomically"]
+__all__ = ["remove_stale_temporaries", "write_atomically", "write_file_atomically"]
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
@@ -43,6 +46,35 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> P
 def write_file_atomically(path: str | os.PathLike, data: bytes) -> Path:
     """Write the bytes data to path atomically (see write_atomically); returns path."""
     return write_atomically(path, lambda temp: Path(temp).write_bytes(data))
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries of path that killed writers left behind; return the removed paths.
+
+    A temporary ``.STEM.<pid>-<hex>.partSUFFIX`` (see write_atomically) is stale when process
+    <pid> no longer runs; one whose process still runs may be in the middle of its write and stays.
+    """
+    path = Path(path)
+    if os.name != "posix":  # the liveness test below is POSIX's; elsewhere keep everything
+        return []
+    name = re.compile(rf"\.{re.escape(path.stem)}\.(\d{{1,9}})-[0-9a-f]+\.part{re.escape(path.suffix)}")
+    removed = []
+    for candidate in path.parent.glob(f".{glob.escape(path.stem)}.*.part{glob.escape(path.suffix)}"):
+        match = name.fullmatch(candidate.name)
+        if match and not _process_runs(int(match[1])):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to another user
+        return True
+    return True
 
 
 def _flush_to_disk(path: Path, flags: int) -> None:

@@ -1,5 +1,6 @@
 """Tests for deepkiso.data.datasets: every set loads in the documented shapes, from the documented places."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from deepkiso.data import (
     DatasetInfo,
+    DatasetNotFoundError,
     IdxFormatError,
     available_datasets,
     dataset_info,
@@ -95,25 +97,46 @@ def test_the_dotted_file_names_are_found_too(tmp_path):
     assert paths["t_test"].name == "t10k-labels.idx1-ubyte.gz"
 
 
-def test_data_dir_comes_first_then_the_cache_then_the_system_folder(tmp_path):
-    mine, cache, system = tmp_path / "mine", tmp_path / "cache", tmp_path / "system"
-    for folder in (mine, cache, system):
+def test_without_data_dir_the_cache_comes_first_then_the_system_folder(tmp_path):
+    cache, system = tmp_path / "cache", tmp_path / "system"
+    for folder in (cache, system):
         make_mnist_folder(folder)
 
-    def found_in(data_dir):
-        paths = locate_idx_files("kmnist", data_dir, cache_dir=cache, system_dirs=(str(system),), download=False)
+    def found_in():
+        # remote_files=(): no recorded checksum judges these home-made files
+        paths = locate_idx_files("kmnist", cache_dir=cache, system_dirs=(str(system),), download=False,
+                                 remote_files=())
         assert len({path.parent for path in paths.values()}) == 1, "all four files come from one folder"
         return paths["x_train"].parent
 
-    assert found_in(mine) == mine
-    (mine / "t10k-labels-idx1-ubyte.gz").unlink()  # an incomplete folder is passed over
-    assert found_in(mine) == cache
-    (cache / "train-images-idx3-ubyte.gz").unlink()
-    assert found_in(mine) == system
+    assert found_in() == cache
+    (cache / "train-images-idx3-ubyte.gz").unlink()  # an incomplete folder is passed over
+    assert found_in() == system
+
+
+@pytest.mark.parametrize(("make", "problem"), [
+    (lambda mine: None, "no such folder"),
+    (lambda mine: mine.write_text("a file"), "not a folder"),
+    (lambda mine: make_mnist_folder(mine) and (mine / "t10k-labels-idx1-ubyte.gz").unlink(),
+     r"lacks t10k-labels-idx1-ubyte\[\.gz\]"),
+    (lambda mine: mine.mkdir(), r"lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], "
+                                r"t10k-images-idx3-ubyte\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\]"),
+], ids=["missing", "a file", "incomplete", "empty"])
+def test_a_data_dir_that_lacks_the_files_is_an_error_not_a_fall_back(tmp_path, make, problem):
+    mine, cache, system = tmp_path / "mine", tmp_path / "cache", tmp_path / "system"
+    for folder in (cache, system):
+        make_mnist_folder(folder)  # complete copies elsewhere must not be used instead
+    make(mine)
+    message = (rf"{re.escape(str(mine))}: {problem}; data_dir \(--data-dir\) must be a folder holding "
+               rf"train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte\[\.gz\], "
+               rf"t10k-labels-idx1-ubyte\[\.gz\], and no other folder is searched when it is given$")
+    with pytest.raises(DatasetNotFoundError, match=message):
+        locate_idx_files("kmnist", mine, cache_dir=cache, system_dirs=(str(system),), remote_files=())
 
 
 def test_the_user_cache_follows_xdg_cache_home(tmp_path):
-    make_mnist_folder(tmp_path / "xdg-cache" / "deepkiso" / "kmnist")
+    # raw files: no recorded checksum judges KMNIST's decompressed content, so home-made ones are used
+    make_mnist_folder(tmp_path / "xdg-cache" / "deepkiso" / "kmnist", suffix="")
     (x, _), _ = load_dataset("kmnist", download=False)
     assert x.shape == (8, 784)
 

@@ -10,7 +10,10 @@ import http.server
 import re
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,27 +27,44 @@ from deepkiso.data import (
     write_idx,
 )
 from deepkiso.data.datasets import locate_idx_files
+from deepkiso.data import download
 from deepkiso.data.download import (
     MIRRORS,
     REMOTE_FILES,
     RemoteFile,
+    deadline_for,
     download_file,
     file_matches,
+    mirrors_for,
 )
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves server.routes: path -> (status, body, how); how "short" sends half the declared body."""
+    """Serves server.routes: path -> (status, body, how).
+
+    how: "whole"; "short" sends half the declared body; "drip" sends one byte every 10 ms;
+    "unsized" sends the body without a Content-Length; "bad-length" declares "abc" bytes.
+    """
 
     def do_GET(self):
         status, body, how = self.server.routes.get(self.path, (404, b"not here", "whole"))
         self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
+        if how != "unsized":
+            self.send_header("Content-Length", "abc" if how == "bad-length" else str(len(body)))
         self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if how == "short" else body)
         self.close_connection = True
+        try:
+            if how == "drip":
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.01)
+            else:
+                self.wfile.write(body[: len(body) // 2] if how == "short" else body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as the bounds under test make it do
 
     def log_message(self, *args):
         pass
@@ -189,11 +209,11 @@ def test_when_nothing_can_be_reached_one_message_says_which_files_to_put_where(s
     served = small_mnist_files(tmp_path / "made")
     remote_files = tuple(described(name, content) for name, content in served.items())
     with pytest.raises(DatasetNotFoundError) as caught:
-        locate_idx_files("kmnist", tmp_path / "mine", system_dirs=(str(tmp_path / "system"),),
+        locate_idx_files("kmnist", system_dirs=(str(tmp_path / "system"),),
                          mirrors=(f"{server.url}/gone",), remote_files=remote_files, progress=False)
     message = str(caught.value)
     cache = tmp_path / "xdg" / "deepkiso" / "kmnist"
-    assert message.startswith(f"kmnist: the data files are not in {tmp_path / 'mine'}, {cache}, {tmp_path / 'system'}")
+    assert message.startswith(f"kmnist: the data files are not in {cache}, {tmp_path / 'system'}")
     assert "download failed: train-images-idx3-ubyte.gz: no mirror delivered it" in message and "HTTP 404" in message
     assert re.search(rf"Put train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte"
                      rf"\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\] into {re.escape(str(cache))}, or into a folder of "
@@ -205,7 +225,7 @@ def test_load_dataset_can_be_told_not_to_download(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     message = r"kmnist: the data files are not in .* and downloading is switched off"
     with pytest.raises(DatasetNotFoundError, match=message):
-        load_dataset("kmnist", data_dir=tmp_path / "empty", download=False)
+        load_dataset("kmnist", download=False)
 
 
 def test_every_downloadable_set_records_mirrors_sizes_and_both_checksums():
@@ -218,6 +238,128 @@ def test_every_downloadable_set_records_mirrors_sizes_and_both_checksums():
         for remote in remote_files:
             assert re.fullmatch(r"[0-9a-f]{64}", remote.sha256) and re.fullmatch(r"[0-9a-f]{32}", remote.md5)
             assert remote.size > 0
+
+
+def test_a_mirror_that_drips_bytes_is_abandoned_at_the_deadline(server, tmp_path):
+    content = bytes(range(256)) * 4
+    server.routes["/labels.gz"] = (200, content, "drip")  # 1,024 bytes at 100 a second: 10 s
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"not complete within the deadline of 0.3 s \(got \d+ of 1024 bytes\)"):
+        download_file(described("labels.gz", content), [server.url], tmp_path / "cache", progress=False, deadline=0.3)
+    assert time.monotonic() - started < 2
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_the_deadline_grows_with_the_recorded_size():
+    assert deadline_for(RemoteFile("a.gz", 0, sha256="0" * 64)) == 60
+    assert deadline_for(RemoteFile("a.gz", 26421880, sha256="0" * 64)) == pytest.approx(60 + 26421880 / 50_000)
+    assert deadline_for(RemoteFile("a.gz", None, sha256="0" * 64)) == 3600
+
+
+def test_a_mirror_sending_more_than_the_recorded_size_is_stopped_there(server, tmp_path):
+    small = b"x" * 47
+    server.routes["/unsized/labels.gz"] = (200, bytes(4 << 20), "unsized")
+    server.routes["/declared/labels.gz"] = (200, bytes(4 << 20), "whole")
+    mirrors = [f"{server.url}/unsized", f"{server.url}/declared"]
+    with pytest.raises(DownloadError) as caught:
+        download_file(described("labels.gz", small), mirrors, tmp_path / "cache", progress=False)
+    message = str(caught.value)
+    assert f"{server.url}/unsized/labels.gz: sent more than the recorded size of 47 bytes; stopped there" in message
+    assert f"{server.url}/declared/labels.gz: declares 4194304 bytes, more than the recorded size of 47" in message
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_every_kind_of_mirror_failure_moves_on_to_the_next_and_all_are_listed(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(3, dtype=np.uint8))
+    server.routes["/bad-length/labels.gz"] = (200, content, "bad-length")
+    server.routes["/good/labels.gz"] = (200, content, "whole")
+    failing = ["http://[::1", f"{server.url}/bad-length", "http://127.0.0.1:notaport", closed_port_url()]
+    path = download_file(described("labels.gz", content), [*failing, f"{server.url}/good"], tmp_path / "ok",
+                         progress=False)
+    assert path.read_bytes() == content
+    with pytest.raises(DownloadError) as caught:
+        download_file(described("labels.gz", content), failing, tmp_path / "bad", progress=False)
+    message = str(caught.value)
+    assert "http://[::1/labels.gz: ValueError: Invalid IPv6 URL" in message
+    assert f"{server.url}/bad-length/labels.gz: bad Content-Length 'abc'" in message
+    assert "http://127.0.0.1:notaport/labels.gz: InvalidURL: " in message
+    assert message.count("; ") == 3 and "\n" not in message
+
+
+def test_download_file_sweeps_up_the_temporaries_of_killed_downloads(server, tmp_path):
+    content = idx_gz(tmp_path, np.arange(3, dtype=np.uint8))
+    server.routes["/labels.gz"] = (200, content, "whole")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                  capture_output=True, text=True, check=True).stdout)
+    (cache / f".labels.{dead_pid}-0123abcd.part.gz").write_bytes(b"half a download")
+    download_file(described("labels.gz", content), [server.url], cache, progress=False)
+    assert [p.name for p in cache.iterdir()] == ["labels.gz"]
+
+
+def served_mnist(server, tmp_path):
+    """Serve a tiny MNIST-format set under /mnist; return its RemoteFiles."""
+    served = small_mnist_files(tmp_path / "made")
+    for name, content in served.items():
+        server.routes[f"/mnist/{name}"] = (200, content, "whole")
+    return tuple(described(name, content) for name, content in served.items())
+
+
+def test_a_cached_file_that_no_longer_matches_is_downloaded_again(server, tmp_path):
+    remote_files = served_mnist(server, tmp_path)
+    cache = tmp_path / "cache"
+    locate = dict(cache_dir=cache, system_dirs=(), mirrors=(f"{server.url}/mnist",), remote_files=remote_files,
+                  progress=False)
+    paths = locate_idx_files("mnist", **locate)
+    good = paths["t_test"].read_bytes()
+    paths["t_test"].write_bytes(good[:-1] + b"!")  # damaged in the cache
+    with pytest.raises(DatasetNotFoundError, match=rf"passed over, as not matching the recorded checksums: "
+                                                   rf"{re.escape(str(paths['t_test']))}\) and downloading is switched off"):
+        locate_idx_files("mnist", **locate, download=False)
+    assert locate_idx_files("mnist", **locate) == paths
+    assert paths["t_test"].read_bytes() == good
+
+
+def test_a_cached_file_is_hashed_once_per_process_while_its_size_and_time_stay(server, tmp_path, monkeypatch):
+    remote_files = served_mnist(server, tmp_path)
+    cache = tmp_path / "cache"
+    locate = dict(cache_dir=cache, system_dirs=(), mirrors=(f"{server.url}/mnist",), remote_files=remote_files,
+                  progress=False)
+    paths = locate_idx_files("mnist", **locate)
+    hashed = []
+    real = download.file_matches
+    monkeypatch.setattr(download, "file_matches", lambda path, remote: hashed.append(path) or real(path, remote))
+    locate_idx_files("mnist", **locate)
+    locate_idx_files("mnist", **locate)
+    assert len(hashed) == 4
+    paths["x_test"].touch()  # a new modification time: hashed again
+    locate_idx_files("mnist", **locate)
+    assert len(hashed) == 5
+
+
+def test_deepkiso_mirror_puts_ones_own_mirror_first(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPKISO_MIRROR", f"{server.url}/own/")
+    assert mirrors_for("kmnist") == (f"{server.url}/own/kmnist", *MIRRORS["kmnist"])
+    assert mirrors_for("kmnist", "file:///srv/data")[0] == "file:///srv/data/kmnist"
+    served = small_mnist_files(tmp_path / "made")
+    for name, content in served.items():
+        server.routes[f"/own/kmnist/{name}"] = (200, content, "whole")
+    remote_files = tuple(described(name, content) for name, content in served.items())
+    paths = locate_idx_files("kmnist", cache_dir=tmp_path / "cache", system_dirs=(), remote_files=remote_files,
+                             progress=False)
+    assert paths["x_train"].read_bytes() == served["train-images-idx3-ubyte.gz"]
+    monkeypatch.setenv("DEEPKISO_MIRROR", "")
+    assert mirrors_for("kmnist") == MIRRORS["kmnist"]
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org/data", "http://", "http://[::1"])
+def test_a_malformed_mirror_url_is_refused_naming_its_source(url, monkeypatch):
+    with pytest.raises(ValueError, match=r"mirror: expected a mirror's base URL \(http://HOST/PATH"):
+        mirrors_for("mnist", url)
+    monkeypatch.setenv("DEEPKISO_MIRROR", url)
+    with pytest.raises(ValueError, match=r"^DEEPKISO_MIRROR: expected a mirror's base URL"):
+        load_dataset("mnist", download=False)
 
 
 needs_debian_fashion = pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),

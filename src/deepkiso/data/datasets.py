@@ -142,6 +142,7 @@ IDX_FILE_NAMES = {
     "x_test": "t10k-images-idx3-ubyte",
     "t_test": "t10k-labels-idx1-ubyte",
 }
+_WANTED = ", ".join(f"{file_name}[.gz]" for file_name in IDX_FILE_NAMES.values())
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -217,18 +218,29 @@ def locate_idx_files(
 ) -> dict[str, Path]:
     """Find the four IDX files of an MNIST-format set, downloading them if need be.
 
-    Looks in data_dir, then cache_dir (default: default_cache_dir(name)), then system_dirs
-    (default: SYSTEM_DIRS[name]); the first folder that holds all four files wins. Otherwise, if
-    download, fetches the missing files into cache_dir from mirrors (default
-    download.MIRRORS[name]) and checks them against remote_files (default download.REMOTE_FILES[name]).
+    data_dir given: the files must be there (raw or gzipped); nothing else is searched or
+    downloaded, and a folder that is missing, not a folder or incomplete is a
+    DatasetNotFoundError naming what is missing.
+    Otherwise looks in cache_dir (default: default_cache_dir(name)), then system_dirs (default:
+    SYSTEM_DIRS[name]); the first folder that holds all four files wins. Files in the cache are
+    checked against their recorded checksums once per process (download.file_verified); one that
+    does not match is passed over, and downloaded again. If download, the missing files are
+    fetched into cache_dir from mirrors (default download.mirrors_for(name): $DEEPKISO_MIRROR
+    first, then download.MIRRORS[name]) and checked against remote_files (default
+    download.REMOTE_FILES[name]).
     Returns {"x_train": path, "t_train": path, "x_test": path, "t_test": path}.
     Raises DatasetNotFoundError with one message saying which files to put where.
     """
+    if data_dir is not None:
+        return _idx_files_in_data_dir(Path(data_dir).expanduser())
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(name)
     system_dirs = SYSTEM_DIRS.get(name, ()) if system_dirs is None else system_dirs
-    folders = [Path(data_dir).expanduser()] if data_dir is not None else []
-    folders += [cache_dir, *(Path(folder) for folder in system_dirs)]
-    for folder in folders:
+    remote_files = _download.REMOTE_FILES[name] if remote_files is None else remote_files
+    cached, rejected = _verified(_idx_files_in(cache_dir), remote_files)
+    if len(cached) == len(IDX_FILE_NAMES):
+        return cached
+    folders = [cache_dir, *(Path(folder) for folder in system_dirs)]
+    for folder in folders[1:]:
         found = _idx_files_in(folder)
         if len(found) == len(IDX_FILE_NAMES):
             return found
@@ -236,14 +248,16 @@ def locate_idx_files(
         failure = "downloading is switched off"
     else:
         try:
-            _download_missing(name, cache_dir, mirrors, remote_files, progress)
-            return _idx_files_in(cache_dir)
+            mirrors = _download.mirrors_for(name) if mirrors is None else mirrors
+            return {**cached, **_download_missing(cached, cache_dir, mirrors, remote_files, progress)}
         except OSError as exc:  # DownloadError, or a cache folder that cannot be written
             failure = f"download failed: {exc}"
-    wanted = ", ".join(f"{file_name}[.gz]" for file_name in IDX_FILE_NAMES.values())
     looked = ", ".join(str(folder) for folder in folders)
+    unusable = ""
+    if rejected:
+        unusable = f" (passed over, as not matching the recorded checksums: {', '.join(map(str, rejected))})"
     raise DatasetNotFoundError(
-        f"{name}: the data files are not in {looked} and {failure}. Put {wanted} into {cache_dir}, "
+        f"{name}: the data files are not in {looked}{unusable} and {failure}. Put {_WANTED} into {cache_dir}, "
         f"or into a folder of your own and pass it as data_dir (--data-dir on the command line)"
     )
 
@@ -265,19 +279,63 @@ def _idx_files_in(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _download_missing(name, cache_dir, mirrors, remote_files, progress) -> None:
-    present = _idx_files_in(cache_dir)
-    remote_files = _download.REMOTE_FILES[name] if remote_files is None else remote_files
-    mirrors = _download.MIRRORS[name] if mirrors is None else mirrors
+def _idx_files_in_data_dir(folder: Path) -> dict[str, Path]:
+    """The four files in a folder the user named, or a DatasetNotFoundError saying what is missing."""
+    if not folder.exists():
+        problem = "no such folder"
+    elif not folder.is_dir():
+        problem = "not a folder"
+    else:
+        found = _idx_files_in(folder)
+        if len(found) == len(IDX_FILE_NAMES):
+            return found
+        problem = "lacks " + ", ".join(f"{file_name}[.gz]" for part, file_name in IDX_FILE_NAMES.items()
+                                       if part not in found)
+    raise DatasetNotFoundError(f"{folder}: {problem}; data_dir (--data-dir) must be a folder holding {_WANTED}, "
+                               f"and no other folder is searched when it is given")
+
+
+def _verified(found: dict[str, Path], remote_files) -> tuple[dict[str, Path], list[Path]]:
+    """Split found into the files that match their recorded checksums and those that do not.
+
+    A file no recorded figure can judge (say raw MNIST, whose content has no recorded SHA-256)
+    counts as verified: it was put there by hand, and the IDX reader still checks its structure.
+    """
+    verified, rejected = {}, []
+    for part, path in found.items():
+        remote = _remote_for(path, remote_files)
+        if remote is None or _download.file_verified(path, remote):
+            verified[part] = path
+        else:
+            rejected.append(path)
+    return verified, rejected
+
+
+def _remote_for(path: Path, remote_files) -> _download.RemoteFile | None:
+    """The recorded figures that can judge the file at path: the served .gz by its checksums, a raw
+    file only where the SHA-256 of its content is recorded."""
+    for remote in remote_files:
+        if path.name == remote.name or (path.name == remote.name.removesuffix(".gz") and remote.raw_sha256):
+            return remote
+    return None
+
+
+def _download_missing(present, cache_dir, mirrors, remote_files, progress) -> dict[str, Path]:
+    """Download every part that is not in present into cache_dir; return {part: path} of those fetched."""
+    fetched = {}
     for part, file_name in IDX_FILE_NAMES.items():
         if part in present:
             continue
         remote = next(r for r in remote_files if r.name.removesuffix(".gz") == file_name)
-        _download.download_file(remote, mirrors, cache_dir, progress=progress)
+        fetched[part] = _download.download_file(remote, mirrors, cache_dir, progress=progress)
+    return fetched
 
 
-def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progress: bool = True):
-    paths = locate_idx_files(name, data_dir, download=download, progress=progress)
+def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progress: bool = True,
+                       mirror: str | None = None):
+    # the mirror's URL is checked even when the files are found without it, so a typo shows at once
+    mirrors = _download.mirrors_for(name, mirror)
+    paths = locate_idx_files(name, data_dir, download=download, progress=progress, mirrors=mirrors)
     images_and_labels = []
     for x_part, t_part in (("x_train", "t_train"), ("x_test", "t_test")):
         x, t = read_idx(paths[x_part]), read_idx(paths[t_part])
@@ -383,7 +441,7 @@ def _load_terrain(*, normalize: bool, dtype: np.dtype, stride: int = 4) -> Split
 _LOADERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "digits": (_load_digits, ()),
     **{
-        name: (functools.partial(_load_mnist_format, name), ("download", "progress"))
+        name: (functools.partial(_load_mnist_format, name), ("download", "progress", "mirror"))
         for name in _MNIST_FORMAT
     },
     **{name: (_synthetic_loader(name), ("seed", "n_samples", "n_test", "noise")) for name in _CURVES},

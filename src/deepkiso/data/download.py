@@ -20,26 +20,42 @@ Where the recorded figures come from (see also the data-set descriptions in ``da
 
 A download is accepted when its SHA-256 matches ``sha256``; where no SHA-256 is recorded, when its
 MD5 matches ``md5``. A file with neither figure is refused rather than trusted.
+
+Every mirror is bounded: it gets ``deadline_for(remote)`` seconds for the whole file (60 s plus
+the recorded size at 50 KB/s), it is dropped as soon as it declares or sends more than the
+recorded size, and any failure of one mirror (HTTP errors, resets, timeouts, a malformed URL or
+header) moves on to the next; the final DownloadError lists them all. ``mirrors_for`` puts one's
+own mirror (``$DEEPKISO_MIRROR`` or ``--mirror``) first.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import http.client
 import os
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-from deepkiso.files import write_atomically
+from deepkiso.files import remove_stale_temporaries, write_atomically
 
 _CHUNK_BYTES = 1 << 20
+
+# The whole file from one mirror within DEADLINE_BASE_SECONDS plus its recorded size at
+# DEADLINE_MIN_RATE bytes per second: a slow line passes, a mirror that drips bytes does not.
+DEADLINE_BASE_SECONDS = 60.0
+DEADLINE_MIN_RATE = 50_000
+MIRROR_VARIABLE = "DEEPKISO_MIRROR"
 
 
 @dataclass(frozen=True)
@@ -160,27 +176,76 @@ def download_file(
     *,
     progress: bool = True,
     timeout: float = 30.0,
+    deadline: float | None = None,
 ) -> Path:
     """Fetch remote.name from the first mirror that delivers it intact; return its path in dest_dir.
 
     mirrors: base URLs, tried in order; the file's URL is ``f"{mirror}/{remote.name}"``.
     dest_dir: created if missing. The file appears there only after its checksum matched.
     progress: show a tqdm progress bar on stderr. timeout: seconds to wait for each network read.
-    Raises ValueError when remote records no checksum, DownloadError when every mirror failed.
+    deadline: seconds one mirror gets for the whole file (default: deadline_for(remote)); it is
+    checked after every read, so a mirror may overrun it by at most one read's wait.
+    A mirror is also abandoned as soon as it sends more than remote.size bytes, or declares more.
+    Temporaries that killed downloads of this file left in dest_dir are removed first.
+    Raises ValueError when remote records no checksum, DownloadError when every mirror failed,
+    listing each mirror's failure, whatever its kind.
     """
     if remote.sha256 is None and remote.md5 is None:
         raise ValueError(f"{remote.name}: no SHA-256 or MD5 recorded, refusing to download an unverifiable file")
+    deadline = deadline_for(remote) if deadline is None else deadline
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(dest_dir / remote.name)
     failures = []
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{remote.name}"
         try:
-            return _download_verified(url, remote, dest_dir, progress=progress, timeout=timeout)
-        except (OSError, http.client.HTTPException, _ChecksumMismatch) as exc:
+            return _download_verified(url, remote, dest_dir, progress=progress, timeout=timeout, deadline=deadline)
+        except Exception as exc:  # noqa: BLE001 - any failure of one mirror (a bad URL or header, a reset) moves
+            # on to the next; none is dropped, every one is listed in the final error
             failures.append(f"{url}: {_describe(exc)}")
     tried = "; ".join(failures) if failures else "no mirrors given"
     raise DownloadError(f"{remote.name}: no mirror delivered it ({tried})")
+
+
+def deadline_for(remote: RemoteFile) -> float:
+    """Seconds one mirror gets to deliver remote: DEADLINE_BASE_SECONDS plus the recorded size at
+    DEADLINE_MIN_RATE bytes per second (about 10 minutes for Fashion-MNIST's 26 MB of training
+    images); an hour where no size is recorded."""
+    if remote.size is None:
+        return 3600.0
+    return DEADLINE_BASE_SECONDS + remote.size / DEADLINE_MIN_RATE
+
+
+def mirrors_for(name: str, mirror: str | None = None) -> tuple[str, ...]:
+    """The mirrors to try for data set name: one's own first, then MIRRORS[name].
+
+    One's own mirror is mirror, else the environment variable DEEPKISO_MIRROR (unset or empty:
+    none). It is a base URL (http://, https:// or file://) holding one folder per data set, laid
+    out like the cache: ``{mirror}/{name}/train-images-idx3-ubyte.gz``, so a copy of
+    ``~/.cache/deepkiso`` served by any web server (or read as ``file:///…``) is a mirror.
+    Raises ValueError naming the setting when the URL is malformed.
+    """
+    source = "mirror"
+    if mirror is None:
+        mirror, source = os.environ.get(MIRROR_VARIABLE) or None, MIRROR_VARIABLE
+    if mirror is None:
+        return MIRRORS[name]
+    check_mirror_url(mirror, source)
+    return (f"{mirror.rstrip('/')}/{name}", *MIRRORS[name])
+
+
+def check_mirror_url(url: str, source: str) -> str:
+    """url, if it can be a mirror's base URL; else a ValueError naming source (the option or variable)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        has_host = bool(parts.hostname)
+    except ValueError:  # such as an unclosed "[" of an IPv6 address, or a port that is no number
+        parts, has_host = None, False
+    if parts is None or parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not has_host):
+        raise ValueError(f"{source}: expected a mirror's base URL (http://HOST/PATH, https://… or file:///PATH), "
+                         f"got {url!r}")
+    return url
 
 
 def file_matches(path: str | os.PathLike, remote: RemoteFile) -> bool:
@@ -188,32 +253,68 @@ def file_matches(path: str | os.PathLike, remote: RemoteFile) -> bool:
 
     Compares the file's SHA-256 and MD5 with remote.sha256 / remote.md5 (the served ``.gz``) and,
     for a gzip file or an uncompressed one, the SHA-256 of its content with remote.raw_sha256.
-    Reads the whole file: on the development machine about 0.02 s for 30 MB that match the served
-    SHA-256, about 0.3 s for Debian's 26 MB Fashion-MNIST training images, which are hashed twice,
-    decompressed and hashed again.
+    Reads the file in chunks (a gzip file is inflated as it is hashed, never held whole): on the
+    development machine about 0.02 s for 30 MB that match the served SHA-256, about 0.3 s for
+    Debian's 26 MB Fashion-MNIST training images, which are hashed twice, inflated and hashed again.
     """
-    data = Path(path).read_bytes()
-    if remote.sha256 is not None and hashlib.sha256(data).hexdigest() == remote.sha256:
+    path = Path(path)
+    with open(path, "rb") as file:
+        sha256, md5 = _hash_stream(file)
+    if remote.sha256 is not None and sha256 == remote.sha256:
         return True
-    if remote.md5 is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() == remote.md5:
+    if remote.md5 is not None and md5 == remote.md5:
         return True
     if remote.raw_sha256 is None:
         return False
-    content = gzip.decompress(data) if data.startswith(b"\x1f\x8b") else data
-    return hashlib.sha256(content).hexdigest() == remote.raw_sha256
+    with open(path, "rb") as file:
+        compressed = file.read(2) == b"\x1f\x8b"
+        file.seek(0)
+        try:
+            content_sha256, _ = _hash_stream(gzip.GzipFile(fileobj=file) if compressed else file)
+        except (OSError, EOFError, zlib.error):  # a damaged gzip stream is simply not the recorded file
+            return False
+    return content_sha256 == remote.raw_sha256
+
+
+def file_verified(path: str | os.PathLike, remote: RemoteFile) -> bool:
+    """file_matches(path, remote), computed once per process for each size and modification time
+    of the file: a second call on an unchanged file costs one stat."""
+    status = os.stat(path)
+    return _file_matches_once(str(Path(path).resolve()), status.st_size, status.st_mtime_ns, remote)
+
+
+@functools.lru_cache(maxsize=64)
+def _file_matches_once(path: str, size: int, mtime_ns: int, remote: RemoteFile) -> bool:
+    # size and mtime_ns are part of the key only: a changed file is hashed again
+    return file_matches(path, remote)
+
+
+def _hash_stream(stream) -> tuple[str, str]:
+    """(SHA-256 hex, MD5 hex) of everything stream.read() yields, read in chunks."""
+    sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    while chunk := stream.read(_CHUNK_BYTES):
+        sha256.update(chunk)
+        md5.update(chunk)
+    return sha256.hexdigest(), md5.hexdigest()
 
 
 class _ChecksumMismatch(Exception):
     """The transfer completed but delivered different bytes from the recorded ones."""
 
 
-def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress: bool, timeout: float) -> Path:
+class _MirrorRefused(Exception):
+    """The mirror broke a bound (the deadline, the recorded size) or sent a header that makes no sense."""
+
+
+def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress: bool, timeout: float,
+                       deadline: float) -> Path:
     """One attempt from one URL: stream into a temporary file, check it, and only then move it into place."""
     def fetch(temp_path: str) -> None:
-        with open(temp_path, "wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length")
-            declared = int(declared) if declared is not None else None
-            sha256, md5, received = _stream(response, file, declared or remote.size, remote.name, progress)
+        give_up_at = time.monotonic() + deadline
+        with open(temp_path, "wb") as file, \
+                urllib.request.urlopen(url, timeout=min(timeout, deadline)) as response:
+            declared = _content_length(response, remote)
+            sha256, md5, received = _stream(response, file, remote, declared, progress, give_up_at, deadline)
         if declared is not None and received != declared:
             raise _ChecksumMismatch(f"transfer ended early, got {received} of {declared} bytes")
         if remote.sha256 is not None and sha256 != remote.sha256:
@@ -225,18 +326,44 @@ def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress
     return write_atomically(dest_dir / remote.name, fetch)
 
 
-def _stream(response, file, total: int | None, label: str, progress: bool) -> tuple[str, str, int]:
-    """Copy response to file in chunks; return (sha256 hex, md5 hex, bytes received)."""
+def _content_length(response, remote: RemoteFile) -> int | None:
+    """The Content-Length the mirror declares, or None; refused when malformed or above remote.size."""
+    text = response.headers.get("Content-Length")
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise _MirrorRefused(f"bad Content-Length {text!r}")
+    declared = int(text)
+    if remote.size is not None and declared > remote.size:
+        raise _MirrorRefused(f"declares {declared} bytes, more than the recorded size of {remote.size}")
+    return declared
+
+
+def _stream(response, file, remote: RemoteFile, declared: int | None, progress: bool,
+            give_up_at: float, deadline: float) -> tuple[str, str, int]:
+    """Copy response to file in chunks; return (sha256 hex, md5 hex, bytes received).
+
+    Stops with _MirrorRefused once more than remote.size bytes arrived or time.monotonic()
+    passed give_up_at. read1 returns what has arrived instead of waiting for a whole chunk, so a
+    mirror that drips bytes slowly is caught by the deadline.
+    """
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     received = 0
-    with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
+    # one byte beyond the recorded size is enough to know that the mirror sends too much
+    limit = remote.size + 1 if remote.size is not None else None
+    with tqdm(total=declared or remote.size, desc=remote.name, unit="B", unit_scale=True, unit_divisor=1024,
               file=sys.stderr, disable=not progress, leave=False) as bar:
-        while chunk := response.read(_CHUNK_BYTES):
+        while chunk := response.read1(_CHUNK_BYTES if limit is None else min(_CHUNK_BYTES, limit - received)):
             file.write(chunk)
             sha256.update(chunk)
             md5.update(chunk)
             received += len(chunk)
             bar.update(len(chunk))
+            if remote.size is not None and received > remote.size:
+                raise _MirrorRefused(f"sent more than the recorded size of {remote.size} bytes; stopped there")
+            if time.monotonic() > give_up_at:
+                raise _MirrorRefused(f"not complete within the deadline of {deadline:g} s "
+                                     f"(got {received} of {declared or remote.size or '?'} bytes)")
     return sha256.hexdigest(), md5.hexdigest(), received
 
 
@@ -247,4 +374,7 @@ def _describe(exc: BaseException) -> str:
         return str(exc.reason)
     if isinstance(exc, http.client.IncompleteRead):
         return f"transfer ended early, got {len(exc.partial)} more bytes, {exc.expected} missing"
-    return str(exc) or type(exc).__name__
+    if isinstance(exc, (OSError, _ChecksumMismatch, _MirrorRefused)):
+        return str(exc) or type(exc).__name__
+    # anything else (ValueError from a malformed URL, http.client.InvalidURL, ...): say what kind it was
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
