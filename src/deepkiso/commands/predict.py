@@ -1,17 +1,25 @@
 """``deepkiso predict RUN_DIR FILE…``: what a trained net says about your own images.
 
 The step after exercise 2_10: draw a digit (or take an image of the data set's
-size) and ask the trained net what it is. PNG files are read with matplotlib,
-turned to grey and taken as intensities in [0, 1] (bright ink on a dark
-ground, as in MNIST; ``--invert`` for dark ink on white). ``.npy`` files hold
-one image, or a stack of them, in the data set's raw pixel units (integers,
-normalised as the data set is) or already normalised (floats); for a
-regression run they hold input rows. Images are not resized: a wrong size is
-an error that names both sizes.
+size) and ask the trained net what it is. Images (PNG, JPEG, BMP, GIF) are read
+with Pillow, turned to grey and taken as intensities in [0, 1] (bright ink on a
+dark ground, as in MNIST; ``--invert`` for dark ink on white). ``.npy`` files
+hold one image, or a stack of them, in the data set's raw pixel units
+(integers 0..pixel_max, normalised as the data set is) or already normalised
+(floats in [0, 1]); for a regression run they hold input rows.
+
+Nothing is guessed and nothing is allocated before the header allows it:
+an image must be exactly the data set's size (8x8 or 28x28), checked from its
+header before decoding; a .npy header must fit its file and declare at most
+MAX_NPY_VALUES values; NaN, inf and values outside the data set's range are
+refused, each with a message that names the file.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +30,12 @@ from deepkiso.errors import UsageError
 from deepkiso.functions import softmax
 
 NAME = "predict"
-HELP = "predict the class of images (PNG or .npy) with a trained run"
+HELP = "predict the class of images (PNG, JPEG, BMP, GIF or .npy) with a trained run"
+
+# suffix -> the Pillow format it must be: the file's content decides nothing else
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF"}
+# values one .npy file may hold: 85,000 MNIST images, 256 MB as float32
+MAX_NPY_VALUES = 1 << 26
 
 # ITU-R BT.601 luma weights: how bright each of red, green and blue looks to the eye.
 GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -30,10 +43,11 @@ GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 def add_arguments(parser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by deepkiso train")
-    parser.add_argument("files", metavar="FILE", nargs="+", help="PNG or .npy files")
+    parser.add_argument("files", metavar="FILE", nargs="+", help="images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
+                             f"{MAX_NPY_VALUES} values")
     parser.add_argument("--top", metavar="K", default="1", help="print the K most likely classes (default: 1)")
     parser.add_argument("--invert", action="store_true",
-                        help="invert PNG images (dark ink on a light ground) before predicting (default: off)")
+                        help="invert images (dark ink on a light ground) before predicting (default: off)")
 
 
 def run(args) -> int:
@@ -62,53 +76,99 @@ def _describe_values(values: np.ndarray) -> str:
 
 
 def _read_input(path: Path, settings, invert: bool) -> np.ndarray:
-    """The file as a stack of network inputs: (N, *input_shape), normalised like the data set."""
+    """The file as a stack of network inputs: (N, *input_shape) float32, normalised like the data set."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".png":
+    if suffix in IMAGE_FORMATS:
         if settings["task"] != "classification":
             raise UsageError(f"{path}: a regression run takes its inputs as .npy rows, not a picture")
-        x = _read_png(path)
+        x = _read_image(path, IMAGE_FORMATS[suffix], settings)
         if invert:
             x = 1.0 - x
     elif suffix == ".npy":
-        x = _read_npy(path, settings)
+        x = _read_npy(path)
     else:
-        raise UsageError(f"{path}: expected a .png or .npy file, got {suffix or 'no suffix'}")
-    return _as_batch(path, x, settings)
+        raise UsageError(f"{path}: expected a .npy file or an image ({', '.join(IMAGE_FORMATS)}), "
+                         f"got {suffix or 'no suffix'}")
+    # values first, so that a message's index is one into the file's own array
+    return _as_batch(path, _normalised(path, x, settings), settings)
 
 
-def _read_png(path: Path) -> np.ndarray:
-    from matplotlib.image import imread
+def _read_image(path: Path, image_format: str, settings) -> np.ndarray:
+    """The image as grey intensities (H, W) float32 in [0, 1], H x W being the data set's size.
+
+    The size is read from the file's header and checked before any pixel is decoded, so an image
+    that would inflate to gigabytes is refused for the price of its header; Pillow's own
+    decompression-bomb guard (Image.MAX_IMAGE_PIXELS), which fires while opening, is an error too.
+    """
+    from PIL import Image
 
     try:
-        image = imread(path)
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise UsageError(f"{path}: not a readable PNG ({exc})") from None
-    if image.dtype.kind in "ui":
-        image = image / np.iinfo(image.dtype).max
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 3:
-        # RGB(A) to grey; an alpha channel is dropped (the picture is taken as drawn on its ground).
-        image = image[..., :3] @ GREY_WEIGHTS if image.shape[2] >= 3 else image[..., 0]
-    return image
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[image_format]) as image:
+                width, height = image.size
+                _check_image_size(path, (height, width), settings)
+                return _grey(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UsageError(f"{path}: not a readable {image_format} image ({_runs._one_line(exc)})") from None
 
 
-def _read_npy(path: Path, settings) -> np.ndarray:
+def _check_image_size(path: Path, size: tuple[int, int], settings) -> None:
+    """An image is one sample: its (height, width) must be the data set's, as the header says."""
+    shape = tuple(dataset_info(settings["dataset"]).input_shape)
+    if size != shape:
+        raise UsageError(f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings['dataset']} takes "
+                         f"{shape[0]}x{shape[1]} (refused from its header, before decoding); resize it first")
+
+
+def _grey(image) -> np.ndarray:
+    """A Pillow image as (H, W) float32 grey intensities in [0, 1]; an alpha channel is dropped
+    (the picture is taken as drawn on its ground)."""
+    if image.mode.startswith("I"):  # 16-bit grey (a PNG's "I;16"), whose full scale is 65535
+        return np.asarray(image, dtype=np.float32) / 65535
+    if image.mode in ("1", "L", "LA"):
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255
+    # the weights sum to 1 only up to float32 rounding: white stays exactly 1
+    return np.minimum(rgb @ GREY_WEIGHTS, 1.0)
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    """The one array of a .npy file, its header checked before anything is allocated."""
+    with open(path, "rb") as file:
+        if file.read(4) == b"PK\x03\x04":  # np.load would open an .npz archive whatever the file is called
+            raise UsageError(f"{path}: expected one array (.npy), got an .npz archive")
+        file.seek(0)
+        shape, dtype = _npy_header(path, file)
+        payload = os.fstat(file.fileno()).st_size - file.tell()
+    n_values = math.prod(shape)
+    if dtype.kind not in "uif":
+        raise UsageError(f"{path}: expected numbers, got an array of dtype {dtype}")
+    if n_values > MAX_NPY_VALUES:
+        raise UsageError(f"{path}: header declares shape {shape}, {n_values} values; predict takes at most "
+                         f"{MAX_NPY_VALUES} per file (split the stack)")
+    if n_values * dtype.itemsize > payload:
+        raise UsageError(f"{path}: truncated (header declares shape {shape} of {dtype}, "
+                         f"{n_values * dtype.itemsize} bytes, the file holds {payload} after its header)")
     try:
-        x = np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable .npy file ({exc})") from None
-    if not isinstance(x, np.ndarray):  # np.load opens an .npz archive whatever the file is called
-        x.close()
-        raise UsageError(f"{path}: expected one array (.npy), got an .npz archive")
-    if x.dtype.kind in "ui" and settings["task"] == "classification":
-        # Raw pixels, normalised as load_dataset(normalize=True) does.
-        x = x / dataset_info(settings["dataset"]).pixel_max
-    elif x.dtype.kind not in "uif":
-        raise UsageError(f"{path}: expected numbers, got an array of dtype {x.dtype}")
-    return np.asarray(x, dtype=np.float32)
+        raise UsageError(f"{path}: not a readable .npy file ({_runs._one_line(exc)})") from None
+
+
+def _npy_header(path: Path, file) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from a .npy header (format 1.0 or 2.0), file positioned just after it."""
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        version = np.lib.format.read_magic(file)
+        if version not in readers:
+            raise ValueError(f"format version {version[0]}.{version[1]}; 1.0 and 2.0 are read")
+        shape, _, dtype = readers[version](file)
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"{path}: not a readable .npy file ({_runs._one_line(exc)})") from None
+    return shape, dtype
 
 
 def _as_batch(path: Path, x: np.ndarray, settings) -> np.ndarray:
@@ -126,3 +186,42 @@ def _as_batch(path: Path, x: np.ndarray, settings) -> np.ndarray:
     what = "image" if settings["task"] == "classification" else "input"
     raise UsageError(f"{path}: {what} is {received}, but the run's data set {settings['dataset']} takes "
                      f"{expected} (or a stack of them); resize it first")
+
+
+def _normalised(path: Path, x: np.ndarray, settings) -> np.ndarray:
+    """x as float32 network inputs, refused when a value is not finite or outside the data set's range.
+
+    Classification: integers are raw pixels in 0..pixel_max, divided by pixel_max as
+    load_dataset(normalize=True) does; floats are normalised already and lie in [0, 1].
+    Regression: any finite value that float32 can hold.
+    """
+    if settings["task"] == "regression":
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which is refused just below
+            x32 = x.astype(np.float32)
+        _check_finite(path, x32, "beyond float32's range")
+        return x32
+    pixel_max = dataset_info(settings["dataset"]).pixel_max
+    if x.dtype.kind in "ui":
+        _check_range(path, x, pixel_max, f"raw pixel values (integers) of {settings['dataset']}",
+                     "floats are taken as normalised values in [0, 1]")
+        return (x / pixel_max).astype(np.float32)
+    _check_finite(path, x, "NaN or inf")
+    _check_range(path, x, 1, "normalised values (floats)",
+                 f"integers are taken as raw pixels 0..{pixel_max}")
+    return x.astype(np.float32)
+
+
+def _check_finite(path: Path, x: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise UsageError(f"{path}: {int(bad.sum())} of {x.size} values are not finite ({what}), "
+                         f"the first at index {first}")
+
+
+def _check_range(path: Path, x: np.ndarray, high: int, what: str, hint: str) -> None:
+    if x.size == 0:  # nothing to judge: _as_batch refuses an empty stack
+        return
+    low_found, high_found = x.min(), x.max()
+    if low_found < 0 or high_found > high:
+        raise UsageError(f"{path}: {what} lie in 0..{high}, found {low_found:g} to {high_found:g} ({hint})")
