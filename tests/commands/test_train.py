@@ -137,7 +137,7 @@ def test_resume_takes_only_options_that_may_change(tmp_path, capsys):
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0
     capsys.readouterr()
     assert main(["train", "--resume", str(run_dir), "--lr", "0.5"]) == 2
-    assert "only --epochs, --checkpoint-every, --data-dir, --threads and --quiet" in one_error_line(capsys)
+    assert "only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet" in one_error_line(capsys)
 
 
 def test_resume_of_a_finished_run_trains_further_with_more_epochs(tmp_path, capsys):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from deepkiso.data import dataset_info, load_dataset
+from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
 from deepkiso.files import write_file_atomically
 from deepkiso.nets import MultiLayerNet, TwoLayerNet
@@ -64,6 +65,28 @@ def positive_float(option: str, text: str | float) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise UsageError(f"{option} must be a positive number, got {text!r}")
     return value
+
+
+def add_mirror_argument(parser) -> None:
+    """--mirror URL, for every command that loads a data set (one declaration, one help text)."""
+    parser.add_argument("--mirror", metavar="URL",
+                        help=f"a mirror of one's own, tried before the recorded ones when mnist, fashion-mnist or "
+                             f"kmnist must be downloaded: URL/<dataset>/<file>.gz, http(s):// or file:// "
+                             f"(default: ${MIRROR_VARIABLE}, else none)")
+
+
+def mirror_option(text: str | None, dataset: str) -> dict[str, str]:
+    """The load_dataset options for --mirror: {} without one, or for a set that is never downloaded.
+
+    The URL is checked in either case, so a typo is reported at once.
+    """
+    if text is None:
+        return {}
+    try:
+        check_mirror_url(text, "--mirror")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return {"mirror": text} if dataset in MIRRORS else {}
 
 
 def choice(option: str, value: str, choices) -> str:
@@ -125,11 +148,15 @@ def read_settings(run_dir: Path) -> dict[str, Any]:
 # -- data and nets ------------------------------------------------------------------------------
 
 
-def load_data(settings: dict[str, Any]):
-    """The run's data set, as ((x_train, t_train), (x_test, t_test)); errors become one line."""
+def load_data(settings: dict[str, Any], mirror: str | None = None):
+    """The run's data set, as ((x_train, t_train), (x_test, t_test)); errors become one line.
+
+    mirror: --mirror's URL, or None.
+    """
     one_hot = settings["task"] == "classification" and settings["loss"] == "squared"
+    options = mirror_option(mirror, settings["dataset"])
     try:
-        return load_dataset(settings["dataset"], data_dir=settings.get("data_dir"), one_hot=one_hot)
+        return load_dataset(settings["dataset"], data_dir=settings.get("data_dir"), one_hot=one_hot, **options)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(_one_line(exc)) from None
     except OSError as exc:

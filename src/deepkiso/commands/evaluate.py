@@ -27,6 +27,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--split", metavar="SPLIT", default="test", help="test or train (default: test)")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the data set's files (default: the one the run was trained with)")
+    _runs.add_mirror_argument(parser)
     parser.add_argument("--chunk-size", metavar="N", default="10000",
                         help="samples per forward pass, which bounds memory (default: 10000)")
     parser.add_argument("--out", metavar="FILE",
@@ -43,7 +44,7 @@ def run(args) -> int:
     if args.data_dir is not None:
         settings["data_dir"] = args.data_dir
     net = _runs.restore_net(run_dir, settings)
-    train, test = _runs.load_data(settings)
+    train, test = _runs.load_data(settings, args.mirror)
     x, t = test if split == "test" else train
     if settings["task"] == "classification":
         picture = _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)

@@ -15,7 +15,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from deepkiso.commands import _runs
 from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info
+from deepkiso.data.datasets import locate_idx_files
+from deepkiso.data.download import mirrors_for
 from deepkiso.errors import JobError, UsageError
 from deepkiso.experiments import (batch_size_trials, make_runner, parse_schedule, run_sweep, sampling_trials,
                                   write_report)
@@ -43,6 +46,7 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="folder holding the MNIST-format files (default: none: the cache and the system's "
                              "data folders, downloading if needed)")
+    _runs.add_mirror_argument(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3], metavar="N",
                         help="one number N: seeds 0 … N-1; several numbers: those seeds (default: 3)")
     parser.add_argument("--epochs", type=int, default=20, metavar="E",
@@ -151,13 +155,19 @@ def _make_runner(args):
 def _check_data(args) -> None:
     """Load the data set once before any trial, so a missing file is one message, not a failure per trial.
 
-    Skipped on a cluster: there the workers read the data from their own disks.
+    Skipped on a cluster: there the workers read the data from their own disks (and take their
+    mirror from their own DEEPKISO_MIRROR).
     """
+    mirror = _runs.mirror_option(args.mirror, args.dataset)
     if args.scheduler:
         return
+    data_dir = None if args.data_dir is None else str(args.data_dir)
     try:
+        if mirror:
+            # fetched into the cache first: the trials then find it there, whichever process runs them
+            locate_idx_files(args.dataset, data_dir, mirrors=mirrors_for(args.dataset, mirror["mirror"]))
         # The same cached copy the trials of a sequential run use: the data set is read once.
-        shared_dataset(args.dataset, None if args.data_dir is None else str(args.data_dir))
+        shared_dataset(args.dataset, data_dir)
     except (DatasetNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 

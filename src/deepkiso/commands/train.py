@@ -52,7 +52,7 @@ TASK_DEFAULTS = {
     "regression": {"epochs": "300", "lr": "0.01", "loss": "squared"},
 }
 # Options that may change when a run is resumed; every other one is fixed by its settings.json.
-RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "threads")
+RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "mirror", "threads")
 FILES_OF_A_RUN = (_runs.SETTINGS_NAME, _runs.METRICS_CSV, _runs.METRICS_JSONL, _runs.CURVES_NAME,
                   _runs.CONFUSION_NAME, _runs.FIT_NAME, CHECKPOINT_NAME)
 
@@ -63,6 +63,7 @@ def add_arguments(parser) -> None:
                       help=f"one of {', '.join(available_datasets())} (default: digits, embedded, no network)")
     data.add_argument("--data-dir", metavar="DIR",
                       help="folder with the MNIST-format files (default: the cache, then system folders)")
+    _runs.add_mirror_argument(data)
     model = parser.add_argument_group("net")
     model.add_argument("--model", metavar="MODEL", help="two-layer or mlp (default: two-layer)")
     model.add_argument("--hidden", metavar="N", nargs="+",
@@ -101,11 +102,11 @@ def run(args) -> int:
     threads = _runs.positive_int("--threads", args.threads) if args.threads is not None else None
     if args.resume is not None:
         run_dir, settings = _resumed_settings(args)
-        (x_train, t_train), (x_test, t_test) = _runs.load_data(settings)
+        (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
     else:
         settings = _new_settings(args)
         _check_run_dir(args.out, args.force)
-        (x_train, t_train), (x_test, t_test) = _runs.load_data(settings)
+        (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
         run_dir = _new_run_dir(args.out, settings["dataset"], args.force)
     _fill_sizes(settings, x_train, t_train)
     net = _runs.build_net(settings)
@@ -201,7 +202,7 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
              if name not in (*RESUMABLE, "resume", "quiet", "command", "_run") and getattr(args, name) not in (None, False)]
     if fixed:
         raise UsageError(f"--resume continues a run with the settings in its {_runs.SETTINGS_NAME}; "
-                         f"only --epochs, --checkpoint-every, --data-dir, --threads and --quiet may be given with it, "
+                         f"only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet may be given with it, "
                          f"got {', '.join(fixed)}")
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
