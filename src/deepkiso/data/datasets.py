@@ -13,13 +13,14 @@ Where the files come from:
   The split is fixed in the file: 20 % of each class, 360 images, is the test set (per-class
   counts by largest remainder, the members chosen with ``numpy.random.default_rng(0)``); both parts
   keep the original order.
-* ``mnist``, ``fashion-mnist``, ``kmnist`` are looked for, in this order, in ``data_dir``, in the
-  user cache ``$XDG_CACHE_HOME/deepkiso/<name>`` (``~/.cache/deepkiso/<name>``), and in a system
-  folder where a distribution installs them (Debian's ``dataset-fashion-mnist`` package:
-  ``/usr/share/datasets/fashion-mnist``). A folder is used when it holds all four files
-  (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
-  ``t10k-labels-idx1-ubyte``, each raw or with ``.gz``). Otherwise the files are downloaded into
-  the cache (see ``download.py``).
+* ``mnist``, ``fashion-mnist``, ``kmnist`` are read from ``data_dir`` alone when it is given (it
+  must hold all four files: ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+  ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``, each raw or with ``.gz``). Otherwise they
+  are looked for in the user cache ``$XDG_CACHE_HOME/deepkiso/<name>``
+  (``~/.cache/deepkiso/<name>``), whose files are checked against their recorded checksums once
+  per process, then in a system folder where a distribution installs them (Debian's
+  ``dataset-fashion-mnist`` package: ``/usr/share/datasets/fashion-mnist``); failing both, they are
+  downloaded into the cache (see ``download.py``).
 * ``sine``, ``cubic``, ``quadratic`` are generated from a seed; ``terrain`` is real elevation data
   that matplotlib ships as sample data.
 """
@@ -174,10 +175,12 @@ def load_dataset(
         their maximum (255, or 16 for digits) so they lie in [0, 1].
         t: (N,) int64 labels, or (N, n_classes) one-hot rows of dtype if one_hot.
         Options for the MNIST-format sets: download=True (fetch into the cache when not found),
-        progress=True (progress bar on stderr while downloading).
+        progress=True (progress bar on stderr while downloading), mirror=None (a base URL tried
+        before the recorded mirrors; default $DEEPKISO_MIRROR, see download.mirrors_for).
     Regression ("sine", "cubic", "quadratic", "terrain"): x (N, D), t (N, 1), both of dtype;
         flatten and one_hot do not apply. Options as dataset_info(name).description lists them.
-    data_dir: a folder to look in first for MNIST-format files ("~" allowed); the other sets ignore it.
+    data_dir: the folder holding the MNIST-format files ("~" allowed); when given, nothing else is
+        searched or downloaded. The other sets ignore it.
     Raises ValueError for an unknown name or option, IdxFormatError (a ValueError) for a corrupt
     file, DatasetNotFoundError when the files can be neither found nor downloaded.
     """
