@@ -64,3 +64,15 @@ def test_a_malformed_mirror_is_one_line_and_exit_code_2(argv, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     assert "error: --mirror: expected a mirror's base URL (http://HOST/PATH" in one_error_line(capsys)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--epochs", "1"],
+    ["train", "--dataset", "sine", "--epochs", "1"],
+    ["experiment", "sampling"],
+], ids=["train digits", "train sine", "experiment digits"])
+def test_data_dir_for_a_set_that_reads_no_files_is_refused_not_ignored(argv, tmp_path, capsys):
+    assert main([*argv, "--data-dir", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert ("error: --data-dir applies to the data sets read from files (mnist, fashion-mnist, kmnist), not to "
+            in one_error_line(capsys))
+    assert not (tmp_path / "out").exists()

@@ -75,18 +75,26 @@ def add_mirror_argument(parser) -> None:
                              f"(default: ${MIRROR_VARIABLE}, else none)")
 
 
-def mirror_option(text: str | None, dataset: str) -> dict[str, str]:
-    """The load_dataset options for --mirror: {} without one, or for a set that is never downloaded.
+def data_options(dataset: str, data_dir: str | None, mirror: str | None) -> dict[str, str]:
+    """The load_dataset options for --data-dir and --mirror, checked at once.
 
-    The URL is checked in either case, so a typo is reported at once.
+    Both apply to the sets read from files (mnist, fashion-mnist, kmnist): --data-dir for another
+    set is refused rather than ignored; --mirror's URL is checked in any case, so a typo shows at
+    once, and passed on only where a download can happen.
     """
-    if text is None:
-        return {}
-    try:
-        check_mirror_url(text, "--mirror")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return {"mirror": text} if dataset in MIRRORS else {}
+    reads_files = dataset in MIRRORS
+    if data_dir is not None and not reads_files:
+        raise UsageError(f"--data-dir applies to the data sets read from files ({', '.join(MIRRORS)}), "
+                         f"not to {dataset}, which needs no files")
+    options = {} if data_dir is None else {"data_dir": data_dir}
+    if mirror is not None:
+        try:
+            check_mirror_url(mirror, "--mirror")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if reads_files:
+            options["mirror"] = mirror
+    return options
 
 
 def choice(option: str, value: str, choices) -> str:
@@ -154,9 +162,9 @@ def load_data(settings: dict[str, Any], mirror: str | None = None):
     mirror: --mirror's URL, or None.
     """
     one_hot = settings["task"] == "classification" and settings["loss"] == "squared"
-    options = mirror_option(mirror, settings["dataset"])
+    options = data_options(settings["dataset"], settings.get("data_dir"), mirror)
     try:
-        return load_dataset(settings["dataset"], data_dir=settings.get("data_dir"), one_hot=one_hot, **options)
+        return load_dataset(settings["dataset"], one_hot=one_hot, **options)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(_one_line(exc)) from None
     except OSError as exc:

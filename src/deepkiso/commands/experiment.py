@@ -158,14 +158,14 @@ def _check_data(args) -> None:
     Skipped on a cluster: there the workers read the data from their own disks (and take their
     mirror from their own DEEPKISO_MIRROR).
     """
-    mirror = _runs.mirror_option(args.mirror, args.dataset)
+    data_dir = None if args.data_dir is None else str(args.data_dir)
+    options = _runs.data_options(args.dataset, data_dir, args.mirror)
     if args.scheduler:
         return
-    data_dir = None if args.data_dir is None else str(args.data_dir)
     try:
-        if mirror:
+        if "mirror" in options:
             # fetched into the cache first: the trials then find it there, whichever process runs them
-            locate_idx_files(args.dataset, data_dir, mirrors=mirrors_for(args.dataset, mirror["mirror"]))
+            locate_idx_files(args.dataset, data_dir, mirrors=mirrors_for(args.dataset, options["mirror"]))
         # The same cached copy the trials of a sequential run use: the data set is read once.
         shared_dataset(args.dataset, data_dir)
     except (DatasetNotFoundError, ValueError) as exc:
