@@ -242,8 +242,8 @@ def locate_idx_files(
     cached, rejected = _verified(_idx_files_in(cache_dir), remote_files)
     if len(cached) == len(IDX_FILE_NAMES):
         return cached
-    folders = [cache_dir, *(Path(folder) for folder in system_dirs)]
-    for folder in folders[1:]:
+    system_folders = [Path(folder) for folder in system_dirs]
+    for folder in system_folders:
         found = _idx_files_in(folder)
         if len(found) == len(IDX_FILE_NAMES):
             return found
@@ -255,7 +255,7 @@ def locate_idx_files(
             return {**cached, **_download_missing(cached, cache_dir, mirrors, remote_files, progress)}
         except OSError as exc:  # DownloadError, or a cache folder that cannot be written
             failure = f"download failed: {exc}"
-    looked = ", ".join(str(folder) for folder in folders)
+    looked = ", ".join(str(folder) for folder in (cache_dir, *system_folders))
     unusable = ""
     if rejected:
         unusable = f" (passed over, as not matching the recorded checksums: {', '.join(map(str, rejected))})"

@@ -170,7 +170,8 @@ def _check_declared_size(path: Path, dtype: np.dtype, shape: tuple[int, ...], ex
 def _read_payload(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
     """Read at most size bytes into a new uint8 array, then probe for one more.
 
-    Returns (the bytes read, (n,) uint8 with n <= size; 1 if the stream holds more, else 0).
+    Returns (payload, extra): payload the (n,) uint8 bytes read, n <= size; extra 1 if the stream
+    holds more, else 0.
     np.empty leaves the pages untouched until they are filled, so a declared size that the
     stream does not deliver costs no memory.
     """
