@@ -169,6 +169,16 @@ def test_every_downloadable_set_records_mirrors_sizes_and_both_checksums():
             assert remote.size > 0
 
 
+def test_file_matches_by_the_inflated_content_where_its_sha256_is_recorded(tmp_path):
+    content = b"an IDX file's content" * 100
+    (tmp_path / "x.gz").write_bytes(gzip.compress(content, mtime=1))
+    (tmp_path / "x").write_bytes(content)
+    (tmp_path / "damaged.gz").write_bytes(gzip.compress(content)[:-9])
+    remote = RemoteFile("x.gz", sha256="0" * 64, raw_sha256=hashlib.sha256(content).hexdigest())
+    assert file_matches(tmp_path / "x.gz", remote) and file_matches(tmp_path / "x", remote)
+    assert not file_matches(tmp_path / "damaged.gz", remote)
+
+
 def test_a_mirror_that_drips_bytes_is_abandoned_at_the_deadline(server, tmp_path):
     content = bytes(range(256)) * 4
     server.routes["/labels.gz"] = (200, content, "drip")  # 1,024 bytes at 100 a second: 10 s
