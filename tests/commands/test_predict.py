@@ -173,7 +173,7 @@ def test_predict_refuses_values_that_are_not_finite_or_out_of_the_data_sets_rang
 def test_a_regression_run_refuses_inputs_that_are_not_finite(sine_run_dir, tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.array([0.0, 1e300, np.nan]))
     message = predict_error(sine_run_dir, tmp_path / "x.npy", capsys)
-    assert "x.npy: 2 of 3 values are not finite (beyond float32's range), the first at index (1,)" in message
+    assert "x.npy: 2 of 3 values are not finite (NaN, inf or beyond float32's range), the first at index (1,)" in message
 
 
 def npy_header_only(path, shape, dtype="<f8"):

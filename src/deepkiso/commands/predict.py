@@ -198,7 +198,7 @@ def _normalised(path: Path, x: np.ndarray, settings) -> np.ndarray:
     if settings["task"] == "regression":
         with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which is refused just below
             x32 = x.astype(np.float32)
-        _check_finite(path, x32, "beyond float32's range")
+        _check_finite(path, x32, "NaN, inf or beyond float32's range")
         return x32
     pixel_max = dataset_info(settings["dataset"]).pixel_max
     if x.dtype.kind in "ui":
