@@ -225,14 +225,24 @@ def test_every_kind_of_mirror_failure_moves_on_to_the_next_and_all_are_listed(se
     assert message.count("; ") == 3 and "\n" not in message
 
 
-def test_download_file_sweeps_up_the_temporaries_of_killed_downloads(server, tmp_path):
-    content = idx_gz(tmp_path, np.arange(3, dtype=np.uint8))
+def test_the_temporary_of_a_killed_download_is_swept_up_by_the_next(server, tmp_path):
+    content = bytes(range(256)) * 4
+    server.routes["/drip/labels.gz"] = (200, content, "drip")  # 10 s: long enough to be killed midway
     server.routes["/labels.gz"] = (200, content, "whole")
     cache = tmp_path / "cache"
-    cache.mkdir()
-    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                                  capture_output=True, text=True, check=True).stdout)
-    (cache / f".labels.{dead_pid}-0123abcd.part.gz").write_bytes(b"half a download")
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from deepkiso.data.download import RemoteFile, download_file; "
+        "download_file(RemoteFile('labels.gz', 1024, sha256=sys.argv[1]), [sys.argv[2]], sys.argv[3], progress=False)"),
+        hashlib.sha256(content).hexdigest(), f"{server.url}/drip", str(cache)])
+    try:
+        deadline = time.monotonic() + 20
+        while not list(cache.glob(".labels.*.part.gz")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.wait()
+    leftovers = list(cache.iterdir())
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(f".labels.{child.pid}-"), leftovers
     download_file(described("labels.gz", content), [server.url], cache, progress=False)
     assert [p.name for p in cache.iterdir()] == ["labels.gz"]
 
