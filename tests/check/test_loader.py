@@ -1,4 +1,4 @@
-"""Notebooks: code cells run in order, IPython lines are skipped, a slow cell is stopped and the rest goes on."""
+"""Notebooks: code cells run in order, IPython lines are skipped, training and data loading do not run."""
 
 import json
 
@@ -47,14 +47,13 @@ def test_a_notebooks_problems_are_notes_except_a_broken_definition(notebook_repo
     problems = [(r.title, r.status, r.message.split(";")[0], r.location)
                 for r in notebook_report.results if r.id == "import"]
     assert problems == [
-        ("running 2_12_layers.ipynb, code cell 3", NOTE,
-         "raised FileNotFoundError: [Errno 2] No such file or directory: 'mnist.npz'",
-         "2_12_layers.ipynb, code cell 3, line 1: x_train = np.load('mnist.npz')"),
         ("running 2_12_layers.ipynb, code cell 4", NOTE, "skipped: a %%bash cell is not Python", ""),
-        ("running 2_12_layers.ipynb, code cell 5", NOTE, "stopped after 1 s (a training loop?)",
-         "2_12_layers.ipynb, code cell 5, line 2: pass"),
         ("running 2_12_layers.ipynb, code cell 7", FAIL, "SyntaxError: expected ':'",
          "2_12_layers.ipynb, code cell 7, line 1: def sigmoid(x)"),
+        # The data loading and the endless loop never ran, so neither cost time nor failed.
+        ("statements of 2_12_layers.ipynb that did not run", NOTE,
+         "2 top-level statements not run, as they do not decide the verdict (training, plotting, data loading, "
+         "the check itself): code cell 3, code cell 5", ""),
     ]
     assert notebook_report.exit_code == 1
 
@@ -71,4 +70,4 @@ def test_ipython_lines_become_pass_and_keep_the_line_numbers():
 def test_notebook_cells_reads_the_code_cells_in_order(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(_notebook(["a = 1\n", "b = 2\n"]), encoding="utf-8")
-    assert notebook_cells(path) == ["a = 1\n", "b = 2\n"]
+    assert [(c.source, c.execution_count) for c in notebook_cells(path)] == [("a = 1\n", None), ("b = 2\n", None)]
