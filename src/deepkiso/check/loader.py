@@ -165,12 +165,17 @@ class Binding:
 
 @dataclass
 class Module:
-    """One of the learner's files, run as a module: its namespace and every binding of each name."""
+    """One of the learner's files, run as a module: its namespace and every binding of each name.
+
+    helpers: names the definitions' code may use beyond the namespace (for
+        live objects, whose namespace holds only what is to be graded).
+    """
 
     path: Path
     label: str
     namespace: dict
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    helpers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -198,6 +203,8 @@ class LearnerCode:
         """filename relative to a project root when it is the learner's own (not an installed library)."""
         try:
             resolved = Path(filename).resolve()
+            if not resolved.is_file():  # "<string>", "<stdin>": code without a file
+                return None
         except (OSError, ValueError):
             return None
         if any(str(resolved).startswith(prefix) for prefix in _library_roots()):
@@ -210,15 +217,12 @@ class LearnerCode:
     def label(self, filename: str) -> str | None:
         """"ch05/net.py" or "2_12.ipynb, cell In[3]" for the learner's own code; None for anything else."""
         if filename in self.labels:
-            label, part = self.labels[filename]
-            return f"{label}, {part}" if part else label
+            return ", ".join(p for p in self.labels[filename] if p)
         return self.relative(filename)
 
 
 def _library_roots() -> tuple[str, ...]:
-    import deepkiso
-
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(deepkiso.__file__).resolve().parent)}
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).resolve().parents[1])}
     return tuple(str(Path(r).resolve()) + os.sep for r in roots)
 
 
@@ -721,7 +725,7 @@ def graded(code: LearnerCode, subjects, discover: Callable) -> dict[str, Graded]
                 seen.add(_identity(other))
                 others.append(f"also in {other_module.label}: {where_defined(other, code, None)}, not graded")
         where = where_defined(obj, code, single)
-        chosen[course] = Graded(learner, obj, view, "; ".join([where, *dict.fromkeys(others)]))
+        chosen[course] = Graded(learner, obj, {**module.helpers, **view}, "; ".join([where, *dict.fromkeys(others)]))
     return chosen
 
 
