@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from deepkiso.check import FAIL, NOTE, PASS, check_file
-from deepkiso.check.loader import notebook_cells, python_source
+from deepkiso.check import FAIL, NOTE, PASS, check_file, format_text
+from deepkiso.check.loader import find_root, notebook_cells, python_source
+from deepkiso.cli import main
 
 
 def _notebook(cells: list[str]) -> str:
@@ -71,3 +72,144 @@ def test_notebook_cells_reads_the_code_cells_in_order(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(_notebook(["a = 1\n", "b = 2\n"]), encoding="utf-8")
     assert [(c.source, c.execution_count) for c in notebook_cells(path)] == [("a = 1\n", None), ("b = 2\n", None)]
+
+
+# --- project layouts ---------------------------------------------------------------------------
+
+AFFINE = """\
+import numpy as np
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout):
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return np.dot(dout, self.W.T)
+"""
+RELU = "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(0, x)\n"
+
+
+def _tree(root, files: dict[str, str]):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("header", ["import sys, os\nsys.path.append(os.pardir)\n", ""])
+def test_a_book_layout_imports_common_from_the_chapter_folder(tmp_path, header):
+    _tree(tmp_path, {"common/__init__.py": "", "common/layers.py": AFFINE,
+                     "ch05/two_layer_net.py": header + "from common.layers import *\n"})
+    report = check_file(tmp_path / "ch05" / "two_layer_net.py", only=["Affine"])
+    assert report.found == {"Affine": "common/layers.py, line 4"}
+    assert report.passed, format_text(report)
+
+
+def test_the_project_root_is_the_nearest_folder_with_a_marker(tmp_path):
+    _tree(tmp_path, {"pyproject.toml": "", "src/ch04/net.py": "", "work/common/__init__.py": "", "work/ch05/x.py": ""})
+    assert find_root(tmp_path / "src" / "ch04" / "net.py") == tmp_path
+    assert find_root(tmp_path / "work" / "ch05" / "x.py") == tmp_path / "work"
+    assert find_root(tmp_path / "work" / "common" / "__init__.py") == tmp_path / "work"
+
+
+def test_an_ide_layout_imports_from_the_project_root_and_root_overrides(tmp_path, capsys):
+    _tree(tmp_path, {"pyproject.toml": "", "mylib/layers.py": AFFINE,
+                     "exercises/ex14.py": "from mylib.layers import Affine\n"})
+    assert check_file(tmp_path / "exercises" / "ex14.py", only=["Affine"]).passed
+    # --root elsewhere: mylib is not importable, and the report says so with the learner's line.
+    elsewhere = _tree(tmp_path / "other", {"x.txt": ""})
+    assert main(["check", str(tmp_path / "exercises" / "ex14.py"), "--root", str(elsewhere)]) == 1
+    out = capsys.readouterr().out
+    assert "raised ModuleNotFoundError: No module named 'mylib'" in out
+    assert main(["check", str(tmp_path / "exercises" / "ex14.py"), "--root", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_a_module_of_a_package_runs_with_its_relative_imports(tmp_path):
+    _tree(tmp_path, {"setup.py": "", "mynet/__init__.py": "from .layers import Affine\n", "mynet/layers.py": AFFINE,
+                     "mynet/functions.py": RELU, "mynet/net.py": "from .layers import *\nfrom .functions import relu\n"})
+    report = check_file(tmp_path / "mynet" / "net.py", only=["Affine", "relu"])
+    assert report.found == {"relu": "mynet/functions.py, line 4", "Affine": "mynet/layers.py, line 4"}
+    assert report.passed, format_text(report)
+
+
+def test_an_error_inside_an_imported_file_names_that_file_and_line(tmp_path):
+    broken = AFFINE + "\nlayer = Afine(1, 2)\n"
+    _tree(tmp_path, {"common/__init__.py": "", "common/layers.py": broken, "ch05/net.py": "from common.layers import *\n"})
+    [problem] = [r for r in check_file(tmp_path / "ch05" / "net.py").results if r.id == "import"]
+    assert problem.status == FAIL and problem.message == "raised NameError: name 'Afine' is not defined"
+    assert problem.location == "common/layers.py, line 18: layer = Afine(1, 2)"
+
+
+def test_several_files_and_a_folder_grade_each_name_once(tmp_path, capsys):
+    _tree(tmp_path, {"common/__init__.py": "", "common/layers.py": AFFINE, "common/functions.py": RELU,
+                     "ch05/two_layer_net.py": "import sys, os\nsys.path.append(os.pardir)\n"
+                                              "from common.layers import *\nfrom common.functions import relu\n",
+                     "ch05/my_affine.py": AFFINE.replace("np.sum(dout, axis=0)", "dout")})
+    report = check_file([tmp_path / "common", tmp_path / "ch05"], only=["Affine", "relu"])
+    assert report.found == {
+        "relu": "common/functions.py, line 4",
+        "Affine": "common/layers.py, line 4; also in ch05/my_affine.py: ch05/my_affine.py, line 4, not graded"}
+    assert [r.subject for r in report.results].count("relu") == 3  # once, although two files bind it
+    assert report.passed
+
+
+# --- notebooks ---------------------------------------------------------------------------------
+
+def _counted_notebook(cells: list[tuple[int | None, str]]) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": [],
+                                  "source": text} for count, text in cells], "metadata": {}, "nbformat": 4,
+                       "nbformat_minor": 5})
+
+
+def test_a_notebook_grades_the_learners_own_definition_when_an_import_shadows_it(tmp_path):
+    _tree(tmp_path, {"common/__init__.py": "", "common/layers.py": AFFINE})
+    own = AFFINE.replace("np.sum(dout, axis=0)", "dout").replace("import numpy as np\n", "")
+    path = tmp_path / "2_14.ipynb"
+    path.write_text(_counted_notebook([(1, "import numpy as np"), (2, own), (7, "from common.layers import *")]))
+    report = check_file(path, only=["Affine.backward_db"])
+    assert report.found == {"Affine": "cell In[2], line 3; also bound by `from common.layers import *` "
+                                      "(cell In[7], line 1), not graded"}
+    assert [r.status for r in report.results if r.subject == "Affine"] == [FAIL]
+
+
+def test_a_notebook_grades_its_own_definition_over_an_earlier_import(tmp_path):
+    path = tmp_path / "2_12.ipynb"
+    path.write_text(_counted_notebook([(None, "from deepkiso.functions import relu"), (None, RELU)]))
+    report = check_file(path, only=["relu"])
+    assert report.found == {"relu": "code cell 2, line 4; also bound by `from deepkiso.functions import relu` "
+                                    "(code cell 1, line 1), not graded"}
+
+
+TRAINING_NOTEBOOK = [
+    (1, "%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt\n"
+        "from dataset.mnist import load_mnist\nfrom deepkiso.check import check"),
+    (2, RELU),
+    (3, "(x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)\n"
+        "train_size = x_train.shape[0]"),
+    (4, "!nvidia-smi\nlosses = []\nfor epoch in range(10**9):\n    losses.append(relu(np.ones(3)).sum())"),
+    (5, "plt.plot(losses)\nplt.show()"),
+    (6, "check(relu)"),
+]
+
+
+def test_training_plotting_data_and_the_check_cell_do_not_run(tmp_path):
+    path = tmp_path / "2_10.ipynb"
+    path.write_text(_counted_notebook(TRAINING_NOTEBOOK))
+    report = check_file(path, timeout=2)
+    problems = [(r.status, r.message) for r in report.results if r.id == "import"]
+    assert problems == [
+        (NOTE, "the data set is missing: raised ModuleNotFoundError: No module named 'dataset'; "
+               "the statements that use it did not run"),
+        (NOTE, "6 top-level statements not run, as they do not decide the verdict (training, plotting, data loading, "
+               "the check itself): cell In[3], cell In[4], cell In[5], cell In[6]")]
+    assert report.passed and report.found == {"relu": "cell In[2], line 4"}

@@ -37,6 +37,7 @@ import __future__
 
 import ast
 import importlib
+import importlib.machinery
 import json
 import linecache
 import os
@@ -55,7 +56,7 @@ from deepkiso.check.names import code_of, subjects_named
 from deepkiso.check.report import FAIL, NOTE, Result
 
 __all__ = ["StepTimeout", "time_limit", "Binding", "LearnerCode", "load", "location", "describe_error",
-           "find_root", "learner_paths", "notebook_cells", "python_source", "why_not_run", "Graded", "graded"]
+           "find_root", "file_label", "learner_paths", "notebook_cells", "python_source", "why_not_run", "Graded", "graded"]
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", ".git")
 ROOT_PACKAGES = ("common", "dataset")
@@ -140,6 +141,11 @@ def learner_paths(given: list[Path]) -> list[Path]:
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
     return list(dict.fromkeys(p.resolve() for p in files))
+
+
+def file_label(path: Path, root: Path) -> str:
+    """How reports name a learner's file: relative to its project root ("ch05/two_layer_net.py")."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _skipped_folder(parts: tuple[str, ...]) -> bool:
@@ -517,6 +523,42 @@ def _new_module(path: Path, name: str, package: str) -> types.ModuleType:
     return module
 
 
+class _Deferred(types.ModuleType):
+    """A plotting module that loads on its first use: `import matplotlib.pyplot as plt` costs nothing.
+
+    The statements that plot do not run, so most checks never use it; importing
+    matplotlib would cost a second or more of every check of a notebook.
+    """
+
+    def __getattr__(self, attribute: str):
+        for name in [n for n, m in sys.modules.items() if isinstance(m, _Deferred)]:
+            del sys.modules[name]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+_DEFERRED = ("matplotlib", "matplotlib.pyplot", "seaborn")
+
+
+def defer_plotting_imports() -> None:
+    """Put a _Deferred stand-in in sys.modules for each plotting module not loaded yet (and installed)."""
+    specs = {}
+    for name in _DEFERRED:
+        parent, _, child = name.rpartition(".")
+        if name in sys.modules or (parent and parent not in specs):
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(name, specs[parent].submodule_search_locations if parent
+                                                        else None)
+        if spec is None:
+            continue
+        module = _Deferred(name)
+        module.__spec__ = specs[name] = spec
+        if spec.submodule_search_locations is not None:
+            module.__path__ = spec.submodule_search_locations
+        sys.modules[name] = module
+        if parent:
+            setattr(sys.modules[parent], child, module)
+
+
 def load(paths: list[Path], roots: list[Path], timeout: float, memory_mb: int,
          on_step: Callable[[str, float], None]) -> tuple[LearnerCode, list[Result]]:
     """Run the learner's files (.py or .ipynb) by the module's rules; return their code and the problems met.
@@ -526,13 +568,14 @@ def load(paths: list[Path], roots: list[Path], timeout: float, memory_mb: int,
     parent process knows what is running and for how long it may.
     """
     code = LearnerCode(roots=list(dict.fromkeys(roots)))
+    defer_plotting_imports()
     for root in reversed(code.roots):
         sys.path.insert(0, str(root))
     problems: list[Result] = []
     for path, root in zip(paths, roots, strict=True):
         sys.path.insert(0, str(path.parent))
         os.chdir(path.parent)
-        label = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        label = file_label(path, root)
         if path.suffix == ".ipynb":
             problems += _load_notebook(code, path, label, timeout, memory_mb, on_step)
         else:

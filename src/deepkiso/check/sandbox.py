@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deepkiso.check._worker import Channel, Job, serve
-from deepkiso.check.loader import LearnerCode, find_root, learner_paths, notebook_cells
+from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
 from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
@@ -282,7 +282,7 @@ def check_file(path, only: list[str] | None = None, timeout: float = DEFAULT_TIM
     checks = {c.id: c for c in select_checks(only)}
     roots = [Path(root).resolve() if root is not None else find_root(p) for p in paths]
     shown = " ".join(str(p) for p in given)
-    label = paths[0].relative_to(roots[0]).as_posix() if len(given) == 1 and len(paths) == 1 else shown
+    label = file_label(paths[0], roots[0]) if len(given) == 1 and len(paths) == 1 else shown
     report = Report(path=shown, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
     job = Job(label=label, checks=list(checks), timeout=float(timeout), memory_mb=int(memory_mb),
               paths=paths, roots=roots)
