@@ -511,15 +511,13 @@ def module_name(path: Path, root: Path, relative_imports: bool) -> tuple[str, st
 
 
 def _new_module(path: Path, name: str, package: str) -> types.ModuleType:
-    """A fresh module for path, registered as name; a package's __init__.py gets its __path__."""
+    """A fresh module for path, named name; a package's __init__.py gets its __path__."""
     module = types.ModuleType(name)
     module.__file__ = str(path)
     module.__package__ = package
     if path.name == "__init__.py":
         module.__path__ = [str(path.parent)]
     module.__builtins__ = __builtins__
-    # Registered so that dataclasses, pickling, inspect and the learner's other files find this module.
-    sys.modules[name] = module
     return module
 
 
@@ -596,14 +594,18 @@ def _load_python(code: LearnerCode, path: Path, root: Path, label: str, timeout:
         return [_problem(label, FAIL, title, f"{type(exc).__name__}: {exc.msg}", location(exc, code),
                          "nothing in the file could run; fix this line first")]
     name, package, parent = module_name(path, root, _uses_relative_imports(tree))
-    module = Module(path, label, _new_module(path, name, package).__dict__)
+    new = _new_module(path, name, package)
+    module = Module(path, label, new.__dict__)
     code.modules.append(module)
     runner = _Runner(code, module, used_by_definitions([tree]), memory_mb, notebook=False)
     on_step(title, timeout)
     try:
         with time_limit(timeout):
             if parent:
-                importlib.import_module(parent)  # its package's __init__.py first, as `import pkg.mod` would
+                # Its package's __init__.py first, as `import pkg.mod` would; it may import this very file,
+                # which then runs whole, before this module takes its place.
+                importlib.import_module(parent)
+            sys.modules[name] = new  # so that the learner's other files that import it get this module
             runner.run(text, filename, "", title)
     except StepTimeout as exc:
         message = f"timed out after {timeout:g} s while importing {label}; the rest of the file did not run"
@@ -674,7 +676,10 @@ def cell_part(number: int, cell: Cell) -> str:
 
 def _load_notebook(code: LearnerCode, path: Path, label: str, timeout: float, memory_mb: int,
                    on_step) -> list[Result]:
-    module = Module(path, label, _new_module(path, f"__notebook_{len(code.modules)}__", "").__dict__)
+    name = f"__notebook_{len(code.modules)}__"
+    # Registered, as every learner module is, so that dataclasses, pickling and inspect find it.
+    sys.modules[name] = _new_module(path, name, "")
+    module = Module(path, label, sys.modules[name].__dict__)
     code.modules.append(module)
     cells = []  # (part, Python source or None, why skipped, code filename)
     for number, cell in enumerate(notebook_cells(path), start=1):
