@@ -7,7 +7,8 @@ runs as a real process, ``deepkiso check … --json``, as a learner would start
 it: the wall time includes the interpreter's start and the imports (the fixed
 cost). The table gives the median and the maximum per kind of file, wall and
 CPU (user + system) time, since on a shared machine the wall time mostly
-measures the neighbours.
+measures the neighbours. Then ``check(Affine)`` on a live class, as in a
+notebook (goal: at most 2 s for a layer), five times in this process.
 
     python benchmarks/bench_check.py                 # this checkout
     python benchmarks/bench_check.py --src OLD/src   # another version's sources (PYTHONPATH), to compare
@@ -54,6 +55,35 @@ def jobs(pattern: str) -> list[tuple[str, Path, list[str]]]:
     return found + [(f"README: {folder.name}", folder, paths) for folder, paths in README_EXAMPLES]
 
 
+class Affine:
+    """The README's live example: a correct batch Affine layer."""
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+def live_seconds(repeat: int = 5) -> list[float]:
+    """Wall seconds of check(Affine) on a live class, each run."""
+    from deepkiso.check import check
+
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        assert check(Affine).passed
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--src", type=Path, default=None, help="sources to run instead of the installed deepkiso")
@@ -78,6 +108,9 @@ def main() -> None:
             walls, cpus = [v[0] for v in values], [v[1] for v in values]
             print(f"{kind:7s} n={len(values):3d}  wall median {statistics.median(walls):.2f} s, max {max(walls):.2f} s;"
                   f"  CPU median {statistics.median(cpus):.2f} s, max {max(cpus):.2f} s")
+    if args.src is None:
+        live = live_seconds()
+        print(f"check(Affine) on a live class: median {statistics.median(live):.2f} s, max {max(live):.2f} s")
 
 
 if __name__ == "__main__":

@@ -213,3 +213,10 @@ def test_training_plotting_data_and_the_check_cell_do_not_run(tmp_path):
         (NOTE, "6 top-level statements not run, as they do not decide the verdict (training, plotting, data loading, "
                "the check itself): cell In[3], cell In[4], cell In[5], cell In[6]")]
     assert report.passed and report.found == {"relu": "cell In[2], line 4"}
+
+
+def test_the_working_directory_is_the_files_folder(tmp_path):
+    # A value a definition uses runs, from the file's own folder, wherever the checker was started.
+    _tree(tmp_path, {"ch03/scale.txt": "2.0", "ch03/layers.py": "import numpy as np\n\n"
+                     "SCALE = float(open('scale.txt').read())\n\n\ndef relu(x):\n    return np.maximum(0, x) * SCALE / 2\n"})
+    assert check_file(tmp_path / "ch03" / "layers.py", only=["relu"]).passed

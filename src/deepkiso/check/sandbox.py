@@ -19,6 +19,7 @@ Exercises 2_1 – 2_18 are checked this way.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -74,20 +75,22 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _isolate(write_fd: int, log_fd: int) -> None:
+def _isolate(write_fd: int, log_fd: int) -> int:
     """In the child: its own process group, no terminal, prints to the log, only the pipe kept open.
 
-    Every other descriptor is closed: the parent's sockets (a kernel's) are not
-    the child's to use, and a pipe of another check running in a thread of the
-    parent must see its end of file when that check's child exits.
+    Returns the descriptor of the pipe to write to. Every other descriptor is
+    closed: the parent's sockets (a kernel's) are not the child's to use, and a
+    pipe of another check running in a thread of the parent must see its end
+    of file when that check's child exits.
     """
     os.setpgid(0, 0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
+    # Above 2 first: a parent started without stdin may have been given descriptor 0 for the pipe.
+    channel_fd, log_fd = fcntl.fcntl(write_fd, fcntl.F_DUPFD, 3), fcntl.fcntl(log_fd, fcntl.F_DUPFD, 3)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
-    os.closerange(3, write_fd)
-    os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+    os.closerange(3, channel_fd)
+    os.closerange(channel_fd + 1, os.sysconf("SC_OPEN_MAX"))
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - lives as long as the process
     sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
@@ -97,14 +100,14 @@ def _isolate(write_fd: int, log_fd: int) -> None:
     os.environ["MPLBACKEND"] = "Agg"  # plt.show() in the learner's code must not open a window
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].switch_backend("agg")
+    return channel_fd
 
 
 def _child_main(job: Job, write_fd: int, log_fd: int) -> None:
     """The forked child's whole life: never returns."""
     status = _CRASHED
     try:
-        _isolate(write_fd, log_fd)
-        serve(job, Channel(write_fd))
+        serve(job, Channel(_isolate(write_fd, log_fd)))
         status = 0
     except BaseException:  # noqa: BLE001 - whatever happened, the child must end here, not in the parent's code
         traceback.print_exc()
