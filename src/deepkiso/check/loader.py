@@ -368,7 +368,7 @@ def why_not_run(statement: ast.stmt, used: set[str], tainted: set[str]) -> str |
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
         return "a loop"
     if _names(statement, ast.Load) & tainted:
-        return "uses what a statement that did not run would have made"
+        return "uses what did not run"
     if any(_DATA_LOADING.search(_dotted(c.func).rsplit(".", 1)[-1]) for c in _calls(statement)):
         return "loads a data set"
     if isinstance(statement, ast.Expr):
@@ -400,7 +400,7 @@ class _Runner:
     def __init__(self, code: LearnerCode, module: Module, used: set[str], memory_mb: int, notebook: bool):
         self.code, self.module, self.used, self.memory_mb, self.notebook = code, module, used, memory_mb, notebook
         self.tainted: set[str] = set()
-        self.not_run: list[str] = []  # parts ("cell In[4]" or "line 30") of statements that did not run
+        self.not_run: dict[str, list[str]] = {}  # "cell In[4]" or "line 30" -> why its statements did not run
         self.problems: list[Result] = []
         self.data_missing = False
 
@@ -412,8 +412,9 @@ class _Runner:
             why = why_not_run(statement, self.used, self.tainted)
             if why is not None:
                 self.tainted |= _bound(statement)
-                if why != "the main block" or self.notebook:
-                    self.not_run.append(f"{part}, line {statement.lineno}" if part else f"line {statement.lineno}")
+                if why != "the main block" or self.notebook:  # a module's main block is no news
+                    reasons = self.not_run.setdefault(part or f"line {statement.lineno}", [])
+                    reasons.append(why)
                 continue
             unit = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec", flags=flags,
                            dont_inherit=True)
@@ -455,11 +456,11 @@ class _Runner:
                                           message + "; the notebook's other statements still ran", where, cause))
 
     def not_run_note(self) -> Result | None:
+        """One note for everything that did not run: where (cell or line) and why."""
         if not self.not_run:
             return None
-        places = ", ".join(dict.fromkeys(p.split(", line")[0] for p in self.not_run)) if self.notebook else \
-            ", ".join(self.not_run)
-        count = len(self.not_run)
+        count = sum(len(reasons) for reasons in self.not_run.values())
+        places = "; ".join(f"{place} ({', '.join(dict.fromkeys(reasons))})" for place, reasons in self.not_run.items())
         return _problem(self.module.label, NOTE, f"statements of {self.module.label} that did not run",
                         f"{count} top-level statement{'s' if count > 1 else ''} {NOT_RUN_NOTE}: {places}", "")
 
