@@ -5,7 +5,7 @@ import json
 import pytest
 
 from deepkiso.check import FAIL, NOTE, PASS, check_file, format_text
-from deepkiso.check.loader import find_root, notebook_cells, python_source
+from deepkiso.check.loader import find_root, learner_paths, notebook_cells, python_source
 from deepkiso.cli import main
 
 
@@ -221,3 +221,25 @@ def test_the_working_directory_is_the_files_folder(tmp_path):
     _tree(tmp_path, {"ch03/scale.txt": "2.0", "ch03/layers.py": "import numpy as np\n\n"
                      "SCALE = float(open('scale.txt').read())\n\n\ndef relu(x):\n    return np.maximum(0, x) * SCALE / 2\n"})
     assert check_file(tmp_path / "ch03" / "layers.py", only=["relu"]).passed
+
+
+def test_a_top_level_result_named_like_a_methods_local_does_not_run(tmp_path):
+    # Exercise 2_8's notebook: the methods' own `grads` is local, so the slow top-level `grads = ...` needs no run.
+    net = ("import numpy as np\n\n\nclass Net:\n    def numerical_gradient(self, x):\n        grads = {}\n"
+           "        for _ in range(10**9):\n            pass\n        return grads\n")
+    path = tmp_path / "2_8.ipynb"
+    path.write_text(_counted_notebook([(1, RELU), (2, net), (3, "network = Net()\nf = lambda w: network\n"
+                                                                       "grads = network.numerical_gradient(1)")]))
+    report = check_file(path, timeout=2)
+    assert [r.message for r in report.results if r.id == "import"] == [
+        "1 top-level statement not run, as they do not decide the verdict (training, plotting, data loading, "
+        "the check itself): cell In[3] (a value no definition uses)"]
+
+
+def test_a_folder_stands_for_the_learners_files_not_checkpoints_caches_or_data(tmp_path):
+    _tree(tmp_path, {"ch04/a.py": "", "ch04/b.ipynb": "{}", "ch04/.ipynb_checkpoints/b-checkpoint.ipynb": "{}",
+                     "ch04/__pycache__/a.py": "", "ch04/dataset/mnist.py": "", "ch04/notes.txt": "", "empty/x.txt": ""})
+    folder = (tmp_path / "ch04").resolve()
+    assert learner_paths([tmp_path / "ch04", tmp_path / "ch04" / "a.py"]) == [folder / "a.py", folder / "b.ipynb"]
+    with pytest.raises(ValueError, match="empty: no .py file or .ipynb notebook in this folder"):
+        learner_paths([tmp_path / "empty"])

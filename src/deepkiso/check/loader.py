@@ -43,6 +43,7 @@ import linecache
 import os
 import re
 import signal
+import symtable
 import sys
 import traceback
 import types
@@ -313,13 +314,31 @@ def _bound(statement: ast.stmt) -> set[str]:
     return names
 
 
-def used_by_definitions(trees: list[ast.Module]) -> set[str]:
-    """Every name read inside a function, lambda or class body: globals a definition may need at call time."""
+def used_by_definitions(sources: list[tuple[str, str]]) -> set[str]:
+    """The globals the definitions in sources ((text, filename) pairs) may need when they run.
+
+    A global read in a function, lambda or class body (a local variable, such
+    as a method's own `grads`, is not one), or in a decorator, a default value
+    or a base class.
+    """
     used: set[str] = set()
-    for tree in trees:
+    for text, filename in sources:
+        try:
+            scopes, tree = symtable.symtable(text, filename, "exec").get_children(), ast.parse(text)
+        except SyntaxError:
+            continue  # reported when it runs
+        while scopes:
+            scope = scopes.pop()
+            used.update(symbol.get_name() for symbol in scope.get_symbols() if symbol.is_global())
+            scopes.extend(scope.get_children())
         for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                used.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            if isinstance(node, ast.ClassDef):
+                heads = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                heads = [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+            else:
+                continue
+            used.update(n.id for head in heads for n in ast.walk(head) if isinstance(n, ast.Name))
     return used
 
 
@@ -598,7 +617,7 @@ def _load_python(code: LearnerCode, path: Path, root: Path, label: str, timeout:
     new = _new_module(path, name, package)
     module = Module(path, label, new.__dict__)
     code.modules.append(module)
-    runner = _Runner(code, module, used_by_definitions([tree]), memory_mb, notebook=False)
+    runner = _Runner(code, module, used_by_definitions([(text, filename)]), memory_mb, notebook=False)
     on_step(title, timeout)
     try:
         with time_limit(timeout):
@@ -690,13 +709,8 @@ def _load_notebook(code: LearnerCode, path: Path, label: str, timeout: float, me
         if text is not None:
             code.add_source(filename, label, part, text)
         cells.append((part, text, why, filename))
-    trees = []
-    for _, text, _, filename in cells:
-        try:
-            trees.append(ast.parse(text or "", filename=filename))
-        except SyntaxError:
-            continue  # reported when the cell runs
-    runner = _Runner(code, module, used_by_definitions(trees), memory_mb, notebook=True)
+    used = used_by_definitions([(text, filename) for _, text, _, filename in cells if text is not None])
+    runner = _Runner(code, module, used, memory_mb, notebook=True)
     for part, text, why, filename in cells:
         title = f"running {label}, {part}"
         if text is None:

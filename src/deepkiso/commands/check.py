@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help="seconds allowed for the import (per notebook cell) and for each check "
+                        help="seconds allowed for each file (each notebook cell) and for each check "
                              f"(default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="M",
                         help=f"memory limit of the process that runs your code, in MB (default: {DEFAULT_MEMORY_MB})")
