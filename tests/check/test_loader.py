@@ -158,7 +158,7 @@ def test_several_files_and_a_folder_grade_each_name_once(tmp_path, capsys):
     report = check_file([tmp_path / "common", tmp_path / "ch05"], only=["Affine", "relu"])
     assert report.found == {
         "relu": "common/functions.py, line 4",
-        "Affine": "common/layers.py, line 4; also in ch05/my_affine.py: ch05/my_affine.py, line 4, not graded"}
+        "Affine": "common/layers.py, line 4; also defined in ch05/my_affine.py, line 4, not graded"}
     assert [r.subject for r in report.results].count("relu") == 3  # once, although two files bind it
     assert report.passed
 

@@ -786,7 +786,9 @@ def graded(code: LearnerCode, subjects, discover: Callable) -> dict[str, Graded]
         for _, other_module, _, other, _ in found:
             if _identity(other) not in seen and other_module is not module:
                 seen.add(_identity(other))
-                others.append(f"also in {other_module.label}: {where_defined(other, code, None)}, not graded")
+                where = where_defined(other, code, None)
+                others.append(f"also {where} in {other_module.label}, not graded" if where.startswith("imported")
+                              else f"also defined in {where}, not graded")
         where = where_defined(obj, code, single)
         chosen[course] = Graded(learner, obj, {**module.helpers, **view}, "; ".join([where, *dict.fromkeys(others)]))
     return chosen
