@@ -32,7 +32,7 @@ def test_a_live_class_is_graded_with_the_files_checks_and_causes():
     assert report.passed is False
     assert str(report) == format_text(report)
     assert "likely cause: db has shape (5, 3); it should be (3,): sum dout over the batch axis (axis=0)" in str(report)
-    assert report.found["Affine"] == "tests/check/test_live.py, line 9"
+    assert report.found["Affine"].endswith("test_live.py, line 9")  # where this class is, relative to the cwd
 
 
 def test_several_objects_and_a_namespace_are_graded_by_their_course_names():

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds allowed for each file (each notebook cell) and for each check "
                              f"(default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="M",
-                        help=f"memory limit of the process that runs your code, in MB (default: {DEFAULT_MEMORY_MB})")
+                        help=f"memory your code may allocate, in MB (default: {DEFAULT_MEMORY_MB})")
 
 
 def run(args: argparse.Namespace) -> int:
