@@ -1,6 +1,8 @@
 """Notebooks: code cells run in order, IPython lines are skipped, training and data loading do not run."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -243,3 +245,14 @@ def test_a_folder_stands_for_the_learners_files_not_checkpoints_caches_or_data(t
     assert learner_paths([tmp_path / "ch04", tmp_path / "ch04" / "a.py"]) == [folder / "a.py", folder / "b.ipynb"]
     with pytest.raises(ValueError, match="empty: no .py file or .ipynb notebook in this folder"):
         learner_paths([tmp_path / "empty"])
+
+
+def test_importing_pyplot_costs_nothing_until_it_is_used(tmp_path):
+    # relu is right only while matplotlib's modules have not been loaded in the checking process.
+    path = _tree(tmp_path, {"plots.py": "import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\n\n"
+                                        "LOADED = 'matplotlib.figure' in sys.modules\n\n\n"
+                                        "def relu(x):\n    return x if LOADED else np.maximum(0, x)\n"}) / "plots.py"
+    # A fresh process: this one may have loaded matplotlib already, and the checking process is its fork.
+    done = subprocess.run([sys.executable, "-m", "deepkiso.cli", "check", str(path), "--only", "relu"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout

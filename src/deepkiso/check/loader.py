@@ -569,7 +569,9 @@ def defer_plotting_imports() -> None:
         if spec is None:
             continue
         module = _Deferred(name)
-        module.__spec__ = specs[name] = spec
+        # What inspect and pickle look up on every module, so that looking does not load it.
+        module.__spec__, module.__file__ = spec, spec.origin
+        specs[name] = spec
         if spec.submodule_search_locations is not None:
             module.__path__ = spec.submodule_search_locations
         sys.modules[name] = module
