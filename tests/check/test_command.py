@@ -45,7 +45,7 @@ def test_json_and_a_passing_selection_exit_0(learner_file, capsys):
 
 def test_usage_mistakes_exit_2_with_one_line(tmp_path, learner_file, capsys):
     assert main(["check", str(tmp_path / "nope.py")]) == 2
-    assert capsys.readouterr().err == f"deepkiso check: error: {tmp_path / 'nope.py'}: no such file\n"
+    assert capsys.readouterr().err == f"deepkiso check: error: {tmp_path / 'nope.py'}: no such file or folder\n"
     path = learner_file("my.py", AFFINE)
     assert main(["check", str(path), "--only", "Afine"]) == 2
     assert "unknown --only name 'Afine' (did you mean 'Affine'?)" in capsys.readouterr().err

@@ -36,13 +36,15 @@ def test_the_course_file_is_found_under_its_own_spellings(course_report):
 
 
 def test_a_loop_at_import_times_out_with_the_learners_line(learner_file):
+    # The loop is in a file the checked file imports: the location names that file and its line.
+    learner_file("helpers.py", "while True:\n    pass\n")
     path = learner_file("loop.py", "import numpy as np\n\ndef relu(x):\n    return np.maximum(0, x)\n\n"
-                                   "while True:\n    pass\n\ndef sigmoid(x):\n    return x\n")
+                                   "import helpers\n\ndef sigmoid(x):\n    return x\n")
     report = check_file(path, timeout=2)
     problem = report.results[0]
     assert (problem.id, problem.status) == ("import", FAIL)
     assert problem.message == "timed out after 2 s while importing loop.py; the rest of the file did not run"
-    assert problem.location == "loop.py, line 6: while True:"
+    assert problem.location in ("helpers.py, line 1: while True:", "helpers.py, line 2: pass")
     # What was defined before the loop is still checked; what comes after never ran.
     assert {r.subject for r in report.results if r.status == PASS} == {"relu"}
     assert report.exit_code == 1
@@ -74,13 +76,14 @@ def sigmoid(x):
 
 
 def test_a_huge_allocation_gives_a_memory_message(learner_file):
-    path = learner_file("huge.py", "import numpy as np\n\nbig = np.ones((100000, 100000))\n\n"
-                                   "def relu(x):\n    return np.maximum(0, x)\n")
+    # W runs because a definition uses it (a value nothing uses would not run at all).
+    path = learner_file("huge.py", "import numpy as np\n\nW = np.ones((100000, 100000))\n\n"
+                                   "def relu(x):\n    return np.maximum(0, x)\n\ndef predict(x):\n    return x @ W\n")
     report = check_file(path, memory_mb=1024)
     problem = report.results[0]
     assert problem.status == FAIL
     assert problem.message.startswith("ran out of memory (the limit is 1024 MB): Unable to allocate 74.5 GiB")
-    assert problem.location == "huge.py, line 3: big = np.ones((100000, 100000))"
+    assert problem.location == "huge.py, line 3: W = np.ones((100000, 100000))"
     assert [r.status for r in report.results if r.subject == "relu"] == [PASS] * 3
 
 
@@ -125,8 +128,8 @@ def test_a_file_without_known_names_fails_and_says_so(learner_file):
 
 
 @pytest.mark.parametrize("name, text, error, match", [
-    ("missing.py", None, FileNotFoundError, "no such file"),
-    ("notes.txt", "x = 1", ValueError, r"expected a \.py file or a \.ipynb notebook, got '\.txt'"),
+    ("missing.py", None, FileNotFoundError, "no such file or folder"),
+    ("notes.txt", "x = 1", ValueError, r"expected a \.py file, a \.ipynb notebook or a folder, got '\.txt'"),
     ("broken.ipynb", "{not json", ValueError, "not a notebook: invalid JSON"),
     ("old.ipynb", '{"worksheets": []}', ValueError, "not a Jupyter notebook of format 4"),
 ])
@@ -159,9 +162,10 @@ def test_processes_the_learners_code_started_are_ended_too(learner_file, monkeyp
 
     monkeypatch.setattr(os, "killpg", killpg)
     marker = "deepkiso-check-orphan-test"
-    path = learner_file("orphan.py", "import os, subprocess, sys\n"
+    learner_file("orphan_helper.py", "import os, subprocess, sys\n"
                                      f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', '{marker}'])\n"
                                      "os._exit(3)\n")
+    path = learner_file("orphan.py", "import orphan_helper\n")
     report = check_file(path, timeout=5)
     assert report.exit_code == 1
     assert "exit code 3" in report.results[0].message

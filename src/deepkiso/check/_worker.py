@@ -1,18 +1,21 @@
 """The checking process of `deepkiso check`: runs the learner's code and the checks, reports as it goes.
 
-Started by ``deepkiso.check.sandbox`` as ``python -m deepkiso.check._worker SETTINGS``
-with SETTINGS a JSON object (path, check ids, timeout, memory limit, and the
-number of the pipe to write to). It limits its own address space, runs the
-learner's file (``loader``), finds the names it knows (``names``) and runs each
-selected check under the time limit. Every event is one JSON line on the pipe:
+``sandbox`` forks this process from the grader (the `deepkiso` command, or the
+learner's own Jupyter kernel for ``check(Affine)``) and calls ``serve`` in the
+child with a ``Job``: the learner's files to load, or their live objects. The
+child limits its own address space, loads the files (``loader``), picks the
+definition of each course name to grade (``loader.graded``) and runs each
+selected check under the time limit. Every event is one JSON line on the pipe
+the parent reads:
 
     {"event": "step", "what": "...", "check": id or null, "seconds": S}   before each time-limited step
     {"event": "result", "result": {...}}                                  a Result as a dict
-    {"event": "found", "found": {...}, "missing": [...]}                  after the import
+    {"event": "found", "found": {...}, "missing": [...]}                  once the names are known
     {"event": "done"}
 
 The parent enforces the same time limit from outside, for code that never
-returns to Python.
+returns to Python, and builds the report from these events alone, so a later
+protocol can validate them without trusting the process that ran the code.
 """
 
 from __future__ import annotations
@@ -20,25 +23,53 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from deepkiso.check.loader import LearnerCode, StepTimeout, describe_error, load, location, time_limit
-from deepkiso.check.names import SUBJECT_BY_NAME, code_of, discover
+from deepkiso.check.loader import Graded, LearnerCode, StepTimeout, describe_error, graded, load, location, time_limit
+from deepkiso.check.names import SUBJECT_BY_NAME, discover
 from deepkiso.check.registry import Check, Failure, Note, Skip, all_checks
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
 
 
-def _limit_memory(memory_mb: int) -> str:
-    """Limit this process's address space; return why it could not be done ("" when it was)."""
+@dataclass
+class Job:
+    """What one checking process does.
+
+    paths / roots: the learner's files and the project root of each, to load; or
+    code: the learner's code already there (live objects of a kernel).
+    label: how the report names the whole (the file, or "the kernel").
+    checks: the ids of the selected checks.
+    skip / gated / restart: set when a child is started again after one was
+        stopped: checks already done, names whose first check stopped it.
+    """
+
+    label: str
+    checks: list[str]
+    timeout: float
+    memory_mb: int
+    paths: list[Path] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+    code: LearnerCode | None = None
+    skip: set[str] = field(default_factory=set)
+    gated: dict[str, str] = field(default_factory=dict)
+    restart: bool = False
+
+
+def limit_memory(memory_mb: int) -> str:
+    """Let this process allocate memory_mb more than it holds now; return why it could not be done ("" when done).
+
+    More than it holds now, because a forked Jupyter kernel may already map
+    more than the limit itself: the limit is on what the learner's code adds.
+    """
     try:
         import resource
     except ImportError:
         return "this system has no resource limits (the time limit still holds)"
-    limit = int(memory_mb) * 1024 * 1024
+    limit = _address_space() + int(memory_mb) * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError) as exc:  # macOS, for one, refuses RLIMIT_AS
@@ -46,27 +77,21 @@ def _limit_memory(memory_mb: int) -> str:
     return ""
 
 
-def _where(obj, code: LearnerCode) -> str:
-    """ "line 12", "code cell 3, line 4", or "imported from module x", for the report's headers."""
-    code_object = code_of(obj)
-    if code_object is None or code_object.co_filename not in code.labels:
-        return f"imported from {getattr(obj, '__module__', None) or 'elsewhere'}"
-    label = code.labels[code_object.co_filename]
-    line = code_object.co_firstlineno
-    if isinstance(obj, type):  # the class statement, above its first method
-        lines = code.sources[code_object.co_filename]
-        line = next((n for n in range(line, 0, -1) if lines[n - 1].lstrip().startswith(f"class {obj.__name__}")),
-                    line)
-    cell = label.split(", ", 1)[1] + ", " if ", " in label else ""
-    return f"{cell}line {line}"
+def _address_space() -> int:
+    """Bytes of address space this process maps now (0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as file:
+            return int(file.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
-def run_check(check: Check, code: LearnerCode, learner_name: str, timeout: float,
+def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
               memory_mb: int) -> tuple[Result, bool]:
     """Run one check under the time limit; return its Result and whether the learner's code crashed."""
-    ctx = check.context(code.namespace[learner_name], learner_name, code.namespace)
+    ctx = check.context(chosen.obj, chosen.learner_name, chosen.namespace)
     result = Result(id=check.id, subject=check.subject, title=check.title, status=PASS,
-                    exercise=check.exercise, learner_name=learner_name)
+                    exercise=check.exercise, learner_name=chosen.learner_name)
     # Learners' code draws from the global generators (np.random.randn); the same draws every run.
     np.random.seed(0)
     random.seed(0)
@@ -95,13 +120,13 @@ def run_check(check: Check, code: LearnerCode, learner_name: str, timeout: float
         result.location = location(exc, code)
         result.message, result.cause = describe_error(exc, memory_mb)
         if not result.location and not isinstance(exc, MemoryError):
-            result.message = f"the check could not use what {learner_name} returned: {result.message}"
+            result.message = f"the check could not use what {chosen.learner_name} returned: {result.message}"
     if check.limitation and result.status == FAIL:
         result.status, result.note_reason = NOTE, check.limitation
     return result, crashed
 
 
-class _Channel:
+class Channel:
     """JSON lines to the parent, on the pipe it gave us (stdout is left to the learner's prints)."""
 
     def __init__(self, fd: int):
@@ -112,64 +137,59 @@ class _Channel:
         self._file.flush()
 
 
-def _run(settings: dict, channel: _Channel) -> None:
-    path = Path(settings["path"])
-    timeout, memory_mb = float(settings["timeout"]), int(settings["memory_mb"])
-    skip, gated = set(settings.get("skip", ())), dict(settings.get("gated", {}))
-    os.chdir(path.parent)
-    sys.path.insert(0, str(path.parent))
+def _found_text(course: str, chosen: Graded) -> str:
+    return chosen.where if chosen.learner_name == course else f"your {chosen.learner_name}, {chosen.where}"
+
+
+def serve(job: Job, channel: Channel) -> None:
+    """Run the job in this (child) process, sending every event on channel."""
+    refused = limit_memory(job.memory_mb)
+    if refused and not job.restart:
+        channel.send(event="result", result=Result(id="memory", subject=job.label, title="setting the memory limit",
+                                                   status=NOTE, message=refused).to_dict())
 
     def on_step(what: str, seconds: float) -> None:
         channel.send(event="step", what=what, check=None, seconds=seconds)
 
-    code, problems = load(path, timeout, memory_mb, on_step)
-    wanted = set(settings["checks"])
+    if job.code is not None:
+        code, problems = job.code, []
+    else:
+        code, problems = load(job.paths, job.roots, job.timeout, job.memory_mb, on_step)
+    wanted = set(job.checks)
     checks = [c for c in all_checks() if c.id in wanted]
     subjects = [SUBJECT_BY_NAME[name] for name in dict.fromkeys(c.subject for c in checks)]
-    found = discover(code.namespace, subjects)
-    channel.send(event="found",
-                 found={name: f"your {learner}, {_where(code.namespace[learner], code)}" if learner != name
-                        else _where(code.namespace[learner], code) for name, learner in found.items()},
-                 missing=[s.name for s in subjects if s.name not in found])
-    if not settings.get("restart"):
+    chosen = graded(code, subjects, discover)
+    channel.send(event="found", found={course: _found_text(course, g) for course, g in chosen.items()},
+                 missing=[s.name for s in subjects if s.name not in chosen])
+    if not job.restart:
         for problem in problems:
             channel.send(event="result", result=problem.to_dict())
-        if not found and not any(p.status == FAIL for p in problems):
+        if not chosen and not any(p.status == FAIL for p in problems):
             channel.send(event="result", result=Result(
-                id="names", subject=path.name, title="finding the names to check", status=FAIL,
-                message=f"{path.name} defines none of the names these checks are for",
+                id="names", subject=job.label, title="finding the names to check", status=FAIL,
+                message=f"{job.label} defines none of the names these checks are for",
                 expected="one of " + ", ".join(s.name for s in subjects),
                 cause="check the spelling of your functions and classes (see examples/exercises/)").to_dict())
-    first_checked = {c.subject for c in checks if c.id in skip}  # a restarted process goes on from there
+    _run_checks(job, code, checks, chosen, channel)
+    channel.send(event="done")
+
+
+def _run_checks(job: Job, code: LearnerCode, checks: list[Check], chosen: dict[str, Graded],
+                channel: Channel) -> None:
+    gated = dict(job.gated)
+    first_checked = {c.subject for c in checks if c.id in job.skip}  # a restarted process goes on from there
     for check in checks:
-        if check.subject not in found or check.id in skip:
+        if check.subject not in chosen or check.id in job.skip:
             continue
         if check.subject in gated:
             channel.send(event="result", result=Result(
                 id=check.id, subject=check.subject, title=check.title, status=SKIP, exercise=check.exercise,
-                learner_name=found[check.subject],
+                learner_name=chosen[check.subject].learner_name,
                 message=f"skipped because they need '{gated[check.subject]}' to run").to_dict())
             continue
-        channel.send(event="step", what=f"running check {check.id}", check=check.id, seconds=timeout)
-        result, crashed = run_check(check, code, found[check.subject], timeout, memory_mb)
+        channel.send(event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout)
+        result, crashed = run_check(check, code, chosen[check.subject], job.timeout, job.memory_mb)
         if crashed and check.subject not in first_checked:
             gated[check.subject] = check.title
         first_checked.add(check.subject)
         channel.send(event="result", result=result.to_dict())
-    channel.send(event="done")
-
-
-def main(argv: list[str] | None = None) -> int:
-    settings = json.loads((sys.argv[1:] if argv is None else argv)[0])
-    channel = _Channel(int(settings["fd"]))
-    refused = _limit_memory(int(settings["memory_mb"]))
-    if refused and not settings.get("restart"):
-        channel.send(event="result", result=Result(id="memory", subject=Path(settings["path"]).name,
-                                                   title="setting the memory limit", status=NOTE,
-                                                   message=refused).to_dict())
-    _run(settings, channel)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,10 +8,12 @@ they hold only strings.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["PASS", "FAIL", "NOTE", "SKIP", "Result", "Report", "format_text", "format_json"]
+__all__ = ["PASS", "FAIL", "NOTE", "SKIP", "Result", "Report", "format_text", "format_json", "format_html"]
 
 PASS, FAIL, NOTE, SKIP = "pass", "fail", "note", "skip"
 STATUSES = (PASS, FAIL, NOTE, SKIP)
@@ -81,6 +83,15 @@ class Report:
     @property
     def exit_code(self) -> int:
         return 0 if self.passed else 1
+
+    def __str__(self) -> str:
+        return format_text(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython's plain-text display
+        printer.text(format_text(self))
+
+    def _repr_html_(self) -> str:  # Jupyter's display
+        return format_html(self)
 
     def to_dict(self) -> dict:
         return {
@@ -173,3 +184,21 @@ def format_text(report: Report) -> str:
         "some checks failed" if report.count(FAIL) else "nothing was checked")
     lines.append(f"{verdict}: {counts}")
     return "\n".join(lines)
+
+
+_HTML_COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "NOTE": "#9a6700", "SKIP": "#6e7781"}
+
+
+def format_html(report: Report) -> str:
+    """The text report as HTML for Jupyter: the same lines, the verdict labels coloured, names in bold."""
+    lines = []
+    for line in format_text(report).splitlines():
+        text = html.escape(line)
+        label = re.match(r"  (PASS|FAIL|NOTE|SKIP)  ", line)
+        if label:
+            word = label.group(1)
+            text = f'  <b style="color:{_HTML_COLOURS[word]}">{word}</b>' + text[len(word) + 2:]
+        elif line and not line.startswith(" "):
+            text = f"<b>{text}</b>"
+        lines.append(text)
+    return '<pre style="white-space:pre-wrap">' + "\n".join(lines) + "</pre>"

@@ -1,42 +1,50 @@
 """Running `deepkiso check` in a separate process, with a time limit and a memory limit.
 
 A learner's code may loop forever, allocate an enormous array or crash the
-interpreter; none of that may hang or kill the grader. ``check_file`` starts
-``deepkiso.check._worker`` as a child process whose address space is limited
-(RLIMIT_AS, ``memory_mb``) and which stops each step (the import, each notebook
-cell, each check) after ``timeout`` seconds by itself. The parent watches from
-outside too: a child that has not reported within the step's time and a grace
-period (code stuck outside Python, or a learner's ``except BaseException``) is
-killed, the step is reported as timed out, and a fresh child goes on with the
-remaining checks. Exercises 2_1 – 2_18 are checked this way.
+interpreter; none of that may hang or kill the grader, nor the learner's
+Jupyter kernel when they call ``check(Affine)`` there. The grader forks
+itself: the child (``_worker.serve``) starts at once with numpy and the
+checks already imported (the fixed cost of a check is a fork, not a new
+interpreter), and for live objects it holds the kernel's very objects,
+copy-on-write, so nothing needs saving or re-running and nothing the checks do
+reaches the kernel. The child limits its own address space and stops each
+step (each file, each notebook cell, each check) after ``timeout`` seconds by
+itself. The parent watches from outside too: a child that has not reported
+within the step's time and a grace period (code stuck outside Python, or a
+learner's ``except BaseException``) is killed with everything it started, the
+step is reported as timed out, and a fresh child goes on with the remaining
+checks. The parent builds the report only from the child's events.
+Exercises 2_1 – 2_18 are checked this way.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import traceback
+import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import deepkiso
-from deepkiso.check.loader import notebook_cells
+from deepkiso.check._worker import Channel, Job, serve
+from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
 from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
 
-__all__ = ["check_file", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB", "SUFFIXES"]
+__all__ = ["check_file", "check_code", "validate_limits", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048
-SUFFIXES = (".py", ".ipynb")
-_STARTUP_SECONDS = 60.0  # importing numpy on a busy machine, before the first step
+_STARTUP_SECONDS = 60.0  # before the first step: the fork and the first import, on a busy machine
 _MAX_RESTARTS = 3
+_CRASHED = 70  # the child's exit code when deepkiso itself failed in it (its traceback is in the log)
 
 
 def _grace(seconds: float) -> float:
@@ -60,18 +68,6 @@ class _Outcome:
     reason: str = ""
 
 
-def _child_env() -> dict:
-    env = dict(os.environ)
-    # One thread for BLAS: the machine is shared, and thread pools inflate the address space.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    env["MPLBACKEND"] = "Agg"  # plt.show() in a learner's file must not open a window
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the learner's folder
-    source_root = str(Path(deepkiso.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
 def _signal_name(returncode: int) -> str:
     try:
         return signal.Signals(-returncode).name
@@ -79,26 +75,66 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-class _Child:
-    """One worker process and the pipe it reports on."""
+def _isolate(write_fd: int, log_fd: int) -> int:
+    """In the child: its own process group, no terminal, prints to the log, only the pipe kept open.
 
-    def __init__(self, path: Path, settings: dict):
+    Returns the descriptor of the pipe to write to. Every other descriptor is
+    closed: the parent's sockets (a kernel's) are not the child's to use, and a
+    pipe of another check running in a thread of the parent must see its end
+    of file when that check's child exits.
+    """
+    os.setpgid(0, 0)
+    # Above 2 first: a parent started without stdin may have been given descriptor 0 for the pipe.
+    channel_fd, log_fd = fcntl.fcntl(write_fd, fcntl.F_DUPFD, 3), fcntl.fcntl(log_fd, fcntl.F_DUPFD, 3)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.closerange(3, channel_fd)
+    os.closerange(channel_fd + 1, os.sysconf("SC_OPEN_MAX"))
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - lives as long as the process
+    sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+    for number in (signal.SIGINT, signal.SIGTERM):  # the kernel's or the CLI's handlers are not the child's
+        signal.signal(number, signal.SIG_DFL)
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the learner's folders
+    os.environ["MPLBACKEND"] = "Agg"  # plt.show() in the learner's code must not open a window
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].switch_backend("agg")
+    return channel_fd
+
+
+def _child_main(job: Job, write_fd: int, log_fd: int) -> None:
+    """The forked child's whole life: never returns."""
+    status = _CRASHED
+    try:
+        serve(job, Channel(_isolate(write_fd, log_fd)))
+        status = 0
+    except BaseException:  # noqa: BLE001 - whatever happened, the child must end here, not in the parent's code
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+class _Child:
+    """One forked checking process and the pipe it reports on."""
+
+    def __init__(self, job: Job):
         read_fd, write_fd = os.pipe()
         self.log = tempfile.TemporaryFile()
+        for stream in (sys.stdout, sys.stderr):  # or the child would print the parent's pending output again
+            stream.flush()
+        with warnings.catch_warnings():  # Python 3.12 warns about forking a process with threads (a kernel)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            _child_main(job, write_fd, self.log.fileno())
+        os.close(write_fd)
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "deepkiso.check._worker", json.dumps({**settings, "fd": write_fd})],
-                cwd=path.parent, env=_child_env(), stdin=subprocess.DEVNULL, stdout=self.log,
-                stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
-            )
-        except OSError:
-            os.close(read_fd)
-            self.log.close()
-            raise
-        finally:
-            os.close(write_fd)
-        self.fd = read_fd
-        self.buffer = b""
+            os.setpgid(pid, pid)  # also here, so that a kill right after the fork reaches the group
+        except (PermissionError, ProcessLookupError):
+            pass  # the child did it first, or has already exited
+        self.pid, self.fd, self.buffer = pid, read_fd, b""
+        self.returncode: int | None = None
 
     def events(self, step: _Step):
         """Yield events as they come; return on EOF; raise TimeoutError when step.deadline passes without one."""
@@ -117,16 +153,17 @@ class _Child:
                 self.buffer += chunk
 
     def kill(self) -> None:
-        # The whole session we started, also when the worker itself has already exited: whatever
-        # the learner's code started lives on in it. Its id cannot be reused while a member lives,
-        # but once the worker is reaped (below) it can: so the session is killed once only.
-        if self.process.returncode is not None:
+        # The whole group, also when the worker itself has already exited: whatever the learner's
+        # code started lives on in it. Its id cannot be reused while a member lives, but once the
+        # worker is reaped (below) it can: so the group is killed once only.
+        if self.returncode is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
-            pass  # the session is empty: nothing was left running
-        self.process.wait()
+            pass  # the group is empty: nothing was left running
+        _, status = os.waitpid(self.pid, 0)
+        self.returncode = os.waitstatus_to_exitcode(status)
 
     def log_tail(self, n_chars: int = 400) -> str:
         self.log.seek(0, os.SEEK_END)
@@ -140,9 +177,9 @@ class _Child:
         self.log.close()
 
 
-def _run_child(path: Path, settings: dict, timeout: float, report: Report, done: set) -> _Outcome:
+def _run_child(job: Job, report: Report, done: set) -> _Outcome:
     """Run one child to its end, adding its results to report; say where and why it stopped if it did not finish."""
-    child = _Child(path, settings)
+    child = _Child(job)
     step = _Step("starting the checker", None, time.monotonic() + _STARTUP_SECONDS)
     try:
         try:
@@ -156,81 +193,110 @@ def _run_child(path: Path, settings: dict, timeout: float, report: Report, done:
                     result = Result.from_dict(event["result"])
                     report.results.append(result)
                     done.add(result.id)
-                elif kind == "found" and not settings.get("restart"):
+                elif kind == "found" and not job.restart:
                     report.found, report.missing = dict(event["found"]), list(event["missing"])
                 elif kind == "done":
                     return _Outcome(finished=True)
         except TimeoutError:
             child.kill()
-            return _Outcome(False, step, f"timed out after {timeout:g} s; the checker had to stop the process "
+            return _Outcome(False, step, f"timed out after {job.timeout:g} s; the checker had to stop the process "
                                          "(the code did not return to Python, or caught the timeout)")
         child.kill()
-        code = child.process.returncode
-        if code is not None and code < 0:
-            reason = f"the checking process died ({_signal_name(code)})"
-            if code == -signal.SIGKILL:
-                reason += "; perhaps the system ran out of memory"
-        else:
-            reason = f"the checking process stopped unexpectedly (exit code {code})"
-        tail = child.log_tail()
-        return _Outcome(False, step, reason + (f"; its last output: {tail}" if tail else ""))
+        return _Outcome(False, step, _death(child))
     finally:
         child.close()
 
 
-def _stopped_result(outcome: _Outcome, checks: dict[str, Check], path: Path) -> Result:
+def _death(child: _Child) -> str:
+    code = child.returncode
+    tail = child.log_tail()
+    if code is not None and code < 0:
+        reason = f"the checking process died ({_signal_name(code)})"
+        if code == -signal.SIGKILL:
+            reason += "; perhaps the system ran out of memory"
+    elif code == _CRASHED:
+        reason = "the checker itself failed (please report this)"
+    else:
+        reason = f"the checking process stopped unexpectedly (exit code {code})"
+    return reason + (f"; its last output: {tail}" if tail else "")
+
+
+def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> Result:
     step = outcome.step
     check = checks.get(step.check) if step and step.check else None
     if check is None:
         what = step.what if step else "starting the checker"
-        return Result(id="import", subject=path.name, title=what, status=FAIL, message=outcome.reason)
+        return Result(id="import", subject=label, title=what, status=FAIL, message=outcome.reason)
     return Result(id=check.id, subject=check.subject, title=check.title, status=FAIL,
                   exercise=check.exercise, message=outcome.reason)
 
 
-def check_file(path: str | os.PathLike, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-               memory_mb: int = DEFAULT_MEMORY_MB) -> Report:
-    """Check the learner's file (.py or .ipynb) and return the report.
-
-    only: course names, exercise numbers or check ids to restrict the checks
-        to (see ``registry.select``); None for all.
-    timeout: seconds allowed for each step: the import (each cell of a
-        notebook) and each check.
-    memory_mb: the checking process's address-space limit.
-    Raises FileNotFoundError for a missing file and ValueError for an
-    unsupported kind of file, an unknown name in only, or bad limits.
-    """
-    given = Path(path)
-    resolved = given.resolve()
-    if not resolved.is_file():
-        raise FileNotFoundError(f"{given}: no such file")
-    if resolved.suffix not in SUFFIXES:
-        raise ValueError(f"{given}: expected a .py file or a .ipynb notebook, got {resolved.suffix or 'no suffix'!r}")
+def validate_limits(timeout: float, memory_mb: int) -> None:
+    """ValueError unless the limits can work."""
     if not timeout > 0:
         raise ValueError(f"the timeout must be a positive number of seconds, got {timeout}")
     if memory_mb < 256:
         raise ValueError(f"the memory limit must be at least 256 MB (Python and NumPy need that), got {memory_mb}")
-    if resolved.suffix == ".ipynb":
-        notebook_cells(resolved)  # an unreadable notebook is the user's mistake: say so before starting
-    checks = {c.id: c for c in select_checks(only)}
-    report = Report(path=str(given), timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
-    settings = {"path": str(resolved), "checks": list(checks), "timeout": float(timeout), "memory_mb": int(memory_mb)}
+
+
+def _run(job: Job, report: Report, checks: dict[str, Check]) -> Report:
+    """Run the job in children until it is finished, starting a fresh child after each one stopped."""
     done: set[str] = set()
-    gated: dict[str, str] = {}
     for attempt in range(_MAX_RESTARTS + 1):
-        restart = {"restart": attempt > 0, "skip": sorted(done), "gated": gated}
-        outcome = _run_child(resolved, {**settings, **restart}, timeout, report, done)
+        outcome = _run_child(replace(job, restart=attempt > 0, skip=set(done), gated=dict(job.gated)), report, done)
         if outcome.finished:
             break
-        stopped = _stopped_result(outcome, checks, given)
+        stopped = _stopped_result(outcome, checks, job.label)
         report.results.append(stopped)
         done.add(stopped.id)
         if stopped.id == "import":
             break  # the import would stop the same way again
         if next(r for r in report.results if r.subject == stopped.subject) is stopped:
-            gated[stopped.subject] = stopped.title  # its first check: the others would stop the same way
+            job.gated[stopped.subject] = stopped.title  # its first check: the others would stop the same way
     else:
-        report.results.append(Result(id="stopped", subject=given.name, title="the remaining checks", status=SKIP,
+        report.results.append(Result(id="stopped", subject=job.label, title="the remaining checks", status=SKIP,
                                      message=f"not run: the checker was stopped {_MAX_RESTARTS + 1} times"))
     return report
 
+
+def check_file(path, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+               memory_mb: int = DEFAULT_MEMORY_MB, root=None) -> Report:
+    """Check the learner's file (.py or .ipynb), or several files and folders, and return one report.
+
+    path: a path, or a list of them; a folder stands for the .py files and
+        notebooks under it. Each course name is graded once, at the learner's
+        own definition (report.found says where it came from).
+    only: course names, exercise numbers or check ids to restrict the checks
+        to (see ``registry.select``); None for all.
+    timeout: seconds allowed for each step: each file (each cell of a
+        notebook) and each check.
+    memory_mb: how much memory the learner's code may allocate.
+    root: the learner's project root; by default found from each file (``loader.find_root``).
+    Raises FileNotFoundError for a missing path and ValueError for an
+    unsupported kind of file, an unknown name in only, or bad limits.
+    """
+    given = [Path(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
+    paths = learner_paths(given)
+    validate_limits(timeout, memory_mb)
+    if root is not None and not Path(root).is_dir():
+        raise ValueError(f"--root {root}: no such folder")
+    for notebook in (p for p in paths if p.suffix == ".ipynb"):
+        notebook_cells(notebook)  # an unreadable notebook is the user's mistake: say so before starting
+    checks = {c.id: c for c in select_checks(only)}
+    roots = [Path(root).resolve() if root is not None else find_root(p) for p in paths]
+    shown = " ".join(str(p) for p in given)
+    label = file_label(paths[0], roots[0]) if len(given) == 1 and len(paths) == 1 else shown
+    report = Report(path=shown, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
+    job = Job(label=label, checks=list(checks), timeout=float(timeout), memory_mb=int(memory_mb),
+              paths=paths, roots=roots)
+    return _run(job, report, checks)
+
+
+def check_code(code: LearnerCode, label: str, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+               memory_mb: int = DEFAULT_MEMORY_MB) -> Report:
+    """Check learner code that is already loaded (a kernel's live objects) in a forked child; see check_file."""
+    validate_limits(timeout, memory_mb)
+    checks = {c.id: c for c in select_checks(only)}
+    report = Report(path=label, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
+    job = Job(label=label, checks=list(checks), timeout=float(timeout), memory_mb=int(memory_mb), code=code)
+    return _run(job, report, checks)

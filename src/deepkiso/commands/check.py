@@ -1,8 +1,9 @@
 """`deepkiso check PATH`: grade a learner's own implementations (exercises 2_1 – 2_18) and say what is wrong.
 
-Runs the learner's .py file or .ipynb notebook in a separate process with a
-time and a memory limit, checks every name it knows, and prints one line per
-check (or JSON with --json). Exit code 0 when every check passed, 1 when one
+Runs the learner's .py files, notebooks or folders in a separate process with
+a time and a memory limit, as their IDE or notebook would (project root found
+from the files, or --root), checks every name it knows once, at the learner's
+own definition, and prints one line per check (or JSON with --json). Exit code 0 when every check passed, 1 when one
 failed, 2 for a usage mistake (a missing file, an unknown --only name).
 """
 
@@ -14,27 +15,31 @@ from deepkiso.check import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, check_file, forma
 from deepkiso.errors import UsageError
 
 NAME = "check"
-HELP = "check your own functions, layers and nets (a .py file or a notebook) against deepkiso's references"
+HELP = "check your own functions, layers and nets (.py files, notebooks or folders) against deepkiso's references"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", help="your .py file or .ipynb notebook")
+    parser.add_argument("path", metavar="PATH", nargs="+",
+                        help="your .py files, .ipynb notebooks or folders (each name is graded once)")
     parser.add_argument("--only", nargs="+", action="extend", metavar="NAME", default=[],
                         help="check only these: names (Affine, softmax, …), exercise numbers (2_14) or check ids "
                              "(Affine.backward_db); commas work too (default: everything the file defines)")
+    parser.add_argument("--root", metavar="DIR", default=None,
+                        help="your project's root folder, put on sys.path (default: the nearest folder above each "
+                             "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help="seconds allowed for the import (per notebook cell) and for each check "
+                        help="seconds allowed for each file (each notebook cell) and for each check "
                              f"(default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="M",
-                        help=f"memory limit of the process that runs your code, in MB (default: {DEFAULT_MEMORY_MB})")
+                        help=f"memory your code may allocate, in MB (default: {DEFAULT_MEMORY_MB})")
 
 
 def run(args: argparse.Namespace) -> int:
     only = [name for item in args.only for name in item.split(",") if name.strip()]
     try:
         report = check_file(args.path, only=[n.strip() for n in only], timeout=args.timeout,
-                            memory_mb=args.memory_mb)
+                            memory_mb=args.memory_mb, root=args.root)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     print(format_json(report) if args.json else format_text(report))

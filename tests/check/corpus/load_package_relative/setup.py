@@ -1,0 +1,3 @@
+from setuptools import setup
+
+setup(name='mynn', packages=['mynn'])
