@@ -99,11 +99,13 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
     try:
         with time_limit(timeout), np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            check.func(ctx)
+            passed = check.func(ctx)
+        result.message = passed if isinstance(passed, str) else ""
     except Failure as exc:
         result.status, result.message = FAIL, exc.message
         result.expected, result.received, result.cause = exc.expected, exc.received, exc.cause
-        if exc.__cause__ is not None:  # a failure explained after the learner's code raised: point at their line
+        result.location = exc.location
+        if exc.__cause__ is not None and not exc.location:  # a failure explained after the learner's code raised: point at their line
             result.location = location(exc.__cause__, code)
     except Note as exc:
         result.status, result.message, result.cause = NOTE, exc.message, exc.cause

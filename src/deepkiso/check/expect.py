@@ -15,7 +15,7 @@ import numpy as np
 
 from deepkiso.check.registry import Failure
 
-__all__ = ["shorten", "raised", "describe", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
+__all__ = ["shorten", "raised", "describe", "contrast", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
 
 Causes = Iterable[tuple[str, Any]]
 
@@ -47,6 +47,28 @@ def describe(value: Any, n_numbers: int = 4) -> str:
     numbers = ", ".join(f"{v:.4g}" for v in a.ravel()[:n_numbers])
     more = ", …" if a.size > n_numbers else ""
     return f"shape {a.shape}: [{numbers}{more}]"
+
+
+def contrast(expected: Any, received: Any) -> tuple[str, str]:
+    """describe(expected), describe(received), never the same text when the values differ.
+
+    When four digits hide the difference, both say the largest difference's place and ten digits:
+    "shape (5, 3): [0.1234, …]; at (2, 1): 0.1234567891".
+    """
+    e_text, r_text = describe(expected), describe(received)
+    if e_text != r_text:
+        return e_text, r_text
+    try:
+        e, r = np.asarray(expected, dtype=np.float64), np.asarray(received, dtype=np.float64)
+    except (TypeError, ValueError):
+        return e_text, r_text
+    if e.shape != r.shape or np.array_equal(e, r, equal_nan=True):
+        return e_text, r_text
+    if e.ndim == 0:
+        return f"{e.item():.12g}", f"{r.item():.12g}"
+    worst = np.unravel_index(int(np.nanargmax(np.abs(r - e))), e.shape)
+    at = tuple(int(i) for i in worst)
+    return f"{e_text}; at {at}: {e[worst]:.12g}", f"{r_text}; at {at}: {r[worst]:.12g}"
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
@@ -98,13 +120,14 @@ def expect_close(received: Any, expected: Any, what: str, rtol: float = 1e-6, at
         raise Failure(f"{what} has shape {r.shape}; expected {e.shape}", describe(e), describe(r), cause)
     finite = np.isfinite(e)
     if not np.isfinite(r[finite]).all():
-        raise Failure(f"{what} contains inf or nan", describe(e), describe(r), diagnose(r, causes, rtol, atol))
+        raise Failure(f"{what} contains inf or nan", *contrast(e, r), diagnose(r, causes, rtol, atol))
     bad = ~np.isclose(r, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
         worst = np.unravel_index(int(np.argmax(np.where(bad, np.abs(r - e), -1.0))), r.shape) if r.ndim else ()
         at = f" at {tuple(int(i) for i in worst)}" if r.ndim else ""
-        message = f"{what} is wrong{at}: expected {e[worst]:.6g}, received {r[worst]:.6g}"
-        raise Failure(message, describe(e), describe(r), diagnose(r, causes, rtol, atol))
+        digits = 6 if f"{e[worst]:.6g}" != f"{r[worst]:.6g}" else 12
+        message = f"{what} is wrong{at}: expected {e[worst]:.{digits}g}, received {r[worst]:.{digits}g}"
+        raise Failure(message, *contrast(e, r), diagnose(r, causes, rtol, atol))
     return r
 
 

@@ -10,6 +10,7 @@ keep gradients in ``self.dW`` or in ``self.grads["W"]``, parameters in a
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -21,6 +22,7 @@ __all__ = [
     "subjects_named",
     "discover",
     "find_array",
+    "source_line",
     "find_method",
     "call_with",
     "call_method",
@@ -127,6 +129,21 @@ def code_of(obj: Any):
             if hasattr(value, "__code__"):
                 return value.__code__
     return None
+
+
+def source_line(obj: Any, pattern: str = "") -> str:
+    """ "my_net.py, line 23: z1 = a1": the first line of obj's source that contains pattern (its def line
+    when pattern is empty or absent); "" when the source cannot be read (a builtin, a lost notebook cell)."""
+    code = code_of(obj)
+    try:
+        lines, first = inspect.getsourcelines(inspect.unwrap(getattr(obj, "__func__", obj)))
+    except (OSError, TypeError):
+        return ""
+    hits = [i for i, text in enumerate(lines) if pattern and pattern in text]
+    index = hits[0] if hits else 0
+    where = os.path.basename(code.co_filename) if code is not None and os.path.exists(code.co_filename) else ""
+    line = f"line {first + index}: {lines[index].strip()}"
+    return f"{where}, {line}" if where else line
 
 
 def find_array(obj: Any, attributes: Iterable[str], dicts: Iterable[str] = (), keys: Iterable[str] = ()):

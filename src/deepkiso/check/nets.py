@@ -1,22 +1,31 @@
 """Checks of a learner's nets: SimpleNet (2_7) and TwoLayerNet (2_8, 2_10, 2_11, 2_16 – 2_18).
 
-A learner's TwoLayerNet may use sigmoid or ReLU, and a softmax or an identity
-output, so it is checked against itself and against laws rather than against
-reference values: the loss of a batch repeated twice equals the batch's loss
-(divided by N exactly once); ``numerical_gradient`` and ``gradient`` each agree
-with deepkiso's numerical gradient (float64) of the net's own loss, and with
-each other (2_17); a few SGD steps lower the loss. The parameters are found in
-``net.params`` (or as attributes W1, b1, …) and set to seeded values in place.
+A learner's TwoLayerNet may use sigmoid, ReLU or tanh, and a softmax or an
+identity output. Its parameters (``net.params`` or attributes W1, b1, …) are
+set in place to seeded values, and what it computes, predict(x) and loss(x, t),
+is matched against the ways a two-layer net can compute (``MODELS``): the
+course's nets, and the usual wrong ones (no hidden activation, a sigmoid
+output, softmax left on a regression net, a missing bias, a wrong layer order),
+so a wrong model fails with a cause that names the difference and a legitimate
+variant is said and checked against its own reference. The gradient checks
+compare with the float64 gradient of the recognised model (the net's own loss
+when none is recognised); the laws hold whatever the model: the loss of a batch
+repeated twice equals the batch's loss; ``numerical_gradient`` and ``gradient``
+agree with each other (2_17, with the relative error per parameter); a few SGD
+steps lower the loss.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from deepkiso import functions as F
-from deepkiso.check.expect import as_array, as_scalar, describe, expect_close, expect_unchanged
-from deepkiso.check.names import SUBJECT_BY_NAME, call_method, call_with, discover, find_array, find_method
-from deepkiso.check.registry import Context, Failure, Skip, check
+from deepkiso.check.expect import as_array, as_scalar, contrast, describe, expect_close, expect_unchanged
+from deepkiso.check.names import (SUBJECT_BY_NAME, call_method, call_with, discover, find_array, find_method,
+                                  source_line)
+from deepkiso.check.registry import Context, Failure, Note, Skip, check
 from deepkiso.differentiation import numerical_gradient
 
 _PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -164,6 +173,163 @@ def _setup(ctx: Context):
     return net, params, x, t, classification
 
 
+# --------------------------------------------------------------------------- the models a net may compute
+
+@dataclass(frozen=True)
+class Model:
+    """One way a two-layer net can compute, from its parameters to predict(x) and loss(x, t).
+
+    hidden: the activation of a1 ("sigmoid", "relu", "tanh") or "" for none.
+    output: what predict returns from a2: "scores" (a2 itself), "softmax" or "sigmoid".
+    loss: "cross_entropy" (of the output's probabilities) or "squared" (½ Σ (y - t)² / N of the output).
+    order: "" for Affine → activation → Affine; "activation first" (activation → Affine → Affine)
+        or "activation last" (the activation also after the last Affine).
+    biases: which of b1, b2 the net adds.
+    wrong: "" for a legitimate net, else the cause of the difference, in one sentence.
+    """
+
+    hidden: str
+    output: str
+    loss: str
+    order: str = ""
+    biases: tuple[bool, bool] = (True, True)
+    wrong: str = ""
+
+    def forward(self, params: dict, x: np.ndarray) -> np.ndarray:
+        """predict(x) of this model: (N, C)."""
+        act = _ACTIVATION[self.hidden] if self.hidden else (lambda a: a)
+        b1 = params["b1"] if self.biases[0] else 0.0
+        b2 = params["b2"] if self.biases[1] else 0.0
+        if self.order == "activation first":
+            a2 = (act(x) @ params["W1"] + b1) @ params["W2"] + b2
+        else:
+            a2 = act(x @ params["W1"] + b1) @ params["W2"] + b2
+            a2 = act(a2) if self.order == "activation last" else a2
+        return {"scores": a2, "softmax": F.softmax(a2), "sigmoid": F.sigmoid(a2)}[self.output]
+
+    def loss_value(self, params: dict, x: np.ndarray, t: np.ndarray) -> float:
+        y = self.forward(params, x)
+        if self.loss == "squared":
+            return F.sum_squared_error(y, t)
+        return F.softmax_cross_entropy(y, t) if self.output == "scores" else F.cross_entropy_error(y, t)
+
+    @property
+    def regression(self) -> bool:
+        return self.loss == "squared"
+
+    def describe(self) -> str:
+        """ "a ReLU hidden layer and a softmax output (predict returns the scores)"."""
+        hidden = f"a {_ACTIVATION_NAME[self.hidden]} hidden layer" if self.hidden else "no hidden activation"
+        if self.regression:
+            return f"{hidden} and an identity output with the squared error (a regression net)"
+        returns = "the scores a2" if self.output == "scores" else f"{self.output}(a2)"
+        return f"{hidden} and a softmax output with the cross-entropy (predict returns {returns})"
+
+
+_ACTIVATION = {"sigmoid": F.sigmoid, "relu": F.relu, "tanh": F.tanh}
+_ACTIVATION_NAME = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh"}
+_NO_ACTIVATION = ("predict matches a net without the hidden activation: apply sigmoid/ReLU to a1, "
+                  "z1 = sigmoid(a1), before the second Affine")
+
+
+def _models() -> tuple[Model, ...]:
+    """The legitimate nets first, then the wrong ones, each with its cause."""
+    right = [Model(h, out, "cross_entropy") for h in _ACTIVATION for out in ("scores", "softmax")]
+    right += [Model(h, "scores", "squared") for h in _ACTIVATION]
+    wrong = [
+        Model("", "scores", "cross_entropy", wrong=_NO_ACTIVATION),
+        Model("", "softmax", "cross_entropy", wrong=_NO_ACTIVATION),
+        Model("", "scores", "squared", wrong=_NO_ACTIVATION),
+    ]
+    for h in _ACTIVATION:
+        wrong += [
+            Model(h, "sigmoid", "cross_entropy",
+                  wrong="the output layer is sigmoid, not softmax: y = softmax(a2), whose rows sum to 1, "
+                        "with the cross-entropy as the loss"),
+            Model(h, "softmax", "squared",
+                  wrong="softmax left on a regression net: the output of a regression net is a2 itself "
+                        "(the identity), y = a2, with the squared error as the loss"),
+            Model(h, "sigmoid", "squared",
+                  wrong="an activation left on the output of a regression net: its output is a2 itself "
+                        "(the identity), y = a2"),
+        ]
+        for out, loss in (("scores", "cross_entropy"), ("softmax", "cross_entropy"), ("scores", "squared")):
+            wrong += [
+                Model(h, out, loss, biases=(False, True),
+                      wrong="predict matches a net without the bias b1: a1 = x · W1 + b1"),
+                Model(h, out, loss, biases=(True, False),
+                      wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2"),
+                Model(h, out, loss, order="activation last",
+                      wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
+                            "is Affine and then the output function only"),
+                Model(h, out, loss, order="activation first",
+                      wrong=f"wrong layer order: {h} is applied to x before the first Affine; "
+                            f"the order is a1 = x · W1 + b1, z1 = {h}(a1), a2 = z1 · W2 + b2"),
+            ]
+    return tuple(right + wrong)
+
+
+MODELS = _models()
+# The learner's loss may differ from the model's by a constant factor (a sum instead of a mean, no ½,
+# np.mean over every element); the batch-mean check reports that, the model is still recognised.
+_LOSS_FACTORS = (1.0, 2.0, float(_N), 2.0 * _N, 1.0 / _D_OUT, 2.0 / _D_OUT)
+
+
+@dataclass
+class Recognised:
+    """The model a learner's net matches, and the constant its loss is off by (1.0 when it is not)."""
+
+    model: Model
+    factor: float
+    float64: dict
+
+
+def _close(a, b, float32: bool) -> bool:
+    rtol, atol = (2e-3, 2e-4) if float32 else (1e-6, 1e-8)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _predict_of(net, x: np.ndarray):
+    found = find_method(net, ("predict",))
+    if found is None:
+        return None
+    return as_array(call_method(found[1], x.copy(), training=False), f"{found[0]}(x)")
+
+
+def recognise(net, params: dict, x: np.ndarray, t: np.ndarray) -> Recognised | None:
+    """The first of MODELS whose predict and loss the net's match, for the net's current parameters."""
+    float32 = any(p.dtype != np.float64 for p in params.values())
+    float64 = {k: np.array(p, dtype=np.float64) for k, p in params.items()}
+    predicted = _predict_of(net, x)
+    loss = _loss(net, x, t)
+    for model in MODELS:
+        if predicted is not None and not _close(predicted, model.forward(float64, x), float32):
+            continue
+        expected = model.loss_value(float64, x, t)
+        factor = next((f for f in _LOSS_FACTORS if _close(loss, f * expected, float32)), None)
+        if factor is not None:
+            return Recognised(model, factor, float64)
+    return None
+
+
+def _reference_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
+    """The gradient of the net's loss: of the recognised model in float64, else of the net's own loss.
+
+    A float32 net perturbed in place needs a step so large that it crosses ReLU's kinks; the
+    recognised model is differentiated on float64 copies of the parameters with the usual step.
+    """
+    found = recognise(net, params, x, t)
+    if found is None:
+        return _numerical_grads(net, params, x, t)
+    arrays = found.float64
+
+    def loss(_):
+        return found.factor * found.model.loss_value(arrays, x, t)
+
+    return {key: numerical_gradient(loss, arrays[key]) for key in _PARAM_NAMES}
+
+
 def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
     """Call a gradient method and return copies of its W1, b1, W2, b2, checking that the parameters survive."""
     kept = {k: p.copy() for k, p in params.items()}
@@ -183,11 +349,24 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
                           "keys W1, b1, W2, b2", f"keys {sorted(result)}")
         grads[key] = np.array(value, dtype=np.float64)  # a copy: some nets reuse these buffers
         if grads[key].shape != params[key].shape:
-            hint = "sum dout over the batch axis, np.sum(dout, axis=0)" if key.startswith("b") else \
-                "dW = xᵀ · dout has W's shape"
+            cause, line = _shape_cause(method, key, grads[key].shape, params)
             raise Failure(f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
-                          f"{params[key].shape}", describe(params[key]), describe(grads[key]), hint)
+                          f"{params[key].shape}", describe(params[key]), describe(grads[key]), cause, line)
     return grads
+
+
+def _shape_cause(method, key: str, shape: tuple, params: dict) -> tuple[str, str]:
+    """(cause, the learner's line) for a gradient of the wrong shape, told from what the method is."""
+    line = source_line(method, f"'{key}'") or source_line(method, f'"{key}"')
+    others = [k for k, p in params.items() if k != key and p.shape == shape]
+    if others:
+        return (f"grads[{key!r}] has the shape of params[{others[0]!r}]: a copy-paste slip, the gradient of "
+                f"{others[0]} stored under {key!r}; compute it from params[{key!r}]"), line
+    if getattr(method, "__name__", "") in _NUMERICAL:
+        return (f"numerical_gradient(f, x) returns an array of x's shape: pass params[{key!r}] itself as x"), line
+    if key.startswith("b") and shape and shape[0] == _N:
+        return "the bias gradient is not summed over the batch: db = np.sum(dout, axis=0)", line
+    return "dW = xᵀ · dout has W's shape", line
 
 
 def _numerical_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
@@ -240,6 +419,36 @@ def twolayernet_builds(ctx: Context) -> None:
     _two_layer_net(ctx)
 
 
+@check("TwoLayerNet", "2_8", "predict and loss match the course's net given the same weights")
+def twolayernet_reference(ctx: Context) -> str:
+    net, params, x, t, classification = _setup(ctx)
+    for key, param in params.items():
+        # Larger than _setup's weights, so that sigmoid, tanh, ReLU and no activation differ clearly.
+        param[...] = (1.0 if key.startswith("W") else 0.5) * ctx.rng.standard_normal(param.shape)
+    found = recognise(net, params, x, t)
+    if found is None:
+        raise Note("predict and loss match none of the two-layer nets the check knows (a sigmoid, ReLU or tanh "
+                   "hidden layer; a softmax output with the cross-entropy, or an identity output with the "
+                   "squared error), so they were checked only against the net's own gradients",
+                   cause="a variant the check does not know (another activation or loss) is graded by the laws "
+                         "below only")
+    model = found.model
+    if model.wrong:
+        right = Model(model.hidden or "sigmoid", "softmax" if model.output == "sigmoid" else model.output,
+                      "cross_entropy" if model.output == "sigmoid" else model.loss)
+        if right.output == "softmax" and right.loss == "squared":
+            right = Model(right.hidden, "scores", "squared")
+        predicted = _predict_of(net, x)
+        expected, received = contrast(right.forward(found.float64, x),
+                                      predicted if predicted is not None else _loss(net, x, t))
+        predict = find_method(net, ("predict",))
+        raise Failure(f"with the check's weights, {ctx.name} computes like a net with {model.describe()}",
+                      expected, received, model.wrong,
+                      location=source_line(predict[1]) if predict else "")
+    return (f"recognised {model.describe()}; predict and loss match deepkiso's reference net with the same "
+            "weights")
+
+
 @check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
 def twolayernet_predict(ctx: Context) -> None:
     _require(ctx, ("predict", "forward"))
@@ -268,7 +477,7 @@ def twolayernet_numerical_gradient(ctx: Context) -> None:
     net, params, x, t, _ = _setup(ctx)
     name, method = _method(ctx, net, _NUMERICAL)
     received = _grads(method, params, x, t, f"{name}(x, t)")
-    _expect_grads(received, _numerical_grads(net, params, x, t), f"{name}(x, t)", params)
+    _expect_grads(received, _reference_grads(net, params, x, t), f"{name}(x, t)", params)
 
 
 @check("TwoLayerNet", "2_16", "gradient(x, t) by backpropagation matches the numerical gradient")
@@ -276,12 +485,26 @@ def twolayernet_gradient(ctx: Context) -> None:
     _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
     net, params, x, t, _ = _setup(ctx)
     name, method = _method(ctx, net, _BACKPROP, " (exercise 2_16 adds it)")
+    # A forward pass on other samples first: a gradient that skips its own forward pass then reads stale values.
+    _loss(net, x[::-1] * 0.5 + 0.3, t[::-1])
     received = _grads(method, params, x, t, f"{name}(x, t)")
-    _expect_grads(received, _numerical_grads(net, params, x, t), f"{name}(x, t)", params)
+    expected = _reference_grads(net, params, x, t)
+    try:
+        _expect_grads(received, expected, f"{name}(x, t)", params)
+    except Failure as failure:
+        _loss(net, x, t)
+        try:
+            _expect_grads(_grads(method, params, x, t, f"{name}(x, t)"), expected, f"{name}(x, t)", params)
+        except Failure:
+            raise failure from None
+        failure.cause = (f"{name}(x, t) uses what the previous forward pass left in the layers: run the forward "
+                         "pass on x first, self.loss(x, t), then the backward pass")
+        failure.location = source_line(method)
+        raise
 
 
 @check("TwoLayerNet", "2_17", "numerical_gradient and gradient agree (the gradient check)")
-def twolayernet_gradients_agree(ctx: Context) -> None:
+def twolayernet_gradients_agree(ctx: Context) -> str:
     _require(ctx, _NUMERICAL)
     _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
     net, params, x, t, _ = _setup(ctx)
@@ -290,12 +513,20 @@ def twolayernet_gradients_agree(ctx: Context) -> None:
     by_numbers = _grads(numerical, params, x, t, f"{numerical_name}(x, t)")
     by_backprop = _grads(backprop, params, x, t, f"{backprop_name}(x, t)")
     rtol, atol = _tolerances(params)
+    errors = []
     for key in _PARAM_NAMES:  # _grads has checked that both have params[key]'s shape
         diff = float(np.mean(np.abs(by_numbers[key] - by_backprop[key])))
         if not np.allclose(by_backprop[key], by_numbers[key], rtol=rtol, atol=atol):
             raise Failure(f"{key}: the mean |backprop - numerical| is {diff:.3g}",
-                          describe(by_numbers[key]), describe(by_backprop[key]),
+                          *contrast(by_numbers[key], by_backprop[key]),
                           "the two checks above say which of the two is wrong")
+        errors.append(f"{key} {_relative_error(by_backprop[key], by_numbers[key]):.1e}")
+    return "relative error max |a - n| / max(|a| + |n|): " + ", ".join(errors)
+
+
+def _relative_error(a: np.ndarray, n: np.ndarray) -> float:
+    scale = float(np.max(np.abs(a) + np.abs(n)))
+    return float(np.max(np.abs(a - n))) / scale if scale > 0 else 0.0
 
 
 def _descends(ctx: Context, names, later: str, steps: int) -> None:

@@ -1,8 +1,9 @@
 """The catalogue of checks that `deepkiso check` runs, and how a check reports its verdict.
 
 A check is a function of a ``Context`` (the learner's object and a seeded
-generator) that returns to pass and raises ``Failure``, ``Note`` or ``Skip``
-otherwise. Each belongs to one course name ("Affine") and one exercise
+generator) that returns to pass (a string it returns is shown under the PASS:
+what was recognised, the relative errors of a gradient check) and raises
+``Failure``, ``Note`` or ``Skip`` otherwise. Each belongs to one course name ("Affine") and one exercise
 ("2_14"); the family modules (``functions``, ``differentiation``, ``layers``,
 ``nets``, ``training``) register theirs with ``@check``. The report lists the
 names in the order of ``names.SUBJECTS``, and each name's checks in the order
@@ -32,11 +33,13 @@ class Failure(Exception):
 
     expected / received: short descriptions (see ``expect.describe``).
     cause: the likely cause in one sentence, when it can be told.
+    location: the learner's line the failure points at ("my_net.py, line 23: z1 = a1"), when it is known.
     """
 
-    def __init__(self, message: str, expected: str = "", received: str = "", cause: str = ""):
+    def __init__(self, message: str, expected: str = "", received: str = "", cause: str = "", location: str = ""):
         super().__init__(message)
         self.message, self.expected, self.received, self.cause = message, expected, received, cause
+        self.location = location
 
 
 class Note(Exception):

@@ -149,7 +149,8 @@ def _subject_lines(results: list[Result]) -> list[str]:
             continue
         exercise = f"[{r.exercise}]" if r.exercise else ""
         lines.append(f"  {_LABEL[r.status]}  {exercise:<7} {r.title}".rstrip())
-        if r.status == PASS:
+        if r.status == PASS:  # what a pass recognised or measured, if it says
+            lines.extend(_DETAIL_INDENT + part for part in r.message.splitlines())
             continue
         signature = (r.status, r.message, r.location)
         if r.location and signature in crashes:
