@@ -17,7 +17,7 @@ REFERENCE = """\
 import numpy as np
 from deepkiso.functions import sigmoid, relu, softmax, cross_entropy_error, sum_squared_error
 from deepkiso.differentiation import numerical_diff, numerical_gradient, gradient_descent
-from deepkiso.layers import AddLayer, MulLayer, ReLU as Relu, Sigmoid, Affine, SoftmaxWithLoss, SquaredError
+from deepkiso.layers import AddLayer, MulLayer, ReLU as Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, SquaredError
 from deepkiso.nets import SimpleNet
 from deepkiso.nets import TwoLayerNet as _TwoLayerNet
 from deepkiso.optimizers import SGD

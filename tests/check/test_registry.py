@@ -18,7 +18,7 @@ def test_every_check_has_a_unique_id_and_names_a_course_exercise():
     (["Affine"], {"Affine"}),
     (["softmax_with_loss"], {"SoftmaxWithLoss"}),
     (["2_14"], {"Affine"}),
-    (["2.13"], {"AddLayer", "MulLayer", "Relu", "Sigmoid"}),
+    (["2.13"], {"AddLayer", "MulLayer", "Relu", "Sigmoid", "Tanh"}),
     (["Affine.backward_db", "relu"], {"Affine", "relu"}),
 ])
 def test_select_understands_names_exercises_and_ids(only, expected):

@@ -25,14 +25,15 @@ def test_a_file_in_the_course_style_passes_with_notes_only(course_report):
     # The book's own code: Relu zeroes dout in place, SoftmaxWithLoss ignores dout and divides a 1-D t
     # by t.shape[0], Affine is batch-only, gradient_descent moves init_x, mean_squared_error sums.
     assert notes == {"Relu.dout_unchanged", "SoftmaxWithLoss.scales_with_dout", "SoftmaxWithLoss.one_sample",
-                     "Affine.one_sample", "gradient_descent.init_x_unchanged", "sum_squared_error.batch"}
+                     "Affine.one_sample", "gradient_descent.init_x_unchanged", "sum_squared_error.batch",
+                     "sum_squared_error.conventions.0", "minibatches.conventions.0"}
 
 
 def test_the_course_file_is_found_under_its_own_spellings(course_report):
     assert course_report.found["SimpleNet"].startswith("your simpleNet, line ")
     assert course_report.found["sum_squared_error"].startswith("your mean_squared_error")
     assert course_report.found["numerical_gradient"].startswith("line ")  # not _numerical_gradient_no_batch
-    assert course_report.missing == ["SquaredError"]
+    assert course_report.missing == ["Tanh", "SquaredError"]
 
 
 def test_a_loop_at_import_times_out_with_the_learners_line(learner_file):

@@ -1,4 +1,4 @@
-"""Checks of a learner's layers: AddLayer, MulLayer, Relu, Sigmoid (2_12, 2_13), Affine (2_14), the loss layers (2_15).
+"""Checks of a learner's layers: AddLayer, MulLayer, Relu, Sigmoid, Tanh (2_12, 2_13), Affine (2_14), the losses (2_15).
 
 For each layer: forward against ``deepkiso``'s reference on one sample and on
 a batch; backward against the numerical gradient (deepkiso's
@@ -68,11 +68,19 @@ def _sigmoid_causes(x, dout):
              dout * x * (1 - x))]
 
 
+def _tanh_causes(x, dout):
+    y = F.tanh(x)
+    return [(_IGNORES_DOUT, 1 - y ** 2),
+            ("uses the input x: dy/dx = 1 - y² with y the forward output (keep it as self.out)", dout * (1 - x ** 2)),
+            ("uses sigmoid's derivative y(1 - y): tanh's is 1 - y²", dout * y * (1 - y))]
+
+
 _ACTIVATIONS = {
     # subject: (reference forward, wrong-answer causes for dx, what forward must not do)
     "Relu": (F.relu, _relu_causes, "forward set the caller's x to 0 where x <= 0 (in place): "
                                    "work on a copy, out = x.copy(); out[self.mask] = 0"),
     "Sigmoid": (F.sigmoid, _sigmoid_causes, "forward wrote into the caller's x: compute a new array"),
+    "Tanh": (F.tanh, _tanh_causes, "forward wrote into the caller's x: compute a new array"),
 }
 
 
@@ -90,7 +98,7 @@ def _check_activation_backward(ctx: Context, subject: str, x: np.ndarray, label:
 def _register_activation(subject: str) -> None:
     reference, _, in_place_cause = _ACTIVATIONS[subject]
 
-    @check(subject, "2_12", "forward on one sample (1-D)", name="forward_online")
+    @check(subject, "2_12", "forward on one sample (1-D)", name="forward_online", needs=("forward",))
     def forward_online(ctx: Context) -> None:
         x = np.array([-1.5, -0.4, 0.0, 0.7, 2.0])
         expect_close(_forward(ctx.obj(), x), reference(x), f"{ctx.name}().forward(x) for x = {x.tolist()}")
@@ -113,7 +121,7 @@ def _register_activation(subject: str) -> None:
         twice = _backward(layer, 2 * np.ones_like(x))
         expect_close(twice, 2 * once, "backward(2 · ones)", causes=[(_IGNORES_DOUT, once)])
 
-    @check(subject, "2_12", "forward leaves the caller's x unchanged", name="input_unchanged")
+    @check(subject, "2_12", "forward leaves the caller's x unchanged", name="input_unchanged", needs=("forward",))
     def input_unchanged(ctx: Context) -> None:
         x = _away_from_zero(ctx, (4, 3))
         kept = x.copy()
@@ -151,7 +159,7 @@ def sigmoid_extremes(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- AddLayer, MulLayer
 
-@check("AddLayer", "2_12", "forward on two numbers: 100 + 150")
+@check("AddLayer", "2_12", "forward on two numbers: 100 + 150", needs=("forward",))
 def addlayer_forward_scalars(ctx: Context) -> None:
     expect_close(as_scalar(ctx.obj().forward(100.0, 150.0), "forward(100, 150)"), 250.0, "forward(100, 150)")
 
@@ -166,7 +174,7 @@ def addlayer_backward_scalars(ctx: Context) -> None:
     expect_close(as_scalar(dy, "dy"), 1.3, "dy of backward(1.3)", causes=causes)
 
 
-@check("MulLayer", "2_12", "forward on two numbers: 100 × 2")
+@check("MulLayer", "2_12", "forward on two numbers: 100 × 2", needs=("forward",))
 def mullayer_forward_scalars(ctx: Context) -> None:
     expect_close(as_scalar(ctx.obj().forward(100.0, 2.0), "forward(100, 2)"), 200.0, "forward(100, 2)")
 
@@ -269,7 +277,7 @@ def _square_diagnosis(ctx: Context) -> str:
     ])
 
 
-@check("Affine", "2_14", "forward on a batch: x · W + b")
+@check("Affine", "2_14", "forward on a batch: x · W + b", needs=("__init__", "forward"))
 def affine_forward_batch(ctx: Context) -> None:
     x, W, b, _ = _affine_arrays(ctx)
     y = _forward(ctx.obj(W.copy(), b.copy()), x)
@@ -416,7 +424,7 @@ def _dx_causes(y: np.ndarray, t: np.ndarray, n: int, one_sample: bool = False) -
     return causes
 
 
-@check("SoftmaxWithLoss", "2_15", "forward on a batch (one-hot t): the mean cross-entropy")
+@check("SoftmaxWithLoss", "2_15", "forward on a batch (one-hot t): the mean cross-entropy", needs=("forward",))
 def softmaxwithloss_forward_batch(ctx: Context) -> None:
     x, _, t = _scores(ctx)
     n = x.shape[0]
@@ -506,7 +514,7 @@ def softmaxwithloss_unchanged(ctx: Context) -> None:
     expect_unchanged(t, given_t, "the caller's t after forward and backward", cause)
 
 
-@check("SquaredError", "2_11", "forward on a batch: ½ Σ (y - t)² divided by N")
+@check("SquaredError", "2_11", "forward on a batch: ½ Σ (y - t)² divided by N", needs=("forward",))
 def squarederror_forward_batch(ctx: Context) -> None:
     y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
     expected = F.sum_squared_error(y, t)

@@ -27,6 +27,9 @@ __all__ = [
     "call_with",
     "call_method",
     "TRAINING_FLAGS",
+    "spelling_note",
+    "call_problem",
+    "adapt",
 ]
 
 
@@ -48,20 +51,25 @@ SUBJECTS = (
     Subject("minibatches", "function", ("get_minibatches", "get_mini_batches", "mini_batches", "iterate_minibatches",
                                         "minibatch_iterator", "minibatch_generator", "get_minibatch", "minibatch")),
     Subject("numerical_diff", "function", ("numerical_differentiation", "numerical_derivative", "numeric_diff",
-                                           "num_diff")),
-    Subject("gradient_descent", "function", ("steepest_descent", "grad_descent")),
+                                           "num_diff", "numeric_differentiation", "suuchi_bibun", "suuti_bibun",
+                                           "bibun")),
+    Subject("gradient_descent", "function", ("steepest_descent", "grad_descent", "koubai_kouka", "koubai_kouka_hou",
+                                             "koubai_koukahou", "kobai_kokaho")),
     Subject("numerical_gradient", "function", ("numerical_grad", "numerical_gradient_2d", "numerical_gradient_nd",
                                                "_numerical_gradient_no_batch", "numerical_gradient_1d",
-                                               "_numerical_gradient_1d", "num_gradient")),
+                                               "_numerical_gradient_1d", "num_gradient", "numeric_gradient",
+                                               "numeric_grad", "suuchi_koubai", "suuti_koubai", "koubai")),
     Subject("sigmoid", "function"),
     Subject("relu", "function"),
     Subject("softmax", "function"),
     Subject("cross_entropy_error", "function", ("cross_entropy", "cross_entropy_loss", "crossentropy")),
-    Subject("sum_squared_error", "function", ("mean_squared_error", "squared_error", "sse")),
+    Subject("sum_squared_error", "function", ("mean_squared_error", "mean_square_error", "sum_square_error",
+                                              "squared_error", "sse", "mse")),
     Subject("AddLayer", "class", ("Add", "AddNode")),
-    Subject("MulLayer", "class", ("Mul", "MulNode", "MultiplyLayer")),
+    Subject("MulLayer", "class", ("Mul", "MulNode", "MultiplyLayer", "MultLayer", "MultiLayer", "MulitLayer")),
     Subject("Relu", "class", ("ReLU", "ReluLayer", "ReLULayer")),
     Subject("Sigmoid", "class", ("SigmoidLayer",)),
+    Subject("Tanh", "class", ("TanhLayer", "TanH")),
     Subject("Affine", "class", ("AffineLayer", "Linear")),
     Subject("SoftmaxWithLoss", "class", ("Softmax_with_Loss", "SoftmaxWithLossLayer", "SoftmaxCrossEntropy",
                                          "SoftmaxLoss")),
@@ -115,7 +123,59 @@ def discover(namespace: dict, subjects: Iterable[Subject] = SUBJECTS) -> dict[st
             if hit is not None:
                 found[subject.name] = hit
                 break
+    taken = set(found.values())
+    for subject in subjects:
+        if subject.name not in found:
+            hit = _misspelling(subject, [k for k in namespace if k not in taken and _kind_fits(subject, namespace[k])])
+            if hit is not None:
+                found[subject.name] = hit
+                taken.add(hit)
     return found
+
+
+# Words a learner adds around a course name: Affine_layer, AffineLayer, MyAffine, affine_class.
+_DECORATION = re.compile(r"^(my|own)|(layer|class|func|function|fn|impl)$")
+
+
+def _misspelling(subject: Subject, keys: list[str]) -> str | None:
+    """The one name in keys that is the subject's name with a typo (Affain_layer, gradient_decent), if any.
+
+    A typo is at most two edits (a letter missing, added, changed or two swapped) of the spelling-insensitive
+    form of a name of six letters or more, once the words learners add around a name are set aside; two
+    candidates are ambiguous and give none.
+    """
+    target = _DECORATION.sub("", _normal(subject.name))
+    if len(target) < 6:  # "relu", "sgd": too short to tell a typo from another name
+        return None
+    hits = []
+    for key in keys:
+        if key.startswith("__"):
+            continue
+        word = _DECORATION.sub("", _normal(key))
+        if word and word != target and not word[-1].isdigit() and _edits(word, target) <= 2:
+            hits.append(key)
+    return hits[0] if len(hits) == 1 else None
+
+
+def _edits(a: str, b: str) -> int:
+    """The Damerau–Levenshtein distance (a swap of two neighbours is one edit)."""
+    rows = [[max(i, j) if not i * j else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def spelling_note(subject: Subject, learner_name: str) -> str:
+    """What the report says of a learner's spelling: "" for the course's (up to case and "_"), else a note."""
+    if _normal(learner_name) == _normal(subject.name):
+        return ""
+    if learner_name in subject.aliases:
+        return f"your {learner_name} is graded as the course's {subject.name} (another name for it)"
+    return f"your {learner_name} is graded as the course's {subject.name} (it looks like a misspelling of it)"
 
 
 def code_of(obj: Any):
@@ -225,3 +285,149 @@ def call_method(method: Callable, *args, training: bool | None = None):
             return method(*args, **{flag: training})
     return method(*args)
 
+
+
+# --------------------------------------------------------------------------- conventions and call shapes
+
+# How the checks call each name, in the course's order; a signature that cannot take these is not graded.
+CALLS = {
+    "sigmoid": ("x",), "relu": ("x",), "softmax": ("x",),
+    "cross_entropy_error": ("y", "t"), "sum_squared_error": ("y", "t"),
+    "numerical_diff": ("f", "x"), "numerical_gradient": ("f", "x"),
+}
+_LAYER = {"forward": ("x",), "backward": ("dout",)}
+_NODE = {"forward": ("x", "y"), "backward": ("dout",)}
+METHODS = {
+    "AddLayer": _NODE, "MulLayer": _NODE, "Relu": _LAYER, "Sigmoid": _LAYER, "Tanh": _LAYER,
+    "Affine": {"__init__": ("W", "b"), **_LAYER},
+    # A loss layer's backward may take dout or nothing: both are called the course's way.
+    "SoftmaxWithLoss": {"forward": ("x", "t"), "backward": None},
+    "SquaredError": {"forward": ("y", "t"), "backward": None},
+}
+# Parameter names that say which argument is the prediction and which the target.
+_PREDICTION = {"y", "x", "pred", "prediction", "predictions", "y_pred", "ypred", "y_hat", "yhat", "output", "outputs",
+               "out", "p", "prob", "probs", "score", "scores", "predicted"}
+_TARGET = {"t", "target", "targets", "label", "labels", "true_label", "true_labels", "y_true", "ytrue", "true",
+           "answer", "teacher", "correct", "t_label", "onehot", "one_hot"}
+_METHOD_TYPOS = ("forward", "backward", "predict", "loss", "gradient", "update", "accuracy")
+
+
+def _signature_text(func: Callable, name: str) -> str:
+    params = _parameters(func)
+    if params is None:
+        return f"{name}(…)"
+    return f"{name}({', '.join(p.name for p in params if p.name != 'self')})"
+
+
+def _binds(func: Callable, args: tuple, bound: bool) -> bool:
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return True
+    try:
+        signature.bind(*((None,) if bound else ()), *args)
+    except TypeError:
+        return False
+    return True
+
+
+def call_problem(subject: str, obj: Any, learner_name: str, needs: tuple[str, ...] | None = None) -> str:
+    """Why a check cannot call the learner's obj the way the course does ("" when it can).
+
+    needs: the methods the check calls (default: every method the course gives the class).
+    "not graded: expected cross_entropy_error(y, t), found cross_entropy_error(a, b, c)".
+    """
+    if subject in CALLS:
+        args = CALLS[subject]
+        if _binds(obj, args, bound=False):
+            return ""
+        return (f"not graded: expected {subject}({', '.join(args)}), found "
+                f"{_signature_text(obj, learner_name)}")
+    methods = METHODS.get(subject, {})
+    for method in needs if needs is not None else tuple(methods):
+        if method not in methods:
+            continue
+        func = getattr(obj, method, None)
+        if func is None or (method == "__init__" and func is object.__init__):
+            if method == "__init__":
+                continue
+            kind = "a forward-only layer" if method == "backward" else "a layer without forward"
+            return f"not graded: {learner_name} has no {method} method ({kind})"
+        args = methods[method]
+        if args is not None and not _binds(func, args, bound=True):
+            call = f"{subject}({', '.join(args)})" if method == "__init__" else f"{method}({', '.join(args)})"
+            return f"not graded: expected {call}, found {_signature_text(func, learner_name if method == '__init__' else method)}"
+    return ""
+
+
+def _role(name: str) -> str:
+    name = name.lower()
+    return "t" if name in _TARGET else "y" if name in _PREDICTION else ""
+
+
+def _swapped(func: Callable) -> bool:
+    """True when func's first two parameters are named target then prediction (t, y), unambiguously."""
+    params = _parameters(func)
+    if params is None:
+        return False
+    names = [p.name for p in params if p.name != "self"][:2]
+    return len(names) == 2 and [_role(n) for n in names] == ["t", "y"]
+
+
+def _swap_function(func: Callable) -> Callable:
+    def in_course_order(y, t, *rest, **options):
+        return func(t, y, *rest, **options)
+
+    in_course_order.__wrapped__ = func  # code_of and source_line read the learner's own function
+    return in_course_order
+
+
+def _typo_method(cls: type, canonical: str) -> str | None:
+    """The learner's method that is canonical misspelt (foward, backword, Forward), when canonical is missing."""
+    if hasattr(cls, canonical):
+        return None
+    hits = [a for a in dir(cls) if not a.startswith("__") and callable(getattr(cls, a, None))
+            and (a.lower() == canonical or (len(canonical) >= 6 and _edits(a.lower(), canonical) <= 2))]
+    return hits[0] if len(hits) == 1 else None
+
+
+def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
+    """(the learner's obj, callable the course's way; what was recognised, one note each).
+
+    A misspelt method (foward) is called under the course's name; a loss whose parameters are named
+    (t, y), or (true_label, prediction), gets its arguments in that order.
+    """
+    notes: list[str] = []
+    if not inspect.isclass(obj):
+        if subject in ("cross_entropy_error", "sum_squared_error") and _swapped(obj):
+            names = [p.name for p in _parameters(obj)][:2]
+            notes.append(f"your {subject} takes ({names[0]}, {names[1]}), the target first; it is graded with "
+                         "the arguments in your order")
+            return _swap_function(obj), notes
+        return obj, notes
+    extra = {}
+    for canonical in _METHOD_TYPOS:
+        typo = _typo_method(obj, canonical)
+        if typo is not None:
+            extra[canonical] = getattr(obj, typo)
+            notes.append(f"your method {typo} is called as the course's {canonical}")
+    forward = extra.get("forward", getattr(obj, "forward", None))
+    if subject in ("SoftmaxWithLoss", "SquaredError") and forward is not None and _swapped(forward):
+        names = [p.name for p in _parameters(forward) if p.name != "self"][:2]
+        extra["forward"] = _swap_method(forward)
+        notes.append(f"your forward takes ({names[0]}, {names[1]}), the target first; it is graded with the "
+                     "arguments in your order")
+    if subject in METHODS and "backward" in METHODS[subject] and forward is not None \
+            and not hasattr(obj, "backward") and "backward" not in extra:
+        notes.append(f"{obj.__name__} is a forward-only layer: its forward is graded, the backward checks are not")
+    if not extra:
+        return obj, notes
+    return type(obj.__name__, (obj,), {**extra, "__module__": obj.__module__}), notes
+
+
+def _swap_method(method: Callable) -> Callable:
+    def forward(self, y, t, *rest, **options):
+        return method(self, t, y, *rest, **options)
+
+    forward.__wrapped__ = method
+    return forward

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, subjects_named
+from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, adapt, call_problem, subjects_named
 
 __all__ = ["Failure", "Note", "Skip", "Context", "Check", "check", "all_checks", "select", "EXERCISES"]
 
@@ -86,25 +86,37 @@ class Check:
     limitation: str = ""
 
     def context(self, obj: Any, name: str, namespace: dict) -> Context:
+        """The check's context: obj made callable the course's way (see ``names.adapt``), a seeded generator."""
         seed = zlib.crc32(self.id.encode("utf-8"))
-        return Context(obj=obj, name=name, namespace=namespace, rng=np.random.default_rng(seed))
+        return Context(obj=adapt(self.subject, obj)[0], name=name, namespace=namespace,
+                       rng=np.random.default_rng(seed))
 
 
 _CHECKS: list[Check] = []
 
 
-def check(subject: str, exercise: str, title: str, limitation: str = "", name: str | None = None):
+def check(subject: str, exercise: str, title: str, limitation: str = "", name: str | None = None,
+          needs: tuple[str, ...] | None = None):
     """Register the decorated function as a check of ``subject`` for ``exercise``.
 
     The check's id is "subject.name", name defaulting to the function's name
-    without its subject prefix.
+    without its subject prefix. needs: the methods of a class the check calls
+    (default: all that the course gives it, ``names.METHODS``); a learner's
+    class or function that cannot be called so is not graded (Skip), not failed.
     """
     if subject not in SUBJECT_BY_NAME:  # a typo in a family module fails at import, not in a learner's report
         raise KeyError(f"check: unknown subject {subject!r}")
 
     def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
         short = name or func.__name__.removeprefix(subject.lower() + "_").strip("_")
-        _CHECKS.append(Check(f"{subject}.{short}", subject, exercise, title, func, limitation))
+
+        def guarded(ctx: Context):
+            problem = call_problem(subject, ctx.obj, ctx.name, needs)
+            if problem:
+                raise Skip(problem)
+            return func(ctx)
+
+        _CHECKS.append(Check(f"{subject}.{short}", subject, exercise, title, guarded, limitation))
         return func
 
     return register
