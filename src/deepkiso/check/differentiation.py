@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepkiso.check.expect import as_array, as_scalar, describe, diagnose, expect_close, expect_unchanged
+from deepkiso.check.expect import as_array, as_scalar, describe, diagnose, expect_close, expect_unchanged, raised
 from deepkiso.check.names import call_with
-from deepkiso.check.registry import Context, Failure, check
+from deepkiso.check.registry import Context, Failure, Note, check
 
 
 class _Recorded:
@@ -190,8 +190,20 @@ def numerical_gradient_values_1d(ctx: Context) -> None:
         _expect_gradient(ctx, _bowl, x, 2 * x, f"{ctx.name}(f, {point}) for f = x0² + x1²")
 
 
+def _skip_one_dimensional(ctx: Context) -> None:
+    """Note, not fail, a numerical_gradient written for vectors only (2_4): the 2-D checks belong to 2_5."""
+    x = np.array([[1.0, -2.0, 0.5], [0.3, 1.5, -1.0]])
+    try:
+        ctx.obj(lambda z: float(np.sum(z ** 2)), x.copy())
+    except (IndexError, ValueError, TypeError) as exc:
+        raise Note(f"{ctx.name} is the 1-D version of exercise 2_4 (on a 2-D array it {raised(exc)}); "
+                   "not graded against 2_5, which extends it to 2-D arrays",
+                   cause="for 2_5, visit every element, e.g. with np.nditer(x, flags=['multi_index'])") from None
+
+
 @check("numerical_gradient", "2_5", "the gradient with respect to a 2-D array")
 def numerical_gradient_values_2d(ctx: Context) -> None:
+    _skip_one_dimensional(ctx)
     x = ctx.rng.standard_normal((2, 3))
     _expect_gradient(ctx, lambda z: np.sum(z ** 2), x, 2 * x, f"{ctx.name}(f, x) for x of shape (2, 3), f = Σ x²",
                      shape_cause="the gradient must have x's shape: visit every element, "
@@ -200,7 +212,12 @@ def numerical_gradient_values_2d(ctx: Context) -> None:
 
 @check("numerical_gradient", "2_4", "leaves x exactly as it was")
 def numerical_gradient_restores_x(ctx: Context) -> None:
-    for x in (np.array([3.0, 4.0]), ctx.rng.standard_normal((2, 3))):
+    x = np.array([3.0, 4.0])
+    kept = x.copy()
+    ctx.obj(lambda z: np.sum(z ** 2), x)
+    expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
+    _skip_one_dimensional(ctx)
+    for x in (ctx.rng.standard_normal((2, 3)),):
         kept = x.copy()
         ctx.obj(lambda z: np.sum(z ** 2), x)
         expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
@@ -210,6 +227,7 @@ def numerical_gradient_restores_x(ctx: Context) -> None:
        limitation="it matters only where f ignores its argument and reads the array itself, "
                   "as 2_7's f = lambda w: net.loss(x, t) does")
 def numerical_gradient_whole_array(ctx: Context) -> None:
+    _skip_one_dimensional(ctx)
     W = ctx.rng.standard_normal((2, 3))
     shapes = []
 

@@ -163,6 +163,24 @@ def _subject_lines(results: list[Result]) -> list[str]:
     return lines
 
 
+def _not_graded(results: list[Result]) -> list[str]:
+    """The closing list: each name's checks that were not graded, and why (once per reason).
+
+    Skips that only follow a failed first check are left out: the failure above says it.
+    """
+    reasons: dict[tuple[str, str], int] = {}
+    for r in results:
+        if r.status == SKIP and not r.message.startswith("skipped because "):
+            reason = r.message.removeprefix("not graded: ")
+            reasons[(r.subject, reason)] = reasons.get((r.subject, reason), 0) + 1
+    if not reasons:
+        return []
+    lines = ["", "not graded:"]
+    for (subject, reason), count in reasons.items():
+        lines.append(f"  {subject}: {reason}" + (f" ({count} checks)" if count > 1 else ""))
+    return lines
+
+
 def format_text(report: Report) -> str:
     """The report a learner reads: one line per check, details under each failure and note.
 
@@ -178,6 +196,7 @@ def format_text(report: Report) -> str:
         lines.append("")
         lines.append(_subject_header(subject, results, report.found))
         lines.extend(_subject_lines(results))
+    lines.extend(_not_graded(report.results))
     lines.append("")
     counts = ", ".join(f"{report.count(s)} {word}" for s, word in
                        ((PASS, "passed"), (FAIL, "failed"), (NOTE, "notes"), (SKIP, "skipped")))
