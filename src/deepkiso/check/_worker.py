@@ -175,10 +175,10 @@ def serve(job: Job, channel: Channel) -> None:
         for name, graded_name in chosen.items():  # what was recognised of the learner's names and conventions
             learner = graded_name.learner_name
             notes = [spelling_note(SUBJECT_BY_NAME[name], learner), *adapt(name, graded_name.obj)[1]]
-            for number, note in enumerate(n for n in notes if n):
+            if any(notes):
                 channel.send(event="result", result=Result(
-                    id=f"{name}.conventions.{number}", subject=name, title="your names and conventions",
-                    status=NOTE, learner_name=learner, message=note).to_dict())
+                    id=f"{name}.conventions", subject=name, title="recognised: your names and conventions",
+                    status=NOTE, learner_name=learner, message="\n".join(n for n in notes if n)).to_dict())
     _run_checks(job, code, checks, chosen, channel)
     channel.send(event="done")
 

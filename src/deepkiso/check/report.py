@@ -143,8 +143,8 @@ def _subject_lines(results: list[Result]) -> list[str]:
     crashes: dict[tuple, str] = {}
     folded: dict[str, int] = {}
     for r in results:
-        if r.status == SKIP and r.message.startswith("skipped because "):
-            reason = r.message[len("skipped because "):]
+        if r.status == SKIP and r.message.startswith(("skipped because ", "not graded: ")):
+            reason = r.message.removeprefix("skipped because ").removeprefix("not graded: ")
             folded[reason] = folded.get(reason, 0) + 1
             continue
         exercise = f"[{r.exercise}]" if r.exercise else ""
@@ -159,7 +159,8 @@ def _subject_lines(results: list[Result]) -> list[str]:
         crashes.setdefault(signature, r.title)
         lines.extend(_detail_lines(r))
     for reason, count in folded.items():
-        lines.append(f"  SKIP  {count} more check{'s' if count > 1 else ''}: {reason}")
+        more = "more " if any(r.status != SKIP for r in results) else ""
+        lines.append(f"  SKIP  {count} {more}check{'s' if count > 1 else ''}: {reason}")
     return lines
 
 

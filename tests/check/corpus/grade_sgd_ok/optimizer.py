@@ -1,0 +1,9 @@
+class SGD:
+    """Stochastic gradient descent."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for key in params.keys():
+            params[key] -= self.lr * grads[key]
