@@ -251,11 +251,16 @@ def _affine_arrays(ctx: Context, d_in: int = _D_IN, d_out: int = _D_OUT):
 
 
 def _affine_gradient(layer, which: str):
-    """(where, value) of the learner's dW or db after backward, under the spellings the course uses."""
+    """(where, value) of the learner's dW or db after backward, under the spellings the course uses
+    (self.dW, self.grads["W"], or the second volume's self.grads[0])."""
     if which == "W":
         found = find_array(layer, ("dW", "dw", "grad_W", "gW"), ("grads", "grad", "gradients"), ("W", "w", "dW"))
     else:
         found = find_array(layer, ("db", "grad_b", "gb"), ("grads", "grad", "gradients"), ("b", "db"))
+    grads = getattr(layer, "grads", None)
+    if found is None and isinstance(grads, (list, tuple)) and len(grads) == 2:  # vol. 2: grads = [dW, db]
+        index = 0 if which == "W" else 1
+        found = f"self.grads[{index}]", grads[index]
     if found is None:
         raise Failure(f"after backward, the layer has neither self.d{which} nor self.grads[{which!r}]",
                       f"d{which} stored on the layer", "nothing", f"store dL/d{which} as self.d{which} in backward")

@@ -37,7 +37,9 @@ _COPIES_CAUSE = ("changing params[{name!r}] does not change the loss: the layers
 
 
 def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
-    return as_scalar(call_method(net.loss, np.array(x, copy=True), np.array(t, copy=True), training=True),
+    """net.loss(x, t), or net.forward(x, t) for a net in the vol. 2 style, whose forward returns the loss."""
+    method = net.loss if callable(getattr(net, "loss", None)) else net.forward
+    return as_scalar(call_method(method, np.array(x, copy=True), np.array(t, copy=True), training=True),
                      "loss(x, t)")
 
 
@@ -105,6 +107,8 @@ def simplenet_gradient(ctx: Context) -> None:
 def _net_params(net, name: str) -> dict[str, np.ndarray]:
     """The learner's own parameter arrays, W1, b1, W2, b2, from net.params or from attributes."""
     params = getattr(net, "params", None)
+    if _is_list_of_arrays(params) and len(params) == len(_PARAM_NAMES):  # vol. 2: [W1, b1, W2, b2]
+        return dict(zip(_PARAM_NAMES, params, strict=True))
     found = {}
     for key in _PARAM_NAMES:
         if isinstance(params, dict):
@@ -120,6 +124,22 @@ def _net_params(net, name: str) -> dict[str, np.ndarray]:
                       f"keys {sorted(params)}" if isinstance(params, dict) else "no params dict",
                       "keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}")
     return found
+
+
+def _is_list_of_arrays(value) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value)
+
+
+def _backward_gradient(net):
+    """gradient(x, t) of a vol. 2 net: forward(x, t), backward(), then its grads list as W1, b1, W2, b2."""
+
+    def backward(x, t):
+        net.forward(x, t)
+        net.backward()
+        return net.grads
+
+    backward.__wrapped__ = type(net).backward  # source_line points at the learner's backward
+    return backward
 
 
 def _two_layer_net(ctx: Context):
@@ -352,6 +372,8 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
         expect_unchanged(kept[key], param, f"params[{key!r}] after {what}",
                          "numerical_gradient leaves the parameters perturbed: put each original value back "
                          "(x[idx] = tmp_val)")
+    if _is_list_of_arrays(result) and len(result) == len(_PARAM_NAMES):  # vol. 2: [dW1, db1, dW2, db2]
+        result = dict(zip(_PARAM_NAMES, result, strict=True))
     if not isinstance(result, dict):
         raise Failure(f"{what} returned {describe(result)}", "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
                       describe(result))
@@ -415,14 +437,22 @@ def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> No
         expect_close(received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes)
 
 
+def _vol2(obj) -> bool:
+    """A net in the style of the second volume: forward(x, t) returns the loss, backward() fills self.grads."""
+    return find_method(obj, _BACKPROP) is None and callable(getattr(obj, "backward", None)) \
+        and callable(getattr(obj, "forward", None))
+
+
 def _require(ctx: Context, names, later: str = "") -> None:
     """Skip unless the learner's class has one of the methods names (asked before building anything)."""
-    if find_method(ctx.obj, names) is None:
+    if find_method(ctx.obj, names) is None and not (names == _BACKPROP and _vol2(ctx.obj)):
         raise Skip(f"{ctx.name} has no {names[0]} method{later}")
 
 
 def _method(ctx: Context, net, names, later: str = ""):
     found = find_method(net, names)
+    if found is None and names == _BACKPROP and _vol2(net):
+        return "forward(x, t) and backward()", _backward_gradient(net)
     if found is None:
         raise Skip(f"{ctx.name} has no {names[0]} method{later}")
     return found
@@ -430,7 +460,10 @@ def _method(ctx: Context, net, names, later: str = ""):
 
 @check("TwoLayerNet", "2_8", "builds with params W1, b1, W2, b2 of the right shapes")
 def twolayernet_builds(ctx: Context) -> None:
-    _two_layer_net(ctx)
+    net, _ = _two_layer_net(ctx)
+    if _is_list_of_arrays(getattr(net, "params", None)):
+        raise Note(f"{ctx.name}.params is a list (the second volume's style); it is graded as [W1, b1, W2, b2] "
+                   "in that order, and grads likewise")
 
 
 @check("TwoLayerNet", "2_8", "predict and loss match the course's net given the same weights")
