@@ -9,11 +9,15 @@ keep gradients in ``self.dW`` or in ``self.grads["W"]``, parameters in a
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+
+import numpy as np
 
 __all__ = [
     "Subject",
@@ -49,7 +53,12 @@ class Subject:
 # In the order of the report: functions, layers, nets, then training.
 SUBJECTS = (
     Subject("minibatches", "function", ("get_minibatches", "get_mini_batches", "mini_batches", "iterate_minibatches",
-                                        "minibatch_iterator", "minibatch_generator", "get_minibatch", "minibatch")),
+                                        "minibatch_iterator", "minibatch_generator", "get_minibatch", "minibatch",
+                                        "minibatches_without_replacement", "sample_without_replacement",
+                                        "get_minibatch_without_replacement", "hifukugen_chuushutsu")),
+    Subject("minibatches_with_replacement", "function", (
+        "get_minibatches_with_replacement", "minibatch_with_replacement", "get_minibatch_with_replacement",
+        "sample_with_replacement", "minibatches_replace", "fukugen_chuushutsu")),
     Subject("numerical_diff", "function", ("numerical_differentiation", "numerical_derivative", "numeric_diff",
                                            "num_diff", "numeric_differentiation", "suuchi_bibun", "suuti_bibun",
                                            "bibun")),
@@ -320,8 +329,8 @@ def _signature_text(func: Callable, name: str) -> str:
 
 
 def _binds(func: Callable, args: tuple, bound: bool) -> bool:
-    try:
-        signature = inspect.signature(func)
+    try:  # an adapter's own signature, not the learner's function it wraps
+        signature = inspect.signature(func, follow_wrapped=False)
     except (TypeError, ValueError):
         return True
     try:
@@ -417,6 +426,14 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
         extra["forward"] = _swap_method(forward)
         notes.append(f"your forward takes ({names[0]}, {names[1]}), the target first; it is graded with the "
                      "arguments in your order")
+    if subject == "Affine":
+        own = _affine_call_shape(obj, extra)
+        if own is not None:
+            extra.update(own[0])
+            notes.append(own[1])
+    if subject in ("SoftmaxWithLoss", "SquaredError") and forward is not None and _returns_pair(forward):
+        extra["forward"] = _loss_only(extra.get("forward", forward))
+        notes.append("your forward returns (y, loss); the loss is graded")
     if subject in METHODS and "backward" in METHODS[subject] and forward is not None \
             and not hasattr(obj, "backward") and "backward" not in extra:
         notes.append(f"{obj.__name__} is a forward-only layer: its forward is graded, the backward checks are not")
@@ -431,3 +448,67 @@ def _swap_method(method: Callable) -> Callable:
 
     forward.__wrapped__ = method
     return forward
+
+
+_WEIGHT, _INPUT, _BIAS = {"w", "weight", "weights"}, {"x", "input", "inputs", "a", "z"}, {"b", "bias", "biases"}
+
+
+def _affine_call_shape(cls: type, extra: dict):
+    """({"__init__", "forward", "backward"}, note) for an Affine built empty and called forward(w, x, b).
+
+    The roles come from the parameter names; their order is the learner's. backward may return
+    (dx, dW, db): dW and db are then stored as self.dW and self.db, where the checks read them.
+    """
+    init = _parameters(cls.__init__) if cls.__init__ is not object.__init__ else []
+    if init is None or any(p.default is inspect.Parameter.empty for p in init if p.name != "self"
+                           and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)):
+        return None
+    forward = extra.get("forward", getattr(cls, "forward", None))
+    backward = extra.get("backward", getattr(cls, "backward", None))
+    params = [p.name for p in _parameters(forward) or [] if p.name != "self"]
+    roles = ["W" if n.lower() in _WEIGHT else "x" if n.lower() in _INPUT else "b" if n.lower() in _BIAS else ""
+             for n in params]
+    if sorted(roles) != ["W", "b", "x"]:
+        return None
+
+    def __init__(self, W, b):
+        cls.__init__(self)
+        self._course_W, self._course_b = W, b
+
+    def call_forward(self, x):
+        arrays = {"W": self._course_W, "x": x, "b": self._course_b}
+        return forward(self, *(arrays[r] for r in roles))
+
+    def call_backward(self, dout):
+        result = backward(self, dout)
+        if isinstance(result, tuple) and len(result) == 3:
+            dx, self.dW, self.db = result
+            return dx
+        return result
+
+    call_forward.__wrapped__, call_backward.__wrapped__ = forward, backward
+    note = (f"your {cls.__name__} is built empty and called forward({', '.join(params)}); it is graded as "
+            "the course's Affine(W, b).forward(x), with your argument order")
+    return {"__init__": __init__, "forward": call_forward, "backward": call_backward}, note
+
+
+def _returns_pair(func: Callable) -> bool:
+    """True when func's source returns a tuple of two things (return y, loss)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(func))))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    return any(isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2
+               for node in ast.walk(tree))
+
+
+def _loss_only(forward: Callable) -> Callable:
+    def loss_forward(self, *args, **options):
+        result = forward(self, *args, **options)
+        if isinstance(result, tuple) and len(result) == 2:
+            sizes = [np.size(r) for r in result]
+            return result[sizes.index(1)] if sizes.count(1) == 1 else result
+        return result
+
+    loss_forward.__wrapped__ = forward
+    return loss_forward

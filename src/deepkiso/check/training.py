@@ -2,13 +2,17 @@
 
 The mini-batch function is checked for the laws of sampling without
 replacement, whatever its signature: over one epoch each sample comes at most
-once, x and t stay paired, batches have batch_size rows. The SGD update must
+once, x and t stay paired, batches have batch_size rows. A sampler with
+replacement (its own function, or replace=True) must draw independently:
+samples repeat, and every one is drawn; the book's one-batch
+get_minibatch(x, t, batch_size) is called again and again. The SGD update must
 give W - lr · grad. A training function is given deepkiso's own TwoLayerNet
 (known to be right) so that only the loop is judged: the loss must fall.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 
@@ -17,7 +21,7 @@ import numpy as np
 from deepkiso import functions as F
 from deepkiso.check.expect import as_array, describe, expect_close
 from deepkiso.check.names import call_with
-from deepkiso.check.registry import Context, Failure, Note, check
+from deepkiso.check.registry import Context, Failure, Skip, check
 from deepkiso.nets import TwoLayerNet as ReferenceTwoLayerNet
 
 # --------------------------------------------------------------------------- minibatches
@@ -31,23 +35,28 @@ def _samples() -> tuple[np.ndarray, np.ndarray]:
     return np.stack([index, index], axis=1), 10 * index
 
 
-def _one_epoch(ctx: Context) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The batches of one epoch: ceil(N / batch_size) batches of (x_batch, t_batch)."""
+_REPLACE = ("replace", "with_replacement", "replacement")
+
+
+def _sample(ctx: Context, replace: bool | None = None):
+    """What the learner's sampler returns for x, t, batch_size (replace passed where it takes one)."""
     x, t = _samples()
-    result = call_with(ctx.obj, [
+    optional = [(("shuffle",), True)]
+    if replace is not None:
+        optional.append((_REPLACE, replace))
+    return call_with(ctx.obj, [
         (("x", "x_train", "X", "data", "inputs"), x),
         (("t", "t_train", "y", "T", "labels", "targets"), t),
         (("batch_size", "batch", "size", "n_batch"), _BATCH),
-    ], optional=[(("shuffle",), True), (("replace", "with_replacement", "replacement"), False)])
-    if isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, np.ndarray) for r in result):
-        raise Note(f"{ctx.name}(x, t, batch_size) returns one batch per call, (x_batch, t_batch); the law "
-                   "'each sample once per epoch' belongs to a function that yields a whole epoch of batches",
-                   cause="a generator that shuffles the indices once and yields one batch per slice covers an epoch")
-    try:
-        batches = list(itertools.islice(iter(result), math.ceil(_N_SAMPLES / _BATCH)))
-    except TypeError:
-        raise Failure(f"{ctx.name}(x, t, batch_size) returned {describe(result)}",
-                      "an iterable of (x_batch, t_batch) pairs", describe(result)) from None
+    ], optional=optional)
+
+
+def _is_one_batch(result) -> bool:
+    """True for the book's get_minibatch(x, t, batch_size): one (x_batch, t_batch) per call."""
+    return isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, np.ndarray) for r in result)
+
+
+def _pairs(batches) -> list[tuple[np.ndarray, np.ndarray]]:
     pairs = []
     for number, batch in enumerate(batches, start=1):
         if not isinstance(batch, (tuple, list)) or len(batch) != 2:
@@ -56,11 +65,66 @@ def _one_epoch(ctx: Context) -> list[tuple[np.ndarray, np.ndarray]]:
     return pairs
 
 
-@check("minibatches", "2_1", "one epoch gives each sample at most once (sampling without replacement)")
-def minibatches_one_epoch(ctx: Context) -> None:
-    batches = _one_epoch(ctx)
+def _batches(ctx: Context, count: int, replace: bool | None = None) -> tuple[list, bool]:
+    """(count batches of (x_batch, t_batch), whether the sampler gives one batch per call).
+
+    A one-batch function is called count times; an iterable is read, and the sampler called again
+    when it ends (a new epoch).
+    """
+    result = _sample(ctx, replace)
+    if _is_one_batch(result):
+        return _pairs([result] + [_sample(ctx, replace) for _ in range(count - 1)]), True
+    batches: list = []
+    while len(batches) < count:
+        try:
+            epoch = list(itertools.islice(iter(result), count - len(batches)))
+        except TypeError:
+            raise Failure(f"{ctx.name}(x, t, batch_size) returned {describe(result)}",
+                          "an iterable of (x_batch, t_batch) pairs", describe(result)) from None
+        if not epoch:
+            raise Failure(f"{ctx.name}(x, t, batch_size) gave no batch", "(x_batch, t_batch) pairs", "nothing")
+        batches += epoch
+        result = _sample(ctx, replace)
+    return _pairs(batches), False
+
+
+def _one_epoch(ctx: Context) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The batches of one epoch: ceil(N / batch_size) batches (of a one-batch function: as many calls)."""
+    return _batches(ctx, math.ceil(_N_SAMPLES / _BATCH), replace=False if _takes_replace(ctx) else None)[0]
+
+
+def _takes_replace(ctx: Context) -> bool:
+    try:
+        return any(name in inspect.signature(ctx.obj).parameters for name in _REPLACE)
+    except (TypeError, ValueError):
+        return False
+
+
+def _counts(batches) -> np.ndarray:
     seen = np.concatenate([xb[:, 0] for xb, _ in batches]).astype(int) if batches else np.array([], dtype=int)
-    counts = np.bincount(seen, minlength=_N_SAMPLES)
+    return np.bincount(seen, minlength=_N_SAMPLES)
+
+
+_DRAWS = 40  # 200 draws of 23 samples: each is missed with probability 0.9565^200 ≈ 1e-4, seeded
+
+
+def _expect_draws_cover(ctx: Context, batches) -> None:
+    missed = int((_counts(batches) == 0).sum())
+    if missed:
+        raise Failure(f"{len(batches)} batches of {_BATCH} never drew {missed} of the {_N_SAMPLES} samples",
+                      "every sample drawn at some point", f"{_N_SAMPLES - missed} samples",
+                      "draw the indices from all N samples: np.random.choice(N, batch_size)")
+
+
+@check("minibatches", "2_1", "one epoch gives each sample at most once (sampling without replacement)")
+def minibatches_one_epoch(ctx: Context) -> str | None:
+    if _is_one_batch(_sample(ctx, False if _takes_replace(ctx) else None)):
+        batches, _ = _batches(ctx, _DRAWS)
+        _expect_draws_cover(ctx, batches)
+        return (f"{ctx.name} returns one batch per call (the book's get_minibatch): the once-per-epoch law is for "
+                f"a whole epoch; {_DRAWS} calls drew every sample at random")
+    batches = _one_epoch(ctx)
+    counts = _counts(batches)
     if counts.max(initial=0) > 1:
         twice = int(np.argmax(counts))
         raise Failure(f"sample {twice} comes {counts[twice]} times in one epoch of {len(batches)} batches",
@@ -72,16 +136,54 @@ def minibatches_one_epoch(ctx: Context) -> None:
         raise Failure(f"one epoch of {len(batches)} batches misses {missing} of the {_N_SAMPLES} samples",
                       "every sample once (at most the last, partial batch may be dropped)",
                       f"{_N_SAMPLES - missing} samples")
+    return None
+
+
+def _expect_independent(ctx: Context, batches) -> None:
+    """Draws with replacement repeat a sample within 20 draws of 23 (without, never: 1 in 10⁶ by chance)."""
+    first = batches[:4]
+    if _counts(first).max(initial=0) <= 1:
+        raise Failure(f"no sample repeats in the first {4 * _BATCH} draws of {_N_SAMPLES} samples",
+                      "independent draws, which repeat samples", "every sample at most once",
+                      "that is sampling without replacement (非復元抽出): draw each batch independently, "
+                      "np.random.choice(N, batch_size, replace=True)")
+    _expect_draws_cover(ctx, batches)
+
+
+@check("minibatches", "2_1", "replace=True draws independently (sampling with replacement)")
+def minibatches_with_replacement(ctx: Context) -> None:
+    if not _takes_replace(ctx):
+        raise Skip(f"not graded: {ctx.name} has no replace option (a with-replacement sampler of its own is graded "
+                   "as minibatches_with_replacement)")
+    _expect_independent(ctx, _batches(ctx, _DRAWS, replace=True)[0])
+
+
+@check("minibatches_with_replacement", "2_1", "draws independently: samples repeat, every one is drawn")
+def minibatches_with_replacement_draws(ctx: Context) -> None:
+    _expect_independent(ctx, _batches(ctx, _DRAWS)[0])
+
+
+@check("minibatches_with_replacement", "2_1", "x and t stay paired, batch_size rows per batch")
+def minibatches_with_replacement_pairs(ctx: Context) -> None:
+    for number, (xb, tb) in enumerate(_batches(ctx, _DRAWS)[0], start=1):
+        _expect_paired(number, xb, tb)
+        if len(xb) != _BATCH:
+            raise Failure(f"batch {number} has {len(xb)} rows for batch_size = {_BATCH}", f"{_BATCH} rows",
+                          f"{len(xb)} rows")
+
+
+def _expect_paired(number: int, xb: np.ndarray, tb: np.ndarray) -> None:
+    expected = 10 * xb[:, 0]
+    if tb.reshape(-1).shape != expected.shape or not np.array_equal(tb.reshape(-1), expected):
+        raise Failure(f"t of batch {number} does not belong to its x rows (t[i] = 10·i for x row i)",
+                      describe(expected), describe(tb),
+                      "take x_batch and t_batch with the same indices: x[batch_mask], t[batch_mask]")
 
 
 @check("minibatches", "2_1", "x and t stay paired within each batch")
 def minibatches_pairs(ctx: Context) -> None:
     for number, (xb, tb) in enumerate(_one_epoch(ctx), start=1):
-        expected = 10 * xb[:, 0]
-        if tb.reshape(-1).shape != expected.shape or not np.array_equal(tb.reshape(-1), expected):
-            raise Failure(f"t of batch {number} does not belong to its x rows (t[i] = 10·i for x row i)",
-                          describe(expected), describe(tb),
-                          "take x_batch and t_batch with the same indices: x[batch_mask], t[batch_mask]")
+        _expect_paired(number, xb, tb)
 
 
 @check("minibatches", "2_1", "batches have batch_size rows (the last may be smaller)")
