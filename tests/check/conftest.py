@@ -28,10 +28,19 @@ class TwoLayerNet(_TwoLayerNet):
         super().__init__(input_size, hidden_size, output_size, weight_init_std, dtype=np.float64)
 
 
-def minibatches(x, t, batch_size, shuffle=True):
+def minibatches(x, t, batch_size, shuffle=True, replace=False):
+    if replace:
+        yield from minibatches_with_replacement(x, t, batch_size)
+        return
     order = np.random.permutation(len(x)) if shuffle else np.arange(len(x))
     for start in range(0, len(x), batch_size):
         batch = order[start:start + batch_size]
+        yield x[batch], t[batch]
+
+
+def minibatches_with_replacement(x, t, batch_size):
+    for _ in range(-(-len(x) // batch_size)):
+        batch = np.random.choice(len(x), batch_size)
         yield x[batch], t[batch]
 
 

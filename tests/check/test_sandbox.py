@@ -33,7 +33,7 @@ def test_the_course_file_is_found_under_its_own_spellings(course_report):
     assert course_report.found["SimpleNet"].startswith("your simpleNet, line ")
     assert course_report.found["sum_squared_error"].startswith("your mean_squared_error")
     assert course_report.found["numerical_gradient"].startswith("line ")  # not _numerical_gradient_no_batch
-    assert course_report.missing == ["Tanh", "SquaredError"]
+    assert course_report.missing == ["minibatches_with_replacement", "Tanh", "SquaredError"]
 
 
 def test_a_loop_at_import_times_out_with_the_learners_line(learner_file):

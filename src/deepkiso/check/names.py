@@ -27,6 +27,7 @@ __all__ = [
     "discover",
     "find_array",
     "source_line",
+    "locate",
     "find_method",
     "call_with",
     "call_method",
@@ -213,6 +214,40 @@ def source_line(obj: Any, pattern: str = "") -> str:
     where = os.path.basename(code.co_filename) if code is not None and os.path.exists(code.co_filename) else ""
     line = f"line {first + index}: {lines[index].strip()}"
     return f"{where}, {line}" if where else line
+
+
+_METHOD_WORDS = ("backward", "forward", "numerical_gradient", "gradient", "predict", "loss", "accuracy", "update")
+
+
+def locate(obj: Any, title: str, message: str) -> str:
+    """The learner's line a wrong value most likely comes from: "my.py, line 31: self.db = dout".
+
+    The method is the one the check's title names (backward, forward, gradient, …), else obj itself;
+    within it, the line that assigns the quantity the message starts with (db, dW, dx, …), else its
+    first return line.
+    """
+    if inspect.isclass(obj):
+        method = next((getattr(obj, m) for m in _METHOD_WORDS if m in title and callable(getattr(obj, m, None))),
+                      None)
+        if method is None:
+            return ""
+    else:
+        method = obj
+    changed = re.match(r"the caller's (\w+) .*was changed", message or "")
+    if changed:  # the line that writes into the caller's array: x[self.mask] = 0, x -= …
+        name = changed.group(1)
+        for pattern in (f"{name}[", f"{name} -=", f"{name} +=", f"{name} *=", f"{name} /="):
+            line = source_line(method, pattern)
+            if line and pattern in line and "=" in line.split(pattern, 1)[1]:
+                return line
+    word = re.match(r"[A-Za-z_][\w\[\]'\"]*", message or "")
+    if word and word.group(0) not in ("the", "one", "sample", "batch", "after", "no"):
+        name = word.group(0).split("(")[0]
+        for pattern in (f"self.{name} =", f"{name} =", f"self.{name}="):
+            line = source_line(method, pattern)
+            if line and pattern in line:
+                return line
+    return source_line(method, "return ") or source_line(method)
 
 
 def find_array(obj: Any, attributes: Iterable[str], dicts: Iterable[str] = (), keys: Iterable[str] = ()):

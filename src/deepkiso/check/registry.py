@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, adapt, call_problem, subjects_named
+from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, adapt, call_problem, locate, subjects_named
 
 __all__ = ["Failure", "Note", "Skip", "Context", "Check", "check", "all_checks", "select", "EXERCISES"]
 
@@ -114,7 +114,12 @@ def check(subject: str, exercise: str, title: str, limitation: str = "", name: s
             problem = call_problem(subject, ctx.obj, ctx.name, needs)
             if problem:
                 raise Skip(problem)
-            return func(ctx)
+            try:
+                return func(ctx)
+            except Failure as failure:
+                if not failure.location and failure.__cause__ is None:  # a wrong value: point at the method
+                    failure.location = locate(ctx.obj, title, failure.message)
+                raise
 
         _CHECKS.append(Check(f"{subject}.{short}", subject, exercise, title, guarded, limitation))
         return func
