@@ -2,7 +2,8 @@
 
 import pytest
 
-from deepkiso.check.names import SUBJECTS, call_method, call_with, discover, find_array, subjects_named
+from deepkiso.check.names import (SUBJECTS, adapt, call_method, call_problem, call_with, discover, find_array, locate,
+                                  spelling_note, subjects_named)
 
 
 class ReLU:
@@ -76,3 +77,104 @@ def test_find_array_looks_in_attributes_then_in_dicts():
     layer.dW = 2
     assert find_array(layer, ("dW",), ("grads",), ("W",)) == ("self.dW", 2)
     assert find_array(Layer(), ("db",), ("grads",), ("b",)) is None
+
+
+class Affain_layer:
+    pass
+
+
+class MultLayer:
+    pass
+
+
+def gradient_decent(f, init_x):
+    return init_x
+
+
+def suuchi_bibun(f, x):
+    return x
+
+
+def softmax2(x):
+    return x
+
+
+@pytest.mark.parametrize("namespace, expected", [
+    ({"Affain_layer": Affain_layer}, {"Affine": "Affain_layer"}),  # a typo, and a word added around the name
+    ({"gradient_decent": gradient_decent}, {"gradient_descent": "gradient_decent"}),
+    ({"MultLayer": MultLayer}, {"MulLayer": "MultLayer"}),
+    ({"suuchi_bibun": suuchi_bibun, "numeric_gradient": relu}, {"numerical_diff": "suuchi_bibun",
+                                                                "numerical_gradient": "numeric_gradient"}),
+    ({"softmax2": softmax2, "Sgd2": MultLayer}, {}),  # a numbered helper is another function, not a typo
+    ({"Sgdd": MultLayer, "relux": relu}, {}),  # names too short to tell a typo from another name
+])
+def test_discover_grades_typos_aliases_and_romanised_names(namespace, expected):
+    assert discover(namespace) == expected
+
+
+def test_spelling_note_says_which_course_name_a_spelling_is_graded_as():
+    by_name = {s.name: s for s in SUBJECTS}
+    assert spelling_note(by_name["Relu"], "ReLU") == ""  # case and "_" alone say nothing
+    assert "another name" in spelling_note(by_name["numerical_gradient"], "numeric_gradient")
+    assert "misspelling" in spelling_note(by_name["Affine"], "Affain_layer")
+
+
+def test_a_signature_the_checks_cannot_call_is_described_not_failed():
+    def cross_entropy_error(a, b, c):
+        return a
+
+    class Relu:
+        def forward(self, x):
+            return x
+
+    assert call_problem("cross_entropy_error", cross_entropy_error, "cross_entropy_error") == \
+        "not graded: expected cross_entropy_error(y, t), found cross_entropy_error(a, b, c)"
+    assert call_problem("Relu", Relu, "Relu") == "not graded: Relu has no backward method (a forward-only layer)"
+    assert call_problem("Relu", Relu, "Relu", needs=("forward",)) == ""
+
+
+def test_a_loss_named_target_first_is_called_in_the_learners_order():
+    def cross_entropy_error(true_label, prediction):
+        return ("t", true_label, "y", prediction)
+
+    adapted, notes = adapt("cross_entropy_error", cross_entropy_error)
+    assert adapted("Y", "T") == ("t", "T", "y", "Y")
+    assert notes == ["your cross_entropy_error takes (true_label, prediction), the target first; it is graded "
+                     "with the arguments in your order"]
+    unchanged, notes = adapt("cross_entropy_error", lambda y, t: None)
+    assert notes == []
+
+
+def test_misspelt_methods_and_an_affine_built_empty_are_called_the_course_way():
+    import numpy as np
+
+    class AffineLayer:
+        def foward(self, w, x, b):
+            self.x, self.w = x, w
+            return x @ w + b
+
+        def backword(self, dout):
+            return dout @ self.w.T, self.x.T @ dout, dout.sum(axis=0)
+
+    Adapted, notes = adapt("Affine", AffineLayer)
+    W, b, x = np.ones((2, 3)), np.arange(3.0), np.ones((4, 2))
+    layer = Adapted(W, b)
+    assert np.array_equal(layer.forward(x), x @ W + b)
+    assert np.array_equal(layer.backward(np.ones((4, 3))), np.full((4, 2), 3.0))
+    assert np.array_equal(layer.db, np.full(3, 4.0))
+    assert notes == ["your method foward is called as the course's forward",
+                     "your method backword is called as the course's backward",
+                     "your AffineLayer is built empty and called forward(w, x, b); it is graded as the course's "
+                     "Affine(W, b).forward(x), with your argument order"]
+
+
+def test_locate_points_at_the_line_that_computed_the_wrong_value():
+    class Affine:
+        def backward(self, dout):
+            dx = dout
+            self.db = dout
+            return dx
+
+    assert locate(Affine, "backward: db = dout summed", "db (self.db) has shape (5, 3)").endswith(
+        "self.db = dout")
+    assert locate(Affine, "backward: dx", "dx of backward(dout) is wrong").endswith("dx = dout")

@@ -1,6 +1,10 @@
 """The net checks: laws that hold whatever the activation (exercises 2_7, 2_8, 2_10, 2_16 – 2_18)."""
 
+import numpy as np
+import pytest
+
 from deepkiso.check import FAIL, PASS, SKIP
+from deepkiso.check.nets import _reference_grads, recognise
 
 
 def test_a_loss_divided_twice_by_n_breaks_the_repeated_batch_law(bugs_a_report, result):
@@ -61,3 +65,41 @@ class TwoLayerNet:
     assert report.exit_code == 0
     gradient = next(r for r in report.results if r.id == "TwoLayerNet.gradient")
     assert gradient.message == "TwoLayerNet has no gradient method (exercise 2_16 adds it)"
+
+
+def _course_net(activation="relu", loss="softmax", dtype=np.float64):
+    from deepkiso.nets import TwoLayerNet
+
+    net = TwoLayerNet(4, 5, 3, activation=activation, loss=loss, dtype=dtype, rng=1)
+    rng = np.random.default_rng(2)
+    for param in net.params.values():
+        param[...] = 0.6 * rng.standard_normal(param.shape)
+    x = rng.standard_normal((5, 4))
+    t = np.eye(3)[[0, 1, 2, 1, 0]] if loss == "softmax" else rng.standard_normal((5, 3))
+    return net, x, t
+
+
+@pytest.mark.parametrize("activation, loss", [("relu", "softmax"), ("sigmoid", "softmax"), ("tanh", "squared")])
+def test_deepkiso_nets_are_recognised_as_the_right_models(activation, loss):
+    net, x, t = _course_net(activation, loss)
+    found = recognise(net, net.params, x, t)
+    assert (found.model.hidden, found.model.wrong, found.factor) == (activation, "", 1.0)
+    assert found.model.loss == ("cross_entropy" if loss == "softmax" else "squared")
+
+
+def test_a_net_without_its_hidden_activation_is_recognised_as_that_mistake():
+    net, x, t = _course_net()
+    net.layers = [layer for layer in net.layers if type(layer).__name__ != "ReLU"]
+    assert recognise(net, net.params, x, t).model.wrong.startswith("predict matches a net without the hidden "
+                                                                   "activation")
+
+
+def test_a_float32_net_gets_its_reference_gradient_in_float64():
+    net32, x, t = _course_net(dtype=np.float32)
+    net64, _, _ = _course_net(dtype=np.float64)
+    for key, param in net64.params.items():
+        param[...] = net32.params[key]  # the same float32 values, held in float64
+    exact = net64.gradient(x, t)
+    reference = _reference_grads(net32, net32.params, x, t)
+    for key in exact:  # a step of 1e-2 in float32 crosses ReLU's kinks and is off by far more
+        np.testing.assert_allclose(reference[key], exact[key], rtol=1e-6, atol=1e-8)

@@ -55,3 +55,28 @@ def test_notes_and_skips_alone_do_not_fail_but_nothing_passed_is_not_a_pass():
         Result("a.b", "a", "t", PASS), Result("a.c", "a", "t", NOTE), Result("a.d", "a", "t", SKIP)])
     assert report.exit_code == 0
     assert Report(path="x.py", timeout=1.0, memory_mb=512).exit_code == 1
+
+
+def test_a_pass_shows_what_it_measured_and_the_report_ends_with_what_was_not_graded():
+    report = Report(path="my.py", timeout=10.0, memory_mb=2048, results=[
+        Result("TwoLayerNet.gradients_agree", "TwoLayerNet", "the gradient check", PASS, exercise="2_17",
+               message="relative error max |a - n| / max(|a| + |n|): W1 1.2e-10"),
+        Result("Relu.batch", "Relu", "batch", SKIP, exercise="2_13",
+               message="not graded: Relu has no backward method (a forward-only layer)"),
+        Result("Relu.scales", "Relu", "scales", SKIP, exercise="2_12",
+               message="not graded: Relu has no backward method (a forward-only layer)"),
+    ])
+    assert format_text(report) == """\
+deepkiso check my.py
+
+TwoLayerNet  exercise 2_17
+  PASS  [2_17]  the gradient check
+               relative error max |a - n| / max(|a| + |n|): W1 1.2e-10
+
+Relu  exercise 2_12, 2_13
+  SKIP  2 checks: Relu has no backward method (a forward-only layer)
+
+not graded:
+  Relu: Relu has no backward method (a forward-only layer) (2 checks)
+
+all checks passed: 1 passed, 0 failed, 0 notes, 2 skipped"""
