@@ -28,7 +28,20 @@ from deepkiso.check.names import (SUBJECT_BY_NAME, call_method, call_with, disco
 from deepkiso.check.registry import Context, Failure, Note, Skip, check
 from deepkiso.differentiation import numerical_gradient
 
-_PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+def _param_names(n_layers: int) -> tuple[str, ...]:
+    """("W1", "b1", …, "WL", "bL") for a net of n_layers Affine layers."""
+    return tuple(k for i in range(1, n_layers + 1) for k in (f"W{i}", f"b{i}"))
+
+
+def _layer_count(params: dict) -> int:
+    return len(params) // 2
+
+
+def _last(params: dict) -> tuple[str, str]:
+    n = _layer_count(params)
+    return f"W{n}", f"b{n}"
 _D_IN, _HIDDEN, _D_OUT, _N = 4, 5, 3, 5
 _NUMERICAL = ("numerical_gradient", "numerical_grad", "num_gradient")
 _BACKPROP = ("gradient", "backprop_gradient", "gradient_backprop", "grad")
@@ -107,17 +120,21 @@ def simplenet_gradient(ctx: Context) -> None:
 def _net_params(net, name: str) -> dict[str, np.ndarray]:
     """The learner's own parameter arrays, W1, b1, W2, b2, from net.params or from attributes."""
     params = getattr(net, "params", None)
-    if _is_list_of_arrays(params) and len(params) == len(_PARAM_NAMES):  # vol. 2: [W1, b1, W2, b2]
-        return dict(zip(_PARAM_NAMES, params, strict=True))
+    if _is_list_of_arrays(params) and len(params) >= 4 and len(params) % 2 == 0:  # vol. 2: [W1, b1, W2, b2]
+        return dict(zip(_param_names(len(params) // 2), params, strict=True))
+    n_layers = 2  # more when the net has W3, W4, …: a deeper variant
+    while (params.get(f"W{n_layers + 1}") if isinstance(params, dict) else getattr(net, f"W{n_layers + 1}", None)) \
+            is not None:
+        n_layers += 1
     found = {}
-    for key in _PARAM_NAMES:
+    for key in _param_names(n_layers):
         if isinstance(params, dict):
             value = params.get(key, params.get(key.lower()))
         else:
             value = getattr(net, key, getattr(net, key.lower(), None))
         if isinstance(value, np.ndarray):
             found[key] = value
-    missing = [k for k in _PARAM_NAMES if k not in found]
+    missing = [k for k in _param_names(n_layers) if k not in found]
     if missing:
         where = f"{name}.params" if isinstance(params, dict) else f"{name}'s attributes"
         raise Failure(f"{where} lack {', '.join(missing)}", "arrays W1, b1, W2, b2 in self.params",
@@ -136,7 +153,7 @@ def _backward_gradient(net):
     def backward(x, t):
         net.forward(x, t)
         net.backward()
-        return net.grads
+        return list(net.grads)
 
     backward.__wrapped__ = type(net).backward  # source_line points at the learner's backward
     return backward
@@ -150,8 +167,12 @@ def _two_layer_net(ctx: Context):
         (("output_size", "n_output", "output_dim", "n_out", "d_out"), _D_OUT),
     ], optional=[(("weight_init_std", "weight_init", "init_std", "std"), 0.5)])
     params = _net_params(net, ctx.name)
-    shapes = {"W1": (_D_IN, _HIDDEN), "b1": (_HIDDEN,), "W2": (_HIDDEN, _D_OUT), "b2": (_D_OUT,)}
-    wrong = [f"{k} {params[k].shape} (expected {shapes[k]})" for k in _PARAM_NAMES if params[k].shape != shapes[k]]
+    n_layers = _layer_count(params)
+    widths = [_D_IN] + [_HIDDEN] * (n_layers - 1) + [_D_OUT]
+    shapes = {}
+    for i in range(1, n_layers + 1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (widths[i - 1], widths[i]), (widths[i],)
+    wrong = [f"{k} {params[k].shape} (expected {shapes[k]})" for k in params if params[k].shape != shapes[k]]
     if wrong:
         raise Failure(f"{ctx.name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
                       + ", ".join(wrong), "W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)", ", ".join(wrong),
@@ -175,8 +196,8 @@ def _targets(ctx: Context, net, params, x: np.ndarray) -> tuple[np.ndarray, bool
     one_hot = F.to_one_hot(labels, _D_OUT, dtype=np.float64)
     saved = {k: p.copy() for k, p in params.items()}
     try:
-        params["W2"][...] = 0
-        params["b2"][...] = 0
+        for key in _last(params):
+            params[key][...] = 0
         ratio = _loss(net, x, one_hot) / np.log(_D_OUT)
     finally:
         for k, p in params.items():
@@ -217,31 +238,38 @@ class Model:
     wrong: str = ""
 
     def scores(self, params: dict, x: np.ndarray) -> np.ndarray:
-        """a2 of this model: (N, C)."""
+        """The last Affine's output of this model, a2 for two layers: (N, C). params: W1, b1, …, WL, bL."""
         act = _ACTIVATION[self.hidden] if self.hidden else (lambda a: a)
-        b1 = params["b1"] if self.biases[0] else 0.0
-        b2 = params["b2"] if self.biases[1] else 0.0
-        if self.order == "activation first":
-            return (act(x) @ params["W1"] + b1) @ params["W2"] + b2
-        a2 = act(x @ params["W1"] + b1) @ params["W2"] + b2
-        return act(a2) if self.order == "activation last" else a2
+        n_layers = _layer_count(params)
+        a = x
+        for i in range(1, n_layers + 1):
+            if self.order == "activation first" and i < n_layers:
+                a = act(a)
+            keep_bias = self.biases[0] if i == 1 else self.biases[1] if i == n_layers else True
+            a = a @ params[f"W{i}"] + (params[f"b{i}"] if keep_bias else 0.0)
+            if (i < n_layers and self.order != "activation first") or self.order == "activation last":
+                a = act(a)
+        return a
 
     def forward(self, params: dict, x: np.ndarray) -> np.ndarray:
         """predict(x) of this model: (N, C)."""
         return _OUTPUT[self.output](self.scores(params, x))
 
-    def loss_value(self, params: dict, x: np.ndarray, t: np.ndarray) -> float:
+    def loss_value(self, params: dict, x: np.ndarray, t: np.ndarray, delta: float = 0.0) -> float:
+        """loss(x, t) of this model; delta: what a learner adds inside the log, log(y + 1e-7)."""
         a2 = self.scores(params, x)
         if self.loss == "cross_entropy":
-            return F.softmax_cross_entropy(a2, t)
+            return F.softmax_cross_entropy(a2, t) if not delta else _cross_entropy(F.softmax(a2), t, delta)
         if self.loss == "sigmoid_cross_entropy":
-            return F.cross_entropy_error(F.sigmoid(a2), t)
+            return _cross_entropy(F.sigmoid(a2), t, delta)
         squashed = {"squared": a2, "softmax_squared": F.softmax(a2), "sigmoid_squared": F.sigmoid(a2)}[self.loss]
         return F.sum_squared_error(squashed, t)
 
-    def describe(self) -> str:
+    def describe(self, n_layers: int = 2) -> str:
         """ "a ReLU hidden layer and a softmax output with the cross-entropy (predict returns the scores a2)"."""
         hidden = f"a {_ACTIVATION_NAME[self.hidden]} hidden layer" if self.hidden else "no hidden activation"
+        if self.hidden and n_layers > 2:
+            hidden = f"{n_layers - 1} {_ACTIVATION_NAME[self.hidden]} hidden layers"
         returns = "the scores a2" if self.output == "scores" else f"{self.output}(a2)"
         output = {"cross_entropy": "a softmax output with the cross-entropy",
                   "squared": "an identity output with the squared error (a regression net)",
@@ -256,6 +284,11 @@ class Model:
         loss = "squared" if loss.endswith("squared") else loss
         output = "scores" if loss == "squared" or self.output == "sigmoid" else self.output
         return Model(self.hidden or "sigmoid", output, loss)
+
+
+def _cross_entropy(y: np.ndarray, t: np.ndarray, delta: float) -> float:
+    """-Σ t log(y + delta) / N for one-hot t (N, C)."""
+    return float(-np.sum(t * np.log(y + delta)) / y.shape[0])
 
 
 _ACTIVATION = {"sigmoid": F.sigmoid, "relu": F.relu, "tanh": F.tanh}
@@ -315,6 +348,7 @@ class Recognised:
     model: Model
     factor: float
     float64: dict
+    delta: float = 0.0
 
 
 def _close(a, b, float32: bool, loose: bool = False) -> bool:
@@ -340,10 +374,11 @@ def recognise(net, params: dict, x: np.ndarray, t: np.ndarray) -> Recognised | N
     for model in MODELS:
         if predicted is not None and not _close(predicted, model.forward(float64, x), float32):
             continue
-        expected = model.loss_value(float64, x, t)
-        factor = next((f for f in _LOSS_FACTORS if _close(loss, f * expected, float32, loose=True)), None)
-        if factor is not None:
-            return Recognised(model, factor, float64)
+        for delta in (0.0, 1e-7) if model.loss.endswith("cross_entropy") else (0.0,):
+            expected = model.loss_value(float64, x, t, delta)
+            factor = next((f for f in _LOSS_FACTORS if _close(loss, f * expected, float32, loose=True)), None)
+            if factor is not None:
+                return Recognised(model, factor, float64, delta)
     return None
 
 
@@ -359,9 +394,9 @@ def _reference_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
     arrays = found.float64
 
     def loss(_):
-        return found.factor * found.model.loss_value(arrays, x, t)
+        return found.factor * found.model.loss_value(arrays, x, t, found.delta)
 
-    return {key: numerical_gradient(loss, arrays[key]) for key in _PARAM_NAMES}
+    return {key: numerical_gradient(loss, arrays[key]) for key in arrays}
 
 
 def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
@@ -372,13 +407,13 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
         expect_unchanged(kept[key], param, f"params[{key!r}] after {what}",
                          "numerical_gradient leaves the parameters perturbed: put each original value back "
                          "(x[idx] = tmp_val)")
-    if _is_list_of_arrays(result) and len(result) == len(_PARAM_NAMES):  # vol. 2: [dW1, db1, dW2, db2]
-        result = dict(zip(_PARAM_NAMES, result, strict=True))
+    if _is_list_of_arrays(result) and len(result) == len(params):  # vol. 2: [dW1, db1, dW2, db2]
+        result = dict(zip(params, result, strict=True))
     if not isinstance(result, dict):
         raise Failure(f"{what} returned {describe(result)}", "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
                       describe(result))
     grads = {}
-    for key in _PARAM_NAMES:
+    for key in params:
         value = result.get(key, result.get(key.lower()))
         if value is None:
             raise Failure(f"{what} returned keys {sorted(result)}; {key} is missing",
@@ -421,7 +456,7 @@ def _tolerances(params: dict) -> tuple[float, float]:
 
 def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> None:
     rtol, atol = _tolerances(params)
-    for key in _PARAM_NAMES:
+    for key in expected:
         if not expected[key].any() and received[key].any():
             raise Failure(f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
                           describe(expected[key]), describe(received[key]), _COPIES_CAUSE.format(name=key))
@@ -459,11 +494,15 @@ def _method(ctx: Context, net, names, later: str = ""):
 
 
 @check("TwoLayerNet", "2_8", "builds with params W1, b1, W2, b2 of the right shapes")
-def twolayernet_builds(ctx: Context) -> None:
-    net, _ = _two_layer_net(ctx)
+def twolayernet_builds(ctx: Context) -> str | None:
+    net, params = _two_layer_net(ctx)
     if _is_list_of_arrays(getattr(net, "params", None)):
         raise Note(f"{ctx.name}.params is a list (the second volume's style); it is graded as [W1, b1, W2, b2] "
                    "in that order, and grads likewise")
+    if _layer_count(params) > 2:
+        return (f"recognised a deeper variant: {_layer_count(params)} Affine layers (W1 … W{_layer_count(params)}); "
+                "it is checked against the reference net of the same depth")
+    return None
 
 
 @check("TwoLayerNet", "2_8", "predict and loss match the course's net given the same weights")
@@ -487,11 +526,12 @@ def twolayernet_reference(ctx: Context) -> str:
         expected, received = contrast(right.forward(found.float64, x),
                                       predicted if predicted is not None else _loss(net, x, t))
         predict = find_method(net, ("predict",))
-        raise Failure(f"with the check's weights, {ctx.name} computes like a net with {model.describe()}",
+        raise Failure(f"with the check's weights, {ctx.name} computes like a net with "
+                      f"{model.describe(_layer_count(params))}",
                       expected, received, model.wrong,
                       location=source_line(predict[1]) if predict else "")
-    return (f"recognised {model.describe()}; predict and loss match deepkiso's reference net with the same "
-            "weights")
+    return (f"recognised {model.describe(_layer_count(params))}; predict and loss match deepkiso's reference net "
+            "with the same weights")
 
 
 @check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
@@ -568,7 +608,7 @@ def twolayernet_gradients_agree(ctx: Context) -> str:
     by_backprop = _grads(backprop, params, x, t, f"{backprop_name}(x, t)")
     rtol, atol = _tolerances(params)
     errors = []
-    for key in _PARAM_NAMES:  # _grads has checked that both have params[key]'s shape
+    for key in params:  # _grads has checked that both have params[key]'s shape
         diff = float(np.mean(np.abs(by_numbers[key] - by_backprop[key])))
         if not np.allclose(by_backprop[key], by_numbers[key], rtol=rtol, atol=atol):
             cause, method = _which_is_wrong(net, params, x, t, key, (numerical_name, numerical, by_numbers),
