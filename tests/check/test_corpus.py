@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import multiprocessing
 import statistics
 import sys
 import time
@@ -122,13 +123,19 @@ def cases(names: list[str] | None = None) -> list[Path]:
 
 
 def _import_cli() -> None:
-    """Import the commands before the first case, so that its wall time is the check's alone."""
-    import deepkiso.cli  # noqa: F401
+    """Import every command and the checks before the first case, so that its wall time is the check's alone."""
+    from deepkiso.check import all_checks
+    from deepkiso.cli import build_parser
+
+    build_parser()
+    all_checks()
 
 
 def run_all(names: list[str] | None = None) -> list[Outcome]:
     # Two at a time: each check already runs the learner's code in a child process of its own.
-    with ProcessPoolExecutor(max_workers=2, initializer=_import_cli) as pool:
+    # Forked workers share this module as pytest imported it (a spawned one would have to import it by name).
+    fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=2, mp_context=fork, initializer=_import_cli) as pool:
         return list(pool.map(run_case, cases(names)))
 
 

@@ -198,7 +198,9 @@ def sum_squared_error_values(ctx: Context) -> None:
     t = np.zeros(10)
     t[2] = 1.0
     expected = F.sum_squared_error(y, t)
-    causes = [("the ½ is missing: E = ½ Σ (y - t)²", 2 * expected)]
+    causes = [("the ½ is missing: E = ½ Σ (y - t)²", 2 * expected),
+              (f"divides by y.shape[0], which for one 1-D sample is its number of elements ({y.size}), not the batch "
+               "size 1: treat a 1-D y as a batch of one, y.reshape(1, -1)", expected / y.size)]
     received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t)")
     expect_close(received, expected, f"{ctx.name}(y, t)", causes=causes)
 
