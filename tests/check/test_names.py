@@ -178,3 +178,13 @@ def test_locate_points_at_the_line_that_computed_the_wrong_value():
     assert locate(Affine, "backward: db = dout summed", "db (self.db) has shape (5, 3)").endswith(
         "self.db = dout")
     assert locate(Affine, "backward: dx", "dx of backward(dout) is wrong").endswith("dx = dout")
+
+
+def test_a_differentiation_function_named_point_first_is_called_in_the_learners_order():
+    def numerical_gradient(x, f):
+        return f(x)
+
+    adapted, notes = adapt("numerical_gradient", numerical_gradient)
+    assert adapted(lambda z: z + 1, 1) == 2
+    assert notes == ["your numerical_gradient takes (x, f), the point first; it is graded with the arguments in "
+                     "your order"]

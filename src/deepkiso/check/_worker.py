@@ -105,7 +105,7 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
         result.status, result.message = FAIL, exc.message
         result.expected, result.received, result.cause = exc.expected, exc.received, exc.cause
         result.location = exc.location
-        if exc.__cause__ is not None and not exc.location:  # a failure explained after the learner's code raised: point at their line
+        if exc.__cause__ is not None and not exc.location:  # explained after the learner's code raised: their line
             result.location = location(exc.__cause__, code)
     except Note as exc:
         result.status, result.message, result.cause = NOTE, exc.message, exc.cause

@@ -15,7 +15,8 @@ import numpy as np
 
 from deepkiso.check.registry import Failure
 
-__all__ = ["shorten", "raised", "describe", "contrast", "as_array", "as_scalar", "diagnose", "expect_close", "expect_unchanged"]
+__all__ = ["shorten", "raised", "describe", "contrast", "as_array", "as_scalar", "diagnose", "expect_close",
+           "expect_unchanged"]
 
 Causes = Iterable[tuple[str, Any]]
 

@@ -399,8 +399,10 @@ def call_problem(subject: str, obj: Any, learner_name: str, needs: tuple[str, ..
             return f"not graded: {learner_name} has no {method} method ({kind})"
         args = methods[method]
         if args is not None and not _binds(func, args, bound=True):
-            call = f"{subject}({', '.join(args)})" if method == "__init__" else f"{method}({', '.join(args)})"
-            return f"not graded: expected {call}, found {_signature_text(func, learner_name if method == '__init__' else method)}"
+            constructor = method == "__init__"
+            call = f"{subject if constructor else method}({', '.join(args)})"
+            found = _signature_text(func, learner_name if constructor else method)
+            return f"not graded: expected {call}, found {found}"
     return ""
 
 
@@ -416,6 +418,16 @@ def _swapped(func: Callable) -> bool:
         return False
     names = [p.name for p in params if p.name != "self"][:2]
     return len(names) == 2 and [_role(n) for n in names] == ["t", "y"]
+
+
+_FUNCTION_NAMES = {"f", "func", "function", "fun", "fn", "loss_func", "loss_function"}
+
+
+def _point_first(func: Callable) -> bool:
+    """True when a differentiation function's parameters are named (x, f): the point, then the function."""
+    params = _parameters(func)
+    names = [p.name for p in params][:2] if params is not None else []
+    return len(names) == 2 and names[0].lower() not in _FUNCTION_NAMES and names[1].lower() in _FUNCTION_NAMES
 
 
 def _swap_function(func: Callable) -> Callable:
@@ -443,6 +455,11 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
     """
     notes: list[str] = []
     if not inspect.isclass(obj):
+        if subject in ("numerical_diff", "numerical_gradient") and _point_first(obj):
+            names = [p.name for p in _parameters(obj)][:2]
+            notes.append(f"your {subject} takes ({names[0]}, {names[1]}), the point first; it is graded with the "
+                         "arguments in your order")
+            return _swap_function(obj), notes
         if subject in ("cross_entropy_error", "sum_squared_error") and _swapped(obj):
             names = [p.name for p in _parameters(obj)][:2]
             notes.append(f"your {subject} takes ({names[0]}, {names[1]}), the target first; it is graded with "

@@ -23,7 +23,7 @@ import numpy as np
 
 from deepkiso import functions as F
 from deepkiso.check.expect import as_array, as_scalar, contrast, describe, expect_close, expect_unchanged
-from deepkiso.check.names import (SUBJECT_BY_NAME, call_method, call_with, discover, find_array, find_method,
+from deepkiso.check.names import (SUBJECT_BY_NAME, adapt, call_method, call_with, discover, find_array, find_method,
                                   source_line)
 from deepkiso.check.registry import Context, Failure, Note, Skip, check
 from deepkiso.differentiation import numerical_gradient
@@ -52,8 +52,10 @@ _COPIES_CAUSE = ("changing params[{name!r}] does not change the loss: the layers
 def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
     """net.loss(x, t), or net.forward(x, t) for a net in the vol. 2 style, whose forward returns the loss."""
     method = net.loss if callable(getattr(net, "loss", None)) else net.forward
-    return as_scalar(call_method(method, np.array(x, copy=True), np.array(t, copy=True), training=True),
-                     "loss(x, t)")
+    result = call_method(method, np.array(x, copy=True), np.array(t, copy=True), training=True)
+    if isinstance(result, tuple) and len(result) == 2 and [np.size(r) for r in result].count(1) == 1:
+        result = next(r for r in result if np.size(r) == 1)  # forward(x, t) returning (y, loss)
+    return as_scalar(result, "loss(x, t)")
 
 
 # --------------------------------------------------------------------------- SimpleNet
@@ -106,7 +108,8 @@ def simplenet_gradient(ctx: Context) -> None:
         if not found:
             raise Skip(f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function")
         what = f"{found['numerical_gradient']}(lambda w: net.loss(x, t), {where})"
-        dW = ctx.namespace[found["numerical_gradient"]](lambda w: net.loss(_X_ONE.copy(), _T_ONE.copy()), W)
+        learners = adapt("numerical_gradient", ctx.namespace[found["numerical_gradient"]])[0]
+        dW = learners(lambda w: net.loss(_X_ONE.copy(), _T_ONE.copy()), W)
     expect_unchanged(kept, W, f"{where} after {what}",
                      "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)")
     expected = np.outer(_X_ONE, F.softmax(_X_ONE @ W) - _T_ONE)
