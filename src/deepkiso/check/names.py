@@ -442,7 +442,9 @@ def _typo_method(cls: type, canonical: str) -> str | None:
     """The learner's method that is canonical misspelt (foward, backword, Forward), when canonical is missing."""
     if hasattr(cls, canonical):
         return None
-    hits = [a for a in dir(cls) if not a.startswith("__") and callable(getattr(cls, a, None))
+    # Read statically: a learner's class attribute lookup may run their code (a property, __getattr__).
+    methods = {a for klass in cls.__mro__[:-1] for a, v in vars(klass).items() if inspect.isfunction(v)}
+    hits = [a for a in sorted(methods) if not a.startswith("__")
             and (a.lower() == canonical or (len(canonical) >= 6 and _edits(a.lower(), canonical) <= 2))]
     return hits[0] if len(hits) == 1 else None
 

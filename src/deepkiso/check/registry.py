@@ -3,8 +3,8 @@
 A check is a function of a ``Context`` (the learner's object and a seeded
 generator) that returns to pass (a string it returns is shown under the PASS:
 what was recognised, the relative errors of a gradient check) and raises
-``Failure``, ``Note`` or ``Skip`` otherwise. Each belongs to one course name ("Affine") and one exercise
-("2_14"); the family modules (``functions``, ``differentiation``, ``layers``,
+``Failure``, ``Note`` or ``Skip`` otherwise. Each belongs to one course name
+("Affine") and one exercise ("2_14"); the family modules (``functions``, ``differentiation``, ``layers``,
 ``nets``, ``training``) register theirs with ``@check``. The report lists the
 names in the order of ``names.SUBJECTS``, and each name's checks in the order
 they were registered.
