@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso.check.loader import Graded, LearnerCode, StepTimeout, describe_error, graded, load, location, time_limit
-from deepkiso.check.names import SUBJECT_BY_NAME, adapt, discover, spelling_note
+from deepkiso.check.names import SUBJECT_BY_NAME, conventions, discover
 from deepkiso.check.registry import Check, Failure, Note, Skip, all_checks
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
 
@@ -173,12 +173,11 @@ def serve(job: Job, channel: Channel) -> None:
                 expected="one of " + ", ".join(s.name for s in subjects),
                 cause="check the spelling of your functions and classes (see examples/exercises/)").to_dict())
         for name, graded_name in chosen.items():  # what was recognised of the learner's names and conventions
-            learner = graded_name.learner_name
-            notes = [spelling_note(SUBJECT_BY_NAME[name], learner), *adapt(name, graded_name.obj)[1]]
-            if any(notes):
+            notes = conventions(name, graded_name.learner_name, graded_name.obj)
+            if notes:
                 channel.send(event="result", result=Result(
                     id=f"{name}.conventions", subject=name, title="recognised: your names and conventions",
-                    status=NOTE, learner_name=learner, message="\n".join(n for n in notes if n)).to_dict())
+                    status=NOTE, learner_name=graded_name.learner_name, message="\n".join(notes)).to_dict())
     _run_checks(job, code, checks, chosen, channel)
     channel.send(event="done")
 

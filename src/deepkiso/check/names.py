@@ -35,6 +35,7 @@ __all__ = [
     "spelling_note",
     "call_problem",
     "adapt",
+    "conventions",
 ]
 
 
@@ -566,3 +567,9 @@ def _loss_only(forward: Callable) -> Callable:
 
     loss_forward.__wrapped__ = forward
     return loss_forward
+
+
+def conventions(subject: str, learner_name: str, obj: Any) -> list[str]:
+    """Everything the report says was recognised of a learner's name: its spelling, then adapt's notes."""
+    notes = [spelling_note(SUBJECT_BY_NAME[subject], learner_name), *adapt(subject, obj)[1]]
+    return [note for note in notes if note]
