@@ -150,12 +150,16 @@ def _expect_independent(ctx: Context, batches) -> None:
     _expect_draws_cover(ctx, batches)
 
 
-@check("minibatches", "2_1", "replace=True draws independently (sampling with replacement)")
-def minibatches_with_replacement(ctx: Context) -> None:
+@check("minibatches", "2_1", "with replacement (replace=True, or one batch per call): independent draws")
+def minibatches_with_replacement(ctx: Context) -> str | None:
+    if not _takes_replace(ctx) and _is_one_batch(_sample(ctx)):
+        _expect_independent(ctx, _batches(ctx, _DRAWS)[0])
+        return f"each call of {ctx.name} is an independent draw: across calls, samples repeat and every one comes"
     if not _takes_replace(ctx):
         raise Skip(f"not graded: {ctx.name} has no replace option (a with-replacement sampler of its own is graded "
                    "as minibatches_with_replacement)")
     _expect_independent(ctx, _batches(ctx, _DRAWS, replace=True)[0])
+    return None
 
 
 @check("minibatches_with_replacement", "2_1", "draws independently: samples repeat, every one is drawn")
