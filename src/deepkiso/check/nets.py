@@ -510,10 +510,10 @@ def twolayernet_builds(ctx: Context) -> str | None:
 
 @check("TwoLayerNet", "2_8", "predict and loss match the course's net given the same weights")
 def twolayernet_reference(ctx: Context) -> str:
-    net, params, x, t, classification = _setup(ctx)
+    net, params, x, t, _ = _setup(ctx)
     for key, param in params.items():
-        # Larger than _setup's weights, so that sigmoid, tanh, ReLU and no activation differ clearly,
-        # small enough that no probability comes near the 1e-7 a learner adds inside the log.
+        # Larger than _setup's weights, so that sigmoid, tanh, ReLU and no activation differ clearly
+        # (recognise matches the loss with and without the 1e-7 a learner adds inside the log).
         param[...] = (0.6 if key.startswith("W") else 0.3) * ctx.rng.standard_normal(param.shape)
     found = recognise(net, params, x, t)
     if found is None:
@@ -526,8 +526,10 @@ def twolayernet_reference(ctx: Context) -> str:
     if model.wrong:
         right = model.corrected()
         predicted = _predict_of(net, x)
-        expected, received = contrast(right.forward(found.float64, x),
-                                      predicted if predicted is not None else _loss(net, x, t))
+        if predicted is not None:
+            expected, received = contrast(right.forward(found.float64, x), predicted)
+        else:  # a net with a loss only: compare the losses
+            expected, received = contrast(right.loss_value(found.float64, x, t), _loss(net, x, t))
         predict = find_method(net, ("predict",))
         raise Failure(f"with the check's weights, {ctx.name} computes like a net with "
                       f"{model.describe(_layer_count(params))}",
