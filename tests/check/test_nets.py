@@ -103,3 +103,18 @@ def test_a_float32_net_gets_its_reference_gradient_in_float64():
     reference = _reference_grads(net32, net32.params, x, t)
     for key in exact:  # a step of 1e-2 in float32 crosses ReLU's kinks and is off by far more
         np.testing.assert_allclose(reference[key], exact[key], rtol=1e-6, atol=1e-8)
+
+
+def test_a_wrong_model_points_at_the_learners_line_of_the_mistake():
+    from deepkiso.check.nets import MODELS, _mistake_line
+
+    class Net:
+        def predict(self, x):
+            a1 = x @ self.W1 + self.b1
+            z1 = a1
+            return z1 @ self.W2
+
+    no_activation = next(m for m in MODELS if m.wrong.startswith("predict matches a net without the hidden"))
+    no_b2 = next(m for m in MODELS if "without the bias b2" in m.wrong)
+    assert _mistake_line(Net(), ("predict", Net().predict), no_activation).endswith("z1 = a1")
+    assert _mistake_line(Net(), ("predict", Net().predict), no_b2).endswith("return z1 @ self.W2")

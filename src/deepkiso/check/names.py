@@ -202,15 +202,16 @@ def code_of(obj: Any):
     return None
 
 
-def source_line(obj: Any, pattern: str = "") -> str:
-    """ "my_net.py, line 23: z1 = a1": the first line of obj's source that contains pattern (its def line
-    when pattern is empty or absent); "" when the source cannot be read (a builtin, a lost notebook cell)."""
+def source_line(obj: Any, pattern: str = "", regex: str = "") -> str:
+    """ "my_net.py, line 23: z1 = a1": the first line of obj's source that contains pattern (or matches
+    regex); its def line when there is none; "" when the source cannot be read (a builtin, a lost cell)."""
     code = code_of(obj)
     try:
         lines, first = inspect.getsourcelines(inspect.unwrap(getattr(obj, "__func__", obj)))
     except (OSError, TypeError):
         return ""
-    hits = [i for i, text in enumerate(lines) if pattern and pattern in text]
+    hits = [i for i, text in enumerate(lines)
+            if (pattern and pattern in text) or (regex and re.search(regex, text.split("#")[0]))]
     index = hits[0] if hits else 0
     where = os.path.basename(code.co_filename) if code is not None and os.path.exists(code.co_filename) else ""
     line = f"line {first + index}: {lines[index].strip()}"

@@ -17,6 +17,7 @@ steps lower the loss.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -239,6 +240,7 @@ class Model:
     order: str = ""
     biases: tuple[bool, bool] = (True, True)
     wrong: str = ""
+    line: str = ""  # a regular expression for the learner's line that most likely holds the mistake
 
     def scores(self, params: dict, x: np.ndarray) -> np.ndarray:
         """The last Affine's output of this model, a2 for two layers: (N, C). params: W1, b1, …, WL, bL."""
@@ -315,18 +317,19 @@ def _models() -> tuple[Model, ...]:
     """The legitimate nets first, then the wrong ones, each with its cause."""
     right = [Model(h, out, loss) for h in _ACTIVATION for loss in ("cross_entropy", "squared")
              for out in _OUTPUTS_OF[loss]]
-    wrong = [Model("", out, loss, wrong=_NO_ACTIVATION) for loss in ("cross_entropy", "squared")
+    wrong = [Model("", out, loss, wrong=_NO_ACTIVATION, line=r"=\s*a1\s*$") for loss in ("cross_entropy", "squared")
              for out in _OUTPUTS_OF[loss]]
     for h in _ACTIVATION:
         for loss, cause in (("sigmoid_cross_entropy", _SIGMOID_OUTPUT), ("softmax_squared", _SOFTMAX_REGRESSION),
                             ("sigmoid_squared", _SIGMOID_REGRESSION)):
-            wrong += [Model(h, out, loss, wrong=cause) for out in _OUTPUTS_OF[loss]]
+            line = r"softmax\(" if loss == "softmax_squared" else r"sigmoid\(\s*a2"
+            wrong += [Model(h, out, loss, wrong=cause, line=line) for out in _OUTPUTS_OF[loss]]
         for loss in ("cross_entropy", "squared"):
             for out in _OUTPUTS_OF[loss]:
                 wrong += [
-                    Model(h, out, loss, biases=(False, True),
+                    Model(h, out, loss, biases=(False, True), line=r"^(?=.*(dot|@))(?=.*W1)(?!.*b1)",
                           wrong="predict matches a net without the bias b1: a1 = x · W1 + b1"),
-                    Model(h, out, loss, biases=(True, False),
+                    Model(h, out, loss, biases=(True, False), line=r"^(?=.*(dot|@))(?=.*W2)(?!.*b2)",
                           wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2"),
                     Model(h, out, loss, order="activation last",
                           wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
@@ -531,12 +534,23 @@ def twolayernet_reference(ctx: Context) -> str:
         else:  # a net with a loss only: compare the losses
             expected, received = contrast(right.loss_value(found.float64, x, t), _loss(net, x, t))
         predict = find_method(net, ("predict",))
+        where = _mistake_line(net, predict, model)
         raise Failure(f"with the check's weights, {ctx.name} computes like a net with "
-                      f"{model.describe(_layer_count(params))}",
-                      expected, received, model.wrong,
-                      location=source_line(predict[1]) if predict else "")
+                      f"{model.describe(_layer_count(params))}", expected, received, model.wrong, where)
     return (f"recognised {model.describe(_layer_count(params))}; predict and loss match deepkiso's reference net "
             "with the same weights")
+
+
+def _mistake_line(net, predict, model: Model) -> str:
+    """The learner's line of a wrong model's mistake: in predict, in __init__ (layers) or the loss layer."""
+    places = [m for m in (predict[1] if predict else None, type(net).__init__,
+                          getattr(getattr(net, "lastLayer", getattr(net, "last_layer", None)), "forward", None))
+              if m is not None]
+    for method in places:
+        line = source_line(method, regex=model.line) if model.line else ""
+        if line and re.search(model.line, line.split(": ", 1)[-1]):
+            return line
+    return source_line(places[0]) if places else ""
 
 
 @check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
