@@ -77,7 +77,7 @@ SUBJECTS = (
     Subject("sum_squared_error", "function", ("mean_squared_error", "mean_square_error", "sum_square_error",
                                               "squared_error", "sse", "mse")),
     Subject("AddLayer", "class", ("Add", "AddNode")),
-    Subject("MulLayer", "class", ("Mul", "MulNode", "MultiplyLayer", "MultLayer", "MultiLayer", "MulitLayer")),
+    Subject("MulLayer", "class", ("Mul", "MulNode", "MultiplyLayer", "MultLayer", "MulitLayer")),
     Subject("Relu", "class", ("ReLU", "ReluLayer", "ReLULayer")),
     Subject("Sigmoid", "class", ("SigmoidLayer",)),
     Subject("Tanh", "class", ("TanhLayer", "TanH")),
