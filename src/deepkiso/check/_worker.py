@@ -104,7 +104,7 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
     except Failure as exc:
         result.status, result.message = FAIL, exc.message
         result.expected, result.received, result.cause = exc.expected, exc.received, exc.cause
-        result.location = exc.location
+        result.location = _relabel(exc.location, code)
         if exc.__cause__ is not None and not exc.location:  # explained after the learner's code raised: their line
             result.location = location(exc.__cause__, code)
     except Note as exc:
@@ -126,6 +126,15 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
     if check.limitation and result.status == FAIL:
         result.status, result.note_reason = NOTE, check.limitation
     return result, crashed
+
+
+def _relabel(where: str, code: LearnerCode) -> str:
+    """A check's "/path/layers.py, line 51: …" with the file as the report names it ("common/layers.py")."""
+    filename, sep, rest = where.rpartition(", line ")
+    if not sep:
+        return where
+    label = code.label(filename) or os.path.basename(filename)
+    return f"{label}, line {rest}" if label else f"line {rest}"
 
 
 class Channel:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
 import re
 import textwrap
 from dataclasses import dataclass
@@ -203,8 +202,12 @@ def code_of(obj: Any):
 
 
 def source_line(obj: Any, pattern: str = "", regex: str = "") -> str:
-    """ "my_net.py, line 23: z1 = a1": the first line of obj's source that contains pattern (or matches
-    regex); its def line when there is none; "" when the source cannot be read (a builtin, a lost cell)."""
+    """ "/path/my_net.py, line 23: z1 = a1": the first line of obj's source that contains pattern (or matches
+    regex); its def line when there is none; "" when the source cannot be read (a builtin, a lost cell).
+
+    The file is the code's own filename; the checking process relabels it as the report names it
+    ("common/layers.py", "cell In[3]").
+    """
     code = code_of(obj)
     try:
         lines, first = inspect.getsourcelines(inspect.unwrap(getattr(obj, "__func__", obj)))
@@ -213,9 +216,8 @@ def source_line(obj: Any, pattern: str = "", regex: str = "") -> str:
     hits = [i for i, text in enumerate(lines)
             if (pattern and pattern in text) or (regex and re.search(regex, text.split("#")[0]))]
     index = hits[0] if hits else 0
-    where = os.path.basename(code.co_filename) if code is not None and os.path.exists(code.co_filename) else ""
     line = f"line {first + index}: {lines[index].strip()}"
-    return f"{where}, {line}" if where else line
+    return f"{code.co_filename}, {line}" if code is not None else line
 
 
 _METHOD_WORDS = ("backward", "forward", "numerical_gradient", "gradient", "predict", "loss", "accuracy", "update")
