@@ -203,9 +203,13 @@ def test_an_interrupted_save_leaves_the_previous_checkpoint_readable(tmp_path):
     (tmp_path / ".checkpoint.123-abcd.part.json").write_bytes(b"{")
     (tmp_path / ".checkpoint-0123456789abcdef.123-abcd.part.npz").write_bytes(b"ha")
     assert np.array_equal(load_checkpoint(tmp_path).state["w"], np.zeros(3))
-    # The next save sweeps up what the killed writer left behind.
+    # The next save sweeps up the killed writer's temporaries and removes the .npz the old
+    # checkpoint.json named, but no other .npz: one that no checkpoint.json gave up is never deleted.
+    first = load_checkpoint(tmp_path).arrays_path.name
     save_checkpoint(tmp_path, {"w": np.ones(3)})
-    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, next(tmp_path.glob("checkpoint-*.npz")).name}
+    newest = load_checkpoint(tmp_path).arrays_path.name
+    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, newest, "checkpoint-0123456789abcdef.npz"}
+    assert first not in {p.name for p in tmp_path.iterdir()}
 
 
 def test_load_checkpoint_names_a_damaged_file(tmp_path):
@@ -225,7 +229,7 @@ def test_load_checkpoint_names_a_missing_arrays_file(tmp_path):
 
 
 def test_load_checkpoint_without_one_is_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no checkpoint.json"):
+    with pytest.raises(FileNotFoundError, match="checkpoint.json: missing"):
         load_checkpoint(tmp_path)
 
 

@@ -24,7 +24,10 @@ import io
 import json
 import math
 import os
+import re
+import stat
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -40,15 +43,21 @@ __all__ = [
     "Callback",
     "Checkpoint",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "save_checkpoint",
     "load_checkpoint",
+    "checkpoint_layout",
     "evaluate",
     "CHECKPOINT_NAME",
 ]
 
 CHECKPOINT_NAME = "checkpoint.json"
 _CHECKPOINT_FORMAT = "deepkiso-checkpoint"
-_CHECKPOINT_VERSION = 1
+_CHECKPOINT_VERSION = 2
+_ARRAYS_NAME = re.compile(r"checkpoint-[0-9a-f]{16}\.npz")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# checkpoint.json holds one row per epoch and the sampler's state: a few hundred bytes an epoch.
+_MAX_JSON_BYTES = 64 << 20
 
 
 @dataclass
@@ -94,10 +103,11 @@ class Callback:
 
 
 class TrainingDiverged(RuntimeError):
-    """Training produced a NaN or infinite loss or parameter.
+    """Training diverged: a NaN or infinite loss, parameter or optimizer buffer, or a loss that stayed
+    far above its start (see Trainer's divergence_factor).
 
     iteration: the 1-based iteration where it showed; last_checkpoint: the newest checkpoint
-    (all of whose values are finite), or None.
+    (all of whose arrays, parameters and optimizer buffers, are finite), or None.
     """
 
     def __init__(self, what: str, iteration: int, epoch: int, last_checkpoint: Path | None):
@@ -107,6 +117,23 @@ class TrainingDiverged(RuntimeError):
         self.iteration = iteration
         self.epoch = epoch
         self.last_checkpoint = last_checkpoint
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped because ``Trainer.request_stop`` was called (a signal, in the command line).
+
+    reason: what asked for the stop (such as "SIGINT"); iteration, epoch: where it stopped (epoch is
+    the 1-based epoch of the last update); checkpoint: the checkpoint written there, or None
+    when the trainer has no checkpoint_dir.
+    """
+
+    def __init__(self, reason: str, iteration: int, epoch: int, checkpoint: Path | None):
+        saved = f"checkpoint {checkpoint} written" if checkpoint is not None else "no checkpoint written"
+        super().__init__(f"stopped by {reason} after iteration {iteration} (epoch {epoch}); {saved}")
+        self.reason = reason
+        self.iteration = iteration
+        self.epoch = epoch
+        self.checkpoint = checkpoint
 
 
 def _is_classifier(net) -> bool:
@@ -153,9 +180,16 @@ class Trainer:
     checkpoint_every: also write one every this many iterations (None: at epoch ends only).
     settings: JSON-serialisable description of the run, stored in every checkpoint.
     callbacks: Callback objects called during ``train``.
+    divergence_factor, divergence_iterations: the run has diverged when the mini-batch loss stays
+        above divergence_factor × its start for divergence_iterations iterations in a row. The start
+        is the loss of the initial weights on the first batch, and for a classifier at least ln C
+        (the loss of a uniform guess over C classes), so a lucky first batch sets no hair trigger.
+        divergence_factor None: only NaN and infinity count. (With the defaults, 10 and 50, an Adam
+        run at lr 1e6 on the digits stops at iteration 51; no run that learns comes near.)
 
     State: ``epoch`` (epochs finished), ``iteration`` (updates made), ``history``,
-    ``last_checkpoint`` (path of the newest checkpoint.json, or None).
+    ``last_checkpoint`` (path of the newest checkpoint.json, or None), ``stop_reason`` (set by
+    ``request_stop``, else None).
     """
 
     def __init__(
@@ -171,6 +205,8 @@ class Trainer:
         checkpoint_every: int | None = None,
         settings: dict | None = None,
         callbacks: Iterable[Callback] = (),
+        divergence_factor: float | None = 10.0,
+        divergence_iterations: int = 50,
     ):
         if int(n_epochs) != n_epochs or n_epochs < 0:
             raise ValueError(f"Trainer: n_epochs must be a non-negative integer, got {n_epochs!r}")
@@ -180,6 +216,11 @@ class Trainer:
             raise ValueError(f"Trainer: checkpoint_every={checkpoint_every} needs a checkpoint_dir to write to")
         if int(eval_chunk_size) != eval_chunk_size or eval_chunk_size < 1:
             raise ValueError(f"Trainer: eval_chunk_size must be a positive integer, got {eval_chunk_size!r}")
+        if divergence_factor is not None and not (divergence_factor > 1 and math.isfinite(divergence_factor)):
+            raise ValueError(f"Trainer: divergence_factor must be a finite number above 1 or None, "
+                             f"got {divergence_factor!r}")
+        if int(divergence_iterations) != divergence_iterations or divergence_iterations < 1:
+            raise ValueError(f"Trainer: divergence_iterations must be a positive integer, got {divergence_iterations!r}")
         self.net = net
         self.optimizer = optimizer
         self.sampler = sampler
@@ -190,10 +231,14 @@ class Trainer:
         self.checkpoint_every = checkpoint_every
         self.settings = {} if settings is None else settings
         self.callbacks = list(callbacks)
+        self.divergence_factor = divergence_factor
+        self.divergence_iterations = int(divergence_iterations)
         self.epoch = 0
         self.iteration = 0
         self.history = History()
         self.last_checkpoint: Path | None = None
+        self.stop_reason: str | None = None
+        self._losses_above = 0  # how many of the latest iterations had a loss above the divergence threshold
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -204,7 +249,8 @@ class Trainer:
         x_train: (N, …) inputs in the net's dtype (float32); t_train: labels (N,),
         one-hot (N, C) or regression targets (N, K). x_test, t_test likewise (optional).
         A trainer restored with ``load_state_dict`` continues where it stopped, mid-epoch included.
-        Raises TrainingDiverged when a loss is NaN or infinite.
+        Raises TrainingDiverged when the run diverges (see the class's divergence_factor), and
+        TrainingInterrupted, after writing a checkpoint, when ``request_stop`` was called.
         """
         if len(x_train) != len(t_train):
             raise ValueError(f"Trainer.train: x_train has {len(x_train)} samples but t_train has {len(t_train)}")
@@ -223,7 +269,23 @@ class Trainer:
             metrics = self._end_epoch(x_train, t_train, x_test, t_test, time.perf_counter() - started)
             for callback in self.callbacks:
                 callback.on_epoch_end(self, metrics)
+            if self.stop_reason is not None and self.epoch < self.n_epochs:
+                self._stop(saved=True)  # _end_epoch has just written the checkpoint
         return self.history
+
+    def request_stop(self, reason: str) -> None:
+        """Ask ``train`` to stop after the current update, write a checkpoint there and raise
+        TrainingInterrupted. Only sets a flag, so a signal handler may call it at any moment.
+        (A stop asked for during an epoch's last batch or its evaluation waits for the epoch's end.)
+        """
+        self.stop_reason = reason
+
+    def _stop(self, saved: bool) -> None:
+        reason, self.stop_reason = self.stop_reason, None
+        if self.checkpoint_dir is not None and not saved:
+            self.save()
+        checkpoint = self.last_checkpoint if self.checkpoint_dir is not None else None
+        raise TrainingInterrupted(reason, self.iteration, self._epoch_of_last_iteration(), checkpoint)
 
     def _train_one_epoch(self, x_train, t_train, x_buffer, t_buffer) -> None:
         done_before = self.iteration - (self.history.epochs[-1]["iteration"] if self.history.epochs else 0)
@@ -239,18 +301,42 @@ class Trainer:
             t_batch = t_train.take(index, axis=0, out=t_buffer[:n], mode="clip")
             grads = net.gradient(x_batch, t_batch)
             loss = net.last_layer.loss
-            if not math.isfinite(loss):
-                raise TrainingDiverged(f"the loss became {loss}", self.iteration + 1, self.epoch + 1,
-                                       self.last_checkpoint)
+            self._check_loss(loss)
             optimizer.update(params, grads)
             self.iteration += 1
             losses.append(loss)
             for callback in self.callbacks:
                 callback.on_iteration(self, loss)
             # The epoch's last batch is saved by _end_epoch, after the evaluation.
-            if (self.checkpoint_every is not None and self.iteration % self.checkpoint_every == 0
-                    and batch_number < n_batches):
-                self.save()
+            if batch_number < n_batches:
+                saved = self.checkpoint_every is not None and self.iteration % self.checkpoint_every == 0
+                if saved:
+                    self.save()
+                if self.stop_reason is not None:
+                    self._stop(saved)
+
+    def _check_loss(self, loss: float) -> None:
+        """Raise TrainingDiverged when loss, the next iteration's, is not finite or ends a long rise."""
+        if not math.isfinite(loss):
+            raise TrainingDiverged(f"the loss became {loss}", self.iteration + 1, self.epoch + 1,
+                                   self.last_checkpoint)
+        threshold = self._divergence_threshold(loss)
+        self._losses_above = self._losses_above + 1 if threshold is not None and loss > threshold else 0
+        if self._losses_above >= self.divergence_iterations:
+            start = threshold / self.divergence_factor
+            raise TrainingDiverged(f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its "
+                                   f"start, {start:.4g}) for {self.divergence_iterations} iterations, up to {loss:.4g},",
+                                   self.iteration + 1, self.epoch + 1, self.last_checkpoint)
+
+    def _divergence_threshold(self, first_loss: float) -> float | None:
+        """divergence_factor × the run's start: its first loss (first_loss until one is recorded),
+        for a classifier at least ln C. None when the rule is off."""
+        if self.divergence_factor is None:
+            return None
+        start = self.history.iteration_loss[0] if self.history.iteration_loss else first_loss
+        if _is_classifier(self.net) and getattr(self.net, "output_size", 0) >= 2:
+            start = max(start, math.log(self.net.output_size))
+        return self.divergence_factor * start
 
     def _end_epoch(self, x_train, t_train, x_test, t_test, seconds: float) -> dict[str, Any]:
         started = time.perf_counter()
@@ -294,33 +380,83 @@ class Trainer:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (possibly read back by ``load_checkpoint``).
 
-        A net that does not fit raises a ValueError listing every mismatch, before anything changes.
+        Every field is checked first, and a state that does not fit this trainer (another net, wrong
+        types, counters that disagree, non-finite arrays) raises a ValueError listing every problem,
+        each naming the field, what was expected and what was received, before anything changes.
         """
         missing = [k for k in ("sampler", "epoch", "iteration", "history/iteration_loss", "history/epochs")
                    if k not in state]
         if missing:
             raise ValueError(f"Trainer.load_state_dict: the state lacks {missing}")
-        self.net.load_state_dict(_section(state, "net/"))
-        self.optimizer.load_state_dict(_section(state, "optimizer/"))
+        net_problems = _fit_problems(self.net, _section(state, "net/"))
+        if net_problems:  # the net's own message, listing every mismatch of name and shape
+            self.net.load_state_dict(_section(state, "net/"))
+        problems = self._state_problems(state)
+        if problems:
+            raise ValueError("the saved state does not fit this trainer: " + "; ".join(problems))
+        # The sampler checks its own state (settings, counters, generator) before it changes anything.
         self.sampler.load_state_dict(state["sampler"])
+        self.optimizer.load_state_dict(_section(state, "optimizer/"))
+        self.net.load_state_dict(_section(state, "net/"))
         self.epoch = int(state["epoch"])
         self.iteration = int(state["iteration"])
         self.history.load_state_dict(state)
+        threshold = self._divergence_threshold(math.inf)
+        self._losses_above = 0
+        for loss in reversed(self.history.iteration_loss):  # so a resumed run stops where one left alone does
+            if threshold is None or not loss > threshold:
+                break
+            self._losses_above += 1
+
+    def _state_problems(self, state: dict[str, Any]) -> list[str]:
+        """What in state (whose net arrays fit by name and shape) cannot be this trainer's: one line each."""
+        problems = []
+        epoch, iteration = state["epoch"], state["iteration"]
+        for key, value in (("epoch", epoch), ("iteration", iteration)):
+            if not _is_count(value):
+                problems.append(f"{key}: expected an integer >= 0, got {_shown(value)}")
+        if problems:
+            return problems
+        problems += _history_problems(state["history/epochs"], state["history/iteration_loss"], epoch, iteration)
+        problems += _optimizer_problems(_section(state, "optimizer/"), self.net.params, self.optimizer, iteration)
+        for name, param in self.net.params.items():
+            value = state[f"net/{name}"]
+            if not isinstance(value, np.ndarray) or value.dtype != param.dtype:
+                problems.append(f"net/{name}: expected {param.dtype} values, got {_kind(value)}")
+            elif not np.all(np.isfinite(value)):
+                problems.append(f"net/{name}: expected finite values, got {np.count_nonzero(~np.isfinite(value))} "
+                                f"that are not")
+        sampler = state["sampler"]
+        if not isinstance(sampler, dict):
+            problems.append(f"sampler: expected an object, got {_shown(sampler)}")
+        elif not problems:
+            done_in_epoch = iteration - (state["history/epochs"][-1]["iteration"] if epoch else 0)
+            for key, want in (("epochs_done", epoch), ("batches_done", done_in_epoch)):
+                if sampler.get(key) != want:
+                    problems.append(f"sampler/{key}: expected {want} (from epoch {epoch}, iteration {iteration}), "
+                                    f"got {_shown(sampler.get(key))}")
+        return problems
 
     def save(self) -> Path:
         """Write a checkpoint into ``checkpoint_dir`` now; returns the path of its JSON file.
 
-        Refuses (TrainingDiverged) when a parameter is no longer finite, so the last
-        checkpoint is always one training can continue from.
+        Refuses (TrainingDiverged) when a parameter or an optimizer buffer is no longer finite, so
+        the last checkpoint is always one training can continue from.
         """
         if self.checkpoint_dir is None:
             raise ValueError("Trainer.save: this trainer has no checkpoint_dir")
-        for name, param in self.net.params.items():
-            if not np.all(np.isfinite(param)):
-                raise TrainingDiverged(f"parameter {name} is no longer finite", self.iteration,
+        state = self.state_dict()
+        for key, value in state.items():
+            if key.startswith(("net/", "optimizer/")) and not np.all(np.isfinite(value)):
+                what = f"parameter {key[4:]}" if key.startswith("net/") else f"optimizer buffer {key[10:]}"
+                raise TrainingDiverged(f"{what} is no longer finite", self.iteration,
                                        self._epoch_of_last_iteration(), self.last_checkpoint)
-        self.last_checkpoint = save_checkpoint(self.checkpoint_dir, self.state_dict(), self.settings)
+        self.last_checkpoint = save_checkpoint(self.checkpoint_dir, state, self.settings)
         return self.last_checkpoint
+
+    def checkpoint_layout(self) -> dict[str, tuple[tuple, np.dtype]]:
+        """The arrays this trainer's checkpoints may hold (see the module's checkpoint_layout)."""
+        return checkpoint_layout(self.net, self.optimizer)
 
 
     def _epoch_of_last_iteration(self) -> int:
@@ -333,17 +469,96 @@ def _section(state: dict, prefix: str) -> dict:
     return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
 
 
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _kind(value: Any) -> str:
+    """What value is, for a message: an array's dtype and shape, or the value itself."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array of shape {value.shape}"
+    return _shown(value)
+
+
+def _fit_problems(net, arrays: dict[str, Any]) -> bool:
+    """Whether arrays differ from net.params in names or shapes (the net's loader then lists how)."""
+    return set(arrays) != set(net.params) or any(np.shape(arrays[k]) != p.shape for k, p in net.params.items())
+
+
+def _history_problems(rows: Any, losses: Any, epoch: int, iteration: int) -> list[str]:
+    """history/epochs must have one row per finished epoch, in order; history/iteration_loss one finite loss
+    per iteration."""
+    problems = []
+    if not isinstance(losses, np.ndarray) or losses.dtype != np.float64 or losses.shape != (iteration,):
+        problems.append(f"history/iteration_loss: expected float64 of shape ({iteration},) (one loss per "
+                        f"iteration), got {_kind(losses)}")
+    elif not np.all(np.isfinite(losses)):
+        problems.append("history/iteration_loss: expected finite losses, got some that are not")
+    if not isinstance(rows, list) or len(rows) != epoch:
+        got = f"{len(rows)} rows" if isinstance(rows, list) else _shown(rows)
+        return [*problems, f"history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}"]
+    previous = 0
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or row.get("epoch") != number:
+            problems.append(f"history/epochs row {number}: expected an object with \"epoch\": {number}, got {_shown(row)}")
+            continue
+        at = row.get("iteration")
+        if not _is_count(at) or not previous <= at <= iteration:
+            problems.append(f"history/epochs row {number}: expected \"iteration\" in [{previous}, {iteration}], "
+                            f"got {_shown(at)}")
+            continue
+        previous = at
+        for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"):
+            if row.get(key) is not None and not _is_number(row[key]):
+                problems.append(f"history/epochs row {number}: expected a finite number or null as \"{key}\", "
+                                f"got {_shown(row[key])}")
+    return problems
+
+
+def _optimizer_problems(state: dict[str, Any], params: dict[str, np.ndarray], optimizer, iteration: int) -> list[str]:
+    """The optimizer's numbers must be finite (lr positive), its step count the trainer's, and its buffers
+    one per parameter (once it has stepped) of that parameter's shape and dtype, finite."""
+    problems = []
+    lr = state.get("lr")
+    if not (_is_number(lr) and lr > 0):
+        problems.append(f"optimizer/lr: expected a positive finite number, got {_shown(lr)}")
+    for key in optimizer.hyper:
+        if not _is_number(state.get(key)):
+            problems.append(f"optimizer/{key}: expected a finite number, got {_shown(state.get(key))}")
+    if state.get("iterations") != iteration or not _is_count(state.get("iterations")):
+        problems.append(f"optimizer/iterations: expected {iteration} (the trainer's), got {_shown(state.get('iterations'))}")
+    buffers = {k: v for k, v in state.items() if "/" in k}
+    wanted = {f"{b}/{name}": param for b in optimizer.buffers for name, param in params.items()} if iteration else {}
+    problems += [f"optimizer/{key}: missing (expected {param.dtype} of shape {param.shape})"
+                 for key, param in wanted.items() if key not in buffers]
+    for key, value in buffers.items():
+        param = wanted.get(key)
+        if param is None:
+            problems.append(f"optimizer/{key}: not a buffer of {type(optimizer).__name__} after {iteration} iterations")
+        elif not isinstance(value, np.ndarray) or value.dtype != param.dtype or value.shape != param.shape:
+            problems.append(f"optimizer/{key}: expected {param.dtype} of shape {param.shape}, got {_kind(value)}")
+        elif not np.all(np.isfinite(value)):
+            problems.append(f"optimizer/{key}: expected finite values, got some that are not")
+    return problems
+
+
 # -- checkpoint files ----------------------------------------------------------------------------
 
 
 @dataclass
 class Checkpoint:
-    """A checkpoint read back: ``state`` (as Trainer.state_dict gave it), ``settings``, the files' paths."""
+    """A checkpoint read back and verified: ``state`` (as Trainer.state_dict gave it), ``settings``,
+    the files' paths and the format ``version`` it was written in."""
 
     state: dict[str, Any]
     settings: dict[str, Any]
     json_path: Path
     arrays_path: Path
+    version: int = _CHECKPOINT_VERSION
 
 
 def _sha256(path: Path) -> str:
@@ -360,20 +575,32 @@ def _json_default(value):
     raise TypeError(f"checkpoint: cannot store a value of type {type(value).__name__} in JSON")
 
 
+def _meta_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of checkpoint.json's fields other than "sha256", in a canonical form.
+
+    The fields are hashed as a reader parses them (sorted keys, no spaces, numpy scalars as
+    Python numbers), so whitespace does not matter and any edited value does.
+    """
+    fields = json.loads(json.dumps({k: v for k, v in meta.items() if k != "sha256"}, default=_json_default))
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], settings: dict | None = None) -> Path:
     """Write state (arrays to an .npz, everything else to JSON) into directory; returns the JSON's path.
 
     state: a flat dict like Trainer.state_dict(): numpy arrays, and JSON-serialisable values.
     The .npz is named after its SHA-256 and written first; checkpoint.json, which names it and
-    holds its hash, replaces the old one last; only then is the previous .npz removed. A kill
-    at any moment therefore leaves the old pair or the new pair, never a mix.
+    holds its hash and a hash of its own fields, replaces the old one last. Only then is the .npz
+    that the old checkpoint.json named removed, and no other: a kill at any moment leaves the old
+    pair or the new pair, and no .npz that some checkpoint.json did not give up is ever deleted.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    previous = _named_arrays(directory / CHECKPOINT_NAME)
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     values = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # stored, not deflated: loading never inflates more than the file holds
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     arrays_name = f"checkpoint-{digest[:16]}.npz"
@@ -382,52 +609,234 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], setting
         "format": _CHECKPOINT_FORMAT,
         "version": _CHECKPOINT_VERSION,
         "arrays": arrays_name,
-        "sha256": digest,
+        "arrays_sha256": digest,
         "settings": settings or {},
         "state": values,
     }
+    meta["sha256"] = _meta_digest(meta)
     text = json.dumps(meta, indent=1, default=_json_default).encode()
     json_path = write_file_atomically(directory / CHECKPOINT_NAME, text)
-    # Only now is the old .npz unreferenced; also sweep up temporaries a killed writer left behind.
-    for old in directory.glob("checkpoint-*.npz"):
-        if old.name != arrays_name:
-            old.unlink(missing_ok=True)
-    # write_atomically's temporaries: .checkpoint.<pid>-<hex>.part.json, .checkpoint-<hash>.<pid>-<hex>.part.npz
+    if previous is not None and previous != arrays_name:
+        (directory / previous).unlink(missing_ok=True)
+    # write_atomically's temporaries of a killed writer (never a checkpoint: never renamed into place):
+    # .checkpoint.<pid>-<hex>.part.json, .checkpoint-<hash>.<pid>-<hex>.part.npz
     for stale in directory.glob(".checkpoint*.part.*"):
         stale.unlink(missing_ok=True)
     return json_path
 
 
-def load_checkpoint(directory: str | os.PathLike) -> Checkpoint:
-    """Read back what save_checkpoint wrote into directory.
+def _named_arrays(json_path: Path) -> str | None:
+    """The .npz name that the checkpoint.json at json_path gives, or None where it gives none that is ours."""
+    try:
+        meta = json.loads(_read_regular_file(json_path, _MAX_JSON_BYTES))
+    except (FileNotFoundError, ValueError, RecursionError):
+        return None
+    name = meta.get("arrays") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) else None
 
-    Raises FileNotFoundError when there is no checkpoint, and ValueError naming
-    the file when it is damaged (bad JSON, a missing .npz, a hash that does not match).
+
+def load_checkpoint(directory: str | os.PathLike,
+                    expected_arrays: dict[str, tuple[tuple, np.dtype]] | None = None) -> Checkpoint:
+    """Read back and verify what save_checkpoint wrote into directory.
+
+    expected_arrays: {name: (shape, dtype)} of the arrays the checkpoint may hold (see
+    ``checkpoint_layout``; None in a shape stands for any length). The .npz's table of members is
+    read and checked against it before any array is read: a name not in it, another shape or
+    dtype is refused, listing every mismatch.
+    Raises FileNotFoundError when directory holds no checkpoint.json at all, and otherwise a
+    ValueError naming the file and what is wrong: not a regular file, not JSON, a field of the
+    wrong type, a hash that does not match, an .npz that is not a plain one (deflated members,
+    headers that do not fit their sizes, object arrays), members that do not fit.
+    Version 1 checkpoints (whose JSON fields had no hash) are read too; their fields are still
+    checked one by one when a Trainer loads them.
     """
     directory = Path(directory)
     json_path = directory / CHECKPOINT_NAME
-    if not json_path.is_file():
-        raise FileNotFoundError(f"{directory}: no {CHECKPOINT_NAME} (no checkpoint has been written there)")
+    meta = _read_meta(json_path)
+    arrays_path = directory / meta["arrays"]
+    _check_arrays_file(json_path, arrays_path)
+    found = _sha256(arrays_path)
+    if found != meta["arrays_sha256"]:
+        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta['arrays_sha256']} "
+                         f"recorded in {json_path.name} (the file is damaged)")
+    arrays = _read_npz(arrays_path, expected_arrays)
+    return Checkpoint(state={**meta["state"], **arrays}, settings=meta["settings"], json_path=json_path,
+                      arrays_path=arrays_path, version=meta["version"])
+
+
+def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype]]:
+    """The arrays a Trainer's checkpoint of net and optimizer may hold: {name: (shape, dtype)}.
+
+    "net/W1", … as the parameters; "optimizer/m/W1", … one per buffer and parameter; and
+    "history/iteration_loss", float64 of any length (None), one loss per iteration.
+    """
+    layout = {f"net/{name}": (param.shape, param.dtype) for name, param in net.params.items()}
+    layout.update({f"optimizer/{buffer}/{name}": (param.shape, param.dtype)
+                   for buffer in optimizer.buffers for name, param in net.params.items()})
+    layout["history/iteration_loss"] = ((None,), np.dtype(np.float64))
+    return layout
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of path, a regular file of at most max_bytes (a symbolic link to one will do).
+
+    FileNotFoundError when nothing is there; ValueError naming what is there instead.
+    """
     try:
-        meta = json.loads(json_path.read_text())
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ValueError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
+        raise FileNotFoundError(f"{path}: missing") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"{path}: a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
+    if info.st_size > max_bytes:
+        raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} a checkpoint file may have")
+    try:
+        with open(path, "rb") as f:
+            return f.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_meta(json_path: Path) -> dict[str, Any]:
+    """checkpoint.json parsed and its fields checked: format, version, names, hashes, types."""
+    text = _read_regular_file(json_path, _MAX_JSON_BYTES)
+    try:
+        meta = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{json_path}: not a readable checkpoint ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{json_path}: not a readable checkpoint (nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != _CHECKPOINT_FORMAT:
         raise ValueError(f"{json_path}: not a deepkiso checkpoint (expected \"format\": \"{_CHECKPOINT_FORMAT}\")")
-    if meta.get("version") != _CHECKPOINT_VERSION:
-        raise ValueError(f"{json_path}: checkpoint version {meta.get('version')!r}, "
-                         f"this deepkiso reads version {_CHECKPOINT_VERSION}")
-    missing = [key for key in ("arrays", "sha256", "state", "settings") if key not in meta]
+    version = meta.get("version")
+    if type(version) is not int or version not in (1, _CHECKPOINT_VERSION):
+        raise ValueError(f"{json_path}: checkpoint version {version!r}, "
+                         f"this deepkiso reads versions 1 and {_CHECKPOINT_VERSION}")
+    if version == 1:  # the one hash of version 1 was the arrays' own
+        meta = {**meta, "arrays_sha256": meta.get("sha256")}
+    required = ("arrays", "arrays_sha256", "state", "settings") + (("sha256",) if version > 1 else ())
+    missing = [key for key in required if key not in meta]
     if missing:
         raise ValueError(f"{json_path}: the checkpoint lacks {missing} (found keys {sorted(meta)})")
-    arrays_path = directory / str(meta["arrays"])
-    if not arrays_path.is_file():
-        raise ValueError(f"{json_path}: names {arrays_path.name}, which does not exist")
-    found = _sha256(arrays_path)
-    if found != meta["sha256"]:
-        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta['sha256']} "
-                         f"recorded in {json_path.name} (the file is damaged)")
-    with np.load(arrays_path, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
-    return Checkpoint(state={**meta["state"], **arrays}, settings=meta["settings"],
-                      json_path=json_path, arrays_path=arrays_path)
+    for key in ("state", "settings"):
+        if not isinstance(meta[key], dict):
+            raise ValueError(f"{json_path}: \"{key}\" must be an object, got {_shown(meta[key])}")
+    for key in ("sha256", "arrays_sha256"):
+        if key in meta and not (isinstance(meta[key], str) and _SHA256.fullmatch(meta[key])):
+            raise ValueError(f"{json_path}: \"{key}\" must be 64 hexadecimal digits, got {_shown(meta[key])}")
+    name = meta["arrays"]
+    if not (isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) and name[11:27] == meta["arrays_sha256"][:16]):
+        raise ValueError(f"{json_path}: \"arrays\" must be the file name checkpoint-<the first 16 digits of "
+                         f"arrays_sha256>.npz, in the run directory, got {_shown(name)}")
+    if version > 1 and _meta_digest(meta) != meta["sha256"]:
+        raise ValueError(f"{json_path}: its fields do not match the SHA-256 it records "
+                         f"(the file was edited or is damaged)")
+    return meta
+
+
+def _shown(value: Any) -> str:
+    """value for a message, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_arrays_file(json_path: Path, arrays_path: Path) -> None:
+    """arrays_path must be a regular file itself (not a link elsewhere) beside json_path."""
+    try:
+        info = arrays_path.lstat()
+    except FileNotFoundError:
+        raise ValueError(f"{json_path}: names {arrays_path.name}, which does not exist") from None
+    except OSError as exc:
+        raise ValueError(f"{arrays_path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise ValueError(f"{arrays_path}: a symbolic link; a checkpoint's arrays must be a regular file "
+                         f"in the run directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{arrays_path}: not a regular file")
+
+
+# What reading a damaged .npz or .npy header can raise (zipfile, numpy.lib.format, ast.literal_eval).
+_NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, SyntaxError, KeyError,
+               EOFError, OverflowError, RecursionError, NotImplementedError, OSError)
+
+
+def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype]] | None) -> dict[str, np.ndarray]:
+    """The arrays of the .npz at path, after checking every member's declared size against the file.
+
+    Before any array is read: each member must be stored (not deflated, so it cannot inflate
+    beyond the file's size), lie inside the file, hold an .npy whose header's shape and dtype
+    account for exactly its size, not hold Python objects, and fit ``expected`` where given.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _npz_members(path, archive)
+            if expected is not None:
+                _check_members(path, members, expected)
+            arrays = {}
+            for key, (member, shape, dtype, fortran_order, offset) in members.items():
+                with archive.open(member) as f:
+                    f.seek(offset)
+                    data = f.read(member.file_size - offset)
+                array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+                arrays[key] = array.copy()  # writable, and not tied to the bytes read
+            return arrays
+    except _NPZ_ERRORS as exc:
+        raise ValueError(f"{path}: not a readable .npz of arrays ({_shown_error(exc)})") from None
+
+
+def _shown_error(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
+    """{key: (ZipInfo, shape, dtype, fortran_order, header length)} of every member, checked."""
+    size = path.stat().st_size
+    members: dict[str, tuple] = {}
+    for member in archive.infolist():
+        name = member.filename
+        if not name.endswith(".npy") or name[:-4] in members:
+            raise ValueError(f"member {name!r}: expected one .npy per array name")
+        if member.compress_type != zipfile.ZIP_STORED or member.compress_size != member.file_size:
+            raise ValueError(f"member {name!r}: compressed (declares {member.file_size} bytes in "
+                             f"{member.compress_size}); deepkiso writes and reads stored members only")
+        if member.header_offset + member.compress_size > size:
+            raise ValueError(f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}")
+        with archive.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is None:
+                raise ValueError(f"member {name!r}: .npy version {version} is not read here")
+            shape, fortran_order, dtype = read_header(f)
+            offset = f.tell()
+        if dtype.hasobject:
+            raise ValueError(f"member {name!r}: holds Python objects, which are never unpickled")
+        n_bytes = math.prod(shape) * dtype.itemsize
+        if n_bytes != member.file_size - offset:
+            raise ValueError(f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
+                             f"the member holds {member.file_size - offset}")
+        members[name[:-4]] = (member, shape, dtype, fortran_order, offset)
+    return members
+
+
+def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype]]) -> None:
+    """Every member must be one of expected, with its shape (None: any length) and dtype; lists every misfit."""
+    problems = []
+    for key, (_, shape, dtype, _, _) in members.items():
+        if key not in expected:
+            problems.append(f"{key}: not an array of this run (expected only {', '.join(sorted(expected))})")
+            continue
+        want_shape, want_dtype = expected[key]
+        fits = len(shape) == len(want_shape) and all(w is None or w == s for s, w in zip(shape, want_shape))
+        if not fits or dtype != want_dtype:
+            wanted = str(tuple(want_shape)).replace("None", "any")
+            problems.append(f"{key}: expected shape {wanted} of {np.dtype(want_dtype)}, got {shape} of {dtype}")
+    if problems:
+        raise ValueError(f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems))
