@@ -28,6 +28,7 @@ import re
 import stat
 import time
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -454,7 +455,7 @@ class Trainer:
         self.last_checkpoint = save_checkpoint(self.checkpoint_dir, state, self.settings)
         return self.last_checkpoint
 
-    def checkpoint_layout(self) -> dict[str, tuple[tuple, np.dtype]]:
+    def checkpoint_layout(self) -> dict[str, tuple[tuple, np.dtype, bool]]:
         """The arrays this trainer's checkpoints may hold (see the module's checkpoint_layout)."""
         return checkpoint_layout(self.net, self.optimizer)
 
@@ -636,13 +637,13 @@ def _named_arrays(json_path: Path) -> str | None:
 
 
 def load_checkpoint(directory: str | os.PathLike,
-                    expected_arrays: dict[str, tuple[tuple, np.dtype]] | None = None) -> Checkpoint:
+                    expected_arrays: dict[str, tuple[tuple, np.dtype, bool]] | None = None) -> Checkpoint:
     """Read back and verify what save_checkpoint wrote into directory.
 
-    expected_arrays: {name: (shape, dtype)} of the arrays the checkpoint may hold (see
+    expected_arrays: {name: (shape, dtype, required)} of the arrays the checkpoint may hold (see
     ``checkpoint_layout``; None in a shape stands for any length). The .npz's table of members is
     read and checked against it before any array is read: a name not in it, another shape or
-    dtype is refused, listing every mismatch.
+    dtype, a required one missing are refused, listing every mismatch.
     Raises FileNotFoundError when directory holds no checkpoint.json at all, and otherwise a
     ValueError naming the file and what is wrong: not a regular file, not JSON, a field of the
     wrong type, a hash that does not match, an .npz that is not a plain one (deflated members,
@@ -664,16 +665,17 @@ def load_checkpoint(directory: str | os.PathLike,
                       arrays_path=arrays_path, version=meta["version"])
 
 
-def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype]]:
-    """The arrays a Trainer's checkpoint of net and optimizer may hold: {name: (shape, dtype)}.
+def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]:
+    """The arrays a Trainer's checkpoint of net and optimizer holds: {name: (shape, dtype, required)}.
 
-    "net/W1", … as the parameters; "optimizer/m/W1", … one per buffer and parameter; and
-    "history/iteration_loss", float64 of any length (None), one loss per iteration.
+    "net/W1", … as the parameters (required); "optimizer/m/W1", … one per buffer and parameter
+    (there once the optimizer has stepped); "history/iteration_loss", float64 of any length (None
+    in the shape), one loss per iteration (required).
     """
-    layout = {f"net/{name}": (param.shape, param.dtype) for name, param in net.params.items()}
-    layout.update({f"optimizer/{buffer}/{name}": (param.shape, param.dtype)
+    layout = {f"net/{name}": (param.shape, param.dtype, True) for name, param in net.params.items()}
+    layout.update({f"optimizer/{buffer}/{name}": (param.shape, param.dtype, False)
                    for buffer in optimizer.buffers for name, param in net.params.items()})
-    layout["history/iteration_loss"] = ((None,), np.dtype(np.float64))
+    layout["history/iteration_loss"] = ((None,), np.dtype(np.float64), True)
     return layout
 
 
@@ -766,28 +768,40 @@ _NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, 
                EOFError, OverflowError, RecursionError, NotImplementedError, OSError)
 
 
-def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype]] | None) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None) -> dict[str, np.ndarray]:
     """The arrays of the .npz at path, after checking every member's declared size against the file.
 
     Before any array is read: each member must be stored (not deflated, so it cannot inflate
     beyond the file's size), lie inside the file, hold an .npy whose header's shape and dtype
     account for exactly its size, not hold Python objects, and fit ``expected`` where given.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
+    with _unreadable_npz(path):
+        archive = zipfile.ZipFile(path)
+    with archive:
+        with _unreadable_npz(path):
             members = _npz_members(path, archive)
-            if expected is not None:
-                _check_members(path, members, expected)
-            arrays = {}
-            for key, (member, shape, dtype, fortran_order, offset) in members.items():
-                with archive.open(member) as f:
-                    f.seek(offset)
-                    data = f.read(member.file_size - offset)
-                array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
-                arrays[key] = array.copy()  # writable, and not tied to the bytes read
-            return arrays
+        if expected is not None:
+            _check_members(path, members, expected)
+        with _unreadable_npz(path):
+            return {key: _read_member(archive, *member) for key, member in members.items()}
+
+
+@contextmanager
+def _unreadable_npz(path: Path):
+    """Whatever a damaged .npz makes zipfile or numpy raise becomes one ValueError naming path."""
+    try:
+        yield
     except _NPZ_ERRORS as exc:
         raise ValueError(f"{path}: not a readable .npz of arrays ({_shown_error(exc)})") from None
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shape: tuple, dtype: np.dtype,
+                 fortran_order: bool, offset: int) -> np.ndarray:
+    """The array in member, whose .npy header (offset bytes) declared shape and dtype; a writable copy."""
+    with archive.open(member) as f:
+        f.seek(offset)
+        data = f.read(member.file_size - offset)
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
 
 
 def _shown_error(exc: BaseException) -> str:
@@ -826,17 +840,20 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
     return members
 
 
-def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype]]) -> None:
-    """Every member must be one of expected, with its shape (None: any length) and dtype; lists every misfit."""
+def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype, bool]]) -> None:
+    """Every member must be one of expected, with its shape (None: any length) and dtype, and every required
+    one there; lists every misfit."""
     problems = []
     for key, (_, shape, dtype, _, _) in members.items():
         if key not in expected:
-            problems.append(f"{key}: not an array of this run (expected only {', '.join(sorted(expected))})")
+            problems.append(f"{key}: saved, but not an array of this run's net and optimizer")
             continue
-        want_shape, want_dtype = expected[key]
+        want_shape, want_dtype, _ = expected[key]
         fits = len(shape) == len(want_shape) and all(w is None or w == s for s, w in zip(shape, want_shape))
         if not fits or dtype != want_dtype:
             wanted = str(tuple(want_shape)).replace("None", "any")
-            problems.append(f"{key}: expected shape {wanted} of {np.dtype(want_dtype)}, got {shape} of {dtype}")
+            problems.append(f"{key}: saved {dtype} of shape {shape}, expected {np.dtype(want_dtype)} of shape {wanted}")
+    problems += [f"{key}: missing (expected {np.dtype(dtype)} of shape {shape})"
+                 for key, (shape, dtype, required) in expected.items() if required and key not in members]
     if problems:
         raise ValueError(f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems))

@@ -269,10 +269,12 @@ def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(tmp_path, capsys):
     settings["hidden"] = [12]
     (run_dir / "settings.json").write_text(json.dumps(settings))
     capsys.readouterr()
-    assert main(["train", "--resume", str(run_dir), "--epochs", "3"]) == 2
+    assert main(["train", "--resume", str(run_dir), "--epochs", "3"]) == 1
     line = one_error_line(capsys)
-    assert "does not fit the net that settings.json describes" in line
-    for mismatch in ("W1: saved shape (64, 16), net has shape (64, 12)", "b1: saved shape (16,)", "W2: saved shape (16, 10)"):
+    assert "does not fit this run's net and optimizer" in line
+    for mismatch in ("net/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)",
+                     "net/b1: saved float32 of shape (16,)", "net/W2: saved float32 of shape (16, 10)",
+                     "optimizer/m/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)"):
         assert mismatch in line
 
 

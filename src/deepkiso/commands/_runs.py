@@ -21,7 +21,8 @@ from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
 from deepkiso.files import write_file_atomically
 from deepkiso.nets import MultiLayerNet, TwoLayerNet
-from deepkiso.training import CHECKPOINT_NAME, load_checkpoint
+from deepkiso.optimizers import make_optimizer
+from deepkiso.training import CHECKPOINT_NAME, Checkpoint, checkpoint_layout, load_checkpoint
 
 SETTINGS_NAME = "settings.json"
 METRICS_CSV = "metrics.csv"
@@ -194,26 +195,51 @@ def sampler_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(_seeds(seed)[1])
 
 
+def build_optimizer(settings: dict[str, Any]):
+    """The optimizer settings.json names, with its learning rate."""
+    return make_optimizer(settings["optimizer"], settings["lr"])
+
+
 def restore_net(run_dir: Path, settings: dict[str, Any]) -> MultiLayerNet:
-    """The run's net with the weights of its latest checkpoint."""
+    """The run's net with the weights of its latest checkpoint, verified as ``train --resume`` verifies it."""
     net = build_net(settings)
-    checkpoint = read_checkpoint(run_dir)
+    checkpoint = read_checkpoint(run_dir, checkpoint_layout(net, build_optimizer(settings)))
     if checkpoint is None:
         raise UsageError(f"{run_dir} holds no checkpoint yet ({CHECKPOINT_NAME}): "
                          f"the run stopped before its first one; resume it with deepkiso train --resume {run_dir}")
     load_into(net.load_state_dict, {k[4:]: v for k, v in checkpoint.state.items() if k.startswith("net/")},
               checkpoint.json_path)
+    if not all(np.all(np.isfinite(param)) for param in net.params.values()):
+        raise JobError(f"{checkpoint.arrays_path}: holds weights that are not finite")
     return net
 
 
-def read_checkpoint(run_dir: Path):
-    """The run's checkpoint, or None when none has been written; a damaged one is a UsageError."""
+def read_checkpoint(run_dir: Path, layout: dict[str, tuple]) -> Checkpoint | None:
+    """The run's checkpoint, its arrays checked against layout (see training.checkpoint_layout).
+
+    None only when the run has never written one: no checkpoint.json and nothing else a trained run
+    leaves (a checkpoint-*.npz, metrics). A checkpoint.json that is missing from a trained run, or
+    one that cannot be read or verified, is a JobError naming the file and what is wrong.
+    """
     try:
-        return load_checkpoint(run_dir)
+        return load_checkpoint(run_dir, layout)
     except FileNotFoundError:
+        traces = _traces_of_training(run_dir)
+        if traces:
+            raise JobError(f"{run_dir / CHECKPOINT_NAME}: missing, yet {run_dir} holds {traces} from training; "
+                           f"nothing was changed (restore {CHECKPOINT_NAME}, or train a new run with --out)") from None
         return None
     except ValueError as exc:
-        raise UsageError(_one_line(exc)) from None
+        raise JobError(_one_line(exc)) from None
+
+
+def _traces_of_training(run_dir: Path) -> str:
+    """The files in run_dir that only a run that has trained writes, named in one phrase ('' for none)."""
+    names = sorted(path.name for path in run_dir.glob("checkpoint-*.npz"))
+    names += [name for name in (METRICS_CSV, METRICS_JSONL) if (run_dir / name).exists()]
+    if len(names) > 3:
+        return f"{', '.join(names[:3])} and {len(names) - 3} more"
+    return ", ".join(names)
 
 
 def load_into(load_state_dict, state: dict, source: Path) -> None:
@@ -221,7 +247,7 @@ def load_into(load_state_dict, state: dict, source: Path) -> None:
     try:
         load_state_dict(state)
     except ValueError as exc:
-        raise UsageError(f"{source} does not fit the net that {SETTINGS_NAME} describes: {_one_line(exc)}") from None
+        raise JobError(f"{source} does not fit the run that {SETTINGS_NAME} describes: {_one_line(exc)}") from None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -10,8 +10,12 @@ thread count the run was started with (another count rounds differently).
 
 from __future__ import annotations
 
+import shlex
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +30,9 @@ from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampl
 from deepkiso.errors import JobError, UsageError
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES, WEIGHT_INITS
-from deepkiso.optimizers import OPTIMIZERS, make_optimizer
+from deepkiso.optimizers import OPTIMIZERS
 from deepkiso.plots.curves import learning_curve_figure
-from deepkiso.training import CHECKPOINT_NAME, Callback, Trainer, TrainingDiverged
+from deepkiso.training import CHECKPOINT_NAME, Callback, Trainer, TrainingDiverged, TrainingInterrupted
 
 NAME = "train"
 HELP = "train a net on a data set (default: a two-layer net on the embedded digits)"
@@ -110,17 +114,14 @@ def run(args) -> int:
         run_dir = _new_run_dir(args.out, settings["dataset"], args.force)
     _fill_sizes(settings, x_train, t_train)
     net = _runs.build_net(settings)
-    optimizer = make_optimizer(settings["optimizer"], settings["lr"])
+    optimizer = _runs.build_optimizer(settings)
     settings["lr"] = optimizer.lr
     sampler = _make_sampler(settings, t_train)
     trainer = Trainer(net, optimizer, sampler, settings["epochs"],
                       checkpoint_dir=run_dir, checkpoint_every=settings["checkpoint_every"] or None,
                       settings=settings, callbacks=[_Report(run_dir, args.quiet)])
     if args.resume is not None:
-        checkpoint = _runs.read_checkpoint(run_dir)
-        if checkpoint is not None:
-            _runs.load_into(trainer.load_state_dict, checkpoint.state, checkpoint.json_path)
-            trainer.last_checkpoint = checkpoint.json_path
+        _restore(trainer, run_dir)
     if trainer.epoch >= trainer.n_epochs:
         _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
         print(f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)")
@@ -134,11 +135,15 @@ def run(args) -> int:
         if not args.quiet:
             print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), _stopping_on_signals(trainer):
             trainer.train(x_train, t_train, x_test, t_test)
     except TrainingDiverged as exc:
         raise JobError(str(exc)) from None
-    except KeyboardInterrupt:
+    except TrainingInterrupted as exc:
+        print(f"deepkiso train: {exc}; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
+              file=sys.stderr)
+        return 128 + signal.Signals[exc.reason].value  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, with the last checkpoint written on schedule
         print(f"stopped; continue with: deepkiso train --resume {run_dir}", file=sys.stderr)
         raise
     finally:
@@ -213,6 +218,46 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
     if args.data_dir is not None:
         settings["data_dir"] = args.data_dir
     return run_dir, settings
+
+
+def _restore(trainer: Trainer, run_dir: Path) -> None:
+    """Load the run's checkpoint into trainer, or leave it fresh where the run never wrote one.
+
+    Every problem is a JobError naming the file, raised before anything in run_dir changes.
+    """
+    checkpoint = _runs.read_checkpoint(run_dir, trainer.checkpoint_layout())
+    if checkpoint is None:
+        return
+    # The optimizer is rebuilt from settings.json; the checkpoint must agree with it.
+    optimizer = trainer.optimizer
+    for key, want in {"lr": optimizer.lr, **optimizer.hyper}.items():
+        got = checkpoint.state.get(f"optimizer/{key}")
+        if got != want:
+            raise JobError(f"{checkpoint.json_path}: optimizer/{key} is {got!r}, but the optimizer that "
+                           f"{_runs.SETTINGS_NAME} describes has {want!r}; nothing was changed")
+    _runs.load_into(trainer.load_state_dict, checkpoint.state, checkpoint.json_path)
+    trainer.last_checkpoint = checkpoint.json_path
+
+
+@contextmanager
+def _stopping_on_signals(trainer: Trainer):
+    """While training: SIGINT (Ctrl-C) and SIGTERM ask the trainer to stop after the current iteration
+    with a checkpoint (TrainingInterrupted); a second one stops at once (KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():  # handlers can only be set there
+        yield
+        return
+
+    def stop(signum, frame):
+        if trainer.stop_reason is not None:
+            raise KeyboardInterrupt
+        trainer.request_stop(signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _set_threads(threads: int | None, recorded: int | None) -> int | None:
