@@ -700,7 +700,8 @@ def _read_regular_file(path: Path, max_bytes: int) -> bytes:
         raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} a checkpoint file may have")
     try:
         with open(path, "rb") as f:
-            return f.read(max_bytes + 1)
+            # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.
+            return f.read(info.st_size + 1)
     except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
@@ -791,8 +792,14 @@ def _unreadable_npz(path: Path):
     """Whatever a damaged .npz makes zipfile or numpy raise becomes one ValueError naming path."""
     try:
         yield
+    except _BadMember as exc:
+        raise ValueError(f"{path}: {exc}") from None
     except _NPZ_ERRORS as exc:
         raise ValueError(f"{path}: not a readable .npz of arrays ({_shown_error(exc)})") from None
+
+
+class _BadMember(ValueError):
+    """A member of an .npz that deepkiso refuses to read, and why."""
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shape: tuple, dtype: np.dtype,
@@ -816,25 +823,25 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
     for member in archive.infolist():
         name = member.filename
         if not name.endswith(".npy") or name[:-4] in members:
-            raise ValueError(f"member {name!r}: expected one .npy per array name")
+            raise _BadMember(f"member {name!r}: expected one .npy per array name")
         if member.compress_type != zipfile.ZIP_STORED or member.compress_size != member.file_size:
-            raise ValueError(f"member {name!r}: compressed (declares {member.file_size} bytes in "
+            raise _BadMember(f"member {name!r}: compressed (declares {member.file_size} bytes in "
                              f"{member.compress_size}); deepkiso writes and reads stored members only")
         if member.header_offset + member.compress_size > size:
-            raise ValueError(f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}")
+            raise _BadMember(f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}")
         with archive.open(member) as f:
             version = np.lib.format.read_magic(f)
             read_header = {(1, 0): np.lib.format.read_array_header_1_0,
                            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
             if read_header is None:
-                raise ValueError(f"member {name!r}: .npy version {version} is not read here")
+                raise _BadMember(f"member {name!r}: .npy version {version} is not read here")
             shape, fortran_order, dtype = read_header(f)
             offset = f.tell()
         if dtype.hasobject:
-            raise ValueError(f"member {name!r}: holds Python objects, which are never unpickled")
+            raise _BadMember(f"member {name!r}: holds Python objects, which are never unpickled")
         n_bytes = math.prod(shape) * dtype.itemsize
         if n_bytes != member.file_size - offset:
-            raise ValueError(f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
+            raise _BadMember(f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
                              f"the member holds {member.file_size - offset}")
         members[name[:-4]] = (member, shape, dtype, fortran_order, offset)
     return members

@@ -305,3 +305,142 @@ def test_missing_data_files_are_one_line_and_leave_no_run_directory(tmp_path, mo
     assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"), "--out", str(run_dir)]) == 2
     assert one_error_line(capsys) == f"deepkiso train: error: mnist: the data files are not in {tmp_path / 'data'}; put them there"
     assert not run_dir.exists()
+
+
+# -- never lose a run ---------------------------------------------------------------------------
+
+
+def snapshot(run_dir):
+    """Every file of the run directory: {name: (bytes, mtime)}; links as their targets."""
+    files = {}
+    for path in sorted(run_dir.iterdir()):
+        if path.is_symlink():
+            files[path.name] = ("link", os.readlink(path))
+        elif path.is_dir():
+            files[path.name] = ("dir", sorted(p.name for p in path.iterdir()))
+        else:
+            files[path.name] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return files
+
+
+def _remove(json_path):
+    json_path.unlink()
+
+
+def _dangling_link(json_path):
+    json_path.unlink()
+    json_path.symlink_to(json_path.with_name("gone.json"))
+
+
+def _directory(json_path):
+    json_path.unlink()
+    json_path.mkdir()
+
+
+def _dev_zero(json_path):
+    json_path.unlink()
+    json_path.symlink_to("/dev/zero")
+
+
+def _truncated(json_path):
+    json_path.write_bytes(json_path.read_bytes()[:100])
+
+
+def _wrong_hash(json_path):
+    arrays = next(json_path.parent.glob("checkpoint-*.npz"))
+    data = bytearray(arrays.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    arrays.write_bytes(bytes(data))
+
+
+def _edited_lr(json_path):
+    json_path.write_text(json_path.read_text().replace('"optimizer/lr": 0.001', '"optimizer/lr": -1'))
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (_remove, "checkpoint.json: missing, yet "),
+    (_dangling_link, "checkpoint.json: a symbolic link to "),
+    (_directory, "checkpoint.json: a directory, not a file"),
+    (_dev_zero, "checkpoint.json: not a regular file"),
+    (_truncated, "checkpoint.json: not a readable checkpoint"),
+    (_wrong_hash, ".npz: SHA-256 "),
+    (_edited_lr, "checkpoint.json: its fields do not match the SHA-256 it records"),
+])
+def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(tmp_path, capsys, damage, message):
+    # The issue's reproduction: train 5 epochs, damage the checkpoint, resume for 1.
+    run_dir = tmp_path / "R"
+    assert main(["train", "--epochs", "5", "--out", str(run_dir), "--hidden", "8", "--quiet"]) == 0
+    damage(run_dir / "checkpoint.json")
+    before = snapshot(run_dir)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir), "--epochs", "1"]) == 1
+    line = one_error_line(capsys)
+    assert line.startswith(f"deepkiso train: failed: {run_dir}") and message in line, line
+    assert snapshot(run_dir) == before
+    assert len(list(run_dir.glob("checkpoint-*.npz"))) == 1  # the 5-epoch weights are still there
+
+
+def test_a_run_killed_before_its_first_checkpoint_starts_over_on_resume(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "--out", str(run_dir), *SMALL]) == 0
+    for path in run_dir.iterdir():  # as a run killed before its first checkpoint leaves it: settings only
+        if path.name != "settings.json":
+            path.unlink()
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    assert load_checkpoint(run_dir).state["epoch"] == 2
+
+
+# -- divergence ---------------------------------------------------------------------------------
+
+
+def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resumes(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    argv = ["train", "--out", str(run_dir), "--lr", "1e6", "--checkpoint-every", "10", "--quiet"]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert line.startswith("deepkiso train: failed: the loss stayed above ")
+    assert "for 50 iterations" in line and "at iteration 51 (epoch 2)" in line
+    assert f"the last good checkpoint is {run_dir / 'checkpoint.json'}" in line
+    state = load_checkpoint(run_dir).state
+    assert state["iteration"] == 50
+    assert all(np.all(np.isfinite(v)) for k, v in state.items() if k.startswith(("net/", "optimizer/")))
+    # It resumes, and diverges where the run left alone did.
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 1
+    assert "at iteration 51 (epoch 2)" in one_error_line(capsys)
+
+
+# -- signals ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("signal_number", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_identical(tmp_path, signal_number,
+                                                                                          exit_code):
+    # Checkpoints at epoch ends only (--checkpoint-every 0): a mid-epoch one can only come from the signal.
+    argv = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "4", "--checkpoint-every", "0", "--quiet"]
+    reference, run_dir = tmp_path / "reference", tmp_path / "run"
+    assert main([*argv, "--out", str(reference)]) == 0
+
+    process = subprocess.Popen([sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (run_dir / "checkpoint.json").exists():  # the end of epoch 1: the handlers are in place
+            assert process.poll() is None, "the run ended before its first checkpoint"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        time.sleep(0.05)
+        process.send_signal(signal_number)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == exit_code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    name = signal.Signals(signal_number).name
+    assert lines[0].startswith(f"deepkiso train: stopped by {name} after iteration ")
+    assert lines[0].endswith(f"; continue with: deepkiso train --resume {run_dir}")
+    stopped_at = int(lines[0].split("after iteration ")[1].split()[0])
+    assert load_checkpoint(run_dir).state["iteration"] == stopped_at
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    assert_bit_identical(reference, run_dir)
