@@ -122,3 +122,42 @@ def test_confusion_matrix_counts_every_sample_once_and_gives_the_mean_loss():
     assert matrix.sum() == 53
     assert np.array_equal(matrix.sum(axis=1), np.bincount(t, minlength=3))
     assert np.trace(matrix) == round(net.accuracy(x, t) * 53)
+
+
+def _copy_run(run_dir, target):
+    target.mkdir()
+    for path in run_dir.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def test_a_checkpoint_naming_another_runs_arrays_is_refused(run_dir, tmp_path, capsys):
+    # Before, "arrays": "../R2/…" loaded another run's weights without a word.
+    other = _copy_run(run_dir, tmp_path / "other")
+    meta = json.loads((other / "checkpoint.json").read_text())
+    meta["arrays"] = f"../{run_dir.name}/{meta['arrays']}"
+    (other / "checkpoint.json").write_text(json.dumps(meta))
+    assert main(["evaluate", str(other)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "\"arrays\" must be the file name checkpoint-" in err[0], err
+
+
+def test_a_checkpoint_with_non_finite_weights_is_refused(run_dir, tmp_path, capsys):
+    # A version 1 checkpoint (no hash over its fields) whose arrays were rewritten with a NaN weight.
+    import hashlib
+    import io
+
+    other = _copy_run(run_dir, tmp_path / "nan")
+    meta = json.loads((other / "checkpoint.json").read_text())
+    with np.load(other / meta["arrays"]) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["net/W1"][0, 0] = np.nan
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()
+    (other / f"checkpoint-{digest[:16]}.npz").write_bytes(buffer.getvalue())
+    old = {"format": meta["format"], "version": 1, "arrays": f"checkpoint-{digest[:16]}.npz", "sha256": digest,
+           "settings": meta["settings"], "state": meta["state"]}
+    (other / "checkpoint.json").write_text(json.dumps(old))
+    assert main(["evaluate", str(other)]) == 1
+    assert "holds weights that are not finite" in capsys.readouterr().err

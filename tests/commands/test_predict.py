@@ -207,3 +207,29 @@ def test_predict_reads_the_other_image_formats_like_png(run_dir, raw_test_images
     assert main(["predict", str(run_dir), str(tmp_path / "digit.png"), str(tmp_path / f"digit{suffix}")]) == 0
     png_line, other_line = capsys.readouterr().out.splitlines()
     assert predicted(other_line)[0] == predicted(png_line)[0]
+
+
+def test_a_zip_bomb_as_the_checkpoint_is_refused_before_it_is_inflated(run_dir, tmp_path, capsys):
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    other = tmp_path / "bombed"
+    other.mkdir()
+    for path in run_dir.iterdir():
+        (other / path.name).write_bytes(path.read_bytes())
+    meta = json.loads((other / "checkpoint.json").read_text())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # 32 MiB of zeros, deflated to 32 KiB
+        archive.writestr("net/W1.npy", bytes(32 << 20), compress_type=zipfile.ZIP_DEFLATED)
+    meta["arrays_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    meta["arrays"] = f"checkpoint-{meta['arrays_sha256'][:16]}.npz"
+    (other / meta["arrays"]).write_bytes(buffer.getvalue())
+    fields = {k: v for k, v in meta.items() if k != "sha256"}
+    meta["sha256"] = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    (other / "checkpoint.json").write_text(json.dumps(meta))
+    np.save(tmp_path / "x.npy", np.zeros((8, 8), np.float32))
+    assert main(["predict", str(other), str(tmp_path / "x.npy")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "member 'net/W1.npy': compressed (declares 33554432 bytes in " in err[0], err

@@ -1,11 +1,17 @@
+import collections
 import csv
+import hashlib
+import io
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -444,3 +450,159 @@ def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_i
     assert load_checkpoint(run_dir).state["iteration"] == stopped_at
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
     assert_bit_identical(reference, run_dir)
+
+
+# -- fuzzed checkpoints -------------------------------------------------------------------------
+
+
+def _rehash(run_dir, meta, arrays=None):
+    """Write meta and the .npz bytes arrays back with hashes that match, as a careful forger would."""
+    if arrays is not None:
+        (run_dir / meta["arrays"]).unlink(missing_ok=True)
+        meta["arrays_sha256"] = hashlib.sha256(arrays).hexdigest()
+        meta["arrays"] = f"checkpoint-{meta['arrays_sha256'][:16]}.npz"
+        (run_dir / meta["arrays"]).write_bytes(arrays)
+    fields = {k: v for k, v in meta.items() if k != "sha256"}
+    meta["sha256"] = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    (run_dir / "checkpoint.json").write_text(json.dumps(meta))
+
+
+_ODD_VALUES = [None, -1, 0, 1, 2**63, -2**63, 1e308, float("inf"), float("nan"), -0.5, "x", "", [], {}, [1, 2],
+               {"a": 1}, True, False, "../../etc/passwd", "checkpoint-0000000000000000.npz", 10**400]
+
+
+def _leaves(value, path=()):
+    """Every (path, value) inside a JSON value, containers included."""
+    yield path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _leaves(item, (*path, key))
+
+
+def _set(meta, path, value):
+    target = meta
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE and isinstance(target, dict):
+        del target[path[-1]]
+    elif value is not _DELETE:
+        target[path[-1]] = value
+
+
+_DELETE = object()
+
+
+def _members(arrays_path):
+    with zipfile.ZipFile(arrays_path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _zip(members, compress_type=zipfile.ZIP_STORED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name", on purpose
+        for name, data in members:
+            archive.writestr(name, data, compress_type=compress_type)
+    return buffer.getvalue()
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _fuzz_members(rng, members):
+    """The .npz's members, one of them changed as a damaged or hostile file would have it."""
+    names = sorted(members)
+    name = rng.choice(names)
+    array = np.load(io.BytesIO(members[name]))
+    kind = rng.choice(["drop", "extra", "dtype", "shape", "deflate", "bomb", "object", "duplicate", "header",
+                       "truncate", "nan"])
+    items = [(n, members[n]) for n in names]
+    if kind == "drop":
+        items = [(n, d) for n, d in items if n != name]
+    elif kind == "extra":
+        items.append(("net/W9.npy", _npy(np.zeros(3, np.float32))))
+    elif kind == "dtype":
+        other = np.float32 if array.dtype == np.float64 else np.float64
+        items = [(n, _npy(array.astype(other)) if n == name else d) for n, d in items]
+    elif kind == "shape":
+        items = [(n, _npy(array.reshape(-1)[:-1]) if n == name else d) for n, d in items]
+    elif kind == "deflate":
+        return _zip(items, zipfile.ZIP_DEFLATED)
+    elif kind == "bomb":
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 22,)})
+        return _zip([*items[1:], (name, header.getvalue() + bytes(1 << 24))], zipfile.ZIP_DEFLATED)
+    elif kind == "object":
+        items = [(n, _npy(np.array([None] * 3, dtype=object)) if n == name else d) for n, d in items]
+    elif kind == "duplicate":
+        items.append((name, members[name]))
+    elif kind == "header":
+        data = bytearray(members[name])
+        data[rng.randrange(8, 60)] = rng.randrange(256)
+        items = [(n, bytes(data) if n == name else d) for n, d in items]
+    elif kind == "truncate":
+        items = [(n, d[:rng.randrange(len(d))] if n == name else d) for n, d in items]
+    else:
+        bad = array.copy()
+        bad.reshape(-1)[0] = np.nan
+        items = [(n, _npy(bad) if n == name else d) for n, d in items]
+    return _zip(items)
+
+
+def _fuzz_case(rng, run_dir):
+    """Damage run_dir's checkpoint in one seeded way; returns the way's name."""
+    json_path = run_dir / "checkpoint.json"
+    meta = json.loads(json_path.read_text())
+    arrays_path = run_dir / meta["arrays"]
+    kind = rng.choice(["field", "field", "field", "json-bytes", "npz-bytes", "members", "members"])
+    if kind == "field":
+        path, _ = rng.choice(list(_leaves(meta))[1:])
+        _set(meta, path, rng.choice([*_ODD_VALUES, _DELETE]))
+        if rng.random() < 0.8:
+            _rehash(run_dir, meta)
+        else:
+            json_path.write_text(json.dumps(meta))
+    elif kind == "json-bytes":
+        data = bytearray(json_path.read_bytes())
+        for _ in range(rng.randrange(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        json_path.write_bytes(bytes(data[:rng.randrange(1, len(data) + 1)]))
+    elif kind == "npz-bytes":
+        data = bytearray(arrays_path.read_bytes())
+        for _ in range(rng.randrange(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        _rehash(run_dir, meta, bytes(data[:rng.randrange(1, len(data) + 1)]))
+    else:
+        _rehash(run_dir, meta, _fuzz_members(rng, _members(arrays_path)))
+    return kind
+
+
+@pytest.fixture(scope="module")
+def fuzz_base(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("fuzz") / "base"
+    assert main(["train", "--out", str(run_dir), "--hidden", "4", "--epochs", "1", "--batch-size", "100",
+                 "--quiet"]) == 0
+    return run_dir
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_fuzzed_checkpoints_give_one_line_and_never_a_traceback(fuzz_base, tmp_path, capsys, block):
+    outcomes = collections.Counter()
+    for seed in range(block * 60, (block + 1) * 60):
+        rng = random.Random(seed)
+        run_dir = tmp_path / f"case{seed}"
+        shutil.copytree(fuzz_base, run_dir)
+        kind = _fuzz_case(rng, run_dir)
+        capsys.readouterr()
+        code = main(["train", "--resume", str(run_dir), "--epochs", "1", "--quiet"])
+        err = capsys.readouterr().err.strip().splitlines()
+        outcomes[kind, code] += 1
+        if code != 0:
+            assert code in (1, 2) and len(err) == 1 and "Traceback" not in err[0], (seed, kind, err)
+        # Whatever was done to the arrays, it is refused: only an edit of a harmless field may pass.
+        assert code != 0 or kind == "field", (seed, kind)
+        shutil.rmtree(run_dir)
+    assert sum(count for (kind, code), count in outcomes.items() if code == 1) >= 40, outcomes

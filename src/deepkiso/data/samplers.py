@@ -196,7 +196,7 @@ class Sampler:
         try:
             restored = _like(value, template)
             type(self.rng.bit_generator)().state = restored  # a scratch generator tries it first
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             kind = template["bit_generator"]
             raise ValueError(
                 f"load_state_dict: {key} is not a state of this sampler's {kind} generator ({exc!r})") from exc
