@@ -457,7 +457,7 @@ def test_the_divergence_rule_is_ten_times_the_start_for_fifty_iterations(digits)
     (x, t), _ = digits
     trainer = make_trainer(x, t, n_epochs=5, lr=1e6)
     with pytest.raises(TrainingDiverged, match=r"the loss stayed above (\d|\.)+ \(10 × its start, (\d|\.)+\) for 50 "
-                                               r"iterations, up to .* at iteration 51 \(epoch 2\)"):
+                                               r"iterations, reaching .* at iteration 51 \(epoch 2\)"):
         trainer.train(x, t)
     start = max(trainer.history.iteration_loss[0], np.log(10))
     assert all(loss > 10 * start for loss in trainer.history.iteration_loss[1:])

@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import time
+import tokenize
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -326,7 +327,7 @@ class Trainer:
         if self._losses_above >= self.divergence_iterations:
             start = threshold / self.divergence_factor
             raise TrainingDiverged(f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its "
-                                   f"start, {start:.4g}) for {self.divergence_iterations} iterations, up to {loss:.4g},",
+                                   f"start, {start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
                                    self.iteration + 1, self.epoch + 1, self.last_checkpoint)
 
     def _divergence_threshold(self, first_loss: float) -> float | None:
@@ -475,7 +476,13 @@ def _is_count(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    """A finite int or float (not a bool) that a float can hold."""
+    if type(value) not in (int, float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int beyond 1.8e308
+        return False
 
 
 def _kind(value: Any) -> str:
@@ -764,9 +771,10 @@ def _check_arrays_file(json_path: Path, arrays_path: Path) -> None:
         raise ValueError(f"{arrays_path}: not a regular file")
 
 
-# What reading a damaged .npz or .npy header can raise (zipfile, numpy.lib.format, ast.literal_eval).
+# What reading a damaged .npz or .npy header can raise (zipfile; numpy.lib.format, which parses a
+# version 1 header with tokenize and ast.literal_eval).
 _NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, SyntaxError, KeyError,
-               EOFError, OverflowError, RecursionError, NotImplementedError, OSError)
+               EOFError, OverflowError, RecursionError, NotImplementedError, OSError, tokenize.TokenError)
 
 
 def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None) -> dict[str, np.ndarray]:
