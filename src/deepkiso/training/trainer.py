@@ -1,65 +1,31 @@
-"""Training a net with mini-batches: Trainer, History, save_checkpoint, load_checkpoint.
+"""The training loop: Trainer, History, Callback, evaluate, and what stops a run.
 
-Exercises 2_10, 2_11 and 2_18 train a two-layer net on images or on a
-regression problem and watch the loss fall. ``Trainer`` runs that loop — draw a
-mini-batch from a sampler, backpropagate, let the optimizer update the
-parameters in place — and after every epoch measures the loss (and, for
-classification, the accuracy) on the training and test data, in chunks so
-memory stays bounded. ``History`` keeps the loss of every iteration and the
-metrics of every epoch. A checkpoint holds everything the loop consumes (the
-net, the optimizer's buffers, the sampler's position and random state, the
-counters and the history), so a run that is stopped at any point and resumed
-ends with the same weights, bit for bit, as one left alone.
-
-Checkpoint files: ``checkpoint.json`` names an ``.npz`` of arrays and holds its
-SHA-256, the numbers and the settings. Both are written under temporary names
-and renamed; the JSON is renamed last and the previous ``.npz`` is deleted only
-after that, so a crash at any moment leaves a complete, matching pair.
+``Trainer.train`` draws mini-batches from a sampler, backpropagates and lets the
+optimizer update the parameters in place, evaluates after every epoch and writes
+checkpoints. It stops with ``TrainingDiverged`` when the run diverges (a NaN or
+infinite loss, weight or optimizer buffer, or a loss that stays far above its
+start) and with ``TrainingInterrupted``, after a checkpoint, when asked to stop
+(``request_stop``, which the command line calls on SIGINT and SIGTERM).
+``load_state_dict`` checks every field of a saved state against the trainer
+before anything changes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import math
 import os
-import re
-import stat
 import time
-import tokenize
-import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
-from deepkiso.files import write_file_atomically
 from deepkiso.layers import SoftmaxWithLoss
+from deepkiso.training.checkpoints import checkpoint_layout, save_checkpoint, shown
 
-__all__ = [
-    "Trainer",
-    "History",
-    "Callback",
-    "Checkpoint",
-    "TrainingDiverged",
-    "TrainingInterrupted",
-    "save_checkpoint",
-    "load_checkpoint",
-    "checkpoint_layout",
-    "evaluate",
-    "CHECKPOINT_NAME",
-]
+__all__ = ["Trainer", "History", "Callback", "TrainingDiverged", "TrainingInterrupted", "evaluate"]
 
-CHECKPOINT_NAME = "checkpoint.json"
-_CHECKPOINT_FORMAT = "deepkiso-checkpoint"
-_CHECKPOINT_VERSION = 2
-_ARRAYS_NAME = re.compile(r"checkpoint-[0-9a-f]{16}\.npz")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-# checkpoint.json holds one row per epoch and the sampler's state: a few hundred bytes an epoch.
-_MAX_JSON_BYTES = 64 << 20
 
 
 @dataclass
@@ -222,7 +188,8 @@ class Trainer:
             raise ValueError(f"Trainer: divergence_factor must be a finite number above 1 or None, "
                              f"got {divergence_factor!r}")
         if int(divergence_iterations) != divergence_iterations or divergence_iterations < 1:
-            raise ValueError(f"Trainer: divergence_iterations must be a positive integer, got {divergence_iterations!r}")
+            raise ValueError(f"Trainer: divergence_iterations must be a positive integer, "
+                             f"got {divergence_iterations!r}")
         self.net = net
         self.optimizer = optimizer
         self.sampler = sampler
@@ -326,8 +293,8 @@ class Trainer:
         self._losses_above = self._losses_above + 1 if threshold is not None and loss > threshold else 0
         if self._losses_above >= self.divergence_iterations:
             start = threshold / self.divergence_factor
-            raise TrainingDiverged(f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its "
-                                   f"start, {start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
+            raise TrainingDiverged(f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its start, "
+                                   f"{start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
                                    self.iteration + 1, self.epoch + 1, self.last_checkpoint)
 
     def _divergence_threshold(self, first_loss: float) -> float | None:
@@ -390,9 +357,8 @@ class Trainer:
                    if k not in state]
         if missing:
             raise ValueError(f"Trainer.load_state_dict: the state lacks {missing}")
-        net_problems = _fit_problems(self.net, _section(state, "net/"))
-        if net_problems:  # the net's own message, listing every mismatch of name and shape
-            self.net.load_state_dict(_section(state, "net/"))
+        if _names_or_shapes_differ(self.net, _section(state, "net/")):
+            self.net.load_state_dict(_section(state, "net/"))  # raises, listing every missing or misshaped array
         problems = self._state_problems(state)
         if problems:
             raise ValueError("the saved state does not fit this trainer: " + "; ".join(problems))
@@ -416,7 +382,7 @@ class Trainer:
         epoch, iteration = state["epoch"], state["iteration"]
         for key, value in (("epoch", epoch), ("iteration", iteration)):
             if not _is_count(value):
-                problems.append(f"{key}: expected an integer >= 0, got {_shown(value)}")
+                problems.append(f"{key}: expected an integer >= 0, got {shown(value)}")
         if problems:
             return problems
         problems += _history_problems(state["history/epochs"], state["history/iteration_loss"], epoch, iteration)
@@ -430,13 +396,13 @@ class Trainer:
                                 f"that are not")
         sampler = state["sampler"]
         if not isinstance(sampler, dict):
-            problems.append(f"sampler: expected an object, got {_shown(sampler)}")
+            problems.append(f"sampler: expected an object, got {shown(sampler)}")
         elif not problems:
             done_in_epoch = iteration - (state["history/epochs"][-1]["iteration"] if epoch else 0)
             for key, want in (("epochs_done", epoch), ("batches_done", done_in_epoch)):
                 if sampler.get(key) != want:
                     problems.append(f"sampler/{key}: expected {want} (from epoch {epoch}, iteration {iteration}), "
-                                    f"got {_shown(sampler.get(key))}")
+                                    f"got {shown(sampler.get(key))}")
         return problems
 
     def save(self) -> Path:
@@ -459,7 +425,6 @@ class Trainer:
     def checkpoint_layout(self) -> dict[str, tuple[tuple, np.dtype, bool]]:
         """The arrays this trainer's checkpoints may hold (see the module's checkpoint_layout)."""
         return checkpoint_layout(self.net, self.optimizer)
-
 
     def _epoch_of_last_iteration(self) -> int:
         """The (1-based) epoch the latest update belongs to: a finished one, or the one in progress."""
@@ -489,10 +454,10 @@ def _kind(value: Any) -> str:
     """What value is, for a message: an array's dtype and shape, or the value itself."""
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array of shape {value.shape}"
-    return _shown(value)
+    return shown(value)
 
 
-def _fit_problems(net, arrays: dict[str, Any]) -> bool:
+def _names_or_shapes_differ(net, arrays: dict[str, Any]) -> bool:
     """Whether arrays differ from net.params in names or shapes (the net's loader then lists how)."""
     return set(arrays) != set(net.params) or any(np.shape(arrays[k]) != p.shape for k, p in net.params.items())
 
@@ -507,23 +472,24 @@ def _history_problems(rows: Any, losses: Any, epoch: int, iteration: int) -> lis
     elif not np.all(np.isfinite(losses)):
         problems.append("history/iteration_loss: expected finite losses, got some that are not")
     if not isinstance(rows, list) or len(rows) != epoch:
-        got = f"{len(rows)} rows" if isinstance(rows, list) else _shown(rows)
+        got = f"{len(rows)} rows" if isinstance(rows, list) else shown(rows)
         return [*problems, f"history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}"]
     previous = 0
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or row.get("epoch") != number:
-            problems.append(f"history/epochs row {number}: expected an object with \"epoch\": {number}, got {_shown(row)}")
+            problems.append(f"history/epochs row {number}: expected an object with \"epoch\": {number}, "
+                            f"got {shown(row)}")
             continue
         at = row.get("iteration")
         if not _is_count(at) or not previous <= at <= iteration:
             problems.append(f"history/epochs row {number}: expected \"iteration\" in [{previous}, {iteration}], "
-                            f"got {_shown(at)}")
+                            f"got {shown(at)}")
             continue
         previous = at
         for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"):
             if row.get(key) is not None and not _is_number(row[key]):
                 problems.append(f"history/epochs row {number}: expected a finite number or null as \"{key}\", "
-                                f"got {_shown(row[key])}")
+                                f"got {shown(row[key])}")
     return problems
 
 
@@ -533,12 +499,13 @@ def _optimizer_problems(state: dict[str, Any], params: dict[str, np.ndarray], op
     problems = []
     lr = state.get("lr")
     if not (_is_number(lr) and lr > 0):
-        problems.append(f"optimizer/lr: expected a positive finite number, got {_shown(lr)}")
+        problems.append(f"optimizer/lr: expected a positive finite number, got {shown(lr)}")
     for key in optimizer.hyper:
         if not _is_number(state.get(key)):
-            problems.append(f"optimizer/{key}: expected a finite number, got {_shown(state.get(key))}")
+            problems.append(f"optimizer/{key}: expected a finite number, got {shown(state.get(key))}")
     if state.get("iterations") != iteration or not _is_count(state.get("iterations")):
-        problems.append(f"optimizer/iterations: expected {iteration} (the trainer's), got {_shown(state.get('iterations'))}")
+        problems.append(f"optimizer/iterations: expected {iteration} (the trainer's), "
+                        f"got {shown(state.get('iterations'))}")
     buffers = {k: v for k, v in state.items() if "/" in k}
     wanted = {f"{b}/{name}": param for b in optimizer.buffers for name, param in params.items()} if iteration else {}
     problems += [f"optimizer/{key}: missing (expected {param.dtype} of shape {param.shape})"
@@ -552,323 +519,3 @@ def _optimizer_problems(state: dict[str, Any], params: dict[str, np.ndarray], op
         elif not np.all(np.isfinite(value)):
             problems.append(f"optimizer/{key}: expected finite values, got some that are not")
     return problems
-
-
-# -- checkpoint files ----------------------------------------------------------------------------
-
-
-@dataclass
-class Checkpoint:
-    """A checkpoint read back and verified: ``state`` (as Trainer.state_dict gave it), ``settings``,
-    the files' paths and the format ``version`` it was written in."""
-
-    state: dict[str, Any]
-    settings: dict[str, Any]
-    json_path: Path
-    arrays_path: Path
-    version: int = _CHECKPOINT_VERSION
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"checkpoint: cannot store a value of type {type(value).__name__} in JSON")
-
-
-def _meta_digest(meta: dict[str, Any]) -> str:
-    """SHA-256 of checkpoint.json's fields other than "sha256", in a canonical form.
-
-    The fields are hashed as a reader parses them (sorted keys, no spaces, numpy scalars as
-    Python numbers), so whitespace does not matter and any edited value does.
-    """
-    fields = json.loads(json.dumps({k: v for k, v in meta.items() if k != "sha256"}, default=_json_default))
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], settings: dict | None = None) -> Path:
-    """Write state (arrays to an .npz, everything else to JSON) into directory; returns the JSON's path.
-
-    state: a flat dict like Trainer.state_dict(): numpy arrays, and JSON-serialisable values.
-    The .npz is named after its SHA-256 and written first; checkpoint.json, which names it and
-    holds its hash and a hash of its own fields, replaces the old one last. Only then is the .npz
-    that the old checkpoint.json named removed, and no other: a kill at any moment leaves the old
-    pair or the new pair, and no .npz that some checkpoint.json did not give up is ever deleted.
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    previous = _named_arrays(directory / CHECKPOINT_NAME)
-    arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
-    values = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # stored, not deflated: loading never inflates more than the file holds
-    data = buffer.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    arrays_name = f"checkpoint-{digest[:16]}.npz"
-    write_file_atomically(directory / arrays_name, data)
-    meta = {
-        "format": _CHECKPOINT_FORMAT,
-        "version": _CHECKPOINT_VERSION,
-        "arrays": arrays_name,
-        "arrays_sha256": digest,
-        "settings": settings or {},
-        "state": values,
-    }
-    meta["sha256"] = _meta_digest(meta)
-    text = json.dumps(meta, indent=1, default=_json_default).encode()
-    json_path = write_file_atomically(directory / CHECKPOINT_NAME, text)
-    if previous is not None and previous != arrays_name:
-        (directory / previous).unlink(missing_ok=True)
-    # write_atomically's temporaries of a killed writer (never a checkpoint: never renamed into place):
-    # .checkpoint.<pid>-<hex>.part.json, .checkpoint-<hash>.<pid>-<hex>.part.npz
-    for stale in directory.glob(".checkpoint*.part.*"):
-        stale.unlink(missing_ok=True)
-    return json_path
-
-
-def _named_arrays(json_path: Path) -> str | None:
-    """The .npz name that the checkpoint.json at json_path gives, or None where it gives none that is ours."""
-    try:
-        meta = json.loads(_read_regular_file(json_path, _MAX_JSON_BYTES))
-    except (FileNotFoundError, ValueError, RecursionError):
-        return None
-    name = meta.get("arrays") if isinstance(meta, dict) else None
-    return name if isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) else None
-
-
-def load_checkpoint(directory: str | os.PathLike,
-                    expected_arrays: dict[str, tuple[tuple, np.dtype, bool]] | None = None) -> Checkpoint:
-    """Read back and verify what save_checkpoint wrote into directory.
-
-    expected_arrays: {name: (shape, dtype, required)} of the arrays the checkpoint may hold (see
-    ``checkpoint_layout``; None in a shape stands for any length). The .npz's table of members is
-    read and checked against it before any array is read: a name not in it, another shape or
-    dtype, a required one missing are refused, listing every mismatch.
-    Raises FileNotFoundError when directory holds no checkpoint.json at all, and otherwise a
-    ValueError naming the file and what is wrong: not a regular file, not JSON, a field of the
-    wrong type, a hash that does not match, an .npz that is not a plain one (deflated members,
-    headers that do not fit their sizes, object arrays), members that do not fit.
-    Version 1 checkpoints (whose JSON fields had no hash) are read too; their fields are still
-    checked one by one when a Trainer loads them.
-    """
-    directory = Path(directory)
-    json_path = directory / CHECKPOINT_NAME
-    meta = _read_meta(json_path)
-    arrays_path = directory / meta["arrays"]
-    _check_arrays_file(json_path, arrays_path)
-    found = _sha256(arrays_path)
-    if found != meta["arrays_sha256"]:
-        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta['arrays_sha256']} "
-                         f"recorded in {json_path.name} (the file is damaged)")
-    arrays = _read_npz(arrays_path, expected_arrays)
-    return Checkpoint(state={**meta["state"], **arrays}, settings=meta["settings"], json_path=json_path,
-                      arrays_path=arrays_path, version=meta["version"])
-
-
-def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]:
-    """The arrays a Trainer's checkpoint of net and optimizer holds: {name: (shape, dtype, required)}.
-
-    "net/W1", … as the parameters (required); "optimizer/m/W1", … one per buffer and parameter
-    (there once the optimizer has stepped); "history/iteration_loss", float64 of any length (None
-    in the shape), one loss per iteration (required).
-    """
-    layout = {f"net/{name}": (param.shape, param.dtype, True) for name, param in net.params.items()}
-    layout.update({f"optimizer/{buffer}/{name}": (param.shape, param.dtype, False)
-                   for buffer in optimizer.buffers for name, param in net.params.items()})
-    layout["history/iteration_loss"] = ((None,), np.dtype(np.float64), True)
-    return layout
-
-
-def _read_regular_file(path: Path, max_bytes: int) -> bytes:
-    """The bytes of path, a regular file of at most max_bytes (a symbolic link to one will do).
-
-    FileNotFoundError when nothing is there; ValueError naming what is there instead.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise ValueError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
-        raise FileNotFoundError(f"{path}: missing") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ValueError(f"{path}: a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
-    if info.st_size > max_bytes:
-        raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} a checkpoint file may have")
-    try:
-        with open(path, "rb") as f:
-            # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.
-            return f.read(info.st_size + 1)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-
-
-def _read_meta(json_path: Path) -> dict[str, Any]:
-    """checkpoint.json parsed and its fields checked: format, version, names, hashes, types."""
-    text = _read_regular_file(json_path, _MAX_JSON_BYTES)
-    try:
-        meta = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{json_path}: not a readable checkpoint ({exc})") from None
-    except RecursionError:
-        raise ValueError(f"{json_path}: not a readable checkpoint (nested too deeply)") from None
-    if not isinstance(meta, dict) or meta.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(f"{json_path}: not a deepkiso checkpoint (expected \"format\": \"{_CHECKPOINT_FORMAT}\")")
-    version = meta.get("version")
-    if type(version) is not int or version not in (1, _CHECKPOINT_VERSION):
-        raise ValueError(f"{json_path}: checkpoint version {version!r}, "
-                         f"this deepkiso reads versions 1 and {_CHECKPOINT_VERSION}")
-    if version == 1:  # the one hash of version 1 was the arrays' own
-        meta = {**meta, "arrays_sha256": meta.get("sha256")}
-    required = ("arrays", "arrays_sha256", "state", "settings") + (("sha256",) if version > 1 else ())
-    missing = [key for key in required if key not in meta]
-    if missing:
-        raise ValueError(f"{json_path}: the checkpoint lacks {missing} (found keys {sorted(meta)})")
-    for key in ("state", "settings"):
-        if not isinstance(meta[key], dict):
-            raise ValueError(f"{json_path}: \"{key}\" must be an object, got {_shown(meta[key])}")
-    for key in ("sha256", "arrays_sha256"):
-        if key in meta and not (isinstance(meta[key], str) and _SHA256.fullmatch(meta[key])):
-            raise ValueError(f"{json_path}: \"{key}\" must be 64 hexadecimal digits, got {_shown(meta[key])}")
-    name = meta["arrays"]
-    if not (isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) and name[11:27] == meta["arrays_sha256"][:16]):
-        raise ValueError(f"{json_path}: \"arrays\" must be the file name checkpoint-<the first 16 digits of "
-                         f"arrays_sha256>.npz, in the run directory, got {_shown(name)}")
-    if version > 1 and _meta_digest(meta) != meta["sha256"]:
-        raise ValueError(f"{json_path}: its fields do not match the SHA-256 it records "
-                         f"(the file was edited or is damaged)")
-    return meta
-
-
-def _shown(value: Any) -> str:
-    """value for a message, cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_arrays_file(json_path: Path, arrays_path: Path) -> None:
-    """arrays_path must be a regular file itself (not a link elsewhere) beside json_path."""
-    try:
-        info = arrays_path.lstat()
-    except FileNotFoundError:
-        raise ValueError(f"{json_path}: names {arrays_path.name}, which does not exist") from None
-    except OSError as exc:
-        raise ValueError(f"{arrays_path}: cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISLNK(info.st_mode):
-        raise ValueError(f"{arrays_path}: a symbolic link; a checkpoint's arrays must be a regular file "
-                         f"in the run directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{arrays_path}: not a regular file")
-
-
-# What reading a damaged .npz or .npy header can raise (zipfile; numpy.lib.format, which parses a
-# version 1 header with tokenize and ast.literal_eval).
-_NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, SyntaxError, KeyError,
-               EOFError, OverflowError, RecursionError, NotImplementedError, OSError, tokenize.TokenError)
-
-
-def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None) -> dict[str, np.ndarray]:
-    """The arrays of the .npz at path, after checking every member's declared size against the file.
-
-    Before any array is read: each member must be stored (not deflated, so it cannot inflate
-    beyond the file's size), lie inside the file, hold an .npy whose header's shape and dtype
-    account for exactly its size, not hold Python objects, and fit ``expected`` where given.
-    """
-    with _unreadable_npz(path):
-        archive = zipfile.ZipFile(path)
-    with archive:
-        with _unreadable_npz(path):
-            members = _npz_members(path, archive)
-        if expected is not None:
-            _check_members(path, members, expected)
-        with _unreadable_npz(path):
-            return {key: _read_member(archive, *member) for key, member in members.items()}
-
-
-@contextmanager
-def _unreadable_npz(path: Path):
-    """Whatever a damaged .npz makes zipfile or numpy raise becomes one ValueError naming path."""
-    try:
-        yield
-    except _BadMember as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    except _NPZ_ERRORS as exc:
-        raise ValueError(f"{path}: not a readable .npz of arrays ({_shown_error(exc)})") from None
-
-
-class _BadMember(ValueError):
-    """A member of an .npz that deepkiso refuses to read, and why."""
-
-
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shape: tuple, dtype: np.dtype,
-                 fortran_order: bool, offset: int) -> np.ndarray:
-    """The array in member, whose .npy header (offset bytes) declared shape and dtype; a writable copy."""
-    with archive.open(member) as f:
-        f.seek(offset)
-        data = f.read(member.file_size - offset)
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
-
-
-def _shown_error(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
-    """{key: (ZipInfo, shape, dtype, fortran_order, header length)} of every member, checked."""
-    size = path.stat().st_size
-    members: dict[str, tuple] = {}
-    for member in archive.infolist():
-        name = member.filename
-        if not name.endswith(".npy") or name[:-4] in members:
-            raise _BadMember(f"member {name!r}: expected one .npy per array name")
-        if member.compress_type != zipfile.ZIP_STORED or member.compress_size != member.file_size:
-            raise _BadMember(f"member {name!r}: compressed (declares {member.file_size} bytes in "
-                             f"{member.compress_size}); deepkiso writes and reads stored members only")
-        if member.header_offset + member.compress_size > size:
-            raise _BadMember(f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}")
-        with archive.open(member) as f:
-            version = np.lib.format.read_magic(f)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if read_header is None:
-                raise _BadMember(f"member {name!r}: .npy version {version} is not read here")
-            shape, fortran_order, dtype = read_header(f)
-            offset = f.tell()
-        if dtype.hasobject:
-            raise _BadMember(f"member {name!r}: holds Python objects, which are never unpickled")
-        n_bytes = math.prod(shape) * dtype.itemsize
-        if n_bytes != member.file_size - offset:
-            raise _BadMember(f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
-                             f"the member holds {member.file_size - offset}")
-        members[name[:-4]] = (member, shape, dtype, fortran_order, offset)
-    return members
-
-
-def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype, bool]]) -> None:
-    """Every member must be one of expected, with its shape (None: any length) and dtype, and every required
-    one there; lists every misfit."""
-    problems = []
-    for key, (_, shape, dtype, _, _) in members.items():
-        if key not in expected:
-            problems.append(f"{key}: saved, but not an array of this run's net and optimizer")
-            continue
-        want_shape, want_dtype, _ = expected[key]
-        fits = len(shape) == len(want_shape) and all(w is None or w == s for s, w in zip(shape, want_shape))
-        if not fits or dtype != want_dtype:
-            wanted = str(tuple(want_shape)).replace("None", "any")
-            problems.append(f"{key}: saved {dtype} of shape {shape}, expected {np.dtype(want_dtype)} of shape {wanted}")
-    problems += [f"{key}: missing (expected {np.dtype(dtype)} of shape {shape})"
-                 for key, (shape, dtype, required) in expected.items() if required and key not in members]
-    if problems:
-        raise ValueError(f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems))
