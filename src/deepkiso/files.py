@@ -8,6 +8,7 @@ complete new one. A failed write also removes its temporary file; a process kill
 outright (SIGKILL, power loss) cannot, and leaves ``.STEM.<pid>-<hex>.partSUFFIX``
 beside the target (``save_checkpoint`` sweeps up its own on the next save;
 ``remove_stale_temporaries`` sweeps those of any target whose writer no longer runs).
+``read_regular_file`` is the other way round: reading a small file whole, safely.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import glob
 import os
 import re
 import secrets
+import stat
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["remove_stale_temporaries", "write_atomically", "write_file_atomically"]
+__all__ = ["read_regular_file", "remove_stale_temporaries", "write_atomically", "write_file_atomically"]
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
@@ -83,3 +85,32 @@ def _flush_to_disk(path: Path, flags: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of path, a regular file of at most max_bytes (a symbolic link to one will do).
+
+    For the small files deepkiso reads whole (checkpoint.json, settings.json): a device such as
+    /dev/zero, a pipe or a huge file is refused before a byte is read. FileNotFoundError when
+    nothing is there; ValueError naming the path and what is there instead.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ValueError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
+        raise FileNotFoundError(f"{path}: missing") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"{path}: a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
+    if info.st_size > max_bytes:
+        raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} such a file may have")
+    try:
+        with open(path, "rb") as f:
+            # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.
+            return f.read(info.st_size + 1)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None

@@ -313,6 +313,15 @@ def test_missing_data_files_are_one_line_and_leave_no_run_directory(tmp_path, mo
     assert not run_dir.exists()
 
 
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A one-epoch run of a tiny net, to be copied and damaged."""
+    run_dir = tmp_path_factory.mktemp("fuzz") / "base"
+    assert main(["train", "--out", str(run_dir), "--hidden", "4", "--epochs", "1", "--batch-size", "100",
+                 "--quiet"]) == 0
+    return run_dir
+
+
 # -- never lose a run ---------------------------------------------------------------------------
 
 
@@ -363,6 +372,14 @@ def _edited_lr(json_path):
     json_path.write_text(json_path.read_text().replace('"optimizer/lr": 0.001', '"optimizer/lr": -1'))
 
 
+@pytest.fixture(scope="module")
+def five_epochs(tmp_path_factory):
+    """deepkiso train --epochs 5 --out R (a narrow net)."""
+    run_dir = tmp_path_factory.mktemp("five") / "R"
+    assert main(["train", "--epochs", "5", "--out", str(run_dir), "--hidden", "8", "--quiet"]) == 0
+    return run_dir
+
+
 @pytest.mark.parametrize(("damage", "message"), [
     (_remove, "checkpoint.json: missing, yet "),
     (_dangling_link, "checkpoint.json: a symbolic link to "),
@@ -372,10 +389,10 @@ def _edited_lr(json_path):
     (_wrong_hash, ".npz: SHA-256 "),
     (_edited_lr, "checkpoint.json: its fields do not match the SHA-256 it records"),
 ])
-def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(tmp_path, capsys, damage, message):
+def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(five_epochs, tmp_path, capsys, damage,
+                                                                              message):
     # The issue's reproduction: train 5 epochs, damage the checkpoint, resume for 1.
-    run_dir = tmp_path / "R"
-    assert main(["train", "--epochs", "5", "--out", str(run_dir), "--hidden", "8", "--quiet"]) == 0
+    run_dir = shutil.copytree(five_epochs, tmp_path / "R", symlinks=True)
     damage(run_dir / "checkpoint.json")
     before = snapshot(run_dir)
     capsys.readouterr()
@@ -512,6 +529,15 @@ def _npy(array):
     return buffer.getvalue()
 
 
+def _changed_bytes(rng, data, start=0, stop=None):
+    """data with one to three bytes in [start, stop) changed to other values."""
+    data = bytearray(data)
+    for _ in range(rng.randrange(1, 4)):
+        position = rng.randrange(start, len(data) if stop is None else stop)
+        data[position] = (data[position] + rng.randrange(1, 256)) % 256
+    return bytes(data)
+
+
 def _fuzz_members(rng, members):
     """The .npz's members, one of them changed as a damaged or hostile file would have it."""
     names = sorted(members)
@@ -540,9 +566,7 @@ def _fuzz_members(rng, members):
     elif kind == "duplicate":
         items.append((name, members[name]))
     elif kind == "header":
-        data = bytearray(members[name])
-        data[rng.randrange(8, 60)] = rng.randrange(256)
-        items = [(n, bytes(data) if n == name else d) for n, d in items]
+        items = [(n, _changed_bytes(rng, members[name], 8, 60) if n == name else d) for n, d in items]
     elif kind == "truncate":
         items = [(n, d[:rng.randrange(len(d))] if n == name else d) for n, d in items]
     else:
@@ -566,35 +590,23 @@ def _fuzz_case(rng, run_dir):
         else:
             json_path.write_text(json.dumps(meta))
     elif kind == "json-bytes":
-        data = bytearray(json_path.read_bytes())
-        for _ in range(rng.randrange(1, 4)):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        json_path.write_bytes(bytes(data[:rng.randrange(1, len(data) + 1)]))
+        data = _changed_bytes(rng, json_path.read_bytes())
+        json_path.write_bytes(data[:rng.randrange(1, len(data) + 1)])
     elif kind == "npz-bytes":
-        data = bytearray(arrays_path.read_bytes())
-        for _ in range(rng.randrange(1, 4)):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        _rehash(run_dir, meta, bytes(data[:rng.randrange(1, len(data) + 1)]))
+        data = _changed_bytes(rng, arrays_path.read_bytes())
+        _rehash(run_dir, meta, data[:rng.randrange(1, len(data) + 1)])
     else:
         _rehash(run_dir, meta, _fuzz_members(rng, _members(arrays_path)))
     return kind
 
 
-@pytest.fixture(scope="module")
-def fuzz_base(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("fuzz") / "base"
-    assert main(["train", "--out", str(run_dir), "--hidden", "4", "--epochs", "1", "--batch-size", "100",
-                 "--quiet"]) == 0
-    return run_dir
-
-
 @pytest.mark.parametrize("block", range(4))
-def test_fuzzed_checkpoints_give_one_line_and_never_a_traceback(fuzz_base, tmp_path, capsys, block):
+def test_fuzzed_checkpoints_give_one_line_and_never_a_traceback(small_run, tmp_path, capsys, block):
     outcomes = collections.Counter()
     for seed in range(block * 60, (block + 1) * 60):
         rng = random.Random(seed)
         run_dir = tmp_path / f"case{seed}"
-        shutil.copytree(fuzz_base, run_dir)
+        shutil.copytree(small_run, run_dir)
         kind = _fuzz_case(rng, run_dir)
         capsys.readouterr()
         code = main(["train", "--resume", str(run_dir), "--epochs", "1", "--quiet"])
@@ -606,3 +618,24 @@ def test_fuzzed_checkpoints_give_one_line_and_never_a_traceback(fuzz_base, tmp_p
         assert code != 0 or kind == "field", (seed, kind)
         shutil.rmtree(run_dir)
     assert sum(count for (kind, code), count in outcomes.items() if code == 1) >= 40, outcomes
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("lr", "fast", "\"lr\" must be a positive number, got 'fast'"),
+    ("hidden", [10**9], "\"hidden\" must be sizes of a net with at most 67108864 weights, got [1000000000]"),
+    ("hidden", ["8"], "\"hidden\" must be a non-empty list of positive integers, got ['8']"),
+    ("optimizer", "lbfgs", "\"optimizer\" must be one of sgd, momentum"),
+    ("seed", -1, "\"seed\" must be a non-negative integer, got -1"),
+    ("batch_size", True, "\"batch_size\" must be a positive integer, got True"),
+])
+def test_an_edited_settings_json_is_one_line_before_anything_is_built(small_run, tmp_path, capsys, key, value,
+                                                                      message):
+    run_dir = shutil.copytree(small_run, tmp_path / "run")
+    settings = json.loads((run_dir / "settings.json").read_text())
+    (run_dir / "settings.json").write_text(json.dumps({**settings, key: value}))
+    before = snapshot(run_dir)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir), "--epochs", "3", "--quiet"]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"deepkiso train: error: {run_dir / 'settings.json'}: ") and message in line, line
+    assert snapshot(run_dir) == before

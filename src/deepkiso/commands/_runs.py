@@ -16,13 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from deepkiso.data import dataset_info, load_dataset
+from deepkiso.data import SAMPLERS, available_datasets, dataset_info, load_dataset
 from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
-from deepkiso.files import write_file_atomically
-from deepkiso.nets import MultiLayerNet, TwoLayerNet
-from deepkiso.optimizers import make_optimizer
+from deepkiso.files import read_regular_file, write_file_atomically
+from deepkiso.layers import ACTIVATIONS
+from deepkiso.nets import LOSSES, WEIGHT_INITS, MultiLayerNet, TwoLayerNet
+from deepkiso.optimizers import OPTIMIZERS, make_optimizer
 from deepkiso.training import CHECKPOINT_NAME, Checkpoint, checkpoint_layout, load_checkpoint
+from deepkiso.training.checkpoints import shown
 
 SETTINGS_NAME = "settings.json"
 METRICS_CSV = "metrics.csv"
@@ -141,17 +143,83 @@ def existing_run_dir(text: str) -> Path:
 
 
 def read_settings(run_dir: Path) -> dict[str, Any]:
+    """The run's settings.json, every field the commands use checked (a UsageError naming the first misfit)."""
     path = run_dir / SETTINGS_NAME
     try:
-        settings = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: cannot be read as JSON ({exc})") from None
+        settings = json.loads(read_regular_file(path, _MAX_SETTINGS_BYTES))
+    except (FileNotFoundError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise UsageError(f"{path}: cannot be read as JSON ({_one_line(exc)})") from None
+    if not isinstance(settings, dict):
+        raise UsageError(f"{path}: expected a JSON object, got {type(settings).__name__}")
     required = ("dataset", "task", "model", "hidden", "activation", "loss", "weight_init",
-                "input_size", "output_size", "seed")
+                "input_size", "output_size", "seed", "optimizer", "lr")
     missing = [key for key in required if key not in settings]
     if missing:
         raise UsageError(f"{path}: missing {', '.join(missing)}")
+    for key, check in _SETTINGS_CHECKS.items():
+        if key in settings:
+            expected = check(settings[key], settings)
+            if expected is not None:
+                raise UsageError(f"{path}: \"{key}\" must be {expected}, got {shown(settings[key])}")
     return settings
+
+
+_MAX_SETTINGS_BYTES = 1 << 20
+# The most weights a net rebuilt from a settings.json may have (256 MiB of float32, three times over
+# with Adam's buffers), so an edited size is refused rather than allocated.
+_MAX_PARAMETERS = 1 << 26
+
+
+def _is_int_at_least(value: Any, minimum: int) -> bool:
+    return type(value) is int and value >= minimum
+
+
+def _is_positive_number(value: Any) -> bool:
+    return type(value) in (int, float) and 0 < value < math.inf
+
+
+def _n_parameters(settings: dict[str, Any]) -> int:
+    sizes = [settings["input_size"], *settings["hidden"], settings["output_size"]]
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+
+def _check_hidden(value: Any, settings: dict[str, Any]) -> str | None:
+    if not (isinstance(value, list) and value and all(_is_int_at_least(size, 1) for size in value)):
+        return "a non-empty list of positive integers"
+    if settings.get("model") == "two-layer" and len(value) != 1:
+        return "one size for the two-layer model"
+    if all(_is_int_at_least(settings.get(key), 1) for key in ("input_size", "output_size")) \
+            and _n_parameters(settings) > _MAX_PARAMETERS:
+        return f"sizes of a net with at most {_MAX_PARAMETERS} weights"
+    return None
+
+
+# For each field: (value, all the settings) -> None when it is right, else what it must be.
+_SETTINGS_CHECKS = {
+    "dataset": lambda v, s: None if v in available_datasets() else f"one of {', '.join(available_datasets())}",
+    "task": lambda v, s: (None if v in ("classification", "regression") and (
+        s.get("dataset") not in available_datasets() or v == dataset_info(s["dataset"]).task)
+        else "the data set's task"),
+    "model": lambda v, s: None if v in MODELS else f"one of {', '.join(MODELS)}",
+    "hidden": _check_hidden,
+    "activation": lambda v, s: None if v in ACTIVATIONS else f"one of {', '.join(ACTIVATIONS)}",
+    "loss": lambda v, s: None if v in LOSSES else f"one of {', '.join(LOSSES)}",
+    "weight_init": lambda v, s: None if v in WEIGHT_INITS or _is_positive_number(v) else
+        "he, xavier or a positive standard deviation",
+    "input_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
+    "output_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
+    "seed": lambda v, s: None if _is_int_at_least(v, 0) else "a non-negative integer",
+    "optimizer": lambda v, s: None if v in OPTIMIZERS else f"one of {', '.join(OPTIMIZERS)}",
+    "lr": lambda v, s: None if _is_positive_number(v) else "a positive number",
+    "batch_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
+    "epochs": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
+    "sampler": lambda v, s: None if v in SAMPLERS else f"one of {', '.join(SAMPLERS)}",
+    "shuffle_every": lambda v, s: None if v in (None, "epoch", "once", "never") or _is_int_at_least(v, 1) else
+        "epoch, once, never, a positive number of epochs or null",
+    "checkpoint_every": lambda v, s: None if _is_int_at_least(v, 0) else "a non-negative integer",
+    "blas_threads": lambda v, s: None if v is None or _is_int_at_least(v, 1) else "a positive integer or null",
+    "data_dir": lambda v, s: None if v is None or isinstance(v, str) else "a folder's path or null",
+}
 
 
 # -- data and nets ------------------------------------------------------------------------------

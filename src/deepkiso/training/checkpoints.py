@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from deepkiso.files import write_file_atomically
+from deepkiso.files import read_regular_file, write_file_atomically
 
 __all__ = ["CHECKPOINT_NAME", "Checkpoint", "save_checkpoint", "load_checkpoint", "checkpoint_layout"]
 
@@ -122,7 +122,7 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], setting
 def _named_arrays(json_path: Path) -> str | None:
     """The .npz name that the checkpoint.json at json_path gives, or None where it gives none that is ours."""
     try:
-        meta = json.loads(_read_regular_file(json_path, _MAX_JSON_BYTES))
+        meta = json.loads(read_regular_file(json_path, _MAX_JSON_BYTES))
     except (FileNotFoundError, ValueError, RecursionError):
         return None
     name = meta.get("arrays") if isinstance(meta, dict) else None
@@ -172,36 +172,9 @@ def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]
     return layout
 
 
-def _read_regular_file(path: Path, max_bytes: int) -> bytes:
-    """The bytes of path, a regular file of at most max_bytes (a symbolic link to one will do).
-
-    FileNotFoundError when nothing is there; ValueError naming what is there instead.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise ValueError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
-        raise FileNotFoundError(f"{path}: missing") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ValueError(f"{path}: a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
-    if info.st_size > max_bytes:
-        raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} a checkpoint file may have")
-    try:
-        with open(path, "rb") as f:
-            # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.
-            return f.read(info.st_size + 1)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-
-
 def _read_meta(json_path: Path) -> dict[str, Any]:
     """checkpoint.json parsed and its fields checked: format, version, names, hashes, types."""
-    text = _read_regular_file(json_path, _MAX_JSON_BYTES)
+    text = read_regular_file(json_path, _MAX_JSON_BYTES)
     try:
         meta = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
