@@ -5,7 +5,10 @@ two-layer net on the embedded ``digits`` set. The run directory gets the
 settings, the metrics per epoch (CSV and JSON lines), the learning-curve
 picture and a checkpoint after every epoch (and every ``--checkpoint-every``
 iterations); ``--resume RUN_DIR`` continues a stopped run exactly, with the BLAS
-thread count the run was started with (another count rounds differently).
+thread count the run was started with (another count rounds differently), once its
+checkpoint has passed every check (a run whose checkpoint cannot be read is refused,
+never started over). Ctrl-C or SIGTERM stops the run after the current iteration
+with a checkpoint there, exit code 130 or 143.
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ def run(args) -> int:
               file=sys.stderr)
         return 128 + signal.Signals[exc.reason].value  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
     except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, with the last checkpoint written on schedule
-        print(f"stopped; continue with: deepkiso train --resume {run_dir}", file=sys.stderr)
+        print(f"stopped; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}", file=sys.stderr)
         raise
     finally:
         if threads_before is not None and get_blas_threads() != threads_before:
