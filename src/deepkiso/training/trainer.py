@@ -240,6 +240,7 @@ class Trainer:
                 callback.on_epoch_end(self, metrics)
             if self.stop_reason is not None and self.epoch < self.n_epochs:
                 self._stop(saved=True)  # _end_epoch has just written the checkpoint
+        self.stop_reason = None  # a stop asked for as the last epoch ended: the run is complete anyway
         return self.history
 
     def request_stop(self, reason: str) -> None:
