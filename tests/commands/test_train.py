@@ -435,13 +435,22 @@ def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resum
 # -- signals ------------------------------------------------------------------------------------
 
 
+# Checkpoints at epoch ends only (--checkpoint-every 0): a mid-epoch one can only come from a signal.
+SIGNALLED = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "8", "--checkpoint-every", "0", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory):
+    """The SIGNALLED run, not interrupted."""
+    reference = tmp_path_factory.mktemp("signals") / "reference"
+    assert main([*SIGNALLED, "--out", str(reference)]) == 0
+    return reference
+
+
 @pytest.mark.parametrize(("signal_number", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_identical(tmp_path, signal_number,
-                                                                                          exit_code):
-    # Checkpoints at epoch ends only (--checkpoint-every 0): a mid-epoch one can only come from the signal.
-    argv = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "4", "--checkpoint-every", "0", "--quiet"]
-    reference, run_dir = tmp_path / "reference", tmp_path / "run"
-    assert main([*argv, "--out", str(reference)]) == 0
+def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_identical(left_alone, tmp_path,
+                                                                                          signal_number, exit_code):
+    argv, run_dir = SIGNALLED, tmp_path / "run"
 
     process = subprocess.Popen([sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -451,7 +460,7 @@ def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_i
             assert process.poll() is None, "the run ended before its first checkpoint"
             assert time.monotonic() < deadline
             time.sleep(0.002)
-        time.sleep(0.05)
+        time.sleep(0.02)  # into epoch 2 of 8: seven epochs are left to run, far longer than this
         process.send_signal(signal_number)
         _, err = process.communicate(timeout=60)
     finally:
@@ -464,9 +473,10 @@ def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_i
     assert lines[0].startswith(f"deepkiso train: stopped by {name} after iteration ")
     assert lines[0].endswith(f"; continue with: deepkiso train --resume {run_dir}")
     stopped_at = int(lines[0].split("after iteration ")[1].split()[0])
+    assert 180 <= stopped_at < 8 * 180
     assert load_checkpoint(run_dir).state["iteration"] == stopped_at
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
-    assert_bit_identical(reference, run_dir)
+    assert_bit_identical(left_alone, run_dir)
 
 
 # -- fuzzed checkpoints -------------------------------------------------------------------------

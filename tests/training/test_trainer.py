@@ -231,3 +231,18 @@ def test_request_stop_writes_a_checkpoint_after_the_current_iteration(make_train
         trainer.train(x, t)
     assert info.value.checkpoint == tmp_path / CHECKPOINT_NAME
     assert load_checkpoint(tmp_path).state["iteration"] == 7 and trainer.stop_reason is None
+
+
+def test_a_stop_asked_for_in_an_epochs_last_batch_waits_for_its_end(make_trainer, digits, tmp_path):
+    (x, t), _ = digits
+
+    class StopAtTheLastBatch(Callback):
+        def on_iteration(self, trainer, loss):
+            if trainer.iteration == 45:  # 45 batches an epoch
+                trainer.request_stop("SIGINT")
+
+    trainer = make_trainer(x, t, checkpoint_dir=tmp_path, callbacks=[StopAtTheLastBatch()])
+    with pytest.raises(TrainingInterrupted, match=r"after iteration 45 \(epoch 1\)"):
+        trainer.train(x, t)
+    state = load_checkpoint(tmp_path).state
+    assert state["epoch"] == 1 and state["iteration"] == 45 and len(state["history/epochs"]) == 1
