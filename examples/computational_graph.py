@@ -18,10 +18,8 @@ from deepkiso.plots.graph import save_graph
 def main(out_dir: Path) -> None:
     # The chain rule slide: y = t², t = x1 + x2.
     x1, x2 = Variable(1.0, "x1"), Variable(2.0, "x2")
-    t = x1 + x2
-    t.name = "t"
-    y = square(t)
-    y.name = "y"
+    t = (x1 + x2).named("t")
+    y = square(t).named("y")
     y.backward()
     for op in topological_operations(y):
         print(f"{op.kind:8s} local derivatives {op.local_derivatives}")

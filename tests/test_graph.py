@@ -398,3 +398,26 @@ def test_to_dot_describes_every_node_value_gradient_and_labelled_gradient_edge()
                  g.COLORS["gradient"]):
         assert text in dot
     assert dot.count("dir=back") == 5  # one gradient edge beside each of the 5 forward edges
+
+
+def test_named_sets_the_name_and_returns_the_same_node_for_chaining():
+    x1, x2 = g.Variable(1.0, "x1"), g.Variable(2.0, "x2")
+    t = x1 + x2
+    assert t.named("t") is t
+    y = g.square(t).named("y")
+    assert (t.name, y.name) == ("t", "y")
+    assert y.creator.local_derivatives == ("2t",)  # the name reaches the derivative labels
+    y.backward()
+    assert g.gradient_name(t, y) == "∂y/∂t"
+
+
+def test_every_public_name_of_the_old_graph_module_is_importable_from_the_package():
+    # The names graph.py exported before it became a package, which the README, examples/ and check use.
+    names = ["Variable", "Operation", "exp", "log", "square", "reciprocal", "tanh", "sigmoid", "relu", "sin",
+             "cos", "sqrt", "absolute", "matmul", "sum", "mean", "topological_operations", "graph_variables",
+             "format_value", "gradient_name", "to_dot", "COLORS", "GraphExample", "EXAMPLES",
+             "chain_rule_example", "add_node_example", "multiply_node_example", "shopping_example",
+             "squared_error_example", "squared_error_detailed_example", "tanh_example", "sigmoid_example",
+             "affine_softmax_loss_example"]
+    assert sorted(g.__all__) == sorted(names)
+    assert all(hasattr(g, name) for name in names)
