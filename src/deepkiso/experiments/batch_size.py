@@ -6,46 +6,19 @@ module builds the trial grid that measures it: the same net over a list of batch
 seeds, under a budget of equal epochs or of equal updates, with the learning rate fixed or
 scaled with the batch size (linearly, Goyal et al. 2017; by the square root), with an optional
 warm-up, and batch-size schedules that grow the batch during training instead of decaying the
-learning rate (Smith et al. 2018). It also holds the learning-rate rules the trials follow.
+learning rate (Smith et al. 2018). The learning-rate rules the trials follow are in ``schedules`` (re-exported here).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
-from deepkiso.experiments.sweep import TrialSpec
+from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
+from deepkiso.experiments.spec import TrialSpec
 
 __all__ = ["LR_SCALINGS", "BUDGETS", "scaled_lr", "warmup_lr", "parse_schedule", "batch_size_trials"]
 
-LR_SCALINGS = ("none", "linear", "sqrt")
 BUDGETS = ("epochs", "updates")
-
-
-def scaled_lr(lr: float, batch_size: int, base_batch_size: int, scaling: str) -> float:
-    """The learning rate for batch_size when lr suits base_batch_size.
-
-    none: lr;  linear: lr·B/B₀ (the gradient's noise falls as 1/B, so take B/B₀ times longer steps);
-    sqrt: lr·√(B/B₀) (keeps the variance of the update's noise constant).
-    """
-    if scaling == "none":
-        return lr
-    if scaling == "linear":
-        return lr * batch_size / base_batch_size
-    if scaling == "sqrt":
-        return lr * math.sqrt(batch_size / base_batch_size)
-    raise ValueError(f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}")
-
-
-def warmup_lr(iteration: int, target_lr: float, start_lr: float, warmup_iterations: int) -> float:
-    """The learning rate of update number ``iteration`` (1, 2, …) during a linear warm-up.
-
-    Rises in equal steps from start_lr to target_lr, reaching it at update warmup_iterations;
-    target_lr from then on (and at once when warmup_iterations is 0).
-    """
-    if iteration >= warmup_iterations:
-        return target_lr
-    return start_lr + (target_lr - start_lr) * iteration / warmup_iterations
 
 
 def parse_schedule(text: str) -> tuple[tuple[int, int], ...]:

@@ -21,35 +21,14 @@ Sampler names on the command line and in a ``TrialSpec``:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from deepkiso.experiments.sweep import TrialSpec
+from deepkiso.experiments.sampler_names import SAMPLERS, parse_sampler
+from deepkiso.experiments.spec import TrialSpec
 
 __all__ = ["SAMPLERS", "parse_sampler", "imbalanced_indices", "sampling_trials"]
-
-SAMPLERS = ("sequential", "shuffle", "shuffle-every-K", "shuffle-once", "shuffle-never",
-            "replacement", "stratified", "rare-first", "balanced")
-_PLAIN = ("sequential", "replacement", "stratified", "rare-first", "balanced")
-_SHUFFLE_TIMINGS = {"shuffle": "epoch", "shuffle-once": "once", "shuffle-never": "never"}
-
-
-def parse_sampler(name: str) -> tuple[str, dict[str, Any]]:
-    """A sampler name as above → (name for ``deepkiso.data.make_sampler``, its options).
-
-    e.g. "shuffle-every-5" → ("shuffle", {"shuffle_every": 5}); "stratified" → ("stratified", {}).
-    """
-    if name in _PLAIN:
-        return name, {}
-    if name in _SHUFFLE_TIMINGS:
-        return "shuffle", {"shuffle_every": _SHUFFLE_TIMINGS[name]}
-    if name.startswith("shuffle-every-"):
-        k = name[len("shuffle-every-"):]
-        if k.isdigit() and int(k) >= 1:
-            return "shuffle", {"shuffle_every": int(k)}
-    raise ValueError(f"unknown sampler {name!r}; choose one of {list(SAMPLERS)} (K a positive integer)")
-
 
 def imbalanced_indices(labels: np.ndarray, classes: Sequence[int], keep: float, seed: int) -> np.ndarray:
     """Indices (ascending, int64) of the samples kept when only ``keep`` of each listed class stays.

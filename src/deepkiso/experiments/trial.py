@@ -40,10 +40,11 @@ from typing import Any, Iterator
 import numpy as np
 
 from deepkiso.data import dataset_info, load_dataset, make_sampler
-from deepkiso.experiments.batch_size import scaled_lr, warmup_lr
 from deepkiso.blas import single_blas_thread
-from deepkiso.experiments.sampling import imbalanced_indices, parse_sampler
-from deepkiso.experiments.sweep import TrialSpec, failure_record
+from deepkiso.experiments.sampler_names import parse_sampler
+from deepkiso.experiments.sampling import imbalanced_indices
+from deepkiso.experiments.schedules import scaled_lr, warmup_lr
+from deepkiso.experiments.spec import TrialSpec, failure_record
 from deepkiso.nets import MultiLayerNet
 from deepkiso.optimizers import make_optimizer
 from deepkiso.training import Callback, Trainer, TrainingDiverged

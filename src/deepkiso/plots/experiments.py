@@ -2,7 +2,7 @@
 
 Serve the group work on choosing the batch size (バッチサイズの決め方) and exercise 2_1 (sampling
 with and without replacement). Each function takes the groups of a finished sweep — one group
-per setting, holding its seeds' records (``deepkiso.experiments.report.Group``: ``label``,
+per setting, holding its seeds' records (``deepkiso.experiments.groups.Group``: ``label``,
 ``batch_size``, ``batch_sizes``, ``lr_scaling``, ``values(metric)``, ``mean(metric)``,
 ``std(metric)``, ``curve(metric, x)``, ``per_class_mean()``) — and returns a matplotlib Figure.
 The seeds' spread is always drawn: error bars of ± one standard deviation and each seed's value
@@ -10,6 +10,8 @@ as a faint dot, so a difference smaller than the spread is seen to be one.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from typing import Sequence
 
@@ -19,7 +21,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
-from deepkiso.experiments.report import Group
 
 __all__ = ["plot_batch_size_accuracy", "plot_batch_size_cost", "plot_learning_curves", "plot_sampling_accuracy"]
 
@@ -141,7 +142,10 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
     sizes = sorted({g.batch_size for g in fixed})
     # The cost does not depend on the learning rate: every trial of a batch size, whatever its
     # scaling, is one more measurement of it.
-    pooled = [Group(label=f"B={b}", records=[r for g in fixed if g.batch_size == b for r in g.records])
+    # A group of the caller's own kind (replace keeps the class), so this module needs no import
+    # of the report that built the groups.
+    pooled = [dataclasses.replace(fixed[0], label=f"B={b}",
+                                  records=[r for g in fixed if g.batch_size == b for r in g.records])
               for b in sizes]
     color = SCALING_COLORS["none"]
     _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", "updates only")
