@@ -167,7 +167,7 @@ def _sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------------------
-# Operations: one class per node kind, each with its forward, backward and derivative label.
+# The operation node, and the nodes that Python's operators make: +, −, ×, ÷, unary −, ** and @.
 # -------------------------------------------------------------------------------------------
 
 class Operation:

@@ -9,24 +9,28 @@ and ``deepkiso evaluate`` save them as PNG files.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from deepkiso.training import History
-
 __all__ = ["learning_curve_figure", "regression_fit_figure", "confusion_matrix_figure"]
 
 
-def _metric(history: "History", key: str) -> tuple[np.ndarray, np.ndarray]:
+class RunHistory(Protocol):
+    """What the learning curves read of a run; ``deepkiso.training.History`` is one (plots import no training)."""
+
+    iteration_loss: Sequence[float]  # one loss per mini-batch
+    epochs: Sequence[dict[str, Any]]  # one row per epoch: "epoch", "iteration", "train_loss", "test_loss", …
+
+
+def _metric(history: RunHistory, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, values) of one per-epoch metric, leaving out epochs where it was not measured."""
     rows = [row for row in history.epochs if row.get(key) is not None]
     return np.array([row["epoch"] for row in rows]), np.array([row[key] for row in rows], dtype=float)
 
 
-def _draw_loss(ax, history: "History") -> None:
+def _draw_loss(ax, history: RunHistory) -> None:
     losses = np.asarray(history.iteration_loss, dtype=float)
     iterations = np.arange(1, len(losses) + 1)
     ax.plot(iterations, losses, color="tab:blue", linewidth=0.6, alpha=0.45, label="mini-batch loss")
@@ -50,7 +54,7 @@ def _draw_loss(ax, history: "History") -> None:
     ax.legend(fontsize="small")
 
 
-def _draw_epoch_metric(ax, history: "History", key: str, label: str) -> None:
+def _draw_epoch_metric(ax, history: RunHistory, key: str, label: str) -> None:
     for split, color in (("train", "tab:blue"), ("test", "tab:orange")):
         epochs, values = _metric(history, f"{split}_{key}")
         if values.size:
@@ -74,7 +78,7 @@ def _draw_fit(ax, x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.n
     ax.legend(fontsize="small")
 
 
-def learning_curve_figure(history: "History", title: str | None = None,
+def learning_curve_figure(history: RunHistory, title: str | None = None,
                           fit: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Figure:
     """The learning curves of a run.
 
