@@ -62,6 +62,7 @@ ALLOWED = {
 # Modules over MAX_LINES in files other branches own, with the owner; to be split there.
 OVERSIZED = {
     "deepkiso/check/loader.py": "800 lines after the i12-load merge (project layouts, notebooks); owner i12-load",
+    "deepkiso/check/nets.py": "720 lines after the i12-grade merge (wrong models caught); owner i12-grade",
 }
 
 
