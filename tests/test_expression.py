@@ -122,7 +122,7 @@ def test_empty_overlong_and_deeply_nested_texts_are_refused_cleanly():
         parse_expression(42)
 
 
-@pytest.mark.parametrize("text", ["+" * 999 + "x", "-" * 600 + "x", "-exp(" * 160 + "x" + ")" * 160])
+@pytest.mark.parametrize("text", ["+" * 999 + "x", "-" * 600 + "x"])
 def test_a_formula_nested_too_deeply_is_refused_naming_the_limit(text):
     with pytest.raises(ExpressionError, match=rf"the expression is nested \d+ levels deep; at most {MAX_DEPTH} are"):
         parse_expression(text)
