@@ -12,6 +12,7 @@ Results (the table and the summary) go to stdout, progress to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -53,7 +54,14 @@ CLASS = Integer(0, 999)
 
 
 def _scheduler(text: str) -> str:
-    """An argparse type: a Dask scheduler address, PROTOCOL://HOST:PORT over tcp, tls, ws or wss."""
+    """An argparse type: a Dask scheduler address, PROTOCOL://HOST:PORT over tcp, tls, ws or wss.
+
+    Also inproc://HOST/PID/N when PID is this process: the address of a LocalCluster(processes=False)
+    started by the same Python (a notebook or a test calling main); no other process can reach one.
+    """
+    inproc = re.fullmatch(r"inproc://[\w.:-]+/(\d+)/\d+", text)
+    if inproc and int(inproc.group(1)) == os.getpid():
+        return text
     match = re.fullmatch(r"(tcp|tls|ws|wss)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
     if not match or not 1 <= int(match.group(3)) <= 65535:
         raise argparse.ArgumentTypeError(f"expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
