@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from deepkiso import expression as expression_module
 from deepkiso import graph as g
 from deepkiso.differentiation import numerical_gradient
-from deepkiso.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, parse_expression
+from deepkiso.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, parse_expression
 
 
 def test_chain_rule_expression_builds_the_slides_graph():
@@ -120,6 +120,18 @@ def test_empty_overlong_and_deeply_nested_texts_are_refused_cleanly():
         parse_expression("(" * 400 + "x" + ")" * 400)
     with pytest.raises(ExpressionError, match="expected the expression as a string"):
         parse_expression(42)
+
+
+@pytest.mark.parametrize("text", ["+" * 999 + "x", "-" * 600 + "x"])
+def test_a_formula_nested_too_deeply_is_refused_naming_the_limit(text):
+    with pytest.raises(ExpressionError, match=rf"the expression is nested \d+ levels deep; at most {MAX_DEPTH} are"):
+        parse_expression(text)
+
+
+def test_a_formula_nested_to_the_limit_runs_forward_and_backward():
+    output, inputs = parse_expression("-" * (MAX_DEPTH - 2) + "x").evaluate({"x": 2.0})
+    output.backward()
+    assert float(output.data) == 2.0 and float(inputs["x"].grad) == 1.0
 
 
 def test_a_long_sum_within_the_limit_parses_and_runs():

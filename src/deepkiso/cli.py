@@ -1,7 +1,9 @@
 """The ``deepkiso`` command-line tool: a thin dispatcher over ``deepkiso.commands``.
 
-Exit codes: 0 success, 1 the job failed (for example a diverging run or a
-failed check), 2 bad usage or bad input (argparse's own convention).
+Exit codes: 0 success, 1 the job failed (for example a diverging run, a
+failed check, or a file that cannot be read or written), 2 bad usage or bad
+input (argparse's own convention). Every failure is one line on stderr, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from typing import Sequence
 
 from deepkiso import __version__
 from deepkiso import commands as _commands
-from deepkiso.errors import JobError, UsageError
+from deepkiso.errors import JobError, UsageError, os_error_line
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage mistakes are one line (it prints no usage block above them)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _command_modules(wanted: str | None = None):
@@ -31,7 +40,7 @@ def _command_modules(wanted: str | None = None):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deepkiso",
         description="deepkiso (基礎): deep learning from first principles, in NumPy.",
     )
@@ -62,6 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except JobError as exc:
         print(f"deepkiso {args.command}: failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # The one place every file and network error becomes a line: a full disk, a read-only
+        # folder, a name too long. Files are written atomically, so what was saved stays whole.
+        print(f"deepkiso {args.command}: failed: {os_error_line(exc)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"deepkiso {args.command}: failed: out of memory; use smaller sizes (see deepkiso {args.command} --help)",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"deepkiso {args.command}: interrupted", file=sys.stderr)

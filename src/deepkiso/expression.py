@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 
 from deepkiso import graph
 
-__all__ = ["ExpressionError", "Expression", "parse_expression", "FUNCTIONS", "MAX_LENGTH"]
+__all__ = ["ExpressionError", "Expression", "parse_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 
 FUNCTIONS: dict[str, Callable[[graph.Variable], graph.Variable]] = {
     "exp": graph.exp,
@@ -39,6 +39,9 @@ FUNCTIONS: dict[str, Callable[[graph.Variable], graph.Variable]] = {
 
 # Long enough for any slide's formula; short enough that the tree walk stays far from Python's recursion limit.
 MAX_LENGTH = 1000
+# Operations nested inside each other ("-(-(-x))", "x+x+…+x" counts one per +): deeper than any slide's
+# formula by far, and shallow enough that the recursive walks below stay far from Python's limit of 1000.
+MAX_DEPTH = 500
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
@@ -130,10 +133,23 @@ def parse_expression(text: str) -> Expression:
         where = f" at column {column}" if column else ""
         raise ExpressionError(f"syntax error{where}: {exc.msg} in {text!r}", column) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is nested too deeply") from None
+        raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
+    depth = _depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"the expression is nested {depth} levels deep; at most {MAX_DEPTH} are accepted")
     columns: dict[str, int] = {}
     _check(tree.body, text.strip(), columns)
     return Expression(text.strip(), tree, tuple(columns), columns)
+
+
+def _depth(root: ast.AST) -> int:
+    """How many nodes deep the tree goes, counted without recursion (the tree may be thousands deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _to_variable(name: str, value) -> graph.Variable:

@@ -37,6 +37,11 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> P
         write(str(temp_path))
         _flush_to_disk(temp_path, os.O_RDONLY)
         os.replace(temp_path, path)
+    except OSError as exc:
+        if exc.filename is not None and str(exc.filename) != str(temp_path):
+            raise
+        # A full disk or a read-only folder named by the file the user asked for, not our temporary one.
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     finally:
         # Gone after a successful rename; otherwise nothing half-done stays behind.
         temp_path.unlink(missing_ok=True)

@@ -62,7 +62,7 @@ def test_evaluate_a_regression_run_draws_its_fit(tmp_path, capsys):
     (["missing"], "run directory missing does not exist"),
     (["{tmp}"], "is not a run directory: it holds no settings.json"),
     (["{run}", "--split", "valid"], "unknown split 'valid'; choose one of test, train"),
-    (["{run}", "--chunk-size", "0"], "--chunk-size must be a positive integer, got 0"),
+    (["{run}", "--chunk-size", "0"], "argument --chunk-size: expected an integer from 1 to 60000, got 0"),
     (["{run}", "--out", "{tmp}/c.txt"], "the file name must end in one of .png, .svg, .pdf, .jpg, .jpeg"),
     (["{run}", "--out", "{tmp}/nowhere/c.png"], "folder {tmp}/nowhere does not exist"),
 ])

@@ -91,14 +91,14 @@ def test_a_failing_trial_is_reported_the_others_finish_and_the_exit_code_is_1(tm
 
 @pytest.mark.parametrize("options, message", [
     (["batch-size", "--dataset", "sine"], "--dataset 'sine': choose one of digits"),
-    (["batch-size", "--batch-sizes", "16", "0"], "--batch-sizes must be positive, got 0"),
+    (["batch-size", "--batch-sizes", "16", "0"], "argument --batch-sizes: expected an integer from 1 to 60000, got 0"),
     (["batch-size", "--batch-schedule", "32:5,x"], "--batch-schedule: batch schedule '32:5,x': expected BATCH:EPOCHS"),
     (["batch-size", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "give --jobs or --scheduler, not both"),
     (["batch-size", "--seeds", "1", "1"], "--seeds: several seeds must be distinct"),
-    (["batch-size", "--seeds", "0"], "--seeds must be positive, got 0"),
-    (["batch-size", "--target-accuracy", "2"], "--target-accuracy must lie between 0 and 1, got 2.0"),
+    (["batch-size", "--seeds", "0"], "--seeds N must be a number of seeds from 1 to 100, got 0"),
+    (["batch-size", "--target-accuracy", "2"], "argument --target-accuracy: expected a number from 0 to 1, got 2"),
     (["sampling", "--imbalance", "3", "12"], "--imbalance: digits has classes 0 … 9, got [12]"),
-    (["sampling", "--keep", "0"], "--keep must be a fraction in (0, 1], got 0.0"),
+    (["sampling", "--keep", "0"], "argument --keep: expected a number above 0 up to 1, got 0"),
     (["sampling", "--samplers", "shuffle", "nope"], "--samplers: unknown sampler 'nope'"),
 ])
 def test_bad_options_get_one_line_and_exit_code_2(tmp_path, capsys, options, message):

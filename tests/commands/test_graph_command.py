@@ -89,7 +89,8 @@ def test_vectors_and_matrices_can_be_set(capsys):
     (["graph", "--example", "tanh", "--set", "q=1"], "its parameters are x"),
     (["graph", "x", "--set", "x=1", "--out", "x.jpg"], "must end in one of .svg, .png, .dot"),
     (["graph", "x", "--set", "x=1", "--out", "x.svg", "--renderer", "dot"], "--renderer dot needs Graphviz"),
-    (["graph", "x", "--set", "x=1", "--dpi", "0"], "--dpi must be a positive integer, got 0"),
+    (["graph", "+" * 999 + "x", "--set", "x=1"], "the expression is nested 1001 levels deep; at most 500 are accepted"),
+    (["graph", "x", "--set", "x=1", "--dpi", "0"], "argument --dpi: expected an integer from 20 to 600, got 0"),
 ])
 def test_mistakes_give_one_line_and_exit_code_2(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

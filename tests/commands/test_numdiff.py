@@ -24,4 +24,4 @@ def test_numdiff_without_timing_draws_one_panel(tmp_path, capsys):
 
 def test_numdiff_refuses_bad_sizes(tmp_path, capsys):
     assert main(["numdiff", "--sizes", "0", "--out", str(tmp_path / "x.png")]) == 2
-    assert "--sizes must be positive integers" in capsys.readouterr().err
+    assert "argument --sizes: expected an integer from 1 to 512, got 0" in capsys.readouterr().err

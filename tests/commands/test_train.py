@@ -102,18 +102,18 @@ def test_regression_run_draws_the_fitted_curve(tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--dataset", "cifar"], "unknown data set 'cifar'; choose one of"),
-    (["--batch-size", "0"], "--batch-size must be a positive integer, got 0"),
-    (["--batch-size", "-5"], "--batch-size must be a positive integer, got -5"),
-    (["--batch-size", "2.5"], "--batch-size must be a positive integer, got '2.5'"),
-    (["--epochs", "many"], "--epochs must be a positive integer, got 'many'"),
-    (["--lr", "-1"], "--lr must be a positive number, got '-1'"),
+    (["--batch-size", "0"], "argument --batch-size: expected an integer from 1 to 60000, got 0"),
+    (["--batch-size", "-5"], "argument --batch-size: expected an integer from 1 to 60000, got -5"),
+    (["--batch-size", "2.5"], "argument --batch-size: expected an integer from 1 to 60000, got '2.5'"),
+    (["--epochs", "many"], "argument --epochs: expected an integer from 1 to 10000, got 'many'"),
+    (["--lr", "-1"], "argument --lr: expected a number above 0 up to 1e+30, got -1"),
     (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; choose one of"),
     (["--sampler", "random"], "unknown sampler 'random'; choose one of"),
     (["--hidden", "10", "10"], "--model two-layer takes one --hidden size, got 2"),
     (["--dataset", "sine", "--loss", "softmax"], "sine is a regression data set"),
     (["--shuffle-every", "2", "--sampler", "sequential"], "--shuffle-every applies to --sampler shuffle only"),
     (["--resume", "nowhere"], "run directory nowhere does not exist"),
-    (["--threads", "0"], "--threads must be a positive integer, got 0"),
+    (["--threads", "0"], "argument --threads: expected an integer from 1 to 64, got 0"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)

@@ -20,6 +20,6 @@ def test_vanishing_accepts_a_standard_deviation_and_refuses_nonsense(tmp_path, c
                  "--out", str(out), "--dpi", "50"]) == 0
     assert "sigmoid (0.01)" in capsys.readouterr().out
     assert main(["vanishing", "--weight-init", "big", "--out", str(out)]) == 2
-    assert "--weight-init expects he, xavier or a positive number, got 'big'" in capsys.readouterr().err
+    assert "--weight-init: expected he, xavier or a standard deviation above 0 up to 10, got 'big'" in capsys.readouterr().err
     assert main(["vanishing", "--weight-init", "inf", "--out", str(out)]) == 2  # every norm would be nan
-    assert "--weight-init expects he, xavier or a positive number, got 'inf'" in capsys.readouterr().err
+    assert "--weight-init: expected he, xavier or a standard deviation above 0 up to 10, got 'inf'" in capsys.readouterr().err

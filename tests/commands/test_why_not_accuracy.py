@@ -18,4 +18,4 @@ def test_why_not_accuracy_prints_the_zero_slopes_and_writes_the_picture(tmp_path
 
 def test_why_not_accuracy_refuses_too_many_samples(tmp_path, capsys):
     assert main(["why-not-accuracy", "--samples", "100000", "--out", str(tmp_path / "x.png")]) == 2
-    assert "--samples must be at most 1437" in capsys.readouterr().err
+    assert "--samples: expected an integer from 1 to 1437, got 100000" in capsys.readouterr().err

@@ -8,7 +8,6 @@ command line's one-line ``UsageError``s; it holds no maths.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deepkiso.commands._figures import write_figure
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, load_dataset
 from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
@@ -37,37 +37,6 @@ METRIC_COLUMNS = ("epoch", "iteration", "train_loss", "train_accuracy", "test_lo
 
 
 # -- reading options --------------------------------------------------------------------------
-
-
-def _integer_at_least(option: str, text: str | int, minimum: int, kind: str) -> int:
-    """text as an integer >= minimum, else a UsageError naming the option, the kind wanted and what it got."""
-    try:
-        value = int(str(text), 10)
-    except ValueError:
-        raise UsageError(f"{option} must be {kind}, got {text!r}") from None
-    if value < minimum:
-        raise UsageError(f"{option} must be {kind}, got {value}")
-    return value
-
-
-def positive_int(option: str, text: str | int) -> int:
-    """text as an integer >= 1."""
-    return _integer_at_least(option, text, 1, "a positive integer")
-
-
-def non_negative_int(option: str, text: str | int) -> int:
-    """text as an integer >= 0."""
-    return _integer_at_least(option, text, 0, "a non-negative integer")
-
-
-def positive_float(option: str, text: str | float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{option} must be a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise UsageError(f"{option} must be a positive number, got {text!r}")
-    return value
 
 
 def add_mirror_argument(parser) -> None:
@@ -114,10 +83,8 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def save_figure(figure, path: Path) -> Path:
-    """Render figure in memory in the format its suffix names (PNG, SVG, PDF, JPEG), then write it atomically."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=path.suffix.lower().lstrip(".").replace("jpg", "jpeg"), dpi=100)
-    return write_file_atomically(path, buffer.getvalue())
+    """The figure at 100 dpi in the format its suffix names (PNG, SVG, PDF, JPEG), written atomically."""
+    return write_figure(figure, path, dpi=100)
 
 
 def write_metrics(run_dir: Path, epochs: list[dict[str, Any]]) -> None:

@@ -12,10 +12,16 @@ from __future__ import annotations
 import argparse
 
 from deepkiso.check import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, check_file, format_json, format_text
+from deepkiso.commands._options import Integer, Number
 from deepkiso.errors import UsageError
 
 NAME = "check"
 HELP = "check your own functions, layers and nets (.py files, notebooks or folders) against deepkiso's references"
+
+# An hour per check is more than any exercise needs; the process's limit must leave Python and
+# NumPy their 256 MB and the rest of a shared 24 GiB machine its room.
+TIMEOUT = Number(0, 3600, low_open=True)
+MEMORY_MB = Integer(256, 8192)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="your project's root folder, put on sys.path (default: the nearest folder above each "
                              "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help="seconds allowed for each file (each notebook cell) and for each check "
+    parser.add_argument("--timeout", type=TIMEOUT, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds allowed for each file (each notebook cell) and for each check, {TIMEOUT} "
                              f"(default: {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="M",
-                        help=f"memory your code may allocate, in MB (default: {DEFAULT_MEMORY_MB})")
+    parser.add_argument("--memory-mb", type=MEMORY_MB, default=DEFAULT_MEMORY_MB, metavar="M",
+                        help=f"memory your code may allocate, in MB, {MEMORY_MB} "
+                             f"(default: {DEFAULT_MEMORY_MB})")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso.commands import _figures, _runs
+from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.plots.curves import confusion_matrix_figure, regression_fit_figure
 from deepkiso.training import evaluate
@@ -28,8 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the data set's files (default: the one the run was trained with)")
     _runs.add_mirror_argument(parser)
-    parser.add_argument("--chunk-size", metavar="N", default="10000",
-                        help="samples per forward pass, which bounds memory (default: 10000)")
+    parser.add_argument("--chunk-size", metavar="N", type=BATCH_SIZE, default=10_000,
+                        help=f"samples per forward pass, which bounds memory, {BATCH_SIZE} (default: 10000)")
     parser.add_argument("--out", metavar="FILE",
                         help="where to save the picture, .png, .svg, .pdf or .jpg (default: RUN_DIR/confusion.png, "
                              "or fit.png for regression)")
@@ -38,7 +39,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     run_dir = _runs.existing_run_dir(args.run_dir)
     split = _runs.choice("split", args.split, ("test", "train"))
-    chunk_size = _runs.positive_int("--chunk-size", args.chunk_size)
+    chunk_size = args.chunk_size
     out = _check_out(Path(args.out)) if args.out else None
     settings = _runs.read_settings(run_dir)
     if args.data_dir is not None:

@@ -12,10 +12,16 @@ Results (the table and the summary) go to stdout, progress to stderr.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from deepkiso.commands import _runs
+from deepkiso.commands._options import (BATCH_SIZE, DPI, HIDDEN_SIZE, LEARNING_RATE, MAX_HIDDEN_LAYERS, SEED, Integer,
+                                        Number, at_most, check_training_memory)
 from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info
 from deepkiso.data.datasets import locate_idx_files
 from deepkiso.data.download import mirrors_for
@@ -34,6 +40,33 @@ HELP = "reproducible sweeps: batch size (バッチサイズの決め方) and sam
 DEFAULT_BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 DEFAULT_SAMPLERS = ("sequential", "shuffle", "shuffle-every-5", "shuffle-once", "replacement", "stratified",
                     "rare-first", "balanced")
+# A sweep is trials x epochs of training: these keep the largest one within hours, not days.
+MAX_SEEDS = 100
+MAX_TRIALS = 1000
+MAX_LIST = 20  # batch sizes, samplers, schedule phases
+EPOCHS = Integer(1, 1000)
+# Each process holds its own copy of the data set and its trial's net.
+JOBS = Integer(1, 16)
+TARGET_ACCURACY = Number(0, 1)
+WARMUP_EPOCHS = Number(0, EPOCHS.high)
+KEEP = Number(0, 1, low_open=True)
+CLASS = Integer(0, 999)
+
+
+def _scheduler(text: str) -> str:
+    """An argparse type: a Dask scheduler address, PROTOCOL://HOST:PORT over tcp, tls, ws or wss.
+
+    Also inproc://HOST/PID/N when PID is this process: the address of a LocalCluster(processes=False)
+    started by the same Python (a notebook or a test calling main); no other process can reach one.
+    """
+    inproc = re.fullmatch(r"inproc://[\w.:-]+/(\d+)/\d+", text)
+    if inproc and int(inproc.group(1)) == os.getpid():
+        return text
+    match = re.fullmatch(r"(tcp|tls|ws|wss)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
+    if not match or not 1 <= int(match.group(3)) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
+                                         f"(tcp, tls, ws or wss; a port from 1 to 65535), got {text!r}")
+    return text
 
 
 def _classification_sets() -> list[str]:
@@ -47,22 +80,25 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
                         help="folder holding the MNIST-format files (default: none: the cache and the system's "
                              "data folders, downloading if needed)")
     _runs.add_mirror_argument(parser)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[3], metavar="N",
-                        help="one number N: seeds 0 … N-1; several numbers: those seeds (default: 3)")
-    parser.add_argument("--epochs", type=int, default=20, metavar="E",
-                        help="epochs per trial (default: 20)")
-    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default: 0.1)")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[64], metavar="H",
-                        help="widths of the hidden layers (default: 64)")
+    parser.add_argument("--seeds", type=SEED, nargs="+", default=[3], metavar="N",
+                        help=f"one number N from 1 to {MAX_SEEDS}: seeds 0 … N-1; several numbers: those seeds, "
+                             f"at most {MAX_SEEDS}, each {SEED} (default: 3)")
+    parser.add_argument("--epochs", type=EPOCHS, default=20, metavar="E",
+                        help=f"epochs per trial, {EPOCHS} (default: 20)")
+    parser.add_argument("--lr", type=LEARNING_RATE, default=0.1, help=f"learning rate, {LEARNING_RATE} (default: 0.1)")
+    parser.add_argument("--hidden", type=HIDDEN_SIZE, nargs="+", default=[64], metavar="H",
+                        help=f"widths of the hidden layers, up to {MAX_HIDDEN_LAYERS}, each {HIDDEN_SIZE} "
+                             "(default: 64)")
     parser.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="optimizer (default: sgd)")
-    parser.add_argument("--target-accuracy", type=float, default=0.9, metavar="ACC",
-                        help="record the first epoch whose test accuracy reaches ACC; 0 turns it off (default: 0.9)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="run N trials at once in separate processes (default: 1: one after another)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+    parser.add_argument("--target-accuracy", type=TARGET_ACCURACY, default=0.9, metavar="ACC",
+                        help=f"record the first epoch whose test accuracy reaches ACC, {TARGET_ACCURACY}; 0 turns it "
+                             "off (default: 0.9)")
+    parser.add_argument("--jobs", type=JOBS, default=1, metavar="N",
+                        help=f"run N trials at once in separate processes, {JOBS} (default: 1: one after another)")
+    parser.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
                         help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
                              f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)")
-    parser.add_argument("--dpi", type=int, default=100, help="resolution of the pictures (default: 100)")
+    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the pictures, {DPI} (default: 100)")
     parser.add_argument("--out", type=Path, default=Path("experiments") / experiment, metavar="DIR",
                         help=f"folder for the results, tables and pictures; finished trials found there are "
                              f"skipped (default: experiments/{experiment})")
@@ -76,21 +112,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Train the same net over a list of batch sizes and seeds; print a table and a summary, "
                     "write results.csv, summary.csv, report.md and pictures into --out.")
     _add_common(batch, "batch-size")
-    batch.add_argument("--batch-sizes", type=int, nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
-                       help=f"batch sizes to compare (default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})")
+    batch.add_argument("--batch-sizes", type=BATCH_SIZE, nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
+                       help=f"batch sizes to compare, up to {MAX_LIST}, each {BATCH_SIZE} "
+                            f"(default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})")
     batch.add_argument("--budget", default="epochs", choices=BUDGETS,
                        help="equal epochs for every batch size, or equal updates (as many as the smallest batch "
                             "size makes in --epochs epochs) (default: epochs)")
     batch.add_argument("--lr-scaling", nargs="+", default=["none"], choices=LR_SCALINGS, metavar="RULE",
                        help="learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
                             "several rules are compared side by side (default: none)")
-    batch.add_argument("--base-batch-size", type=int, default=32, metavar="B0",
-                       help="the batch size at which --lr applies unscaled (default: 32)")
-    batch.add_argument("--warmup-epochs", type=float, default=0.0, metavar="E",
-                       help="raise the learning rate linearly to its scaled value over E epochs (default: 0)")
+    batch.add_argument("--base-batch-size", type=BATCH_SIZE, default=32, metavar="B0",
+                       help=f"the batch size at which --lr applies unscaled, {BATCH_SIZE} (default: 32)")
+    batch.add_argument("--warmup-epochs", type=WARMUP_EPOCHS, default=0.0, metavar="E",
+                       help=f"raise the learning rate linearly to its scaled value over E epochs, {WARMUP_EPOCHS} "
+                            "(default: 0)")
     batch.add_argument("--batch-schedule", default=None, metavar="B:E,…",
-                       help="also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
-                            "then 128, then 512) (default: none)")
+                       help=f"also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
+                            f"then 128, then 512): up to {MAX_LIST} phases, batch sizes {BATCH_SIZE}, epochs "
+                            f"{EPOCHS} in all (default: none)")
     batch.set_defaults(_experiment=_run_batch_size)
 
     sampling = experiments.add_parser(
@@ -101,11 +140,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sampling.add_argument("--samplers", nargs="+", default=list(DEFAULT_SAMPLERS), metavar="NAME",
                           help=f"samplers to compare, from {', '.join(SAMPLERS)} (K a number) "
                                f"(default: {' '.join(DEFAULT_SAMPLERS)})")
-    sampling.add_argument("--batch-size", type=int, default=32, metavar="B", help="batch size (default: 32)")
-    sampling.add_argument("--imbalance", type=int, nargs="+", default=[], metavar="CLASS",
-                          help="make these classes rare in the training set (default: none: the data set as it is)")
-    sampling.add_argument("--keep", type=float, default=0.1, metavar="FRACTION",
-                          help="fraction of the --imbalance classes' training samples to keep (default: 0.1)")
+    sampling.add_argument("--batch-size", type=BATCH_SIZE, default=32, metavar="B",
+                          help=f"batch size, {BATCH_SIZE} (default: 32)")
+    sampling.add_argument("--imbalance", type=CLASS, nargs="+", default=[], metavar="CLASS",
+                          help=f"make these classes rare in the training set, class numbers {CLASS} and below the data "
+                               "set's number of classes (default: none: the data set as it is)")
+    sampling.add_argument("--keep", type=KEEP, default=0.1, metavar="FRACTION",
+                          help=f"fraction of the --imbalance classes' training samples to keep, {KEEP} (default: 0.1)")
     sampling.set_defaults(_experiment=_run_sampling)
 
 
@@ -116,31 +157,21 @@ def run(args: argparse.Namespace) -> int:
 # -- checking the options -----------------------------------------------------------------------
 
 
-def _positive(option: str, value) -> None:
-    if value <= 0:
-        raise UsageError(f"{option} must be positive, got {value}")
-
-
 def _check_common(args) -> tuple[list[int], object]:
     """Check the shared options; return the seeds and the data set's info."""
     if args.dataset not in _classification_sets():
         raise UsageError(f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}")
-    _positive("--epochs", args.epochs)
-    _positive("--lr", args.lr)
-    _positive("--jobs", args.jobs)
-    _positive("--dpi", args.dpi)
-    for width in args.hidden:
-        _positive("--hidden", width)
-    if not 0 <= args.target_accuracy <= 1:
-        raise UsageError(f"--target-accuracy must lie between 0 and 1, got {args.target_accuracy}")
+    at_most("--hidden", args.hidden, MAX_HIDDEN_LAYERS)
+    at_most("--seeds", args.seeds, MAX_SEEDS)
     if args.scheduler and args.jobs > 1:
         raise UsageError("give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)")
     if len(args.seeds) == 1:
-        _positive("--seeds", args.seeds[0])
+        if not 1 <= args.seeds[0] <= MAX_SEEDS:
+            raise UsageError(f"--seeds N must be a number of seeds from 1 to {MAX_SEEDS}, got {args.seeds[0]}")
         seeds = list(range(args.seeds[0]))
     else:
-        if min(args.seeds) < 0 or len(set(args.seeds)) != len(args.seeds):
-            raise UsageError(f"--seeds: several seeds must be distinct and non-negative, got {args.seeds}")
+        if len(set(args.seeds)) != len(args.seeds):
+            raise UsageError(f"--seeds: several seeds must be distinct, got {args.seeds}")
         seeds = list(args.seeds)
     return seeds, dataset_info(args.dataset)
 
@@ -188,15 +219,15 @@ def _progress(record: dict, n_done: int, n_total: int) -> None:
 
 
 def _sweep(args, specs, experiment: str, title: str, info) -> int:
+    if len(specs) > MAX_TRIALS:
+        raise UsageError(f"the sweep has {len(specs)} trials; at most {MAX_TRIALS} are run at once "
+                         "(give fewer --seeds or list entries)")
     runner = _make_runner(args)
     _check_data(args)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")}
     print(f"deepkiso experiment {experiment}: {len(specs)} trials, {runner.description}; results in {args.out}",
           file=sys.stderr)
-    try:
-        outcome = run_sweep(specs, args.out, runner, data_dir=args.data_dir, settings=settings, on_result=_progress)
-    except OSError as exc:  # the output folder cannot be written, the scheduler cannot be reached, …
-        raise JobError(f"{type(exc).__name__}: {exc}") from None
+    outcome = run_sweep(specs, args.out, runner, data_dir=args.data_dir, settings=settings, on_result=_progress)
     if outcome.skipped:
         print(f"{len(outcome.skipped)} trials were already finished in {args.out} and were skipped", file=sys.stderr)
     report = write_report(args.out, outcome.results, outcome.failures, class_names=info.class_names, title=title,
@@ -212,15 +243,10 @@ def _sweep(args, specs, experiment: str, title: str, info) -> int:
 
 def _run_batch_size(args) -> int:
     seeds, info = _check_common(args)
-    for size in args.batch_sizes:
-        _positive("--batch-sizes", size)
-    _positive("--base-batch-size", args.base_batch_size)
-    if args.warmup_epochs < 0:
-        raise UsageError(f"--warmup-epochs must be 0 or more, got {args.warmup_epochs}")
-    try:
-        schedule = parse_schedule(args.batch_schedule) if args.batch_schedule else None
-    except ValueError as exc:
-        raise UsageError(f"--batch-schedule: {exc}") from None
+    at_most("--batch-sizes", args.batch_sizes, MAX_LIST)
+    schedule = _schedule(args.batch_schedule) if args.batch_schedule else None
+    largest = max([*args.batch_sizes, *(b for b, _ in schedule or ())])
+    check_training_memory([int(np.prod(info.input_shape)), *args.hidden, info.n_classes], largest)
     specs = batch_size_trials(
         dataset=args.dataset, batch_sizes=list(dict.fromkeys(args.batch_sizes)), seeds=seeds, epochs=args.epochs,
         budget=args.budget, lr=args.lr, lr_scalings=list(dict.fromkeys(args.lr_scaling)),
@@ -231,9 +257,24 @@ def _run_batch_size(args) -> int:
     return _sweep(args, specs, "batch-size", title, info)
 
 
+def _schedule(text: str) -> tuple[tuple[int, int], ...]:
+    """--batch-schedule parsed and bounded like the other options."""
+    try:
+        schedule = parse_schedule(text)
+    except ValueError as exc:
+        raise UsageError(f"--batch-schedule: {exc}") from None
+    at_most("--batch-schedule", schedule, MAX_LIST)
+    too_large = [b for b, _ in schedule if b > BATCH_SIZE.high]
+    if too_large or sum(e for _, e in schedule) > EPOCHS.high:
+        raise UsageError(f"--batch-schedule {text!r}: batch sizes must be {BATCH_SIZE} and the epochs "
+                         f"{EPOCHS} in all")
+    return schedule
+
+
 def _run_sampling(args) -> int:
     seeds, info = _check_common(args)
-    _positive("--batch-size", args.batch_size)
+    at_most("--samplers", args.samplers, MAX_LIST)
+    check_training_memory([int(np.prod(info.input_shape)), *args.hidden, info.n_classes], args.batch_size)
     for name in args.samplers:
         try:
             parse_sampler(name)
@@ -242,8 +283,6 @@ def _run_sampling(args) -> int:
     bad = [c for c in args.imbalance if not 0 <= c < info.n_classes]
     if bad:
         raise UsageError(f"--imbalance: {args.dataset} has classes 0 … {info.n_classes - 1}, got {bad}")
-    if not 0 < args.keep <= 1:
-        raise UsageError(f"--keep must be a fraction in (0, 1], got {args.keep}")
     specs = sampling_trials(
         dataset=args.dataset, samplers=list(dict.fromkeys(args.samplers)), seeds=seeds, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, hidden=args.hidden, optimizer=args.optimizer,

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands._figures import check_dpi, check_path
+from deepkiso.commands._figures import check_path
+from deepkiso.commands._options import DPI
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression
 from deepkiso.graph import EXAMPLES, Variable
@@ -49,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: %(default)s)")
     parser.add_argument("--title", default=None,
                         help="a title above the drawing (default: the example's title, or the expression)")
-    parser.add_argument("--dpi", type=int, default=150, help="resolution of a .png (default: %(default)s)")
+    parser.add_argument("--dpi", type=DPI, default=150, help=f"resolution of a .png, {DPI} (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
         for name, build in EXAMPLES.items():
             print(f"{name:24s} {inspect.getdoc(build).splitlines()[0]}")
         return 0
-    check_dpi(args.dpi)
     if args.out is not None:
         _check_out(args.out, args.renderer)
     values = _parse_settings(args.set)
@@ -181,6 +181,4 @@ def _save(output: Variable, path: Path, renderer: str, title: str | None, dpi: i
         raise UsageError(str(exc).removeprefix("save_graph: ")) from None
     except RuntimeError as exc:
         raise JobError(str(exc)) from None
-    except OSError as exc:
-        raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path} ({used})", file=sys.stderr)

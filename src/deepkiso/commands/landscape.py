@@ -21,14 +21,25 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands._figures import check_dpi, check_path, save_figure, save_gif
+from deepkiso.commands._figures import check_path, save_figure, save_gif
+from deepkiso.commands._options import DPI, SEED, Integer, Number
 from deepkiso.errors import UsageError
 from deepkiso.landscape import OPTIMIZER_CHOICES, SURFACES, descend, get_surface, surface_from_expression
 
 NAME = "landscape"
 HELP = "walk down a 2-D surface (bowl, saddle, plateau, …) with optimizers and draw the paths"
 
-MAX_STEPS = 100_000
+# A path is a Python loop of NumPy scalars (about 10 µs a step) and its drawing keeps every point:
+# 50 paths of 100,000 steps take about a minute and 80 MB.
+STEPS = Integer(1, 100_000)
+MAX_PATHS = 50
+# The surfaces live near the origin; a million keeps every square (x², x⁴ = 1e24) finite in float64.
+COORDINATE = Number(-1e6, 1e6)
+# Rates above 100 leave every surface in a step or two; the lr demos use 0.1 to 1.05.
+LEARNING_RATE = Number(0, 100, low_open=True)
+NOISE = Number(0, 100)
+GOAL = Number(-1e300, 1e300)
+GIF_FRAMES = Integer(2, 200)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,24 +47,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"one of {', '.join(SURFACES)}, or a formula in x and y such as \"x**2 - y**2\" "
                              "(default: %(default)s)")
     parser.add_argument("--start", action="append", default=None, metavar="X,Y",
-                        help="a starting point; repeat for several (write --start=-2,1.5 for a negative x) "
+                        help=f"a starting point, each coordinate {COORDINATE}; repeat for several "
+                             "(write --start=-2,1.5 for a negative x) "
                              "(default: the surface's own, e.g. 1,0.001 for the saddle)")
     parser.add_argument("--optimizer", nargs="+", default=["sgd"], metavar="NAME",
                         help=f"one or more of {', '.join(OPTIMIZER_CHOICES)}; sgd is plain gradient descent and "
                              "noisy-gd adds Gaussian noise to its gradient (default: sgd)")
-    parser.add_argument("--lr", nargs="+", type=float, default=[0.1], metavar="ETA",
-                        help="learning rate: one for all, or one per optimizer; with one optimizer, several "
-                             "learning rates compare it with itself (default: 0.1)")
-    parser.add_argument("--steps", type=int, default=100, help="steps per path (default: %(default)s)")
-    parser.add_argument("--noise", type=float, default=None, metavar="STD",
-                        help="standard deviation of the gradient noise of noisy-gd (default: 1.0)")
-    parser.add_argument("--goal", type=float, default=None,
-                        help="count the steps until f < GOAL (default: the surface's, e.g. -1 for the saddle)")
+    parser.add_argument("--lr", nargs="+", type=LEARNING_RATE, default=[0.1], metavar="ETA",
+                        help=f"learning rate {LEARNING_RATE}: one for all, or one per optimizer; with one optimizer, "
+                             "several learning rates compare it with itself (default: 0.1)")
+    parser.add_argument("--steps", type=STEPS, default=100,
+                        help=f"steps per path, {STEPS}; at most {MAX_PATHS} paths (starts x optimizers x rates) "
+                             "(default: %(default)s)")
+    parser.add_argument("--noise", type=NOISE, default=None, metavar="STD",
+                        help=f"standard deviation of the gradient noise of noisy-gd, {NOISE} (default: 1.0)")
+    parser.add_argument("--goal", type=GOAL, default=None,
+                        help=f"count the steps until f < GOAL, {GOAL} "
+                             "(default: the surface's, e.g. -1 for the saddle)")
     parser.add_argument("--xlim", default=None, metavar="LOW,HIGH",
-                        help="x range of the picture; write --xlim=-3,3 when LOW is negative "
+                        help=f"x range of the picture, each end {COORDINATE}; write --xlim=-3,3 when LOW is negative "
                              "(default: the surface's; -3,3 for a formula)")
     parser.add_argument("--ylim", default=None, metavar="LOW,HIGH",
-                        help="y range of the picture; write --ylim=-3,3 when LOW is negative "
+                        help=f"y range of the picture, each end {COORDINATE}; write --ylim=-3,3 when LOW is negative "
                              "(default: the surface's; -3,3 for a formula)")
     parser.add_argument("--out", type=Path, default=Path("landscape.png"),
                         help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)")
@@ -61,10 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add a 3-D view of the surface as a third panel (default: off)")
     parser.add_argument("--gif", type=Path, default=None, metavar="PATH",
                         help="also write the walk as an animated GIF (default: none)")
-    parser.add_argument("--gif-frames", type=int, default=40, metavar="N",
-                        help="frames of the GIF, spread evenly over the steps (default: %(default)s)")
-    parser.add_argument("--dpi", type=int, default=100, help="resolution of the picture (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the gradient noise (default: %(default)s)")
+    parser.add_argument("--gif-frames", type=GIF_FRAMES, default=40, metavar="N",
+                        help=f"frames of the GIF, spread evenly over the steps, {GIF_FRAMES} (default: %(default)s)")
+    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the picture, {DPI} (default: %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0, help=f"seed of the gradient noise, {SEED} (default: %(default)s)")
 
 
 def _pair(text: str, option: str) -> tuple[float, float]:
@@ -72,8 +87,8 @@ def _pair(text: str, option: str) -> tuple[float, float]:
         a, b = (float(v) for v in text.split(","))
     except ValueError:
         raise UsageError(f"{option} expects two numbers separated by a comma, such as 1,0.5, got {text!r}") from None
-    if not (np.isfinite(a) and np.isfinite(b)):
-        raise UsageError(f"{option} expects finite numbers, got {text!r}")
+    if not all(COORDINATE.low <= v <= COORDINATE.high for v in (a, b)):
+        raise UsageError(f"{option} expects numbers {COORDINATE}, got {text!r}")
     return a, b
 
 
@@ -104,9 +119,6 @@ def _runs(args: argparse.Namespace) -> list[tuple[str, float]]:
     unknown = [o for o in optimizers if o not in OPTIMIZER_CHOICES]
     if unknown:
         raise UsageError(f"--optimizer: unknown {unknown[0]!r}; choose from {', '.join(OPTIMIZER_CHOICES)}")
-    bad = [lr for lr in lrs if not (lr > 0 and np.isfinite(lr))]
-    if bad:
-        raise UsageError(f"--lr must be positive, got {bad[0]}")
     if len(optimizers) == 1:
         optimizers = optimizers * len(lrs)
     elif len(lrs) == 1:
@@ -117,16 +129,9 @@ def _runs(args: argparse.Namespace) -> list[tuple[str, float]]:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if not 1 <= args.steps <= MAX_STEPS:
-        raise UsageError(f"--steps must be between 1 and {MAX_STEPS}, got {args.steps}")
-    if args.noise is not None and not args.noise >= 0:
-        raise UsageError(f"--noise must be >= 0, got {args.noise}")
-    check_dpi(args.dpi)
     check_path(args.out, "--out")
     if args.gif is not None:
         check_path(args.gif, "--gif", (".gif",))
-    if args.gif_frames < 2:
-        raise UsageError(f"--gif-frames must be at least 2, got {args.gif_frames}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
     surface = _surface(args)
     starts = [_pair(s, "--start") for s in args.start] if args.start else [surface.start]
     runs = _runs(args)
+    if len(starts) * len(runs) > MAX_PATHS:
+        raise UsageError(f"at most {MAX_PATHS} paths (starts x optimizers x learning rates), got "
+                         f"{len(starts)} x {len(runs)} = {len(starts) * len(runs)}")
     rng = np.random.default_rng(args.seed)
     paths = []
     for start in starts:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso.commands import _runs
+from deepkiso.commands._options import Integer
 from deepkiso.data import dataset_info
 from deepkiso.errors import UsageError
 from deepkiso.functions import softmax
@@ -39,20 +40,23 @@ MAX_NPY_VALUES = 1 << 26
 
 # ITU-R BT.601 luma weights: how bright each of red, green and blue looks to the eye.
 GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+# More than every class is every class: the largest data set has 10 classes, the bound leaves room.
+TOP = Integer(1, 1000)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by deepkiso train")
     parser.add_argument("files", metavar="FILE", nargs="+", help="images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
                              f"{MAX_NPY_VALUES} values")
-    parser.add_argument("--top", metavar="K", default="1", help="print the K most likely classes (default: 1)")
+    parser.add_argument("--top", metavar="K", type=TOP, default=1,
+                        help=f"print the K most likely classes, {TOP} (default: 1)")
     parser.add_argument("--invert", action="store_true",
                         help="invert images (dark ink on a light ground) before predicting (default: off)")
 
 
 def run(args) -> int:
     run_dir = _runs.existing_run_dir(args.run_dir)
-    top = _runs.positive_int("--top", args.top)
+    top = args.top
     settings = _runs.read_settings(run_dir)
     net = _runs.restore_net(run_dir, settings)
     names = _runs.class_names(settings) if settings["task"] == "classification" else None

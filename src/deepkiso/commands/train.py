@@ -13,6 +13,7 @@ with a checkpoint there, exit code 130 or 143.
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import signal
 import sys
@@ -29,10 +30,13 @@ from tqdm import tqdm
 from deepkiso import __version__
 from deepkiso.blas import get_blas_threads, set_blas_threads
 from deepkiso.commands import _runs
+from deepkiso.commands._options import (BATCH_SIZE, EPOCHS, HIDDEN_SIZE, LEARNING_RATE, MAX_HIDDEN_LAYERS, SEED,
+                                        TRAINING_MEMORY_GB, WEIGHT_STD, Integer, at_most, check_training_memory,
+                                        weight_init)
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
 from deepkiso.layers import ACTIVATIONS
-from deepkiso.nets import LOSSES, WEIGHT_INITS
+from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
 from deepkiso.plots.curves import learning_curve_figure
 from deepkiso.training import CHECKPOINT_NAME, Callback, Trainer, TrainingDiverged, TrainingInterrupted
@@ -45,19 +49,23 @@ HELP = "train a net on a data set (default: a two-layer net on the embedded digi
 DEFAULTS = {
     "dataset": "digits",
     "model": "two-layer",
-    "hidden": ["100"],
+    "hidden": [100],
     "activation": "relu",
     "weight_init": "he",
     "optimizer": "adam",
-    "batch_size": "32",
+    "batch_size": 32,
     "sampler": "shuffle",
-    "seed": "0",
-    "checkpoint_every": "1000",
+    "seed": 0,
+    "checkpoint_every": 1000,
 }
 TASK_DEFAULTS = {
-    "classification": {"epochs": "30", "lr": None, "loss": "softmax"},
-    "regression": {"epochs": "300", "lr": "0.01", "loss": "squared"},
+    "classification": {"epochs": 30, "lr": None, "loss": "softmax"},
+    "regression": {"epochs": 300, "lr": 0.01, "loss": "squared"},
 }
+CHECKPOINT_EVERY = Integer(0, 10_000_000)
+# More BLAS threads than cores only slow the products down; 64 covers a large workstation.
+THREADS = Integer(1, 64)
+SHUFFLE_EVERY = Integer(1, EPOCHS.high)
 # Options that may change when a run is resumed; every other one is fixed by its settings.json.
 RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "mirror", "threads")
 FILES_OF_A_RUN = (_runs.SETTINGS_NAME, _runs.METRICS_CSV, _runs.METRICS_JSONL, _runs.CURVES_NAME,
@@ -73,49 +81,57 @@ def add_arguments(parser) -> None:
     _runs.add_mirror_argument(data)
     model = parser.add_argument_group("net")
     model.add_argument("--model", metavar="MODEL", help="two-layer or mlp (default: two-layer)")
-    model.add_argument("--hidden", metavar="N", nargs="+",
-                       help="hidden layer sizes; one for two-layer, any number for mlp (default: 100)")
+    model.add_argument("--hidden", metavar="N", nargs="+", type=HIDDEN_SIZE,
+                       help=f"hidden layer sizes, each {HIDDEN_SIZE}; one for two-layer, up to {MAX_HIDDEN_LAYERS} "
+                            f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB (default: 100)")
     model.add_argument("--activation", metavar="NAME", help=f"{', '.join(ACTIVATIONS)} (default: relu)")
-    model.add_argument("--weight-init", metavar="INIT",
-                       help="he, xavier or a standard deviation such as 0.01 (default: he)")
+    model.add_argument("--weight-init", metavar="INIT", type=weight_init,
+                       help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: he)")
     model.add_argument("--loss", metavar="NAME",
                        help=f"{', '.join(LOSSES)} (default: softmax for classification, squared for regression)")
     learning = parser.add_argument_group("learning")
     learning.add_argument("--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)} (default: adam)")
-    learning.add_argument("--lr", metavar="RATE",
-                          help="learning rate (default: the optimizer's own, e.g. 0.001 for adam and 0.01 for "
-                               "sgd, for classification; 0.01 for regression)")
-    learning.add_argument("--batch-size", metavar="N", help="samples per mini-batch (default: 32)")
-    learning.add_argument("--epochs", metavar="N",
-                          help="epochs to train in all (default: 30 for classification, 300 for regression); "
-                               "with --resume, a larger number trains a finished run further")
+    learning.add_argument("--lr", metavar="RATE", type=LEARNING_RATE,
+                          help=f"learning rate, {LEARNING_RATE} (default: the optimizer's own, e.g. 0.001 for adam "
+                               "and 0.01 for sgd, for classification; 0.01 for regression)")
+    learning.add_argument("--batch-size", metavar="N", type=BATCH_SIZE,
+                          help=f"samples per mini-batch, {BATCH_SIZE} (default: 32)")
+    learning.add_argument("--epochs", metavar="N", type=EPOCHS,
+                          help=f"epochs to train in all, {EPOCHS} (default: 30 for classification, 300 for "
+                               "regression); with --resume, a larger number trains a finished run further")
     learning.add_argument("--sampler", metavar="NAME", help=f"{', '.join(SAMPLERS)} (default: shuffle)")
-    learning.add_argument("--shuffle-every", metavar="WHEN",
-                          help="for --sampler shuffle: epoch, once, never or a number k of epochs (default: epoch)")
-    learning.add_argument("--seed", metavar="N", help="seed of the initial weights and the sampler (default: 0)")
+    learning.add_argument("--shuffle-every", metavar="WHEN", type=_shuffle_every,
+                          help=f"for --sampler shuffle: epoch, once, never or a number k of epochs, {SHUFFLE_EVERY} "
+                               "(default: epoch)")
+    learning.add_argument("--seed", metavar="N", type=SEED,
+                          help=f"seed of the initial weights and the sampler, {SEED} (default: 0)")
     run = parser.add_argument_group("run directory")
     run.add_argument("--out", metavar="RUN_DIR", help="where the run goes (default: runs/<dataset>-<date>-<time>)")
     run.add_argument("--force", action="store_true", help="replace the files of an existing run in --out (default: refuse)")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
-    run.add_argument("--checkpoint-every", metavar="N",
-                     help="also write a checkpoint every N iterations, 0 for epoch ends only (default: 1000)")
+    run.add_argument("--checkpoint-every", metavar="N", type=CHECKPOINT_EVERY,
+                     help=f"also write a checkpoint every N iterations, {CHECKPOINT_EVERY}, 0 for epoch ends only "
+                          "(default: 1000)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or log lines on stderr (default: show them)")
-    run.add_argument("--threads", metavar="N",
-                     help="BLAS threads for the matrix products (default: the BLAS's own setting, usually one per "
-                          "core; a resumed run uses the count it was started with)")
+    run.add_argument("--threads", metavar="N", type=THREADS,
+                     help=f"BLAS threads for the matrix products, {THREADS} (default: the BLAS's own setting, usually "
+                          "one per core; a resumed run uses the count it was started with)")
 
 
 def run(args) -> int:
-    threads = _runs.positive_int("--threads", args.threads) if args.threads is not None else None
+    threads = args.threads
     if args.resume is not None:
         run_dir, settings = _resumed_settings(args)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
+        _fill_sizes(settings, x_train, t_train)
     else:
         settings = _new_settings(args)
         _check_run_dir(args.out, args.force)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
+        _fill_sizes(settings, x_train, t_train)
+        check_training_memory([settings["input_size"], *settings["hidden"], settings["output_size"]],
+                              settings["batch_size"])
         run_dir = _new_run_dir(args.out, settings["dataset"], args.force)
-    _fill_sizes(settings, x_train, t_train)
     net = _runs.build_net(settings)
     optimizer = _runs.build_optimizer(settings)
     settings["lr"] = optimizer.lr
@@ -171,13 +187,13 @@ def _new_settings(args) -> dict[str, Any]:
     task = dataset_info(name).task
     task_defaults = TASK_DEFAULTS[task]
     model = _runs.choice("model", _given(args, "model"), _runs.MODELS)
-    hidden = [_runs.positive_int("--hidden", size) for size in _given(args, "hidden")]
+    hidden = at_most("--hidden", _given(args, "hidden"), MAX_HIDDEN_LAYERS)
     if model == "two-layer" and len(hidden) != 1:
         raise UsageError(f"--model two-layer takes one --hidden size, got {len(hidden)}; use --model mlp for more")
     loss = _runs.choice("loss", args.loss or task_defaults["loss"], LOSSES)
     if task == "regression" and loss == "softmax":
         raise UsageError(f"{name} is a regression data set; its loss is squared, not softmax")
-    lr_text = args.lr if args.lr is not None else task_defaults["lr"]
+    lr = args.lr if args.lr is not None else task_defaults["lr"]
     sampler = _runs.choice("sampler", _given(args, "sampler"), SAMPLERS)
     if SAMPLERS[sampler].needs_labels and task == "regression":
         raise UsageError(f"--sampler {sampler} needs class labels, and {name} is a regression data set")
@@ -190,16 +206,16 @@ def _new_settings(args) -> dict[str, Any]:
         "model": model,
         "hidden": hidden,
         "activation": _runs.choice("activation", _given(args, "activation"), ACTIVATIONS),
-        "weight_init": _weight_init(_given(args, "weight_init")),
+        "weight_init": _given(args, "weight_init"),
         "loss": loss,
         "optimizer": _runs.choice("optimizer", _given(args, "optimizer"), OPTIMIZERS),
-        "lr": None if lr_text is None else _runs.positive_float("--lr", lr_text),
-        "batch_size": _runs.positive_int("--batch-size", _given(args, "batch_size")),
-        "epochs": _runs.positive_int("--epochs", args.epochs or task_defaults["epochs"]),
+        "lr": lr,
+        "batch_size": _given(args, "batch_size"),
+        "epochs": args.epochs or task_defaults["epochs"],
         "sampler": sampler,
-        "shuffle_every": _shuffle_every(args.shuffle_every) if sampler == "shuffle" else None,
-        "seed": _seed(_given(args, "seed")),
-        "checkpoint_every": _runs.non_negative_int("--checkpoint-every", _given(args, "checkpoint_every")),
+        "shuffle_every": (args.shuffle_every or "epoch") if sampler == "shuffle" else None,
+        "seed": _given(args, "seed"),
+        "checkpoint_every": _given(args, "checkpoint_every"),
         "deepkiso_version": __version__,
         "started": datetime.now().isoformat(timespec="seconds"),
     }
@@ -215,9 +231,9 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
     if args.epochs is not None:
-        settings["epochs"] = _runs.positive_int("--epochs", args.epochs)
+        settings["epochs"] = args.epochs
     if args.checkpoint_every is not None:
-        settings["checkpoint_every"] = _runs.non_negative_int("--checkpoint-every", args.checkpoint_every)
+        settings["checkpoint_every"] = args.checkpoint_every
     if args.data_dir is not None:
         settings["data_dir"] = args.data_dir
     return run_dir, settings
@@ -277,29 +293,15 @@ def _set_threads(threads: int | None, recorded: int | None) -> int | None:
     return get_blas_threads()
 
 
-def _weight_init(text: str) -> str | float:
-    if text in WEIGHT_INITS:
+def _shuffle_every(text: str) -> str | int:
+    """An argparse type: epoch, once, never or a number of epochs in SHUFFLE_EVERY."""
+    if text in ("epoch", "once", "never"):
         return text
     try:
-        return _runs.positive_float("--weight-init", text)
-    except UsageError:
-        raise UsageError(f"--weight-init must be he, xavier or a positive standard deviation, got {text!r}") from None
-
-
-def _shuffle_every(text: str | None) -> str | int:
-    if text is None or text in ("epoch", "once", "never"):
-        return text or "epoch"
-    try:
-        return _runs.positive_int("--shuffle-every", text)
-    except UsageError:
-        raise UsageError(f"--shuffle-every must be epoch, once, never or a positive number of epochs, got {text!r}") from None
-
-
-def _seed(text: str) -> int:
-    try:
-        return _runs.non_negative_int("--seed", text)
-    except UsageError:
-        raise UsageError(f"--seed must be a non-negative integer, got {text!r}") from None
+        return SHUFFLE_EVERY(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected epoch, once, never or a number of epochs {SHUFFLE_EVERY}, "
+                                         f"got {text!r}") from None
 
 
 def _fill_sizes(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarray) -> None:

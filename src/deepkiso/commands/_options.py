@@ -1,0 +1,112 @@
+"""The numeric options of every command: one bounded type each, whose range the help states.
+
+Every number a command takes has a lowest and a highest value, so no input can ask
+for a picture of many gigabytes, a net that does not fit in memory or a run of hours
+by a slip of the keyboard. The ranges are chosen for a course laptop or a shared
+2-core, 24 GiB machine: each command stays within about 2 GB of memory and, at its
+limits, minutes rather than hours. An ``argparse`` ``type=`` that is out of range (or
+not a number, or NaN/inf) is refused by ``argparse`` as one line naming the option.
+The leading underscore keeps ``deepkiso.cli`` from taking this for a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+
+from deepkiso.errors import UsageError
+from deepkiso.nets import WEIGHT_INITS
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An argparse type: an integer from low to high (both included), written in decimal."""
+
+    low: int
+    high: int
+
+    def __call__(self, text: str) -> int:
+        try:
+            value = int(text.strip(), 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer from {self}, got {text!r}") from None
+        if not self.low <= value <= self.high:
+            raise argparse.ArgumentTypeError(f"expected an integer from {self}, got {value}")
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.low} to {self.high}"
+
+
+@dataclass(frozen=True)
+class Number:
+    """An argparse type: a finite number from low to high; above low only when low_open."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def __call__(self, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number {self}, got {text!r}") from None
+        inside = (value > self.low if self.low_open else value >= self.low) and value <= self.high
+        if not (math.isfinite(value) and inside):
+            raise argparse.ArgumentTypeError(f"expected a number {self}, got {text}")
+        return value
+
+    def __str__(self) -> str:
+        return f"{'above' if self.low_open else 'from'} {self.low:g} {'up ' if self.low_open else ''}to {self.high:g}"
+
+
+# Memory of a picture grows with dpi²: 600 dpi makes the widest one (landscape's three
+# panels, 17 x 5 in) about 120 MB in memory; below 20 dpi FreeType cannot size the letters.
+DPI = Integer(20, 600)
+# NumPy takes any non-negative seed; 32 bits are plenty and print whole in settings.json.
+SEED = Integer(0, 2**32 - 1)
+# Training runs in float32 (largest 3.4e38): a rate up to 1e30 stays finite there, as the
+# divergence demos need; any larger one would be inf the moment it met a weight.
+LEARNING_RATE = Number(0, 1e30, low_open=True)
+# The largest training set (MNIST, Fashion-MNIST) has 60,000 images: full-batch descent.
+BATCH_SIZE = Integer(1, 60_000)
+# 4096 units give a 784-4096-10 net of 3.2 M weights; train also bounds the whole net and batch.
+HIDDEN_SIZE = Integer(1, 4096)
+MAX_HIDDEN_LAYERS = 10
+EPOCHS = Integer(1, 10_000)
+# The weights, their gradients and two optimizer buffers, and one batch's activations and
+# gradients, must fit in this: a sixth of a 2-core 24 GiB machine shared by a class.
+TRAINING_MEMORY_GB = 2
+# A standard deviation of the initial weights; above 10 every activation saturates at once.
+WEIGHT_STD = Number(0, 10, low_open=True)
+
+
+def weight_init(text: str) -> str | float:
+    """An argparse type: he, xavier or a standard deviation in WEIGHT_STD."""
+    if text in WEIGHT_INITS:  # the nets' named initialisations
+        return text
+    try:
+        return WEIGHT_STD(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected he, xavier or a standard deviation {WEIGHT_STD}, "
+                                         f"got {text!r}") from None
+
+
+def check_training_memory(sizes: list[int], batch_size: int) -> None:
+    """Refuse a net (layer sizes, input first) and batch size whose float32 training needs over TRAINING_MEMORY_GB."""
+    n_weights = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    # Four arrays per weight (itself, its gradient, two optimizer buffers) and per activation
+    # (the layer's output, the activation's output, its cache and the gradient flowing back).
+    needed = 4 * 4 * (n_weights + batch_size * sum(sizes))
+    if needed > TRAINING_MEMORY_GB * 1024**3:
+        raise UsageError(f"a {'-'.join(map(str, sizes))} net with batch size {batch_size} needs about "
+                         f"{needed / 1024**3:.1f} GB to train; the limit is {TRAINING_MEMORY_GB} GB: "
+                         "use fewer or smaller --hidden layers or a smaller batch size")
+
+
+def at_most(option: str, values: list, limit: int) -> list:
+    """values (given with nargs="+") if there are at most limit of them, else a UsageError naming the option."""
+    if len(values) > limit:
+        raise UsageError(f"{option} takes at most {limit} values, got {len(values)}")
+    return values
