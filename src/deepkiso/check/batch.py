@@ -165,24 +165,22 @@ def rows_json(rows: list[Row]) -> str:
 
 
 def summary_table(rows: list[Row]) -> str:
-    """Per exercise: how many learners passed all its checks, failed one, only got notes or skips.
+    """Per exercise: how many learners have none of its checks failed (notes allowed), one failed, only skips.
 
-    A learner whose grading stopped counts under "grading".
+    Rows without an exercise (a grading that stopped, an invalid message) count under their name.
     """
     by_exercise: dict[str, dict[str, list[str]]] = {}
     for row in rows:
         by_exercise.setdefault(row.exercise or row.name, {}).setdefault(row.learner, []).append(row.verdict)
-    lines = [f"{'exercise':<10} {'learners':>8} {'passed':>7} {'failed':>7} {'noted':>6} {'skipped':>8}"]
+    lines = [f"{'exercise':<10} {'learners':>8} {'passed':>7} {'failed':>7} {'skipped':>8}"]
     for exercise in sorted(by_exercise):
-        learners = by_exercise[exercise]
-        worst = [_worst(v) for v in learners.values()]
-        lines.append(f"{exercise:<10} {len(learners):>8} {worst.count(PASS):>7} {worst.count(FAIL):>7} "
-                     f"{worst.count(NOTE):>6} {worst.count(SKIP):>8}")
+        outcomes = [_outcome(verdicts) for verdicts in by_exercise[exercise].values()]
+        lines.append(f"{exercise:<10} {len(outcomes):>8} {outcomes.count(PASS):>7} {outcomes.count(FAIL):>7} "
+                     f"{outcomes.count(SKIP):>8}")
     return "\n".join(lines)
 
 
-def _worst(verdicts: list[str]) -> str:
-    for verdict in (FAIL, NOTE, SKIP):
-        if verdict in verdicts:
-            return verdict
-    return PASS
+def _outcome(verdicts: list[str]) -> str:
+    if FAIL in verdicts:
+        return FAIL
+    return PASS if PASS in verdicts or NOTE in verdicts else SKIP

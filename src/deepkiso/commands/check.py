@@ -94,6 +94,8 @@ def _run_class(args: argparse.Namespace, only: list[str]) -> int:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     if args.root is not None:
         raise UsageError("--root does not apply to --class: each submission's root is found on its own")
+    if args.max_processes < 1:
+        raise UsageError(f"--max-processes must be at least 1, got {args.max_processes}")
     options = ["--timeout", f"{args.timeout:g}", "--memory-mb", str(args.memory_mb),
                "--max-processes", str(args.max_processes)]
     options += ["--only", *only] if only else []
