@@ -41,6 +41,7 @@ __all__ = ["become_subreaper", "set_dumpable", "Tree", "TreeOverLimit", "Workspa
 DEFAULT_MAX_PROCESSES = 64
 COPY_LIMIT_BYTES = 64 * 1024 * 1024  # all the project files copied into the workspace, together
 COPY_FILE_LIMIT_BYTES = 4 * 1024 * 1024  # one file other than .py / .ipynb (a data set is not the code)
+COPY_FILE_COUNT = 5000  # files copied from a project (a root found high up must not mean copying a disk)
 LOG_LIMIT_BYTES = 16 * 1024 * 1024  # what the worker prints, and any one file it writes
 _SHM = Path("/dev/shm")
 # Variables the worker keeps: how to find programs, the language, hashing and thread counts. Not tokens.
@@ -241,7 +242,8 @@ class Workspace:
     """A temporary folder holding a copy of the learner's project (``work/``), ``home/`` and ``tmp/``.
 
     Copied from each project root: every .py file and notebook, and other files
-    up to COPY_FILE_LIMIT_BYTES each, COPY_LIMIT_BYTES in all; not hidden
+    up to COPY_FILE_LIMIT_BYTES each, COPY_LIMIT_BYTES and COPY_FILE_COUNT files
+    in all (the files checked are always copied); not hidden
     folders, caches, ``dataset/`` or symbolic links (a link would let the code
     write through it to the original). ``paths`` / ``roots`` are the copies'.
     """
@@ -251,7 +253,7 @@ class Workspace:
         self.work, self.home, self.tmp = self.folder / "work", self.folder / "home", self.folder / "tmp"
         for folder in (self.work, self.home, self.tmp):
             folder.mkdir()
-        self.budget = COPY_LIMIT_BYTES
+        self.budget, self.files_left = COPY_LIMIT_BYTES, COPY_FILE_COUNT
         self.skipped: list[str] = []
         copied: dict[Path, Path] = {}
         for root in sorted(set(roots), key=lambda r: len(r.parts)):
@@ -284,6 +286,8 @@ class Workspace:
             (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
             for name in sorted(files):
                 self._copy_file(here / name, target / here.relative_to(source) / name)
+            if self.files_left <= 0:
+                return  # the rest is not copied; the checked files are, by _moved
 
     def _copy_file(self, source: Path, target: Path, always: bool = False) -> None:
         try:
@@ -291,12 +295,13 @@ class Workspace:
                 return
             size = source.stat().st_size
             code = source.suffix in (".py", ".ipynb")
-            if not always and (size > self.budget or (not code and size > COPY_FILE_LIMIT_BYTES)):
+            if not always and (size > self.budget or self.files_left <= 0
+                               or (not code and size > COPY_FILE_LIMIT_BYTES)):
                 self.skipped.append(str(source))
                 return
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            self.budget -= size
+            self.budget, self.files_left = self.budget - size, self.files_left - 1
         except OSError:
             self.skipped.append(str(source))  # unreadable: the worker would not have read it either
 
