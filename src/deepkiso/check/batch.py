@@ -21,13 +21,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from deepkiso.check.contain import Tree, become_subreaper
+from deepkiso.check.contain import Tree, become_subreaper, starting_worker, worker_ended
 from deepkiso.check.loader import _skipped_folder
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP
 
@@ -68,26 +67,22 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
 
 
 class _Graders:
-    """The grader processes running now; a lock so that a tree is never killed while a grader starts."""
+    """Starting grader processes, and killing what each left (``contain`` knows the running ones)."""
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.running: set[int] = set()
-
-    def start(self, command: list[str], stdout, stderr) -> subprocess.Popen:
-        with self.lock:
+    @staticmethod
+    def start(command: list[str], stdout, stderr) -> subprocess.Popen:
+        with starting_worker() as started:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                                        start_new_session=True)
-            self.running.add(process.pid)
+            started(process.pid)
             return process
 
-    def clean_up(self, process: subprocess.Popen) -> None:
+    @staticmethod
+    def clean_up(process: subprocess.Popen) -> None:
         """Kill what is left of this grader's tree and every orphan that came back to this process."""
-        with self.lock:
-            self.running.discard(process.pid)
-            tree = Tree(root=process.pid, memory_bytes=0, others=set(self.running))
-            tree.kill()
+        Tree(root=process.pid, memory_bytes=0).kill()
         process.wait()
+        worker_ended(process.pid)
 
 
 def _grade_one(learner: str, path: Path, options: list[str], seconds: float, graders: _Graders) -> list[Row]:

@@ -29,13 +29,16 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deepkiso.check.loader import _NOT_LEARNER_DIRS
 
-__all__ = ["become_subreaper", "set_dumpable", "Tree", "TreeOverLimit", "Workspace", "confine_self",
+__all__ = ["become_subreaper", "set_dumpable", "Tree", "TreeOverLimit", "Workspace", "confine_self", "starting_worker",
+           "worker_ended",
            "scrubbed_environment", "DEFAULT_MAX_PROCESSES", "COPY_LIMIT_BYTES", "LOG_LIMIT_BYTES"]
 
 DEFAULT_MAX_PROCESSES = 64
@@ -50,6 +53,24 @@ _KEPT_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHASHSEED", "OMP_NUM_
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_SET_NO_NEW_PRIVS = 24, 28, 38
 _SECURE_NOROOT_LOCKED = 0x2F  # SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, and their locks
+# The workers (and graders) this process runs now, each the root of its own tree: checks may run
+# in threads side by side (a kernel, `--class`), and a child of this process that is no worker's is
+# an orphan some tree left. The lock makes starting a worker and walking the trees exclusive.
+_WORKERS: set[int] = set()
+_WORKERS_LOCK = threading.RLock()
+
+
+@contextmanager
+def starting_worker():
+    """with starting_worker() as started: pid = fork(); started(pid) — no tree is walked in between."""
+    with _WORKERS_LOCK:
+        yield _WORKERS.add
+
+
+def worker_ended(pid: int) -> None:
+    """Call once the worker pid is reaped."""
+    with _WORKERS_LOCK:
+        _WORKERS.discard(pid)
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -135,7 +156,8 @@ class Tree:
     root: the worker's pid. memory_bytes: the limit on what the tree adds to the
     worker's memory when first seen. max_processes: the cap on its size.
     Orphans reparented to this (subreaper) process after the tree began are
-    members too: ``others`` are the children this process had before.
+    members too: ``others`` are the children this process had before, and the
+    other workers running now are not.
     """
 
     root: int
@@ -160,12 +182,14 @@ class Tree:
         """The worker and its descendants that have not ended (zombies excluded), root first."""
         if not self.linux:
             return []
-        table = _processes()
+        with _WORKERS_LOCK:
+            table = _processes()
+            strangers = self.others | (_WORKERS - {self.root})
         me = os.getpid()
         children: dict[int, list[int]] = {}
         for pid, (ppid, _) in table.items():
             children.setdefault(ppid, []).append(pid)
-        start = [self.root] + [p for p in children.get(me, []) if p != self.root and p not in self.others]
+        start = [self.root] + [p for p in children.get(me, []) if p != self.root and p not in strangers]
         found, queue = [], [p for p in start if p in table]
         while queue:
             pid = queue.pop()
@@ -195,21 +219,11 @@ class Tree:
     def kill(self, seconds: float = 5.0) -> None:
         """SIGKILL every member until none is left (a fork bomb forks while it dies); reap ours; remove its shm files."""
         deadline = time.monotonic() + seconds
-        me = os.getpid()
         while self.linux and time.monotonic() < deadline:
-            members = self.members()
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGSTOP)  # stopped first, so none forks between the walk and the kill
-                except ProcessLookupError:
-                    pass
-            for pid in members:
-                self.shm_seen |= _shm_files(pid) - self.shm_before
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self._reap(me)
+            with _WORKERS_LOCK:  # no worker starts (and looks like an orphan) meanwhile
+                members = self.members()
+                self._stop_and_kill(members)
+                self._reap()
             if not members:
                 break
             time.sleep(0.005)
@@ -219,10 +233,24 @@ class Tree:
             except OSError:
                 pass  # already removed by the code itself
 
-    def _reap(self, me: int) -> None:
-        """Collect the orphans of the tree that were reparented to this process (never the worker: its caller waits)."""
+    def _stop_and_kill(self, members: list[int]) -> None:
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGSTOP)  # stopped first, so none forks between the walk and the kill
+            except ProcessLookupError:
+                pass
+        for pid in members:
+            self.shm_seen |= _shm_files(pid) - self.shm_before
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _reap(self) -> None:
+        """Collect the orphans reparented to this process (never a worker: whoever started it waits for it)."""
+        me = os.getpid()
         for pid, (ppid, state) in _processes().items():
-            if ppid == me and pid != self.root and pid not in self.others and state == "Z":
+            if ppid == me and state == "Z" and pid not in self.others and pid not in _WORKERS and pid != self.root:
                 try:
                     os.waitpid(pid, os.WNOHANG)
                 except ChildProcessError:

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from deepkiso.check._worker import Job, serve
 from deepkiso.check.contain import (DEFAULT_MAX_PROCESSES, Tree, TreeOverLimit, Workspace, become_subreaper,
-                                    confine_self, scrubbed_environment, set_dumpable)
+                                    confine_self, scrubbed_environment, set_dumpable, starting_worker, worker_ended)
 from deepkiso.check.isolation import bwrap_command, isolation_tool
 from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, InvalidEvent
 from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
@@ -178,11 +178,13 @@ class _Child:
         self.log = tempfile.TemporaryFile()
         self.tree = Tree.before_fork(job.memory_mb, limits.max_processes)
         self.process: subprocess.Popen | None = None
-        if limits.isolate:
-            self.process = self._exec(job, limits, write_fd)
-            pid = self.process.pid
-        else:
-            pid = self._fork(job, write_fd, folders, limits.max_processes)
+        with starting_worker() as started:
+            if limits.isolate:
+                self.process = self._exec(job, limits, write_fd)
+                pid = self.process.pid
+            else:
+                pid = self._fork(job, write_fd, folders, limits.max_processes)
+            started(pid)
         os.close(write_fd)
         self.tree.root = pid
         self.pid, self.fd, self.reader = pid, read_fd, FrameReader()
@@ -250,6 +252,7 @@ class _Child:
         else:
             _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
+        worker_ended(self.pid)
         self.tree.kill(seconds=1.0)  # anything reparented to this process as the worker died
 
     def log_tail(self, n_chars: int = 400) -> str:
