@@ -3,7 +3,6 @@
 import csv
 import json
 import time
-from pathlib import Path
 
 import pytest
 
