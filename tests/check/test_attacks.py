@@ -200,7 +200,7 @@ def test_a_dev_shm_file_held_by_the_code_is_counted_and_removed(tmp_path, mode):
     name = f"/dev/shm/deepkiso-test-{os.getpid()}-{mode}"
     attack = f"""
 held = open({name!r}, "wb")
-held.write(b"x" * (64 * 2**20))
+held.write(b"x" * (8 * 2**20))  # under the 16 MB file limit: the file stays open
 held.flush()
 time.sleep(30)
 """
