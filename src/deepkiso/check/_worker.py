@@ -5,8 +5,8 @@ learner's own Jupyter kernel for ``check(Affine)``) and calls ``serve`` in the
 child with a ``Job``: the learner's files to load, or their live objects. The
 child limits its own address space, loads the files (``loader``), picks the
 definition of each course name to grade (``loader.graded``) and runs each
-selected check under the time limit. Every event is one JSON line on the pipe
-the parent reads:
+selected check under the time limit. Every event is one framed JSON message
+(``protocol``) on the pipe the parent reads:
 
     {"event": "step", "what": "...", "check": id or null, "seconds": S}   before each time-limited step
     {"event": "result", "result": {...}}                                  a Result as a dict
@@ -15,12 +15,11 @@ the parent reads:
 
 The parent enforces the same time limit from outside, for code that never
 returns to Python, and builds the report from these events alone, so a later
-protocol can validate them without trusting the process that ran the code.
+protocol could decide them without trusting the process that ran the code (issue 13, item 1).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import warnings
@@ -31,6 +30,7 @@ import numpy as np
 
 from deepkiso.check.loader import Graded, LearnerCode, StepTimeout, describe_error, graded, load, location, time_limit
 from deepkiso.check.names import SUBJECT_BY_NAME, conventions, discover
+from deepkiso.check.protocol import FramedChannel
 from deepkiso.check.registry import Check, Failure, Note, Skip, all_checks
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
 
@@ -137,22 +137,11 @@ def _relabel(where: str, code: LearnerCode) -> str:
     return f"{label}, line {rest}" if label else f"line {rest}"
 
 
-class Channel:
-    """JSON lines to the parent, on the pipe it gave us (stdout is left to the learner's prints)."""
-
-    def __init__(self, fd: int):
-        self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
-
-    def send(self, **event) -> None:
-        self._file.write(json.dumps(event, ensure_ascii=False) + "\n")
-        self._file.flush()
-
-
 def _found_text(course: str, chosen: Graded) -> str:
     return chosen.where if chosen.learner_name == course else f"your {chosen.learner_name}, {chosen.where}"
 
 
-def serve(job: Job, channel: Channel) -> None:
+def serve(job: Job, channel: FramedChannel) -> None:
     """Run the job in this (child) process, sending every event on channel."""
     refused = limit_memory(job.memory_mb)
     if refused and not job.restart:
@@ -192,7 +181,7 @@ def serve(job: Job, channel: Channel) -> None:
 
 
 def _run_checks(job: Job, code: LearnerCode, checks: list[Check], chosen: dict[str, Graded],
-                channel: Channel) -> None:
+                channel: FramedChannel) -> None:
     gated = dict(job.gated)
     first_checked = {c.subject for c in checks if c.id in job.skip}  # a restarted process goes on from there
     for check in checks:

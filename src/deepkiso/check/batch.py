@@ -1,0 +1,181 @@
+"""`deepkiso check --class FOLDER`: grade a whole class's submissions, one row per learner and check.
+
+A class folder holds one submission per learner: a .py file or a notebook
+directly in it (the learner is the file's stem), or a folder (the learner is
+the folder's name; the folder is that learner's project, as issue 12 grades
+one). Each submission is graded by its own grader process
+(``python -m deepkiso check SUBMISSION --json``) in its own worker, ``jobs``
+at a time, so one that crashes, hangs, floods or kills its grader is its own
+row and nothing else. This process is a subreaper: whatever a submission left
+running when its grader ended (or was killed) is killed; a grader the
+learner's code stopped with SIGSTOP is resumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from deepkiso.check.contain import Tree, become_subreaper, starting_worker, worker_ended
+from deepkiso.check.loader import _skipped_folder
+from deepkiso.check.report import FAIL, NOTE, PASS, SKIP
+
+__all__ = ["Row", "submissions", "grade_class", "rows_csv", "summary_table", "OUTPUT_LIMIT_BYTES"]
+
+OUTPUT_LIMIT_BYTES = 8 * 1024 * 1024  # one grader's JSON report
+_POLL_SECONDS = 0.1
+_FIELDS = ("learner", "name", "exercise", "verdict", "cause")
+
+
+@dataclass
+class Row:
+    """One check of one learner: name is the check id, verdict PASS/FAIL/NOTE/SKIP, cause the reason given."""
+
+    learner: str
+    name: str
+    exercise: str
+    verdict: str
+    cause: str
+
+
+def submissions(folder: Path) -> list[tuple[str, Path]]:
+    """(learner, submission) for each .py / .ipynb file and each folder directly in folder, sorted.
+
+    Raises FileNotFoundError when folder is missing and ValueError when it holds no submission.
+    """
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder (--class takes a folder of submissions)")
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not _skipped_folder((entry.name,)):
+            found.append((entry.name, entry))
+        elif entry.is_file() and entry.suffix in (".py", ".ipynb"):
+            found.append((entry.stem, entry))
+    if not found:
+        raise ValueError(f"{folder}: no submission in this folder (expected .py files, notebooks or folders)")
+    return found
+
+
+class _Graders:
+    """Starting grader processes, and killing what each left (``contain`` knows the running ones)."""
+
+    @staticmethod
+    def start(command: list[str], stdout, stderr) -> subprocess.Popen:
+        with starting_worker() as started:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                       start_new_session=True)
+            started(process.pid)
+            return process
+
+    @staticmethod
+    def clean_up(process: subprocess.Popen) -> None:
+        """Kill what is left of this grader's tree and every orphan that came back to this process."""
+        Tree(root=process.pid, memory_bytes=0).kill()
+        process.wait()
+        worker_ended(process.pid)
+
+
+def _grade_one(learner: str, path: Path, options: list[str], seconds: float, graders: _Graders) -> list[Row]:
+    command = [sys.executable, "-m", "deepkiso", "check", str(path), "--json", *options]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = graders.start(command, out, err)
+        reason = _watch(process, seconds)
+        graders.clean_up(process)
+        out.seek(0)
+        data = out.read(OUTPUT_LIMIT_BYTES + 1)
+        err.seek(max(0, os.fstat(err.fileno()).st_size - 300))
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()
+    if reason:
+        return [Row(learner, "grading", "", FAIL, reason)]
+    if process.returncode not in (0, 1):
+        last = tail[-1] if tail else f"exit code {process.returncode}"
+        return [Row(learner, "grading", "", FAIL, f"the grader stopped: {last}")]
+    try:
+        report = json.loads(data) if len(data) <= OUTPUT_LIMIT_BYTES else None
+        return [Row(learner, str(r["id"]), str(r.get("exercise", "")), str(r["status"]),
+                    str(r.get("cause") or r.get("message") or "")) for r in report["results"]]
+    except (ValueError, TypeError, KeyError):
+        return [Row(learner, "grading", "", FAIL, "the grader's report was not valid JSON")]
+
+
+def _watch(process: subprocess.Popen, seconds: float) -> str:
+    """Wait for the grader; resume it when stopped; "" when it ended in time, else why it was stopped."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            return f"the grader took more than {seconds:g} s for this submission and was stopped"
+        try:
+            with open(f"/proc/{process.pid}/stat", "rb") as file:
+                if file.read().rsplit(b")", 1)[1].split()[0] == b"T":
+                    os.kill(process.pid, signal.SIGCONT)  # the learner's code stopped its grader
+        except (OSError, IndexError):
+            pass
+        time.sleep(_POLL_SECONDS)
+    if process.returncode < 0:
+        return f"the grader was killed ({signal.Signals(-process.returncode).name}), by the submission's code"
+    return ""
+
+
+def grade_class(folder: Path, jobs: int, options: list[str], seconds: float, on_learner=None) -> list[Row]:
+    """Grade every submission in folder, jobs at a time; the rows in the submissions' order.
+
+    options: more arguments for each grader (--only, --timeout, --memory-mb, --isolate …).
+    seconds: the most one submission may take, all its checks together.
+    on_learner(learner, rows): called as each submission is graded (for progress).
+    """
+    entries = submissions(folder)
+    become_subreaper()
+    graders = _Graders()
+
+    def grade(entry: tuple[str, Path]) -> list[Row]:
+        rows = _grade_one(entry[0], entry[1], options, seconds, graders)
+        if on_learner is not None:
+            on_learner(entry[0], rows)
+        return rows
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [row for rows in pool.map(grade, entries) for row in rows]
+
+
+def rows_csv(rows: list[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(asdict(r) for r in rows)
+    return buffer.getvalue()
+
+
+def rows_json(rows: list[Row]) -> str:
+    return json.dumps({"rows": [asdict(r) for r in rows]}, indent=2, ensure_ascii=False)
+
+
+def summary_table(rows: list[Row]) -> str:
+    """Per exercise: how many learners have none of its checks failed (notes allowed), one failed, only skips.
+
+    Rows without an exercise (a grading that stopped, an invalid message) count under their name.
+    """
+    by_exercise: dict[str, dict[str, list[str]]] = {}
+    for row in rows:
+        by_exercise.setdefault(row.exercise or row.name, {}).setdefault(row.learner, []).append(row.verdict)
+    lines = [f"{'exercise':<10} {'learners':>8} {'passed':>7} {'failed':>7} {'skipped':>8}"]
+    for exercise in sorted(by_exercise):
+        outcomes = [_outcome(verdicts) for verdicts in by_exercise[exercise].values()]
+        lines.append(f"{exercise:<10} {len(outcomes):>8} {outcomes.count(PASS):>7} {outcomes.count(FAIL):>7} "
+                     f"{outcomes.count(SKIP):>8}")
+    return "\n".join(lines)
+
+
+def _outcome(verdicts: list[str]) -> str:
+    if FAIL in verdicts:
+        return FAIL
+    return PASS if PASS in verdicts or NOTE in verdicts else SKIP

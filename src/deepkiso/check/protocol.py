@@ -1,0 +1,135 @@
+"""The checking process's events, framed and validated: what the grader accepts from the process it watches.
+
+The worker runs the learner's code, so whatever arrives on its pipe may have
+been written by that code. Each event is one frame: a 4-byte big-endian length,
+then that many bytes of UTF-8 JSON holding one object. The grader reads frames
+with ``FrameReader`` and checks each against its event's schema
+(``validate``); a frame over MAX_FRAME_BYTES, bytes that are not JSON, an
+unknown event, a missing field or a value of the wrong type raises
+``InvalidEvent``, which the grader turns into a verdict, never a traceback.
+The events (see ``_worker``):
+
+    {"event": "step", "what": str, "check": str or null, "seconds": number > 0}
+    {"event": "result", "result": {"id": str, "subject": str, "title": str, "status": one of the statuses, ...str}}
+    {"event": "found", "found": {str: str}, "missing": [str]}
+    {"event": "done"}
+
+Framing and validation keep a malformed or oversized message from crashing the
+grader; they cannot tell a well-formed event the learner's code forged from a
+real one (moving the verdicts out of the worker is issue 13's item 1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+
+from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
+
+__all__ = ["FramedChannel", "FrameReader", "InvalidEvent", "validate", "MAX_FRAME_BYTES", "INVALID_CAUSE"]
+
+MAX_FRAME_BYTES = 1024 * 1024
+_HEADER = struct.Struct(">I")
+_STATUSES = (PASS, FAIL, NOTE, SKIP)
+_REQUIRED_RESULT = ("id", "subject", "title", "status")
+INVALID_CAUSE = ("the code under test may have written to the checker's channel itself; "
+                 "the rest of this file's checks were not trusted")
+
+
+class InvalidEvent(Exception):
+    """What the worker sent is not a valid event; str() says how, for the report."""
+
+
+class FramedChannel:
+    """The worker's side: each event one length-prefixed JSON frame on the pipe to the grader."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def send(self, **event) -> None:
+        body = json.dumps(event, ensure_ascii=False).encode("utf-8")
+        data = _HEADER.pack(len(body)) + body
+        while data:  # a pipe may take a large frame in parts
+            data = data[os.write(self._fd, data):]
+
+
+class FrameReader:
+    """The grader's side: feed bytes as they arrive, take whole validated events out."""
+
+    def __init__(self):
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= _HEADER.size and _HEADER.unpack_from(self._buffer)[0] > MAX_FRAME_BYTES:
+            raise InvalidEvent(f"a message of {_HEADER.unpack_from(self._buffer)[0]} bytes "
+                               f"(at most {MAX_FRAME_BYTES} are accepted)")
+
+    def events(self):
+        """Yield each complete event in the buffer, validated."""
+        while len(self._buffer) >= _HEADER.size:
+            size = _HEADER.unpack_from(self._buffer)[0]
+            if size > MAX_FRAME_BYTES:
+                raise InvalidEvent(f"a message of {size} bytes (at most {MAX_FRAME_BYTES} are accepted)")
+            if len(self._buffer) < _HEADER.size + size:
+                return
+            body = self._buffer[_HEADER.size:_HEADER.size + size]
+            self._buffer = self._buffer[_HEADER.size + size:]
+            yield validate(_decode(body))
+
+    def leftover(self) -> bool:
+        """Whether a partial frame is left (at the end of the stream: a truncated message)."""
+        return bool(self._buffer)
+
+
+def _decode(body: bytes) -> dict:
+    try:
+        event = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidEvent("a message that is not JSON") from None
+    if not isinstance(event, dict):
+        raise InvalidEvent(f"a JSON {type(event).__name__} instead of an event object")
+    return event
+
+
+def _expect(event: dict, name: str, kinds: tuple[type, ...], what: str):
+    value = event.get(name)
+    if name not in event or not isinstance(value, kinds) or isinstance(value, bool):
+        raise InvalidEvent(f"a {event.get('event')!r} event whose {name!r} is not {what}")
+    return value
+
+
+def validate(event: dict) -> dict:
+    """The event unchanged when it matches its schema (result: a Result in "result"); else InvalidEvent."""
+    kind = event.get("event")
+    allowed = {"step": {"what", "check", "seconds"}, "result": {"result"}, "found": {"found", "missing"},
+               "done": set()}
+    if not isinstance(kind, str) or kind not in allowed:
+        raise InvalidEvent(f"an unknown event {str(kind)[:40]!r}")
+    extra = set(event) - allowed[kind] - {"event"}
+    if extra:
+        raise InvalidEvent(f"a {kind!r} event with unknown fields {sorted(extra)[:3]}")
+    if kind == "step":
+        _expect(event, "what", (str,), "a string")
+        if event.get("check") is not None and not isinstance(event["check"], str):
+            raise InvalidEvent("a 'step' event whose 'check' is not a check id")
+        seconds = _expect(event, "seconds", (int, float), "a number")
+        if not (math.isfinite(seconds) and 0 < seconds <= 86400):
+            raise InvalidEvent("a 'step' event whose 'seconds' is not a time limit")
+    elif kind == "result":
+        data = _expect(event, "result", (dict,), "an object")
+        for name in _REQUIRED_RESULT:
+            _expect(data, name, (str,), "a string")
+        if set(data) - set(Result.__dataclass_fields__) or not all(isinstance(v, str) for v in data.values()):
+            raise InvalidEvent("a 'result' event with unknown fields or values that are not strings")
+        if data["status"] not in _STATUSES:
+            raise InvalidEvent(f"a 'result' event with the unknown status {data['status'][:20]!r}")
+        event = dict(event, result=Result.from_dict(data))
+    elif kind == "found":
+        found = _expect(event, "found", (dict,), "an object")
+        missing = _expect(event, "missing", (list,), "a list")
+        if not all(isinstance(v, str) for v in [*found, *found.values(), *missing]):
+            raise InvalidEvent("a 'found' event with names that are not strings")
+    return event
