@@ -58,7 +58,7 @@ def test_one_optimizer_with_several_learning_rates_and_an_expression(tmp_path, c
     (["--start=1e308,1e308"], r"--start expects numbers from -1e\+06 to 1e\+06"),
     (["--xlim=0,1e308"], r"--xlim expects numbers from -1e\+06 to 1e\+06"),
     (["--seed", "-1"], "argument --seed: expected an integer from 0 to 4294967295, got -1"),
-    (["--goal", "nan"], "argument --goal: expected a number from -1e\+300 to 1e\+300, got nan"),
+    (["--goal", "nan"], r"argument --goal: expected a number from -1e\+300 to 1e\+300, got nan"),
     (["--lr", *["0.1"] * 51], r"at most 50 paths \(starts x optimizers x learning rates\), got 1 x 51 = 51"),
     (["--out", "picture.txt"], "must end in one of .png"),
     (["--gif", "walk.png"], "--gif walk.png: the file name must end in one of .gif"),

@@ -642,7 +642,7 @@ def _which_is_wrong(net, params: dict, x, t, key: str, numerical: tuple, backpro
     """(cause, the method to blame) when the gradient check fails: the one that differs from the reference."""
     expected = _reference_grads(net, params, x, t)
     rtol, atol = _tolerances(params)
-    (numerical_name, numerical_method, by_numbers), (backprop_name, backprop_method, by_backprop) = numerical, backprop
+    (numerical_name, numerical_method, by_numbers), (backprop_name, backprop_method, _) = numerical, backprop
     if np.allclose(by_numbers[key], expected[key], rtol=rtol, atol=atol):
         if _stale_forward(net, backprop_method, backprop_name, params, x, t, expected):
             return _stale_cause(backprop_name), backprop_method
