@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 from deepkiso.differentiation import check_net_gradient
 from deepkiso.functions import to_one_hot
-from deepkiso.layers import Affine, ReLU, Sigmoid, Tanh
+from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
+from deepkiso.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from deepkiso.nets import MultiLayerNet, SimpleNet, TwoLayerNet
 from deepkiso.optimizers import SGD
 
@@ -69,9 +70,12 @@ def test_multi_layer_net_passes_the_gradient_check(activation):
 
 def test_multi_layer_net_is_built_from_the_same_layers():
     net = MultiLayerNet(4, [3, 3], 2, activation="tanh")
-    assert [type(layer) for layer in net.layers] == [Affine, Tanh, Affine, Tanh, Affine]
+    # The fast forms of the course's layers (deepkiso.kernels), which are Affine and SoftmaxWithLoss too.
+    assert [type(layer) for layer in net.layers] == [FastAffine, Tanh, FastAffine, Tanh, FastAffine]
+    assert all(isinstance(layer, Affine) for layer in net.affine_layers) and len(net.affine_layers) == 3
+    assert type(net.last_layer) is FastSoftmaxWithLoss and isinstance(net.last_layer, SoftmaxWithLoss)
     assert net.layers[0].params["W"] is net.params["W1"]
-    assert [type(layer) for layer in TwoLayerNet(4, 3, 2, activation="sigmoid").layers] == [Affine, Sigmoid, Affine]
+    assert [type(layer) for layer in TwoLayerNet(4, 3, 2, activation="sigmoid").layers] == [FastAffine, Sigmoid, FastAffine]
     assert isinstance(TwoLayerNet(4, 3, 2).layers[1], ReLU)
 
 

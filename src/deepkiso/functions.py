@@ -59,15 +59,14 @@ def step_function(x: np.ndarray) -> np.ndarray:
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """y = 1 / (1 + exp(-x)), elementwise, without overflow at any x.
 
-    exp is only ever taken of -|x| (at most 1), so x = ±1000 gives exactly
-    0 or 1 and no warning. The Sigmoid layer's forward pass is this function.
+    For x < 0, exp(-x) would overflow (past x ≈ -88 in float32), so there the
+    same y is written exp(x) / (1 + exp(x)) (numerator and denominator times
+    exp(x)). Either way exp is only taken of -|x| ≤ 0, so x = ±1000 gives
+    exactly 0 or 1 and no warning. The Sigmoid layer's forward pass is this function.
     """
     x = _as_float(x)
-    e = np.exp(-np.abs(x))
-    out = np.asarray(1.0 / (1.0 + e))  # asarray: a 0-d x gives a NumPy scalar here
-    # For x < 0, e / (1 + e): one masked product instead of a second full division.
-    np.copyto(out, e * out, where=x < 0)
-    return out
+    e = np.exp(-np.abs(x))  # exp(-x) for x ≥ 0, exp(x) for x < 0
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_grad(x: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from deepkiso.functions import as_batch, sigmoid, tanh
+from deepkiso.functions import as_batch, sigmoid, softmax, softmax_cross_entropy, tanh
 
 __all__ = [
     "AddLayer",
@@ -126,7 +126,7 @@ class ReLU:
 
 
 class Sigmoid:
-    """y = 1 / (1 + exp(-x)); backward dx = dout · y(1 - y), at most dout / 4."""
+    """y = 1 / (1 + exp(-x)); backward dx = dout · (1 - y) · y, at most dout / 4."""
 
     def __init__(self):
         self.params: dict = {}
@@ -135,14 +135,15 @@ class Sigmoid:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns y of x's shape; never overflows (see ``functions.sigmoid``)."""
-        self.out = sigmoid(x)
-        return self.out
+        out = sigmoid(x)
+        self.out = out
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: y's shape. Returns dx = dout · y · (1 - y)."""
+        """dout: y's shape. Returns dx = dout · (1 - y) · y."""
         _check_dout("Sigmoid", dout, self.out.shape)
-        y = self.out
-        return dout * (y - y * y)
+        dx = dout * (1.0 - self.out) * self.out
+        return dx
 
 
 class Tanh:
@@ -175,6 +176,7 @@ class Affine:
     optimizer updating them in place is seen here.
     x: (N, D_in), or (N, d1, d2, …) with d1·d2·… = D_in (images are flattened),
     or (D_in,) for one sample.
+    The nets use ``kernels.FastAffine``, which computes the same in fewer passes.
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray):
@@ -186,6 +188,7 @@ class Affine:
         self.x = None  # the input as (N, D_in)
         self.x_shape = None  # the input's own shape, restored in dx
 
+    # The book's names for the arrays in params and grads.
     @property
     def W(self) -> np.ndarray:
         return self.params["W"]
@@ -198,48 +201,56 @@ class Affine:
     def dW(self) -> np.ndarray:
         return self.grads["W"]
 
+    @dW.setter
+    def dW(self, value: np.ndarray) -> None:
+        self.grads["W"] = value
+
     @property
     def db(self) -> np.ndarray:
         return self.grads["b"]
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Returns y: (N, D_out), or (D_out,) for a 1-D x."""
-        x = np.asarray(x)
-        d_in = self.params["W"].shape[0]
-        if x.ndim == 2 and x.shape[1] == d_in:
-            x2 = x
-        elif x.ndim == 1 and x.shape[0] == d_in:
-            x2 = x.reshape(1, d_in)
-        elif x.ndim >= 2 and math.prod(x.shape[1:]) == d_in:
-            x2 = x.reshape(x.shape[0], d_in)
-        else:
-            raise ValueError(f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
-                             f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}")
-        self.x, self.x_shape = x2, x.shape
-        y = x2 @ self.params["W"]
-        y += self.params["b"]
-        return y.reshape(-1) if x.ndim == 1 else y
+    @db.setter
+    def db(self, value: np.ndarray) -> None:
+        self.grads["b"] = value
 
-    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Returns y = x · W + b: (N, D_out), or (D_out,) for a 1-D x."""
+        x = np.asarray(x)
+        self.x_shape = x.shape
+        self.x = self._as_rows(x)
+        out = np.dot(self.x, self.W) + self.b
+        return out.reshape(-1) if x.ndim == 1 else out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: (N, D_out) (or (D_out,) after a 1-D forward).
 
-        Sets grads["W"] (D_in, D_out) = xᵀ · dout and grads["b"] (D_out,) = dout
-        summed over the batch. Returns dx = dout · Wᵀ in the input's shape, or
-        None when need_dx is False (the net's first layer: nothing uses the
-        gradient of the data, and skipping it saves a third of the layer's work).
+        Sets dW (D_in, D_out) = xᵀ · dout and db (D_out,) = dout summed over the
+        batch (each sample added its own b). Returns dx = dout · Wᵀ in the input's shape.
         """
+        dout = self._dout_rows(dout)
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(self.x_shape)
+
+    def _as_rows(self, x: np.ndarray) -> np.ndarray:
+        """x as (N, D_in): images flattened, one sample (D_in,) as one row; any other shape is an error."""
+        d_in = self.params["W"].shape[0]
+        if x.ndim == 2 and x.shape[1] == d_in:
+            return x
+        if x.ndim == 1 and x.shape[0] == d_in:
+            return x.reshape(1, d_in)
+        if x.ndim >= 2 and math.prod(x.shape[1:]) == d_in:
+            return x.reshape(x.shape[0], d_in)
+        raise ValueError(f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
+                         f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}")
+
+    def _dout_rows(self, dout: np.ndarray) -> np.ndarray:
+        """dout as (N, D_out), after checking it has the forward output's shape."""
         n = self.x.shape[0]
         d_out = self.params["W"].shape[1]
-        expected = (d_out,) if len(self.x_shape) == 1 else (n, d_out)
-        _check_dout("Affine", dout, expected)
-        dout = np.asarray(dout).reshape(n, d_out)
-        # Into the existing arrays: the nets hand out these same arrays as their grads.
-        np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
-        np.add.reduce(dout, axis=0, out=self.grads["b"])
-        if not need_dx:
-            return None
-        dx = dout @ self.params["W"].T
-        return dx.reshape(self.x_shape)
+        _check_dout("Affine", dout, (d_out,) if len(self.x_shape) == 1 else (n, d_out))
+        return np.asarray(dout).reshape(n, d_out)
 
 
 class SoftmaxWithLoss:
@@ -253,61 +264,39 @@ class SoftmaxWithLoss:
     one-hot, smoothed labels) it is the course's dout · (y - t) / N; for a
     multi-hot row it is not, and an all-zero row (which adds nothing to L)
     gets no gradient.
+    The nets use ``kernels.FastSoftmaxWithLoss``, which computes the same in fewer passes.
     """
 
     def __init__(self):
         self.params: dict = {}
         self.grads: dict = {}
         self.loss = None
-        self.y = None  # softmax output (N, C), a view of _y_t
-        self._y_t = None  # the same, transposed and contiguous (C, N)
-        self.t = None  # labels (N,) or one-hot (N, C)
+        self.y = None  # softmax output (N, C)
+        self.t = None  # labels (N,) or target rows (N, C)
         self.x_shape = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = np.shape(x)
-        x2, t2 = as_batch(x, t, "SoftmaxWithLoss")  # also makes integer scores float64
-        if t2.ndim == 2:
-            t2 = t2.astype(x2.dtype, copy=False)
-        n = x2.shape[0]
-        # The work is done on a transposed copy, (C, N): NumPy reduces a short last axis one row at
-        # a time, so the row maximum and row sum of a (1000, 10) batch take 7x longer than the same
-        # reductions across the C rows of its transpose.
-        shifted = np.array(x2.T, order="C")  # always a copy (ascontiguousarray is not, for N = 1)
-        # Scores shifted by their maximum: exp never overflows, and the loss comes from
-        # log y = shifted - log Σ exp(shifted), so scores of ±1000 give an exact, finite loss.
-        shifted -= shifted.max(axis=0)
-        y = np.exp(shifted)
-        total = np.add.reduce(y, axis=0)
-        y /= total
-        self._y_t = y
-        self.y = y.T
-        self.t = t2
-        if t2.ndim == 1:
-            # -log y[t] = log Σ exp(shifted) - shifted[t], summed over the batch in float64
-            picked = shifted[t2, np.arange(n)]
-            self.loss = float((np.log(total).sum(dtype=np.float64) - picked.sum(dtype=np.float64)) / n)
-        else:
-            log_y = shifted - np.log(total)
-            self.loss = float(-np.sum(t2.T * log_y, dtype=np.float64) / n)
+        x, t = as_batch(x, t, "SoftmaxWithLoss")  # (N, C), and (N,) or (N, C); integer scores become float64
+        self.t = t.astype(x.dtype, copy=False) if t.ndim == 2 else t  # float32 scores keep float32 gradients
+        self.y = softmax(x)
+        # From the scores rather than from y: exact even where y underflows to 0 (scores of ±1000).
+        self.loss = softmax_cross_entropy(x, self.t)
         return self.loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         """Returns dL/dx = dout · (y · Σ_k t_k - t) / N, in the scores' shape ((y - t) for labels)."""
-        n = self.y.shape[0]
-        scale = self.y.dtype.type(np.asarray(dout).item() / n)
-        if self.t.ndim == 1:
-            dx = self._y_t.copy()
-            dx[self.t, np.arange(n)] -= 1
+        batch_size = self.y.shape[0]
+        if self.t.ndim == 2:
+            # y · Σt - t, not y - t: the two agree only for rows of t that sum to 1.
+            dx = (self.y * self.t.sum(axis=1, keepdims=True) - self.t) / batch_size
         else:
-            # y · Σt - t, not y - t: the two agree only for rows of t that sum to 1. The row sums
-            # as a matrix-vector product, which is fast on the (N, C) layout of t.
-            row_sums = self.t @ np.ones(self.t.shape[1], dtype=self.t.dtype)
-            dx = self._y_t * row_sums
-            dx -= self.t.T
-        dx *= scale
-        # The transposed view, not a copy: the matrix products of the layer below read it as it is.
-        return dx.T.reshape(self.x_shape)
+            # Labels: y - t with t one-hot, subtracting 1 at each row's label.
+            dx = self.y.copy()
+            dx[np.arange(batch_size), self.t] -= 1
+            dx = dx / batch_size
+        dx = np.asarray(dout).item() * dx
+        return dx.reshape(self.x_shape)
 
 
 class SquaredError:

@@ -24,13 +24,21 @@ rate of each past step, where torch.optim.SGD(momentum=α) keeps raw gradients
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS", "make_optimizer"]
 
 
 class Optimizer:
-    """Base class: hyper-parameters in ``hyper`` (saved with the state), buffers per parameter."""
+    """Base class: the learning rate, the hyper-parameters and the per-parameter buffers.
+
+    The hyper-parameters live in ``hyper`` (saved with the state) and read as attributes too
+    (``self.momentum`` is ``self.hyper["momentum"]``), so ``update`` can be written as the book
+    writes it. Each buffer named in ``buffers`` is a dict {parameter name: array} that reads as an
+    attribute as well (``self.v`` is ``self.state["v"]``).
+    """
 
     # Names of the per-parameter buffers this optimizer keeps, e.g. ("v",) for Momentum.
     buffers: tuple[str, ...] = ()
@@ -43,21 +51,35 @@ class Optimizer:
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """One step: change every params[name] in place using grads[name] (same shape)."""
-        self.iterations += 1
-        for name, param in params.items():
-            grad = grads[name]
-            if grad.shape != param.shape:
-                raise ValueError(f"{type(self).__name__}: gradient of {name} has shape {grad.shape}, "
-                                 f"parameter has shape {param.shape}")
-            for b in self.buffers:
-                if name not in self.state[b]:
-                    self.state[b][name] = np.zeros_like(param)
-            self._step(name, param, grad)
+    def __getattr__(self, name: str):
+        # Only called for names not found the usual way: the hyper-parameters and the buffers.
+        for table in (self.__dict__.get("hyper", {}), self.__dict__.get("state", {})):
+            if name in table:
+                return table[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def _step(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+    def __setattr__(self, name: str, value) -> None:
+        # `optimizer.eps = …` changes the saved hyper-parameter, not a copy that shadows it.
+        if name in self.__dict__.get("hyper", {}):
+            self.hyper[name] = float(value)
+        else:
+            super().__setattr__(name, value)
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """One step: change every params[key] in place using grads[key] (same shape)."""
         raise NotImplementedError
+
+    def _start_step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Count the step, check that every gradient fits its parameter, and start missing buffers at 0."""
+        self.iterations += 1
+        for key, param in params.items():
+            grad = grads[key]
+            if grad.shape != param.shape:
+                raise ValueError(f"{type(self).__name__}: gradient of {key} has shape {grad.shape}, "
+                                 f"parameter has shape {param.shape}")
+            for arrays in self.state.values():
+                if key not in arrays:
+                    arrays[key] = np.zeros_like(param)
 
     def state_dict(self) -> dict:
         """A flat {name: number or array}: "lr", the hyper-parameters, "iterations", "v/W1", …"""
@@ -84,15 +106,22 @@ class Optimizer:
             self.state[b][name] = np.array(state[key])
 
 
+# The updates below are the book's, line for line. A Python float (self.lr, 1 - self.beta1, …)
+# times a float32 array gives float32 (NumPy rounds the number to the array's dtype), so
+# training stays in float32 without casts; lr_t is computed with math.sqrt to stay such a float.
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent: W ← W - η ∂L/∂W (exercise 2_9)."""
 
     def __init__(self, lr: float = 0.01):
         super().__init__(lr)
 
-    def _step(self, name, param, grad):
-        # In place on purpose: the layers hold these same arrays.
-        param -= param.dtype.type(self.lr) * grad
+    def update(self, params, grads):
+        self._start_step(params, grads)
+        for key in params.keys():
+            # In place on purpose: the layers hold these same arrays and must see the new values.
+            params[key] -= self.lr * grads[key]
 
 
 class Momentum(Optimizer):
@@ -108,11 +137,11 @@ class Momentum(Optimizer):
     def __init__(self, lr: float = 0.01, momentum: float = 0.9):
         super().__init__(lr, momentum=momentum)
 
-    def _step(self, name, param, grad):
-        v = self.state["v"][name]
-        v *= param.dtype.type(self.hyper["momentum"])
-        v -= param.dtype.type(self.lr) * grad
-        param += v
+    def update(self, params, grads):
+        self._start_step(params, grads)
+        for key in params.keys():
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
 
 
 class AdaGrad(Optimizer):
@@ -123,10 +152,11 @@ class AdaGrad(Optimizer):
     def __init__(self, lr: float = 0.01, eps: float = 1e-7):
         super().__init__(lr, eps=eps)
 
-    def _step(self, name, param, grad):
-        h = self.state["h"][name]
-        h += grad * grad
-        param -= param.dtype.type(self.lr) * grad / (np.sqrt(h) + param.dtype.type(self.hyper["eps"]))
+    def update(self, params, grads):
+        self._start_step(params, grads)
+        for key in params.keys():
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
 
 
 class RMSProp(Optimizer):
@@ -137,12 +167,12 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7):
         super().__init__(lr, decay_rate=decay_rate, eps=eps)
 
-    def _step(self, name, param, grad):
-        h = self.state["h"][name]
-        rho = param.dtype.type(self.hyper["decay_rate"])
-        h *= rho
-        h += (1 - rho) * grad * grad
-        param -= param.dtype.type(self.lr) * grad / (np.sqrt(h) + param.dtype.type(self.hyper["eps"]))
+    def update(self, params, grads):
+        self._start_step(params, grads)
+        for key in params.keys():
+            self.h[key] *= self.decay_rate
+            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
 
 
 class Adam(Optimizer):
@@ -157,14 +187,13 @@ class Adam(Optimizer):
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def _step(self, name, param, grad):
-        m, v = self.state["m"][name], self.state["v"][name]
-        kind = param.dtype.type
-        beta1, beta2, t = self.hyper["beta1"], self.hyper["beta2"], self.iterations
-        m += kind(1 - beta1) * (grad - m)
-        v += kind(1 - beta2) * (grad * grad - v)
-        lr_t = kind(self.lr * np.sqrt(1 - beta2**t) / (1 - beta1**t))
-        param -= lr_t * m / (np.sqrt(v) + kind(self.hyper["eps"]))
+    def update(self, params, grads):
+        self._start_step(params, grads)
+        lr_t = self.lr * math.sqrt(1.0 - self.beta2**self.iterations) / (1.0 - self.beta1**self.iterations)
+        for key in params.keys():
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
