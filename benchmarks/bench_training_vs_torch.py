@@ -35,7 +35,13 @@ slow kernel; the kernel that runs is printed).
 PyTorch is a benchmark-only dependency: ``pip install torch==2.13.0``. Without it
 this prints how to get it and exits with status 0.
 
+--baseline SRC adds one more contestant: deepkiso as it is in another source tree
+(SRC is its ``src`` folder, e.g. of a worktree of main), run in its own process
+with PYTHONPATH=SRC and interleaved with the rest, so a change's before and after
+are timed in the same rounds under the same load ("base/plain" beside "/plain").
+
     python benchmarks/bench_training_vs_torch.py [--threads 1 2] [--repeats 3]
+        [--hidden 50] [--batch 32 100] [--baseline ../main/src]
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="rounds per setting (default: 3)")
     parser.add_argument("--hidden", type=int, nargs="+", default=[50, 100, 1000], help="(default: 50 100 1000)")
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 100, 1000], help="(default: 32 100 1000)")
+    parser.add_argument("--baseline", metavar="SRC", help="also time the deepkiso in this src folder")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--worker-contestant", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -214,8 +221,8 @@ def kernels(torch, threads):
 
 def contestant(name: str, threads: int, x_all: np.ndarray, t_all: np.ndarray):
     """The function that runs one epoch for this contestant: (hidden, batch_size, n, seed) -> samples/s."""
-    if name in ("deepkiso", "numpy_plain"):
-        run_numpy = run_deepkiso if name == "deepkiso" else run_numpy_plain
+    if name in ("deepkiso", "baseline", "numpy_plain"):
+        run_numpy = run_numpy_plain if name == "numpy_plain" else run_deepkiso
         return lambda hidden, b, n, s: run_numpy(x_all[:n], t_all[:n], hidden, b, s)
     import torch
 
@@ -232,7 +239,7 @@ def worker(args) -> None:
     Each library gets a process of its own, so its thread pool never competes with the other's:
     two runtimes in one process, each with a pool of spinning threads, would slow both down.
     """
-    name = CONTESTANTS[args.worker_contestant]
+    name = (*CONTESTANTS, "baseline")[args.worker_contestant]
     x_all, t_all, source = load_data()
     run = contestant(name, args.worker, x_all, t_all)
     torch = sys.modules.get("torch")  # imported by the torch contestants only
@@ -247,17 +254,20 @@ def worker(args) -> None:
 
 
 def run_workers(args) -> None:
+    contestants = CONTESTANTS + (("baseline",) if args.baseline else ())
     for threads in args.threads:
         env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
         print(f"\n== {threads} thread{'s' if threads > 1 else ''} ==", flush=True)
         workers = {}
-        for number, name in enumerate(CONTESTANTS):
+        for number, name in enumerate(contestants):
             command = [sys.executable, __file__, "--worker", str(threads), "--worker-contestant", str(number)]
-            workers[name] = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            own_env = {**env, "PYTHONPATH": os.path.abspath(args.baseline)} if name == "baseline" else env
+            workers[name] = subprocess.Popen(command, env=own_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             text=True)
         try:
-            headers = {name: json.loads(workers[name].stdout.readline()) for name in CONTESTANTS}
-            print_header(headers["deepkiso"], headers["torch_users"])
+            headers = {name: json.loads(workers[name].stdout.readline()) for name in contestants}
+            print_header(headers["deepkiso"], headers["torch_users"], args.baseline)
 
             def ask(name, **request):
                 workers[name].stdin.write(json.dumps(request) + "\n")
@@ -269,13 +279,13 @@ def run_workers(args) -> None:
 
             for hidden in args.hidden:
                 n = 60_000 if hidden <= 100 else 20_000
-                for name in CONTESTANTS:  # warm-up on a few batches: first-call costs, thread pools
+                for name in contestants:  # warm-up on a few batches: first-call costs, thread pools
                     ask(name, hidden=hidden, batch=100, samples=3000, seed=99)
                 for batch_size in args.batch:
-                    rates = {name: [] for name in CONTESTANTS}
+                    rates = {name: [] for name in contestants}
                     for round_number in range(args.repeats):
-                        shift = round_number % len(CONTESTANTS)
-                        for name in CONTESTANTS[shift:] + CONTESTANTS[:shift]:
+                        shift = round_number % len(contestants)
+                        for name in contestants[shift:] + contestants[:shift]:
                             rates[name].append(ask(name, hidden=hidden, batch=batch_size, samples=n, seed=round_number))
                     print_row({"hidden": hidden, "batch": batch_size, "rates": rates})
         finally:
@@ -284,12 +294,12 @@ def run_workers(args) -> None:
                 process.wait()
 
 
-def print_header(deepkiso, torch) -> None:
+def print_header(deepkiso, torch, baseline) -> None:
     print(f"deepkiso's process: {deepkiso['kernels']}\ntorch's processes: {torch['kernels']}\n"
-          f"data: {deepkiso['data']}", flush=True)
+          f"data: {deepkiso['data']}" + (f"\nbaseline: the deepkiso in {baseline}" if baseline else ""), flush=True)
     print(f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'plain/s':>9} {'torch users/s':>13} "
-          f"{'torch fastest/s':>15} {'fastest form':>12} {'/plain':>7} {'vs users':>8} {'vs fastest':>10}  targets",
-          flush=True)
+          f"{'torch fastest/s':>15} {'fastest form':>12} {'/plain':>7} {'vs users':>8} {'vs fastest':>10}  targets"
+          + ("  base/plain" if baseline else ""), flush=True)
 
 
 def print_row(record) -> None:
@@ -303,7 +313,8 @@ def print_row(record) -> None:
                f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
     print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['numpy_plain']:>9,.0f} "
           f"{median['torch_users']:>13,.0f} {median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} "
-          f"{median['deepkiso'] / median['numpy_plain']:>6.2f}x {vs_users:>7.2f}x {vs_fastest:>9.2f}x  {verdict}",
+          f"{median['deepkiso'] / median['numpy_plain']:>6.2f}x {vs_users:>7.2f}x {vs_fastest:>9.2f}x  {verdict}"
+          + (f"  {median['baseline'] / median['numpy_plain']:>9.2f}x" if "baseline" in median else ""),
           flush=True)
 
 

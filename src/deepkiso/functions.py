@@ -138,7 +138,8 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str):
     if t.shape == (n, c):
         return y, t
     if t.shape == (n,) and t.dtype.kind in "iu":  # signed or unsigned integers
-        if t.size and (t.min() < 0 or t.max() >= c):
+        # Read as unsigned, a negative label is huge: one pass over t checks both ends of [0, c).
+        if t.size and np.maximum.reduce(t.view(t.dtype.str.replace("i", "u"))) >= c:
             raise ValueError(f"{name}: labels must lie in [0, {c}), got values from {t.min()} to {t.max()}")
         return y, t
     raise ValueError(

@@ -13,6 +13,9 @@ is made of at small batches:
   NumPy's reductions over the C classes run across rows instead of along short
   ones, and takes the loss from the same shifted scores, in one pass.
 
+Reductions are called as ufunc methods (``np.add.reduce``) rather than as array
+methods (``a.sum()``), which go through a Python-level wrapper on every call.
+
 Both subclass the course classes, so ``isinstance(layer, Affine)`` still holds.
 """
 
@@ -64,6 +67,7 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
     def __init__(self):
         super().__init__()
         self._y_t = None  # the softmax, transposed and contiguous (C, N); self.y is its transpose
+        self._samples = None  # np.arange(N), made once per batch for the labels' fancy indexing
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = np.shape(x)
@@ -76,17 +80,19 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
         shifted = np.array(x2.T, order="C")  # always a copy (ascontiguousarray is not, for N = 1)
         # Scores shifted by their maximum: exp never overflows, and the loss comes from
         # log y = shifted - log Σ exp(shifted), so scores of ±1000 give an exact, finite loss.
-        shifted -= shifted.max(axis=0)
+        shifted -= np.maximum.reduce(shifted, axis=0)
         y = np.exp(shifted)
         total = np.add.reduce(y, axis=0)
         y /= total
         self._y_t = y
         self.y = y.T
         self.t = t2
+        self._samples = np.arange(n)
         if t2.ndim == 1:
             # -log y[t] = log Σ exp(shifted) - shifted[t], summed over the batch in float64
-            picked = shifted[t2, np.arange(n)]
-            self.loss = float((np.log(total).sum(dtype=np.float64) - picked.sum(dtype=np.float64)) / n)
+            picked = shifted[t2, self._samples]
+            self.loss = float((np.add.reduce(np.log(total), dtype=np.float64)
+                               - np.add.reduce(picked, dtype=np.float64)) / n)
         else:
             log_y = shifted - np.log(total)
             self.loss = float(-np.sum(t2.T * log_y, dtype=np.float64) / n)
@@ -98,7 +104,7 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
         scale = self.y.dtype.type(np.asarray(dout).item() / n)
         if self.t.ndim == 1:
             dx = self._y_t.copy()
-            dx[self.t, np.arange(n)] -= 1
+            dx[self.t, self._samples] -= 1
         else:
             # The row sums as a matrix-vector product, which is fast on the (N, C) layout of t.
             row_sums = self.t @ np.ones(self.t.shape[1], dtype=self.t.dtype)

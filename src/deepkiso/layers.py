@@ -46,7 +46,8 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _check_dout(layer: str, dout, expected: tuple):
-    if np.shape(dout) != expected:
+    # An array's own .shape: np.shape is a Python-level wrapper, and this runs on every backward.
+    if (dout.shape if isinstance(dout, np.ndarray) else np.shape(dout)) != expected:
         raise ValueError(f"{layer}.backward: expected dout of shape {expected} (the forward output's), "
                          f"got shape {np.shape(dout)}")
 

@@ -123,6 +123,9 @@ class MultiLayerNet:
             if i < len(sizes) - 1:
                 self.layers.append(ACTIVATIONS[activation]())
         self.last_layer = LOSSES[loss]()
+        # (name in params, layer, key in layer.grads): gradient() hands out the layers' own arrays
+        self._grad_sources = [(f"{key}{i}", layer, key) for i, layer in enumerate(self.affine_layers, start=1)
+                              for key in ("W", "b")]
 
     def _init_std(self, fan_in: int) -> float:
         if self.weight_init == "he":
@@ -173,10 +176,7 @@ class MultiLayerNet:
             dout = layer.backward(dout)
         # The first layer's dx would be the gradient of the data, which nothing uses.
         self.layers[0].backward(dout, need_dx=False)
-        grads = {}
-        for i, layer in enumerate(self.affine_layers, start=1):
-            grads[f"W{i}"], grads[f"b{i}"] = layer.grads["W"], layer.grads["b"]
-        return grads
+        return {name: layer.grads[key] for name, layer, key in self._grad_sources}
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """The same gradients by central differences on the net's own weights (slow; float64 results)."""

@@ -77,9 +77,9 @@ class Optimizer:
             if grad.shape != param.shape:
                 raise ValueError(f"{type(self).__name__}: gradient of {key} has shape {grad.shape}, "
                                  f"parameter has shape {param.shape}")
-            for arrays in self.state.values():
-                if key not in arrays:
-                    arrays[key] = np.zeros_like(param)
+        for arrays in self.state.values():
+            for key in params.keys() - arrays.keys():
+                arrays[key] = np.zeros_like(params[key])
 
     def state_dict(self) -> dict:
         """A flat {name: number or array}: "lr", the hyper-parameters, "iterations", "v/W1", …"""
