@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from deepkiso.functions import sigmoid
 from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
-from deepkiso.layers import Affine, SoftmaxWithLoss
+from deepkiso.layers import Affine, Sigmoid, SoftmaxWithLoss
 from deepkiso.optimizers import RMSProp, make_optimizer
 from strategies import float_arrays
 
@@ -143,6 +143,14 @@ def test_sigmoid_of_negative_x_is_exp_x_over_one_plus_exp_x_in_one_division():
     np.testing.assert_array_equal(sigmoid(x), np.exp(x) / (1 + np.exp(x)))
     x = np.linspace(0, 30, 50)
     np.testing.assert_array_equal(sigmoid(x), 1 / (1 + np.exp(-x)))
+
+
+def test_sigmoid_layer_backward_is_dout_times_one_minus_y_times_y():
+    # Before: dout · (y - y·y); now the book's dout · (1 - y) · y.
+    x, dout = np.linspace(-4, 4, 12).reshape(3, 4), np.linspace(-1, 1, 12).reshape(3, 4)
+    layer = Sigmoid()
+    y = layer.forward(x)
+    assert layer.backward(dout).tobytes() == (dout * (1.0 - y) * y).tobytes()
 
 
 def test_float32_optimizers_round_python_float_hyper_parameters_to_float32():

@@ -177,7 +177,7 @@ class Affine:
     optimizer updating them in place is seen here.
     x: (N, D_in), or (N, d1, d2, …) with d1·d2·… = D_in (images are flattened),
     or (D_in,) for one sample.
-    The nets use ``kernels.FastAffine``, which computes the same in fewer passes.
+    The nets use ``kernels.FastAffine``: the same values, written into the same arrays every step.
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray):
