@@ -6,7 +6,7 @@ module is counted, wherever it stands: at the top, inside a function, or under
 depend on the code that produced its data through a type hint either.
 
 The order, lowest first: the utilities (files, errors, blas) ← functions, differentiation,
-gradcheck ← layers, optimizers, data ← nets ← training and the course's studies (vanishing,
+gradcheck ← layers (and kernels, their fast forms), optimizers, data ← nets ← training and the course's studies (vanishing,
 loss_surface, landscape, diff_error, expression) ← experiments ← commands ← cli. Beside it:
 graph/ and check/ stand on the core alone, plots/ takes plain data (only the utilities and the
 graph's Variables), and nothing but ``__main__`` imports cli.py.
@@ -25,7 +25,7 @@ MAX_LINES = 600
 RANKS = {
     "files": 0, "errors": 0, "blas": 0,
     "functions": 1, "_finite_differences": 1, "gradcheck": 1, "differentiation": 1,
-    "layers": 2, "optimizers": 2, "data": 2, "graph": 2,
+    "layers": 2, "kernels": 2, "optimizers": 2, "data": 2, "graph": 2,
     "nets": 3, "deepkiso": 3,  # the package's __init__ re-exports the core
     "expression": 4, "training": 4, "vanishing": 4, "loss_surface": 4, "landscape": 4, "diff_error": 4,
     "check": 4, "plots": 4,
@@ -35,8 +35,8 @@ RANKS = {
     "__main__": 8,
 }
 UTILITIES = {"files", "errors", "blas"}
-CORE = UTILITIES | {"functions", "_finite_differences", "gradcheck", "differentiation", "layers", "optimizers",
-                    "nets", "deepkiso"}
+CORE = UTILITIES | {"functions", "_finite_differences", "gradcheck", "differentiation", "layers", "kernels",
+                    "optimizers", "nets", "deepkiso"}
 # Parts that may import only these (besides themselves), whatever their rank.
 ONLY = {
     "graph": CORE,
