@@ -208,6 +208,8 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self.stop_reason: str | None = None
         self._losses_above = 0  # how many of the latest iterations had a loss above the divergence threshold
+        # The threshold is fixed by the run's first loss, so it is worked out once, not every step.
+        self._threshold: float | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -290,7 +292,9 @@ class Trainer:
         if not math.isfinite(loss):
             raise TrainingDiverged(f"the loss became {loss}", self.iteration + 1, self.epoch + 1,
                                    self.last_checkpoint)
-        threshold = self._divergence_threshold(loss)
+        threshold = self._threshold
+        if threshold is None:
+            threshold = self._threshold = self._divergence_threshold(loss)
         self._losses_above = self._losses_above + 1 if threshold is not None and loss > threshold else 0
         if self._losses_above >= self.divergence_iterations:
             start = threshold / self.divergence_factor
@@ -371,6 +375,7 @@ class Trainer:
         self.iteration = int(state["iteration"])
         self.history.load_state_dict(state)
         threshold = self._divergence_threshold(math.inf)
+        self._threshold = threshold if self.history.iteration_loss else None
         self._losses_above = 0
         for loss in reversed(self.history.iteration_loss):  # so a resumed run stops where one left alone does
             if threshold is None or not loss > threshold:
