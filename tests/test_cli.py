@@ -50,6 +50,15 @@ def one_line(capsys) -> str:
     return err[0]
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--batch-size", "0"], ["check", "--timeout", "inf"]])
+def test_help_and_usage_errors_do_not_load_matplotlib(argv):
+    # matplotlib is most of a cold start's import time; only the commands that draw need it.
+    code = ("import sys\nfrom deepkiso.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
 def test_a_usage_mistake_is_one_line_without_the_usage_block(capsys):
     assert main(["landscape", "--steps", "many"]) == 2
     assert one_line(capsys) == ("deepkiso landscape: error: argument --steps: expected an integer from 1 to 100000, "

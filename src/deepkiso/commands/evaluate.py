@@ -16,7 +16,6 @@ import numpy as np
 from deepkiso.commands import _figures, _runs
 from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
-from deepkiso.plots.curves import confusion_matrix_figure, regression_fit_figure
 from deepkiso.training import evaluate
 
 NAME = "evaluate"
@@ -87,6 +86,8 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
         print(f"{name:<{width}}  {counts[k]:>7}  {correct[k]:>7}  {accuracy:>8}  {confused}")
     path = out or run_dir / _runs.CONFUSION_NAME
     title = f"{settings['dataset']} {split}: accuracy {correct.sum() / len(x):.4f}"
+    from deepkiso.plots.curves import confusion_matrix_figure  # here: matplotlib is slow to load
+
     return _runs.save_figure(confusion_matrix_figure(matrix, names, title=title), path)
 
 
@@ -99,6 +100,8 @@ def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> 
               f"and a fitted curve is drawn for one of each")
         return None
     x_line = np.linspace(x.min(), x.max(), 400, dtype=x.dtype).reshape(-1, 1)
+    from deepkiso.plots.curves import regression_fit_figure  # here: matplotlib is slow to load
+
     figure = regression_fit_figure(x[:, 0], t[:, 0], x_line[:, 0], net.predict(x_line)[:, 0],
                                    title=f"{settings['dataset']} {split}: loss {loss:.5f}")
     return _runs.save_figure(figure, out or run_dir / _runs.FIT_NAME)

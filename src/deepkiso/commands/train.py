@@ -38,7 +38,6 @@ from deepkiso.errors import JobError, UsageError
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
-from deepkiso.plots.curves import learning_curve_figure
 from deepkiso.training import CHECKPOINT_NAME, Callback, Trainer, TrainingDiverged, TrainingInterrupted
 
 NAME = "train"
@@ -431,4 +430,7 @@ def _curves_figure(settings, trainer: Trainer, x_train: np.ndarray, t_train: np.
     if settings["task"] == "regression" and x_train.shape[1] == 1 and t_train.shape[1] == 1:
         x_line = np.linspace(x_train.min(), x_train.max(), 400, dtype=x_train.dtype).reshape(-1, 1)
         fit = (x_train[:, 0], t_train[:, 0], x_line[:, 0], trainer.net.predict(x_line)[:, 0])
+    # Imported here: matplotlib takes a moment to load, and `--help` and usage errors should not wait for it.
+    from deepkiso.plots.curves import learning_curve_figure
+
     return learning_curve_figure(trainer.history, title=title, fit=fit)
