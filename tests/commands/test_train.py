@@ -268,6 +268,15 @@ def test_a_diverging_run_stops_with_exit_code_1(tmp_path, capsys):
     assert f"the last good checkpoint is {run_dir / 'checkpoint.json'}" in line
 
 
+def test_a_stopped_epochs_progress_bar_is_cleared_before_the_message(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "run"), "--lr", "1e6", "--epochs", "3"]) == 1
+    err = capsys.readouterr().err
+    before, message = err.rsplit("deepkiso train: failed:", 1)
+    # tqdm redraws its bar after a carriage return; a closed bar leaves blanks and one more return.
+    assert before.split("\r")[-1].strip() == "", before[-200:]
+    assert "the loss stayed above" in message
+
+
 def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0

@@ -135,9 +135,10 @@ def run(args) -> int:
     optimizer = _runs.build_optimizer(settings)
     settings["lr"] = optimizer.lr
     sampler = _make_sampler(settings, t_train)
+    report = _Report(run_dir, args.quiet)
     trainer = Trainer(net, optimizer, sampler, settings["epochs"],
                       checkpoint_dir=run_dir, checkpoint_every=settings["checkpoint_every"] or None,
-                      settings=settings, callbacks=[_Report(run_dir, args.quiet)])
+                      settings=settings, callbacks=[report])
     if args.resume is not None:
         _restore(trainer, run_dir)
     if trainer.epoch >= trainer.n_epochs:
@@ -154,7 +155,10 @@ def run(args) -> int:
             print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
         with np.errstate(over="ignore", invalid="ignore"), _stopping_on_signals(trainer):
-            trainer.train(x_train, t_train, x_test, t_test)
+            try:
+                trainer.train(x_train, t_train, x_test, t_test)
+            finally:
+                report.close_bar()  # else a stopped epoch's bar stays on the screen above the message
     except TrainingDiverged as exc:
         raise JobError(str(exc)) from None
     except TrainingInterrupted as exc:
@@ -378,6 +382,12 @@ class _Report(Callback):
                         file=sys.stderr, leave=False, disable=self.quiet, dynamic_ncols=True)
         self.loss_sum, self.n_losses, self.next_refresh = 0.0, 0, 0.0
 
+    def close_bar(self) -> None:
+        """Take the epoch's progress bar off the screen (it is drawn with leave=False)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
     def on_iteration(self, trainer, loss):
         self.loss_sum += loss
         self.n_losses += 1
@@ -389,8 +399,7 @@ class _Report(Callback):
             self.next_refresh = now + 0.2
 
     def on_epoch_end(self, trainer, metrics):
-        if self.bar is not None:
-            self.bar.close()
+        self.close_bar()
         print(_epoch_line(trainer.n_epochs, metrics), flush=True)
         _runs.write_metrics(self.run_dir, trainer.history.epochs)
 
