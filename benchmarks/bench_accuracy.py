@@ -54,8 +54,13 @@ finally:
 def run_cli(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
     """Run ``python -m deepkiso ARGV`` in cwd: (the result, wall seconds, its peak RSS in MiB)."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *argv], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_WRAPPER, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"deepkiso {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
@@ -66,11 +71,15 @@ def run_cli(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, fl
 def default_digits_run(workdir: Path) -> None:
     done, seconds, _ = run_cli(["train", "--quiet"], workdir)
     accuracy = float(re.search(r"test accuracy ([0-9.]+)", done.stdout).group(1))
-    print(f"digits, `deepkiso train` (defaults): test accuracy {accuracy:.4f} in {seconds:.1f} s wall "
-          f"(goal >= 0.95 in under a minute: {'met' if accuracy >= 0.95 and seconds < 60 else 'MISSED'})")
+    print(
+        f"digits, `deepkiso train` (defaults): test accuracy {accuracy:.4f} in {seconds:.1f} s wall "
+        f"(goal >= 0.95 in under a minute: {'met' if accuracy >= 0.95 and seconds < 60 else 'MISSED'})"
+    )
 
 
-def train_fashion(data, net, optimizer, batch_size: int, schedule: list[tuple[int, float]], seed: int = 0):
+def train_fashion(
+    data, net, optimizer, batch_size: int, schedule: list[tuple[int, float]], seed: int = 0
+):
     """Train with lr schedule [(epochs, lr), ...]; returns (final test accuracy, best test accuracy, seconds)."""
     (x_train, t_train), (x_test, t_test) = data
     sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=batch_size, seed=seed)
@@ -90,43 +99,73 @@ def fashion_runs(skip_best: bool) -> None:
     # Plain SGD at lr 0.1 ends each epoch up to a point of accuracy up or down, so three seeds, and their median.
     finals = []
     for seed in (0, 1, 2):
-        final, best, seconds = train_fashion(data, TwoLayerNet(784, 100, 10, rng=seed), SGD(lr=0.1), 100,
-                                             [(20, 0.1)], seed=seed)
+        final, best, seconds = train_fashion(
+            data, TwoLayerNet(784, 100, 10, rng=seed), SGD(lr=0.1), 100, [(20, 0.1)], seed=seed
+        )
         finals.append(final)
-        print(f"fashion-mnist, TwoLayerNet(784, 100, 10), SGD lr 0.1, batch 100, 20 epochs, seed {seed}: "
-              f"test accuracy {final:.4f} (best epoch {best:.4f}), {seconds:.0f} s")
+        print(
+            f"fashion-mnist, TwoLayerNet(784, 100, 10), SGD lr 0.1, batch 100, 20 epochs, seed {seed}: "
+            f"test accuracy {final:.4f} (best epoch {best:.4f}), {seconds:.0f} s"
+        )
     median = statistics.median(finals)
-    print(f"  median over the seeds {median:.4f} (goal >= 0.87: {'met' if median >= 0.87 else 'MISSED'})")
+    print(
+        f"  median over the seeds {median:.4f} (goal >= 0.87: {'met' if median >= 0.87 else 'MISSED'})"
+    )
     if skip_best:
         return
     net = TwoLayerNet(784, 1000, 10, weight_init_std="he")
     final, best, seconds = train_fashion(data, net, Adam(), 100, [(15, 1e-3), (5, 1e-4)])
-    print(f"fashion-mnist, TwoLayerNet(784, 1000, 10, he), Adam lr 1e-3 for 15 epochs then 1e-4 for 5, batch 100: "
-          f"test accuracy {final:.4f} (best epoch {best:.4f}), {seconds:.0f} s "
-          f"(goal >= 0.89: {'met' if final >= 0.89 else 'MISSED'})")
+    print(
+        f"fashion-mnist, TwoLayerNet(784, 1000, 10, he), Adam lr 1e-3 for 15 epochs then 1e-4 for 5, batch 100: "
+        f"test accuracy {final:.4f} (best epoch {best:.4f}), {seconds:.0f} s "
+        f"(goal >= 0.89: {'met' if final >= 0.89 else 'MISSED'})"
+    )
 
 
 def memory_run(workdir: Path) -> None:
-    (x_train, _), (x_test, _) = load_dataset("fashion-mnist", data_dir=FASHION_DIR, download=False, progress=False)
+    (x_train, _), (x_test, _) = load_dataset(
+        "fashion-mnist", data_dir=FASHION_DIR, download=False, progress=False
+    )
     data_mib = (x_train.nbytes + x_test.nbytes) / 2**20
     del x_train, x_test
-    _, seconds, peak = run_cli(["train", "--dataset", "fashion-mnist", "--data-dir", str(FASHION_DIR),
-                                "--epochs", "2", "--quiet", "--out", "memory"], workdir)
-    _, _, baseline = run_cli(["--version"], workdir)  # the interpreter with the command-line tool imported
-    print(f"fashion-mnist, `deepkiso train` (2 epochs, {seconds:.0f} s): peak RSS {peak:.0f} MiB = "
-          f"{peak / data_mib:.2f}x its float32 data ({data_mib:.0f} MiB); the interpreter with deepkiso, numpy, "
-          f"matplotlib and tqdm imported is {baseline:.0f} MiB of it (goal < 2x: {'met' if peak < 2 * data_mib else 'MISSED'})")
+    _, seconds, peak = run_cli(
+        [
+            "train",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            str(FASHION_DIR),
+            "--epochs",
+            "2",
+            "--quiet",
+            "--out",
+            "memory",
+        ],
+        workdir,
+    )
+    _, _, baseline = run_cli(
+        ["--version"], workdir
+    )  # the interpreter with the command-line tool imported
+    print(
+        f"fashion-mnist, `deepkiso train` (2 epochs, {seconds:.0f} s): peak RSS {peak:.0f} MiB = "
+        f"{peak / data_mib:.2f}x its float32 data ({data_mib:.0f} MiB); the interpreter with deepkiso, numpy, "
+        f"matplotlib and tqdm imported is {baseline:.0f} MiB of it (goal < 2x: {'met' if peak < 2 * data_mib else 'MISSED'})"
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--skip-best", action="store_true", help="leave out the (slower) best-setting run")
+    parser.add_argument(
+        "--skip-best", action="store_true", help="leave out the (slower) best-setting run"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         default_digits_run(workdir)
         if not FASHION_DIR.is_dir():
-            print(f"fashion-mnist: skipped, {FASHION_DIR} is absent (apt-get install dataset-fashion-mnist)")
+            print(
+                f"fashion-mnist: skipped, {FASHION_DIR} is absent (apt-get install dataset-fashion-mnist)"
+            )
             return 0
         fashion_runs(args.skip_best)
         memory_run(workdir)

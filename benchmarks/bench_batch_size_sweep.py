@@ -29,28 +29,65 @@ from deepkiso.cli import main as deepkiso
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=None, help="results folder (default: a new temporary folder)")
+    parser.add_argument(
+        "--out", default=None, help="results folder (default: a new temporary folder)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="trials at once (default: 2)")
     parser.add_argument("--epochs", type=int, default=15, help="epochs per trial (default: 15)")
     args = parser.parse_args()
     if args.epochs < 3:
-        parser.error(f"--epochs must be at least 3 (the schedule has three phases), got {args.epochs}")
+        parser.error(
+            f"--epochs must be at least 3 (the schedule has three phases), got {args.epochs}"
+        )
     out = args.out or tempfile.mkdtemp(prefix="deepkiso-bench-batch-size-")
     third = args.epochs // 3
     command = [
-        "experiment", "batch-size", "--dataset", "fashion-mnist",
-        "--batch-sizes", "8", "32", "128", "512", "2048", "8192", "--seeds", "3", "--epochs", str(args.epochs),
-        "--hidden", "100", "--optimizer", "sgd", "--lr", "0.05", "--base-batch-size", "32",
-        "--lr-scaling", "none", "linear", "sqrt", "--warmup-epochs", "2", "--target-accuracy", "0.85",
-        "--batch-schedule", f"32:{third},128:{third},512:{args.epochs - 2 * third}",
-        "--jobs", str(args.jobs), "--out", out,
+        "experiment",
+        "batch-size",
+        "--dataset",
+        "fashion-mnist",
+        "--batch-sizes",
+        "8",
+        "32",
+        "128",
+        "512",
+        "2048",
+        "8192",
+        "--seeds",
+        "3",
+        "--epochs",
+        str(args.epochs),
+        "--hidden",
+        "100",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--base-batch-size",
+        "32",
+        "--lr-scaling",
+        "none",
+        "linear",
+        "sqrt",
+        "--warmup-epochs",
+        "2",
+        "--target-accuracy",
+        "0.85",
+        "--batch-schedule",
+        f"32:{third},128:{third},512:{args.epochs - 2 * third}",
+        "--jobs",
+        str(args.jobs),
+        "--out",
+        out,
     ]
     print(f"deepkiso {' '.join(command)}", flush=True)
     started = time.perf_counter()
     code = deepkiso(command)
     minutes = (time.perf_counter() - started) / 60
-    print(f"\nwall time: {minutes:.1f} min for the sweep with --jobs {args.jobs} on {os.cpu_count()} cores "
-          f"({platform.processor() or platform.machine()}); exit code {code}; results in {out}")
+    print(
+        f"\nwall time: {minutes:.1f} min for the sweep with --jobs {args.jobs} on {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}); exit code {code}; results in {out}"
+    )
     return code
 
 

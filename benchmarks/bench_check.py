@@ -39,11 +39,16 @@ def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of the process and its children, exit code) for one run of command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                          check=False)
+    done = subprocess.run(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.returncode
+    return (
+        wall,
+        (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        done.returncode,
+    )
 
 
 def jobs(pattern: str) -> list[tuple[str, Path, list[str]]]:
@@ -51,7 +56,13 @@ def jobs(pattern: str) -> list[tuple[str, Path, list[str]]]:
     found = []
     for spec_path in sorted(CORPUS.glob(f"{pattern}/expected.json")):
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        found.append((spec_path.parent.name, spec_path.parent, list(spec["check"]) + list(spec.get("args", []))))
+        found.append(
+            (
+                spec_path.parent.name,
+                spec_path.parent,
+                list(spec["check"]) + list(spec.get("args", [])),
+            )
+        )
     return found + [(f"README: {folder.name}", folder, paths) for folder, paths in README_EXAMPLES]
 
 
@@ -86,9 +97,13 @@ def live_seconds(repeat: int = 5) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--src", type=Path, default=None, help="sources to run instead of the installed deepkiso")
+    parser.add_argument(
+        "--src", type=Path, default=None, help="sources to run instead of the installed deepkiso"
+    )
     parser.add_argument("--cases", default="*", help="glob of corpus case folders (default: all)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per case; the median is kept (default: 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per case; the median is kept (default: 1)"
+    )
     args = parser.parse_args()
     env = dict(os.environ)
     if args.src is not None:
@@ -100,17 +115,23 @@ def main() -> None:
         wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
         code = runs[0][2]
         kind = ".ipynb" if any(p.endswith(".ipynb") for p in paths) else ".py"
-        if code != 2:  # exit code 2 is a usage error (an older version given several paths): not comparable
+        if (
+            code != 2
+        ):  # exit code 2 is a usage error (an older version given several paths): not comparable
             times[kind].append((wall, cpu))
         print(f"{name:40s} {wall:6.2f} s wall {cpu:6.2f} s CPU  exit {code}")
     for kind, values in times.items():
         if values:
             walls, cpus = [v[0] for v in values], [v[1] for v in values]
-            print(f"{kind:7s} n={len(values):3d}  wall median {statistics.median(walls):.2f} s, max {max(walls):.2f} s;"
-                  f"  CPU median {statistics.median(cpus):.2f} s, max {max(cpus):.2f} s")
+            print(
+                f"{kind:7s} n={len(values):3d}  wall median {statistics.median(walls):.2f} s, max {max(walls):.2f} s;"
+                f"  CPU median {statistics.median(cpus):.2f} s, max {max(cpus):.2f} s"
+            )
     if args.src is None:
         live = live_seconds()
-        print(f"check(Affine) on a live class: median {statistics.median(live):.2f} s, max {max(live):.2f} s")
+        print(
+            f"check(Affine) on a live class: median {statistics.median(live):.2f} s, max {max(live):.2f} s"
+        )
 
 
 if __name__ == "__main__":

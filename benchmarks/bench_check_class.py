@@ -37,20 +37,29 @@ AFFINE = """class Affine:
         self.db = {db}
         return {dx}
 """
-CORRECT = dict(forward="x @ self.W + self.b", dW="self.x.T @ dout", db="dout.sum(axis=0)", dx="dout @ self.W.T")
-BUGS = [dict(forward="x @ self.W"), dict(db="dout"), dict(dW="self.x @ dout"), dict(dx="dout @ self.W"),
-        dict(db="dout.sum(axis=1)")]
+CORRECT = dict(
+    forward="x @ self.W + self.b", dW="self.x.T @ dout", db="dout.sum(axis=0)", dx="dout @ self.W.T"
+)
+BUGS = [
+    dict(forward="x @ self.W"),
+    dict(db="dout"),
+    dict(dW="self.x @ dout"),
+    dict(dx="dout @ self.W"),
+    dict(db="dout.sum(axis=1)"),
+]
 ATTACKS = {
     "hang": "while True:\n    pass",
     "flood": "while True:\n    print('x' * 65536)",
     "daemon": "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(600)\n    os._exit(0)",
     "fork_bomb": "for _ in range(6):\n    os.fork()\ntime.sleep(60)",
-    "memory": ("grow = \"b = b'x' * (300 * 2**20); import time; time.sleep(60)\"\n"
-               "kids = [subprocess.Popen([sys.executable, '-S', '-c', grow]) for _ in range(3)]\ntime.sleep(60)"),
+    "memory": (
+        "grow = \"b = b'x' * (300 * 2**20); import time; time.sleep(60)\"\n"
+        "kids = [subprocess.Popen([sys.executable, '-S', '-c', grow]) for _ in range(3)]\ntime.sleep(60)"
+    ),
     "kill_grader": "os.kill(os.getppid(), signal.SIGKILL)",
     "stop_grader": "os.kill(os.getppid(), signal.SIGSTOP)",
     "forged": "for fd in range(3, 64):\n    try:\n        os.write(fd, struct.pack('>I', 5) + b'{oops')\n"
-              "    except OSError:\n        pass",
+    "    except OSError:\n        pass",
 }
 
 
@@ -80,9 +89,26 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         write_class(Path(folder) / "submissions")
-        command = [sys.executable, "-m", "deepkiso", "check", "--class", str(Path(folder) / "submissions"),
-                   "--only", "Affine", "--jobs", str(args.jobs), "--timeout", "2", "--memory-mb", "512",
-                   "--max-processes", "16", "--csv", str(Path(folder) / "class.csv")]
+        command = [
+            sys.executable,
+            "-m",
+            "deepkiso",
+            "check",
+            "--class",
+            str(Path(folder) / "submissions"),
+            "--only",
+            "Affine",
+            "--jobs",
+            str(args.jobs),
+            "--timeout",
+            "2",
+            "--memory-mb",
+            "512",
+            "--max-processes",
+            "16",
+            "--csv",
+            str(Path(folder) / "class.csv"),
+        ]
         command += ["--isolate"] if args.isolate else []
         started = time.monotonic()
         result = subprocess.run(command, capture_output=True, text=True)
@@ -91,8 +117,10 @@ def main() -> None:
         rows = (Path(folder) / "class.csv").read_text().splitlines()
         hostile = [r for r in rows if r.startswith("hostile_")]
         print("\n".join(sorted({",".join(r.split(",")[:4]) for r in hostile})[:40]))
-        print(f"\n30 submissions, {len(rows) - 1} rows, --jobs {args.jobs}{' --isolate' if args.isolate else ''}: "
-              f"{seconds:.1f} s (exit code {result.returncode})")
+        print(
+            f"\n30 submissions, {len(rows) - 1} rows, --jobs {args.jobs}{' --isolate' if args.isolate else ''}: "
+            f"{seconds:.1f} s (exit code {result.returncode})"
+        )
 
 
 if __name__ == "__main__":

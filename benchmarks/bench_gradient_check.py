@@ -18,7 +18,9 @@ from deepkiso.nets import TwoLayerNet
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--directions", type=int, default=10, help="random directions per parameter (default 10)")
+    parser.add_argument(
+        "--directions", type=int, default=10, help="random directions per parameter (default 10)"
+    )
     parser.add_argument("--batch", type=int, default=100, help="batch size (default 100)")
     args = parser.parse_args()
 
@@ -38,7 +40,9 @@ def main() -> None:
 
     print(f"TwoLayerNet(784, 50, 10), batch {args.batch}, {n_params} parameters")
     print(f"  every element : {timings['full']:8.2f} s  ({2 * n_params} loss evaluations)")
-    print(f"  directional   : {timings['directional']:8.2f} s  ({2 * 4 * args.directions} loss evaluations)")
+    print(
+        f"  directional   : {timings['directional']:8.2f} s  ({2 * 4 * args.directions} loss evaluations)"
+    )
     print(f"  ratio         : {timings['full'] / timings['directional']:8.0f}x faster")
 
 

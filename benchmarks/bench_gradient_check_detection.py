@@ -50,22 +50,30 @@ def detection(dtype, trials: int, directions: int, seed: int = 0) -> tuple[int, 
     start = time.perf_counter()
     for trial in range(trials):
         name, idx = candidates[rng.integers(len(candidates))]
-        found += not check_net_gradient(_SignFlip(net, name, idx), x, t, mode="directional",
-                                        n_directions=directions, rng=trial).passed
-        alarms += not check_net_gradient(net, x, t, mode="directional", n_directions=directions,
-                                         rng=trial).passed
+        found += not check_net_gradient(
+            _SignFlip(net, name, idx), x, t, mode="directional", n_directions=directions, rng=trial
+        ).passed
+        alarms += not check_net_gradient(
+            net, x, t, mode="directional", n_directions=directions, rng=trial
+        ).passed
     return found, alarms, time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=100, help="planted bugs per dtype (default 100)")
-    parser.add_argument("--directions", type=int, default=10, help="random directions per parameter (default 10)")
+    parser.add_argument(
+        "--trials", type=int, default=100, help="planted bugs per dtype (default 100)"
+    )
+    parser.add_argument(
+        "--directions", type=int, default=10, help="random directions per parameter (default 10)"
+    )
     args = parser.parse_args()
     for dtype in (np.float32, np.float64):
         found, alarms, seconds = detection(dtype, args.trials, args.directions)
-        print(f"{np.dtype(dtype).name}: found {found}/{args.trials} sign flips, "
-              f"{alarms}/{args.trials} false alarms on the correct net ({seconds:.1f} s)")
+        print(
+            f"{np.dtype(dtype).name}: found {found}/{args.trials} sign flips, "
+            f"{alarms}/{args.trials} false alarms on the correct net ({seconds:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -64,15 +64,20 @@ def gzip_of_zeros(header: bytes, n_mebibytes: int) -> bytes:
 
 def png_bytes(width: int, height: int, bit_depth: int) -> bytes:
     """A grey PNG of width x height black pixels, compressed row by row without holding the image."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     compressor = zlib.compressobj(9)
     row = bytes(1 + (width * bit_depth + 7) // 8)  # filter byte 0, then the row's pixels
     parts = [compressor.compress(row) for _ in range(height)]
     idat = b"".join(parts) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, bit_depth, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def make_inputs(folder: Path) -> dict[str, tuple[str, Path]]:
@@ -91,14 +96,18 @@ def make_inputs(folder: Path) -> dict[str, tuple[str, Path]]:
     inputs["PNG 48500x48500 1-bit in predict"] = ("predict", path)
     path = folder / "huge.npy"
     with open(path, "wb") as file:
-        np.lib.format.write_array_header_1_0(file, {"descr": "<f8", "fortran_order": False, "shape": (1 << 32,)})
+        np.lib.format.write_array_header_1_0(
+            file, {"descr": "<f8", "fortran_order": False, "shape": (1 << 32,)}
+        )
     inputs[".npy header declaring 32 GiB in predict"] = ("predict", path)
     return inputs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", help="the src folder of the deepkiso to measure (default: the installed one)")
+    parser.add_argument(
+        "--src", help="the src folder of the deepkiso to measure (default: the installed one)"
+    )
     args = parser.parse_args()
     env = dict(os.environ)
     if args.src:
@@ -106,14 +115,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         run_dir = folder / "run"
-        subprocess.run([sys.executable, "-m", "deepkiso", "train", "--out", str(run_dir), "--epochs", "1",
-                        "--hidden", "4", "--quiet"], env=env, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "deepkiso",
+                "train",
+                "--out",
+                str(run_dir),
+                "--epochs",
+                "1",
+                "--hidden",
+                "4",
+                "--quiet",
+            ],
+            env=env,
+            check=True,
+        )
         for label, (kind, path) in make_inputs(folder).items():
-            child = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(run_dir)],
-                                   env=env, capture_output=True, text=True)
+            child = subprocess.run(
+                [sys.executable, "-c", CHILD, kind, str(path), str(run_dir)],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             result = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"{label:42} {path.stat().st_size / 1e3:8.0f} KB  +{result['above_baseline_mb']:7.1f} MB  "
-                  f"{result['outcome']}")
+            print(
+                f"{label:42} {path.stat().st_size / 1e3:8.0f} KB  +{result['above_baseline_mb']:7.1f} MB  "
+                f"{result['outcome']}"
+            )
 
 
 if __name__ == "__main__":

@@ -62,12 +62,18 @@ def peak_epoch_bytes(x, t, sampler) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per sampler, best kept (default: 3)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="epochs timed per sampler, best kept (default: 3)"
+    )
     args = parser.parse_args()
     x, t = make_data()
     data_bytes = x.nbytes + t.nbytes
-    print(f"data: x {x.shape} float32 + t {t.shape} int64 = {data_bytes / 2**20:.1f} MiB; batch size {BATCH_SIZE}")
-    header = f"{'sampler':<12} {'build ms':>9} {'epoch ms':>9} {'indices only ms':>16} {'peak MiB':>9}"
+    print(
+        f"data: x {x.shape} float32 + t {t.shape} int64 = {data_bytes / 2**20:.1f} MiB; batch size {BATCH_SIZE}"
+    )
+    header = (
+        f"{'sampler':<12} {'build ms':>9} {'epoch ms':>9} {'indices only ms':>16} {'peak MiB':>9}"
+    )
     print(f"{header} {'peak / data':>12}")
     for name in SAMPLERS:
         start = time.perf_counter()
@@ -75,8 +81,10 @@ def main() -> None:
         build = time.perf_counter() - start
         epoch, indices_only = time_epoch(x, t, sampler, args.repeats)
         peak = peak_epoch_bytes(x, t, sampler)
-        print(f"{name:<12} {build * 1e3:>9.1f} {epoch * 1e3:>9.1f} {indices_only * 1e3:>16.2f} "
-              f"{peak / 2**20:>9.2f} {peak / data_bytes:>11.2%}")
+        print(
+            f"{name:<12} {build * 1e3:>9.1f} {epoch * 1e3:>9.1f} {indices_only * 1e3:>16.2f} "
+            f"{peak / 2**20:>9.2f} {peak / data_bytes:>11.2%}"
+        )
 
 
 if __name__ == "__main__":

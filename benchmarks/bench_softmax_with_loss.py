@@ -22,7 +22,9 @@ from deepkiso.layers import SoftmaxWithLoss
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="rounds, the best is kept (default 7)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="rounds, the best is kept (default 7)"
+    )
     parser.add_argument("--number", type=int, default=2000, help="calls per round (default 2000)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
@@ -31,11 +33,17 @@ def main() -> None:
             x = rng.standard_normal((n, 10)).astype(np.float32)
             labels = rng.integers(0, 10, n)
             for form, t in (("labels", labels), ("one-hot", to_one_hot(labels, 10))):
+
                 def step():
                     layer.forward(x, t)
                     layer.backward(1.0)
-                best = min(timeit.repeat(step, repeat=args.repeats, number=args.number)) / args.number
-                print(f"{type(layer).__name__:>19}, batch {n:>4}, {form:<7}: {best * 1e6:7.1f} µs per forward + backward")
+
+                best = (
+                    min(timeit.repeat(step, repeat=args.repeats, number=args.number)) / args.number
+                )
+                print(
+                    f"{type(layer).__name__:>19}, batch {n:>4}, {form:<7}: {best * 1e6:7.1f} µs per forward + backward"
+                )
 
 
 if __name__ == "__main__":

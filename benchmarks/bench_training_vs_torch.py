@@ -66,11 +66,19 @@ CONTESTANTS = ("deepkiso", "numpy_plain", "torch_users", "torch_plain_module", "
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="rounds per setting (default: 3)")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[50, 100, 1000], help="(default: 50 100 1000)")
-    parser.add_argument("--batch", type=int, nargs="+", default=[32, 100, 1000], help="(default: 32 100 1000)")
-    parser.add_argument("--baseline", metavar="SRC", help="also time the deepkiso in this src folder")
+    parser.add_argument(
+        "--hidden", type=int, nargs="+", default=[50, 100, 1000], help="(default: 50 100 1000)"
+    )
+    parser.add_argument(
+        "--batch", type=int, nargs="+", default=[32, 100, 1000], help="(default: 32 100 1000)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="SRC", help="also time the deepkiso in this src folder"
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--worker-contestant", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -88,7 +96,11 @@ def load_data():
         return x, t, "Fashion-MNIST"
     except FileNotFoundError:
         rng = np.random.default_rng(0)
-        return rng.random((60_000, 784), dtype=np.float32), rng.integers(0, 10, 60_000), "random data"
+        return (
+            rng.random((60_000, 784), dtype=np.float32),
+            rng.integers(0, 10, 60_000),
+            "random data",
+        )
 
 
 def run_deepkiso(x, t, hidden, batch_size, seed):
@@ -117,7 +129,7 @@ def run_numpy_plain(x, t, hidden, batch_size, seed):
     started = time.perf_counter()
     order = rng.permutation(len(x))
     for start in range(0, len(x), batch_size):
-        index = order[start:start + batch_size]
+        index = order[start : start + batch_size]
         n = len(index)
         xb = np.take(x, index, axis=0, out=x_batch[:n], mode="clip")
         tb = np.take(t, index, axis=0, out=t_batch[:n], mode="clip")
@@ -149,7 +161,9 @@ def run_numpy_plain(x, t, hidden, batch_size, seed):
 
 def torch_model(torch, hidden, seed):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+    return torch.nn.Sequential(
+        torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
+    )
 
 
 def run_torch_users(torch, x, t, hidden, batch_size, seed):
@@ -177,7 +191,7 @@ def run_torch_plain_module(torch, x, t, hidden, batch_size, seed):
     started = time.perf_counter()
     order = torch.randperm(len(x))
     for start in range(0, len(x), batch_size):
-        index = order[start:start + batch_size]
+        index = order[start : start + batch_size]
         loss = cross_entropy(model(x.index_select(0, index)), t.index_select(0, index))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -188,14 +202,16 @@ def run_torch_plain_module(torch, x, t, hidden, batch_size, seed):
 def run_torch_plain_raw(torch, x, t, hidden, batch_size, seed):
     model = torch_model(torch, hidden, seed)
     # Weights as (in, out) leaves so each layer is one addmm, as deepkiso's Affine is one matmul.
-    W1, W2 = (layer.weight.detach().t().contiguous().requires_grad_() for layer in (model[0], model[2]))
+    W1, W2 = (
+        layer.weight.detach().t().contiguous().requires_grad_() for layer in (model[0], model[2])
+    )
     b1, b2 = (layer.bias.detach().clone().requires_grad_() for layer in (model[0], model[2]))
     params = [W1, b1, W2, b2]
     cross_entropy = torch.nn.functional.cross_entropy
     started = time.perf_counter()
     order = torch.randperm(len(x))
     for start in range(0, len(x), batch_size):
-        index = order[start:start + batch_size]
+        index = order[start : start + batch_size]
         scores = torch.addmm(b2, torch.addmm(b1, x.index_select(0, index), W1).relu(), W2)
         grads = torch.autograd.grad(cross_entropy(scores, t.index_select(0, index)), params)
         with torch.no_grad():
@@ -209,13 +225,19 @@ def kernels(torch, threads):
         from threadpoolctl import threadpool_info
 
         for pool in threadpool_info():
-            lines.append(f"{pool['internal_api']} {pool['version']} kernel {pool.get('architecture')} "
-                         f"({pool['num_threads']} threads)")
+            lines.append(
+                f"{pool['internal_api']} {pool['version']} kernel {pool.get('architecture')} "
+                f"({pool['num_threads']} threads)"
+            )
     except ImportError:
-        lines.append(f"BLAS threads from OPENBLAS_NUM_THREADS={threads} (pip install threadpoolctl to see the kernel)")
+        lines.append(
+            f"BLAS threads from OPENBLAS_NUM_THREADS={threads} (pip install threadpoolctl to see the kernel)"
+        )
     if torch is not None:
-        lines.append(f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-                     f"{torch.get_num_threads()} threads")
+        lines.append(
+            f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads"
+        )
     return "; ".join(lines)
 
 
@@ -228,8 +250,11 @@ def contestant(name: str, threads: int, x_all: np.ndarray, t_all: np.ndarray):
 
     torch.set_num_threads(threads)
     x_torch, t_torch = torch.from_numpy(x_all), torch.from_numpy(t_all)
-    run = {"torch_users": run_torch_users, "torch_plain_module": run_torch_plain_module,
-           "torch_plain_raw": run_torch_plain_raw}[name]
+    run = {
+        "torch_users": run_torch_users,
+        "torch_plain_module": run_torch_plain_module,
+        "torch_plain_raw": run_torch_plain_raw,
+    }[name]
     return lambda hidden, b, n, s: run(torch, x_torch[:n], t_torch[:n], hidden, b, s)
 
 
@@ -256,15 +281,34 @@ def worker(args) -> None:
 def run_workers(args) -> None:
     contestants = CONTESTANTS + (("baseline",) if args.baseline else ())
     for threads in args.threads:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-        env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        }
+        env.update(
+            {
+                name: str(threads)
+                for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+            }
+        )
         print(f"\n== {threads} thread{'s' if threads > 1 else ''} ==", flush=True)
         workers = {}
         for number, name in enumerate(contestants):
-            command = [sys.executable, __file__, "--worker", str(threads), "--worker-contestant", str(number)]
-            own_env = {**env, "PYTHONPATH": os.path.abspath(args.baseline)} if name == "baseline" else env
-            workers[name] = subprocess.Popen(command, env=own_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             text=True)
+            command = [
+                sys.executable,
+                __file__,
+                "--worker",
+                str(threads),
+                "--worker-contestant",
+                str(number),
+            ]
+            own_env = (
+                {**env, "PYTHONPATH": os.path.abspath(args.baseline)} if name == "baseline" else env
+            )
+            workers[name] = subprocess.Popen(
+                command, env=own_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
         try:
             headers = {name: json.loads(workers[name].stdout.readline()) for name in contestants}
             print_header(headers["deepkiso"], headers["torch_users"], args.baseline)
@@ -286,7 +330,15 @@ def run_workers(args) -> None:
                     for round_number in range(args.repeats):
                         shift = round_number % len(contestants)
                         for name in contestants[shift:] + contestants[:shift]:
-                            rates[name].append(ask(name, hidden=hidden, batch=batch_size, samples=n, seed=round_number))
+                            rates[name].append(
+                                ask(
+                                    name,
+                                    hidden=hidden,
+                                    batch=batch_size,
+                                    samples=n,
+                                    seed=round_number,
+                                )
+                            )
                     print_row({"hidden": hidden, "batch": batch_size, "rates": rates})
         finally:
             for process in workers.values():
@@ -295,11 +347,18 @@ def run_workers(args) -> None:
 
 
 def print_header(deepkiso, torch, baseline) -> None:
-    print(f"deepkiso's process: {deepkiso['kernels']}\ntorch's processes: {torch['kernels']}\n"
-          f"data: {deepkiso['data']}" + (f"\nbaseline: the deepkiso in {baseline}" if baseline else ""), flush=True)
-    print(f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'plain/s':>9} {'torch users/s':>13} "
-          f"{'torch fastest/s':>15} {'fastest form':>12} {'/plain':>7} {'vs users':>8} {'vs fastest':>10}  targets"
-          + ("  base/plain" if baseline else ""), flush=True)
+    print(
+        f"deepkiso's process: {deepkiso['kernels']}\ntorch's processes: {torch['kernels']}\n"
+        f"data: {deepkiso['data']}"
+        + (f"\nbaseline: the deepkiso in {baseline}" if baseline else ""),
+        flush=True,
+    )
+    print(
+        f"{'hidden':>6} {'batch':>5} {'deepkiso/s':>11} {'plain/s':>9} {'torch users/s':>13} "
+        f"{'torch fastest/s':>15} {'fastest form':>12} {'/plain':>7} {'vs users':>8} {'vs fastest':>10}  targets"
+        + ("  base/plain" if baseline else ""),
+        flush=True,
+    )
 
 
 def print_row(record) -> None:
@@ -308,14 +367,21 @@ def print_row(record) -> None:
     vs_users = median["deepkiso"] / median["torch_users"]
     vs_fastest = median["deepkiso"] / median[fastest]
     target_users, target_fastest = TARGETS.get(record["hidden"], (None, None))
-    verdict = ("-" if target_users is None else
-               f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
-               f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}")
-    print(f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['numpy_plain']:>9,.0f} "
-          f"{median['torch_users']:>13,.0f} {median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} "
-          f"{median['deepkiso'] / median['numpy_plain']:>6.2f}x {vs_users:>7.2f}x {vs_fastest:>9.2f}x  {verdict}"
-          + (f"  {median['baseline'] / median['numpy_plain']:>9.2f}x" if "baseline" in median else ""),
-          flush=True)
+    verdict = (
+        "-"
+        if target_users is None
+        else f">={target_users}x {'met' if vs_users >= target_users else 'MISSED'}, "
+        f">={target_fastest}x {'met' if vs_fastest >= target_fastest else 'MISSED'}"
+    )
+    print(
+        f"{record['hidden']:>6} {record['batch']:>5} {median['deepkiso']:>11,.0f} {median['numpy_plain']:>9,.0f} "
+        f"{median['torch_users']:>13,.0f} {median[fastest]:>15,.0f} {fastest.removeprefix('torch_plain_'):>12} "
+        f"{median['deepkiso'] / median['numpy_plain']:>6.2f}x {vs_users:>7.2f}x {vs_fastest:>9.2f}x  {verdict}"
+        + (
+            f"  {median['baseline'] / median['numpy_plain']:>9.2f}x" if "baseline" in median else ""
+        ),
+        flush=True,
+    )
 
 
 def main(argv=None) -> int:
@@ -326,8 +392,10 @@ def main(argv=None) -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        print("PyTorch is not installed, so there is nothing to compare against; "
-              "install the pinned CPU build with: pip install torch==2.13.0")
+        print(
+            "PyTorch is not installed, so there is nothing to compare against; "
+            "install the pinned CPU build with: pip install torch==2.13.0"
+        )
         return 0
     run_workers(args)
     return 0

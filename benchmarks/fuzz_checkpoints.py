@@ -51,7 +51,20 @@ def main_fuzz(first: int, stop: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
         with contextlib.redirect_stdout(io.StringIO()):
-            main(["train", "--out", str(base), "--hidden", "4", "--epochs", "1", "--batch-size", "100", "--quiet"])
+            main(
+                [
+                    "train",
+                    "--out",
+                    str(base),
+                    "--hidden",
+                    "4",
+                    "--epochs",
+                    "1",
+                    "--batch-size",
+                    "100",
+                    "--quiet",
+                ]
+            )
         counts, failures = collections.Counter(), []
         for seed in range(first, stop):
             kind, code, problem = run_case(base, seed)
@@ -68,4 +81,4 @@ def main_fuzz(first: int, stop: int) -> None:
 
 if __name__ == "__main__":
     arguments = [int(a) for a in sys.argv[1:3]]
-    main_fuzz(*(arguments + [1000, 4000][len(arguments):]))
+    main_fuzz(*(arguments + [1000, 4000][len(arguments) :]))

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.graph import Variable, square, squared_error_detailed_example, tanh_example, topological_operations
+from deepkiso.graph import (
+    Variable,
+    square,
+    squared_error_detailed_example,
+    tanh_example,
+    topological_operations,
+)
 from deepkiso.plots.graph import save_graph
 
 
@@ -37,13 +43,20 @@ def main(out_dir: Path) -> None:
     example = tanh_example(0.5)
     example.output.backward()
     y_tanh = float(example.output.data)
-    print(f"tanh: y = {y_tanh:.4f}, dy/dx = {float(example.inputs['x'].grad):.4f}, 1 - y² = {1 - y_tanh**2:.4f}")
+    print(
+        f"tanh: y = {y_tanh:.4f}, dy/dx = {float(example.inputs['x'].grad):.4f}, 1 - y² = {1 - y_tanh**2:.4f}"
+    )
     save_graph(example.output, out_dir / "tanh.dot", title=example.title)
     print(f"pictures in {out_dir}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("out/graphs"),
-                        help="where the pictures go (default: %(default)s)")
+    parser.add_argument(
+        "out_dir",
+        nargs="?",
+        type=Path,
+        default=Path("out/graphs"),
+        help="where the pictures go (default: %(default)s)",
+    )
     main(parser.parse_args().out_dir)

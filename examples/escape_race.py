@@ -30,7 +30,10 @@ def main(out_dir: Path) -> list[Path]:
     written = []
     for name, (start, lr, steps) in RACES.items():
         surface = get_surface(name)
-        paths = [descend(surface, start, optimizer, lr=lr, steps=steps, rng=0) for optimizer in OPTIMIZERS]
+        paths = [
+            descend(surface, start, optimizer, lr=lr, steps=steps, rng=0)
+            for optimizer in OPTIMIZERS
+        ]
         print(f"{surface.formula}, from {start}:")
         for path in paths:
             print("  " + path.label())

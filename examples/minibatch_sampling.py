@@ -18,8 +18,10 @@ for name in ("shuffle", "replacement"):
     sampler = make_sampler(name, n_samples=n_samples, batch_size=100, seed=0)
     seen = np.concatenate(list(sampler.epoch()))
     distinct = len(np.unique(seen))
-    print(f"  {name:<12} {len(sampler)} batches, {len(seen)} draws, {distinct} distinct samples "
-          f"({distinct / n_samples:.1%} of the data)")
+    print(
+        f"  {name:<12} {len(sampler)} batches, {len(seen)} draws, {distinct} distinct samples "
+        f"({distinct / n_samples:.1%} of the data)"
+    )
 print(f"  expected with replacement: 1 - (1 - 1/N)^N = {1 - (1 - 1 / n_samples) ** n_samples:.1%}")
 
 # the rare-first order is easier to see when some labels are rare: keep only a few 0s and 1s

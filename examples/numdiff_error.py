@@ -20,12 +20,16 @@ def main(out_dir: Path) -> Path:
     errors = difference_errors("sin")
     for method, dtype in errors.errors:
         h, best = errors.best_step(method, dtype)
-        print(f"{method:>7} {dtype}: error {errors.error_at(1e-4, method, dtype):.1e} at h = 1e-4, "
-              f"smallest {best:.1e} at h = {h:.0e}")
+        print(
+            f"{method:>7} {dtype}: error {errors.error_at(1e-4, method, dtype):.1e} at h = 1e-4, "
+            f"smallest {best:.1e} at h = {h:.0e}"
+        )
     timings = time_gradients(hidden_sizes=(2, 8, 32), repeats=2)
     for row in timings:
-        print(f"{row.n_params:>5} parameters: numerical {row.numerical_seconds * 1e3:8.2f} ms, "
-              f"backprop {row.backprop_seconds * 1e3:6.3f} ms, {row.ratio:6.0f}× slower")
+        print(
+            f"{row.n_params:>5} parameters: numerical {row.numerical_seconds * 1e3:8.2f} ms, "
+            f"backprop {row.backprop_seconds * 1e3:6.3f} ms, {row.ratio:6.0f}× slower"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "numdiff_error.png"
     plot_numdiff(errors, timings).savefig(out, dpi=80)

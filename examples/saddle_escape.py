@@ -19,13 +19,19 @@ from deepkiso.plots.landscape import plot_landscape
 
 def main(out_dir: Path) -> Path:
     saddle = get_surface("saddle")
-    paths = [descend(saddle, start, "sgd", lr=0.1, steps=60) for start in [(1.0, 0.0), (1.0, 0.001)]]
+    paths = [
+        descend(saddle, start, "sgd", lr=0.1, steps=60) for start in [(1.0, 0.0), (1.0, 0.001)]
+    ]
     for path in paths:
         print(path.label(with_start=True))
     report = classify_point(saddle, (0.0, 0.0))
     print(f"the origin: {report.kind}, curvatures {report.curvatures.round(3).tolist()}")
-    figure = plot_landscape(saddle, paths, show_surface=True,
-                            title="Gradient descent on a saddle: on the ridge it stalls, 0.001 off it escapes")
+    figure = plot_landscape(
+        saddle,
+        paths,
+        show_surface=True,
+        title="Gradient descent on a saddle: on the ridge it stalls, 0.001 off it escapes",
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "saddle_escape.png"
     figure.savefig(out, dpi=80)

@@ -25,7 +25,9 @@ def main() -> None:
         param[...] = 0
     net.params["b2"][...] = np.log(np.bincount(t, minlength=10) / len(t))
     print("all weights 0:  ", diagnose_net(net, x, t))
-    net = MultiLayerNet(64, [8], 10, activation="tanh", weight_init="xavier", dtype=np.float64, rng=0)
+    net = MultiLayerNet(
+        64, [8], 10, activation="tanh", weight_init="xavier", dtype=np.float64, rng=0
+    )
     print("random weights: ", diagnose_net(net, x, t))
 
 

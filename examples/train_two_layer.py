@@ -32,19 +32,25 @@ def main(output_dir: Path) -> float:
 
     first = make_trainer(x_train, n_epochs=3, checkpoint_dir=checkpoint_dir)
     first.train(x_train, t_train, x_test, t_test)
-    print(f"stopped after epoch {first.epoch}: test accuracy {first.history.epochs[-1]['test_accuracy']:.4f}")
+    print(
+        f"stopped after epoch {first.epoch}: test accuracy {first.history.epochs[-1]['test_accuracy']:.4f}"
+    )
 
     # A new process would do just this: build the same objects, load the checkpoint, go on.
     second = make_trainer(x_train, n_epochs=20, checkpoint_dir=checkpoint_dir)
     second.load_state_dict(load_checkpoint(checkpoint_dir).state)
     history = second.train(x_train, t_train, x_test, t_test)
     for row in history.epochs[::5]:
-        print(f"epoch {row['epoch']:2d}: train loss {row['train_loss']:.4f}, test accuracy {row['test_accuracy']:.4f}")
+        print(
+            f"epoch {row['epoch']:2d}: train loss {row['train_loss']:.4f}, test accuracy {row['test_accuracy']:.4f}"
+        )
     accuracy = history.epochs[-1]["test_accuracy"]
     print(f"epoch {history.epochs[-1]['epoch']}: test accuracy {accuracy:.4f}")
 
     picture = output_dir / "train_two_layer.png"
-    learning_curve_figure(history, title="digits: TwoLayerNet(64, 100, 10), Adam").savefig(picture, dpi=80)
+    learning_curve_figure(history, title="digits: TwoLayerNet(64, 100, 10), Adam").savefig(
+        picture, dpi=80
+    )
     print(f"learning curves: {picture}")
     return accuracy
 

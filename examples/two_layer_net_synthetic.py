@@ -29,7 +29,7 @@ def main(n_epochs: int = 10, batch_size: int = 32, seed: int = 0) -> float:
     for epoch in range(1, n_epochs + 1):
         order = rng.permutation(len(x))  # a fresh order each epoch: sampling without replacement
         for start in range(0, len(x), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             optimizer.update(net.params, net.gradient(x[batch], t[batch]))
         print(f"epoch {epoch}: loss {net.loss(x, t):.4f}, accuracy {net.accuracy(x, t):.3f}")
     return net.accuracy(x, t)

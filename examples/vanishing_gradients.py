@@ -18,7 +18,9 @@ from deepkiso.vanishing import compare_activations
 def main(out_dir: Path) -> Path:
     results = compare_activations(("sigmoid", "tanh", "relu"), n_hidden_layers=10, width=64)
     for r in results:
-        print(f"{r.activation:>7}: the first layer gets {r.first_to_last:.1e} of the last layer's gradient")
+        print(
+            f"{r.activation:>7}: the first layer gets {r.first_to_last:.1e} of the last layer's gradient"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "vanishing_gradients.png"
     plot_vanishing(results).savefig(out, dpi=80)

@@ -27,8 +27,10 @@ def main(out_dir: Path) -> Path:
     direction = random_direction(net, rng)
     scan = scan_line(net, x[chosen], t[chosen], direction)
     counts = count_zero_gradients(net, x[chosen], t[chosen], direction, alphas=(0.0,))
-    print(f"slope 0 at {scan.zero_slope_fraction('error_rate'):.1%} of the points for the misclassification rate, "
-          f"at {scan.zero_slope_fraction('cross_entropy'):.1%} for the cross-entropy")
+    print(
+        f"slope 0 at {scan.zero_slope_fraction('error_rate'):.1%} of the points for the misclassification rate, "
+        f"at {scan.zero_slope_fraction('cross_entropy'):.1%} for the cross-entropy"
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "why_not_accuracy.png"
     plot_loss_vs_error_rate(scan, counts).savefig(out, dpi=80)

@@ -11,8 +11,9 @@ def assert_picture(path: Path, width: int, height: int) -> None:
     assert path.is_file() and path.stat().st_size > 0, f"{path} was not written"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
     pixels = imread(path)
-    assert pixels.shape[:2] == (height, width), \
+    assert pixels.shape[:2] == (height, width), (
         f"{path}: {pixels.shape[1]}×{pixels.shape[0]} pixels, expected {width}×{height}"
+    )
     rgb = pixels[..., :3].reshape(-1, 3)
     assert len(np.unique(rgb, axis=0)) > 50, f"{path} is almost blank"
 

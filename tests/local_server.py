@@ -29,7 +29,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             if how == "drip":
                 for i in range(len(body)):
-                    self.wfile.write(body[i:i + 1])
+                    self.wfile.write(body[i : i + 1])
                     self.wfile.flush()
                     time.sleep(0.01)
             else:
@@ -49,7 +49,9 @@ def server(monkeypatch):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.routes = {}
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield httpd
     httpd.shutdown()
@@ -64,8 +66,12 @@ def idx_gz(tmp_path, array, name="file-idx1-ubyte.gz"):
 
 
 def described(name, content, *, sha256=True, md5=True):
-    return RemoteFile(name, len(content), sha256=hashlib.sha256(content).hexdigest() if sha256 else None,
-                      md5=hashlib.md5(content).hexdigest() if md5 else None)
+    return RemoteFile(
+        name,
+        len(content),
+        sha256=hashlib.sha256(content).hexdigest() if sha256 else None,
+        md5=hashlib.md5(content).hexdigest() if md5 else None,
+    )
 
 
 def small_mnist_files(tmp_path, n_train=6, n_test=3):

@@ -7,7 +7,9 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 def float_arrays(shape, low=-3.0, high=3.0):
     """float64 arrays of the given shape with elements in [low, high]."""
-    return arrays(np.float64, shape, elements=st.floats(low, high, allow_nan=False, allow_infinity=False))
+    return arrays(
+        np.float64, shape, elements=st.floats(low, high, allow_nan=False, allow_infinity=False)
+    )
 
 
 def away_from_zero(shape, margin=1e-2, high=3.0):

@@ -20,7 +20,9 @@ def test_single_blas_thread_sets_one_thread_and_restores_the_count():
         assert _counts() == [1] * len(before)
         with blas.single_blas_thread():
             assert _counts() == [1] * len(before)
-        assert _counts() == [1] * len(before)  # the inner exit must not restore while the outer runs
+        assert _counts() == [1] * len(
+            before
+        )  # the inner exit must not restore while the outer runs
     assert _counts() == before
 
 

@@ -19,8 +19,18 @@ def test_help_lists_the_commands(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "deepkiso (基礎)" in out
-    for name in ("check", "evaluate", "experiment", "graph", "landscape", "numdiff", "predict", "train",
-                 "vanishing", "why-not-accuracy"):
+    for name in (
+        "check",
+        "evaluate",
+        "experiment",
+        "graph",
+        "landscape",
+        "numdiff",
+        "predict",
+        "train",
+        "vanishing",
+        "why-not-accuracy",
+    ):
         assert re.search(rf"^    {name}\b", out, re.MULTILINE), name
 
 
@@ -35,7 +45,9 @@ def test_unknown_command_is_a_usage_error(capsys):
 
 
 def test_console_script_runs_as_a_real_process():
-    done = subprocess.run([sys.executable, "-m", "deepkiso", "--version"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "deepkiso", "--version"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"deepkiso {__version__}"
 
 
@@ -50,27 +62,40 @@ def one_line(capsys) -> str:
     return err[0]
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["train", "--batch-size", "0"], ["check", "--timeout", "inf"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["train", "--batch-size", "0"], ["check", "--timeout", "inf"]]
+)
 def test_help_and_usage_errors_do_not_load_matplotlib(argv):
     # matplotlib is most of a cold start's import time; only the commands that draw need it.
-    code = ("import sys\nfrom deepkiso.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print('matplotlib' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys\nfrom deepkiso.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('matplotlib' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
 def test_a_usage_mistake_is_one_line_without_the_usage_block(capsys):
     assert main(["landscape", "--steps", "many"]) == 2
-    assert one_line(capsys) == ("deepkiso landscape: error: argument --steps: expected an integer from 1 to 100000, "
-                                "got 'many' (see deepkiso landscape --help)")
+    assert one_line(capsys) == (
+        "deepkiso landscape: error: argument --steps: expected an integer from 1 to 100000, "
+        "got 'many' (see deepkiso landscape --help)"
+    )
 
 
-@pytest.mark.parametrize(("where", "cause"), [
-    ("{file}/x.png", "{file}: is a file, not a folder"),
-    ("/proc/deepkiso-test.png", "/proc/deepkiso-test.png: No such file or directory"),
-    ("{tmp}/" + "a" * 300 + ".png", "{tmp}/" + "a" * 300 + ".png: File name too long"),
-])
-def test_a_picture_that_cannot_be_written_is_one_line_naming_the_path(tmp_path, capsys, where, cause):
+@pytest.mark.parametrize(
+    ("where", "cause"),
+    [
+        ("{file}/x.png", "{file}: is a file, not a folder"),
+        ("/proc/deepkiso-test.png", "/proc/deepkiso-test.png: No such file or directory"),
+        ("{tmp}/" + "a" * 300 + ".png", "{tmp}/" + "a" * 300 + ".png: File name too long"),
+    ],
+)
+def test_a_picture_that_cannot_be_written_is_one_line_naming_the_path(
+    tmp_path, capsys, where, cause
+):
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     fill = {"file": a_file, "tmp": tmp_path}
@@ -83,14 +108,18 @@ def _full_disk_for(monkeypatch, stem: str = "") -> None:
     flush = deepkiso.files._flush_to_disk
 
     def flush_or_fail(path, flags):
-        if path.name.startswith(f".{stem}"):  # write_atomically's temporary name: .STEM.<pid>-<hex>.partSUFFIX
+        if path.name.startswith(
+            f".{stem}"
+        ):  # write_atomically's temporary name: .STEM.<pid>-<hex>.partSUFFIX
             raise OSError(errno.ENOSPC, "No space left on device")
         flush(path, flags)
 
     monkeypatch.setattr(deepkiso.files, "_flush_to_disk", flush_or_fail)
 
 
-def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing_half_written(
+    tmp_path, monkeypatch, capsys
+):
     _full_disk_for(monkeypatch)
     out = tmp_path / "landscape.png"
     assert main([*LANDSCAPE, "--out", str(out)]) == 1
@@ -98,11 +127,16 @@ def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing_half_written
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_full_disk_at_the_end_of_training_keeps_the_saved_run_valid(tmp_path, monkeypatch, capsys):
+def test_a_full_disk_at_the_end_of_training_keeps_the_saved_run_valid(
+    tmp_path, monkeypatch, capsys
+):
     run_dir = tmp_path / "run"
     _full_disk_for(monkeypatch, "curves")  # the last file train writes, after the final checkpoint
     assert main(["train", "--out", str(run_dir), "--epochs", "2", "--hidden", "4", "--quiet"]) == 1
-    assert one_line(capsys) == f"deepkiso train: failed: {run_dir / 'curves.png'}: No space left on device"
+    assert (
+        one_line(capsys)
+        == f"deepkiso train: failed: {run_dir / 'curves.png'}: No space left on device"
+    )
     monkeypatch.undo()
     assert main(["evaluate", str(run_dir)]) == 0  # the epoch-2 checkpoint is whole and loads
     assert "digits test: 360 samples" in capsys.readouterr().out
@@ -118,5 +152,7 @@ def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(landscape, "descend", no_memory)
     assert main(LANDSCAPE) == 1
-    assert one_line(capsys) == ("deepkiso landscape: failed: out of memory; use smaller sizes "
-                                "(see deepkiso landscape --help)")
+    assert one_line(capsys) == (
+        "deepkiso landscape: failed: out of memory; use smaller sizes "
+        "(see deepkiso landscape --help)"
+    )

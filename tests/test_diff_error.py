@@ -5,19 +5,32 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepkiso.diff_error import SCALAR_FUNCTIONS, difference_errors, difference_quotient, time_gradients
+from deepkiso.diff_error import (
+    SCALAR_FUNCTIONS,
+    difference_errors,
+    difference_quotient,
+    time_gradients,
+)
 from deepkiso.differentiation import numerical_diff
 
 
-@given(x=st.floats(-3, 3), h=st.sampled_from([1e-2, 1e-4, 1e-6]), method=st.sampled_from(["central", "forward"]))
+@given(
+    x=st.floats(-3, 3),
+    h=st.sampled_from([1e-2, 1e-4, 1e-6]),
+    method=st.sampled_from(["central", "forward"]),
+)
 def test_float64_quotient_is_the_librarys_numerical_diff(x, h, method):
-    assert difference_quotient(np.sin, x, h, method, np.float64) == numerical_diff(np.sin, x, h, method)
+    assert difference_quotient(np.sin, x, h, method, np.float64) == numerical_diff(
+        np.sin, x, h, method
+    )
 
 
 def test_float32_quotient_is_computed_in_float32():
     # In float32, 1 + 1e-8 == 1: the step vanishes and the quotient is 0.
     assert difference_quotient(np.sin, 1.0, 1e-8, "central", np.float32) == 0.0
-    assert difference_quotient(np.sin, 1.0, 1e-8, "central", np.float64) == pytest.approx(np.cos(1.0), rel=1e-7)
+    assert difference_quotient(np.sin, 1.0, 1e-8, "central", np.float64) == pytest.approx(
+        np.cos(1.0), rel=1e-7
+    )
 
 
 def test_error_is_v_shaped_with_its_bottom_where_theory_puts_it():
@@ -56,7 +69,9 @@ def test_difference_errors_refuses_bad_arguments():
 
 def test_every_scalar_function_has_its_analytic_derivative():
     for function in SCALAR_FUNCTIONS.values():
-        assert numerical_diff(function.f, function.x) == pytest.approx(function.dfdx(function.x), rel=1e-7)
+        assert numerical_diff(function.f, function.x) == pytest.approx(
+            function.dfdx(function.x), rel=1e-7
+        )
 
 
 def test_time_gradients_measures_both_for_each_size():

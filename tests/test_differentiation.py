@@ -97,7 +97,9 @@ def test_numerical_gradient_of_a_float32_net_is_its_float64_gradient_cast_to_flo
 
 
 def test_numerical_gradient_evaluates_f_in_float64_and_never_writes_a_float32_x():
-    x = np.array([4096.0, -3.0, 0.1], dtype=np.float32)  # float32 4096 ± 1e-4 is 4096: no step at all
+    x = np.array(
+        [4096.0, -3.0, 0.1], dtype=np.float32
+    )  # float32 4096 ± 1e-4 is 4096: no step at all
     x.flags.writeable = False
     seen = set()
 
@@ -119,8 +121,13 @@ def test_numerical_gradient_of_a_closure_over_a_float32_array_perturbs_a_float64
 
 def test_numerical_gradient_follows_a_float32_array_that_f_reaches_through_a_view_by_working_in_place():
     weights = np.array([[0.5, -1.25], [2.0, 0.125]], dtype=np.float32)
-    holder = {"W": weights, "W transposed": weights.T}  # a float64 copy of W would leave the view behind
-    grad = numerical_gradient(lambda _: float(np.sum(holder["W transposed"].astype(np.float64) ** 2)), weights)
+    holder = {
+        "W": weights,
+        "W transposed": weights.T,
+    }  # a float64 copy of W would leave the view behind
+    grad = numerical_gradient(
+        lambda _: float(np.sum(holder["W transposed"].astype(np.float64) ** 2)), weights
+    )
     np.testing.assert_allclose(grad, 2 * weights.astype(np.float64), rtol=1e-3)
     np.testing.assert_array_equal(weights, [[0.5, -1.25], [2.0, 0.125]])
 
@@ -131,19 +138,29 @@ _GLOBAL_WEIGHTS = np.array([4096.0, 1.0], dtype=np.float32)
 def test_numerical_gradient_names_h_x_and_the_spacing_when_x_plus_h_rounds_back_to_x():
     # f reads a global float32 array, so only that array perturbed in place moves f, and in float32
     # 4096 + 1e-4 is 4096 (this was a bare ZeroDivisionError).
-    with pytest.raises(ValueError, match=r"^numerical_gradient: h = 0\.0001 is below the spacing of float32 numbers "
-                                         r"at x\[0\] = 4096 \(spacing 0\.000488\), so x ± h rounds back to x"):
-        numerical_gradient(lambda _: float(np.sum(_GLOBAL_WEIGHTS.astype(np.float64) ** 2)), _GLOBAL_WEIGHTS)
+    with pytest.raises(
+        ValueError,
+        match=r"^numerical_gradient: h = 0\.0001 is below the spacing of float32 numbers "
+        r"at x\[0\] = 4096 \(spacing 0\.000488\), so x ± h rounds back to x",
+    ):
+        numerical_gradient(
+            lambda _: float(np.sum(_GLOBAL_WEIGHTS.astype(np.float64) ** 2)), _GLOBAL_WEIGHTS
+        )
     np.testing.assert_array_equal(_GLOBAL_WEIGHTS, [4096.0, 1.0])
     with pytest.raises(ValueError, match=r"float64 numbers at x\[1, 0\] = 1e\+13"):
         numerical_gradient(lambda z: float(np.sum(z)), np.array([[1.0, 2.0], [1e13, 3.0]]))
-    with pytest.raises(ValueError, match=r"^numerical_gradient: h must be a positive number, got 0"):
+    with pytest.raises(
+        ValueError, match=r"^numerical_gradient: h must be a positive number, got 0"
+    ):
         numerical_gradient(lambda z: float(np.sum(z)), np.ones(2), h=0)
 
 
 def test_numerical_diff_refuses_an_h_below_the_spacing_and_keeps_a_float32_x_type():
-    with pytest.raises(ValueError, match=r"^numerical_diff: h = 0\.0001 is below the spacing of float64 numbers at "
-                                         r"x = 1e\+20 \(spacing 1\.64e\+04\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^numerical_diff: h = 0\.0001 is below the spacing of float64 numbers at "
+        r"x = 1e\+20 \(spacing 1\.64e\+04\)",
+    ):
         numerical_diff(lambda x: x**2, 1e20)  # returned 0.0 without a word
     slope = numerical_diff(lambda x: x**2, np.float32(3000.0))
     assert type(slope) is np.float32 and slope == pytest.approx(6000.0, rel=1e-7)
@@ -175,8 +192,9 @@ def test_gradient_descent_keeps_the_shape_of_a_2d_start():
 
 
 def test_gradient_descent_with_too_large_a_learning_rate_diverges_visibly():
-    _, path = gradient_descent(lambda p: float(np.sum(p**2)), np.array([1.0]), lr=1.5,
-                               step_num=10, grad=lambda p: 2 * p)
+    _, path = gradient_descent(
+        lambda p: float(np.sum(p**2)), np.array([1.0]), lr=1.5, step_num=10, grad=lambda p: 2 * p
+    )
     np.testing.assert_allclose(np.abs(path[:, 0]), 2.0 ** np.arange(11))
 
 
@@ -185,8 +203,13 @@ def test_the_gradient_check_stays_importable_from_differentiation_and_the_packag
     import deepkiso
     from deepkiso import differentiation, gradcheck
 
-    for name in ("gradient_check", "check_layer_gradient", "check_net_gradient", "GradientCheckReport",
-                 "ParameterCheck"):
+    for name in (
+        "gradient_check",
+        "check_layer_gradient",
+        "check_net_gradient",
+        "GradientCheckReport",
+        "ParameterCheck",
+    ):
         assert getattr(differentiation, name) is getattr(gradcheck, name)
     for name in ("gradient_check", "check_layer_gradient", "check_net_gradient"):
         assert getattr(deepkiso, name) is getattr(gradcheck, name)

@@ -19,8 +19,15 @@ def test_there_are_examples():
 def test_example_runs(script, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
     out_dir = tmp_path / "out" / "new"  # not there yet: a script that writes makes its OUTPUT_DIR
-    done = subprocess.run([sys.executable, str(script), str(out_dir)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), str(out_dir)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     for line in done.stdout.splitlines():
         if line.startswith("wrote "):

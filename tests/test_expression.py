@@ -59,37 +59,40 @@ def test_the_output_is_named_f_when_y_is_an_input_and_a_lone_input_keeps_its_nam
     assert output is inputs["x"] and output.name == "x"
 
 
-@pytest.mark.parametrize("text, message, column", [
-    ("__import__('os')", r"unknown function '__import__'", 1),
-    ("os.system('ls')", r"attribute access 'os\.system'", 1),
-    ("x + exp(x).real", r"attribute access 'exp\(x\)\.real'", 5),
-    ("x.__class__", r"attribute access", 1),
-    ("x[0]", r"subscript 'x\[0\]'", 1),
-    ("lambda: 1", r"lambda", 1),
-    ("(lambda: x)()", r"lambda", 2),
-    ("[i for i in x]", r"list comprehension", 1),
-    ("sum(i for i in x)", r"generator expression", 4),
-    ("'abc' + x", r"string \"'abc'\"", 1),
-    ("b'x'", r"string", 1),
-    ("x + foo(x)", r"unknown function 'foo'", 5),
-    ("getattr(x, 'y')", r"unknown function 'getattr'", 1),
-    ("exp(x, axis=1)", r"keyword argument 'axis=1'", 8),
-    ("sum(x, 1)", r"sum\(\) takes one argument, got 2", 1),
-    ("exp + 1", r"function name 'exp'.*call it", 1),
-    ("x ** y", r"exponent 'y'.*must be a number", 6),
-    ("2 * x ^ 2", r"operator \^.*write \*\* for a power", 7),
-    ("x // 2", r"operator //", 3),
-    ("x @ x", r"operator @", 3),
-    ("x == 1", r"comparison", 1),
-    ("x if x else 1", r"conditional expression", 1),
-    ("True * x", r"constant bool", 1),
-    ("(x, x)", r"tuple", 1),
-    ("_secret + 1", r"may not start with '_'", 1),
-    ("(x := 2)", r"assignment expression", 2),
-    ("f'{x}'", r"f-string", 1),
-    ("(x1 + ", r"syntax error", None),
-    ("import os", r"syntax error", None),
-])
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        ("__import__('os')", r"unknown function '__import__'", 1),
+        ("os.system('ls')", r"attribute access 'os\.system'", 1),
+        ("x + exp(x).real", r"attribute access 'exp\(x\)\.real'", 5),
+        ("x.__class__", r"attribute access", 1),
+        ("x[0]", r"subscript 'x\[0\]'", 1),
+        ("lambda: 1", r"lambda", 1),
+        ("(lambda: x)()", r"lambda", 2),
+        ("[i for i in x]", r"list comprehension", 1),
+        ("sum(i for i in x)", r"generator expression", 4),
+        ("'abc' + x", r"string \"'abc'\"", 1),
+        ("b'x'", r"string", 1),
+        ("x + foo(x)", r"unknown function 'foo'", 5),
+        ("getattr(x, 'y')", r"unknown function 'getattr'", 1),
+        ("exp(x, axis=1)", r"keyword argument 'axis=1'", 8),
+        ("sum(x, 1)", r"sum\(\) takes one argument, got 2", 1),
+        ("exp + 1", r"function name 'exp'.*call it", 1),
+        ("x ** y", r"exponent 'y'.*must be a number", 6),
+        ("2 * x ^ 2", r"operator \^.*write \*\* for a power", 7),
+        ("x // 2", r"operator //", 3),
+        ("x @ x", r"operator @", 3),
+        ("x == 1", r"comparison", 1),
+        ("x if x else 1", r"conditional expression", 1),
+        ("True * x", r"constant bool", 1),
+        ("(x, x)", r"tuple", 1),
+        ("_secret + 1", r"may not start with '_'", 1),
+        ("(x := 2)", r"assignment expression", 2),
+        ("f'{x}'", r"f-string", 1),
+        ("(x1 + ", r"syntax error", None),
+        ("import os", r"syntax error", None),
+    ],
+)
 def test_parser_refuses_anything_but_arithmetic_naming_the_piece_and_column(text, message, column):
     with pytest.raises(ExpressionError, match=message) as info:
         parse_expression(text)
@@ -124,7 +127,9 @@ def test_empty_overlong_and_deeply_nested_texts_are_refused_cleanly():
 
 @pytest.mark.parametrize("text", ["+" * 999 + "x", "-" * 600 + "x"])
 def test_a_formula_nested_too_deeply_is_refused_naming_the_limit(text):
-    with pytest.raises(ExpressionError, match=rf"the expression is nested \d+ levels deep; at most {MAX_DEPTH} are"):
+    with pytest.raises(
+        ExpressionError, match=rf"the expression is nested \d+ levels deep; at most {MAX_DEPTH} are"
+    ):
         parse_expression(text)
 
 
@@ -143,7 +148,11 @@ def test_a_long_sum_within_the_limit_parses_and_runs():
 def test_the_parser_never_evaluates_executes_or_compiles_the_text(tmp_path):
     # Nothing in the module calls eval, exec or compile (ast.parse only builds a tree) ...
     tree = ast.parse(inspect.getsource(expression_module))
-    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
     assert not called & {"eval", "exec", "compile", "__import__", "getattr"}
     # ... and a text that would write a file if it ran is refused before anything happens.
     target = tmp_path / "pwned"
@@ -157,14 +166,21 @@ _leaves = st.sampled_from(["a", "b", "0.5", "2", "1.5"])
 
 
 def _combine(children):
-    binary = st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})"
+    )
     unary = st.tuples(st.sampled_from(["tanh", "sigmoid", "square", "-"]), children).map(
-        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})"
+    )
     power = children.map(lambda c: f"({c}) ** 2")
     return binary | unary | power
 
 
-@given(text=st.recursive(_leaves, _combine, max_leaves=8), a=st.floats(-1.5, 1.5), b=st.floats(-1.5, 1.5))
+@given(
+    text=st.recursive(_leaves, _combine, max_leaves=8),
+    a=st.floats(-1.5, 1.5),
+    b=st.floats(-1.5, 1.5),
+)
 def test_random_whitelisted_expressions_have_correct_gradients(text, a, b):
     expression = parse_expression(f"({text}) + 0 * (a + b)")  # both names always present
     output, inputs = expression.evaluate({"a": a, "b": b})

@@ -32,13 +32,19 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
 
 def test_the_temporary_name_keeps_the_suffix_so_writers_can_pick_the_format(tmp_path):
     seen = []
-    write_atomically(tmp_path / "walk.gif", lambda temp: (seen.append(temp), open(temp, "wb").close()))
+    write_atomically(
+        tmp_path / "walk.gif", lambda temp: (seen.append(temp), open(temp, "wb").close())
+    )
     assert seen[0].endswith(".gif") and os.path.basename(seen[0]).startswith(".walk.")
 
 
 def test_remove_stale_temporaries_sweeps_only_those_of_writers_that_no_longer_run(tmp_path):
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True, check=True)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(finished.stdout)
     target = tmp_path / "labels.gz"
     dead = tmp_path / f".labels.{dead_pid}-0a1b2c3d.part.gz"
@@ -47,4 +53,6 @@ def test_remove_stale_temporaries_sweeps_only_those_of_writers_that_no_longer_ru
     for path in (target, dead, alive, other_target):
         path.write_bytes(b"x")
     assert remove_stale_temporaries(target) == [dead]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (target, alive, other_target))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (target, alive, other_target)
+    )

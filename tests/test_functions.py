@@ -50,7 +50,9 @@ def test_sigmoid_derivative_peaks_at_a_quarter_at_zero():
 def test_tanh_derivative_is_one_minus_y_squared(x):
     y = F.tanh(np.array(x))
     assert F.tanh_grad(np.array(x)) == pytest.approx(1 - y * y)
-    assert F.tanh_grad(np.array(x)) == pytest.approx(numerical_diff(lambda z: np.tanh(z), x), abs=1e-8)
+    assert F.tanh_grad(np.array(x)) == pytest.approx(
+        numerical_diff(lambda z: np.tanh(z), x), abs=1e-8
+    )
 
 
 def test_relu_and_its_derivative():
@@ -96,7 +98,9 @@ def test_cross_entropy_accepts_labels_or_one_hot_and_averages_over_the_batch():
 def test_cross_entropy_of_one_sample_accepts_a_label_or_one_hot():
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])  # the slides' example
     assert F.cross_entropy_error(y, 2) == pytest.approx(-np.log(0.6))
-    assert F.cross_entropy_error(y, F.to_one_hot(np.array([2]), 10)[0]) == pytest.approx(-np.log(0.6))
+    assert F.cross_entropy_error(y, F.to_one_hot(np.array([2]), 10)[0]) == pytest.approx(
+        -np.log(0.6)
+    )
 
 
 def test_cross_entropy_never_takes_log_of_zero():
@@ -118,7 +122,9 @@ def test_softmax_cross_entropy_equals_cross_entropy_of_softmax(data):
     n, c = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 5))
     x = data.draw(float_arrays((n, c), -10, 10))
     t = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
-    assert F.softmax_cross_entropy(x, t) == pytest.approx(F.cross_entropy_error(F.softmax(x), t), rel=1e-9, abs=1e-12)
+    assert F.softmax_cross_entropy(x, t) == pytest.approx(
+        F.cross_entropy_error(F.softmax(x), t), rel=1e-9, abs=1e-12
+    )
 
 
 def test_sum_squared_error_is_half_the_squared_distance_averaged_over_the_batch():

@@ -8,7 +8,6 @@ from deepkiso.layers import Affine, Sigmoid
 from deepkiso.nets import TwoLayerNet
 
 
-
 class AffineForgettingBatchSum(Affine):
     def backward(self, dout):
         dx = super().backward(dout)
@@ -41,7 +40,9 @@ def test_gradient_check_passes_a_correct_affine_layer(mode):
 
 
 @pytest.mark.parametrize("shape", [(5, 12), (5, 3, 4)])
-def test_gradient_check_of_a_float32_layer_uses_a_float64_copy_and_still_finds_a_transposed_w(shape):
+def test_gradient_check_of_a_float32_layer_uses_a_float64_copy_and_still_finds_a_transposed_w(
+    shape,
+):
     x = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
     good = check_layer_gradient(Affine(*_float32(_affine(Affine, 12, 12))), x)
     assert good.evaluation == "float32 on a float64 copy" and good.passed, str(good)
@@ -102,7 +103,9 @@ def test_gradient_check_restores_the_parameters_bit_for_bit():
 def test_gradient_check_sample_mode_compares_n_samples_elements():
     net = TwoLayerNet(10, 8, 3, dtype=np.float64, rng=0)
     rng = np.random.default_rng(0)
-    report = check_net_gradient(net, rng.standard_normal((4, 10)), rng.integers(0, 3, 4), mode="sample", n_samples=5)
+    report = check_net_gradient(
+        net, rng.standard_normal((4, 10)), rng.integers(0, 3, 4), mode="sample", n_samples=5
+    )
     assert [c.n_compared for c in report.checks] == [5, 5, 5, 3]
 
 
@@ -119,13 +122,21 @@ def test_gradient_check_of_a_float32_net_evaluates_a_float64_copy_and_never_touc
     net = _read_only_float32_net(input_size=6, hidden_size=5, output_size=3, weight_init_std="he")
     before = net.state_dict()
     rng = np.random.default_rng(0)
-    report = check_net_gradient(net, rng.standard_normal((4, 6)).astype(np.float32), rng.integers(0, 3, 4),
-                                mode=mode)
-    assert (report.dtype, report.evaluation, report.h, report.rtol) == ("float32", "float32 on a float64 copy",
-                                                                       1e-5, 1e-4)
+    report = check_net_gradient(
+        net, rng.standard_normal((4, 6)).astype(np.float32), rng.integers(0, 3, 4), mode=mode
+    )
+    assert (report.dtype, report.evaluation, report.h, report.rtol) == (
+        "float32",
+        "float32 on a float64 copy",
+        1e-5,
+        1e-4,
+    )
     assert report.passed, str(report)
     assert "float32 on a float64 copy" in str(report)
-    assert all(net.params[k].tobytes() == v.tobytes() and net.params[k].dtype == np.float32 for k, v in before.items())
+    assert all(
+        net.params[k].tobytes() == v.tobytes() and net.params[k].dtype == np.float32
+        for k, v in before.items()
+    )
 
 
 class _SignFlip:
@@ -176,15 +187,21 @@ def test_gradient_check_works_in_place_in_float32_when_f_cannot_be_copied():
     before = net.state_dict()
     grads = {k: np.array(g) for k, g in net.gradient(x, t).items()}
     report = gradient_check(_Uncopyable(net, x, t), net.params, grads)
-    assert (report.evaluation, report.h) == ("float32 in place", 1e-2) and "could not be copied" in report.note
+    assert (report.evaluation, report.h) == (
+        "float32 in place",
+        1e-2,
+    ) and "could not be copied" in report.note
     assert report.passed, str(report)
     assert all(net.params[k].tobytes() == v.tobytes() for k, v in before.items())
 
 
 def test_gradient_check_refuses_an_h_below_the_spacing_at_the_parameters():
     params = {"W": np.array([1.0, 1e12])}
-    with pytest.raises(ValueError, match=r"^gradient_check: h = 1e-05 is below the spacing of float64 numbers at "
-                                         r"W\[1\] = 1e\+12 \(spacing 0\.000122\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^gradient_check: h = 1e-05 is below the spacing of float64 numbers at "
+        r"W\[1\] = 1e\+12 \(spacing 0\.000122\)",
+    ):
         gradient_check(lambda: float(np.sum(params["W"])), params, {"W": np.ones(2)})
 
 

@@ -23,6 +23,7 @@ def assert_gradient_matches(build, arrays, dout=None):
     dout = np.ones(y.shape) if dout is None else dout
     y.backward(dout)
     for k, x in enumerate(inputs):
+
         def f(z, k=k):
             values = [z if j == k else a for j, a in enumerate(arrays)]
             return float(np.sum(build(*(g.Variable(v) for v in values)).data * dout))
@@ -47,9 +48,9 @@ UNARY = {
     "cos": (g.cos, float_arrays),
     "sqrt": (g.sqrt, lambda shape: float_arrays(shape, 0.3, 3.0)),
     "absolute": (g.absolute, away_from_zero),
-    "pow3": (lambda x: x ** 3, float_arrays),
-    "pow_half": (lambda x: x ** 0.5, lambda shape: float_arrays(shape, 0.3, 3.0)),
-    "pow_minus2": (lambda x: x ** -2, lambda shape: away_from_zero(shape, margin=0.5)),
+    "pow3": (lambda x: x**3, float_arrays),
+    "pow_half": (lambda x: x**0.5, lambda shape: float_arrays(shape, 0.3, 3.0)),
+    "pow_minus2": (lambda x: x**-2, lambda shape: away_from_zero(shape, margin=0.5)),
 }
 
 
@@ -83,16 +84,22 @@ def test_binary_operation_with_broadcasting_matches_numerical_gradient(name, dat
 
 
 @given(data=st.data(), number=st.floats(-3, 3), number_first=st.booleans())
-def test_operations_with_a_plain_number_on_either_side_match_numerical_gradient(data, number, number_first):
+def test_operations_with_a_plain_number_on_either_side_match_numerical_gradient(
+    data, number, number_first
+):
     x = data.draw(away_from_zero((2, 3), margin=0.5))
     for op in BINARY.values():
         if number_first:
             assert_gradient_matches(lambda v, op=op: op(number, v), [x])
         else:
-            assert_gradient_matches(lambda v, op=op: op(v, number if op is not BINARY["div"] else 2.5), [x])
+            assert_gradient_matches(
+                lambda v, op=op: op(v, number if op is not BINARY["div"] else 2.5), [x]
+            )
 
 
-@pytest.mark.parametrize("a_shape, b_shape", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,))])
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,))]
+)
 @given(data=st.data())
 def test_matmul_backward_matches_numerical_gradient(a_shape, b_shape, data):
     a = data.draw(float_arrays(a_shape))
@@ -123,13 +130,18 @@ def test_a_composition_with_broadcasting_and_reuse_matches_numerical_gradient(da
 
     def build(x, w, b, c):
         h = g.tanh(x @ w + b)  # b broadcast over the batch
-        z = g.sigmoid(h * c) + g.square(h) / c - g.exp(-g.relu(c - 0.25) * h)  # c − 0.25 > 0: no kink
-        return g.mean(g.log(1.0 + g.square(z)), axis=0) * g.sum(c) + x.__class__(2.0) * g.reciprocal(c + 1.0)
+        z = (
+            g.sigmoid(h * c) + g.square(h) / c - g.exp(-g.relu(c - 0.25) * h)
+        )  # c − 0.25 > 0: no kink
+        return g.mean(g.log(1.0 + g.square(z)), axis=0) * g.sum(c) + x.__class__(
+            2.0
+        ) * g.reciprocal(c + 1.0)
 
     assert_gradient_matches(build, [x, w, b, c])
 
 
 # -- the layers' backward gives the same gradients ------------------------------------------
+
 
 @pytest.mark.parametrize("op, layer", [(g.sigmoid, Sigmoid), (g.tanh, Tanh), (g.relu, ReLU)])
 @given(data=st.data())
@@ -156,10 +168,15 @@ def test_sigmoid_node_computes_the_librarys_sigmoid_precisely_far_out_at_negativ
     np.testing.assert_allclose(v.grad, exact * (1 - exact), rtol=1e-12, atol=0)
 
 
-@given(seed=st.integers(0, 2**31 - 1), batch_size=st.integers(1, 4), n_features=st.integers(1, 4),
-       n_classes=st.integers(2, 4))
-def test_affine_softmax_graph_gradients_equal_the_layers_and_the_direct_formula(seed, batch_size, n_features,
-                                                                                 n_classes):
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    batch_size=st.integers(1, 4),
+    n_features=st.integers(1, 4),
+    n_classes=st.integers(2, 4),
+)
+def test_affine_softmax_graph_gradients_equal_the_layers_and_the_direct_formula(
+    seed, batch_size, n_features, n_classes
+):
     example = g.affine_softmax_loss_example(seed, batch_size, n_features, n_classes)
     example.output.backward()
     x, W, b, t = (example.inputs[k].data for k in ("x", "W", "b", "t"))
@@ -173,7 +190,9 @@ def test_affine_softmax_graph_gradients_equal_the_layers_and_the_direct_formula(
     np.testing.assert_allclose(example.inputs["x"].grad, da @ W.T, rtol=1e-9, atol=1e-12)
     # The layers of exercises 2_14 and 2_15.
     affine, loss = Affine(W.copy(), b.copy()), SoftmaxWithLoss()
-    np.testing.assert_allclose(example.output.data, loss.forward(affine.forward(x.copy()), t), rtol=1e-12)
+    np.testing.assert_allclose(
+        example.output.data, loss.forward(affine.forward(x.copy()), t), rtol=1e-12
+    )
     dx = affine.backward(loss.backward())
     np.testing.assert_allclose(example.inputs["x"].grad, dx, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(example.inputs["W"].grad, affine.dW, rtol=1e-9, atol=1e-12)
@@ -181,6 +200,7 @@ def test_affine_softmax_graph_gradients_equal_the_layers_and_the_direct_formula(
 
 
 # -- the ready-made graphs give the slides' answers --------------------------------------------
+
 
 @given(x1=st.floats(-5, 5), x2=st.floats(-5, 5))
 def test_chain_rule_graph_gives_two_times_x1_plus_x2(x1, x2):
@@ -206,8 +226,9 @@ def test_shopping_graph_gives_each_price_and_count_its_share_of_the_bill():
     example.output.backward()
     grads = {name: float(v.grad) for name, v in example.inputs.items()}
     assert example.output.data == pytest.approx((80 * 3 + 150 * 2) * 1.1)
-    assert grads == pytest.approx({"pencil": 3.3, "n_pencils": 88.0, "notebook": 2.2, "n_notebooks": 165.0,
-                                   "tax": 540.0})
+    assert grads == pytest.approx(
+        {"pencil": 3.3, "n_pencils": 88.0, "notebook": 2.2, "n_notebooks": 165.0, "tax": 540.0}
+    )
 
 
 @given(data=st.data())
@@ -241,7 +262,7 @@ def test_tanh_graph_gives_one_minus_y_squared(x):
     example.output.backward()
     y = float(example.output.data)
     assert y == pytest.approx(np.tanh(x), abs=1e-12)
-    assert example.inputs["x"].grad == pytest.approx(1 - y ** 2, abs=1e-12)
+    assert example.inputs["x"].grad == pytest.approx(1 - y**2, abs=1e-12)
     kinds = {op.kind for op in g.topological_operations(example.output)}
     assert kinds <= {"exp", "add", "reciprocal", "mul", "neg"}
 
@@ -267,6 +288,7 @@ def test_every_example_runs_forward_and_backward_with_finite_values():
 
 # -- the graph itself ---------------------------------------------------------------------------
 
+
 def test_every_node_keeps_its_value_and_gradient():
     example = g.chain_rule_example(1.0, 2.0)
     example.output.backward()
@@ -289,7 +311,9 @@ def test_operation_nodes_record_kind_inputs_output_and_local_derivatives():
     assert g.reciprocal(x).creator.local_derivatives == ("-1/x²",)
     assert g.exp(x).creator.local_derivatives == ("exp(x)",)
     assert (x * 0.5).creator.local_derivatives == ("0.5", "x")
-    assert (g.Variable(np.ones((2, 3))) + g.Variable(np.ones(3), "b")).creator.gradient_labels[1] == "× 1, summed"
+    assert (g.Variable(np.ones((2, 3))) + g.Variable(np.ones(3), "b")).creator.gradient_labels[
+        1
+    ] == "× 1, summed"
 
 
 def test_a_value_used_twice_gets_both_gradients():
@@ -317,7 +341,7 @@ def test_backward_runs_through_a_graph_deeper_than_the_recursion_limit():
     for _ in range(5000):
         y = y * 1.0001 + 0.0
     y.backward()
-    assert float(x.grad) == pytest.approx(1.0001 ** 5000)
+    assert float(x.grad) == pytest.approx(1.0001**5000)
 
 
 def test_power_zero_has_gradient_zero_even_at_zero():
@@ -371,9 +395,9 @@ def test_errors_name_what_was_expected_and_received():
     with pytest.raises(ValueError, match=r"matmul: .*got \(2, 3\) @ \(2, 3\)"):
         x @ x
     with pytest.raises(TypeError, match="exponent must be a number"):
-        x ** x
+        x**x
     with pytest.raises(TypeError, match=r"number \*\* Variable"):
-        2 ** x
+        2**x
     with pytest.raises(TypeError, match="expected a number or an array of numbers"):
         g.Variable("abc")
 
@@ -394,8 +418,15 @@ def test_to_dot_describes_every_node_value_gradient_and_labelled_gradient_edge()
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
     assert dot.count("{") == dot.count("}")
     assert 'label="Chain \\"rule\\""' in dot
-    for text in ("<b>x1</b>", "∂y/∂x1 = 6", "<b>t</b>", 'label="+"', 'label="x²"', 'label="× 2t"',
-                 g.COLORS["gradient"]):
+    for text in (
+        "<b>x1</b>",
+        "∂y/∂x1 = 6",
+        "<b>t</b>",
+        'label="+"',
+        'label="x²"',
+        'label="× 2t"',
+        g.COLORS["gradient"],
+    ):
         assert text in dot
     assert dot.count("dir=back") == 5  # one gradient edge beside each of the 5 forward edges
 
@@ -413,11 +444,40 @@ def test_named_sets_the_name_and_returns_the_same_node_for_chaining():
 
 def test_every_public_name_of_the_old_graph_module_is_importable_from_the_package():
     # The names graph.py exported before it became a package, which the README, examples/ and check use.
-    names = ["Variable", "Operation", "exp", "log", "square", "reciprocal", "tanh", "sigmoid", "relu", "sin",
-             "cos", "sqrt", "absolute", "matmul", "sum", "mean", "topological_operations", "graph_variables",
-             "format_value", "gradient_name", "to_dot", "COLORS", "GraphExample", "EXAMPLES",
-             "chain_rule_example", "add_node_example", "multiply_node_example", "shopping_example",
-             "squared_error_example", "squared_error_detailed_example", "tanh_example", "sigmoid_example",
-             "affine_softmax_loss_example"]
+    names = [
+        "Variable",
+        "Operation",
+        "exp",
+        "log",
+        "square",
+        "reciprocal",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "sin",
+        "cos",
+        "sqrt",
+        "absolute",
+        "matmul",
+        "sum",
+        "mean",
+        "topological_operations",
+        "graph_variables",
+        "format_value",
+        "gradient_name",
+        "to_dot",
+        "COLORS",
+        "GraphExample",
+        "EXAMPLES",
+        "chain_rule_example",
+        "add_node_example",
+        "multiply_node_example",
+        "shopping_example",
+        "squared_error_example",
+        "squared_error_detailed_example",
+        "tanh_example",
+        "sigmoid_example",
+        "affine_softmax_loss_example",
+    ]
     assert sorted(g.__all__) == sorted(names)
     assert all(hasattr(g, name) for name in names)

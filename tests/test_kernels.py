@@ -128,7 +128,9 @@ def test_the_slides_softmax_with_loss_gives_y_minus_t_over_n_for_one_hot_and_lab
 
 def test_the_slides_softmax_with_loss_is_exact_at_scores_of_1000():
     layer = SoftmaxWithLoss()
-    with np.errstate(over="raise", divide="raise", invalid="raise"):  # exp(-2000) underflows to 0, as it should
+    with np.errstate(
+        over="raise", divide="raise", invalid="raise"
+    ):  # exp(-2000) underflows to 0, as it should
         loss = layer.forward(np.array([[1000.0, -1000.0]]), np.array([1]))
     assert loss == 2000.0
     np.testing.assert_array_equal(layer.backward(), [[1.0, -1.0]])
@@ -156,7 +158,10 @@ def test_sigmoid_layer_backward_is_dout_times_one_minus_y_times_y():
 def test_float32_optimizers_round_python_float_hyper_parameters_to_float32():
     """The book's `params[key] -= self.lr * grads[key]` keeps float32, with lr rounded to float32 once."""
     rng = np.random.default_rng(0)
-    W0, g = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    W0, g = (
+        rng.standard_normal((3, 4)).astype(np.float32),
+        rng.standard_normal((3, 4)).astype(np.float32),
+    )
     params = {"W": W0.copy()}
     make_optimizer("sgd", lr=0.1).update(params, {"W": g})
     assert params["W"].tobytes() == (W0 - np.float32(0.1) * g).tobytes()
@@ -171,4 +176,7 @@ def test_float32_optimizers_round_python_float_hyper_parameters_to_float32():
     params = {"W": W0.copy()}
     RMSProp(lr=0.01, decay_rate=0.99).update(params, {"W": g})
     h = np.float32(1 - 0.99) * g * g
-    assert params["W"].tobytes() == (W0 - np.float32(0.01) * g / (np.sqrt(h) + np.float32(1e-7))).tobytes()
+    assert (
+        params["W"].tobytes()
+        == (W0 - np.float32(0.01) * g / (np.sqrt(h) + np.float32(1e-7))).tobytes()
+    )

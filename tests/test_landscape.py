@@ -30,8 +30,12 @@ from deepkiso.nets import MultiLayerNet
 @settings(max_examples=25)
 def test_analytic_gradient_of_each_surface_matches_numerical_gradient(name, u, v):
     surface = SURFACES[name]
-    point = np.array([surface.x_range[0] + u * np.ptp(surface.x_range),
-                      surface.y_range[0] + v * np.ptp(surface.y_range)])
+    point = np.array(
+        [
+            surface.x_range[0] + u * np.ptp(surface.x_range),
+            surface.y_range[0] + v * np.ptp(surface.y_range),
+        ]
+    )
     numeric = numerical_gradient(lambda p: surface(p), point.copy())
     # Central differences err by h² |f'''| / 6; Rosenbrock's third derivative 2400x reaches ~5000
     # in its window, so with h = 1e-4 the numerical gradient itself is off by up to ~1e-5.
@@ -59,14 +63,17 @@ def test_get_surface_names_the_choices():
 # Expressions
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("x**2 + y**2", 5.0),
-    ("x^2 + y^2", 5.0),  # ^ is a power and keeps a power's precedence
-    ("x0**2 + x1**2", 5.0),
-    ("-x^2", -1.0),
-    ("2*x**2 + 3*y", 8.0),
-    ("exp(0) + sqrt(y*2) + abs(-x) - cos(pi) + log(e)", 1 + 2 + 1 + 1 + 1),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x**2 + y**2", 5.0),
+        ("x^2 + y^2", 5.0),  # ^ is a power and keeps a power's precedence
+        ("x0**2 + x1**2", 5.0),
+        ("-x^2", -1.0),
+        ("2*x**2 + 3*y", 8.0),
+        ("exp(0) + sqrt(y*2) + abs(-x) - cos(pi) + log(e)", 1 + 2 + 1 + 1 + 1),
+    ],
+)
 def test_expression_evaluates_arithmetic_on_x_and_y(text, expected):
     assert surface_from_expression(text)([1.0, 2.0]) == pytest.approx(expected)
 
@@ -77,20 +84,23 @@ def test_expression_works_on_grids_even_when_constant():
     assert surface_from_expression("7").values(X, Y).shape == (2, 3)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("__import__('os')", "unknown function '__import__' at column 1"),
-    ("__import__('os').system('echo hi')", "attribute access"),
-    ("x.real", "attribute access 'x.real' at column 1 is not allowed"),
-    ("(lambda: 1)()", "lambda 'lambda: 1' at column 2 is not allowed"),
-    ("'a' * 3", "string \"'a'\" at column 1 is not allowed"),
-    ("z + 1", "unknown name 'z' at column 1"),
-    ("x[0]", "subscript 'x\\[0\\]' at column 1 is not allowed"),
-    ("exp(x, y)", "exp\\(\\) takes one argument, got 2"),
-    ("x**y", "the exponent must be a number"),
-    ("x +", "syntax error"),
-    ("", "non-empty formula"),
-    ("x" + "+x" * 600, "at most 1000"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("__import__('os')", "unknown function '__import__' at column 1"),
+        ("__import__('os').system('echo hi')", "attribute access"),
+        ("x.real", "attribute access 'x.real' at column 1 is not allowed"),
+        ("(lambda: 1)()", "lambda 'lambda: 1' at column 2 is not allowed"),
+        ("'a' * 3", "string \"'a'\" at column 1 is not allowed"),
+        ("z + 1", "unknown name 'z' at column 1"),
+        ("x[0]", "subscript 'x\\[0\\]' at column 1 is not allowed"),
+        ("exp(x, y)", "exp\\(\\) takes one argument, got 2"),
+        ("x**y", "the exponent must be a number"),
+        ("x +", "syntax error"),
+        ("", "non-empty formula"),
+        ("x" + "+x" * 600, "at most 1000"),
+    ],
+)
 def test_expression_refuses_anything_but_arithmetic_with_a_message(text, message):
     with pytest.raises(ValueError, match=message):
         surface_from_expression(text)
@@ -100,15 +110,18 @@ def test_expression_refuses_anything_but_arithmetic_with_a_message(text, message
 # Classification
 
 
-@pytest.mark.parametrize("surface, point, kind", [
-    (get_surface("saddle"), (0.0, 0.0), "saddle"),
-    (get_surface("bowl"), (0.0, 0.0), "minimum"),
-    (get_surface("plateau"), (3.5, 3.0), "plateau"),
-    (get_surface("plateau"), (0.0, 0.0), "minimum"),
-    (get_surface("rosenbrock"), (1.0, 1.0), "minimum"),
-    (get_surface("bowl"), (1.0, 1.0), "descending"),
-    (surface_from_expression("-(x^2 + y^2)"), (0.0, 0.0), "maximum"),
-])
+@pytest.mark.parametrize(
+    "surface, point, kind",
+    [
+        (get_surface("saddle"), (0.0, 0.0), "saddle"),
+        (get_surface("bowl"), (0.0, 0.0), "minimum"),
+        (get_surface("plateau"), (3.5, 3.0), "plateau"),
+        (get_surface("plateau"), (0.0, 0.0), "minimum"),
+        (get_surface("rosenbrock"), (1.0, 1.0), "minimum"),
+        (get_surface("bowl"), (1.0, 1.0), "descending"),
+        (surface_from_expression("-(x^2 + y^2)"), (0.0, 0.0), "maximum"),
+    ],
+)
 def test_known_points_are_classified(surface, point, kind):
     assert classify_point(surface, point).kind == kind
 
@@ -119,15 +132,21 @@ def test_classification_reports_gradient_and_curvatures_of_the_saddle():
     np.testing.assert_allclose(report.curvatures, [-2, 2], atol=1e-6)
 
 
-@given(st.lists(st.floats(0.1, 5.0), min_size=2, max_size=2),
-       st.lists(st.sampled_from([-1, 1]), min_size=2, max_size=2),
-       st.floats(0, np.pi))
+@given(
+    st.lists(st.floats(0.1, 5.0), min_size=2, max_size=2),
+    st.lists(st.sampled_from([-1, 1]), min_size=2, max_size=2),
+    st.floats(0, np.pi),
+)
 @settings(max_examples=30)
-def test_quadratic_stationary_points_are_classified_by_the_signs_of_their_curvatures(magnitudes, signs, angle):
+def test_quadratic_stationary_points_are_classified_by_the_signs_of_their_curvatures(
+    magnitudes, signs, angle
+):
     eigenvalues = np.array(magnitudes) * np.array(signs)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     A = rotation @ np.diag(eigenvalues) @ rotation.T
-    np.testing.assert_allclose(numerical_hessian(lambda p: 0.5 * p @ A @ p, np.zeros(2)), A, atol=1e-6)
+    np.testing.assert_allclose(
+        numerical_hessian(lambda p: 0.5 * p @ A @ p, np.zeros(2)), A, atol=1e-6
+    )
     expected = {2: "minimum", -2: "maximum", 0: "saddle"}[int(np.sum(signs))]
     assert classify_point(lambda p: 0.5 * p @ A @ p, np.zeros(2)).kind == expected
 
@@ -165,8 +184,10 @@ def test_a_diverging_walk_stops_early_without_overflow_warnings():
 
 def test_momentum_and_adam_get_off_the_saddle_faster_than_plain_descent():
     saddle = get_surface("saddle")
-    steps = {name: descend(saddle, (1.0, 1e-4), name, lr=0.1, steps=80).steps_needed
-             for name in ("sgd", "momentum", "adam")}
+    steps = {
+        name: descend(saddle, (1.0, 1e-4), name, lr=0.1, steps=80).steps_needed
+        for name in ("sgd", "momentum", "adam")
+    }
     assert steps["adam"] < steps["momentum"] < steps["sgd"] <= 80
 
 
@@ -174,7 +195,9 @@ def test_only_noise_gets_off_the_exact_ridge():
     saddle = get_surface("saddle")
     for name in ("sgd", "momentum", "adam"):
         assert descend(saddle, (1.0, 0.0), name, lr=0.1, steps=100).steps_needed is None
-    assert descend(saddle, (1.0, 0.0), "noisy-gd", lr=0.1, steps=100, rng=0).steps_needed is not None
+    assert (
+        descend(saddle, (1.0, 0.0), "noisy-gd", lr=0.1, steps=100, rng=0).steps_needed is not None
+    )
 
 
 def test_adam_crosses_the_plateau_where_plain_descent_does_not():
@@ -206,13 +229,16 @@ def test_the_label_says_optimizer_rate_steps_needed_and_where_it_ended():
     assert "from (1, 0.001)" in path.label(with_start=True)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose one of .*'noisy-gd'"),
-    ({"start": (1.0, 2.0, 3.0)}, "start must be two finite numbers"),
-    ({"start": (np.nan, 0.0)}, "start must be two finite numbers"),
-    ({"steps": -1}, "steps must be >= 0, got -1"),
-    ({"noise_std": -0.5}, "noise_std must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose one of .*'noisy-gd'"),
+        ({"start": (1.0, 2.0, 3.0)}, "start must be two finite numbers"),
+        ({"start": (np.nan, 0.0)}, "start must be two finite numbers"),
+        ({"steps": -1}, "steps must be >= 0, got -1"),
+        ({"noise_std": -0.5}, "noise_std must be >= 0"),
+    ],
+)
 def test_descend_refuses_bad_arguments(kwargs, message):
     arguments = {"surface": get_surface("bowl"), "start": (1.0, 1.0), **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -234,12 +260,15 @@ def test_diagnose_stall_finds_the_extreme_curvatures_of_a_symmetric_matrix():
     assert report.highest_curvature == pytest.approx(eigenvalues[-1], rel=1e-6)
 
 
-@pytest.mark.parametrize("scale, theta, kind", [
-    (np.array([2.0, 2.0, 2.0]), np.zeros(3), "minimum"),
-    (np.array([2.0, -2.0, 2.0]), np.zeros(3), "saddle"),
-    (np.full(3, 1e-5), np.ones(3), "plateau"),
-    (np.full(3, 2.0), np.ones(3), "descending"),
-])
+@pytest.mark.parametrize(
+    "scale, theta, kind",
+    [
+        (np.array([2.0, 2.0, 2.0]), np.zeros(3), "minimum"),
+        (np.array([2.0, -2.0, 2.0]), np.zeros(3), "saddle"),
+        (np.full(3, 1e-5), np.ones(3), "plateau"),
+        (np.full(3, 2.0), np.ones(3), "descending"),
+    ],
+)
 def test_diagnose_stall_applies_the_same_rule_as_in_two_dimensions(scale, theta, kind):
     assert diagnose_stall(lambda t: scale * t, theta).kind == kind
 

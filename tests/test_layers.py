@@ -7,7 +7,16 @@ from hypothesis import strategies as st
 
 from deepkiso.differentiation import numerical_gradient
 from deepkiso.functions import softmax, to_one_hot
-from deepkiso.layers import AddLayer, Affine, MulLayer, ReLU, Sigmoid, SoftmaxWithLoss, SquaredError, Tanh
+from deepkiso.layers import (
+    AddLayer,
+    Affine,
+    MulLayer,
+    ReLU,
+    Sigmoid,
+    SoftmaxWithLoss,
+    SquaredError,
+    Tanh,
+)
 from strategies import any_shapes, away_from_zero, float_arrays
 
 # Central differences with h = 1e-4 on these smooth functions of inputs in [-3, 3]
@@ -49,8 +58,18 @@ def test_mul_layer_backward_matches_numerical_gradient_with_broadcasting(data):
     layer = MulLayer()
     layer.forward(x, y)
     dx, dy = layer.backward(dout)
-    np.testing.assert_allclose(dx, numerical_gradient(lambda z: float(np.sum(z * y * dout)), x.copy()), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(dy, numerical_gradient(lambda z: float(np.sum(x * z * dout)), y.copy()), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        dx,
+        numerical_gradient(lambda z: float(np.sum(z * y * dout)), x.copy()),
+        rtol=RTOL,
+        atol=ATOL,
+    )
+    np.testing.assert_allclose(
+        dy,
+        numerical_gradient(lambda z: float(np.sum(x * z * dout)), y.copy()),
+        rtol=RTOL,
+        atol=ATOL,
+    )
 
 
 @given(st.data())
@@ -70,19 +89,25 @@ def test_add_layer_sums_the_gradient_back_to_each_inputs_shape(data):
 @given(st.data())
 def test_relu_backward_matches_numerical_gradient(data):
     shape = data.draw(any_shapes)
-    assert_backward_matches_numerical(ReLU(), data.draw(away_from_zero(shape)), data.draw(float_arrays(shape)))
+    assert_backward_matches_numerical(
+        ReLU(), data.draw(away_from_zero(shape)), data.draw(float_arrays(shape))
+    )
 
 
 @given(st.data())
 def test_sigmoid_backward_matches_numerical_gradient(data):
     shape = data.draw(any_shapes)
-    assert_backward_matches_numerical(Sigmoid(), data.draw(float_arrays(shape)), data.draw(float_arrays(shape)))
+    assert_backward_matches_numerical(
+        Sigmoid(), data.draw(float_arrays(shape)), data.draw(float_arrays(shape))
+    )
 
 
 @given(st.data())
 def test_tanh_backward_matches_numerical_gradient(data):
     shape = data.draw(any_shapes)
-    assert_backward_matches_numerical(Tanh(), data.draw(float_arrays(shape)), data.draw(float_arrays(shape)))
+    assert_backward_matches_numerical(
+        Tanh(), data.draw(float_arrays(shape)), data.draw(float_arrays(shape))
+    )
 
 
 def test_relu_leaves_the_callers_arrays_alone():
@@ -118,7 +143,9 @@ def test_activations_take_a_scalar(layer_class):
     x = np.array(-0.5)
     y = layer.forward(x)
     assert np.shape(y) == () and np.shape(layer.backward(np.array(2.0))) == ()
-    assert float(y) == pytest.approx({ReLU: 0.0, Sigmoid: 1 / (1 + np.exp(0.5)), Tanh: np.tanh(-0.5)}[layer_class])
+    assert float(y) == pytest.approx(
+        {ReLU: 0.0, Sigmoid: 1 / (1 + np.exp(0.5)), Tanh: np.tanh(-0.5)}[layer_class]
+    )
 
 
 def test_tanh_layer_gradient_is_one_minus_y_squared():
@@ -131,7 +158,10 @@ def test_tanh_layer_gradient_is_one_minus_y_squared():
 def test_activation_backward_names_a_wrong_dout_shape(layer_class):
     layer = layer_class()
     layer.forward(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=rf"{layer_class.__name__}.backward: expected dout of shape \(2, 3\).*got shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{layer_class.__name__}.backward: expected dout of shape \(2, 3\).*got shape \(3, 2\)",
+    ):
         layer.backward(np.zeros((3, 2)))
 
 
@@ -154,7 +184,12 @@ def test_affine_backward_matches_numerical_gradient(data):
 
 def test_affine_gradients_follow_the_slides_formulas():
     rng = np.random.default_rng(0)
-    x, W, b, dout = rng.standard_normal((4, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((4, 2))
+    x, W, b, dout = (
+        rng.standard_normal((4, 3)),
+        rng.standard_normal((3, 2)),
+        rng.standard_normal(2),
+        rng.standard_normal((4, 2)),
+    )
     layer = Affine(W, b)
     np.testing.assert_allclose(layer.forward(x), x @ W + b)
     np.testing.assert_allclose(layer.backward(dout), dout @ W.T)
@@ -193,10 +228,14 @@ def test_affine_shares_its_parameters_with_the_caller():
 
 def test_affine_names_the_expected_and_received_shapes():
     layer = Affine(np.zeros((4, 3)), np.zeros(3))
-    with pytest.raises(ValueError, match=r"Affine: expected input of shape \(N, 4\).*got shape \(5, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"Affine: expected input of shape \(N, 4\).*got shape \(5, 3\)"
+    ):
         layer.forward(np.zeros((5, 3)))
     layer.forward(np.zeros((5, 4)))
-    with pytest.raises(ValueError, match=r"Affine.backward: expected dout of shape \(5, 3\).*got shape \(5, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"Affine.backward: expected dout of shape \(5, 3\).*got shape \(5, 4\)"
+    ):
         layer.backward(np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"got \(4, 3\) and \(4,\)"):
         Affine(np.zeros((4, 3)), np.zeros(4))
@@ -239,7 +278,9 @@ def test_softmax_with_loss_backward_is_y_times_row_sum_minus_t():
     layer.forward(x, t)
     dx = layer.backward()
     y = softmax(x)
-    np.testing.assert_allclose(dx, (2 * y[0] - t[0], 0 * y[1], y[2] - t[2]) / np.float64(3), atol=1e-15)
+    np.testing.assert_allclose(
+        dx, (2 * y[0] - t[0], 0 * y[1], y[2] - t[2]) / np.float64(3), atol=1e-15
+    )
     np.testing.assert_array_equal(dx[1], 0)  # a row that adds nothing to the loss gets no gradient
 
 
@@ -284,7 +325,10 @@ def test_softmax_with_loss_on_one_sample():
 
 def test_softmax_with_loss_names_bad_targets():
     layer = SoftmaxWithLoss()
-    with pytest.raises(ValueError, match=r"SoftmaxWithLoss: expected t as integer labels of shape \(2,\) or one-hot of shape \(2, 3\), got shape \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"SoftmaxWithLoss: expected t as integer labels of shape \(2,\) or one-hot of shape \(2, 3\), got shape \(3,\)",
+    ):
         layer.forward(np.zeros((2, 3)), np.array([0, 1, 2]))
 
 
@@ -309,5 +353,7 @@ def test_squared_error_is_the_batch_mean_and_its_backward_is_y_minus_t_over_n():
 
 
 def test_squared_error_names_a_shape_mismatch():
-    with pytest.raises(ValueError, match=r"SquaredError: expected t of shape \(2, 3\).*got shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"SquaredError: expected t of shape \(2, 3\).*got shape \(3, 2\)"
+    ):
         SquaredError().forward(np.zeros((2, 3)), np.zeros((3, 2)))

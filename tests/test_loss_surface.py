@@ -51,7 +51,9 @@ def test_changing_a_scans_alphas_leaves_the_next_default_scan_alone(blobs, train
     x, t = blobs
     first = scan_line(trained, x[:6], t[:6], rng=1)
     first.alphas[:] = 0.0
-    np.testing.assert_array_equal(scan_line(trained, x[:6], t[:6], rng=1).alphas, np.linspace(-1, 1, 401))
+    np.testing.assert_array_equal(
+        scan_line(trained, x[:6], t[:6], rng=1).alphas, np.linspace(-1, 1, 401)
+    )
 
 
 def test_random_direction_matches_each_parameters_norm_and_seed(trained):
@@ -62,7 +64,9 @@ def test_random_direction_matches_each_parameters_norm_and_seed(trained):
     np.testing.assert_array_equal(d["W1"], random_direction(trained, rng=5)["W1"])
 
 
-def test_whole_numerical_gradient_of_the_error_rate_is_zero_and_of_cross_entropy_only_for_inert_weights(blobs, trained):
+def test_whole_numerical_gradient_of_the_error_rate_is_zero_and_of_cross_entropy_only_for_inert_weights(
+    blobs, trained
+):
     x, t = blobs
     (count,) = count_zero_gradients(trained, x, t, random_direction(trained, 2), alphas=[0.0])
     assert count.n_params == sum(p.size for p in trained.params.values())
@@ -75,6 +79,10 @@ def test_bad_data_is_refused_with_the_shapes():
     with pytest.raises(ValueError, match=r"got shapes \(4, 3\) and \(5,\)"):
         train_briefly(np.zeros((4, 3)), np.zeros(5, dtype=int))
     with pytest.raises(ValueError, match="unknown quantity 'accuracy'"):
-        scan = scan_line(train_briefly(np.eye(3, dtype=np.float32), np.arange(3), n_steps=1), np.eye(3), np.arange(3),
-                         alphas=[0.0])
+        scan = scan_line(
+            train_briefly(np.eye(3, dtype=np.float32), np.arange(3), n_steps=1),
+            np.eye(3),
+            np.arange(3),
+            alphas=[0.0],
+        )
         scan.zero_slope_fraction("accuracy")

@@ -29,12 +29,19 @@ def test_simple_net_accepts_a_batch_and_one_hot_targets():
     net = SimpleNet(rng=1)
     x, t = _batch(0, 4, 2, 3)
     np.testing.assert_allclose(net.gradient(x, t)["W"], net.gradient(x, to_one_hot(t, 3))["W"])
-    np.testing.assert_allclose(net.numerical_gradient(x, t)["W"], net.gradient(x, t)["W"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        net.numerical_gradient(x, t)["W"], net.gradient(x, t)["W"], rtol=1e-6, atol=1e-9
+    )
 
 
 def test_two_layer_net_has_the_courses_parameter_shapes_and_dtype():
     net = TwoLayerNet(784, 50, 10)
-    assert {k: v.shape for k, v in net.params.items()} == {"W1": (784, 50), "b1": (50,), "W2": (50, 10), "b2": (10,)}
+    assert {k: v.shape for k, v in net.params.items()} == {
+        "W1": (784, 50),
+        "b1": (50,),
+        "W2": (50, 10),
+        "b2": (10,),
+    }
     assert all(v.dtype == np.float32 for v in net.params.values())
     assert net.predict(np.zeros((3, 784))).dtype == np.float32
     assert float(np.std(net.params["W1"])) == pytest.approx(0.01, rel=0.05)
@@ -44,11 +51,24 @@ def test_two_layer_net_has_the_courses_parameter_shapes_and_dtype():
 @given(
     st.sampled_from(["relu", "sigmoid", "tanh"]),
     st.sampled_from(["softmax", "squared"]),
-    st.integers(1, 4), st.integers(1, 5), st.integers(2, 4), st.integers(0, 2**16),
+    st.integers(1, 4),
+    st.integers(1, 5),
+    st.integers(2, 4),
+    st.integers(0, 2**16),
 )
-def test_two_layer_net_backprop_matches_numerical_gradient(activation, loss, n, hidden, classes, seed):
-    net = TwoLayerNet(3, hidden, classes, weight_init_std=1.0, activation=activation, loss=loss,
-                      dtype=np.float64, rng=seed)
+def test_two_layer_net_backprop_matches_numerical_gradient(
+    activation, loss, n, hidden, classes, seed
+):
+    net = TwoLayerNet(
+        3,
+        hidden,
+        classes,
+        weight_init_std=1.0,
+        activation=activation,
+        loss=loss,
+        dtype=np.float64,
+        rng=seed,
+    )
     x, labels = _batch(seed, n, 3, classes)
     t = labels if loss == "softmax" else np.random.default_rng(seed).standard_normal((n, classes))
     # A ReLU unit whose input lies within h of 0 has no derivative there; skip such rare draws.
@@ -56,12 +76,16 @@ def test_two_layer_net_backprop_matches_numerical_gradient(activation, loss, n, 
     analytic = net.gradient(x, t)
     numeric = net.numerical_gradient(x, t)
     for name in net.params:
-        np.testing.assert_allclose(analytic[name], numeric[name], rtol=1e-5, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(
+            analytic[name], numeric[name], rtol=1e-5, atol=1e-7, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 def test_multi_layer_net_passes_the_gradient_check(activation):
-    net = MultiLayerNet(5, [6, 4, 3], 3, activation=activation, weight_init="xavier", dtype=np.float64, rng=2)
+    net = MultiLayerNet(
+        5, [6, 4, 3], 3, activation=activation, weight_init="xavier", dtype=np.float64, rng=2
+    )
     x, t = _batch(1, 7, 5, 3)
     report = check_net_gradient(net, x, t)
     assert report.passed, str(report)
@@ -72,14 +96,26 @@ def test_multi_layer_net_is_built_from_the_same_layers():
     net = MultiLayerNet(4, [3, 3], 2, activation="tanh")
     # The fast forms of the course's layers (deepkiso.kernels), which are Affine and SoftmaxWithLoss too.
     assert [type(layer) for layer in net.layers] == [FastAffine, Tanh, FastAffine, Tanh, FastAffine]
-    assert all(isinstance(layer, Affine) for layer in net.affine_layers) and len(net.affine_layers) == 3
-    assert type(net.last_layer) is FastSoftmaxWithLoss and isinstance(net.last_layer, SoftmaxWithLoss)
+    assert (
+        all(isinstance(layer, Affine) for layer in net.affine_layers)
+        and len(net.affine_layers) == 3
+    )
+    assert type(net.last_layer) is FastSoftmaxWithLoss and isinstance(
+        net.last_layer, SoftmaxWithLoss
+    )
     assert net.layers[0].params["W"] is net.params["W1"]
-    assert [type(layer) for layer in TwoLayerNet(4, 3, 2, activation="sigmoid").layers] == [FastAffine, Sigmoid, FastAffine]
+    assert [type(layer) for layer in TwoLayerNet(4, 3, 2, activation="sigmoid").layers] == [
+        FastAffine,
+        Sigmoid,
+        FastAffine,
+    ]
     assert isinstance(TwoLayerNet(4, 3, 2).layers[1], ReLU)
 
 
-@pytest.mark.parametrize("init, fan_in, expected", [("he", 200, np.sqrt(2 / 200)), ("xavier", 200, np.sqrt(1 / 200)), (0.5, 200, 0.5)])
+@pytest.mark.parametrize(
+    "init, fan_in, expected",
+    [("he", 200, np.sqrt(2 / 200)), ("xavier", 200, np.sqrt(1 / 200)), (0.5, 200, 0.5)],
+)
 def test_weight_initialisation_sets_the_standard_deviation(init, fan_in, expected):
     net = MultiLayerNet(fan_in, [300], 2, weight_init=init, rng=0)
     assert float(np.std(net.params["W1"])) == pytest.approx(expected, rel=0.03)
@@ -154,16 +190,24 @@ def test_load_state_dict_lists_every_mismatch_and_changes_nothing():
     np.testing.assert_array_equal(net.params["W1"], before["W1"])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"activation": "softplus"}, r"unknown activation 'softplus'; choose one of \['relu', 'sigmoid', 'tanh'\]"),
-    ({"loss": "hinge"}, r"unknown loss 'hinge'"),
-    ({"weight_init": "glorot"}, r"unknown weight_init 'glorot'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"activation": "softplus"},
+            r"unknown activation 'softplus'; choose one of \['relu', 'sigmoid', 'tanh'\]",
+        ),
+        ({"loss": "hinge"}, r"unknown loss 'hinge'"),
+        ({"weight_init": "glorot"}, r"unknown weight_init 'glorot'"),
+    ],
+)
 def test_bad_net_settings_name_the_allowed_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MultiLayerNet(2, [2], 2, **kwargs)
 
 
 def test_a_wrong_input_size_names_the_affine_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Affine: expected input of shape \(N, 784\).*got shape \(2, 64\)"):
+    with pytest.raises(
+        ValueError, match=r"Affine: expected input of shape \(N, 784\).*got shape \(2, 64\)"
+    ):
         TwoLayerNet(784, 10, 10).predict(np.zeros((2, 64)))

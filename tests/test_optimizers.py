@@ -57,8 +57,9 @@ def test_adam_adds_eps_to_the_uncorrected_root_of_v_as_the_book_does():
     params = {"W": np.array([1.0])}
     Adam(lr=0.1, beta1=0.9, beta2=0.999, eps=0.1).update(params, {"W": np.array([0.5])})
     # m = 0.05, v = 0.00025; step = lr·√(1 - 0.999)/(1 - 0.9) · m/(√v + eps) = 0.0316228 · 0.05/0.1158114
-    np.testing.assert_allclose(params["W"], [1 - 0.1 * np.sqrt(0.001) / 0.1 * 0.05 / (np.sqrt(0.00025) + 0.1)],
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        params["W"], [1 - 0.1 * np.sqrt(0.001) / 0.1 * 0.05 / (np.sqrt(0.00025) + 0.1)], rtol=1e-15
+    )
     np.testing.assert_allclose(params["W"], [0.98634729], rtol=1e-8)
     # PyTorch's form adds eps to √v̂ = 0.5 and would step 0.1 · 0.5/0.6 = 0.0833 instead.
     assert params["W"][0] != pytest.approx(_torch_adam([0.5], 1.0, 0.1, 0.9, 0.999, lambda t: 0.1))
@@ -81,7 +82,9 @@ def test_adam_is_torchs_adam_with_eps_divided_by_root_of_one_minus_beta2_to_the_
     for t, g in enumerate(grads, start=1):
         optimizer.hyper["eps"] = eps * np.sqrt(1 - beta2**t)
         optimizer.update(params, {"W": np.array([g])})
-    np.testing.assert_allclose(params["W"], [_torch_adam(grads, 0.3, lr, beta1, beta2, lambda t: eps)], rtol=1e-13)
+    np.testing.assert_allclose(
+        params["W"], [_torch_adam(grads, 0.3, lr, beta1, beta2, lambda t: eps)], rtol=1e-13
+    )
 
 
 def _torch_momentum(grads, lrs, p, mu, rescale=False):
@@ -110,13 +113,19 @@ def test_momentum_velocity_carries_the_learning_rate_it_was_made_with():
 def test_momentum_equals_torchs_sgd_under_a_constant_lr_and_differs_once_it_changes():
     rng = np.random.default_rng(1)
     grads = rng.standard_normal(30)
-    for lrs in ([0.05] * 30, [0.05] * 10 + [0.005] * 20, list(np.linspace(0.001, 0.05, 30))):  # warm-up too
+    for lrs in (
+        [0.05] * 30,
+        [0.05] * 10 + [0.005] * 20,
+        list(np.linspace(0.001, 0.05, 30)),
+    ):  # warm-up too
         params = {"W": np.array([2.0])}
         optimizer = Momentum(lr=lrs[0], momentum=0.9)
         for g, lr in zip(grads, lrs):
             optimizer.lr = lr
             optimizer.update(params, {"W": np.array([g])})
-        np.testing.assert_allclose(params["W"], [_torch_momentum(grads, lrs, 2.0, 0.9, rescale=True)], rtol=1e-12)
+        np.testing.assert_allclose(
+            params["W"], [_torch_momentum(grads, lrs, 2.0, 0.9, rescale=True)], rtol=1e-12
+        )
         torch_form = _torch_momentum(grads, lrs, 2.0, 0.9)
         if len(set(lrs)) == 1:
             np.testing.assert_allclose(params["W"], [torch_form], rtol=1e-12)
@@ -166,14 +175,20 @@ def test_state_dict_is_flat_and_a_copy():
 
 
 def test_load_state_dict_names_what_does_not_fit():
-    with pytest.raises(ValueError, match=r"Momentum.load_state_dict: missing 'momentum'; unexpected buffer 'm/W1'"):
+    with pytest.raises(
+        ValueError, match=r"Momentum.load_state_dict: missing 'momentum'; unexpected buffer 'm/W1'"
+    ):
         Momentum().load_state_dict({"lr": 0.1, "iterations": 1, "m/W1": np.zeros(2)})
 
 
 def test_bad_optimizer_settings_are_named():
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'; choose one of \['adagrad', 'adam'"):
+    with pytest.raises(
+        ValueError, match=r"unknown optimizer 'adamw'; choose one of \['adagrad', 'adam'"
+    ):
         make_optimizer("adamw")
     with pytest.raises(ValueError, match="learning rate must be positive, got 0"):
         SGD(lr=0)
-    with pytest.raises(ValueError, match=r"gradient of W has shape \(3,\), parameter has shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"gradient of W has shape \(3,\), parameter has shape \(2,\)"
+    ):
         SGD().update({"W": np.zeros(2)}, {"W": np.zeros(3)})

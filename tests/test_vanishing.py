@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from deepkiso.functions import sigmoid_grad
-from deepkiso.vanishing import SIGMOID_GRAD_MAX, activation_derivatives, compare_activations, layer_gradient_norms
+from deepkiso.vanishing import (
+    SIGMOID_GRAD_MAX,
+    activation_derivatives,
+    compare_activations,
+    layer_gradient_norms,
+)
 
 
 def test_sigmoids_derivative_peaks_at_a_quarter_at_zero():

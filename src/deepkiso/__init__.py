@@ -13,15 +13,41 @@ __version__ = "0.1.0"
 
 from deepkiso.differentiation import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
 from deepkiso.gradcheck import check_layer_gradient, check_net_gradient, gradient_check  # noqa: E402
-from deepkiso.layers import AddLayer, Affine, MulLayer, ReLU, Sigmoid, SoftmaxWithLoss, SquaredError, Tanh  # noqa: E402
+from deepkiso.layers import (
+    AddLayer,
+    Affine,
+    MulLayer,
+    ReLU,
+    Sigmoid,
+    SoftmaxWithLoss,
+    SquaredError,
+    Tanh,
+)  # noqa: E402
 from deepkiso.nets import MultiLayerNet, SimpleNet, TwoLayerNet  # noqa: E402
 from deepkiso.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp  # noqa: E402
 
 __all__ = [
     "__version__",
-    "numerical_diff", "numerical_gradient", "gradient_descent",
-    "gradient_check", "check_layer_gradient", "check_net_gradient",
-    "AddLayer", "MulLayer", "ReLU", "Sigmoid", "Tanh", "Affine", "SoftmaxWithLoss", "SquaredError",
-    "SimpleNet", "TwoLayerNet", "MultiLayerNet",
-    "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
+    "numerical_diff",
+    "numerical_gradient",
+    "gradient_descent",
+    "gradient_check",
+    "check_layer_gradient",
+    "check_net_gradient",
+    "AddLayer",
+    "MulLayer",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Affine",
+    "SoftmaxWithLoss",
+    "SquaredError",
+    "SimpleNet",
+    "TwoLayerNet",
+    "MultiLayerNet",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
 ]

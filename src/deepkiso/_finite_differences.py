@@ -18,8 +18,10 @@ from typing import Callable
 import numpy as np
 
 _H_NOT_POSITIVE = "{who}: h must be a positive number, got {h!r}"
-_H_BELOW_SPACING = ("{who}: h = {h:g} is below the spacing of {dtype} numbers at {where} = {value:.9g} "
-                    "(spacing {spacing:.3g}), so x ± h rounds back to x; use a larger h")
+_H_BELOW_SPACING = (
+    "{who}: h = {h:g} is below the spacing of {dtype} numbers at {where} = {value:.9g} "
+    "(spacing {spacing:.3g}), so x ± h rounds back to x; use a larger h"
+)
 
 
 def gradient_in_place(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
@@ -63,8 +65,16 @@ def require_step(who: str, h, values: np.ndarray, name: str) -> None:
     if h < spacing:
         index = np.unravel_index(flat, values.shape)
         where = f"{name}[{', '.join(str(int(i)) for i in index)}]" if values.ndim else name
-        raise ValueError(_H_BELOW_SPACING.format(who=who, h=h, dtype=values.dtype, where=where,
-                                                 value=float(values.flat[flat]), spacing=spacing))
+        raise ValueError(
+            _H_BELOW_SPACING.format(
+                who=who,
+                h=h,
+                dtype=values.dtype,
+                where=where,
+                value=float(values.flat[flat]),
+                spacing=spacing,
+            )
+        )
 
 
 def like(value: float, x):
@@ -114,7 +124,9 @@ def float64_twin(f: Callable, arrays: list[np.ndarray]) -> tuple[Callable, list[
         f64 = _deepcopy_callable(f, memo)
     except Exception:  # noqa: BLE001 - what a user's f holds may refuse to be copied: then work in place
         return None
-    copied = [o for o in dict.get(memo, id(memo), []) if isinstance(o, np.ndarray)]  # deepcopy's originals
+    copied = [
+        o for o in dict.get(memo, id(memo), []) if isinstance(o, np.ndarray)
+    ]  # deepcopy's originals
     views = any(o is not a and np.may_share_memory(o, a) for o in [*held, *copied] for a in arrays)
     if memo.reached != memo.targets or views:
         return None
@@ -132,7 +144,9 @@ def _float_arrays_held_by(f: Callable) -> list[np.ndarray]:
     found, seen = [], set()
     while stack:
         obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType, str, bytes)):
+        if id(obj) in seen or isinstance(
+            obj, (type, types.ModuleType, types.FunctionType, str, bytes)
+        ):
             continue
         seen.add(id(obj))
         if isinstance(obj, np.ndarray):
@@ -146,7 +160,11 @@ def _float_arrays_held_by(f: Callable) -> list[np.ndarray]:
             stack.append(obj.__self__)
         else:
             stack += getattr(obj, "__dict__", {}).values()
-            stack += [getattr(obj, name) for name in getattr(type(obj), "__slots__", ()) if hasattr(obj, name)]
+            stack += [
+                getattr(obj, name)
+                for name in getattr(type(obj), "__slots__", ())
+                if hasattr(obj, name)
+            ]
     return found
 
 
@@ -163,10 +181,16 @@ def _deepcopy_callable(f: Callable, memo: dict) -> Callable:
         return copy.deepcopy(f, memo)  # a bound method copies its object, a callable object itself
     # deepcopy returns a function as it is; a new function over copies of its closure's cells reads the copies.
     cells = tuple(_copy_cell(cell, memo) for cell in f.__closure__ or ())
-    twin = types.FunctionType(f.__code__, f.__globals__, f.__name__, copy.deepcopy(f.__defaults__, memo), cells)
+    twin = types.FunctionType(
+        f.__code__, f.__globals__, f.__name__, copy.deepcopy(f.__defaults__, memo), cells
+    )
     twin.__kwdefaults__ = copy.deepcopy(f.__kwdefaults__, memo)
     return twin
 
 
 def _copy_cell(cell: types.CellType, memo: dict) -> types.CellType:
-    return types.CellType(copy.deepcopy(cell.cell_contents, memo)) if _is_filled(cell) else types.CellType()
+    return (
+        types.CellType(copy.deepcopy(cell.cell_contents, memo))
+        if _is_filled(cell)
+        else types.CellType()
+    )

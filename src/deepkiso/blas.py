@@ -69,7 +69,9 @@ def _loaded_libraries() -> list[str]:
     paths = set()
     for line in maps.read_text().splitlines():
         path = line.split()[-1] if line.split() else ""
-        if path.startswith("/") and any(marker in Path(path).name.lower() for marker in _LIBRARY_MARKERS):
+        if path.startswith("/") and any(
+            marker in Path(path).name.lower() for marker in _LIBRARY_MARKERS
+        ):
             paths.add(path)
     return sorted(paths)
 
@@ -100,11 +102,15 @@ def get_blas_threads() -> int | None:
 def set_blas_threads(n: int) -> bool:
     """Give NumPy's BLAS n threads from now on; False (and nothing changed) where it cannot be steered."""
     if int(n) != n or n < 1:
-        raise ValueError(f"set_blas_threads: the thread count must be a positive integer, got {n!r}")
+        raise ValueError(
+            f"set_blas_threads: the thread count must be a positive integer, got {n!r}"
+        )
     controls = _controls()
     with _lock:
         if _depth:
-            raise RuntimeError("set_blas_threads: a single_blas_thread() block is running in this process")
+            raise RuntimeError(
+                "set_blas_threads: a single_blas_thread() block is running in this process"
+            )
         for control in controls:
             control.set(int(n))
     return bool(controls)

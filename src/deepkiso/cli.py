@@ -31,7 +31,11 @@ def _command_modules(wanted: str | None = None):
 
     One module only, because the others import matplotlib and more: `deepkiso check` must start fast.
     """
-    names = [info.name for info in pkgutil.iter_modules(_commands.__path__) if not info.name.startswith("_")]
+    names = [
+        info.name
+        for info in pkgutil.iter_modules(_commands.__path__)
+        if not info.name.startswith("_")
+    ]
     module_name = (wanted or "").replace("-", "_")
     if module_name in names:
         names = [module_name]
@@ -78,8 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"deepkiso {args.command}: failed: {os_error_line(exc)}", file=sys.stderr)
         return 1
     except MemoryError:
-        print(f"deepkiso {args.command}: failed: out of memory; use smaller sizes (see deepkiso {args.command} --help)",
-              file=sys.stderr)
+        print(
+            f"deepkiso {args.command}: failed: out of memory; use smaller sizes (see deepkiso {args.command} --help)",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"deepkiso {args.command}: interrupted", file=sys.stderr)

@@ -52,15 +52,22 @@ SCALAR_FUNCTIONS = {
         ScalarFunction("exp", "f(x) = exp x", np.exp, np.exp, 1.0),
         # The course's function_1. Quadratic: the central difference's truncation error is exactly 0,
         # so only rounding is left, while the forward difference still errs by 0.01·h.
-        ScalarFunction("quadratic", "f(x) = 0.01x² + 0.1x", lambda x: 0.01 * x * x + 0.1 * x,
-                     lambda x: 0.02 * x + 0.1, 5.0),
+        ScalarFunction(
+            "quadratic",
+            "f(x) = 0.01x² + 0.1x",
+            lambda x: 0.01 * x * x + 0.1 * x,
+            lambda x: 0.02 * x + 0.1,
+            5.0,
+        ),
     ]
 }
 
 DEFAULT_STEPS = np.logspace(-1, -12, 56)
 
 
-def difference_quotient(f: Callable, x: float, h: float, method: str = "central", dtype=np.float64) -> float:
+def difference_quotient(
+    f: Callable, x: float, h: float, method: str = "central", dtype=np.float64
+) -> float:
     """A difference quotient computed entirely in dtype (float32 or float64).
 
     central: (f(x + h) − f(x − h)) / 2h;  forward: (f(x + h) − f(x)) / h.
@@ -118,7 +125,9 @@ def difference_errors(
     """
     if isinstance(function, str):
         if function not in SCALAR_FUNCTIONS:
-            raise ValueError(f"unknown function {function!r}; choose one of {sorted(SCALAR_FUNCTIONS)}")
+            raise ValueError(
+                f"unknown function {function!r}; choose one of {sorted(SCALAR_FUNCTIONS)}"
+            )
         function = SCALAR_FUNCTIONS[function]
     steps = np.asarray(steps, dtype=np.float64)
     if steps.ndim != 1 or steps.size == 0 or np.any(steps <= 0):
@@ -128,7 +137,9 @@ def difference_errors(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for method in methods:
             for dtype in dtypes:
-                numeric = np.array([difference_quotient(function.f, function.x, h, method, dtype) for h in steps])
+                numeric = np.array(
+                    [difference_quotient(function.f, function.x, h, method, dtype) for h in steps]
+                )
                 error = np.abs(numeric - exact) / abs(exact)
                 result.errors[(method, np.dtype(dtype).name)] = np.maximum(error, _ERROR_FLOOR)
     return result
@@ -183,11 +194,21 @@ def time_gradients(
     t = rng.integers(0, output_size, size=batch_size)
     rows = []
     for hidden in hidden_sizes:
-        net = TwoLayerNet(input_size, int(hidden), output_size, weight_init_std="xavier", dtype=np.float64, rng=rng)
+        net = TwoLayerNet(
+            input_size,
+            int(hidden),
+            output_size,
+            weight_init_std="xavier",
+            dtype=np.float64,
+            rng=rng,
+        )
         n_params = sum(p.size for p in net.params.values())
-        rows.append(GradientTiming(
-            hidden_size=int(hidden), n_params=n_params,
-            numerical_seconds=_best_time(lambda: net.numerical_gradient(x, t), repeats),
-            backprop_seconds=_best_time(lambda: net.gradient(x, t), repeats),
-        ))
+        rows.append(
+            GradientTiming(
+                hidden_size=int(hidden),
+                n_params=n_params,
+                numerical_seconds=_best_time(lambda: net.numerical_gradient(x, t), repeats),
+                backprop_seconds=_best_time(lambda: net.gradient(x, t), repeats),
+            )
+        )
     return rows

@@ -42,7 +42,9 @@ __all__ = [
 METHODS = ("central", "forward", "backward")
 
 
-def numerical_diff(f: Callable[[float], float], x: float, h: float = 1e-4, method: str = "central") -> float:
+def numerical_diff(
+    f: Callable[[float], float], x: float, h: float = 1e-4, method: str = "central"
+) -> float:
     """df/dx at the scalar x by a difference quotient, in float64.
 
     central:  (f(x + h) - f(x - h)) / 2h   error O(h²)  (the course's choice)
@@ -66,7 +68,9 @@ def numerical_diff(f: Callable[[float], float], x: float, h: float = 1e-4, metho
     return like(slope, x)
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4
+) -> np.ndarray:
     """∂f/∂x_i for every element of x by central differences, in float64.
 
     x: an array of any shape. f may use its argument or read x itself (or an

@@ -19,7 +19,13 @@ class JobError(Exception):
 def os_error_line(exc: OSError) -> str:
     """An OSError as one line naming the file(s) and the cause: "runs/a/curves.png: No space left on device"."""
     cause = exc.strerror or str(exc) or type(exc).__name__
-    if isinstance(exc, FileExistsError) and exc.filename is not None and not os.path.isdir(exc.filename):
-        cause = "is a file, not a folder"  # mkdir(parents=True) met a file where a folder was wanted
+    if (
+        isinstance(exc, FileExistsError)
+        and exc.filename is not None
+        and not os.path.isdir(exc.filename)
+    ):
+        cause = (
+            "is a file, not a folder"  # mkdir(parents=True) met a file where a folder was wanted
+        )
     paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
     return f"{' -> '.join(paths)}: {cause}" if paths else cause

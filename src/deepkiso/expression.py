@@ -19,7 +19,14 @@ from typing import Callable, Mapping
 
 from deepkiso import graph
 
-__all__ = ["ExpressionError", "Expression", "parse_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = [
+    "ExpressionError",
+    "Expression",
+    "parse_expression",
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+]
 
 FUNCTIONS: dict[str, Callable[[graph.Variable], graph.Variable]] = {
     "exp": graph.exp,
@@ -45,11 +52,22 @@ MAX_DEPTH = 500
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
-_ALLOWED = ("numbers, variable names, + - * / **, unary minus and the functions "
-            + ", ".join(FUNCTIONS))
+_ALLOWED = "numbers, variable names, + - * / **, unary minus and the functions " + ", ".join(
+    FUNCTIONS
+)
 
-_REFUSED_OPERATORS = {ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
-                      ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not"}
+_REFUSED_OPERATORS = {
+    ast.MatMult: "@",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
 
 # What to call the refused pieces of syntax in a message.
 _DESCRIPTIONS = {
@@ -95,7 +113,9 @@ class Expression:
     names: tuple[str, ...]
     columns: dict[str, int]
 
-    def evaluate(self, values: Mapping[str, object]) -> tuple[graph.Variable, dict[str, graph.Variable]]:
+    def evaluate(
+        self, values: Mapping[str, object]
+    ) -> tuple[graph.Variable, dict[str, graph.Variable]]:
         """Build the graph: returns (output, inputs by name), forward done, backward not yet.
 
         values: a number, an array or a ``Variable`` for each name; numbers and
@@ -106,8 +126,11 @@ class Expression:
         """
         for name in self.names:
             if name not in values:
-                raise ExpressionError(f"unknown variable {name!r} at column {self.columns[name]}: "
-                                      f"no value was given for it", self.columns[name])
+                raise ExpressionError(
+                    f"unknown variable {name!r} at column {self.columns[name]}: "
+                    f"no value was given for it",
+                    self.columns[name],
+                )
         inputs = {name: _to_variable(name, values[name]) for name in self.names}
         output = _Builder(inputs).build(self.tree.body)
         if not any(output is v for v in inputs.values()):
@@ -125,7 +148,9 @@ def parse_expression(text: str) -> Expression:
     if not text.strip():
         raise ExpressionError("the expression is empty; write something like '(x1 + x2)**2'")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -133,10 +158,14 @@ def parse_expression(text: str) -> Expression:
         where = f" at column {column}" if column else ""
         raise ExpressionError(f"syntax error{where}: {exc.msg} in {text!r}", column) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
+        raise ExpressionError(
+            f"the expression is nested too deeply; at most {MAX_DEPTH} levels are accepted"
+        ) from None
     depth = _depth(tree.body)
     if depth > MAX_DEPTH:
-        raise ExpressionError(f"the expression is nested {depth} levels deep; at most {MAX_DEPTH} are accepted")
+        raise ExpressionError(
+            f"the expression is nested {depth} levels deep; at most {MAX_DEPTH} are accepted"
+        )
     columns: dict[str, int] = {}
     _check(tree.body, text.strip(), columns)
     return Expression(text.strip(), tree, tuple(columns), columns)
@@ -164,12 +193,15 @@ def _column(text: str, node: ast.AST) -> int:
     return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
 
 
-def _refuse(text: str, node: ast.AST, what: str, hint: str | None = None,
-            column: int | None = None) -> ExpressionError:
+def _refuse(
+    text: str, node: ast.AST, what: str, hint: str | None = None, column: int | None = None
+) -> ExpressionError:
     column = column or _column(text, node)
     piece = ast.get_source_segment(text, node) or ""
-    return ExpressionError(f"{what} {piece!r} at column {column} is not allowed; {hint or 'use only ' + _ALLOWED}",
-                           column)
+    return ExpressionError(
+        f"{what} {piece!r} at column {column} is not allowed; {hint or 'use only ' + _ALLOWED}",
+        column,
+    )
 
 
 def _operator_column(text: str, node: ast.BinOp, symbol: str) -> int:
@@ -184,7 +216,11 @@ def _check(node: ast.AST, text: str, names: dict[str, int]) -> None:
     """Walk the tree, refusing anything off the whitelist; names gets each variable's first column, in order."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            kind = "string" if isinstance(node.value, (str, bytes)) else f"constant {type(node.value).__name__}"
+            kind = (
+                "string"
+                if isinstance(node.value, (str, bytes))
+                else f"constant {type(node.value).__name__}"
+            )
             raise _refuse(text, node, kind)
         if isinstance(node.value, int) and abs(node.value) > 10**300:
             raise _refuse(text, node, "number", "it is too large for float64")
@@ -200,16 +236,26 @@ def _check(node: ast.AST, text: str, names: dict[str, int]) -> None:
         if not isinstance(node.op, _ARITHMETIC):
             symbol = _REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)
             hint = "write ** for a power" if symbol == "^" else None
-            raise _refuse(text, node, f"operator {symbol} in", hint, _operator_column(text, node, symbol))
+            raise _refuse(
+                text, node, f"operator {symbol} in", hint, _operator_column(text, node, symbol)
+            )
         if isinstance(node.op, ast.Pow) and _number(node.right) is None:
-            raise _refuse(text, node.right, "exponent",
-                          "the exponent must be a number, as in x ** 2 (for a^b write exp(b * log(a)))")
+            raise _refuse(
+                text,
+                node.right,
+                "exponent",
+                "the exponent must be a number, as in x ** 2 (for a^b write exp(b * log(a)))",
+            )
         _check(node.left, text, names)
         _check(node.right, text, names)
         return
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise _refuse(text, node, f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)} in")
+            raise _refuse(
+                text,
+                node,
+                f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)} in",
+            )
         _check(node.operand, text, names)
         return
     if isinstance(node, ast.Call):
@@ -220,17 +266,29 @@ def _check(node: ast.AST, text: str, names: dict[str, int]) -> None:
 
 def _check_call(node: ast.Call, text: str, names: dict[str, int]) -> None:
     if not isinstance(node.func, ast.Name):
-        raise _refuse(text, node.func, _DESCRIPTIONS.get(type(node.func), "call of"),
-                      f"only the functions {', '.join(FUNCTIONS)} may be called")
+        raise _refuse(
+            text,
+            node.func,
+            _DESCRIPTIONS.get(type(node.func), "call of"),
+            f"only the functions {', '.join(FUNCTIONS)} may be called",
+        )
     if node.func.id not in FUNCTIONS:
-        raise ExpressionError(f"unknown function {node.func.id!r} at column {_column(text, node)}; "
-                              f"the functions are {', '.join(FUNCTIONS)}", _column(text, node))
+        raise ExpressionError(
+            f"unknown function {node.func.id!r} at column {_column(text, node)}; "
+            f"the functions are {', '.join(FUNCTIONS)}",
+            _column(text, node),
+        )
     if node.keywords:
         keyword = node.keywords[0]
-        raise _refuse(text, keyword, "keyword argument", f"{node.func.id}() takes one plain argument")
+        raise _refuse(
+            text, keyword, "keyword argument", f"{node.func.id}() takes one plain argument"
+        )
     if len(node.args) != 1:
-        raise ExpressionError(f"{node.func.id}() takes one argument, got {len(node.args)} at column "
-                              f"{_column(text, node)}", _column(text, node))
+        raise ExpressionError(
+            f"{node.func.id}() takes one argument, got {len(node.args)} at column "
+            f"{_column(text, node)}",
+            _column(text, node),
+        )
     _check(node.args[0], text, names)
 
 
@@ -240,7 +298,11 @@ def _number(node: ast.AST) -> float | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    ):
         return sign * float(node.value)
     return None
 

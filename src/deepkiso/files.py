@@ -21,7 +21,12 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["read_regular_file", "remove_stale_temporaries", "write_atomically", "write_file_atomically"]
+__all__ = [
+    "read_regular_file",
+    "remove_stale_temporaries",
+    "write_atomically",
+    "write_file_atomically",
+]
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
@@ -32,7 +37,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> P
     The file gets the usual permissions (the umask), not a private temporary file's.
     """
     path = Path(path)
-    temp_path = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.part{path.suffix}")
+    temp_path = path.with_name(
+        f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.part{path.suffix}"
+    )
     try:
         write(str(temp_path))
         _flush_to_disk(temp_path, os.O_RDONLY)
@@ -64,9 +71,13 @@ def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     path = Path(path)
     if os.name != "posix":  # the liveness test below is POSIX's; elsewhere keep everything
         return []
-    name = re.compile(rf"\.{re.escape(path.stem)}\.(\d{{1,9}})-[0-9a-f]+\.part{re.escape(path.suffix)}")
+    name = re.compile(
+        rf"\.{re.escape(path.stem)}\.(\d{{1,9}})-[0-9a-f]+\.part{re.escape(path.suffix)}"
+    )
     removed = []
-    for candidate in path.parent.glob(f".{glob.escape(path.stem)}.*.part{glob.escape(path.suffix)}"):
+    for candidate in path.parent.glob(
+        f".{glob.escape(path.stem)}.*.part{glob.escape(path.suffix)}"
+    ):
         match = name.fullmatch(candidate.name)
         if match and not _process_runs(int(match[1])):
             candidate.unlink(missing_ok=True)
@@ -103,7 +114,9 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
         info = path.stat()
     except FileNotFoundError:
         if path.is_symlink():
-            raise ValueError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
+            raise ValueError(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist"
+            ) from None
         raise FileNotFoundError(f"{path}: missing") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
@@ -112,7 +125,9 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
     if info.st_size > max_bytes:
-        raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} such a file may have")
+        raise ValueError(
+            f"{path}: {info.st_size} bytes, more than the {max_bytes} such a file may have"
+        )
     try:
         with open(path, "rb") as f:
             # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.

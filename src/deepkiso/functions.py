@@ -131,7 +131,11 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str):
     t = np.asarray(t)
     if y.ndim == 1:
         y = y.reshape(1, -1)
-        t = t.reshape(1, -1) if t.ndim == 1 and t.size == y.shape[1] and t.size > 1 else t.reshape(1)
+        t = (
+            t.reshape(1, -1)
+            if t.ndim == 1 and t.size == y.shape[1] and t.size > 1
+            else t.reshape(1)
+        )
     if y.ndim != 2:
         raise ValueError(f"{name}: expected y of shape (N, C) or (C,), got shape {y.shape}")
     n, c = y.shape
@@ -140,7 +144,9 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str):
     if t.shape == (n,) and t.dtype.kind in "iu":  # signed or unsigned integers
         # Read as unsigned, a negative label is huge: one pass over t checks both ends of [0, c).
         if t.size and np.maximum.reduce(t.view(t.dtype.str.replace("i", "u"))) >= c:
-            raise ValueError(f"{name}: labels must lie in [0, {c}), got values from {t.min()} to {t.max()}")
+            raise ValueError(
+                f"{name}: labels must lie in [0, {c}), got values from {t.min()} to {t.max()}"
+            )
         return y, t
     raise ValueError(
         f"{name}: expected t as integer labels of shape ({n},) or one-hot of shape ({n}, {c}), "

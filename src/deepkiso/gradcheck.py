@@ -19,7 +19,13 @@ import numpy as np
 
 from deepkiso._finite_differences import central_difference, float64_twin, require_step
 
-__all__ = ["ParameterCheck", "GradientCheckReport", "gradient_check", "check_layer_gradient", "check_net_gradient"]
+__all__ = [
+    "ParameterCheck",
+    "GradientCheckReport",
+    "gradient_check",
+    "check_layer_gradient",
+    "check_net_gradient",
+]
 
 
 # Per way of evaluating: the difference step and the tolerances. The step balances the
@@ -93,19 +99,29 @@ class GradientCheckReport:
             f"pass when |a-n| <= {self.atol:g} + {self.rtol:g}(|a|+|n|))"
         )
         rows = [head] + ([f"  note: {self.note}"] if self.note else [])
-        rows.append(f"  {'parameter':<10} {'shape':<14} {'compared':>8} {'max |a-n|':>10} {'max rel':>9}  result")
+        rows.append(
+            f"  {'parameter':<10} {'shape':<14} {'compared':>8} {'max |a-n|':>10} {'max rel':>9}  result"
+        )
         for c in self.checks:
             if c.problem:
-                rows.append(f"  {c.name:<10} {str(c.shape):<14} {'-':>8} {'-':>10} {'-':>9}  FAIL: {c.problem}")
+                rows.append(
+                    f"  {c.name:<10} {str(c.shape):<14} {'-':>8} {'-':>10} {'-':>9}  FAIL: {c.problem}"
+                )
                 continue
-            verdict = "ok" if c.passed else (
-                f"FAIL at {c.worst_index}: backprop {c.analytic_at_worst:.6g}, numerical {c.numeric_at_worst:.6g}"
+            verdict = (
+                "ok"
+                if c.passed
+                else (
+                    f"FAIL at {c.worst_index}: backprop {c.analytic_at_worst:.6g}, numerical {c.numeric_at_worst:.6g}"
+                )
             )
             rows.append(
                 f"  {c.name:<10} {str(c.shape):<14} {c.n_compared:>8} "
                 f"{c.max_abs_diff:>10.2e} {c.max_rel_error:>9.2e}  {verdict}"
             )
-        rows.append("PASSED" if self.passed else f"FAILED: {', '.join(c.name for c in self.failures)}")
+        rows.append(
+            "PASSED" if self.passed else f"FAILED: {', '.join(c.name for c in self.failures)}"
+        )
         return "\n".join(rows)
 
 
@@ -142,13 +158,22 @@ def _compare(name, shape, analytic, numeric, index_of, rtol, atol) -> ParameterC
 
 def _check_elements(f, name, param, analytic, positions, s) -> ParameterCheck:
     """Central differences at the given flat positions of param (restored afterwards)."""
-    numeric = np.array([central_difference(f, param, np.unravel_index(pos, param.shape), s["h"])
-                        for pos in positions], dtype=np.float64)
+    numeric = np.array(
+        [
+            central_difference(f, param, np.unravel_index(pos, param.shape), s["h"])
+            for pos in positions
+        ],
+        dtype=np.float64,
+    )
     a = analytic.reshape(-1)[positions].astype(np.float64)
     return _compare(
-        name, param.shape, a, numeric,
+        name,
+        param.shape,
+        a,
+        numeric,
         lambda k: tuple(int(i) for i in np.unravel_index(positions[k], param.shape)),
-        s["rtol"], s["atol"],
+        s["rtol"],
+        s["atol"],
     )
 
 
@@ -218,7 +243,11 @@ def gradient_check(
         raise ValueError(f"unknown mode {mode!r}; choose one of {list(MODES)}")
     rng = np.random.default_rng(rng)
     dtypes = {np.dtype(p.dtype) for p in params.values()}
-    dtype = np.dtype(np.float64) if dtypes <= {np.dtype(np.float64)} else min(dtypes, key=lambda d: d.itemsize)
+    dtype = (
+        np.dtype(np.float64)
+        if dtypes <= {np.dtype(np.float64)}
+        else min(dtypes, key=lambda d: d.itemsize)
+    )
     evaluation, loss, perturbed, note = _evaluation(f, params)
     s = _settings(evaluation, rtol, atol, h)
     report = GradientCheckReport(mode=mode, dtype=str(dtype), evaluation=evaluation, note=note, **s)
@@ -229,10 +258,13 @@ def gradient_check(
             continue
         analytic = np.asarray(analytic)
         if analytic.shape != param.shape:
-            report.checks.append(_problem(
-                name, param.shape,
-                f"backprop gradient has shape {analytic.shape}, expected {param.shape} (the parameter's shape)",
-            ))
+            report.checks.append(
+                _problem(
+                    name,
+                    param.shape,
+                    f"backprop gradient has shape {analytic.shape}, expected {param.shape} (the parameter's shape)",
+                )
+            )
             continue
         target = perturbed[name]
         require_step("gradient_check", s["h"], target, name)
@@ -247,7 +279,9 @@ def gradient_check(
     return report
 
 
-def _evaluation(f: Callable[[], float], params: Mapping[str, np.ndarray]) -> tuple[str, Callable, dict, str]:
+def _evaluation(
+    f: Callable[[], float], params: Mapping[str, np.ndarray]
+) -> tuple[str, Callable, dict, str]:
     """(the settings' key, the loss to call, name -> the array to perturb, a note).
 
     float64 parameters are perturbed in place; any others on a float64 twin of
@@ -258,19 +292,33 @@ def _evaluation(f: Callable[[], float], params: Mapping[str, np.ndarray]) -> tup
         return "float64", f, dict(params), ""
     twin = float64_twin(f, list(params.values()))
     if twin is None:
-        return "float32 in place", f, dict(params), (
-            "f could not be copied with float64 parameters (it reads them through a global, holds a view of them "
-            "or refuses deepcopy), so the loss was evaluated in float32 with loose tolerances")
+        return (
+            "float32 in place",
+            f,
+            dict(params),
+            (
+                "f could not be copied with float64 parameters (it reads them through a global, holds a view of them "
+                "or refuses deepcopy), so the loss was evaluated in float32 with loose tolerances"
+            ),
+        )
     f64, twins = twin
     return "float32 on a float64 copy", f64, dict(zip(params, twins)), ""
 
 
 def _problem(name, shape, text) -> ParameterCheck:
-    return ParameterCheck(name=name, shape=tuple(shape), max_abs_diff=math.inf, max_rel_error=math.inf,
-                          passed=False, problem=text)
+    return ParameterCheck(
+        name=name,
+        shape=tuple(shape),
+        max_abs_diff=math.inf,
+        max_rel_error=math.inf,
+        passed=False,
+        problem=text,
+    )
 
 
-def check_layer_gradient(layer, x: np.ndarray, dout: np.ndarray | None = None, rng=0, **options) -> GradientCheckReport:
+def check_layer_gradient(
+    layer, x: np.ndarray, dout: np.ndarray | None = None, rng=0, **options
+) -> GradientCheckReport:
     """Gradient check of a layer with forward(x) / backward(dout).
 
     Checks the input gradient (reported as "x") and every entry of
@@ -280,7 +328,9 @@ def check_layer_gradient(layer, x: np.ndarray, dout: np.ndarray | None = None, r
     options: as for ``gradient_check`` (mode, n_samples, ...).
     """
     rng = np.random.default_rng(rng)
-    x = np.array(x, dtype=x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64)
+    x = np.array(
+        x, dtype=x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64
+    )
     out = layer.forward(x)
     if dout is None:
         dout = rng.standard_normal(np.shape(out)).astype(np.asarray(out).dtype)

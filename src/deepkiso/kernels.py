@@ -91,8 +91,13 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
         if t2.ndim == 1:
             # -log y[t] = log Σ exp(shifted) - shifted[t], summed over the batch in float64
             picked = shifted[t2, self._samples]
-            self.loss = float((np.add.reduce(np.log(total), dtype=np.float64)
-                               - np.add.reduce(picked, dtype=np.float64)) / n)
+            self.loss = float(
+                (
+                    np.add.reduce(np.log(total), dtype=np.float64)
+                    - np.add.reduce(picked, dtype=np.float64)
+                )
+                / n
+            )
         else:
             log_y = shifted - np.log(total)
             self.loss = float(-np.sum(t2.T * log_y, dtype=np.float64) / n)

@@ -74,7 +74,9 @@ class Surface:
     name: str
     formula: str
     function: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    gradient_function: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+    gradient_function: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = (
+        None
+    )
     x_range: tuple[float, float] = (-3.0, 3.0)
     y_range: tuple[float, float] = (-3.0, 3.0)
     goal: float | None = None
@@ -90,16 +92,22 @@ class Surface:
     def values(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """f on a grid: x, y of one shape (e.g. from np.meshgrid); returns float64 of that shape."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return np.asarray(self.function(np.asarray(x, np.float64), np.asarray(y, np.float64)), np.float64)
+            return np.asarray(
+                self.function(np.asarray(x, np.float64), np.asarray(y, np.float64)), np.float64
+            )
 
-    def gradient_field(self, x: np.ndarray, y: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+    def gradient_field(
+        self, x: np.ndarray, y: np.ndarray, h: float = 1e-4
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(∂f/∂x, ∂f/∂y) on a grid, each of x's shape: analytic where known, else central differences."""
         x = np.asarray(x, np.float64)
         y = np.asarray(y, np.float64)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.gradient_function is not None:
                 gx, gy = self.gradient_function(x, y)
-                return np.broadcast_to(gx, x.shape).astype(np.float64), np.broadcast_to(gy, y.shape).astype(np.float64)
+                return np.broadcast_to(gx, x.shape).astype(np.float64), np.broadcast_to(
+                    gy, y.shape
+                ).astype(np.float64)
             gx = (self.function(x + h, y) - self.function(x - h, y)) / (2 * h)
             gy = (self.function(x, y + h) - self.function(x, y - h)) / (2 * h)
             return np.asarray(gx, np.float64), np.asarray(gy, np.float64)
@@ -124,43 +132,61 @@ SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
         Surface(
-            "bowl", "f(x, y) = x² + y²",
+            "bowl",
+            "f(x, y) = x² + y²",
             lambda x, y: x * x + y * y,
             lambda x, y: (2 * x, 2 * y),
-            goal=1e-3, start=(-2.0, 1.5),
+            goal=1e-3,
+            start=(-2.0, 1.5),
             description="the course's function_2, f(x0, x1) = x0² + x1²: one minimum at the origin",
         ),
         Surface(
-            "slides", "f(x, y) = 2x² + 3y",
+            "slides",
+            "f(x, y) = 2x² + 3y",
             lambda x, y: 2 * x * x + 3 * y,
             lambda x, y: (4 * x, 3 + 0 * y),
             description="the slides' partial-derivative example, ∇f = (4x, 3): a trough that falls for ever",
         ),
         Surface(
-            "saddle", "f(x, y) = x² − y²",
+            "saddle",
+            "f(x, y) = x² − y²",
             lambda x, y: x * x - y * y,
             lambda x, y: (2 * x, -2 * y),
-            goal=-1.0, start=(1.0, 1e-3),
+            goal=-1.0,
+            start=(1.0, 1e-3),
             description="a saddle point at the origin: a minimum along x, a maximum along y",
         ),
         Surface(
-            "plateau", "f(x, y) = 1 − exp(−(x² + y²)/2)",
-            _plateau, _plateau_grad,
-            x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), goal=0.1, start=(3.5, 2.5),
+            "plateau",
+            "f(x, y) = 1 − exp(−(x² + y²)/2)",
+            _plateau,
+            _plateau_grad,
+            x_range=(-4.0, 4.0),
+            y_range=(-4.0, 4.0),
+            goal=0.1,
+            start=(3.5, 2.5),
             description="a flat plain (f ≈ 1, gradient and curvature ≈ 0) with one round valley at the origin",
         ),
         Surface(
-            "rosenbrock", "f(x, y) = (1 − x)² + 100(y − x²)²",
+            "rosenbrock",
+            "f(x, y) = (1 − x)² + 100(y − x²)²",
             lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
             lambda x, y: (-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)),
-            x_range=(-2.0, 2.0), y_range=(-1.0, 3.0), goal=1e-3, start=(-1.5, 2.0),
+            x_range=(-2.0, 2.0),
+            y_range=(-1.0, 3.0),
+            goal=1e-3,
+            start=(-1.5, 2.0),
             description="a curved, narrow valley with its minimum at (1, 1)",
         ),
         Surface(
-            "elongated", "f(x, y) = x²/20 + y²",
+            "elongated",
+            "f(x, y) = x²/20 + y²",
             lambda x, y: x * x / 20 + y * y,
             lambda x, y: (x / 10, 2 * y),
-            x_range=(-10.0, 10.0), y_range=(-5.0, 5.0), goal=1e-2, start=(-7.0, 2.0),
+            x_range=(-10.0, 10.0),
+            y_range=(-5.0, 5.0),
+            goal=1e-2,
+            start=(-7.0, 2.0),
             description="a long, narrow bowl: steep across, shallow along (SGD zig-zags, Momentum does not)",
         ),
     ]
@@ -170,7 +196,9 @@ SURFACES: dict[str, Surface] = {
 def get_surface(name: str) -> Surface:
     """A named surface (see SURFACES)."""
     if name not in SURFACES:
-        raise ValueError(f"unknown function {name!r}; choose one of {sorted(SURFACES)} or give an expression")
+        raise ValueError(
+            f"unknown function {name!r}; choose one of {sorted(SURFACES)} or give an expression"
+        )
     return SURFACES[name]
 
 
@@ -203,8 +231,10 @@ def surface_from_expression(
     expression = parse_expression(text.strip().replace("^", "**"))
     for name in expression.names:
         if name not in _COORDINATES and name not in _CONSTANTS:
-            raise ValueError(f"expression {text!r}: unknown name {name!r} at column {expression.columns[name]}; "
-                             f"use x and y (or x0 and x1) and the constants {sorted(_CONSTANTS)}")
+            raise ValueError(
+                f"expression {text!r}: unknown name {name!r} at column {expression.columns[name]}; "
+                f"use x and y (or x0 and x1) and the constants {sorted(_CONSTANTS)}"
+            )
 
     def function(x, y):
         coordinates = (x, y)
@@ -212,11 +242,19 @@ def surface_from_expression(
         return expression.evaluate(values)[0].data
 
     # A start three quarters of the way across the window: inside it, and away from a centred special point.
-    start = (x_range[0] + 0.75 * (x_range[1] - x_range[0]), y_range[0] + 0.75 * (y_range[1] - y_range[0]))
+    start = (
+        x_range[0] + 0.75 * (x_range[1] - x_range[0]),
+        y_range[0] + 0.75 * (y_range[1] - y_range[0]),
+    )
     return Surface(
-        name=text.strip(), formula=f"f(x, y) = {text.strip()}",
+        name=text.strip(),
+        formula=f"f(x, y) = {text.strip()}",
         function=lambda x, y: np.broadcast_to(function(x, y), np.broadcast(x, y).shape),
-        x_range=x_range, y_range=y_range, goal=goal, start=start, description="a user's expression",
+        x_range=x_range,
+        y_range=y_range,
+        goal=goal,
+        start=start,
+        description="a user's expression",
     )
 
 
@@ -224,7 +262,9 @@ def surface_from_expression(
 # Classifying a point from its numerical gradient and Hessian
 
 
-def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3) -> np.ndarray:
+def numerical_hessian(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3
+) -> np.ndarray:
     """The matrix of second derivatives ∂²f/∂x_i∂x_j by central differences.
 
     x: (n,). Returns (n, n) float64, symmetric.
@@ -242,13 +282,19 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float 
     for i in range(n):
         hessian[i, i] = (float(f(x + eye[i])) - 2 * f0 + float(f(x - eye[i]))) / (h * h)
         for j in range(i + 1, n):
-            value = (float(f(x + eye[i] + eye[j])) - float(f(x + eye[i] - eye[j]))
-                     - float(f(x - eye[i] + eye[j])) + float(f(x - eye[i] - eye[j]))) / (4 * h * h)
+            value = (
+                float(f(x + eye[i] + eye[j]))
+                - float(f(x + eye[i] - eye[j]))
+                - float(f(x - eye[i] + eye[j]))
+                + float(f(x - eye[i] - eye[j]))
+            ) / (4 * h * h)
             hessian[i, j] = hessian[j, i] = value
     return hessian
 
 
-def _kind(gradient_norm: float, lowest: float, highest: float, grad_tol: float, curvature_tol: float) -> str:
+def _kind(
+    gradient_norm: float, lowest: float, highest: float, grad_tol: float, curvature_tol: float
+) -> str:
     """The rule every classification here uses, from |∇f| and the extreme Hessian eigenvalues."""
     if not (math.isfinite(gradient_norm) and math.isfinite(lowest) and math.isfinite(highest)):
         return "diverging"
@@ -297,7 +343,13 @@ def classify_point(
     point = np.array(point, dtype=np.float64).reshape(-1)
     gradient = numerical_gradient(lambda p: surface(p), point.copy())
     curvatures = np.linalg.eigvalsh(numerical_hessian(surface, point))
-    kind = _kind(float(np.linalg.norm(gradient)), float(curvatures[0]), float(curvatures[-1]), grad_tol, curvature_tol)
+    kind = _kind(
+        float(np.linalg.norm(gradient)),
+        float(curvatures[0]),
+        float(curvatures[-1]),
+        grad_tol,
+        curvature_tol,
+    )
     return PointReport(kind=kind, point=point, gradient=gradient, curvatures=curvatures)
 
 
@@ -356,15 +408,21 @@ class DescentPath:
 
 
 _KIND_PHRASES = {
-    "minimum": "at a minimum", "maximum": "at a maximum", "saddle": "at a saddle point",
-    "plateau": "on a plateau", "descending": "still descending", "diverging": "diverging",
+    "minimum": "at a minimum",
+    "maximum": "at a maximum",
+    "saddle": "at a saddle point",
+    "plateau": "on a plateau",
+    "descending": "still descending",
+    "diverging": "diverging",
 }
 
 
 def _optimizer_and_noise(optimizer: str, lr: float, noise_std: float | None):
     key = optimizer.lower()
     if key not in OPTIMIZER_CHOICES:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZER_CHOICES)}")
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZER_CHOICES)}"
+        )
     if noise_std is None:
         noise_std = NOISY_GD_NOISE_STD if key == "noisy-gd" else 0.0
     if noise_std < 0:
@@ -411,8 +469,13 @@ def descend(
     points = np.array(points)
     values = np.array([surface(p) if np.all(np.isfinite(p)) else math.nan for p in points])
     return DescentPath(
-        optimizer=key, lr=float(lr), noise_std=noise_std, points=points, values=values,
-        kind=_path_kind(surface, points, values), steps_needed=_steps_needed(values, surface.goal),
+        optimizer=key,
+        lr=float(lr),
+        noise_std=noise_std,
+        points=points,
+        values=values,
+        kind=_path_kind(surface, points, values),
+        steps_needed=_steps_needed(values, surface.goal),
         goal=surface.goal,
     )
 
@@ -453,8 +516,10 @@ class StallReport:
     highest_curvature: float
 
     def __str__(self) -> str:
-        return (f"{self.kind}: |gradient| = {self.gradient_norm:.3g}, curvature from "
-                f"{self.lowest_curvature:.3g} to {self.highest_curvature:.3g}")
+        return (
+            f"{self.kind}: |gradient| = {self.gradient_norm:.3g}, curvature from "
+            f"{self.lowest_curvature:.3g} to {self.highest_curvature:.3g}"
+        )
 
 
 def _lanczos_extremes(hessian_times, n: int, n_iterations: int, rng) -> tuple[float, float]:
@@ -481,7 +546,9 @@ def _lanczos_extremes(hessian_times, n: int, n_iterations: int, rng) -> tuple[fl
         off_diagonal.append(beta)
         q = w / beta
     m = len(diagonal)
-    tridiagonal = np.diag(diagonal) + np.diag(off_diagonal[: m - 1], 1) + np.diag(off_diagonal[: m - 1], -1)
+    tridiagonal = (
+        np.diag(diagonal) + np.diag(off_diagonal[: m - 1], 1) + np.diag(off_diagonal[: m - 1], -1)
+    )
     eigenvalues = np.linalg.eigvalsh(tridiagonal)
     return float(eigenvalues[0]), float(eigenvalues[-1])
 

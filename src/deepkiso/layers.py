@@ -48,8 +48,10 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
 def _check_dout(layer: str, dout, expected: tuple):
     # An array's own .shape: np.shape is a Python-level wrapper, and this runs on every backward.
     if (dout.shape if isinstance(dout, np.ndarray) else np.shape(dout)) != expected:
-        raise ValueError(f"{layer}.backward: expected dout of shape {expected} (the forward output's), "
-                         f"got shape {np.shape(dout)}")
+        raise ValueError(
+            f"{layer}.backward: expected dout of shape {expected} (the forward output's), "
+            f"got shape {np.shape(dout)}"
+        )
 
 
 class AddLayer:
@@ -101,7 +103,9 @@ class MulLayer:
         dx, dy = dout * self.y, dout * self.x
         if np.ndim(dx) == 0 and np.ndim(dy) == 0:
             return dx, dy
-        return _sum_to_shape(np.asarray(dx), np.shape(self.x)), _sum_to_shape(np.asarray(dy), np.shape(self.y))
+        return _sum_to_shape(np.asarray(dx), np.shape(self.x)), _sum_to_shape(
+            np.asarray(dy), np.shape(self.y)
+        )
 
 
 class ReLU:
@@ -182,8 +186,10 @@ class Affine:
 
     def __init__(self, W: np.ndarray, b: np.ndarray):
         if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(f"Affine: expected W of shape (D_in, D_out) and b of shape (D_out,), "
-                             f"got {W.shape} and {b.shape}")
+            raise ValueError(
+                f"Affine: expected W of shape (D_in, D_out) and b of shape (D_out,), "
+                f"got {W.shape} and {b.shape}"
+            )
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.x = None  # the input as (N, D_in)
@@ -243,8 +249,10 @@ class Affine:
             return x.reshape(1, d_in)
         if x.ndim >= 2 and math.prod(x.shape[1:]) == d_in:
             return x.reshape(x.shape[0], d_in)
-        raise ValueError(f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
-                         f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}")
+        raise ValueError(
+            f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
+            f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}"
+        )
 
     def _dout_rows(self, dout: np.ndarray) -> np.ndarray:
         """dout as (N, D_out), after checking it has the forward output's shape."""
@@ -278,8 +286,12 @@ class SoftmaxWithLoss:
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = np.shape(x)
-        x, t = as_batch(x, t, "SoftmaxWithLoss")  # (N, C), and (N,) or (N, C); integer scores become float64
-        self.t = t.astype(x.dtype, copy=False) if t.ndim == 2 else t  # float32 scores keep float32 gradients
+        x, t = as_batch(
+            x, t, "SoftmaxWithLoss"
+        )  # (N, C), and (N,) or (N, C); integer scores become float64
+        self.t = (
+            t.astype(x.dtype, copy=False) if t.ndim == 2 else t
+        )  # float32 scores keep float32 gradients
         self.y = softmax(x)
         # From the scores rather than from y: exact even where y underflows to 0 (scores of ±1000).
         self.loss = softmax_cross_entropy(x, self.t)
@@ -324,7 +336,9 @@ class SquaredError:
             if y.ndim == 2 and y.shape[1] == 1 and t.shape == (y.shape[0],):
                 t = t.reshape(-1, 1)
             else:
-                raise ValueError(f"SquaredError: expected t of shape {y.shape} (the output's), got shape {t.shape}")
+                raise ValueError(
+                    f"SquaredError: expected t of shape {y.shape} (the output's), got shape {t.shape}"
+                )
         self.y, self.t = y, t.astype(y.dtype, copy=False)
         n = y.shape[0] if y.ndim > 1 else 1
         d = self.y - self.t

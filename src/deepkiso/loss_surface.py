@@ -34,8 +34,10 @@ __all__ = [
 
 def _check_data(x: np.ndarray, t: np.ndarray) -> None:
     if np.ndim(x) != 2 or np.ndim(t) != 1 or len(x) != len(t) or len(x) == 0:
-        raise ValueError(f"expected x of shape (N, D) and integer labels t of shape (N,), "
-                         f"got shapes {np.shape(x)} and {np.shape(t)}")
+        raise ValueError(
+            f"expected x of shape (N, D) and integer labels t of shape (N,), "
+            f"got shapes {np.shape(x)} and {np.shape(t)}"
+        )
 
 
 def train_briefly(
@@ -56,8 +58,15 @@ def train_briefly(
     _check_data(x, t)
     rng = np.random.default_rng(rng)
     n_classes = int(np.max(t)) + 1
-    net = MultiLayerNet(x.shape[1], [hidden_size], n_classes, activation="tanh", weight_init="xavier",
-                        dtype=np.float32, rng=rng)
+    net = MultiLayerNet(
+        x.shape[1],
+        [hidden_size],
+        n_classes,
+        activation="tanh",
+        weight_init="xavier",
+        dtype=np.float32,
+        rng=rng,
+    )
     optimizer = SGD(lr=learning_rate)
     for _ in range(n_steps):
         batch = rng.choice(len(x), size=min(batch_size, len(x)), replace=False)
@@ -66,13 +75,22 @@ def train_briefly(
 
 
 def _float64_copy(net: MultiLayerNet) -> MultiLayerNet:
-    twin = MultiLayerNet(net.input_size, net.hidden_sizes, net.output_size, activation=net.activation,
-                         loss=net.loss_name, dtype=np.float64, rng=0)
+    twin = MultiLayerNet(
+        net.input_size,
+        net.hidden_sizes,
+        net.output_size,
+        activation=net.activation,
+        loss=net.loss_name,
+        dtype=np.float64,
+        rng=0,
+    )
     twin.load_state_dict(net.state_dict())
     return twin
 
 
-def random_direction(net: MultiLayerNet, rng: np.random.Generator | int | None = 0) -> dict[str, np.ndarray]:
+def random_direction(
+    net: MultiLayerNet, rng: np.random.Generator | int | None = 0
+) -> dict[str, np.ndarray]:
     """A random direction d in weight space, {name: array of that parameter's shape}, float64.
 
     Each parameter's part is Gaussian, rescaled to that parameter's own norm
@@ -156,9 +174,13 @@ def scan_line(
         columns["error_slope"].append((values[h][0] - values[-h][0]) / (2 * h))
         columns["loss_slope"].append((values[h][1] - values[-h][1]) / (2 * h))
     return LineScan(
-        alphas=alphas, error_rate=np.array(columns["error"]), cross_entropy=np.array(columns["loss"]),
-        error_rate_slope=np.array(columns["error_slope"]), cross_entropy_slope=np.array(columns["loss_slope"]),
-        h=h, n_samples=len(x),
+        alphas=alphas,
+        error_rate=np.array(columns["error"]),
+        cross_entropy=np.array(columns["loss"]),
+        error_rate_slope=np.array(columns["error_slope"]),
+        cross_entropy_slope=np.array(columns["loss_slope"]),
+        h=h,
+        n_samples=len(x),
     )
 
 
@@ -200,10 +222,19 @@ def count_zero_gradients(
         _set_along_line(scanned, origin, direction, float(alpha))
         zeros = {"error": 0, "loss": 0}
         for param in scanned.params.values():
-            zeros["error"] += int(np.sum(numerical_gradient(lambda _: _error_rate(scanned, x, t), param) == 0))
-            zeros["loss"] += int(np.sum(numerical_gradient(lambda _: scanned.loss(x, t), param) == 0))
-        counts.append(ZeroGradientCount(
-            alpha=float(alpha), n_params=sum(p.size for p in scanned.params.values()),
-            error_rate_zeros=zeros["error"], cross_entropy_zeros=zeros["loss"], inert_params=inert,
-        ))
+            zeros["error"] += int(
+                np.sum(numerical_gradient(lambda _: _error_rate(scanned, x, t), param) == 0)
+            )
+            zeros["loss"] += int(
+                np.sum(numerical_gradient(lambda _: scanned.loss(x, t), param) == 0)
+            )
+        counts.append(
+            ZeroGradientCount(
+                alpha=float(alpha),
+                n_params=sum(p.size for p in scanned.params.values()),
+                error_rate_zeros=zeros["error"],
+                cross_entropy_zeros=zeros["loss"],
+                inert_params=inert,
+            )
+        )
     return counts

@@ -45,7 +45,11 @@ class SimpleNet:
     """
 
     def __init__(self, rng: np.random.Generator | int | None = 0, W: np.ndarray | None = None):
-        W = np.random.default_rng(rng).standard_normal((2, 3)) if W is None else np.array(W, dtype=np.float64)
+        W = (
+            np.random.default_rng(rng).standard_normal((2, 3))
+            if W is None
+            else np.array(W, dtype=np.float64)
+        )
         if W.shape != (2, 3):
             raise ValueError(f"SimpleNet: expected W of shape (2, 3), got shape {W.shape}")
         self.params = {"W": W}
@@ -60,7 +64,9 @@ class SimpleNet:
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
         """{"W": dL/dW} (2, 3) by central differences on the net's own W."""
-        return {"W": differentiation.numerical_gradient(lambda _: self.loss(x, t), self.params["W"])}
+        return {
+            "W": differentiation.numerical_gradient(lambda _: self.loss(x, t), self.params["W"])
+        }
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
         """{"W": dL/dW} by backprop: xᵀ · (softmax(x · W) - t) / N."""
@@ -124,8 +130,11 @@ class MultiLayerNet:
                 self.layers.append(ACTIVATIONS[activation]())
         self.last_layer = LOSSES[loss]()
         # (name in params, layer, key in layer.grads): gradient() hands out the layers' own arrays
-        self._grad_sources = [(f"{key}{i}", layer, key) for i, layer in enumerate(self.affine_layers, start=1)
-                              for key in ("W", "b")]
+        self._grad_sources = [
+            (f"{key}{i}", layer, key)
+            for i, layer in enumerate(self.affine_layers, start=1)
+            for key in ("W", "b")
+        ]
 
     def _init_std(self, fan_in: int) -> float:
         if self.weight_init == "he":
@@ -161,7 +170,9 @@ class MultiLayerNet:
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Fraction of samples whose highest output is the right class. t: labels (N,) or one-hot (N, C)."""
         if self.output_size < 2:
-            raise ValueError("accuracy: a net with a single output is a regression net; use loss() instead")
+            raise ValueError(
+                "accuracy: a net with a single output is a regression net; use loss() instead"
+            )
         y = np.argmax(self.predict(x), axis=1)
         return float(np.mean(y == _labels(t)))
 
@@ -198,10 +209,18 @@ class MultiLayerNet:
         problems = []
         for name, param in self.params.items():
             if name not in state:
-                problems.append(f"{name}: missing from the saved state (net has shape {param.shape})")
+                problems.append(
+                    f"{name}: missing from the saved state (net has shape {param.shape})"
+                )
             elif np.shape(state[name]) != param.shape:
-                problems.append(f"{name}: saved shape {np.shape(state[name])}, net has shape {param.shape}")
-        problems += [f"{name}: in the saved state but not in the net" for name in state if name not in self.params]
+                problems.append(
+                    f"{name}: saved shape {np.shape(state[name])}, net has shape {param.shape}"
+                )
+        problems += [
+            f"{name}: in the saved state but not in the net"
+            for name in state
+            if name not in self.params
+        ]
         if problems:
             raise ValueError("the saved state does not fit this net:\n  " + "\n  ".join(problems))
         for name, param in self.params.items():
@@ -229,6 +248,14 @@ class TwoLayerNet(MultiLayerNet):
         dtype=np.float32,
         rng: np.random.Generator | int | None = 0,
     ):
-        super().__init__(input_size, [hidden_size], output_size, activation=activation, loss=loss,
-                         weight_init=weight_init_std, dtype=dtype, rng=rng)
+        super().__init__(
+            input_size,
+            [hidden_size],
+            output_size,
+            activation=activation,
+            loss=loss,
+            weight_init=weight_init_std,
+            dtype=dtype,
+            rng=rng,
+        )
         self.hidden_size = int(hidden_size)

@@ -28,7 +28,16 @@ import math
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS", "make_optimizer"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
+    "OPTIMIZERS",
+    "make_optimizer",
+]
 
 
 class Optimizer:
@@ -75,8 +84,10 @@ class Optimizer:
         for key, param in params.items():
             grad = grads[key]
             if grad.shape != param.shape:
-                raise ValueError(f"{type(self).__name__}: gradient of {key} has shape {grad.shape}, "
-                                 f"parameter has shape {param.shape}")
+                raise ValueError(
+                    f"{type(self).__name__}: gradient of {key} has shape {grad.shape}, "
+                    f"parameter has shape {param.shape}"
+                )
         for arrays in self.state.values():
             for key in params.keys() - arrays.keys():
                 arrays[key] = np.zeros_like(params[key])
@@ -94,7 +105,11 @@ class Optimizer:
         buffer_keys = {k for k in state if "/" in k}
         problems = [f"missing {k!r}" for k in sorted(expected - set(state))]
         problems += [f"unexpected {k!r}" for k in sorted(set(state) - expected - buffer_keys)]
-        problems += [f"unexpected buffer {k!r}" for k in sorted(buffer_keys) if k.split("/", 1)[0] not in self.buffers]
+        problems += [
+            f"unexpected buffer {k!r}"
+            for k in sorted(buffer_keys)
+            if k.split("/", 1)[0] not in self.buffers
+        ]
         if problems:
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
         self.lr = float(state["lr"])
@@ -184,19 +199,31 @@ class Adam(Optimizer):
 
     buffers = ("m", "v")
 
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(
+        self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ):
         super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
 
     def update(self, params, grads):
         self._start_step(params, grads)
-        lr_t = self.lr * math.sqrt(1.0 - self.beta2**self.iterations) / (1.0 - self.beta1**self.iterations)
+        lr_t = (
+            self.lr
+            * math.sqrt(1.0 - self.beta2**self.iterations)
+            / (1.0 - self.beta1**self.iterations)
+        )
         for key in params.keys():
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
+OPTIMIZERS = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
 
 
 def make_optimizer(name: str, lr: float | None = None, **options) -> Optimizer:

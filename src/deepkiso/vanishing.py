@@ -55,7 +55,9 @@ class LayerGradients:
 
 
 def _random_batch(input_size: int, n_classes: int, batch_size: int, rng: np.random.Generator):
-    return rng.standard_normal((batch_size, input_size)).astype(np.float32), rng.integers(0, n_classes, batch_size)
+    return rng.standard_normal((batch_size, input_size)).astype(np.float32), rng.integers(
+        0, n_classes, batch_size
+    )
 
 
 def layer_gradient_norms(
@@ -78,7 +80,9 @@ def layer_gradient_norms(
     weight_init: as MultiLayerNet takes it; None picks DEFAULT_WEIGHT_INIT[activation].
     """
     if n_hidden_layers < 1 or width < 1:
-        raise ValueError(f"n_hidden_layers and width must be positive, got {n_hidden_layers} and {width}")
+        raise ValueError(
+            f"n_hidden_layers and width must be positive, got {n_hidden_layers} and {width}"
+        )
     rng = np.random.default_rng(rng)
     if x is None:
         x, t = _random_batch(64, n_classes, 100, rng)
@@ -87,10 +91,18 @@ def layer_gradient_norms(
     else:
         n_classes = int(np.max(t)) + 1
     weight_init = DEFAULT_WEIGHT_INIT.get(activation, "he") if weight_init is None else weight_init
-    net = MultiLayerNet(x.shape[1], [width] * n_hidden_layers, n_classes,
-                        activation=activation, weight_init=weight_init, rng=rng)
+    net = MultiLayerNet(
+        x.shape[1],
+        [width] * n_hidden_layers,
+        n_classes,
+        activation=activation,
+        weight_init=weight_init,
+        rng=rng,
+    )
     grads = net.gradient(x, t)
-    norms = np.array([np.linalg.norm(grads[f"W{i}"].astype(np.float64)) for i in range(1, n_hidden_layers + 2)])
+    norms = np.array(
+        [np.linalg.norm(grads[f"W{i}"].astype(np.float64)) for i in range(1, n_hidden_layers + 2)]
+    )
     return LayerGradients(activation=activation, weight_init=weight_init, norms=norms)
 
 
@@ -106,8 +118,10 @@ def compare_activations(
     x, t = _random_batch(64, 10, 100, rng)
     seed = int(rng.integers(2**31))
     # The same seed for every net: differences come from the activation, not the draw.
-    return [layer_gradient_norms(a, n_hidden_layers, width, x, t, weight_init=weight_init, rng=seed)
-            for a in activations]
+    return [
+        layer_gradient_norms(a, n_hidden_layers, width, x, t, weight_init=weight_init, rng=seed)
+        for a in activations
+    ]
 
 
 def activation_derivatives(x: np.ndarray) -> dict[str, np.ndarray]:

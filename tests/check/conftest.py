@@ -343,7 +343,9 @@ def plant(bugs: list[tuple[str, str]]) -> str:
     """COURSE with each (correct line, buggy line) replaced; fails loudly if a line is not there."""
     source = COURSE
     for correct, buggy in bugs:
-        assert source.count(correct) == 1, f"the planted bug's target is not in COURSE once: {correct!r}"
+        assert source.count(correct) == 1, (
+            f"the planted bug's target is not in COURSE once: {correct!r}"
+        )
         source = source.replace(correct, buggy)
     return source
 
@@ -351,28 +353,46 @@ def plant(bugs: list[tuple[str, str]]) -> str:
 # Bugs in different names, so one file (one child process) carries several of them.
 BUGS_A = [
     ("        self.db = np.sum(dout, axis=0)", "        self.db = dout"),
-    ("        out = x.copy()\n        out[self.mask] = 0\n        return out",
-     "        x[self.mask] = 0\n        return x"),
+    (
+        "        out = x.copy()\n        out[self.mask] = 0\n        return out",
+        "        x[self.mask] = 0\n        return x",
+    ),
     ("    x = x - np.max(x)\n    return np.exp(x)", "    return np.exp(x)"),
     ("        x = x - np.max(x, axis=0)\n", ""),
     ("    return (f(x + h) - f(x - h)) / (2 * h)", "    return (f(x + h) - f(x)) / h"),
-    ("        grad[idx] = (fxh1 - fxh2) / (2 * h)\n        x[idx] = tmp_val\n        it.iternext()",
-     "        grad[idx] = (fxh1 - fxh2) / (2 * h)\n        it.iternext()"),
-    ("        self.loss = cross_entropy_error(self.y, self.t)\n",
-     "        self.loss = cross_entropy_error(self.y, self.t) / self.t.shape[0]\n"),
+    (
+        "        grad[idx] = (fxh1 - fxh2) / (2 * h)\n        x[idx] = tmp_val\n        it.iternext()",
+        "        grad[idx] = (fxh1 - fxh2) / (2 * h)\n        it.iternext()",
+    ),
+    (
+        "        self.loss = cross_entropy_error(self.y, self.t)\n",
+        "        self.loss = cross_entropy_error(self.y, self.t) / self.t.shape[0]\n",
+    ),
     ("        dx = dout * (1.0 - self.out) * self.out", "        dx = (1.0 - self.out) * self.out"),
 ]
 BUGS_B = [
     ("        dx = np.dot(dout, self.W.T)", "        dx = np.dot(dout, self.W)"),
-    ("        dx = dout * self.y\n        dy = dout * self.x",
-     "        dx = dout * self.x\n        dy = dout * self.y"),
-    ("    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size",
-     "    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7))"),
+    (
+        "        dx = dout * self.y\n        dy = dout * self.x",
+        "        dx = dout * self.x\n        dy = dout * self.y",
+    ),
+    (
+        "    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size",
+        "    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7))",
+    ),
     ("        x -= lr * grad", "        x += lr * grad"),
-    ("        dout[self.mask] = 0\n        dx = dout", "        dx = np.where(self.mask, 0.0, 1.0)"),
-    ("            params[key] -= self.lr * grads[key]", "            params[key] = params[key] - self.lr * grads[key]"),
-    ("        batch_mask = np.random.choice(train_size, batch_size)\n",
-     "        batch_mask = np.random.choice(train_size, batch_size)\n        break\n"),
+    (
+        "        dout[self.mask] = 0\n        dx = dout",
+        "        dx = np.where(self.mask, 0.0, 1.0)",
+    ),
+    (
+        "            params[key] -= self.lr * grads[key]",
+        "            params[key] = params[key] - self.lr * grads[key]",
+    ),
+    (
+        "        batch_mask = np.random.choice(train_size, batch_size)\n",
+        "        batch_mask = np.random.choice(train_size, batch_size)\n        break\n",
+    ),
 ]
 
 
@@ -413,7 +433,9 @@ def result():
 
     def find(report, check_id):
         hits = [r for r in report.results if r.id == check_id]
-        assert len(hits) == 1, f"{check_id}: {len(hits)} results in {[r.id for r in report.results]}"
+        assert len(hits) == 1, (
+            f"{check_id}: {len(hits)} results in {[r.id for r in report.results]}"
+        )
         return hits[0]
 
     return find

@@ -21,18 +21,28 @@ from deepkiso.check import FAIL, PASS, check_file, format_json
 from deepkiso.check.protocol import MAX_FRAME_BYTES
 
 HAS_BWRAP = shutil.which("bwrap") is not None
-MODES = ["default", pytest.param("isolate", marks=pytest.mark.skipif(
-    not HAS_BWRAP, reason="bubblewrap (bwrap) is not installed here; .ci/run installs it where it can"))]
+MODES = [
+    "default",
+    pytest.param(
+        "isolate",
+        marks=pytest.mark.skipif(
+            not HAS_BWRAP,
+            reason="bubblewrap (bwrap) is not installed here; .ci/run installs it where it can",
+        ),
+    ),
+]
 ONLY = ["Affine.forward_batch"]
 
 
 def hostile(tmp_path: Path, attack: str, name: str = "hostile.py") -> Path:
     """A learner file whose Affine runs attack (statements, 8-space indented later) in __init__, then is wrong."""
     body = "\n".join("        " + line for line in attack.strip("\n").splitlines())
-    text = (f"import os, sys, time, struct, socket, subprocess\n\n\nclass Affine:\n"
-            f"    def __init__(self, W, b):\n        self.W, self.b = W, b\n{body}\n\n"
-            f"    def forward(self, x):\n        return 0 * (x @ self.W)\n\n"
-            f"    def backward(self, dout):\n        return dout @ self.W.T\n")
+    text = (
+        f"import os, sys, time, struct, socket, subprocess\n\n\nclass Affine:\n"
+        f"    def __init__(self, W, b):\n        self.W, self.b = W, b\n{body}\n\n"
+        f"    def forward(self, x):\n        return 0 * (x @ self.W)\n\n"
+        f"    def backward(self, dout):\n        return dout @ self.W.T\n"
+    )
     path = tmp_path / "project" / name
     path.parent.mkdir(exist_ok=True)
     (path.parent / "pyproject.toml").write_text("")
@@ -64,16 +74,21 @@ def alive(pids) -> list[int]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("frame", [
-    b"{oops",                                   # not JSON
-    b'{"event": "result"}',                     # a result without its fields
-    b'{"event": "launch_missiles"}',            # an unknown event
-    b'{"event": "step", "what": 3, "check": null, "seconds": 1}',  # a value of the wrong type
-    b'[1, 2]',                                  # not an object
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"{oops",  # not JSON
+        b'{"event": "result"}',  # a result without its fields
+        b'{"event": "launch_missiles"}',  # an unknown event
+        b'{"event": "step", "what": 3, "check": null, "seconds": 1}',  # a value of the wrong type
+        b"[1, 2]",  # not an object
+    ],
+)
 def test_forged_invalid_events_are_a_verdict_not_a_traceback(tmp_path, mode, frame):
-    attack = (f"for fd in range(3, 64):\n    try:\n        os.write(fd, struct.pack('>I', {len(frame)}) + {frame!r})\n"
-              f"    except OSError:\n        pass")
+    attack = (
+        f"for fd in range(3, 64):\n    try:\n        os.write(fd, struct.pack('>I', {len(frame)}) + {frame!r})\n"
+        f"    except OSError:\n        pass"
+    )
     report = grade(hostile(tmp_path, attack), mode)
     assert_wrong_affine_fails(report)
     invalid = [r for r in report.results if r.id == "protocol"]
@@ -81,8 +96,10 @@ def test_forged_invalid_events_are_a_verdict_not_a_traceback(tmp_path, mode, fra
 
 
 def test_an_oversized_message_is_a_verdict(tmp_path):
-    attack = (f"for fd in range(3, 64):\n    try:\n        os.write(fd, struct.pack('>I', {MAX_FRAME_BYTES + 1}))\n"
-              f"    except OSError:\n        pass")
+    attack = (
+        f"for fd in range(3, 64):\n    try:\n        os.write(fd, struct.pack('>I', {MAX_FRAME_BYTES + 1}))\n"
+        f"    except OSError:\n        pass"
+    )
     report = grade(hostile(tmp_path, attack), "default")
     assert [r.id for r in report.results if r.status == FAIL] == ["protocol"]
     assert f"{MAX_FRAME_BYTES + 1} bytes" in report.results[-1].message
@@ -116,7 +133,9 @@ time.sleep(0.3)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_no_secret_reaches_the_report_and_nothing_of_the_learner_is_harmed(tmp_path, mode, monkeypatch, capfd):
+def test_no_secret_reaches_the_report_and_nothing_of_the_learner_is_harmed(
+    tmp_path, mode, monkeypatch, capfd
+):
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
     (home / ".ssh" / "id_rsa").write_text("FAKE-KEY-1234")

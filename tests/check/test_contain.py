@@ -20,10 +20,15 @@ def test_the_copy_holds_the_code_not_links_data_or_hidden_folders(tmp_path, monk
     (tmp_path / "elsewhere.txt").write_text("not the project's")
     outside = tmp_path / "loose.py"
     outside.write_text("y = 2")
-    workspace = Workspace([project / "common" / "layers.py", outside], [project, tmp_path / "other"])
+    workspace = Workspace(
+        [project / "common" / "layers.py", outside], [project, tmp_path / "other"]
+    )
     try:
         copy = workspace.roots[0]
-        assert workspace.paths[0] == copy / "common" / "layers.py" and workspace.paths[0].read_text() == "x = 1"
+        assert (
+            workspace.paths[0] == copy / "common" / "layers.py"
+            and workspace.paths[0].read_text() == "x = 1"
+        )
         assert workspace.paths[1].read_text() == "y = 2"
         assert (copy / "notes.txt").read_text() == "small"
         for missing in ("big.bin", ".git", "dataset", "secret_link"):
@@ -55,5 +60,9 @@ def test_the_environment_keeps_the_allowlist_only(tmp_path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     env = scrubbed_environment(tmp_path / "home", tmp_path / "tmp")
     assert env["HOME"] == str(tmp_path / "home") and env["TMPDIR"] == str(tmp_path / "tmp")
-    assert env["LC_ALL"] == "C.UTF-8" and env["OMP_NUM_THREADS"] == "1" and env["PATH"] == os.environ["PATH"]
+    assert (
+        env["LC_ALL"] == "C.UTF-8"
+        and env["OMP_NUM_THREADS"] == "1"
+        and env["PATH"] == os.environ["PATH"]
+    )
     assert "t0ken" not in env.values() and "k3y" not in env.values()

@@ -82,8 +82,11 @@ def verdict(results: list[dict]) -> str:
 
 def _explanations(results: list[dict]) -> str:
     """The text a note substring is looked for in: the notes' and not-graded results' words."""
-    return " | ".join(" ".join((r["message"], r["cause"], r["note_reason"])) for r in results
-                      if r["status"] in ("note", "skip")).lower()
+    return " | ".join(
+        " ".join((r["message"], r["cause"], r["note_reason"]))
+        for r in results
+        if r["status"] in ("note", "skip")
+    ).lower()
 
 
 def run_case(case_dir: Path) -> Outcome:
@@ -103,17 +106,27 @@ def run_case(case_dir: Path) -> Outcome:
             outcome.bugs += 1
             outcome.caught += got == "fail"
             cause = expected.get("cause", "").lower()
-            if got == "fail" and any(cause in (r["cause"] + " " + r["message"]).lower() for r in failures):
+            if got == "fail" and any(
+                cause in (r["cause"] + " " + r["message"]).lower() for r in failures
+            ):
                 outcome.right_cause += 1
             elif got == "fail":
-                outcome.cause_misses.append(f"{name}: cause {expected['cause']!r} not in "
-                                          + " / ".join(r["cause"] or r["message"] for r in failures))
+                outcome.cause_misses.append(
+                    f"{name}: cause {expected['cause']!r} not in "
+                    + " / ".join(r["cause"] or r["message"] for r in failures)
+                )
         if got != expected["verdict"]:
-            detail = "; ".join(f"{r['status']} {r['title']}: {r['message']}" for r in mine if r["status"] != "pass")
-            outcome.mismatches.append(f"{name}: expected {expected['verdict']}, got {got} ({detail[:400]})")
+            detail = "; ".join(
+                f"{r['status']} {r['title']}: {r['message']}" for r in mine if r["status"] != "pass"
+            )
+            outcome.mismatches.append(
+                f"{name}: expected {expected['verdict']}, got {got} ({detail[:400]})"
+            )
         elif "note" in expected and expected["note"].lower() not in _explanations(mine):
-            outcome.mismatches.append(f"{name}: no note or not-graded reason says {expected['note']!r}: "
-                                      + _explanations(mine)[:400])
+            outcome.mismatches.append(
+                f"{name}: no note or not-graded reason says {expected['note']!r}: "
+                + _explanations(mine)[:400]
+            )
     return outcome
 
 
@@ -134,7 +147,11 @@ def _import_cli() -> None:
 def run_all(names: list[str] | None = None) -> list[Outcome]:
     # Two at a time: each check already runs the learner's code in a child process of its own.
     # Forked workers share this module as pytest imported it (a spawned one would have to import it by name).
-    fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    fork = (
+        multiprocessing.get_context("fork")
+        if "fork" in multiprocessing.get_all_start_methods()
+        else None
+    )
     with ProcessPoolExecutor(max_workers=2, mp_context=fork, initializer=_import_cli) as pool:
         return list(pool.map(run_case, cases(names)))
 
@@ -145,20 +162,29 @@ def summary(outcomes: list[Outcome]) -> str:
     caught = sum(o.caught for o in outcomes)
     right = sum(o.right_cause for o in outcomes)
     times = [s for o in outcomes for s in o.seconds_per_file]
-    files = sum(1 for o in outcomes for f in (CORPUS / o.case).rglob("*") if f.suffix in (".py", ".ipynb"))
+    files = sum(
+        1 for o in outcomes for f in (CORPUS / o.case).rglob("*") if f.suffix in (".py", ".ipynb")
+    )
 
     def rate(a: int, b: int) -> str:
         return f"{a}/{b} = {100 * a / b:.0f} %" if b else "0/0"
 
-    slowest = sorted(((max(o.seconds_per_file), o.case) for o in outcomes if o.seconds_per_file), reverse=True)[:3]
-    return "\n".join([
-        f"corpus: {len(outcomes)} cases, {files} learner files, {len(times)} files checked",
-        f"false alarms: {rate(sum(o.false_alarm for o in correct), len(correct))} of the correct cases",
-        f"caught: {rate(caught, bugs)} of the planted bugs; right cause: {rate(right, bugs)}",
-        f"wall time per checked file: median {statistics.median(times):.2f} s, max {max(times):.2f} s"
-        + " (slowest: " + ", ".join(f"{case} {seconds:.1f} s" for seconds, case in slowest) + ")"
-        if times else "no file checked",
-    ])
+    slowest = sorted(
+        ((max(o.seconds_per_file), o.case) for o in outcomes if o.seconds_per_file), reverse=True
+    )[:3]
+    return "\n".join(
+        [
+            f"corpus: {len(outcomes)} cases, {files} learner files, {len(times)} files checked",
+            f"false alarms: {rate(sum(o.false_alarm for o in correct), len(correct))} of the correct cases",
+            f"caught: {rate(caught, bugs)} of the planted bugs; right cause: {rate(right, bugs)}",
+            f"wall time per checked file: median {statistics.median(times):.2f} s, max {max(times):.2f} s"
+            + " (slowest: "
+            + ", ".join(f"{case} {seconds:.1f} s" for seconds, case in slowest)
+            + ")"
+            if times
+            else "no file checked",
+        ]
+    )
 
 
 def test_every_case_of_the_corpus_gets_its_expected_verdicts(capsys):

@@ -31,8 +31,13 @@ def test_a_live_class_is_graded_with_the_files_checks_and_causes():
     assert statuses == {"Affine.backward_db": FAIL, "Affine.backward_dx": PASS}
     assert report.passed is False
     assert str(report) == format_text(report)
-    assert "likely cause: db has shape (5, 3); it should be (3,): sum dout over the batch axis (axis=0)" in str(report)
-    assert report.found["Affine"].endswith("test_live.py, line 9")  # where this class is, relative to the cwd
+    assert (
+        "likely cause: db has shape (5, 3); it should be (3,): sum dout over the batch axis (axis=0)"
+        in str(report)
+    )
+    assert report.found["Affine"].endswith(
+        "test_live.py, line 9"
+    )  # where this class is, relative to the cwd
 
 
 def test_several_objects_and_a_namespace_are_graded_by_their_course_names():
@@ -89,7 +94,9 @@ def _output(notebook, cell: int, mime: str = "text/plain") -> str:
 
 def test_in_a_kernel_check_sees_an_unsaved_edit(executed_notebook):
     before = _output(executed_notebook, 2)
-    assert before.startswith("deepkiso check live objects: Affine\n\nAffine (cell In[2], line 1)  exercise 2_14\n")
+    assert before.startswith(
+        "deepkiso check live objects: Affine\n\nAffine (cell In[2], line 1)  exercise 2_14\n"
+    )
     assert "  FAIL  [2_14]  backward: db = dout summed over the batch\n" in before
     assert '<b style="color:#cf222e">FAIL</b>' in _output(executed_notebook, 2, "text/html")
     assert _output(executed_notebook, 4) == "True\n"

@@ -2,8 +2,18 @@
 
 import pytest
 
-from deepkiso.check.names import (SUBJECTS, adapt, call_method, call_problem, call_with, discover, find_array, locate,
-                                  spelling_note, subjects_named)
+from deepkiso.check.names import (
+    SUBJECTS,
+    adapt,
+    call_method,
+    call_problem,
+    call_with,
+    discover,
+    find_array,
+    locate,
+    spelling_note,
+    subjects_named,
+)
 
 
 class ReLU:
@@ -18,16 +28,31 @@ def relu(x):
     return x
 
 
-@pytest.mark.parametrize("namespace, expected", [
-    ({"ReLU": ReLU}, {"Relu": "ReLU"}),
-    ({"relu": relu}, {"relu": "relu"}),  # the function is never taken for the layer, nor the reverse
-    ({"relu": relu, "ReLU": ReLU}, {"relu": "relu", "Relu": "ReLU"}),
-    ({"Softmax_with_Loss": Softmax_with_Loss}, {"SoftmaxWithLoss": "Softmax_with_Loss"}),
-    ({"SOFTMAX_WITH_LOSS_LAYER": Softmax_with_Loss}, {"SoftmaxWithLoss": "SOFTMAX_WITH_LOSS_LAYER"}),
-    ({"_numerical_gradient_no_batch": relu}, {"numerical_gradient": "_numerical_gradient_no_batch"}),
-    ({"numerical_gradient": relu, "_numerical_gradient_no_batch": len}, {"numerical_gradient": "numerical_gradient"}),
-    ({"cross_entropy": relu, "np": object()}, {"cross_entropy_error": "cross_entropy"}),
-])
+@pytest.mark.parametrize(
+    "namespace, expected",
+    [
+        ({"ReLU": ReLU}, {"Relu": "ReLU"}),
+        (
+            {"relu": relu},
+            {"relu": "relu"},
+        ),  # the function is never taken for the layer, nor the reverse
+        ({"relu": relu, "ReLU": ReLU}, {"relu": "relu", "Relu": "ReLU"}),
+        ({"Softmax_with_Loss": Softmax_with_Loss}, {"SoftmaxWithLoss": "Softmax_with_Loss"}),
+        (
+            {"SOFTMAX_WITH_LOSS_LAYER": Softmax_with_Loss},
+            {"SoftmaxWithLoss": "SOFTMAX_WITH_LOSS_LAYER"},
+        ),
+        (
+            {"_numerical_gradient_no_batch": relu},
+            {"numerical_gradient": "_numerical_gradient_no_batch"},
+        ),
+        (
+            {"numerical_gradient": relu, "_numerical_gradient_no_batch": len},
+            {"numerical_gradient": "numerical_gradient"},
+        ),
+        ({"cross_entropy": relu, "np": object()}, {"cross_entropy_error": "cross_entropy"}),
+    ],
+)
 def test_discover_accepts_the_common_spellings(namespace, expected):
     assert discover(namespace) == expected
 
@@ -49,7 +74,12 @@ def test_call_with_uses_the_learners_argument_names_or_positions():
     def unusual(g, x0, a, n):
         return (g, x0, a, n)
 
-    values = [(("f", "function"), "f"), (("init_x", "start"), "x"), (("lr", "eta"), 0.1), (("step_num", "steps"), 3)]
+    values = [
+        (("f", "function"), "f"),
+        (("init_x", "start"), "x"),
+        (("lr", "eta"), 0.1),
+        (("step_num", "steps"), 3),
+    ]
     assert call_with(descend, values) == ("f", "x", 0.1, 3)
     assert call_with(renamed, values) == ("f", "x", 0.1, 3)
     assert call_with(unusual, values) == ("f", "x", 0.1, 3)
@@ -99,15 +129,29 @@ def softmax2(x):
     return x
 
 
-@pytest.mark.parametrize("namespace, expected", [
-    ({"Affain_layer": Affain_layer}, {"Affine": "Affain_layer"}),  # a typo, and a word added around the name
-    ({"gradient_decent": gradient_decent}, {"gradient_descent": "gradient_decent"}),
-    ({"MultLayer": MultLayer}, {"MulLayer": "MultLayer"}),
-    ({"suuchi_bibun": suuchi_bibun, "numeric_gradient": relu}, {"numerical_diff": "suuchi_bibun",
-                                                                "numerical_gradient": "numeric_gradient"}),
-    ({"softmax2": softmax2, "Sgd2": MultLayer}, {}),  # a numbered helper is another function, not a typo
-    ({"Sgdd": MultLayer, "relux": relu}, {}),  # names too short to tell a typo from another name
-])
+@pytest.mark.parametrize(
+    "namespace, expected",
+    [
+        (
+            {"Affain_layer": Affain_layer},
+            {"Affine": "Affain_layer"},
+        ),  # a typo, and a word added around the name
+        ({"gradient_decent": gradient_decent}, {"gradient_descent": "gradient_decent"}),
+        ({"MultLayer": MultLayer}, {"MulLayer": "MultLayer"}),
+        (
+            {"suuchi_bibun": suuchi_bibun, "numeric_gradient": relu},
+            {"numerical_diff": "suuchi_bibun", "numerical_gradient": "numeric_gradient"},
+        ),
+        (
+            {"softmax2": softmax2, "Sgd2": MultLayer},
+            {},
+        ),  # a numbered helper is another function, not a typo
+        (
+            {"Sgdd": MultLayer, "relux": relu},
+            {},
+        ),  # names too short to tell a typo from another name
+    ],
+)
 def test_discover_grades_typos_aliases_and_romanised_names(namespace, expected):
     assert discover(namespace) == expected
 
@@ -127,9 +171,14 @@ def test_a_signature_the_checks_cannot_call_is_described_not_failed():
         def forward(self, x):
             return x
 
-    assert call_problem("cross_entropy_error", cross_entropy_error, "cross_entropy_error") == \
-        "not graded: expected cross_entropy_error(y, t), found cross_entropy_error(a, b, c)"
-    assert call_problem("Relu", Relu, "Relu") == "not graded: Relu has no backward method (a forward-only layer)"
+    assert (
+        call_problem("cross_entropy_error", cross_entropy_error, "cross_entropy_error")
+        == "not graded: expected cross_entropy_error(y, t), found cross_entropy_error(a, b, c)"
+    )
+    assert (
+        call_problem("Relu", Relu, "Relu")
+        == "not graded: Relu has no backward method (a forward-only layer)"
+    )
     assert call_problem("Relu", Relu, "Relu", needs=("forward",)) == ""
 
 
@@ -139,8 +188,10 @@ def test_a_loss_named_target_first_is_called_in_the_learners_order():
 
     adapted, notes = adapt("cross_entropy_error", cross_entropy_error)
     assert adapted("Y", "T") == ("t", "T", "y", "Y")
-    assert notes == ["your cross_entropy_error takes (true_label, prediction), the target first; it is graded "
-                     "with the arguments in your order"]
+    assert notes == [
+        "your cross_entropy_error takes (true_label, prediction), the target first; it is graded "
+        "with the arguments in your order"
+    ]
     unchanged, notes = adapt("cross_entropy_error", lambda y, t: None)
     assert notes == []
 
@@ -162,10 +213,12 @@ def test_misspelt_methods_and_an_affine_built_empty_are_called_the_course_way():
     assert np.array_equal(layer.forward(x), x @ W + b)
     assert np.array_equal(layer.backward(np.ones((4, 3))), np.full((4, 2), 3.0))
     assert np.array_equal(layer.db, np.full(3, 4.0))
-    assert notes == ["your method foward is called as the course's forward",
-                     "your method backword is called as the course's backward",
-                     "your AffineLayer is built empty and called forward(w, x, b); it is graded as the course's "
-                     "Affine(W, b).forward(x), with your argument order"]
+    assert notes == [
+        "your method foward is called as the course's forward",
+        "your method backword is called as the course's backward",
+        "your AffineLayer is built empty and called forward(w, x, b); it is graded as the course's "
+        "Affine(W, b).forward(x), with your argument order",
+    ]
 
 
 def test_locate_points_at_the_line_that_computed_the_wrong_value():
@@ -176,7 +229,8 @@ def test_locate_points_at_the_line_that_computed_the_wrong_value():
             return dx
 
     assert locate(Affine, "backward: db = dout summed", "db (self.db) has shape (5, 3)").endswith(
-        "self.db = dout")
+        "self.db = dout"
+    )
     assert locate(Affine, "backward: dx", "dx of backward(dout) is wrong").endswith("dx = dout")
 
 
@@ -186,5 +240,7 @@ def test_a_differentiation_function_named_point_first_is_called_in_the_learners_
 
     adapted, notes = adapt("numerical_gradient", numerical_gradient)
     assert adapted(lambda z: z + 1, 1) == 2
-    assert notes == ["your numerical_gradient takes (x, f), the point first; it is graded with the arguments in "
-                     "your order"]
+    assert notes == [
+        "your numerical_gradient takes (x, f), the point first; it is graded with the arguments in "
+        "your order"
+    ]

@@ -18,7 +18,9 @@ def test_a_summed_loss_breaks_the_repeated_batch_law(bugs_b_report, result):
     assert r.cause == "the loss is summed over the batch: divide by the batch size N"
 
 
-def test_a_net_whose_layers_forget_the_batch_sum_has_the_wrong_gradient_shape(bugs_a_report, result):
+def test_a_net_whose_layers_forget_the_batch_sum_has_the_wrong_gradient_shape(
+    bugs_a_report, result
+):
     r = result(bugs_a_report, "TwoLayerNet.gradient")
     assert (r.status, r.exercise) == (FAIL, "2_16")
     assert r.message == "b1 of gradient(x, t) has shape (5, 5); params['b1'] has shape (5,)"
@@ -29,13 +31,17 @@ def test_a_numerical_gradient_that_perturbs_the_weights_is_caught_in_the_net(bug
     r = result(bugs_a_report, "TwoLayerNet.numerical_gradient")
     assert r.status == FAIL
     assert r.message.startswith("params['W1'] after numerical_gradient(x, t) was changed")
-    assert result(bugs_a_report, "SimpleNet.gradient").cause.startswith("numerical_gradient leaves W perturbed")
+    assert result(bugs_a_report, "SimpleNet.gradient").cause.startswith(
+        "numerical_gradient leaves W perturbed"
+    )
 
 
 def test_a_net_from_2_8_skips_the_backprop_checks_of_2_16(learner_file):
     from deepkiso.check import check_file
 
-    path = learner_file("net28.py", """\
+    path = learner_file(
+        "net28.py",
+        """\
 import numpy as np
 from deepkiso.differentiation import numerical_gradient
 from deepkiso.functions import sigmoid, softmax, cross_entropy_error
@@ -56,12 +62,22 @@ class TwoLayerNet:
 
     def numerical_gradient(self, x, t):
         return {k: numerical_gradient(lambda w: self.loss(x, t), p) for k, p in self.params.items()}
-""")
+""",
+    )
     report = check_file(path, only=["TwoLayerNet"])
     statuses = {r.id.split(".")[1]: r.status for r in report.results}
-    assert statuses == {"builds": PASS, "reference": PASS, "predict": PASS, "loss_batch_mean": PASS,
-                        "numerical_gradient": PASS, "gradient": SKIP, "gradients_agree": SKIP,
-                        "descends_numerical": PASS, "descends_backprop": SKIP, "accuracy": SKIP}
+    assert statuses == {
+        "builds": PASS,
+        "reference": PASS,
+        "predict": PASS,
+        "loss_batch_mean": PASS,
+        "numerical_gradient": PASS,
+        "gradient": SKIP,
+        "gradients_agree": SKIP,
+        "descends_numerical": PASS,
+        "descends_backprop": SKIP,
+        "accuracy": SKIP,
+    }
     assert report.exit_code == 0
     gradient = next(r for r in report.results if r.id == "TwoLayerNet.gradient")
     assert gradient.message == "TwoLayerNet has no gradient method (exercise 2_16 adds it)"
@@ -79,7 +95,9 @@ def _course_net(activation="relu", loss="softmax", dtype=np.float64):
     return net, x, t
 
 
-@pytest.mark.parametrize("activation, loss", [("relu", "softmax"), ("sigmoid", "softmax"), ("tanh", "squared")])
+@pytest.mark.parametrize(
+    "activation, loss", [("relu", "softmax"), ("sigmoid", "softmax"), ("tanh", "squared")]
+)
 def test_deepkiso_nets_are_recognised_as_the_right_models(activation, loss):
     net, x, t = _course_net(activation, loss)
     found = recognise(net, net.params, x, t)
@@ -90,8 +108,9 @@ def test_deepkiso_nets_are_recognised_as_the_right_models(activation, loss):
 def test_a_net_without_its_hidden_activation_is_recognised_as_that_mistake():
     net, x, t = _course_net()
     net.layers = [layer for layer in net.layers if type(layer).__name__ != "ReLU"]
-    assert recognise(net, net.params, x, t).model.wrong.startswith("predict matches a net without the hidden "
-                                                                   "activation")
+    assert recognise(net, net.params, x, t).model.wrong.startswith(
+        "predict matches a net without the hidden activation"
+    )
 
 
 def test_a_float32_net_gets_its_reference_gradient_in_float64():
@@ -114,7 +133,9 @@ def test_a_wrong_model_points_at_the_learners_line_of_the_mistake():
             z1 = a1
             return z1 @ self.W2
 
-    no_activation = next(m for m in MODELS if m.wrong.startswith("predict matches a net without the hidden"))
+    no_activation = next(
+        m for m in MODELS if m.wrong.startswith("predict matches a net without the hidden")
+    )
     no_b2 = next(m for m in MODELS if "without the bias b2" in m.wrong)
     assert _mistake_line(Net(), ("predict", Net().predict), no_activation).endswith("z1 = a1")
     assert _mistake_line(Net(), ("predict", Net().predict), no_b2).endswith("return z1 @ self.W2")

@@ -88,13 +88,20 @@ def update(tmp_dir: Path) -> None:
     """Rewrite every output of the four examples in the README from a real run."""
     text = README.read_text(encoding="utf-8")
     match = re.search(_SAMPLE, text, flags=re.S)
-    text = text[:match.start(2)] + run_sample(match.group(1), tmp_dir) + text[match.end(2):]
+    text = text[: match.start(2)] + run_sample(match.group(1), tmp_dir) + text[match.end(2) :]
     for case, command in COMMANDS:
         match = re.search(_command_pattern(command), text, flags=re.S)
         output, code = run_command(case, command)
-        text = text[:match.start(1)] + output + "$ echo $?\n" + str(code) + "\n" + text[match.end(2) + 1:]
+        text = (
+            text[: match.start(1)]
+            + output
+            + "$ echo $?\n"
+            + str(code)
+            + "\n"
+            + text[match.end(2) + 1 :]
+        )
     match = re.search(_LIVE, text, flags=re.S)
-    text = text[:match.start(2)] + run_live(match.group(1)) + text[match.end(2):]
+    text = text[: match.start(2)] + run_live(match.group(1)) + text[match.end(2) :]
     README.write_text(text, encoding="utf-8")
 
 

@@ -14,13 +14,16 @@ def test_every_check_has_a_unique_id_and_names_a_course_exercise():
     assert {c.exercise for c in checks} == set(EXERCISES) - {"2_6"}
 
 
-@pytest.mark.parametrize("only, expected", [
-    (["Affine"], {"Affine"}),
-    (["softmax_with_loss"], {"SoftmaxWithLoss"}),
-    (["2_14"], {"Affine"}),
-    (["2.13"], {"AddLayer", "MulLayer", "Relu", "Sigmoid", "Tanh"}),
-    (["Affine.backward_db", "relu"], {"Affine", "relu"}),
-])
+@pytest.mark.parametrize(
+    "only, expected",
+    [
+        (["Affine"], {"Affine"}),
+        (["softmax_with_loss"], {"SoftmaxWithLoss"}),
+        (["2_14"], {"Affine"}),
+        (["2.13"], {"AddLayer", "MulLayer", "Relu", "Sigmoid", "Tanh"}),
+        (["Affine.backward_db", "relu"], {"Affine", "relu"}),
+    ],
+)
 def test_select_understands_names_exercises_and_ids(only, expected):
     assert {c.subject for c in select(only)} == expected
 
@@ -29,10 +32,13 @@ def test_select_without_only_is_everything():
     assert select(None) == all_checks()
 
 
-@pytest.mark.parametrize("only, match", [
-    (["Afine"], r"unknown --only name 'Afine' \(did you mean 'Affine'\?\)"),
-    (["2_6"], r"exercise 2_6 has no checks \(it has no code to check\)"),
-])
+@pytest.mark.parametrize(
+    "only, match",
+    [
+        (["Afine"], r"unknown --only name 'Afine' \(did you mean 'Affine'\?\)"),
+        (["2_6"], r"exercise 2_6 has no checks \(it has no code to check\)"),
+    ],
+)
 def test_select_refuses_what_it_does_not_know(only, match):
     with pytest.raises(ValueError, match=match):
         select(only)

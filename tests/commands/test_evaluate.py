@@ -46,27 +46,58 @@ def test_an_out_name_sets_the_picture_format(run_dir, tmp_path, capsys, suffix):
     picture = tmp_path / f"confusion{suffix}"
     assert main(["evaluate", str(run_dir), "--out", str(picture)]) == 0
     head = picture.read_bytes()[:100]
-    assert (b"<svg" in head or head.startswith(b"<?xml")) if suffix == ".svg" else head.startswith(b"%PDF")
+    assert (
+        (b"<svg" in head or head.startswith(b"<?xml"))
+        if suffix == ".svg"
+        else head.startswith(b"%PDF")
+    )
 
 
 def test_evaluate_a_regression_run_draws_its_fit(tmp_path, capsys):
     run_dir = tmp_path / "sine"
-    assert main(["train", "--dataset", "sine", "--out", str(run_dir), "--epochs", "5", "--hidden", "8", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "sine",
+                "--out",
+                str(run_dir),
+                "--epochs",
+                "5",
+                "--hidden",
+                "8",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["evaluate", str(run_dir)]) == 0
     assert "squared-error loss" in capsys.readouterr().out
     assert (run_dir / "fit.png").is_file()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["missing"], "run directory missing does not exist"),
-    (["{tmp}"], "is not a run directory: it holds no settings.json"),
-    (["{run}", "--split", "valid"], "unknown split 'valid'; choose one of test, train"),
-    (["{run}", "--chunk-size", "0"], "argument --chunk-size: expected an integer from 1 to 60000, got 0"),
-    (["{run}", "--out", "{tmp}/c.txt"], "the file name must end in one of .png, .svg, .pdf, .jpg, .jpeg"),
-    (["{run}", "--out", "{tmp}/nowhere/c.png"], "folder {tmp}/nowhere does not exist"),
-])
-def test_bad_input_is_one_line_and_exit_code_2(run_dir, tmp_path, monkeypatch, capsys, argv, message):
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["missing"], "run directory missing does not exist"),
+        (["{tmp}"], "is not a run directory: it holds no settings.json"),
+        (["{run}", "--split", "valid"], "unknown split 'valid'; choose one of test, train"),
+        (
+            ["{run}", "--chunk-size", "0"],
+            "argument --chunk-size: expected an integer from 1 to 60000, got 0",
+        ),
+        (
+            ["{run}", "--out", "{tmp}/c.txt"],
+            "the file name must end in one of .png, .svg, .pdf, .jpg, .jpeg",
+        ),
+        (["{run}", "--out", "{tmp}/nowhere/c.png"], "folder {tmp}/nowhere does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    run_dir, tmp_path, monkeypatch, capsys, argv, message
+):
     monkeypatch.chdir(tmp_path)
     argv = [a.format(tmp=tmp_path, run=run_dir) for a in argv]
     assert main(["evaluate", *argv]) == 2
@@ -94,9 +125,12 @@ def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(run_dir, tmp_path, 
     assert main(["evaluate", str(other)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    for part in ("net/W2: saved float32 of shape (32, 10), expected float32 of shape (32, 8)",
-                 "net/b2: saved float32 of shape (10,), expected float32 of shape (8,)",
-                 "net/W3: missing (expected float32 of shape (8, 10))", "net/b3: missing"):
+    for part in (
+        "net/W2: saved float32 of shape (32, 10), expected float32 of shape (32, 8)",
+        "net/b2: saved float32 of shape (10,), expected float32 of shape (8,)",
+        "net/W3: missing (expected float32 of shape (8, 10))",
+        "net/b3: missing",
+    ):
         assert part in err[0]
 
 
@@ -118,7 +152,9 @@ def test_confusion_matrix_counts_every_sample_once_and_gives_the_mean_loss():
     x, t = rng.random((53, 4), dtype=np.float32), rng.integers(0, 3, 53)
     net = TwoLayerNet(4, 5, 3, weight_init_std="he")
     matrix, loss = confusion_matrix(net, x, t, 3, chunk_size=10)
-    assert loss == pytest.approx(net.loss(x, t), rel=1e-6)  # chunks of 10, 10, …, 3 weighted by their size
+    assert loss == pytest.approx(
+        net.loss(x, t), rel=1e-6
+    )  # chunks of 10, 10, …, 3 weighted by their size
     assert matrix.sum() == 53
     assert np.array_equal(matrix.sum(axis=1), np.bincount(t, minlength=3))
     assert np.trace(matrix) == round(net.accuracy(x, t) * 53)
@@ -139,7 +175,7 @@ def test_a_checkpoint_naming_another_runs_arrays_is_refused(run_dir, tmp_path, c
     (other / "checkpoint.json").write_text(json.dumps(meta))
     assert main(["evaluate", str(other)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "\"arrays\" must be the file name checkpoint-" in err[0], err
+    assert len(err) == 1 and '"arrays" must be the file name checkpoint-' in err[0], err
 
 
 def test_a_checkpoint_with_non_finite_weights_is_refused(run_dir, tmp_path, capsys):
@@ -156,8 +192,14 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(run_dir, tmp_path, caps
     np.savez(buffer, **arrays)
     digest = hashlib.sha256(buffer.getvalue()).hexdigest()
     (other / f"checkpoint-{digest[:16]}.npz").write_bytes(buffer.getvalue())
-    old = {"format": meta["format"], "version": 1, "arrays": f"checkpoint-{digest[:16]}.npz", "sha256": digest,
-           "settings": meta["settings"], "state": meta["state"]}
+    old = {
+        "format": meta["format"],
+        "version": 1,
+        "arrays": f"checkpoint-{digest[:16]}.npz",
+        "sha256": digest,
+        "settings": meta["settings"],
+        "state": meta["state"],
+    }
     (other / "checkpoint.json").write_text(json.dumps(old))
     assert main(["evaluate", str(other)]) == 1
     assert "holds weights that are not finite" in capsys.readouterr().err

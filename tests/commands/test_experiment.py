@@ -23,8 +23,21 @@ def _trial_files(out_dir):
 
 
 def test_batch_size_prints_the_table_and_summary_writes_the_files_and_resumes(tmp_path, capsys):
-    args = ["experiment", "batch-size", "--batch-sizes", "16", "128", *TINY, "--lr-scaling", "none", "linear",
-            "--batch-schedule", "16:1,128:1", "--out", str(tmp_path)]
+    args = [
+        "experiment",
+        "batch-size",
+        "--batch-sizes",
+        "16",
+        "128",
+        *TINY,
+        "--lr-scaling",
+        "none",
+        "linear",
+        "--batch-schedule",
+        "16:1,128:1",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     out, err = capsys.readouterr()
     assert "| setting" in out and "| B=128 linear " in out and "| B 16→128 " in out
@@ -55,22 +68,51 @@ def test_a_dask_scheduler_gives_the_same_trials_as_one_after_another(tmp_path, c
     distributed = pytest.importorskip("dask.distributed")
     args = ["experiment", "batch-size", "--batch-sizes", "8", "64", *TINY]
     assert main([*args, "--out", str(tmp_path / "sequential")]) == 0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        assert main([*args, "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address]) == 0
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert (
+            main([*args, "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address])
+            == 0
+        )
     assert "on the Dask scheduler at" in capsys.readouterr().err
     assert _trial_files(tmp_path / "dask") == _trial_files(tmp_path / "sequential")
     assert_picture(tmp_path / "dask" / "batch_size.png", 1100, 430)
 
 
 def test_sampling_on_an_imbalanced_set_reports_the_rare_classes(tmp_path, capsys):
-    assert main(["experiment", "sampling", "--samplers", "shuffle", "balanced", "--imbalance", "3", "5",
-                 "--keep", "0.2", *TINY, "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                "sampling",
+                "--samplers",
+                "shuffle",
+                "balanced",
+                "--imbalance",
+                "3",
+                "5",
+                "--keep",
+                "0.2",
+                *TINY,
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "| sampler" in out and "rare classes" in out and "On the thinned-out classes (3, 5: 20%" in out
+    assert (
+        "| sampler" in out
+        and "rare classes" in out
+        and "On the thinned-out classes (3, 5: 20%" in out
+    )
     assert_picture(tmp_path / "sampling.png", 1200, 344)
 
 
-def test_a_failing_trial_is_reported_the_others_finish_and_the_exit_code_is_1(tmp_path, capsys, monkeypatch):
+def test_a_failing_trial_is_reported_the_others_finish_and_the_exit_code_is_1(
+    tmp_path, capsys, monkeypatch
+):
     from deepkiso.experiments import trial
 
     real = trial.run_trial
@@ -81,26 +123,54 @@ def test_a_failing_trial_is_reported_the_others_finish_and_the_exit_code_is_1(tm
         return real(spec, data_dir)
 
     monkeypatch.setattr(trial, "run_trial", broken_for_batch_64)
-    code = main(["experiment", "batch-size", "--batch-sizes", "16", "64", *TINY, "--out", str(tmp_path)])
+    code = main(
+        ["experiment", "batch-size", "--batch-sizes", "16", "64", *TINY, "--out", str(tmp_path)]
+    )
     out, err = capsys.readouterr()
     assert code == 1
-    assert "| B=16 " in out and "1 trial(s) failed" in out and "MemoryError: pretend the batch does not fit" in out
-    assert "FAILED: MemoryError" in err and "failed: 1 of 2 trials failed" in err and "run the same command again" in err
+    assert (
+        "| B=16 " in out
+        and "1 trial(s) failed" in out
+        and "MemoryError: pretend the batch does not fit" in out
+    )
+    assert (
+        "FAILED: MemoryError" in err
+        and "failed: 1 of 2 trials failed" in err
+        and "run the same command again" in err
+    )
     assert len(list((tmp_path / "trials").glob("*.failed.json"))) == 1
 
 
-@pytest.mark.parametrize("options, message", [
-    (["batch-size", "--dataset", "sine"], "--dataset 'sine': choose one of digits"),
-    (["batch-size", "--batch-sizes", "16", "0"], "argument --batch-sizes: expected an integer from 1 to 60000, got 0"),
-    (["batch-size", "--batch-schedule", "32:5,x"], "--batch-schedule: batch schedule '32:5,x': expected BATCH:EPOCHS"),
-    (["batch-size", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "give --jobs or --scheduler, not both"),
-    (["batch-size", "--seeds", "1", "1"], "--seeds: several seeds must be distinct"),
-    (["batch-size", "--seeds", "0"], "--seeds N must be a number of seeds from 1 to 100, got 0"),
-    (["batch-size", "--target-accuracy", "2"], "argument --target-accuracy: expected a number from 0 to 1, got 2"),
-    (["sampling", "--imbalance", "3", "12"], "--imbalance: digits has classes 0 … 9, got [12]"),
-    (["sampling", "--keep", "0"], "argument --keep: expected a number above 0 up to 1, got 0"),
-    (["sampling", "--samplers", "shuffle", "nope"], "--samplers: unknown sampler 'nope'"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["batch-size", "--dataset", "sine"], "--dataset 'sine': choose one of digits"),
+        (
+            ["batch-size", "--batch-sizes", "16", "0"],
+            "argument --batch-sizes: expected an integer from 1 to 60000, got 0",
+        ),
+        (
+            ["batch-size", "--batch-schedule", "32:5,x"],
+            "--batch-schedule: batch schedule '32:5,x': expected BATCH:EPOCHS",
+        ),
+        (
+            ["batch-size", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"],
+            "give --jobs or --scheduler, not both",
+        ),
+        (["batch-size", "--seeds", "1", "1"], "--seeds: several seeds must be distinct"),
+        (
+            ["batch-size", "--seeds", "0"],
+            "--seeds N must be a number of seeds from 1 to 100, got 0",
+        ),
+        (
+            ["batch-size", "--target-accuracy", "2"],
+            "argument --target-accuracy: expected a number from 0 to 1, got 2",
+        ),
+        (["sampling", "--imbalance", "3", "12"], "--imbalance: digits has classes 0 … 9, got [12]"),
+        (["sampling", "--keep", "0"], "argument --keep: expected a number above 0 up to 1, got 0"),
+        (["sampling", "--samplers", "shuffle", "nope"], "--samplers: unknown sampler 'nope'"),
+    ],
+)
 def test_bad_options_get_one_line_and_exit_code_2(tmp_path, capsys, options, message):
     assert main(["experiment", *options, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -109,7 +179,10 @@ def test_bad_options_get_one_line_and_exit_code_2(tmp_path, capsys, options, mes
 
 def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # importing it raises ImportError
-    assert main(["experiment", "sampling", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)]) == 2
+    assert (
+        main(["experiment", "sampling", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)])
+        == 2
+    )
     assert "pip install 'deepkiso[dask]'" in capsys.readouterr().err
 
 

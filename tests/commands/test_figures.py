@@ -3,16 +3,33 @@ import pytest
 from deepkiso.cli import main
 from deepkiso.commands._figures import FIGURE_SUFFIXES
 
-MAGIC = {".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff",
-         ".dot": b"digraph"}
+MAGIC = {
+    ".png": b"\x89PNG",
+    ".svg": b"<?xml",
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".dot": b"digraph",
+}
 
 # Each picture command at its smallest and quickest: the pictures are about formats, not content.
 SMALL = {
     "landscape": ["landscape", "--steps", "2", "--dpi", "20"],
     "numdiff": ["numdiff", "--no-timing", "--dpi", "20"],
     "vanishing": ["vanishing", "--layers", "1", "--width", "2", "--dpi", "20"],
-    "why-not-accuracy": ["why-not-accuracy", "--samples", "5", "--hidden", "2", "--train-steps", "0", "--points", "3",
-                         "--dpi", "20"],
+    "why-not-accuracy": [
+        "why-not-accuracy",
+        "--samples",
+        "5",
+        "--hidden",
+        "2",
+        "--train-steps",
+        "0",
+        "--points",
+        "3",
+        "--dpi",
+        "20",
+    ],
 }
 
 
@@ -50,8 +67,24 @@ def test_graph_writes_every_advertised_format(tmp_path, capsys, suffix):
     assert main(["graph", "--help"]) == 0
     assert ".svg or .png (a picture) or .dot" in " ".join(capsys.readouterr().out.split())
     out = tmp_path / f"graph{suffix}"
-    assert main(["graph", "x * y", "--set", "x=1", "y=2", "--out", str(out), "--renderer", "matplotlib",
-                 "--dpi", "20"]) == 0
+    assert (
+        main(
+            [
+                "graph",
+                "x * y",
+                "--set",
+                "x=1",
+                "y=2",
+                "--out",
+                str(out),
+                "--renderer",
+                "matplotlib",
+                "--dpi",
+                "20",
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes().startswith(MAGIC[suffix])
 
 

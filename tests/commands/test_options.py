@@ -23,18 +23,29 @@ def _options():
     return found
 
 
-BOUNDED = [(prefix, option, action.type) for prefix, option, action in _options()
-           if isinstance(action.type, (Integer, Number))]
+BOUNDED = [
+    (prefix, option, action.type)
+    for prefix, option, action in _options()
+    if isinstance(action.type, (Integer, Number))
+]
 
 
 def test_no_option_takes_an_unbounded_int_or_float():
-    raw = [(" ".join(prefix), option) for prefix, option, action in _options() if action.type in (int, float)]
+    raw = [
+        (" ".join(prefix), option)
+        for prefix, option, action in _options()
+        if action.type in (int, float)
+    ]
     assert raw == []
     assert len(BOUNDED) > 40
 
 
-@pytest.mark.parametrize(("prefix", "option", "bounds"), BOUNDED, ids=[f"{' '.join(p)} {o}" for p, o, _ in BOUNDED])
-def test_every_bounded_option_states_its_range_and_refuses_values_outside(capsys, prefix, option, bounds):
+@pytest.mark.parametrize(
+    ("prefix", "option", "bounds"), BOUNDED, ids=[f"{' '.join(p)} {o}" for p, o, _ in BOUNDED]
+)
+def test_every_bounded_option_states_its_range_and_refuses_values_outside(
+    capsys, prefix, option, bounds
+):
     assert main([*prefix, "--help"]) == 0
     assert str(bounds) in " ".join(capsys.readouterr().out.split())
     step = 1 if isinstance(bounds, Integer) else abs(bounds.high) * 1e-3 + 1e-3
@@ -66,22 +77,53 @@ def test_number_refuses_nan_inf_and_its_open_end():
 
 def test_a_net_too_large_for_memory_is_refused_before_any_work(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--model", "mlp", "--hidden", "4096", "4096", "4096", "--batch-size", "60000",
-                 "--out", str(out), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "mlp",
+                "--hidden",
+                "4096",
+                "4096",
+                "4096",
+                "--batch-size",
+                "60000",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.splitlines()
-    assert err == ["deepkiso train: error: a 64-4096-4096-4096-10 net with batch size 60000 needs about 11.6 GB to "
-                   "train; the limit is 2 GB: use fewer or smaller --hidden layers or a smaller batch size"]
+    assert err == [
+        "deepkiso train: error: a 64-4096-4096-4096-10 net with batch size 60000 needs about 11.6 GB to "
+        "train; the limit is 2 GB: use fewer or smaller --hidden layers or a smaller batch size"
+    ]
     assert not out.exists()
 
 
-@pytest.mark.parametrize("argv", [
-    ["train", "--model", "mlp", "--hidden", *["8"] * 11],
-    ["experiment", "batch-size", "--seeds", "101"],
-    ["experiment", "batch-size", "--batch-schedule", "32:999,64:2"],
-    ["numdiff", "--sizes", *["2"] * 9],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--model", "mlp", "--hidden", *["8"] * 11],
+        ["experiment", "batch-size", "--seeds", "101"],
+        ["experiment", "batch-size", "--batch-schedule", "32:999,64:2"],
+        ["numdiff", "--sizes", *["2"] * 9],
+    ],
+)
 def test_too_many_values_or_too_much_work_is_one_line(tmp_path, capsys, argv):
-    assert main([*argv, "--out", str(tmp_path / "out.png" if argv[0] == "numdiff" else tmp_path / "out")]) == 2
+    assert (
+        main(
+            [
+                *argv,
+                "--out",
+                str(tmp_path / "out.png" if argv[0] == "numdiff" else tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and "error:" in err[0]
     assert not (tmp_path / "out").exists()
@@ -91,12 +133,17 @@ def test_a_scheduler_address_that_dask_cannot_use_is_one_line(capsys):
     for address in ("inproc://x", "tcp://host", "tcp://host:99999", "http://h:1"):
         assert main(["experiment", "batch-size", "--scheduler", address]) == 2
         err = capsys.readouterr().err.splitlines()
-        assert len(err) == 1 and "expected a Dask scheduler address such as tcp://10.0.0.5:8786" in err[0]
+        assert (
+            len(err) == 1
+            and "expected a Dask scheduler address such as tcp://10.0.0.5:8786" in err[0]
+        )
 
 
 def test_check_timeout_inf_is_one_line(tmp_path, capsys):
     learner = tmp_path / "mine.py"
     learner.write_text("x = 1\n")
     assert main(["check", str(learner), "--timeout", "inf"]) == 2
-    assert capsys.readouterr().err == ("deepkiso check: error: argument --timeout: expected a number above 0 up to "
-                                       "3600, got inf (see deepkiso check --help)\n")
+    assert capsys.readouterr().err == (
+        "deepkiso check: error: argument --timeout: expected a number above 0 up to "
+        "3600, got inf (see deepkiso check --help)\n"
+    )

@@ -55,7 +55,9 @@ def test_train_writes_the_run_directory(tmp_path, capsys):
     for name in ("settings.json", "metrics.csv", "metrics.jsonl", "curves.png", "checkpoint.json"):
         assert (run_dir / name).is_file(), name
     settings = json.loads((run_dir / "settings.json").read_text())
-    assert settings["dataset"] == "digits" and settings["hidden"] == [16] and settings["lr"] == 0.001
+    assert (
+        settings["dataset"] == "digits" and settings["hidden"] == [16] and settings["lr"] == 0.001
+    )
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
     assert [row["epoch"] for row in rows] == ["1", "2"]
     assert float(rows[-1]["test_accuracy"]) > 0.2  # above chance (0.1) after two short epochs
@@ -66,8 +68,13 @@ def test_train_writes_the_run_directory(tmp_path, capsys):
 
 def test_progress_bar_goes_to_stderr_and_quiet_turns_it_off(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "a"), "--hidden", "8", "--epochs", "1"]) == 0
-    assert "batch/s" in capsys.readouterr().err  # tqdm's rate: the bar itself, not the run's description
-    assert main(["train", "--out", str(tmp_path / "b"), "--hidden", "8", "--epochs", "1", "--quiet"]) == 0
+    assert (
+        "batch/s" in capsys.readouterr().err
+    )  # tqdm's rate: the bar itself, not the run's description
+    assert (
+        main(["train", "--out", str(tmp_path / "b"), "--hidden", "8", "--epochs", "1", "--quiet"])
+        == 0
+    )
     assert "batch/s" not in capsys.readouterr().err
 
 
@@ -79,42 +86,106 @@ def test_default_run_directory_is_under_runs(tmp_path, monkeypatch, capsys):
     assert len(runs) == 2 and all(name.startswith("digits-") for name in runs)
 
 
-@pytest.mark.parametrize("flags", [
-    ["--model", "mlp", "--hidden", "16", "8", "--activation", "tanh", "--weight-init", "xavier"],
-    ["--optimizer", "sgd", "--lr", "0.1", "--batch-size", "64", "--sampler", "stratified"],
-    ["--optimizer", "momentum", "--sampler", "shuffle", "--shuffle-every", "2", "--seed", "3"],
-    ["--sampler", "balanced", "--loss", "squared", "--weight-init", "0.05"],
-    ["--sampler", "rare-first"], ["--sampler", "replacement"], ["--sampler", "sequential"],
-])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [
+            "--model",
+            "mlp",
+            "--hidden",
+            "16",
+            "8",
+            "--activation",
+            "tanh",
+            "--weight-init",
+            "xavier",
+        ],
+        ["--optimizer", "sgd", "--lr", "0.1", "--batch-size", "64", "--sampler", "stratified"],
+        ["--optimizer", "momentum", "--sampler", "shuffle", "--shuffle-every", "2", "--seed", "3"],
+        ["--sampler", "balanced", "--loss", "squared", "--weight-init", "0.05"],
+        ["--sampler", "rare-first"],
+        ["--sampler", "replacement"],
+        ["--sampler", "sequential"],
+    ],
+)
 def test_train_accepts_each_flag_group(tmp_path, capsys, flags):
-    assert main(["train", "--out", str(tmp_path / "run"), "--hidden", "16", "--epochs", "1", "--quiet", *flags]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                str(tmp_path / "run"),
+                "--hidden",
+                "16",
+                "--epochs",
+                "1",
+                "--quiet",
+                *flags,
+            ]
+        )
+        == 0
+    )
     assert "epoch 1/1" in capsys.readouterr().out
 
 
 def test_regression_run_draws_the_fitted_curve(tmp_path, capsys):
     run_dir = tmp_path / "sine"
-    assert main(["train", "--dataset", "sine", "--out", str(run_dir), "--epochs", "3", "--hidden", "8", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "sine",
+                "--out",
+                str(run_dir),
+                "--epochs",
+                "3",
+                "--hidden",
+                "8",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "test loss" in out and "acc" not in out
     assert json.loads((run_dir / "settings.json").read_text())["loss"] == "squared"
     assert (run_dir / "curves.png").is_file()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--dataset", "cifar"], "unknown data set 'cifar'; choose one of"),
-    (["--batch-size", "0"], "argument --batch-size: expected an integer from 1 to 60000, got 0"),
-    (["--batch-size", "-5"], "argument --batch-size: expected an integer from 1 to 60000, got -5"),
-    (["--batch-size", "2.5"], "argument --batch-size: expected an integer from 1 to 60000, got '2.5'"),
-    (["--epochs", "many"], "argument --epochs: expected an integer from 1 to 10000, got 'many'"),
-    (["--lr", "-1"], "argument --lr: expected a number above 0 up to 1e+30, got -1"),
-    (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; choose one of"),
-    (["--sampler", "random"], "unknown sampler 'random'; choose one of"),
-    (["--hidden", "10", "10"], "--model two-layer takes one --hidden size, got 2"),
-    (["--dataset", "sine", "--loss", "softmax"], "sine is a regression data set"),
-    (["--shuffle-every", "2", "--sampler", "sequential"], "--shuffle-every applies to --sampler shuffle only"),
-    (["--resume", "nowhere"], "run directory nowhere does not exist"),
-    (["--threads", "0"], "argument --threads: expected an integer from 1 to 64, got 0"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "cifar"], "unknown data set 'cifar'; choose one of"),
+        (
+            ["--batch-size", "0"],
+            "argument --batch-size: expected an integer from 1 to 60000, got 0",
+        ),
+        (
+            ["--batch-size", "-5"],
+            "argument --batch-size: expected an integer from 1 to 60000, got -5",
+        ),
+        (
+            ["--batch-size", "2.5"],
+            "argument --batch-size: expected an integer from 1 to 60000, got '2.5'",
+        ),
+        (
+            ["--epochs", "many"],
+            "argument --epochs: expected an integer from 1 to 10000, got 'many'",
+        ),
+        (["--lr", "-1"], "argument --lr: expected a number above 0 up to 1e+30, got -1"),
+        (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; choose one of"),
+        (["--sampler", "random"], "unknown sampler 'random'; choose one of"),
+        (["--hidden", "10", "10"], "--model two-layer takes one --hidden size, got 2"),
+        (["--dataset", "sine", "--loss", "softmax"], "sine is a regression data set"),
+        (
+            ["--shuffle-every", "2", "--sampler", "sequential"],
+            "--shuffle-every applies to --sampler shuffle only",
+        ),
+        (["--resume", "nowhere"], "run directory nowhere does not exist"),
+        (["--threads", "0"], "argument --threads: expected an integer from 1 to 64, got 0"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main(["train", *argv]) == 2
@@ -143,12 +214,17 @@ def test_resume_takes_only_options_that_may_change(tmp_path, capsys):
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0
     capsys.readouterr()
     assert main(["train", "--resume", str(run_dir), "--lr", "0.5"]) == 2
-    assert "only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet" in one_error_line(capsys)
+    assert (
+        "only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet"
+        in one_error_line(capsys)
+    )
 
 
 def test_resume_of_a_finished_run_trains_further_with_more_epochs(tmp_path, capsys):
     reference, run_dir = tmp_path / "reference", tmp_path / "run"
-    assert main(["train", "--out", str(reference), "--hidden", "16", "--epochs", "3", "--quiet"]) == 0
+    assert (
+        main(["train", "--out", str(reference), "--hidden", "16", "--epochs", "3", "--quiet"]) == 0
+    )
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
     assert "has done all 2 epochs" in capsys.readouterr().out
@@ -184,7 +260,9 @@ def _small_mnist_folder(folder):
     rng = np.random.default_rng(0)
     folder.mkdir()
     for name, n in (("train", 600), ("t10k", 100)):
-        write_idx(folder / f"{name}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(
+            folder / f"{name}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        )
         write_idx(folder / f"{name}-labels-idx1-ubyte", rng.integers(0, 10, n, dtype=np.uint8))
     return folder
 
@@ -193,7 +271,9 @@ def test_threads_are_recorded_and_the_count_is_restored_afterwards(tmp_path, cap
     before = blas.get_blas_threads()
     if before is None:
         pytest.skip("this NumPy's BLAS cannot be steered here")
-    threads = 2 if before == 1 else 1  # another count than the process's, or the restore is not tested
+    threads = (
+        2 if before == 1 else 1
+    )  # another count than the process's, or the restore is not tested
     assert main(["train", "--out", str(tmp_path / "run"), *SMALL, "--threads", str(threads)]) == 0
     assert json.loads((tmp_path / "run" / "settings.json").read_text())["blas_threads"] == threads
     assert blas.get_blas_threads() == before
@@ -204,7 +284,16 @@ def test_a_resumed_run_trains_with_the_thread_count_it_was_started_with(tmp_path
     if before is None:
         pytest.skip("this NumPy's BLAS cannot be steered here")
     data = _small_mnist_folder(tmp_path / "data")
-    argv = ["train", "--dataset", "mnist", "--data-dir", str(data), "--batch-size", "100", "--quiet"]
+    argv = [
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        str(data),
+        "--batch-size",
+        "100",
+        "--quiet",
+    ]
     reference, run_dir, other = tmp_path / "reference", tmp_path / "run", tmp_path / "other"
     assert main([*argv, "--out", str(reference), "--epochs", "2", "--threads", "2"]) == 0
     for half_done in (run_dir, other):
@@ -213,17 +302,25 @@ def test_a_resumed_run_trains_with_the_thread_count_it_was_started_with(tmp_path
         blas.set_blas_threads(1)  # resumed in another environment: a one-thread default
         assert main(["train", "--resume", str(run_dir), "--epochs", "2", "--quiet"]) == 0
         capsys.readouterr()
-        assert main(["train", "--resume", str(other), "--epochs", "2", "--quiet", "--threads", "1"]) == 0
+        assert (
+            main(["train", "--resume", str(other), "--epochs", "2", "--quiet", "--threads", "1"])
+            == 0
+        )
     finally:
         blas.set_blas_threads(before)
     assert_bit_identical(reference, run_dir)
     # The control: with one thread the same resumed run ends elsewhere, and is told so.
     assert not np.array_equal(final_arrays(reference)["net/W1"], final_arrays(other)["net/W1"])
-    assert "the run has trained with 2 BLAS threads; with 1 its weights will differ" in capsys.readouterr().err
+    assert (
+        "the run has trained with 2 BLAS threads; with 1 its weights will differ"
+        in capsys.readouterr().err
+    )
     assert json.loads((other / "settings.json").read_text())["blas_threads"] == 1
 
 
-def test_a_resume_where_the_blas_cannot_be_read_keeps_the_recorded_count(tmp_path, monkeypatch, capsys):
+def test_a_resume_where_the_blas_cannot_be_read_keeps_the_recorded_count(
+    tmp_path, monkeypatch, capsys
+):
     run_dir = tmp_path / "run"
     assert main(["train", "--out", str(run_dir), *SMALL, "--epochs", "1"]) == 0
     settings = json.loads((run_dir / "settings.json").read_text())
@@ -236,12 +333,26 @@ def test_a_resume_where_the_blas_cannot_be_read_keeps_the_recorded_count(tmp_pat
 
 
 def test_a_run_killed_at_a_random_moment_resumes_bit_identical(tmp_path):
-    argv = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "6", "--checkpoint-every", "25", "--quiet"]
+    argv = [
+        "train",
+        "--hidden",
+        "16",
+        "--batch-size",
+        "8",
+        "--epochs",
+        "6",
+        "--checkpoint-every",
+        "25",
+        "--quiet",
+    ]
     reference, run_dir = tmp_path / "reference", tmp_path / "run"
     assert main([*argv, "--out", str(reference)]) == 0
 
-    process = subprocess.Popen([sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (run_dir / "checkpoint.json").exists():
@@ -261,8 +372,25 @@ def test_a_run_killed_at_a_random_moment_resumes_bit_identical(tmp_path):
 
 def test_a_diverging_run_stops_with_exit_code_1(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    assert main(["train", "--out", str(run_dir), "--optimizer", "sgd", "--lr", "1e30", "--checkpoint-every", "1",
-                 "--quiet", "--hidden", "8"]) == 1
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                str(run_dir),
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "1e30",
+                "--checkpoint-every",
+                "1",
+                "--quiet",
+                "--hidden",
+                "8",
+            ]
+        )
+        == 1
+    )
     line = one_error_line(capsys)
     assert line.startswith("deepkiso train: failed: the loss became nan at iteration ")
     assert f"the last good checkpoint is {run_dir / 'checkpoint.json'}" in line
@@ -287,9 +415,12 @@ def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(tmp_path, capsys):
     assert main(["train", "--resume", str(run_dir), "--epochs", "3"]) == 1
     line = one_error_line(capsys)
     assert "does not fit this run's net and optimizer" in line
-    for mismatch in ("net/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)",
-                     "net/b1: saved float32 of shape (16,)", "net/W2: saved float32 of shape (16, 10)",
-                     "optimizer/m/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)"):
+    for mismatch in (
+        "net/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)",
+        "net/b1: saved float32 of shape (16,)",
+        "net/W2: saved float32 of shape (16, 10)",
+        "optimizer/m/W1: saved float32 of shape (64, 16), expected float32 of shape (64, 12)",
+    ):
         assert mismatch in line
 
 
@@ -297,9 +428,12 @@ def test_readme_first_command_runs_as_a_real_process(tmp_path):
     env = {**os.environ, "COLUMNS": "100"}
     # The console script that `pip install .` put beside this Python, as the README runs it.
     script = Path(sys.executable).with_name("deepkiso")
-    command = [str(script), "train"] if script.exists() else [sys.executable, "-m", "deepkiso", "train"]
-    done = subprocess.run(command, cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    command = (
+        [str(script), "train"] if script.exists() else [sys.executable, "-m", "deepkiso", "train"]
+    )
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert "epoch 30/30" in done.stdout
     accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
@@ -313,12 +447,30 @@ def test_missing_data_files_are_one_line_and_leave_no_run_directory(tmp_path, mo
     from deepkiso.data import DatasetNotFoundError
 
     def not_found(name, **options):
-        raise DatasetNotFoundError(f"{name}: the data files are not in {options['data_dir']}; put them there")
+        raise DatasetNotFoundError(
+            f"{name}: the data files are not in {options['data_dir']}; put them there"
+        )
 
     monkeypatch.setattr(_runs, "load_dataset", not_found)
     run_dir = tmp_path / "run"
-    assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"), "--out", str(run_dir)]) == 2
-    assert one_error_line(capsys) == f"deepkiso train: error: mnist: the data files are not in {tmp_path / 'data'}; put them there"
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--out",
+                str(run_dir),
+            ]
+        )
+        == 2
+    )
+    assert (
+        one_error_line(capsys)
+        == f"deepkiso train: error: mnist: the data files are not in {tmp_path / 'data'}; put them there"
+    )
     assert not run_dir.exists()
 
 
@@ -326,8 +478,23 @@ def test_missing_data_files_are_one_line_and_leave_no_run_directory(tmp_path, mo
 def small_run(tmp_path_factory):
     """A one-epoch run of a tiny net, to be copied and damaged."""
     run_dir = tmp_path_factory.mktemp("fuzz") / "base"
-    assert main(["train", "--out", str(run_dir), "--hidden", "4", "--epochs", "1", "--batch-size", "100",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                str(run_dir),
+                "--hidden",
+                "4",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "100",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return run_dir
 
 
@@ -378,7 +545,9 @@ def _wrong_hash(json_path):
 
 
 def _edited_lr(json_path):
-    json_path.write_text(json_path.read_text().replace('"optimizer/lr": 0.001', '"optimizer/lr": -1'))
+    json_path.write_text(
+        json_path.read_text().replace('"optimizer/lr": 0.001', '"optimizer/lr": -1')
+    )
 
 
 @pytest.fixture(scope="module")
@@ -389,17 +558,21 @@ def five_epochs(tmp_path_factory):
     return run_dir
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (_remove, "checkpoint.json: missing, yet "),
-    (_dangling_link, "checkpoint.json: a symbolic link to "),
-    (_directory, "checkpoint.json: a directory, not a file"),
-    (_dev_zero, "checkpoint.json: not a regular file"),
-    (_truncated, "checkpoint.json: not a readable checkpoint"),
-    (_wrong_hash, ".npz: SHA-256 "),
-    (_edited_lr, "checkpoint.json: its fields do not match the SHA-256 it records"),
-])
-def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(five_epochs, tmp_path, capsys, damage,
-                                                                              message):
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_remove, "checkpoint.json: missing, yet "),
+        (_dangling_link, "checkpoint.json: a symbolic link to "),
+        (_directory, "checkpoint.json: a directory, not a file"),
+        (_dev_zero, "checkpoint.json: not a regular file"),
+        (_truncated, "checkpoint.json: not a readable checkpoint"),
+        (_wrong_hash, ".npz: SHA-256 "),
+        (_edited_lr, "checkpoint.json: its fields do not match the SHA-256 it records"),
+    ],
+)
+def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(
+    five_epochs, tmp_path, capsys, damage, message
+):
     # The issue's reproduction: train 5 epochs, damage the checkpoint, resume for 1.
     run_dir = shutil.copytree(five_epochs, tmp_path / "R", symlinks=True)
     damage(run_dir / "checkpoint.json")
@@ -415,7 +588,9 @@ def test_a_resume_whose_checkpoint_cannot_be_read_refuses_and_touches_nothing(fi
 def test_a_run_killed_before_its_first_checkpoint_starts_over_on_resume(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["train", "--out", str(run_dir), *SMALL]) == 0
-    for path in run_dir.iterdir():  # as a run killed before its first checkpoint leaves it: settings only
+    for (
+        path
+    ) in run_dir.iterdir():  # as a run killed before its first checkpoint leaves it: settings only
         if path.name != "settings.json":
             path.unlink()
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
@@ -425,7 +600,9 @@ def test_a_run_killed_before_its_first_checkpoint_starts_over_on_resume(tmp_path
 # -- divergence ---------------------------------------------------------------------------------
 
 
-def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resumes(tmp_path, capsys):
+def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resumes(
+    tmp_path, capsys
+):
     run_dir = tmp_path / "run"
     argv = ["train", "--out", str(run_dir), "--lr", "1e6", "--checkpoint-every", "10", "--quiet"]
     assert main(argv) == 1
@@ -435,7 +612,9 @@ def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resum
     assert f"the last good checkpoint is {run_dir / 'checkpoint.json'}" in line
     state = load_checkpoint(run_dir).state
     assert state["iteration"] == 50
-    assert all(np.all(np.isfinite(v)) for k, v in state.items() if k.startswith(("net/", "optimizer/")))
+    assert all(
+        np.all(np.isfinite(v)) for k, v in state.items() if k.startswith(("net/", "optimizer/"))
+    )
     # It resumes, and diverges where the run left alone did.
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 1
     assert "at iteration 51 (epoch 2)" in one_error_line(capsys)
@@ -445,7 +624,18 @@ def test_adam_at_lr_1e6_is_caught_as_diverged_and_its_last_good_checkpoint_resum
 
 
 # Checkpoints at epoch ends only (--checkpoint-every 0): a mid-epoch one can only come from a signal.
-SIGNALLED = ["train", "--hidden", "16", "--batch-size", "8", "--epochs", "8", "--checkpoint-every", "0", "--quiet"]
+SIGNALLED = [
+    "train",
+    "--hidden",
+    "16",
+    "--batch-size",
+    "8",
+    "--epochs",
+    "8",
+    "--checkpoint-every",
+    "0",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
@@ -456,16 +646,25 @@ def left_alone(tmp_path_factory):
     return reference
 
 
-@pytest.mark.parametrize(("signal_number", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_identical(left_alone, tmp_path,
-                                                                                          signal_number, exit_code):
+@pytest.mark.parametrize(
+    ("signal_number", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
+)
+def test_a_signal_writes_a_checkpoint_at_the_current_iteration_and_resumes_bit_identical(
+    left_alone, tmp_path, signal_number, exit_code
+):
     argv, run_dir = SIGNALLED, tmp_path / "run"
 
-    process = subprocess.Popen([sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepkiso", *argv, "--out", str(run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
-        while not (run_dir / "checkpoint.json").exists():  # the end of epoch 1: the handlers are in place
+        while not (
+            run_dir / "checkpoint.json"
+        ).exists():  # the end of epoch 1: the handlers are in place
             assert process.poll() is None, "the run ended before its first checkpoint"
             assert time.monotonic() < deadline
             time.sleep(0.002)
@@ -499,18 +698,47 @@ def _rehash(run_dir, meta, arrays=None):
         meta["arrays"] = f"checkpoint-{meta['arrays_sha256'][:16]}.npz"
         (run_dir / meta["arrays"]).write_bytes(arrays)
     fields = {k: v for k, v in meta.items() if k != "sha256"}
-    meta["sha256"] = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    meta["sha256"] = hashlib.sha256(
+        json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
     (run_dir / "checkpoint.json").write_text(json.dumps(meta))
 
 
-_ODD_VALUES = [None, -1, 0, 1, 2**63, -2**63, 1e308, float("inf"), float("nan"), -0.5, "x", "", [], {}, [1, 2],
-               {"a": 1}, True, False, "../../etc/passwd", "checkpoint-0000000000000000.npz", 10**400]
+_ODD_VALUES = [
+    None,
+    -1,
+    0,
+    1,
+    2**63,
+    -(2**63),
+    1e308,
+    float("inf"),
+    float("nan"),
+    -0.5,
+    "x",
+    "",
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    True,
+    False,
+    "../../etc/passwd",
+    "checkpoint-0000000000000000.npz",
+    10**400,
+]
 
 
 def _leaves(value, path=()):
     """Every (path, value) inside a JSON value, containers included."""
     yield path, value
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for key, item in items:
         yield from _leaves(item, (*path, key))
 
@@ -562,8 +790,21 @@ def _fuzz_members(rng, members):
     names = sorted(members)
     name = rng.choice(names)
     array = np.load(io.BytesIO(members[name]))
-    kind = rng.choice(["drop", "extra", "dtype", "shape", "deflate", "bomb", "object", "duplicate", "header",
-                       "truncate", "nan"])
+    kind = rng.choice(
+        [
+            "drop",
+            "extra",
+            "dtype",
+            "shape",
+            "deflate",
+            "bomb",
+            "object",
+            "duplicate",
+            "header",
+            "truncate",
+            "nan",
+        ]
+    )
     items = [(n, members[n]) for n in names]
     if kind == "drop":
         items = [(n, d) for n, d in items if n != name]
@@ -578,16 +819,22 @@ def _fuzz_members(rng, members):
         return _zip(items, zipfile.ZIP_DEFLATED)
     elif kind == "bomb":
         header = io.BytesIO()
-        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 22,)})
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 22,)}
+        )
         return _zip([*items[1:], (name, header.getvalue() + bytes(1 << 24))], zipfile.ZIP_DEFLATED)
     elif kind == "object":
-        items = [(n, _npy(np.array([None] * 3, dtype=object)) if n == name else d) for n, d in items]
+        items = [
+            (n, _npy(np.array([None] * 3, dtype=object)) if n == name else d) for n, d in items
+        ]
     elif kind == "duplicate":
         items.append((name, members[name]))
     elif kind == "header":
-        items = [(n, _changed_bytes(rng, members[name], 8, 60) if n == name else d) for n, d in items]
+        items = [
+            (n, _changed_bytes(rng, members[name], 8, 60) if n == name else d) for n, d in items
+        ]
     elif kind == "truncate":
-        items = [(n, d[:rng.randrange(len(d))] if n == name else d) for n, d in items]
+        items = [(n, d[: rng.randrange(len(d))] if n == name else d) for n, d in items]
     else:
         bad = array.copy()
         bad.reshape(-1)[0] = np.nan
@@ -610,10 +857,10 @@ def _fuzz_case(rng, run_dir):
             json_path.write_text(json.dumps(meta))
     elif kind == "json-bytes":
         data = _changed_bytes(rng, json_path.read_bytes())
-        json_path.write_bytes(data[:rng.randrange(1, len(data) + 1)])
+        json_path.write_bytes(data[: rng.randrange(1, len(data) + 1)])
     elif kind == "npz-bytes":
         data = _changed_bytes(rng, arrays_path.read_bytes())
-        _rehash(run_dir, meta, data[:rng.randrange(1, len(data) + 1)])
+        _rehash(run_dir, meta, data[: rng.randrange(1, len(data) + 1)])
     else:
         _rehash(run_dir, meta, _fuzz_members(rng, _members(arrays_path)))
     return kind
@@ -639,16 +886,24 @@ def test_fuzzed_checkpoints_give_one_line_and_never_a_traceback(small_run, tmp_p
     assert sum(count for (kind, code), count in outcomes.items() if code == 1) >= 40, outcomes
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("lr", "fast", "\"lr\" must be a positive number, got 'fast'"),
-    ("hidden", [10**9], "\"hidden\" must be sizes of a net with at most 67108864 weights, got [1000000000]"),
-    ("hidden", ["8"], "\"hidden\" must be a non-empty list of positive integers, got ['8']"),
-    ("optimizer", "lbfgs", "\"optimizer\" must be one of sgd, momentum"),
-    ("seed", -1, "\"seed\" must be a non-negative integer, got -1"),
-    ("batch_size", True, "\"batch_size\" must be a positive integer, got True"),
-])
-def test_an_edited_settings_json_is_one_line_before_anything_is_built(small_run, tmp_path, capsys, key, value,
-                                                                      message):
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("lr", "fast", "\"lr\" must be a positive number, got 'fast'"),
+        (
+            "hidden",
+            [10**9],
+            '"hidden" must be sizes of a net with at most 67108864 weights, got [1000000000]',
+        ),
+        ("hidden", ["8"], "\"hidden\" must be a non-empty list of positive integers, got ['8']"),
+        ("optimizer", "lbfgs", '"optimizer" must be one of sgd, momentum'),
+        ("seed", -1, '"seed" must be a non-negative integer, got -1'),
+        ("batch_size", True, '"batch_size" must be a positive integer, got True'),
+    ],
+)
+def test_an_edited_settings_json_is_one_line_before_anything_is_built(
+    small_run, tmp_path, capsys, key, value, message
+):
     run_dir = shutil.copytree(small_run, tmp_path / "run")
     settings = json.loads((run_dir / "settings.json").read_text())
     (run_dir / "settings.json").write_text(json.dumps({**settings, key: value}))
@@ -656,5 +911,7 @@ def test_an_edited_settings_json_is_one_line_before_anything_is_built(small_run,
     capsys.readouterr()
     assert main(["train", "--resume", str(run_dir), "--epochs", "3", "--quiet"]) == 2
     line = one_error_line(capsys)
-    assert line.startswith(f"deepkiso train: error: {run_dir / 'settings.json'}: ") and message in line, line
+    assert (
+        line.startswith(f"deepkiso train: error: {run_dir / 'settings.json'}: ") and message in line
+    ), line
     assert snapshot(run_dir) == before

@@ -17,7 +17,12 @@ from deepkiso.data import (
 )
 from deepkiso.data.datasets import locate_idx_files
 
-IMAGE_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+IMAGE_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +48,15 @@ def make_mnist_folder(folder, n_train=8, n_test=4, seed=0, suffix=".gz", labels_
 
 def test_available_datasets_lists_the_image_and_regression_sets():
     assert available_datasets() == [
-        "digits", "mnist", "fashion-mnist", "kmnist", "sine", "cubic", "quadratic", "terrain"]
+        "digits",
+        "mnist",
+        "fashion-mnist",
+        "kmnist",
+        "sine",
+        "cubic",
+        "quadratic",
+        "terrain",
+    ]
     for name in available_datasets():
         info = dataset_info(name)
         assert isinstance(info, DatasetInfo) and info.name == name and info.description
@@ -52,7 +65,9 @@ def test_available_datasets_lists_the_image_and_regression_sets():
 
 @pytest.mark.parametrize("call", [load_dataset, dataset_info])
 def test_an_unknown_name_is_refused_with_the_allowed_names(call):
-    with pytest.raises(ValueError, match=r"unknown data set 'mnits'; choose one of \['digits', 'mnist', "):
+    with pytest.raises(
+        ValueError, match=r"unknown data set 'mnits'; choose one of \['digits', 'mnist', "
+    ):
         call("mnits")
 
 
@@ -68,7 +83,9 @@ def test_digits_load_offline_as_normalized_flat_float32_with_int64_labels():
 
 
 def test_digits_options_flatten_normalize_one_hot_dtype():
-    (x, t), _ = load_dataset("digits", flatten=False, normalize=False, one_hot=True, dtype=np.float64)
+    (x, t), _ = load_dataset(
+        "digits", flatten=False, normalize=False, one_hot=True, dtype=np.float64
+    )
     assert x.shape == (1437, *dataset_info("digits").input_shape) and x.dtype == np.float64
     assert x.max() == 16 and np.all(x == np.round(x))
     assert t.shape == (1437, 10) and t.dtype == np.float64 and np.all(t.sum(axis=1) == 1)
@@ -84,7 +101,9 @@ def test_mnist_format_files_in_data_dir_load_raw_or_gzipped(tmp_path):
     np.testing.assert_array_equal(ta, t_train)
     np.testing.assert_array_equal(tb, t_test)
     make_mnist_folder(tmp_path / "zipped", seed=1)
-    (xa, _), _ = load_dataset("fashion-mnist", data_dir=tmp_path / "zipped", flatten=False, normalize=False)
+    (xa, _), _ = load_dataset(
+        "fashion-mnist", data_dir=tmp_path / "zipped", flatten=False, normalize=False
+    )
     assert xa.shape == (8, 28, 28) and xa.max() > 1
 
 
@@ -104,9 +123,12 @@ def test_without_data_dir_the_cache_comes_first_then_the_system_folder(tmp_path)
 
     def found_in():
         # remote_files=(): no recorded checksum judges these home-made files
-        paths = locate_idx_files("kmnist", cache_dir=cache, system_dirs=(str(system),), download=False,
-                                 remote_files=())
-        assert len({path.parent for path in paths.values()}) == 1, "all four files come from one folder"
+        paths = locate_idx_files(
+            "kmnist", cache_dir=cache, system_dirs=(str(system),), download=False, remote_files=()
+        )
+        assert len({path.parent for path in paths.values()}) == 1, (
+            "all four files come from one folder"
+        )
         return paths["x_train"].parent
 
     assert found_in() == cache
@@ -114,24 +136,37 @@ def test_without_data_dir_the_cache_comes_first_then_the_system_folder(tmp_path)
     assert found_in() == system
 
 
-@pytest.mark.parametrize(("make", "problem"), [
-    (lambda mine: None, "no such folder"),
-    (lambda mine: mine.write_text("a file"), "not a folder"),
-    (lambda mine: make_mnist_folder(mine) and (mine / "t10k-labels-idx1-ubyte.gz").unlink(),
-     r"lacks t10k-labels-idx1-ubyte\[\.gz\]"),
-    (lambda mine: mine.mkdir(), r"lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], "
-                                r"t10k-images-idx3-ubyte\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\]"),
-], ids=["missing", "a file", "incomplete", "empty"])
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda mine: None, "no such folder"),
+        (lambda mine: mine.write_text("a file"), "not a folder"),
+        (
+            lambda mine: make_mnist_folder(mine) and (mine / "t10k-labels-idx1-ubyte.gz").unlink(),
+            r"lacks t10k-labels-idx1-ubyte\[\.gz\]",
+        ),
+        (
+            lambda mine: mine.mkdir(),
+            r"lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], "
+            r"t10k-images-idx3-ubyte\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\]",
+        ),
+    ],
+    ids=["missing", "a file", "incomplete", "empty"],
+)
 def test_a_data_dir_that_lacks_the_files_is_an_error_not_a_fall_back(tmp_path, make, problem):
     mine, cache, system = tmp_path / "mine", tmp_path / "cache", tmp_path / "system"
     for folder in (cache, system):
         make_mnist_folder(folder)  # complete copies elsewhere must not be used instead
     make(mine)
-    message = (rf"{re.escape(str(mine))}: {problem}; data_dir \(--data-dir\) must be a folder holding "
-               rf"train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte\[\.gz\], "
-               rf"t10k-labels-idx1-ubyte\[\.gz\], and no other folder is searched when it is given$")
+    message = (
+        rf"{re.escape(str(mine))}: {problem}; data_dir \(--data-dir\) must be a folder holding "
+        rf"train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte\[\.gz\], "
+        rf"t10k-labels-idx1-ubyte\[\.gz\], and no other folder is searched when it is given$"
+    )
     with pytest.raises(DatasetNotFoundError, match=message):
-        locate_idx_files("kmnist", mine, cache_dir=cache, system_dirs=(str(system),), remote_files=())
+        locate_idx_files(
+            "kmnist", mine, cache_dir=cache, system_dirs=(str(system),), remote_files=()
+        )
 
 
 def test_the_user_cache_follows_xdg_cache_home(tmp_path):
@@ -143,7 +178,9 @@ def test_the_user_cache_follows_xdg_cache_home(tmp_path):
 
 def test_labels_out_of_range_name_the_file(tmp_path):
     make_mnist_folder(tmp_path / "bad", labels_max=12)
-    with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte.gz: labels must be 0..9, found 1[0-2]"):
+    with pytest.raises(
+        ValueError, match=r"train-labels-idx1-ubyte.gz: labels must be 0..9, found 1[0-2]"
+    ):
         load_dataset("mnist", data_dir=tmp_path / "bad", download=False)
 
 
@@ -151,7 +188,9 @@ def test_images_and_labels_of_different_counts_name_both_files(tmp_path):
     folder = tmp_path / "bad"
     make_mnist_folder(folder)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
-    message = r"t10k-labels-idx1-ubyte.gz: holds 3 labels but .*t10k-images-idx3-ubyte.gz holds 4 images"
+    message = (
+        r"t10k-labels-idx1-ubyte.gz: holds 3 labels but .*t10k-images-idx3-ubyte.gz holds 4 images"
+    )
     with pytest.raises(ValueError, match=message):
         load_dataset("mnist", data_dir=folder, download=False)
 
@@ -160,15 +199,20 @@ def test_images_of_the_wrong_shape_name_the_file(tmp_path):
     folder = tmp_path / "bad"
     make_mnist_folder(folder)
     write_idx(folder / "train-images-idx3-ubyte.gz", np.zeros((8, 8, 8), np.uint8))
-    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz: expected unsigned-byte images of shape "
-                                         r"\(N, 28, 28\), found uint8 of shape \(8, 8, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"train-images-idx3-ubyte.gz: expected unsigned-byte images of shape "
+        r"\(N, 28, 28\), found uint8 of shape \(8, 8, 8\)",
+    ):
         load_dataset("mnist", data_dir=folder, download=False)
 
 
 def test_a_corrupt_file_in_data_dir_raises_the_idx_error(tmp_path):
     folder = tmp_path / "bad"
     make_mnist_folder(folder)
-    header = bytes.fromhex("00000803 00000008 0000001c 0000001c")  # 8 images of 28x28, then only 20 bytes
+    header = bytes.fromhex(
+        "00000803 00000008 0000001c 0000001c"
+    )  # 8 images of 28x28, then only 20 bytes
     (folder / "train-images-idx3-ubyte.gz").write_bytes(header + bytes(20))
     with pytest.raises(IdxFormatError, match=r"train-images-idx3-ubyte.gz: truncated"):
         load_dataset("mnist", data_dir=folder, download=False)
@@ -177,12 +221,22 @@ def test_a_corrupt_file_in_data_dir_raises_the_idx_error(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"name": "digits", "seed": 1},
-         r"load_dataset\('digits'\): unknown option\(s\) \['seed'\]; 'digits' takes none"),
-        ({"name": "sine", "stride": 2},
-         r"unknown option\(s\) \['stride'\]; 'sine' takes \['n_samples', 'n_test', 'noise', 'seed'\]"),
-        ({"name": "digits", "dtype": np.int32}, r"dtype must be a floating type such as float32, got int32"),
-        ({"name": "sine", "n_samples": 0}, r"load_dataset\('sine'\): n_samples must be a positive integer, got 0"),
+        (
+            {"name": "digits", "seed": 1},
+            r"load_dataset\('digits'\): unknown option\(s\) \['seed'\]; 'digits' takes none",
+        ),
+        (
+            {"name": "sine", "stride": 2},
+            r"unknown option\(s\) \['stride'\]; 'sine' takes \['n_samples', 'n_test', 'noise', 'seed'\]",
+        ),
+        (
+            {"name": "digits", "dtype": np.int32},
+            r"dtype must be a floating type such as float32, got int32",
+        ),
+        (
+            {"name": "sine", "n_samples": 0},
+            r"load_dataset\('sine'\): n_samples must be a positive integer, got 0",
+        ),
         ({"name": "cubic", "noise": -1.0}, r"noise must be >= 0, got -1.0"),
     ],
 )
@@ -191,9 +245,14 @@ def test_load_dataset_says_which_argument_is_wrong(kwargs, message):
         load_dataset(**kwargs)
 
 
-@pytest.mark.parametrize("name, curve", [
-    ("sine", lambda x: np.sin(np.pi * x)), ("cubic", lambda x: 4 * x**3 - 3 * x), ("quadratic", lambda x: 2 * x**2 - 1),
-])
+@pytest.mark.parametrize(
+    "name, curve",
+    [
+        ("sine", lambda x: np.sin(np.pi * x)),
+        ("cubic", lambda x: 4 * x**3 - 3 * x),
+        ("quadratic", lambda x: 2 * x**2 - 1),
+    ],
+)
 def test_synthetic_regression_sets_follow_their_curve(name, curve):
     (x, t), (x_test, t_test) = load_dataset(name, noise=0.0, dtype=np.float64)
     assert x.shape == t.shape == (200, 1) and x_test.shape == t_test.shape == (100, 1)
@@ -205,7 +264,9 @@ def test_synthetic_regression_sets_follow_their_curve(name, curve):
 
 def test_synthetic_sets_are_reproducible_per_seed():
     (x1, t1), _ = load_dataset("sine", seed=3, n_samples=50)
-    (x2, t2), _ = load_dataset("sine", seed=3, n_samples=50, one_hot=True, flatten=False)  # these do not apply
+    (x2, t2), _ = load_dataset(
+        "sine", seed=3, n_samples=50, one_hot=True, flatten=False
+    )  # these do not apply
     (x3, _), _ = load_dataset("sine", seed=4, n_samples=50)
     assert x1.dtype == t1.dtype == np.float32 and x1.shape == (50, 1)
     np.testing.assert_array_equal(x1, x2)
@@ -230,7 +291,9 @@ def test_terrain_is_real_elevation_over_longitude_and_latitude():
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
-@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.skipif(
+    not DEBIAN_FASHION.is_dir(), reason="Debian's dataset-fashion-mnist is not installed"
+)
 def test_fashion_mnist_loads_from_the_debian_package_without_network():
     (x_train, t_train), (x_test, t_test) = load_dataset("fashion-mnist", download=False)
     assert x_train.shape == (60_000, 784) and x_test.shape == (10_000, 784)

@@ -17,7 +17,9 @@ LABEL_SAMPLERS = ["stratified", "rare-first", "balanced"]
 RANDOM_SAMPLERS = ["shuffle", "replacement", "stratified", "rare-first", "balanced"]
 # every sampler, plus the shuffle timings that keep an order across epochs
 VARIANTS = [(name, {}) for name in SAMPLERS] + [
-    ("shuffle", {"shuffle_every": 2}), ("shuffle", {"shuffle_every": "once"}), ("shuffle", {"shuffle_every": "never"}),
+    ("shuffle", {"shuffle_every": 2}),
+    ("shuffle", {"shuffle_every": "once"}),
+    ("shuffle", {"shuffle_every": "never"}),
 ]
 
 
@@ -25,7 +27,9 @@ VARIANTS = [(name, {}) for name in SAMPLERS] + [
 def labelled_sets(draw, max_samples=120):
     """(labels (N,), batch_size, drop_last, seed) with a few classes of uneven size."""
     n_classes = draw(st.integers(1, 6))
-    counts = draw(st.lists(st.integers(1, max_samples // n_classes), min_size=n_classes, max_size=n_classes))
+    counts = draw(
+        st.lists(st.integers(1, max_samples // n_classes), min_size=n_classes, max_size=n_classes)
+    )
     labels = np.repeat(np.arange(n_classes), counts)
     labels = np.random.default_rng(draw(st.integers(0, 99))).permutation(labels)
     drop_last = draw(st.booleans())
@@ -34,8 +38,15 @@ def labelled_sets(draw, max_samples=120):
 
 
 def build(name, labels, batch_size, drop_last=False, seed=0, **options):
-    return make_sampler(name, n_samples=len(labels), labels=labels, batch_size=batch_size, seed=seed,
-                        drop_last=drop_last, **options)
+    return make_sampler(
+        name,
+        n_samples=len(labels),
+        labels=labels,
+        batch_size=batch_size,
+        seed=seed,
+        drop_last=drop_last,
+        **options,
+    )
 
 
 def epochs(sampler, n_epochs):
@@ -175,11 +186,15 @@ def test_rare_first_shuffles_within_a_label_every_epoch():
 def test_balanced_draws_each_label_equally_often_whatever_its_count():
     labels = np.repeat([0, 1, 2, 3], [400, 40, 8, 2])
     sampler = build("balanced", labels, batch_size=50, seed=3)
-    drawn = np.concatenate([np.concatenate(list(sampler.epoch())) for _ in range(40)])  # 18,000 draws
+    drawn = np.concatenate(
+        [np.concatenate(list(sampler.epoch())) for _ in range(40)]
+    )  # 18,000 draws
     per_label = np.bincount(labels[drawn], minlength=4)
     expected = len(drawn) / 4
     assert np.sum((per_label - expected) ** 2 / expected) < 20  # 3 degrees of freedom
-    rare = np.bincount(drawn[labels[drawn] == 3], minlength=450)[448:]  # label 3 is samples 448 and 449
+    rare = np.bincount(drawn[labels[drawn] == 3], minlength=450)[
+        448:
+    ]  # label 3 is samples 448 and 449
     assert abs(rare[0] - rare[1]) < 4 * math.sqrt(rare.sum() / 2)
 
 
@@ -188,8 +203,11 @@ def test_same_seed_gives_the_same_batches(name, options):
     labels = np.random.default_rng(0).integers(0, 4, size=53)
     first = epochs(build(name, labels, 8, seed=5, **options), 3)
     second = epochs(build(name, labels, 8, seed=np.random.default_rng(5), **options), 3)
-    assert all(np.array_equal(a, b) for x, y in zip(first, second, strict=True)
-               for a, b in zip(x, y, strict=True))
+    assert all(
+        np.array_equal(a, b)
+        for x, y in zip(first, second, strict=True)
+        for a, b in zip(x, y, strict=True)
+    )
 
 
 @pytest.mark.parametrize("name", RANDOM_SAMPLERS)
@@ -205,8 +223,11 @@ def test_different_seeds_give_different_batches(name):
 def test_resuming_mid_epoch_continues_exactly_like_an_uninterrupted_run(case, variant, data):
     labels, batch_size, drop_last, seed = case
     name, options = variant
-    uninterrupted = [batch for epoch in epochs(build(name, labels, batch_size, drop_last, seed, **options), 4)
-                     for batch in epoch]
+    uninterrupted = [
+        batch
+        for epoch in epochs(build(name, labels, batch_size, drop_last, seed, **options), 4)
+        for batch in epoch
+    ]
     stop_after = data.draw(st.integers(0, len(uninterrupted) - 1), label="batches before the stop")
 
     interrupted = build(name, labels, batch_size, drop_last, seed, **options)
@@ -218,7 +239,9 @@ def test_resuming_mid_epoch_continues_exactly_like_an_uninterrupted_run(case, va
                 break
     state = json.loads(json.dumps(interrupted.state_dict()))
 
-    resumed = build(name, labels, batch_size, drop_last, seed + 1, **options)  # its own seed is overwritten
+    resumed = build(
+        name, labels, batch_size, drop_last, seed + 1, **options
+    )  # its own seed is overwritten
     resumed.load_state_dict(state)
     assert resumed.epochs_done == interrupted.epochs_done
     while len(taken) < len(uninterrupted):
@@ -251,18 +274,26 @@ def test_a_generator_with_array_state_survives_json():
     state = json.loads(json.dumps(sampler.state_dict()))
     resumed = build("stratified", labels, 4, seed=np.random.Generator(np.random.MT19937(8)))
     resumed.load_state_dict(state)
-    np.testing.assert_array_equal(np.concatenate(list(resumed.epoch())), np.concatenate(list(sampler.epoch())))
+    np.testing.assert_array_equal(
+        np.concatenate(list(resumed.epoch())), np.concatenate(list(sampler.epoch()))
+    )
 
 
 def test_load_state_dict_lists_every_setting_that_differs():
     labels = np.arange(30) % 3
     state = build("stratified", labels, 5).state_dict()
-    with pytest.raises(ValueError, match=r"batch_size is 5 in the state but 6 here; labels_sha256 is"):
+    with pytest.raises(
+        ValueError, match=r"batch_size is 5 in the state but 6 here; labels_sha256 is"
+    ):
         build("stratified", labels[::-1].copy(), 6).load_state_dict(state)
-    with pytest.raises(ValueError, match=r"sampler is 'stratified' in the state but 'balanced' here"):
+    with pytest.raises(
+        ValueError, match=r"sampler is 'stratified' in the state but 'balanced' here"
+    ):
         build("balanced", labels, 5).load_state_dict(state)
     with pytest.raises(ValueError, match=r"shuffle_every is 'epoch' in the state but 3 here"):
-        build("shuffle", labels, 5, shuffle_every=3).load_state_dict(build("shuffle", labels, 5).state_dict())
+        build("shuffle", labels, 5, shuffle_every=3).load_state_dict(
+            build("shuffle", labels, 5).state_dict()
+        )
 
 
 @pytest.mark.parametrize(
@@ -270,8 +301,14 @@ def test_load_state_dict_lists_every_setting_that_differs():
     [
         ({"batches_done": 6}, r"batches_done must be an integer in \[0, 6\), got 6"),
         ({"epochs_done": -1}, r"epochs_done must be an integer >= 0, got -1"),
-        ({"batches_done": 2, "order_epoch": None}, r"an epoch is in progress but order_epoch is None"),
-        ({"rng_state": {"bit_generator": "MT19937"}}, r"rng_state is not a state of this sampler's PCG64 generator"),
+        (
+            {"batches_done": 2, "order_epoch": None},
+            r"an epoch is in progress but order_epoch is None",
+        ),
+        (
+            {"rng_state": {"bit_generator": "MT19937"}},
+            r"rng_state is not a state of this sampler's PCG64 generator",
+        ),
     ],
 )
 def test_load_state_dict_refuses_impossible_counters_and_states(change, message):
@@ -318,16 +355,33 @@ def test_label_samplers_accept_one_hot_rows():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"name": "random"}, r"unknown sampler 'random'; choose one of \['balanced', 'rare-first', 'replacement', "
-                             r"'sequential', 'shuffle', 'stratified'\]"),
+        (
+            {"name": "random"},
+            r"unknown sampler 'random'; choose one of \['balanced', 'rare-first', 'replacement', "
+            r"'sequential', 'shuffle', 'stratified'\]",
+        ),
         ({"name": "stratified"}, r"sampler 'stratified' needs labels"),
-        ({"name": "balanced", "labels": np.zeros(5, int)}, r"expected labels for 10 samples, got 5"),
-        ({"name": "rare-first", "labels": np.zeros(10)}, r"labels must be \(N,\) integer class labels .* got float64"),
-        ({"name": "sequential", "shuffle_every": 2}, r"sampler 'sequential' takes no options, got \['shuffle_every'\]"),
-        ({"name": "shuffle", "shuffle_every": 0},
-         r"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got 0"),
+        (
+            {"name": "balanced", "labels": np.zeros(5, int)},
+            r"expected labels for 10 samples, got 5",
+        ),
+        (
+            {"name": "rare-first", "labels": np.zeros(10)},
+            r"labels must be \(N,\) integer class labels .* got float64",
+        ),
+        (
+            {"name": "sequential", "shuffle_every": 2},
+            r"sampler 'sequential' takes no options, got \['shuffle_every'\]",
+        ),
+        (
+            {"name": "shuffle", "shuffle_every": 0},
+            r"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got 0",
+        ),
         ({"name": "shuffle", "batch_size": 0}, r"batch_size must be a positive integer, got 0"),
-        ({"name": "shuffle", "batch_size": 11, "drop_last": True}, r"drop_last with batch_size 11 > n_samples 10"),
+        (
+            {"name": "shuffle", "batch_size": 11, "drop_last": True},
+            r"drop_last with batch_size 11 > n_samples 10",
+        ),
     ],
 )
 def test_make_sampler_says_what_is_wrong(kwargs, message):
@@ -341,14 +395,19 @@ def test_iterate_minibatches_gathers_inputs_and_targets_by_index():
     t = np.arange(10) * 10
     sampler = make_sampler("shuffle", n_samples=10, batch_size=4, seed=0)
     reference = make_sampler("shuffle", n_samples=10, batch_size=4, seed=0)
-    for (x_batch, t_batch), idx in zip(iterate_minibatches(x, t, sampler), reference.epoch(), strict=True):
+    for (x_batch, t_batch), idx in zip(
+        iterate_minibatches(x, t, sampler), reference.epoch(), strict=True
+    ):
         np.testing.assert_array_equal(x_batch, x[idx])
         np.testing.assert_array_equal(t_batch, t[idx])
 
 
 def test_iterate_minibatches_refuses_data_of_another_size():
     sampler = make_sampler("sequential", n_samples=10, batch_size=4)
-    with pytest.raises(ValueError, match=r"sampler is for 10 samples, got x of shape \(9, 2\) and t of shape \(10,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"sampler is for 10 samples, got x of shape \(9, 2\) and t of shape \(10,\)",
+    ):
         next(iterate_minibatches(np.zeros((9, 2)), np.zeros(10), sampler))
 
 
@@ -360,12 +419,16 @@ def test_every_sampler_class_is_a_sampler_registered_under_its_name():
         return [cls] + [sub for child in cls.__subclasses__() for sub in subclasses(child)]
 
     # every named sampler of the module is registered, and no two share a name (one would hide the other)
-    named = [cls for cls in subclasses(Sampler) if cls.__module__ == Sampler.__module__ and cls.name]
+    named = [
+        cls for cls in subclasses(Sampler) if cls.__module__ == Sampler.__module__ and cls.name
+    ]
     assert sorted(cls.name for cls in named) == sorted(SAMPLERS)
 
 
 def test_the_minibatch_sampling_example_runs(capsys):
-    runpy.run_path(str(Path(__file__).parents[2] / "examples" / "minibatch_sampling.py"), run_name="__main__")
+    runpy.run_path(
+        str(Path(__file__).parents[2] / "examples" / "minibatch_sampling.py"), run_name="__main__"
+    )
     out = capsys.readouterr().out
     assert "shuffle      15 batches, 1437 draws, 1437 distinct samples (100.0% of the data)" in out
     assert "replacement  15 batches, 1437 draws" in out

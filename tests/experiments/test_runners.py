@@ -11,10 +11,18 @@ from deepkiso.experiments.sweep import TrialSpec
 
 
 def _specs():
-    specs = batch_size_trials(dataset="digits", batch_sizes=[8, 256], seeds=[0, 1], epochs=2, hidden=[16],
-                              target_accuracy=0.5)
+    specs = batch_size_trials(
+        dataset="digits",
+        batch_sizes=[8, 256],
+        seeds=[0, 1],
+        epochs=2,
+        hidden=[16],
+        target_accuracy=0.5,
+    )
     # A bad setting: this trial must fail with its error and leave the others alone, wherever it runs.
-    bad = TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((32, 1),), hidden=(16,), lr=-1.0)
+    bad = TrialSpec(
+        experiment="batch-size", dataset="digits", seed=0, phases=((32, 1),), hidden=(16,), lr=-1.0
+    )
     return specs + [bad]
 
 
@@ -51,13 +59,16 @@ def test_two_processes_give_the_same_results_as_one_after_another(tmp_path, sequ
 
 
 @pytest.mark.parametrize("processes", [True, False], ids=["worker processes", "worker threads"])
-def test_a_dask_cluster_gives_the_same_results_as_one_after_another(tmp_path, sequential_files, processes):
+def test_a_dask_cluster_gives_the_same_results_as_one_after_another(
+    tmp_path, sequential_files, processes
+):
     distributed = pytest.importorskip("dask.distributed")
     # Worker threads share this process's BLAS: each trial must still hold it to one thread while
     # the other runs. (Threads talk in-process, so they take no host.)
     network = {"host": "127.0.0.1"} if processes else {}
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None,
-                                  **network) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None, **network
+    ) as cluster:
         specs = _specs()
         _check(run_sweep(specs, tmp_path, DaskRunner(cluster.scheduler_address)), specs)
     assert _files(tmp_path) == sequential_files

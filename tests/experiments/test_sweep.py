@@ -33,16 +33,22 @@ def test_spec_survives_json_and_keeps_its_id(spec):
 def test_trial_id_changes_with_every_setting_and_reads_plainly():
     spec = TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 5),))
     assert spec.trial_id.startswith("b00128-none-s0-")
-    others = [TrialSpec(experiment="batch-size", dataset="digits", seed=1, phases=((128, 5),)),
-              TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 6),)),
-              TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 5),), lr=0.2),
-              TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 5),), hidden=(32,))]
+    others = [
+        TrialSpec(experiment="batch-size", dataset="digits", seed=1, phases=((128, 5),)),
+        TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 6),)),
+        TrialSpec(experiment="batch-size", dataset="digits", seed=0, phases=((128, 5),), lr=0.2),
+        TrialSpec(
+            experiment="batch-size", dataset="digits", seed=0, phases=((128, 5),), hidden=(32,)
+        ),
+    ]
     assert len({spec.trial_id, *(o.trial_id for o in others)}) == 5
 
 
 def test_from_dict_names_unknown_and_missing_fields():
     with pytest.raises(ValueError, match=r"unknown fields \['colour'\], missing fields \['seed'\]"):
-        TrialSpec.from_dict({"experiment": "sampling", "dataset": "digits", "phases": [[8, 1]], "colour": 1})
+        TrialSpec.from_dict(
+            {"experiment": "sampling", "dataset": "digits", "phases": [[8, 1]], "colour": 1}
+        )
 
 
 def _comparable(records):
@@ -51,7 +57,9 @@ def _comparable(records):
 
 
 def _tiny_specs():
-    return batch_size_trials(dataset="digits", batch_sizes=[16, 128], seeds=[0, 1], epochs=1, hidden=[16])
+    return batch_size_trials(
+        dataset="digits", batch_sizes=[16, 128], seeds=[0, 1], epochs=1, hidden=[16]
+    )
 
 
 class CountingTrial:
@@ -75,8 +83,12 @@ def test_sweep_writes_one_file_per_trial_and_resume_skips_them(tmp_path):
     first = CountingTrial()
     outcome = run_sweep(specs, tmp_path, trial_function=first)
     assert len(first.calls) == 4 and len(outcome.results) == 4 and not outcome.failures
-    assert sorted(p.name for p in (tmp_path / "trials").iterdir()) == sorted(f"{s.trial_id}.json" for s in specs)
-    assert json.loads((tmp_path / "sweep.json").read_text())["trial_ids"] == [s.trial_id for s in specs]
+    assert sorted(p.name for p in (tmp_path / "trials").iterdir()) == sorted(
+        f"{s.trial_id}.json" for s in specs
+    )
+    assert json.loads((tmp_path / "sweep.json").read_text())["trial_ids"] == [
+        s.trial_id for s in specs
+    ]
 
     (tmp_path / "trials" / f"{specs[2].trial_id}.json").unlink()
     second = CountingTrial()
@@ -91,8 +103,12 @@ def test_a_failing_trial_is_recorded_the_others_finish_and_a_rerun_retries_it(tm
     specs = _tiny_specs()
     bad_id = specs[1].trial_id
     seen = []
-    outcome = run_sweep(specs, tmp_path, trial_function=CountingTrial(fail=[bad_id]),
-                        on_result=lambda record, n, total: seen.append((record["status"], n, total)))
+    outcome = run_sweep(
+        specs,
+        tmp_path,
+        trial_function=CountingTrial(fail=[bad_id]),
+        on_result=lambda record, n, total: seen.append((record["status"], n, total)),
+    )
     assert [f["trial_id"] for f in outcome.failures] == [bad_id]
     assert "learning rate must be positive" in outcome.failures[0]["error"]
     assert "Traceback" in outcome.failures[0]["traceback"]

@@ -15,7 +15,9 @@ N_TRAIN = 1437  # the embedded digits set
 
 
 def _spec(**changes):
-    settings = dict(experiment="batch-size", dataset="digits", seed=0, phases=((32, 2),), hidden=(16,))
+    settings = dict(
+        experiment="batch-size", dataset="digits", seed=0, phases=((32, 2),), hidden=(16,)
+    )
     return TrialSpec(**{**settings, **changes})
 
 
@@ -62,7 +64,9 @@ def test_the_same_spec_gives_the_same_record():
 
 def test_an_updates_budget_makes_exactly_the_smallest_batch_updates():
     record = run_trial(_spec(phases=((256, 1),), budget="updates", reference_batch_size=64))
-    assert record["updates"] == math.ceil(N_TRAIN / 64)  # 23 updates of 256: 4 epochs of 6 batches, the last cut short
+    assert record["updates"] == math.ceil(
+        N_TRAIN / 64
+    )  # 23 updates of 256: 4 epochs of 6 batches, the last cut short
     assert record["epochs"] == math.ceil(23 / math.ceil(N_TRAIN / 256))
 
 
@@ -84,7 +88,9 @@ def test_warm_up_reaches_the_scaled_rate_after_its_epochs():
 
 
 def test_imbalance_thins_out_the_chosen_classes_in_training_only():
-    spec = _spec(experiment="sampling", sampler="balanced", imbalance_classes=(3, 5), imbalance_keep=0.1)
+    spec = _spec(
+        experiment="sampling", sampler="balanced", imbalance_classes=(3, 5), imbalance_keep=0.1
+    )
     x_train, t_train, x_test, t_test = load_trial_data(spec)
     (_, full_t), (_, full_test) = load_dataset("digits")
     full_counts, counts = np.bincount(full_t), np.bincount(t_train)

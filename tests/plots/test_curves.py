@@ -2,16 +2,29 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from deepkiso.plots.curves import confusion_matrix_figure, learning_curve_figure, regression_fit_figure
+from deepkiso.plots.curves import (
+    confusion_matrix_figure,
+    learning_curve_figure,
+    regression_fit_figure,
+)
 from deepkiso.training import History
 
 
 def history(accuracy=True):
     rng = np.random.default_rng(0)
     losses = list(np.exp(-np.linspace(0, 7, 40)) * (1 + 0.1 * rng.random(40)))
-    rows = [{"epoch": e, "iteration": 10 * e, "train_loss": 1 / e, "test_loss": 1.1 / e,
-             "train_accuracy": 1 - 0.5 / e if accuracy else None, "test_accuracy": 1 - 0.6 / e if accuracy else None,
-             "seconds": 0.1} for e in range(1, 5)]
+    rows = [
+        {
+            "epoch": e,
+            "iteration": 10 * e,
+            "train_loss": 1 / e,
+            "test_loss": 1.1 / e,
+            "train_accuracy": 1 - 0.5 / e if accuracy else None,
+            "test_accuracy": 1 - 0.6 / e if accuracy else None,
+            "seconds": 0.1,
+        }
+        for e in range(1, 5)
+    ]
     return History(losses, rows)
 
 

@@ -14,7 +14,12 @@ def test_numdiff_figure_has_the_error_curves_and_the_timing():
     assert len(fig.axes) == 2
     np.testing.assert_allclose(fig.get_size_inches(), [12.8, 5.2])
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["forward, float32", "forward, float64", "central, float32", "central, float64"]
+    assert labels == [
+        "forward, float32",
+        "forward, float64",
+        "central, float32",
+        "central, float64",
+    ]
     assert fig.axes[0].xaxis_inverted()  # h shrinks to the right
     np.testing.assert_allclose(plot_numdiff(errors).get_size_inches(), [6.4, 5.2])
 

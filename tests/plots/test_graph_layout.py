@@ -31,7 +31,9 @@ def drawn(layout: gl.Layout) -> list[gl.Node]:
 
 def test_the_layout_module_imports_no_matplotlib():
     code = "import sys, deepkiso.plots.graph_layout; print('matplotlib' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -63,7 +65,9 @@ def test_node_widths_follow_the_measured_text():
     wide = {n.item.name: n.width for n in drawn(placed(output)) if n.kind == "value"}
     assert wide["a_long_name_for_x"] > wide["y"]
     value = next(n for n in drawn(placed(output)) if n.kind == "value" and n.item.name == "y")
-    assert value.width == pytest.approx(max(measure(t, gl.FONT_SIZE, w) for t, _, w in value.lines) + 2 * gl.PAD)
+    assert value.width == pytest.approx(
+        max(measure(t, gl.FONT_SIZE, w) for t, _, w in value.lines) + 2 * gl.PAD
+    )
 
 
 def test_a_graph_wider_than_max_width_is_folded_into_rows_each_no_wider():
@@ -71,9 +75,15 @@ def test_a_graph_wider_than_max_width_is_folded_into_rows_each_no_wider():
     assert len(layout.rows) > 1
     for first, last, _ in layout.rows:
         members = [n for n in drawn(layout) if first <= n.rank <= last]
-        assert max(n.x + n.width / 2 for n in members) - min(n.x - n.width / 2 for n in members) <= 6.0 + 1e-9
+        assert (
+            max(n.x + n.width / 2 for n in members) - min(n.x - n.width / 2 for n in members)
+            <= 6.0 + 1e-9
+        )
     # Each row lies below the one before.
-    tops = [min(n.y - n.height / 2 for n in drawn(layout) if first <= n.rank <= last) for first, last, _ in layout.rows]
+    tops = [
+        min(n.y - n.height / 2 for n in drawn(layout) if first <= n.rank <= last)
+        for first, last, _ in layout.rows
+    ]
     assert tops == sorted(tops)
 
 
@@ -105,7 +115,9 @@ def test_the_same_value_read_twice_gives_two_parallel_edges_spread_apart():
 def test_offset_moves_a_left_to_right_line_down_and_keeps_a_bend_parallel():
     straight = gl.offset([(0.0, 0.0), (1.0, 0.0)], 0.5)
     np.testing.assert_allclose(straight, [[0.0, 0.5], [1.0, 0.5]])
-    bend = gl.offset([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)], 0.1)  # right, then down: the copy runs inside
+    bend = gl.offset(
+        [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)], 0.1
+    )  # right, then down: the copy runs inside
     np.testing.assert_allclose(bend, [[0.0, 0.1], [0.9, 0.1], [0.9, 1.0]], atol=1e-12)
 
 

@@ -18,6 +18,7 @@ from deepkiso.expression import parse_expression
 from deepkiso.plots import graph as plots
 from deepkiso.plots.graph import GraphView, draw_graph, save_graph, show_graph
 
+
 def chain_rule():
     example = g.chain_rule_example(1.0, 2.0)
     example.output.backward()
@@ -30,7 +31,11 @@ def drawn_boxes(figure: Figure):
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     ax = figure.axes[0]
-    nodes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, (FancyBboxPatch, Ellipse))]
+    nodes = [
+        p.get_window_extent(renderer)
+        for p in ax.patches
+        if isinstance(p, (FancyBboxPatch, Ellipse))
+    ]
     labels = [t.get_window_extent(renderer) for t in ax.texts if t.get_bbox_patch() is not None]
     texts = [t.get_text() for t in ax.texts]
     return nodes, labels, texts
@@ -46,8 +51,12 @@ READY_MADE = {name: build for name, build in g.EXAMPLES.items()}
 TYPED = {
     "reuse": lambda: expression_graph("x*x*x + x", x=1.5),
     "crossing": lambda: expression_graph("(a+b)*(a-b)/(a*b)", a=2.0, b=3.0),
-    "long": lambda: expression_graph("tanh(x)*w + sigmoid(x*w) - relu(x)/2 + x**3 + exp(-x)*log(w) "
-                                     "+ mean(square(x)) + sum(reciprocal(w))", x=1.5, w=0.7),
+    "long": lambda: expression_graph(
+        "tanh(x)*w + sigmoid(x*w) - relu(x)/2 + x**3 + exp(-x)*log(w) "
+        "+ mean(square(x)) + sum(reciprocal(w))",
+        x=1.5,
+        w=0.7,
+    ),
 }
 
 
@@ -73,8 +82,19 @@ def test_no_nodes_or_derivative_labels_overlap(name):
 
 def test_drawing_shows_values_gradients_and_local_derivatives():
     _, labels, texts = drawn_boxes(draw_graph(chain_rule(), title="Chain rule"))
-    for text in ("x₁ = 1", "∂y/∂x₁ = 6", "x₂ = 2", "t = 3", "∂y/∂t = 6", "y = 9", "+", "x²", "× 2t", "× 1",
-                 "Chain rule"):
+    for text in (
+        "x₁ = 1",
+        "∂y/∂x₁ = 6",
+        "x₂ = 2",
+        "t = 3",
+        "∂y/∂t = 6",
+        "y = 9",
+        "+",
+        "x²",
+        "× 2t",
+        "× 1",
+        "Chain rule",
+    ):
         assert text in texts
     assert len(labels) == 3  # × 1, × 1, × 2t
 
@@ -141,8 +161,13 @@ def fake_dot(calls, returncode=0):
     def run(command, input, capture_output, timeout, check):
         calls.append((command, input.decode("utf-8")))
         if returncode == 0:
-            Path(command[command.index("-o") + 1]).write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
-        return subprocess.CompletedProcess(command, returncode, b"", b"Error: syntax error in line 3")
+            Path(command[command.index("-o") + 1]).write_bytes(
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+            )
+        return subprocess.CompletedProcess(
+            command, returncode, b"", b"Error: syntax error in line 3"
+        )
+
     return run
 
 
@@ -152,7 +177,7 @@ def test_auto_renderer_uses_graphviz_dot_when_it_is_installed(tmp_path, monkeypa
     monkeypatch.setattr(plots.subprocess, "run", fake_dot(calls))
     path = tmp_path / "chain.svg"
     assert save_graph(chain_rule(), path, dpi=72) == "dot"
-    (command, text), = calls
+    ((command, text),) = calls
     assert command[:2] == ["/opt/graphviz/bin/dot", "-Tsvg"] and "-Gdpi=72" in command
     assert text == g.to_dot(chain_rule())
     assert ElementTree.parse(path).getroot().tag.endswith("svg")

@@ -14,7 +14,10 @@ from deepkiso.plots.landscape import PATH_COLORS, animate_descent, plot_landscap
 @pytest.fixture(scope="module")
 def saddle_paths():
     saddle = get_surface("saddle")
-    return saddle, [descend(saddle, (1.0, 0.0), "sgd", steps=20), descend(saddle, (1.0, 0.001), "adam", steps=20)]
+    return saddle, [
+        descend(saddle, (1.0, 0.0), "sgd", steps=20),
+        descend(saddle, (1.0, 0.001), "adam", steps=20),
+    ]
 
 
 def test_map_alone_is_one_panel(saddle_paths):
@@ -41,7 +44,11 @@ def test_paths_are_drawn_in_distinct_colours(saddle_paths):
 
 
 def test_flat_constant_and_steep_surfaces_draw(saddle_paths):
-    for surface in (surface_from_expression("3"), get_surface("rosenbrock"), surface_from_expression("x^4 + y^2")):
+    for surface in (
+        surface_from_expression("3"),
+        get_surface("rosenbrock"),
+        surface_from_expression("x^4 + y^2"),
+    ):
         path = descend(surface, surface.start, "sgd", lr=1e-3, steps=3)
         fig = plot_landscape(surface, [path], grid_size=30, arrow_grid=4)
         fig.canvas.draw()

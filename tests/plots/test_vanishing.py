@@ -8,8 +8,10 @@ from deepkiso.vanishing import LayerGradients
 
 
 def test_figure_shows_the_quarter_bound_and_one_line_per_activation():
-    results = [LayerGradients("sigmoid", "xavier", 0.25 ** np.arange(4)[::-1]),
-               LayerGradients("relu", "he", np.ones(4))]
+    results = [
+        LayerGradients("sigmoid", "xavier", 0.25 ** np.arange(4)[::-1]),
+        LayerGradients("relu", "he", np.ones(4)),
+    ]
     fig = plot_vanishing(results)
     derivatives, norms = fig.axes
     np.testing.assert_allclose(fig.get_size_inches(), [12.8, 5.2])

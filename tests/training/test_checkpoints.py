@@ -16,13 +16,20 @@ def test_a_checkpoint_json_without_its_state_names_what_is_missing(tmp_path):
     meta = json.loads((tmp_path / CHECKPOINT_NAME).read_text())
     del meta["state"]
     (tmp_path / CHECKPOINT_NAME).write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match=r"checkpoint.json: the checkpoint lacks \['state'\] \(found keys \["):
+    with pytest.raises(
+        ValueError, match=r"checkpoint.json: the checkpoint lacks \['state'\] \(found keys \["
+    ):
         load_checkpoint(tmp_path)
 
 
 def test_checkpoint_round_trips_arrays_numbers_and_settings(tmp_path):
-    state = {"net/W1": np.arange(6, dtype=np.float32).reshape(2, 3), "epoch": 2, "lr": 0.1,
-             "sampler": {"rng_state": {"state": 2**100}}, "history/epochs": [{"test_accuracy": None}]}
+    state = {
+        "net/W1": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "epoch": 2,
+        "lr": 0.1,
+        "sampler": {"rng_state": {"state": 2**100}},
+        "history/epochs": [{"test_accuracy": None}],
+    }
     save_checkpoint(tmp_path, state, settings={"dataset": "digits"})
     loaded = load_checkpoint(tmp_path)
     assert loaded.state.keys() == state.keys()
@@ -37,7 +44,10 @@ def test_a_new_checkpoint_replaces_the_old_pair(tmp_path):
     save_checkpoint(tmp_path, {"w": np.ones(3)})
     assert len(list(tmp_path.glob("checkpoint-*.npz"))) == 1
     assert np.array_equal(load_checkpoint(tmp_path).state["w"], np.ones(3))
-    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, next(tmp_path.glob("checkpoint-*.npz")).name}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        CHECKPOINT_NAME,
+        next(tmp_path.glob("checkpoint-*.npz")).name,
+    }
 
 
 def test_an_interrupted_save_leaves_the_previous_checkpoint_readable(tmp_path):
@@ -52,7 +62,11 @@ def test_an_interrupted_save_leaves_the_previous_checkpoint_readable(tmp_path):
     first = load_checkpoint(tmp_path).arrays_path.name
     save_checkpoint(tmp_path, {"w": np.ones(3)})
     newest = load_checkpoint(tmp_path).arrays_path.name
-    assert {p.name for p in tmp_path.iterdir()} == {CHECKPOINT_NAME, newest, "checkpoint-0123456789abcdef.npz"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        CHECKPOINT_NAME,
+        newest,
+        "checkpoint-0123456789abcdef.npz",
+    }
     assert first not in {p.name for p in tmp_path.iterdir()}
 
 
@@ -77,7 +91,6 @@ def test_load_checkpoint_without_one_is_file_not_found(tmp_path):
         load_checkpoint(tmp_path)
 
 
-
 # -- validated checkpoints ----------------------------------------------------------------------
 
 
@@ -92,7 +105,9 @@ def rewrite(directory, meta=None, arrays=None):
         meta["arrays"] = f"checkpoint-{meta['arrays_sha256'][:16]}.npz"
         (directory / meta["arrays"]).write_bytes(arrays)
     fields = {k: v for k, v in meta.items() if k != "sha256"}
-    meta["sha256"] = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    meta["sha256"] = hashlib.sha256(
+        json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
     json_path.write_text(json.dumps(meta))
     return meta
 
@@ -121,13 +136,26 @@ def trained(make_trainer, digits, tmp_path):
     return trainer
 
 
-@pytest.mark.parametrize("name", ["../other/checkpoint-0123456789abcdef.npz", "/etc/passwd", "sub/x.npz",
-                                  "checkpoint-0123456789abcdef.npz", 7, "..", ""])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../other/checkpoint-0123456789abcdef.npz",
+        "/etc/passwd",
+        "sub/x.npz",
+        "checkpoint-0123456789abcdef.npz",
+        7,
+        "..",
+        "",
+    ],
+)
 def test_arrays_must_be_our_own_file_name_in_the_run_directory(trained, tmp_path, name):
     meta = json.loads((tmp_path / "run" / CHECKPOINT_NAME).read_text())
     rewrite(tmp_path / "run", {**meta, "arrays": name})
-    with pytest.raises(ValueError, match=r"\"arrays\" must be the file name checkpoint-<the first 16 digits of "
-                                         r"arrays_sha256>.npz, in the run directory, got "):
+    with pytest.raises(
+        ValueError,
+        match=r"\"arrays\" must be the file name checkpoint-<the first 16 digits of "
+        r"arrays_sha256>.npz, in the run directory, got ",
+    ):
         load_checkpoint(tmp_path / "run")
 
 
@@ -137,12 +165,19 @@ def test_arrays_that_are_a_symbolic_link_are_refused(trained, tmp_path):
     (tmp_path / "elsewhere.npz").write_bytes(arrays.read_bytes())
     arrays.unlink()
     arrays.symlink_to(tmp_path / "elsewhere.npz")
-    with pytest.raises(ValueError, match=r"\.npz: a symbolic link; a checkpoint's arrays must be a regular file"):
+    with pytest.raises(
+        ValueError, match=r"\.npz: a symbolic link; a checkpoint's arrays must be a regular file"
+    ):
         load_checkpoint(run_dir)
 
 
-@pytest.mark.parametrize(("old", "new"), [('"optimizer/lr": 0.01', '"optimizer/lr": -1'),
-                                          ('"epoch": 1', '"epoch": -9223372036854775808')])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"optimizer/lr": 0.01', '"optimizer/lr": -1'),
+        ('"epoch": 1', '"epoch": -9223372036854775808'),
+    ],
+)
 def test_an_edited_value_in_checkpoint_json_breaks_its_checksum(trained, tmp_path, old, new):
     json_path = tmp_path / "run" / CHECKPOINT_NAME
     assert old in json_path.read_text()
@@ -151,19 +186,31 @@ def test_an_edited_value_in_checkpoint_json_breaks_its_checksum(trained, tmp_pat
         load_checkpoint(tmp_path / "run")
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("optimizer/lr", -1, "optimizer/lr: expected a positive finite number, got -1"),
-    ("epoch", -2**63, "epoch: expected an integer >= 0, got -9223372036854775808"),
-    ("epoch", 2, "history/epochs: expected a list of 2 rows (one per finished epoch), got 1 rows"),
-    ("iteration", True, "iteration: expected an integer >= 0, got True"),
-    ("iteration", 40, "history/iteration_loss: expected float64 of shape (40,)"),
-    ("optimizer/iterations", 3, "optimizer/iterations: expected 45 (the trainer's), got 3"),
-    ("optimizer/beta1", "0.9", "optimizer/beta1: expected a finite number, got '0.9'"),
-    ("history/epochs", [{"epoch": 1, "iteration": 99}], "row 1: expected \"iteration\" in [0, 45], got 99"),
-    ("sampler", [], "sampler: expected an object, got []"),
-])
-def test_every_field_of_a_rehashed_checkpoint_is_checked_against_the_trainer(make_trainer, trained, digits, tmp_path,
-                                                                             key, value, message):
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("optimizer/lr", -1, "optimizer/lr: expected a positive finite number, got -1"),
+        ("epoch", -(2**63), "epoch: expected an integer >= 0, got -9223372036854775808"),
+        (
+            "epoch",
+            2,
+            "history/epochs: expected a list of 2 rows (one per finished epoch), got 1 rows",
+        ),
+        ("iteration", True, "iteration: expected an integer >= 0, got True"),
+        ("iteration", 40, "history/iteration_loss: expected float64 of shape (40,)"),
+        ("optimizer/iterations", 3, "optimizer/iterations: expected 45 (the trainer's), got 3"),
+        ("optimizer/beta1", "0.9", "optimizer/beta1: expected a finite number, got '0.9'"),
+        (
+            "history/epochs",
+            [{"epoch": 1, "iteration": 99}],
+            'row 1: expected "iteration" in [0, 45], got 99',
+        ),
+        ("sampler", [], "sampler: expected an object, got []"),
+    ],
+)
+def test_every_field_of_a_rehashed_checkpoint_is_checked_against_the_trainer(
+    make_trainer, trained, digits, tmp_path, key, value, message
+):
     # Hashes recomputed: only the field checks stand between the edit and the run.
     meta = json.loads((tmp_path / "run" / CHECKPOINT_NAME).read_text())
     meta["state"][key] = value
@@ -179,8 +226,14 @@ def test_a_version_1_checkpoint_still_loads_and_resumes(make_trainer, trained, d
     # Version 1, as deepkiso wrote it before: "sha256" is the arrays' hash, the JSON fields had none.
     run_dir = tmp_path / "run"
     meta = json.loads((run_dir / CHECKPOINT_NAME).read_text())
-    old = {"format": meta["format"], "version": 1, "arrays": meta["arrays"], "sha256": meta["arrays_sha256"],
-           "settings": meta["settings"], "state": meta["state"]}
+    old = {
+        "format": meta["format"],
+        "version": 1,
+        "arrays": meta["arrays"],
+        "sha256": meta["arrays_sha256"],
+        "settings": meta["settings"],
+        "state": meta["state"],
+    }
     (run_dir / CHECKPOINT_NAME).write_text(json.dumps(old, indent=1))
     (x, t), _ = digits
     resumed = make_trainer(x, t, n_epochs=2, checkpoint_dir=run_dir)
@@ -195,14 +248,21 @@ def test_a_deflated_member_is_refused_before_it_is_inflated(trained, tmp_path):
     # 64 MiB of zeros in 64 KiB: the zip bomb as a checkpoint. Nothing of it may be inflated.
     run_dir = tmp_path / "run"
     buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": (8 << 20,)})
-    data = npz_bytes({"history/iteration_loss.npy": (buffer.getvalue() + bytes(64 << 20), zipfile.ZIP_DEFLATED)})
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "<f8", "fortran_order": False, "shape": (8 << 20,)}
+    )
+    data = npz_bytes(
+        {"history/iteration_loss.npy": (buffer.getvalue() + bytes(64 << 20), zipfile.ZIP_DEFLATED)}
+    )
     assert len(data) < 1 << 20
     rewrite(run_dir, arrays=data)
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError, match=r"member 'history/iteration_loss.npy': compressed \(declares 67108992 "
-                                             r"bytes in \d+\); deepkiso writes and reads stored members only"):
+        with pytest.raises(
+            ValueError,
+            match=r"member 'history/iteration_loss.npy': compressed \(declares 67108992 "
+            r"bytes in \d+\); deepkiso writes and reads stored members only",
+        ):
             load_checkpoint(run_dir)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -210,26 +270,49 @@ def test_a_deflated_member_is_refused_before_it_is_inflated(trained, tmp_path):
     assert peak < 4 << 20
 
 
-@pytest.mark.parametrize(("members", "message"), [
-    ({"net/W1.npy": (npy_bytes(np.zeros(4, np.float32))[:-4], zipfile.ZIP_STORED)},
-     r"its header declares shape \(4,\) of float32 \(16 bytes\), the member holds 12"),
-    ({"net/W1.npy": (npy_bytes(np.array([None, 1], dtype=object)), zipfile.ZIP_STORED)},
-     "holds Python objects, which are never unpickled"),
-    ({"net/W1": (npy_bytes(np.zeros(2)), zipfile.ZIP_STORED)}, "expected one .npy per array name"),
-    ({"net/W1.npy": (b"\x93NUMPY\x09\x00", zipfile.ZIP_STORED)}, r"\.npy version \(9, 0\) is not read here"),
-    ({"net/W1.npy": (b"\x93NUMPY\x01\x00\xff", zipfile.ZIP_STORED)}, r"not a readable \.npz of arrays \("),
-])
-def test_a_member_whose_header_does_not_fit_is_refused_before_it_is_read(trained, tmp_path, members, message):
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        (
+            {"net/W1.npy": (npy_bytes(np.zeros(4, np.float32))[:-4], zipfile.ZIP_STORED)},
+            r"its header declares shape \(4,\) of float32 \(16 bytes\), the member holds 12",
+        ),
+        (
+            {"net/W1.npy": (npy_bytes(np.array([None, 1], dtype=object)), zipfile.ZIP_STORED)},
+            "holds Python objects, which are never unpickled",
+        ),
+        (
+            {"net/W1": (npy_bytes(np.zeros(2)), zipfile.ZIP_STORED)},
+            "expected one .npy per array name",
+        ),
+        (
+            {"net/W1.npy": (b"\x93NUMPY\x09\x00", zipfile.ZIP_STORED)},
+            r"\.npy version \(9, 0\) is not read here",
+        ),
+        (
+            {"net/W1.npy": (b"\x93NUMPY\x01\x00\xff", zipfile.ZIP_STORED)},
+            r"not a readable \.npz of arrays \(",
+        ),
+    ],
+)
+def test_a_member_whose_header_does_not_fit_is_refused_before_it_is_read(
+    trained, tmp_path, members, message
+):
     rewrite(tmp_path / "run", arrays=npz_bytes(members))
     with pytest.raises(ValueError, match=message):
         load_checkpoint(tmp_path / "run")
 
 
-def test_members_are_checked_against_the_layout_before_they_are_read(make_trainer, trained, digits, tmp_path):
+def test_members_are_checked_against_the_layout_before_they_are_read(
+    make_trainer, trained, digits, tmp_path
+):
     (x, t), _ = digits
     other = make_trainer(x, t, hidden=8)
-    with pytest.raises(ValueError, match=r"does not fit this run's net and optimizer: net/W1: saved float32 of "
-                                         r"shape \(64, 16\), expected float32 of shape \(64, 8\);"):
+    with pytest.raises(
+        ValueError,
+        match=r"does not fit this run's net and optimizer: net/W1: saved float32 of "
+        r"shape \(64, 16\), expected float32 of shape \(64, 8\);",
+    ):
         load_checkpoint(tmp_path / "run", other.checkpoint_layout())
 
 
@@ -241,5 +324,7 @@ def test_a_save_deletes_only_the_npz_that_the_previous_checkpoint_json_named(tmp
     save_checkpoint(tmp_path, {"w": np.ones(3)})
     assert len(list(tmp_path.glob("checkpoint-*.npz"))) == 3
     save_checkpoint(tmp_path, {"w": np.full(3, 2.0)})
-    assert len(list(tmp_path.glob("checkpoint-*.npz"))) == 3 and mine.read_bytes() == b"trained weights"
-
+    assert (
+        len(list(tmp_path.glob("checkpoint-*.npz"))) == 3
+        and mine.read_bytes() == b"trained weights"
+    )

@@ -52,7 +52,11 @@ def test_trainer_trains_in_float32_without_upcasting(make_trainer, digits):
     trainer = make_trainer(x, t, n_epochs=1)
     trainer.train(x, t)
     assert all(p.dtype == np.float32 for p in trainer.net.params.values())
-    assert all(a.dtype == np.float32 for a in trainer.optimizer.state_dict().values() if isinstance(a, np.ndarray))
+    assert all(
+        a.dtype == np.float32
+        for a in trainer.optimizer.state_dict().values()
+        if isinstance(a, np.ndarray)
+    )
 
 
 def test_regression_history_has_no_accuracy():
@@ -82,15 +86,18 @@ def test_state_dict_round_trip_changes_nothing(make_trainer, digits):
 
 
 @pytest.mark.parametrize(("stop_at", "resumed_at"), [(21, 20), (46, 45), (58, 50)])
-def test_resume_from_a_checkpoint_ends_bit_identical(make_trainer, digits, tmp_path, stop_at, resumed_at):
+def test_resume_from_a_checkpoint_ends_bit_identical(
+    make_trainer, digits, tmp_path, stop_at, resumed_at
+):
     # 45 batches per epoch, a checkpoint every 10 iterations and at the end of each epoch:
     # resumes mid-epoch (20 and 50, in the second epoch) and from the end of epoch 1 (45).
     (x, t), (x_test, t_test) = digits
     reference = make_trainer(x, t, checkpoint_dir=tmp_path / "reference", checkpoint_every=10)
     reference.train(x, t, x_test, t_test)
 
-    interrupted = make_trainer(x, t, checkpoint_dir=tmp_path / "run", checkpoint_every=10,
-                               callbacks=[StopAt(stop_at)])
+    interrupted = make_trainer(
+        x, t, checkpoint_dir=tmp_path / "run", checkpoint_every=10, callbacks=[StopAt(stop_at)]
+    )
     with pytest.raises(KeyboardInterrupt):
         interrupted.train(x, t, x_test, t_test)
     resumed = make_trainer(x, t, checkpoint_dir=tmp_path / "run", checkpoint_every=10, seed=99)
@@ -101,8 +108,14 @@ def test_resume_from_a_checkpoint_ends_bit_identical(make_trainer, digits, tmp_p
     for name, param in reference.net.params.items():
         assert np.array_equal(param, resumed.net.params[name]), name
     final = load_checkpoint(tmp_path / "run").state
-    assert_same_state({k: v for k, v in final.items() if k != "history/epochs"},
-                      {k: v for k, v in load_checkpoint(tmp_path / "reference").state.items() if k != "history/epochs"})
+    assert_same_state(
+        {k: v for k, v in final.items() if k != "history/epochs"},
+        {
+            k: v
+            for k, v in load_checkpoint(tmp_path / "reference").state.items()
+            if k != "history/epochs"
+        },
+    )
 
 
 def test_nan_loss_stops_with_the_iteration_and_the_last_checkpoint(digits, tmp_path):
@@ -110,7 +123,12 @@ def test_nan_loss_stops_with_the_iteration_and_the_last_checkpoint(digits, tmp_p
     net = TwoLayerNet(64, 16, 10, weight_init_std="he")
     sampler = make_sampler("shuffle", n_samples=len(x), batch_size=32)
     trainer = Trainer(net, SGD(1e30), sampler, 2, checkpoint_dir=tmp_path)
-    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match=r"at iteration \d+ \(epoch 1\); no checkpoint") as info:
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            TrainingDiverged, match=r"at iteration \d+ \(epoch 1\); no checkpoint"
+        ) as info,
+    ):
         trainer.train(x, t)
     assert info.value.iteration == trainer.iteration + 1
     assert not (tmp_path / CHECKPOINT_NAME).exists()
@@ -119,8 +137,13 @@ def test_nan_loss_stops_with_the_iteration_and_the_last_checkpoint(digits, tmp_p
 def test_nan_names_the_last_good_checkpoint(digits, tmp_path):
     (x, t), _ = digits
     net = TwoLayerNet(64, 16, 10, weight_init_std="he")
-    trainer = Trainer(net, SGD(0.1), make_sampler("shuffle", n_samples=len(x), batch_size=32), 3,
-                      checkpoint_dir=tmp_path)
+    trainer = Trainer(
+        net,
+        SGD(0.1),
+        make_sampler("shuffle", n_samples=len(x), batch_size=32),
+        3,
+        checkpoint_dir=tmp_path,
+    )
     trainer.train(x, t)  # one good epoch... three, in fact
     trainer.n_epochs = 4
     trainer.optimizer.lr = 1e30
@@ -144,9 +167,17 @@ class PoisonAt(Callback):
 
 def test_a_non_finite_weight_at_an_epochs_end_names_that_epoch(make_trainer, digits, tmp_path):
     (x, t), _ = digits
-    trainer = make_trainer(x, t, n_epochs=3, checkpoint_dir=tmp_path, callbacks=[PoisonAt(45)])  # 45 batches an epoch
-    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match=r"parameter W1 is no longer finite "
-                                                  r"at iteration 45 \(epoch 1\); no checkpoint"):
+    trainer = make_trainer(
+        x, t, n_epochs=3, checkpoint_dir=tmp_path, callbacks=[PoisonAt(45)]
+    )  # 45 batches an epoch
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            TrainingDiverged,
+            match=r"parameter W1 is no longer finite "
+            r"at iteration 45 \(epoch 1\); no checkpoint",
+        ),
+    ):
         trainer.train(x, t)
 
 
@@ -161,7 +192,9 @@ def test_a_checkpoint_that_does_not_fit_lists_every_mismatch(make_trainer, digit
     trainer = make_trainer(x, t, n_epochs=1, hidden=16, checkpoint_dir=tmp_path)
     trainer.train(x, t)
     other = make_trainer(x, t, hidden=8)
-    with pytest.raises(ValueError, match=r"W1: saved shape \(64, 16\), net has shape \(64, 8\)(.|\n)*b1(.|\n)*W2"):
+    with pytest.raises(
+        ValueError, match=r"W1: saved shape \(64, 16\), net has shape \(64, 8\)(.|\n)*b1(.|\n)*W2"
+    ):
         other.load_state_dict(load_checkpoint(tmp_path).state)
 
 
@@ -192,10 +225,14 @@ class BlowUpBuffer(Callback):
 
 def test_an_infinite_optimizer_buffer_is_no_good_checkpoint(make_trainer, digits, tmp_path):
     (x, t), _ = digits
-    trainer = make_trainer(x, t, n_epochs=3, checkpoint_dir=tmp_path, checkpoint_every=10,
-                           callbacks=[BlowUpBuffer(30)])
-    with pytest.raises(TrainingDiverged, match=r"optimizer buffer v/W1 is no longer finite at iteration 30 "
-                                               r"\(epoch 1\); the last good checkpoint is .*checkpoint.json"):
+    trainer = make_trainer(
+        x, t, n_epochs=3, checkpoint_dir=tmp_path, checkpoint_every=10, callbacks=[BlowUpBuffer(30)]
+    )
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"optimizer buffer v/W1 is no longer finite at iteration 30 "
+        r"\(epoch 1\); the last good checkpoint is .*checkpoint.json",
+    ):
         trainer.train(x, t)
     resumed = make_trainer(x, t, n_epochs=3, checkpoint_dir=tmp_path, checkpoint_every=10)
     resumed.load_state_dict(load_checkpoint(tmp_path, resumed.checkpoint_layout()).state)
@@ -207,17 +244,29 @@ def test_an_infinite_optimizer_buffer_is_no_good_checkpoint(make_trainer, digits
 def test_the_divergence_rule_is_ten_times_the_start_for_fifty_iterations(make_trainer, digits):
     (x, t), _ = digits
     trainer = make_trainer(x, t, n_epochs=5, lr=1e6)
-    with pytest.raises(TrainingDiverged, match=r"the loss stayed above (\d|\.)+ \(10 × its start, (\d|\.)+\) for 50 "
-                                               r"iterations, reaching .* at iteration 51 \(epoch 2\)"):
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"the loss stayed above (\d|\.)+ \(10 × its start, (\d|\.)+\) for 50 "
+        r"iterations, reaching .* at iteration 51 \(epoch 2\)",
+    ):
         trainer.train(x, t)
     start = max(trainer.history.iteration_loss[0], np.log(10))
     assert all(loss > 10 * start for loss in trainer.history.iteration_loss[1:])
     # A run that learns never comes near it, nor does one with the rule off.
     assert len(make_trainer(x, t, n_epochs=3, lr=0.1).train(x, t).iteration_loss) == 135
-    assert len(make_trainer(x, t, n_epochs=2, lr=1e6, divergence_factor=None).train(x, t).iteration_loss) == 90
+    assert (
+        len(
+            make_trainer(x, t, n_epochs=2, lr=1e6, divergence_factor=None)
+            .train(x, t)
+            .iteration_loss
+        )
+        == 90
+    )
 
 
-def test_request_stop_writes_a_checkpoint_after_the_current_iteration(make_trainer, digits, tmp_path):
+def test_request_stop_writes_a_checkpoint_after_the_current_iteration(
+    make_trainer, digits, tmp_path
+):
     (x, t), _ = digits
 
     class StopAt(Callback):
@@ -226,8 +275,11 @@ def test_request_stop_writes_a_checkpoint_after_the_current_iteration(make_train
                 trainer.request_stop("SIGTERM")
 
     trainer = make_trainer(x, t, checkpoint_dir=tmp_path, callbacks=[StopAt()])
-    with pytest.raises(TrainingInterrupted, match=r"stopped by SIGTERM after iteration 7 \(epoch 1\); checkpoint "
-                                                  r".*checkpoint.json written") as info:
+    with pytest.raises(
+        TrainingInterrupted,
+        match=r"stopped by SIGTERM after iteration 7 \(epoch 1\); checkpoint "
+        r".*checkpoint.json written",
+    ) as info:
         trainer.train(x, t)
     assert info.value.checkpoint == tmp_path / CHECKPOINT_NAME
     assert load_checkpoint(tmp_path).state["iteration"] == 7 and trainer.stop_reason is None

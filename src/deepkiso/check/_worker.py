@@ -28,7 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.check.loader import Graded, LearnerCode, StepTimeout, describe_error, graded, load, location, time_limit
+from deepkiso.check.loader import (
+    Graded,
+    LearnerCode,
+    StepTimeout,
+    describe_error,
+    graded,
+    load,
+    location,
+    time_limit,
+)
 from deepkiso.check.names import SUBJECT_BY_NAME, conventions, discover
 from deepkiso.check.protocol import FramedChannel
 from deepkiso.check.registry import Check, Failure, Note, Skip, all_checks
@@ -86,12 +95,19 @@ def _address_space() -> int:
         return 0
 
 
-def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
-              memory_mb: int) -> tuple[Result, bool]:
+def run_check(
+    check: Check, code: LearnerCode, chosen: Graded, timeout: float, memory_mb: int
+) -> tuple[Result, bool]:
     """Run one check under the time limit; return its Result and whether the learner's code crashed."""
     ctx = check.context(chosen.obj, chosen.learner_name, chosen.namespace)
-    result = Result(id=check.id, subject=check.subject, title=check.title, status=PASS,
-                    exercise=check.exercise, learner_name=chosen.learner_name)
+    result = Result(
+        id=check.id,
+        subject=check.subject,
+        title=check.title,
+        status=PASS,
+        exercise=check.exercise,
+        learner_name=chosen.learner_name,
+    )
     # Learners' code draws from the global generators (np.random.randn); the same draws every run.
     np.random.seed(0)
     random.seed(0)
@@ -105,7 +121,9 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
         result.status, result.message = FAIL, exc.message
         result.expected, result.received, result.cause = exc.expected, exc.received, exc.cause
         result.location = _relabel(exc.location, code)
-        if exc.__cause__ is not None and not exc.location:  # explained after the learner's code raised: their line
+        if (
+            exc.__cause__ is not None and not exc.location
+        ):  # explained after the learner's code raised: their line
             result.location = location(exc.__cause__, code)
     except Note as exc:
         result.status, result.message, result.cause = NOTE, exc.message, exc.cause
@@ -115,14 +133,18 @@ def run_check(check: Check, code: LearnerCode, chosen: Graded, timeout: float,
         crashed = True
         result.status, result.message = FAIL, f"timed out after {exc.seconds:g} s"
         result.location = location(exc, code)
-        result.cause = "a loop that never ends (or work far too slow for the small arrays the check uses)"
+        result.cause = (
+            "a loop that never ends (or work far too slow for the small arrays the check uses)"
+        )
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the learner's code raises is reported
         crashed = True
         result.status = FAIL
         result.location = location(exc, code)
         result.message, result.cause = describe_error(exc, memory_mb)
         if not result.location and not isinstance(exc, MemoryError):
-            result.message = f"the check could not use what {chosen.learner_name} returned: {result.message}"
+            result.message = (
+                f"the check could not use what {chosen.learner_name} returned: {result.message}"
+            )
     if check.limitation and result.status == FAIL:
         result.status, result.note_reason = NOTE, check.limitation
     return result, crashed
@@ -138,15 +160,27 @@ def _relabel(where: str, code: LearnerCode) -> str:
 
 
 def _found_text(course: str, chosen: Graded) -> str:
-    return chosen.where if chosen.learner_name == course else f"your {chosen.learner_name}, {chosen.where}"
+    return (
+        chosen.where
+        if chosen.learner_name == course
+        else f"your {chosen.learner_name}, {chosen.where}"
+    )
 
 
 def serve(job: Job, channel: FramedChannel) -> None:
     """Run the job in this (child) process, sending every event on channel."""
     refused = limit_memory(job.memory_mb)
     if refused and not job.restart:
-        channel.send(event="result", result=Result(id="memory", subject=job.label, title="setting the memory limit",
-                                                   status=NOTE, message=refused).to_dict())
+        channel.send(
+            event="result",
+            result=Result(
+                id="memory",
+                subject=job.label,
+                title="setting the memory limit",
+                status=NOTE,
+                message=refused,
+            ).to_dict(),
+        )
 
     def on_step(what: str, seconds: float) -> None:
         channel.send(event="step", what=what, check=None, seconds=seconds)
@@ -159,41 +193,79 @@ def serve(job: Job, channel: FramedChannel) -> None:
     checks = [c for c in all_checks() if c.id in wanted]
     subjects = [SUBJECT_BY_NAME[name] for name in dict.fromkeys(c.subject for c in checks)]
     chosen = graded(code, subjects, discover)
-    channel.send(event="found", found={course: _found_text(course, g) for course, g in chosen.items()},
-                 missing=[s.name for s in subjects if s.name not in chosen])
+    channel.send(
+        event="found",
+        found={course: _found_text(course, g) for course, g in chosen.items()},
+        missing=[s.name for s in subjects if s.name not in chosen],
+    )
     if not job.restart:
         for problem in problems:
             channel.send(event="result", result=problem.to_dict())
         if not chosen and not any(p.status == FAIL for p in problems):
-            channel.send(event="result", result=Result(
-                id="names", subject=job.label, title="finding the names to check", status=FAIL,
-                message=f"{job.label} defines none of the names these checks are for",
-                expected="one of " + ", ".join(s.name for s in subjects),
-                cause="check the spelling of your functions and classes (see examples/exercises/)").to_dict())
-        for name, graded_name in chosen.items():  # what was recognised of the learner's names and conventions
+            channel.send(
+                event="result",
+                result=Result(
+                    id="names",
+                    subject=job.label,
+                    title="finding the names to check",
+                    status=FAIL,
+                    message=f"{job.label} defines none of the names these checks are for",
+                    expected="one of " + ", ".join(s.name for s in subjects),
+                    cause="check the spelling of your functions and classes (see examples/exercises/)",
+                ).to_dict(),
+            )
+        for (
+            name,
+            graded_name,
+        ) in chosen.items():  # what was recognised of the learner's names and conventions
             notes = conventions(name, graded_name.learner_name, graded_name.obj)
             if notes:
-                channel.send(event="result", result=Result(
-                    id=f"{name}.conventions", subject=name, title="recognised: your names and conventions",
-                    status=NOTE, learner_name=graded_name.learner_name, message="\n".join(notes)).to_dict())
+                channel.send(
+                    event="result",
+                    result=Result(
+                        id=f"{name}.conventions",
+                        subject=name,
+                        title="recognised: your names and conventions",
+                        status=NOTE,
+                        learner_name=graded_name.learner_name,
+                        message="\n".join(notes),
+                    ).to_dict(),
+                )
     _run_checks(job, code, checks, chosen, channel)
     channel.send(event="done")
 
 
-def _run_checks(job: Job, code: LearnerCode, checks: list[Check], chosen: dict[str, Graded],
-                channel: FramedChannel) -> None:
+def _run_checks(
+    job: Job,
+    code: LearnerCode,
+    checks: list[Check],
+    chosen: dict[str, Graded],
+    channel: FramedChannel,
+) -> None:
     gated = dict(job.gated)
-    first_checked = {c.subject for c in checks if c.id in job.skip}  # a restarted process goes on from there
+    first_checked = {
+        c.subject for c in checks if c.id in job.skip
+    }  # a restarted process goes on from there
     for check in checks:
         if check.subject not in chosen or check.id in job.skip:
             continue
         if check.subject in gated:
-            channel.send(event="result", result=Result(
-                id=check.id, subject=check.subject, title=check.title, status=SKIP, exercise=check.exercise,
-                learner_name=chosen[check.subject].learner_name,
-                message=f"skipped because they need '{gated[check.subject]}' to run").to_dict())
+            channel.send(
+                event="result",
+                result=Result(
+                    id=check.id,
+                    subject=check.subject,
+                    title=check.title,
+                    status=SKIP,
+                    exercise=check.exercise,
+                    learner_name=chosen[check.subject].learner_name,
+                    message=f"skipped because they need '{gated[check.subject]}' to run",
+                ).to_dict(),
+            )
             continue
-        channel.send(event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout)
+        channel.send(
+            event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout
+        )
         result, crashed = run_check(check, code, chosen[check.subject], job.timeout, job.memory_mb)
         if crashed and check.subject not in first_checked:
             gated[check.subject] = check.title

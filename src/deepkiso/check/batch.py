@@ -62,7 +62,9 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
         elif entry.is_file() and entry.suffix in (".py", ".ipynb"):
             found.append((entry.stem, entry))
     if not found:
-        raise ValueError(f"{folder}: no submission in this folder (expected .py files, notebooks or folders)")
+        raise ValueError(
+            f"{folder}: no submission in this folder (expected .py files, notebooks or folders)"
+        )
     return found
 
 
@@ -72,8 +74,13 @@ class _Graders:
     @staticmethod
     def start(command: list[str], stdout, stderr) -> subprocess.Popen:
         with starting_worker() as started:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
             started(process.pid)
             return process
 
@@ -85,7 +92,9 @@ class _Graders:
         worker_ended(process.pid)
 
 
-def _grade_one(learner: str, path: Path, options: list[str], seconds: float, graders: _Graders) -> list[Row]:
+def _grade_one(
+    learner: str, path: Path, options: list[str], seconds: float, graders: _Graders
+) -> list[Row]:
     command = [sys.executable, "-m", "deepkiso", "check", str(path), "--json", *options]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = graders.start(command, out, err)
@@ -102,8 +111,16 @@ def _grade_one(learner: str, path: Path, options: list[str], seconds: float, gra
         return [Row(learner, "grading", "", FAIL, f"the grader stopped: {last}")]
     try:
         report = json.loads(data) if len(data) <= OUTPUT_LIMIT_BYTES else None
-        return [Row(learner, str(r["id"]), str(r.get("exercise", "")), str(r["status"]),
-                    str(r.get("cause") or r.get("message") or "")) for r in report["results"]]
+        return [
+            Row(
+                learner,
+                str(r["id"]),
+                str(r.get("exercise", "")),
+                str(r["status"]),
+                str(r.get("cause") or r.get("message") or ""),
+            )
+            for r in report["results"]
+        ]
     except (ValueError, TypeError, KeyError):
         return [Row(learner, "grading", "", FAIL, "the grader's report was not valid JSON")]
 
@@ -126,7 +143,9 @@ def _watch(process: subprocess.Popen, seconds: float) -> str:
     return ""
 
 
-def grade_class(folder: Path, jobs: int, options: list[str], seconds: float, on_learner=None) -> list[Row]:
+def grade_class(
+    folder: Path, jobs: int, options: list[str], seconds: float, on_learner=None
+) -> list[Row]:
     """Grade every submission in folder, jobs at a time; the rows in the submissions' order.
 
     options: more arguments for each grader (--only, --timeout, --memory-mb, --isolate …).
@@ -166,12 +185,16 @@ def summary_table(rows: list[Row]) -> str:
     """
     by_exercise: dict[str, dict[str, list[str]]] = {}
     for row in rows:
-        by_exercise.setdefault(row.exercise or row.name, {}).setdefault(row.learner, []).append(row.verdict)
+        by_exercise.setdefault(row.exercise or row.name, {}).setdefault(row.learner, []).append(
+            row.verdict
+        )
     lines = [f"{'exercise':<10} {'learners':>8} {'passed':>7} {'failed':>7} {'skipped':>8}"]
     for exercise in sorted(by_exercise):
         outcomes = [_outcome(verdicts) for verdicts in by_exercise[exercise].values()]
-        lines.append(f"{exercise:<10} {len(outcomes):>8} {outcomes.count(PASS):>7} {outcomes.count(FAIL):>7} "
-                     f"{outcomes.count(SKIP):>8}")
+        lines.append(
+            f"{exercise:<10} {len(outcomes):>8} {outcomes.count(PASS):>7} {outcomes.count(FAIL):>7} "
+            f"{outcomes.count(SKIP):>8}"
+        )
     return "\n".join(lines)
 
 

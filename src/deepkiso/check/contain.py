@@ -37,19 +37,45 @@ from pathlib import Path
 
 from deepkiso.check.loader import _NOT_LEARNER_DIRS
 
-__all__ = ["become_subreaper", "set_dumpable", "Tree", "TreeOverLimit", "Workspace", "confine_self", "starting_worker",
-           "worker_ended",
-           "scrubbed_environment", "DEFAULT_MAX_PROCESSES", "COPY_LIMIT_BYTES", "LOG_LIMIT_BYTES"]
+__all__ = [
+    "become_subreaper",
+    "set_dumpable",
+    "Tree",
+    "TreeOverLimit",
+    "Workspace",
+    "confine_self",
+    "starting_worker",
+    "worker_ended",
+    "scrubbed_environment",
+    "DEFAULT_MAX_PROCESSES",
+    "COPY_LIMIT_BYTES",
+    "LOG_LIMIT_BYTES",
+]
 
 DEFAULT_MAX_PROCESSES = 64
 COPY_LIMIT_BYTES = 64 * 1024 * 1024  # all the project files copied into the workspace, together
-COPY_FILE_LIMIT_BYTES = 4 * 1024 * 1024  # one file other than .py / .ipynb (a data set is not the code)
-COPY_FILE_COUNT = 5000  # files copied from a project (a root found high up must not mean copying a disk)
+COPY_FILE_LIMIT_BYTES = (
+    4 * 1024 * 1024
+)  # one file other than .py / .ipynb (a data set is not the code)
+COPY_FILE_COUNT = (
+    5000  # files copied from a project (a root found high up must not mean copying a disk)
+)
 LOG_LIMIT_BYTES = 16 * 1024 * 1024  # what the worker prints, and any one file it writes
 _SHM = Path("/dev/shm")
 # Variables the worker keeps: how to find programs, the language, hashing and thread counts. Not tokens.
-_KEPT_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                   "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")
+_KEPT_VARIABLES = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "PYTHONHASHSEED",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+)
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_SET_NO_NEW_PRIVS = 24, 28, 38
 _SECURE_NOROOT_LOCKED = 0x2F  # SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, and their locks
@@ -96,6 +122,7 @@ def set_dumpable(dumpable: bool) -> bool:
 
 # --- the tree of processes ---------------------------------------------------------------------
 
+
 def _stat(pid: int) -> tuple[int, str] | None:
     """(parent pid, state letter) of pid, None once it is gone."""
     try:
@@ -139,7 +166,7 @@ def _shm_files(pid: int) -> set[str]:
         with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as file:
             for line in file:
                 if "/dev/shm/" in line:
-                    found.add(line[line.index("/dev/shm/"):].strip().removesuffix(" (deleted)"))
+                    found.add(line[line.index("/dev/shm/") :].strip().removesuffix(" (deleted)"))
     except OSError:
         pass
     return found
@@ -173,10 +200,19 @@ class Tree:
     def before_fork(cls, memory_mb: int, max_processes: int) -> "Tree":
         """Note this process's children and /dev/shm now; set root once the worker is forked."""
         me = os.getpid()
-        others = {pid for pid, (ppid, _) in _processes().items() if ppid == me} if os.path.isdir("/proc/self") else set()
+        others = (
+            {pid for pid, (ppid, _) in _processes().items() if ppid == me}
+            if os.path.isdir("/proc/self")
+            else set()
+        )
         shm = {str(p) for p in _SHM.iterdir()} if _SHM.is_dir() else set()
-        return cls(root=0, memory_bytes=memory_mb * 1024 * 1024, max_processes=max_processes, others=others,
-                   shm_before=shm)
+        return cls(
+            root=0,
+            memory_bytes=memory_mb * 1024 * 1024,
+            max_processes=max_processes,
+            others=others,
+            shm_before=shm,
+        )
 
     def members(self) -> list[int]:
         """The worker and its descendants that have not ended (zombies excluded), root first."""
@@ -189,7 +225,9 @@ class Tree:
         children: dict[int, list[int]] = {}
         for pid, (ppid, _) in table.items():
             children.setdefault(ppid, []).append(pid)
-        start = [self.root] + [p for p in children.get(me, []) if p != self.root and p not in strangers]
+        start = [self.root] + [
+            p for p in children.get(me, []) if p != self.root and p not in strangers
+        ]
         found, queue = [], [p for p in start if p in table]
         while queue:
             pid = queue.pop()
@@ -205,7 +243,9 @@ class Tree:
         if not members:
             return
         if len(members) > self.max_processes:
-            raise TreeOverLimit(f"the code started more than {self.max_processes} processes (the limit)")
+            raise TreeOverLimit(
+                f"the code started more than {self.max_processes} processes (the limit)"
+            )
         if scan_files:
             for pid in members:
                 self.shm_seen |= _shm_files(pid) - self.shm_before
@@ -213,8 +253,10 @@ class Tree:
         if self.baseline is None:
             self.baseline = used
         if used - self.baseline > self.memory_bytes:
-            raise TreeOverLimit(f"the code used more than {self.memory_bytes // 2**20} MB of memory, all its "
-                                "processes and shared-memory files together (the limit)")
+            raise TreeOverLimit(
+                f"the code used more than {self.memory_bytes // 2**20} MB of memory, all its "
+                "processes and shared-memory files together (the limit)"
+            )
 
     def kill(self, seconds: float = 5.0) -> None:
         """SIGKILL every member until none is left (a fork bomb forks while it dies); reap ours; remove its shm files."""
@@ -236,7 +278,9 @@ class Tree:
     def _stop_and_kill(self, members: list[int]) -> None:
         for pid in members:
             try:
-                os.kill(pid, signal.SIGSTOP)  # stopped first, so none forks between the walk and the kill
+                os.kill(
+                    pid, signal.SIGSTOP
+                )  # stopped first, so none forks between the walk and the kill
             except ProcessLookupError:
                 pass
         for pid in members:
@@ -250,7 +294,13 @@ class Tree:
         """Collect the orphans reparented to this process (never a worker: whoever started it waits for it)."""
         me = os.getpid()
         for pid, (ppid, state) in _processes().items():
-            if ppid == me and state == "Z" and pid not in self.others and pid not in _WORKERS and pid != self.root:
+            if (
+                ppid == me
+                and state == "Z"
+                and pid not in self.others
+                and pid not in _WORKERS
+                and pid != self.root
+            ):
                 try:
                     os.waitpid(pid, os.WNOHANG)
                 except ChildProcessError:
@@ -266,6 +316,7 @@ def _size(path: str) -> int:
 
 # --- the worker's folders ----------------------------------------------------------------------
 
+
 class Workspace:
     """A temporary folder holding a copy of the learner's project (``work/``), ``home/`` and ``tmp/``.
 
@@ -278,7 +329,11 @@ class Workspace:
 
     def __init__(self, paths: list[Path], roots: list[Path]):
         self.folder = Path(tempfile.mkdtemp(prefix="deepkiso-check-"))
-        self.work, self.home, self.tmp = self.folder / "work", self.folder / "home", self.folder / "tmp"
+        self.work, self.home, self.tmp = (
+            self.folder / "work",
+            self.folder / "home",
+            self.folder / "tmp",
+        )
         for folder in (self.work, self.home, self.tmp):
             folder.mkdir()
         self.budget, self.files_left = COPY_LIMIT_BYTES, COPY_FILE_COUNT
@@ -309,8 +364,13 @@ class Workspace:
         target.mkdir(parents=True, exist_ok=True)
         for folder, dirs, files in os.walk(source):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _NOT_LEARNER_DIRS
-                             and not (here / d).is_symlink())
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if not d.startswith(".")
+                and d not in _NOT_LEARNER_DIRS
+                and not (here / d).is_symlink()
+            )
             (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
             for name in sorted(files):
                 self._copy_file(here / name, target / here.relative_to(source) / name)
@@ -323,8 +383,11 @@ class Workspace:
                 return
             size = source.stat().st_size
             code = source.suffix in (".py", ".ipynb")
-            if not always and (size > self.budget or self.files_left <= 0
-                               or (not code and size > COPY_FILE_LIMIT_BYTES)):
+            if not always and (
+                size > self.budget
+                or self.files_left <= 0
+                or (not code and size > COPY_FILE_LIMIT_BYTES)
+            ):
                 self.skipped.append(str(source))
                 return
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -341,7 +404,9 @@ def scrubbed_environment(home: Path, tmp: Path) -> dict[str, str]:
     """The worker's environment: the allowlist from this one, HOME and TMPDIR its own, no plotting window."""
     kept = {k: v for k, v in os.environ.items() if k in _KEPT_VARIABLES or k.startswith("LC_")}
     kept.setdefault("PATH", os.defpath)
-    kept.update(HOME=str(home), TMPDIR=str(tmp), MPLBACKEND="Agg", MPLCONFIGDIR=str(home / ".matplotlib"))
+    kept.update(
+        HOME=str(home), TMPDIR=str(tmp), MPLBACKEND="Agg", MPLCONFIGDIR=str(home / ".matplotlib")
+    )
     return kept
 
 
@@ -352,7 +417,9 @@ def confine_self(workspace_home: Path, workspace_tmp: Path, cwd: Path, max_proce
     tempfile.tempdir = None  # computed again from TMPDIR
     os.chdir(cwd)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the grader killed: the worker dies with it
-    set_dumpable(True)  # the grader is not dumpable; the worker must be, so the grader can read its /proc
+    set_dumpable(
+        True
+    )  # the grader is not dumpable; the worker must be, so the grader can read its /proc
     try:
         import resource
 
@@ -386,7 +453,9 @@ def _drop_root_powers() -> None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-        data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: all zero, twice (64 bits)
+        data = (
+            ctypes.c_uint32 * 6
+        )()  # effective, permitted, inheritable: all zero, twice (64 bits)
         libc.capset(header, data)
     except (OSError, AttributeError):
         pass

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepkiso.check.expect import as_array, as_scalar, describe, diagnose, expect_close, expect_unchanged, raised
+from deepkiso.check.expect import (
+    as_array,
+    as_scalar,
+    describe,
+    diagnose,
+    expect_close,
+    expect_unchanged,
+    raised,
+)
 from deepkiso.check.names import call_with
 from deepkiso.check.registry import Context, Failure, Note, check
 
@@ -30,19 +38,24 @@ class _Recorded:
 # --------------------------------------------------------------------------- numerical_diff
 
 _DIFF_CASES = (
-    ("x²", lambda x: x ** 2, 1.0, 2.0),
-    ("0.01x² + 0.1x", lambda x: 0.01 * x ** 2 + 0.1 * x, 5.0, 0.2),
-    ("0.01x² + 0.1x", lambda x: 0.01 * x ** 2 + 0.1 * x, 10.0, 0.3),
+    ("x²", lambda x: x**2, 1.0, 2.0),
+    ("0.01x² + 0.1x", lambda x: 0.01 * x**2 + 0.1 * x, 5.0, 0.2),
+    ("0.01x² + 0.1x", lambda x: 0.01 * x**2 + 0.1 * x, 10.0, 0.3),
 )
 
 
 def _diff_cause(received: float, true: float, x: float, points: list[float]) -> str:
     if points and all(p == x for p in points):
         return "x + h == x in float64 (rounding error): h is far too small; use h = 1e-4"
-    return diagnose(received, [
-        ("divides by h instead of 2h: (f(x + h) - f(x - h)) / (2 * h)", 2 * true),
-        ("the difference is reversed: (f(x + h) - f(x - h)) / (2 * h)", -true),
-    ], rtol=1e-3, atol=1e-6)
+    return diagnose(
+        received,
+        [
+            ("divides by h instead of 2h: (f(x + h) - f(x - h)) / (2 * h)", 2 * true),
+            ("the difference is reversed: (f(x + h) - f(x - h)) / (2 * h)", -true),
+        ],
+        rtol=1e-3,
+        atol=1e-6,
+    )
 
 
 @check("numerical_diff", "2_2", "approximates the derivative")
@@ -53,48 +66,83 @@ def numerical_diff_values(ctx: Context) -> None:
         received = as_scalar(ctx.obj(recorded, x), what)
         if not np.isclose(received, true, rtol=1e-3, atol=1e-6):
             points = [float(a.reshape(-1)[0]) for a in recorded.args if a.size == 1]
-            raise Failure(f"{what} is {received:.8g}; the derivative is {true:g}", describe(true), describe(received),
-                          _diff_cause(received, true, x, points))
+            raise Failure(
+                f"{what} is {received:.8g}; the derivative is {true:g}",
+                describe(true),
+                describe(received),
+                _diff_cause(received, true, x, points),
+            )
 
 
 @check("numerical_diff", "2_2", "uses the central difference (f(x + h) - f(x - h)) / 2h")
 def numerical_diff_central(ctx: Context) -> None:
     x, true = 1.0, 3.0
-    recorded = _Recorded(lambda z: z ** 3)
+    recorded = _Recorded(lambda z: z**3)
     received = as_scalar(ctx.obj(recorded, x), f"{ctx.name}(f, 1) for f(x) = x³")
     points = [float(a.reshape(-1)[0]) for a in recorded.args if a.size == 1]
     if not points:
         raise Failure(f"{ctx.name} never called f", "calls f(x + h) and f(x - h)", "no call of f")
     h = max(abs(p - x) for p in points)
-    above, below, at = any(p > x for p in points), any(p < x for p in points), any(p == x for p in points)
-    kind = "forward" if above and at and not below else "backward" if below and at and not above else ""
+    above, below, at = (
+        any(p > x for p in points),
+        any(p < x for p in points),
+        any(p == x for p in points),
+    )
+    kind = (
+        "forward"
+        if above and at and not below
+        else "backward"
+        if below and at and not above
+        else ""
+    )
     if kind:
         other = "x + h" if kind == "forward" else "x - h"
         raise Failure(
             f"{ctx.name} evaluates f at x and {other}: that is the {kind} difference, whose error is O(h). "
             f"On f(x) = x³ at x = 1 it gives {received:.10g}, off by {abs(received - true):.1e}; "
             f"the central difference with the same h is off by {h * h:.1e}",
-            expected="f evaluated at x + h and x - h", received=f"f evaluated at {sorted(set(points))}",
-            cause="use the central difference (f(x + h) - f(x - h)) / (2 * h), as the exercise asks")
+            expected="f evaluated at x + h and x - h",
+            received=f"f evaluated at {sorted(set(points))}",
+            cause="use the central difference (f(x + h) - f(x - h)) / (2 * h), as the exercise asks",
+        )
     if abs(np.mean(points) - x) > 1e-9 * max(1.0, h):
-        raise Failure(f"{ctx.name} evaluates f at points not centred on x: {sorted(set(points))}",
-                      "f(x + h) and f(x - h)", describe(np.array(points)),
-                      "evaluate f at x + h and at x - h, the same distance on each side")
+        raise Failure(
+            f"{ctx.name} evaluates f at points not centred on x: {sorted(set(points))}",
+            "f(x + h) and f(x - h)",
+            describe(np.array(points)),
+            "evaluate f at x + h and at x - h, the same distance on each side",
+        )
 
 
 # --------------------------------------------------------------------------- gradient_descent
+
 
 def _bowl(x):
     return x[0] ** 2 + x[1] ** 2
 
 
 def _descend(ctx: Context, init_x: np.ndarray, lr: float, step_num: int):
-    return call_with(ctx.obj, [
-        (("f", "func", "function", "fun", "loss"), _bowl),
-        (("init_x", "x", "x0", "x_init", "init", "start"), init_x),
-        (("lr", "learning_rate", "eta", "alpha"), lr),
-        (("step_num", "steps", "n_steps", "num_steps", "iters_num", "n_iter", "max_iter", "iterations"), step_num),
-    ])
+    return call_with(
+        ctx.obj,
+        [
+            (("f", "func", "function", "fun", "loss"), _bowl),
+            (("init_x", "x", "x0", "x_init", "init", "start"), init_x),
+            (("lr", "learning_rate", "eta", "alpha"), lr),
+            (
+                (
+                    "step_num",
+                    "steps",
+                    "n_steps",
+                    "num_steps",
+                    "iters_num",
+                    "n_iter",
+                    "max_iter",
+                    "iterations",
+                ),
+                step_num,
+            ),
+        ],
+    )
 
 
 def _final_point(result, shape: tuple, what: str) -> np.ndarray:
@@ -106,8 +154,12 @@ def _final_point(result, shape: tuple, what: str) -> np.ndarray:
         return a
     if a.ndim == len(shape) + 1 and a.shape[1:] == shape:
         return a[-1]
-    raise Failure(f"{what} returned {describe(result)}", f"the final x, shape {shape} (or (x, history))",
-                  describe(result), "return the final x")
+    raise Failure(
+        f"{what} returned {describe(result)}",
+        f"the final x, shape {shape} (or (x, history))",
+        describe(result),
+        "return the final x",
+    )
 
 
 @check("gradient_descent", "2_3", "one step is x - lr · ∇f(x)")
@@ -124,13 +176,22 @@ def gradient_descent_one_step(ctx: Context) -> None:
     _expect_descent(x, init_x - 0.1 * gradient, what, causes)
 
 
-_INACCURATE = ("close, but not exact: the gradient it uses is inaccurate (see numerical_gradient's checks: "
-               "a forward difference, or x left perturbed)")
+_INACCURATE = (
+    "close, but not exact: the gradient it uses is inaccurate (see numerical_gradient's checks: "
+    "a forward difference, or x left perturbed)"
+)
 
 
 def _expect_descent(x: np.ndarray, expected: np.ndarray, what: str, causes: list) -> None:
     near = np.allclose(x, expected, rtol=1e-2, atol=1e-2)
-    expect_close(x, expected, what, rtol=1e-6, atol=1e-6, causes=causes + ([(_INACCURATE, x)] if near else []))
+    expect_close(
+        x,
+        expected,
+        what,
+        rtol=1e-6,
+        atol=1e-6,
+        causes=causes + ([(_INACCURATE, x)] if near else []),
+    )
 
 
 @check("gradient_descent", "2_3", "100 steps reach the minimum of x0² + x1²")
@@ -138,32 +199,51 @@ def gradient_descent_converges(ctx: Context) -> None:
     init_x = np.array([-3.0, 4.0])
     what = f"{ctx.name}(f, init_x=[-3, 4], lr=0.1, step_num=100) on f = x0² + x1²"
     x = _final_point(_descend(ctx, init_x.copy(), 0.1, 100), init_x.shape, what)
-    causes = [("ignores its step_num argument (the result is 1 step away from the start)", init_x * 0.8)]
+    causes = [
+        ("ignores its step_num argument (the result is 1 step away from the start)", init_x * 0.8)
+    ]
     _expect_descent(x, np.zeros(2), what, causes)
 
 
-@check("gradient_descent", "2_3", "leaves init_x unchanged",
-       limitation="the exercise does not ask to keep init_x; the caller just sees it change")
+@check(
+    "gradient_descent",
+    "2_3",
+    "leaves init_x unchanged",
+    limitation="the exercise does not ask to keep init_x; the caller just sees it change",
+)
 def gradient_descent_init_x_unchanged(ctx: Context) -> None:
     init_x = np.array([-3.0, 4.0])
     _descend(ctx, init_x, 0.1, 5)
-    expect_unchanged(np.array([-3.0, 4.0]), init_x, "the caller's init_x",
-                     "x = init_x does not copy, so x -= … changes the caller's array: use x = init_x.copy()")
+    expect_unchanged(
+        np.array([-3.0, 4.0]),
+        init_x,
+        "the caller's init_x",
+        "x = init_x does not copy, so x -= … changes the caller's array: use x = init_x.copy()",
+    )
 
 
 # --------------------------------------------------------------------------- numerical_gradient
 
-_PERTURBED_CAUSE = ("x is left perturbed: after evaluating f(x + h) and f(x - h), "
-                    "put the original value back (x[idx] = tmp_val)")
+_PERTURBED_CAUSE = (
+    "x is left perturbed: after evaluating f(x + h) and f(x - h), "
+    "put the original value back (x[idx] = tmp_val)"
+)
 
 
 def _gradient_causes(f, x: np.ndarray, recorded: _Recorded) -> list[tuple[str, np.ndarray]]:
     """Known wrong answers, computed with the learner's own h, when f was evaluated at x itself."""
     if not any(a.shape == x.shape and np.array_equal(a, x) for a in recorded.args):
         return []
-    h = max((float(np.max(np.abs(a - x))) for a in recorded.args if a.shape == x.shape), default=0.0)
+    h = max(
+        (float(np.max(np.abs(a - x))) for a in recorded.args if a.shape == x.shape), default=0.0
+    )
     if h == 0.0:
-        return [("x + h == x in float64 (rounding error): h is far too small; use h = 1e-4", np.zeros_like(x))]
+        return [
+            (
+                "x + h == x in float64 (rounding error): h is far too small; use h = 1e-4",
+                np.zeros_like(x),
+            )
+        ]
     forward = np.zeros_like(x)
     f_x = float(f(x.copy()))
     for idx in np.ndindex(x.shape):
@@ -171,16 +251,31 @@ def _gradient_causes(f, x: np.ndarray, recorded: _Recorded) -> list[tuple[str, n
         step[idx] = h
         forward[idx] = (float(f(x + step)) - f_x) / h
     return [
-        ("evaluates f at x itself: a forward difference, error O(h); use (f(x + h) - f(x - h)) / (2 * h)", forward),
-        ("the second evaluation is at x, not x - h: set x[idx] = tmp_val - h before it", forward / 2),
+        (
+            "evaluates f at x itself: a forward difference, error O(h); use (f(x + h) - f(x - h)) / (2 * h)",
+            forward,
+        ),
+        (
+            "the second evaluation is at x, not x - h: set x[idx] = tmp_val - h before it",
+            forward / 2,
+        ),
     ]
 
 
-def _expect_gradient(ctx: Context, f, x: np.ndarray, true: np.ndarray, what: str, shape_cause: str = "") -> None:
+def _expect_gradient(
+    ctx: Context, f, x: np.ndarray, true: np.ndarray, what: str, shape_cause: str = ""
+) -> None:
     recorded = _Recorded(f)
     received = ctx.obj(recorded, x.copy())
-    expect_close(received, true, what, rtol=1e-6, atol=1e-7, causes=_gradient_causes(f, x, recorded),
-                 shape_cause=shape_cause)
+    expect_close(
+        received,
+        true,
+        what,
+        rtol=1e-6,
+        atol=1e-7,
+        causes=_gradient_causes(f, x, recorded),
+        shape_cause=shape_cause,
+    )
 
 
 @check("numerical_gradient", "2_4", "the gradient of a function of a vector")
@@ -194,38 +289,50 @@ def _skip_one_dimensional(ctx: Context) -> None:
     """Note, not fail, a numerical_gradient written for vectors only (2_4): the 2-D checks belong to 2_5."""
     x = np.array([[1.0, -2.0, 0.5], [0.3, 1.5, -1.0]])
     try:
-        ctx.obj(lambda z: float(np.sum(z ** 2)), x.copy())
+        ctx.obj(lambda z: float(np.sum(z**2)), x.copy())
     except (IndexError, ValueError, TypeError) as exc:
-        raise Note(f"{ctx.name} is the 1-D version of exercise 2_4 (on a 2-D array it {raised(exc)}); "
-                   "not graded against 2_5, which extends it to 2-D arrays",
-                   cause="for 2_5, visit every element, e.g. with np.nditer(x, flags=['multi_index'])") from None
+        raise Note(
+            f"{ctx.name} is the 1-D version of exercise 2_4 (on a 2-D array it {raised(exc)}); "
+            "not graded against 2_5, which extends it to 2-D arrays",
+            cause="for 2_5, visit every element, e.g. with np.nditer(x, flags=['multi_index'])",
+        ) from None
 
 
 @check("numerical_gradient", "2_5", "the gradient with respect to a 2-D array")
 def numerical_gradient_values_2d(ctx: Context) -> None:
     _skip_one_dimensional(ctx)
     x = ctx.rng.standard_normal((2, 3))
-    _expect_gradient(ctx, lambda z: np.sum(z ** 2), x, 2 * x, f"{ctx.name}(f, x) for x of shape (2, 3), f = Σ x²",
-                     shape_cause="the gradient must have x's shape: visit every element, "
-                                 "e.g. with np.nditer(x, flags=['multi_index'])")
+    _expect_gradient(
+        ctx,
+        lambda z: np.sum(z**2),
+        x,
+        2 * x,
+        f"{ctx.name}(f, x) for x of shape (2, 3), f = Σ x²",
+        shape_cause="the gradient must have x's shape: visit every element, "
+        "e.g. with np.nditer(x, flags=['multi_index'])",
+    )
 
 
 @check("numerical_gradient", "2_4", "leaves x exactly as it was")
 def numerical_gradient_restores_x(ctx: Context) -> None:
     x = np.array([3.0, 4.0])
     kept = x.copy()
-    ctx.obj(lambda z: np.sum(z ** 2), x)
+    ctx.obj(lambda z: np.sum(z**2), x)
     expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
     _skip_one_dimensional(ctx)
     for x in (ctx.rng.standard_normal((2, 3)),):
         kept = x.copy()
-        ctx.obj(lambda z: np.sum(z ** 2), x)
+        ctx.obj(lambda z: np.sum(z**2), x)
         expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
 
 
-@check("numerical_gradient", "2_7", "works when f reads the array itself (f = lambda w: net.loss(x, t))",
-       limitation="it matters only where f ignores its argument and reads the array itself, "
-                  "as 2_7's f = lambda w: net.loss(x, t) does")
+@check(
+    "numerical_gradient",
+    "2_7",
+    "works when f reads the array itself (f = lambda w: net.loss(x, t))",
+    limitation="it matters only where f ignores its argument and reads the array itself, "
+    "as 2_7's f = lambda w: net.loss(x, t) does",
+)
 def numerical_gradient_whole_array(ctx: Context) -> None:
     _skip_one_dimensional(ctx)
     W = ctx.rng.standard_normal((2, 3))
@@ -233,7 +340,7 @@ def numerical_gradient_whole_array(ctx: Context) -> None:
 
     def f(w):
         shapes.append(np.shape(w))
-        return float(np.sum(W ** 2) + W[0, 0] * W[1, 2])
+        return float(np.sum(W**2) + W[0, 0] * W[1, 2])
 
     true = 2 * W
     true[0, 0] += W[1, 2]
@@ -245,11 +352,20 @@ def numerical_gradient_whole_array(ctx: Context) -> None:
     if not np.array_equal(W, kept):
         cause = _PERTURBED_CAUSE
     elif received.shape == true.shape and not received.any():
-        cause = ("perturbs a copy of x, so an f that reads the original array sees no change: "
-                 "perturb x itself, in place, and restore it")
+        cause = (
+            "perturbs a copy of x, so an f that reads the original array sees no change: "
+            "perturb x itself, in place, and restore it"
+        )
     elif any(s != W.shape for s in shapes):
-        cause = ("calls f on one row at a time: that is the gradient at each row's point, while the nets of "
-                 "2_7 and 2_8 need the gradient with respect to the whole array")
+        cause = (
+            "calls f on one row at a time: that is the gradient at each row's point, while the nets of "
+            "2_7 and 2_8 need the gradient with respect to the whole array"
+        )
     else:
         cause = ""
-    raise Failure(f"{ctx.name}(f, W) with an f that reads W itself is wrong", describe(true), describe(received), cause)
+    raise Failure(
+        f"{ctx.name}(f, W) with an f that reads W itself is wrong",
+        describe(true),
+        describe(received),
+        cause,
+    )

@@ -15,8 +15,17 @@ import numpy as np
 
 from deepkiso.check.registry import Failure
 
-__all__ = ["shorten", "raised", "describe", "contrast", "as_array", "as_scalar", "diagnose", "expect_close",
-           "expect_unchanged"]
+__all__ = [
+    "shorten",
+    "raised",
+    "describe",
+    "contrast",
+    "as_array",
+    "as_scalar",
+    "diagnose",
+    "expect_close",
+    "expect_unchanged",
+]
 
 Causes = Iterable[tuple[str, Any]]
 
@@ -75,20 +84,30 @@ def contrast(expected: Any, received: Any) -> tuple[str, str]:
 def as_array(value: Any, what: str) -> np.ndarray:
     """value as a float64 array; a Failure that says what came back when it is not numbers."""
     if value is None:
-        raise Failure(f"{what} returned None", expected="an array", received="None",
-                      cause="a missing return statement")
+        raise Failure(
+            f"{what} returned None",
+            expected="an array",
+            received="None",
+            cause="a missing return statement",
+        )
     try:
         return np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise Failure(f"{what} is not an array of numbers", expected="an array", received=describe(value)) from None
+        raise Failure(
+            f"{what} is not an array of numbers", expected="an array", received=describe(value)
+        ) from None
 
 
 def as_scalar(value: Any, what: str) -> float:
     """value as one float (an array holding a single number is accepted)."""
     a = as_array(value, what)
     if a.size != 1:
-        raise Failure(f"{what} should be one number, got shape {a.shape}", expected="one number",
-                      received=describe(a), cause="the loss must be summed (and divided by N) to a single number")
+        raise Failure(
+            f"{what} should be one number, got shape {a.shape}",
+            expected="one number",
+            received=describe(a),
+            cause="the loss must be summed (and divided by N) to a single number",
+        )
     return float(a.reshape(()))
 
 
@@ -105,8 +124,15 @@ def diagnose(received: Any, causes: Causes, rtol: float = 1e-6, atol: float = 1e
     return ""
 
 
-def expect_close(received: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 1e-9,
-                 causes: Causes = (), shape_cause: str | Callable[[tuple], str] = "") -> np.ndarray:
+def expect_close(
+    received: Any,
+    expected: Any,
+    what: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    causes: Causes = (),
+    shape_cause: str | Callable[[tuple], str] = "",
+) -> np.ndarray:
     """Fail unless received has expected's shape and values (|r - e| <= atol + rtol |e|); return it as float64.
 
     causes: [(sentence, a known wrong answer), …] tried in order to name the likely cause.
@@ -117,17 +143,29 @@ def expect_close(received: Any, expected: Any, what: str, rtol: float = 1e-6, at
     r = as_array(received, what)
     e = np.asarray(expected, dtype=np.float64)
     if r.shape != e.shape:
-        cause = diagnose(r, causes, rtol, atol) or (shape_cause(r.shape) if callable(shape_cause) else shape_cause)
-        raise Failure(f"{what} has shape {r.shape}; expected {e.shape}", describe(e), describe(r), cause)
+        cause = diagnose(r, causes, rtol, atol) or (
+            shape_cause(r.shape) if callable(shape_cause) else shape_cause
+        )
+        raise Failure(
+            f"{what} has shape {r.shape}; expected {e.shape}", describe(e), describe(r), cause
+        )
     finite = np.isfinite(e)
     if not np.isfinite(r[finite]).all():
-        raise Failure(f"{what} contains inf or nan", *contrast(e, r), diagnose(r, causes, rtol, atol))
+        raise Failure(
+            f"{what} contains inf or nan", *contrast(e, r), diagnose(r, causes, rtol, atol)
+        )
     bad = ~np.isclose(r, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
-        worst = np.unravel_index(int(np.argmax(np.where(bad, np.abs(r - e), -1.0))), r.shape) if r.ndim else ()
+        worst = (
+            np.unravel_index(int(np.argmax(np.where(bad, np.abs(r - e), -1.0))), r.shape)
+            if r.ndim
+            else ()
+        )
         at = f" at {tuple(int(i) for i in worst)}" if r.ndim else ""
         digits = 6 if f"{e[worst]:.6g}" != f"{r[worst]:.6g}" else 12
-        message = f"{what} is wrong{at}: expected {e[worst]:.{digits}g}, received {r[worst]:.{digits}g}"
+        message = (
+            f"{what} is wrong{at}: expected {e[worst]:.{digits}g}, received {r[worst]:.{digits}g}"
+        )
         raise Failure(message, *contrast(e, r), diagnose(r, causes, rtol, atol))
     return r
 
@@ -139,6 +177,14 @@ def expect_unchanged(before: np.ndarray, after: Any, what: str, cause: str) -> N
         return
     detail = ""
     if after.shape == before.shape:
-        first = tuple(int(i) for i in np.argwhere(~((after == before) | (np.isnan(after) & np.isnan(before))))[0])
+        first = tuple(
+            int(i)
+            for i in np.argwhere(~((after == before) | (np.isnan(after) & np.isnan(before))))[0]
+        )
         detail = f" (first at {first}: {before[first]:.10g} became {after[first]:.10g})"
-    raise Failure(f"{what} was changed{detail}", expected=describe(before), received=describe(after), cause=cause)
+    raise Failure(
+        f"{what} was changed{detail}",
+        expected=describe(before),
+        received=describe(after),
+        cause=cause,
+    )

@@ -34,6 +34,7 @@ def _unchanged_after_call(ctx: Context, x: np.ndarray, cause: str) -> None:
 
 # --------------------------------------------------------------------------- sigmoid
 
+
 def _sigmoid_causes(x):
     return [("uses exp(x) instead of exp(-x): y = 1 / (1 + exp(-x))", 1 / (1 + np.exp(x)))]
 
@@ -47,7 +48,12 @@ def sigmoid_values(ctx: Context) -> None:
 @check("sigmoid", "2_8", "values on a batch (2-D)")
 def sigmoid_batch(ctx: Context) -> None:
     x = _batch(ctx)
-    expect_close(_call(ctx, x), F.sigmoid(x), f"{ctx.name}(x) for x of shape {x.shape}", causes=_sigmoid_causes(x))
+    expect_close(
+        _call(ctx, x),
+        F.sigmoid(x),
+        f"{ctx.name}(x) for x of shape {x.shape}",
+        causes=_sigmoid_causes(x),
+    )
 
 
 @check("sigmoid", "2_8", "finite at x = ±1000")
@@ -63,8 +69,11 @@ def sigmoid_input_unchanged(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
+
 def _relu_causes(x):
-    return [("returns the derivative (1 where x > 0), not the value max(0, x)", (x > 0).astype(float))]
+    return [
+        ("returns the derivative (1 where x > 0), not the value max(0, x)", (x > 0).astype(float))
+    ]
 
 
 @check("relu", "2_12", "values on one sample (1-D)")
@@ -76,21 +85,30 @@ def relu_values(ctx: Context) -> None:
 @check("relu", "2_12", "values on a batch (2-D)")
 def relu_batch(ctx: Context) -> None:
     x = _batch(ctx)
-    expect_close(_call(ctx, x), F.relu(x), f"{ctx.name}(x) for x of shape {x.shape}", causes=_relu_causes(x))
+    expect_close(
+        _call(ctx, x), F.relu(x), f"{ctx.name}(x) for x of shape {x.shape}", causes=_relu_causes(x)
+    )
 
 
 @check("relu", "2_12", "leaves its input unchanged")
 def relu_input_unchanged(ctx: Context) -> None:
-    _unchanged_after_call(ctx, _batch(ctx), "relu zeroed the caller's negative entries in place: "
-                                            "return np.maximum(0, x), a new array")
+    _unchanged_after_call(
+        ctx,
+        _batch(ctx),
+        "relu zeroed the caller's negative entries in place: return np.maximum(0, x), a new array",
+    )
 
 
 # --------------------------------------------------------------------------- softmax
 
-OVERFLOW_CAUSE = ("exp(1000) overflows to inf, and inf / inf is nan: subtract the maximum first, "
-                "x - np.max(x, axis=-1, keepdims=True), which leaves the softmax unchanged")
-ROW_OVERFLOW_CAUSE = ("one maximum for the whole batch: a row far below it underflows to 0 / 0; "
-                    "subtract each row's own maximum, np.max(x, axis=-1, keepdims=True)")
+OVERFLOW_CAUSE = (
+    "exp(1000) overflows to inf, and inf / inf is nan: subtract the maximum first, "
+    "x - np.max(x, axis=-1, keepdims=True), which leaves the softmax unchanged"
+)
+ROW_OVERFLOW_CAUSE = (
+    "one maximum for the whole batch: a row far below it underflows to 0 / 0; "
+    "subtract each row's own maximum, np.max(x, axis=-1, keepdims=True)"
+)
 
 
 @check("softmax", "2_7", "values on one sample (1-D)")
@@ -104,11 +122,22 @@ def softmax_batch(ctx: Context) -> None:
     x = _batch(ctx) + np.array([[0.0], [3.0], [-2.0], [1.0]])  # rows on different levels
     e = np.exp(x)
     causes = [
-        ("divides by the sum over the whole batch: sum each row, np.sum(e, axis=-1, keepdims=True)", e / e.sum()),
-        ("sums over axis 0 (down the batch): sum each row, np.sum(e, axis=-1, keepdims=True)", e / e.sum(axis=0)),
+        (
+            "divides by the sum over the whole batch: sum each row, np.sum(e, axis=-1, keepdims=True)",
+            e / e.sum(),
+        ),
+        (
+            "sums over axis 0 (down the batch): sum each row, np.sum(e, axis=-1, keepdims=True)",
+            e / e.sum(axis=0),
+        ),
     ]
-    expect_close(_call(ctx, x), F.softmax(x), f"{ctx.name}(x) for x of shape {x.shape}", causes=causes,
-                 shape_cause="softmax must return an array of x's shape")
+    expect_close(
+        _call(ctx, x),
+        F.softmax(x),
+        f"{ctx.name}(x) for x of shape {x.shape}",
+        causes=causes,
+        shape_cause="softmax must return an array of x's shape",
+    )
 
 
 @check("softmax", "2_7", "finite at x = ±1000 (one sample and a batch)")
@@ -116,14 +145,22 @@ def softmax_extremes(ctx: Context) -> None:
     x = np.array([1000.0, 999.0, -1000.0])
     y = as_array(_call(ctx, x), f"{ctx.name}(x)")
     if not np.isfinite(y).all():
-        raise Failure(f"{ctx.name}(x) at x = [1000, 999, -1000] contains inf or nan", describe(F.softmax(x)),
-                      describe(y), OVERFLOW_CAUSE)
+        raise Failure(
+            f"{ctx.name}(x) at x = [1000, 999, -1000] contains inf or nan",
+            describe(F.softmax(x)),
+            describe(y),
+            OVERFLOW_CAUSE,
+        )
     expect_close(y, F.softmax(x), f"{ctx.name}(x) at x = [1000, 999, -1000]")
     batch = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0]])
     y = as_array(_call(ctx, batch), f"{ctx.name}(x)")
     if not np.isfinite(y).all():
-        raise Failure(f"{ctx.name}(x) at x = {batch.tolist()} contains inf or nan", describe(F.softmax(batch)),
-                      describe(y), ROW_OVERFLOW_CAUSE)
+        raise Failure(
+            f"{ctx.name}(x) at x = {batch.tolist()} contains inf or nan",
+            describe(F.softmax(batch)),
+            describe(y),
+            ROW_OVERFLOW_CAUSE,
+        )
     expect_close(y, F.softmax(batch), f"{ctx.name}(x) at x = {batch.tolist()}")
 
 
@@ -135,6 +172,7 @@ def softmax_input_unchanged(ctx: Context) -> None:
 
 
 # --------------------------------------------------------------------------- cross_entropy_error
+
 
 def _probabilities(ctx: Context, n: int = 4, c: int = 3) -> tuple[np.ndarray, np.ndarray]:
     y = F.softmax(ctx.rng.standard_normal((n, c)))
@@ -159,21 +197,34 @@ def cross_entropy_error_batch(ctx: Context) -> None:
     n, c = y.shape
     expected = F.cross_entropy_error(y, t)
     causes = [
-        (f"sums over the batch without dividing by the batch size N = {n}: divide by y.shape[0]", expected * n),
+        (
+            f"sums over the batch without dividing by the batch size N = {n}: divide by y.shape[0]",
+            expected * n,
+        ),
         ("divides by the batch size N twice", expected / n),
-        (f"divides by the number of elements N·C = {n * c} (np.mean over everything): divide by N only",
-         expected / c),
+        (
+            f"divides by the number of elements N·C = {n * c} (np.mean over everything): divide by N only",
+            expected / c,
+        ),
     ]
     received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t) for a batch of {n}")
-    expect_close(received, expected, f"{ctx.name}(y, t) for a batch of {n}", rtol=1e-5, causes=causes)
+    expect_close(
+        received, expected, f"{ctx.name}(y, t) for a batch of {n}", rtol=1e-5, causes=causes
+    )
 
 
-@check("cross_entropy_error", "2_7", "a batch of integer labels",
-       limitation="the course passes one-hot targets; integer labels are a convenience")
+@check(
+    "cross_entropy_error",
+    "2_7",
+    "a batch of integer labels",
+    limitation="the course passes one-hot targets; integer labels are a convenience",
+)
 def cross_entropy_error_labels(ctx: Context) -> None:
     y, labels = _probabilities(ctx)
     received = as_scalar(_call(ctx, y, labels), f"{ctx.name}(y, t) with t = {labels.tolist()}")
-    expect_close(received, F.cross_entropy_error(y, labels), f"{ctx.name}(y, t) with labels", rtol=1e-5)
+    expect_close(
+        received, F.cross_entropy_error(y, labels), f"{ctx.name}(y, t) with labels", rtol=1e-5
+    )
 
 
 @check("cross_entropy_error", "2_7", "finite when y is 0 where t is 1")
@@ -182,15 +233,24 @@ def cross_entropy_error_extremes(ctx: Context) -> None:
     t = np.array([0.0, 1.0, 0.0])
     received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0]")
     if not np.isfinite(received):
-        raise Failure(f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received}",
-                      "a large finite number (about 16 with log(y + 1e-7))", describe(received),
-                      "log(0) is -inf: add a tiny delta inside the log, np.log(y + 1e-7)")
+        raise Failure(
+            f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received}",
+            "a large finite number (about 16 with log(y + 1e-7))",
+            describe(received),
+            "log(0) is -inf: add a tiny delta inside the log, np.log(y + 1e-7)",
+        )
     if received < 10:
-        raise Failure(f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received:.4g}; a sure wrong answer "
-                      "must cost a lot", "at least 10", describe(received), "the loss must be -Σ t log(y + delta)")
+        raise Failure(
+            f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received:.4g}; a sure wrong answer "
+            "must cost a lot",
+            "at least 10",
+            describe(received),
+            "the loss must be -Σ t log(y + delta)",
+        )
 
 
 # --------------------------------------------------------------------------- sum_squared_error
+
 
 @check("sum_squared_error", "2_11", "value on one sample (1-D)")
 def sum_squared_error_values(ctx: Context) -> None:
@@ -198,15 +258,24 @@ def sum_squared_error_values(ctx: Context) -> None:
     t = np.zeros(10)
     t[2] = 1.0
     expected = F.sum_squared_error(y, t)
-    causes = [("the ½ is missing: E = ½ Σ (y - t)²", 2 * expected),
-              (f"divides by y.shape[0], which for one 1-D sample is its number of elements ({y.size}), not the batch "
-               "size 1: treat a 1-D y as a batch of one, y.reshape(1, -1)", expected / y.size)]
+    causes = [
+        ("the ½ is missing: E = ½ Σ (y - t)²", 2 * expected),
+        (
+            f"divides by y.shape[0], which for one 1-D sample is its number of elements ({y.size}), not the batch "
+            "size 1: treat a 1-D y as a batch of one, y.reshape(1, -1)",
+            expected / y.size,
+        ),
+    ]
     received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t)")
     expect_close(received, expected, f"{ctx.name}(y, t)", causes=causes)
 
 
-@check("sum_squared_error", "2_11", "a batch: the mean over the batch",
-       limitation="the course's sum_squared_error is written for one sample; its loss layer divides by N")
+@check(
+    "sum_squared_error",
+    "2_11",
+    "a batch: the mean over the batch",
+    limitation="the course's sum_squared_error is written for one sample; its loss layer divides by N",
+)
 def sum_squared_error_batch(ctx: Context) -> None:
     y = ctx.rng.standard_normal((4, 3))
     t = ctx.rng.standard_normal((4, 3))

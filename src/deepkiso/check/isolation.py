@@ -24,8 +24,10 @@ import deepkiso
 
 __all__ = ["isolation_tool", "bwrap_command", "NO_TOOL"]
 
-NO_TOOL = ("--isolate needs bubblewrap, which is not installed: install the 'bubblewrap' package "
-           "(Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)")
+NO_TOOL = (
+    "--isolate needs bubblewrap, which is not installed: install the 'bubblewrap' package "
+    "(Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
+)
 
 
 def isolation_tool() -> str:
@@ -49,18 +51,51 @@ def _hidden_folders() -> list[str]:
 def _python_folders() -> list[str]:
     """What the worker needs to run deepkiso: the interpreter's prefixes, site-packages, deepkiso's folder."""
     package_parent = str(Path(deepkiso.__file__).resolve().parent.parent)
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, package_parent, *site.getsitepackages()}
+    folders = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        package_parent,
+        *site.getsitepackages(),
+    }
     return sorted(f for f in folders if os.path.isdir(f))
 
 
 def bwrap_command(tool: str, workspace: Path, fd: int, shm_bytes: int) -> list[str]:
     """The command that runs the exec'd worker on descriptor fd, workspace its only writable folder."""
-    command = [tool, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--size", str(shm_bytes), "--tmpfs", "/dev/shm"]
+    command = [
+        tool,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        str(shm_bytes),
+        "--tmpfs",
+        "/dev/shm",
+    ]
     for folder in _hidden_folders():
         command += ["--tmpfs", folder]
     for folder in _python_folders():  # again, in case a home folder hid the virtual environment
         command += ["--ro-bind", folder, folder]
-    command += ["--bind", str(workspace), str(workspace), "--unshare-all", "--die-with-parent", "--new-session",
-                "--chdir", str(workspace), "--", sys.executable, "-m", "deepkiso.check._exec", str(fd)]
+    command += [
+        "--bind",
+        str(workspace),
+        str(workspace),
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--chdir",
+        str(workspace),
+        "--",
+        sys.executable,
+        "-m",
+        "deepkiso.check._exec",
+        str(fd),
+    ]
     return command

@@ -17,7 +17,15 @@ import inspect
 import numpy as np
 
 from deepkiso import functions as F
-from deepkiso.check.expect import as_array, as_scalar, describe, diagnose, expect_close, expect_unchanged, raised
+from deepkiso.check.expect import (
+    as_array,
+    as_scalar,
+    describe,
+    diagnose,
+    expect_close,
+    expect_unchanged,
+    raised,
+)
 from deepkiso.check.functions import ROW_OVERFLOW_CAUSE, OVERFLOW_CAUSE
 from deepkiso.check.names import call_method, find_array
 from deepkiso.check.registry import Context, Failure, check
@@ -48,38 +56,64 @@ def _away_from_zero(ctx: Context, shape) -> np.ndarray:
 
 def _pair(result, what: str) -> tuple:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise Failure(f"{what} should return two gradients (dx, dy)", "a pair (dx, dy)", describe(result),
-                      "return dx, dy")
+        raise Failure(
+            f"{what} should return two gradients (dx, dy)",
+            "a pair (dx, dy)",
+            describe(result),
+            "return dx, dy",
+        )
     return result
 
 
 # --------------------------------------------------------------------------- activations: Relu, Sigmoid
 
+
 def _relu_causes(x, dout):
-    return [(_IGNORES_DOUT, (x > 0).astype(float)),
-            ("passes dout where x <= 0 and blocks it where x > 0: the mask is the wrong way round",
-             np.where(x > 0, 0.0, dout))]
+    return [
+        (_IGNORES_DOUT, (x > 0).astype(float)),
+        (
+            "passes dout where x <= 0 and blocks it where x > 0: the mask is the wrong way round",
+            np.where(x > 0, 0.0, dout),
+        ),
+    ]
 
 
 def _sigmoid_causes(x, dout):
     y = F.sigmoid(x)
-    return [(_IGNORES_DOUT, y * (1 - y)),
-            ("uses the input x: the derivative is y(1 - y) with y the forward output (keep it as self.out)",
-             dout * x * (1 - x))]
+    return [
+        (_IGNORES_DOUT, y * (1 - y)),
+        (
+            "uses the input x: the derivative is y(1 - y) with y the forward output (keep it as self.out)",
+            dout * x * (1 - x),
+        ),
+    ]
 
 
 def _tanh_causes(x, dout):
     y = F.tanh(x)
-    return [(_IGNORES_DOUT, 1 - y ** 2),
-            ("uses the input x: dy/dx = 1 - y² with y the forward output (keep it as self.out)", dout * (1 - x ** 2)),
-            ("uses sigmoid's derivative y(1 - y): tanh's is 1 - y²", dout * y * (1 - y))]
+    return [
+        (_IGNORES_DOUT, 1 - y**2),
+        (
+            "uses the input x: dy/dx = 1 - y² with y the forward output (keep it as self.out)",
+            dout * (1 - x**2),
+        ),
+        ("uses sigmoid's derivative y(1 - y): tanh's is 1 - y²", dout * y * (1 - y)),
+    ]
 
 
 _ACTIVATIONS = {
     # subject: (reference forward, wrong-answer causes for dx, what forward must not do)
-    "Relu": (F.relu, _relu_causes, "forward set the caller's x to 0 where x <= 0 (in place): "
-                                   "work on a copy, out = x.copy(); out[self.mask] = 0"),
-    "Sigmoid": (F.sigmoid, _sigmoid_causes, "forward wrote into the caller's x: compute a new array"),
+    "Relu": (
+        F.relu,
+        _relu_causes,
+        "forward set the caller's x to 0 where x <= 0 (in place): "
+        "work on a copy, out = x.copy(); out[self.mask] = 0",
+    ),
+    "Sigmoid": (
+        F.sigmoid,
+        _sigmoid_causes,
+        "forward wrote into the caller's x: compute a new array",
+    ),
     "Tanh": (F.tanh, _tanh_causes, "forward wrote into the caller's x: compute a new array"),
 }
 
@@ -91,27 +125,48 @@ def _check_activation_backward(ctx: Context, subject: str, x: np.ndarray, label:
     expect_close(_forward(layer, x), reference(x), f"forward(x) for {label}")
     dx = _backward(layer, dout)
     expected = _numerical(lambda z: np.sum(reference(z) * dout), x)
-    expect_close(dx, expected, f"backward(dout) for {label}", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
-                 causes=causes(x, dout))
+    expect_close(
+        dx,
+        expected,
+        f"backward(dout) for {label}",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=causes(x, dout),
+    )
 
 
 def _register_activation(subject: str) -> None:
     reference, _, in_place_cause = _ACTIVATIONS[subject]
 
-    @check(subject, "2_12", "forward on one sample (1-D)", name="forward_online", needs=("forward",))
+    @check(
+        subject, "2_12", "forward on one sample (1-D)", name="forward_online", needs=("forward",)
+    )
     def forward_online(ctx: Context) -> None:
         x = np.array([-1.5, -0.4, 0.0, 0.7, 2.0])
-        expect_close(_forward(ctx.obj(), x), reference(x), f"{ctx.name}().forward(x) for x = {x.tolist()}")
+        expect_close(
+            _forward(ctx.obj(), x), reference(x), f"{ctx.name}().forward(x) for x = {x.tolist()}"
+        )
 
-    @check(subject, "2_12", "backward on one sample matches the numerical gradient", name="backward_online")
+    @check(
+        subject,
+        "2_12",
+        "backward on one sample matches the numerical gradient",
+        name="backward_online",
+    )
     def backward_online(ctx: Context) -> None:
-        _check_activation_backward(ctx, subject, _away_from_zero(ctx, (5,)), "one sample of shape (5,)")
+        _check_activation_backward(
+            ctx, subject, _away_from_zero(ctx, (5,)), "one sample of shape (5,)"
+        )
 
     @check(subject, "2_13", "forward and backward on a batch (2-D)", name="batch")
     def batch(ctx: Context) -> None:
-        _check_activation_backward(ctx, subject, _away_from_zero(ctx, (4, 3)), "a batch of shape (4, 3)")
+        _check_activation_backward(
+            ctx, subject, _away_from_zero(ctx, (4, 3)), "a batch of shape (4, 3)"
+        )
 
-    @check(subject, "2_12", "backward scales with dout (2·dout gives 2·dx)", name="scales_with_dout")
+    @check(
+        subject, "2_12", "backward scales with dout (2·dout gives 2·dx)", name="scales_with_dout"
+    )
     def scales_with_dout(ctx: Context) -> None:
         x = _away_from_zero(ctx, (4, 3))
         layer = ctx.obj()
@@ -121,7 +176,13 @@ def _register_activation(subject: str) -> None:
         twice = _backward(layer, 2 * np.ones_like(x))
         expect_close(twice, 2 * once, "backward(2 · ones)", causes=[(_IGNORES_DOUT, once)])
 
-    @check(subject, "2_12", "forward leaves the caller's x unchanged", name="input_unchanged", needs=("forward",))
+    @check(
+        subject,
+        "2_12",
+        "forward leaves the caller's x unchanged",
+        name="input_unchanged",
+        needs=("forward",),
+    )
     def input_unchanged(ctx: Context) -> None:
         x = _away_from_zero(ctx, (4, 3))
         kept = x.copy()
@@ -129,9 +190,14 @@ def _register_activation(subject: str) -> None:
         call_method(layer.forward, x, training=True)
         expect_unchanged(kept, x, "the caller's x after forward(x)", in_place_cause)
 
-    @check(subject, "2_12", "backward leaves the caller's dout unchanged", name="dout_unchanged",
-           limitation="inside a net the dout a layer receives is a temporary nobody reads again, "
-                      "so this is harmless there")
+    @check(
+        subject,
+        "2_12",
+        "backward leaves the caller's dout unchanged",
+        name="dout_unchanged",
+        limitation="inside a net the dout a layer receives is a temporary nobody reads again, "
+        "so this is harmless there",
+    )
     def dout_unchanged(ctx: Context) -> None:
         x = _away_from_zero(ctx, (4, 3))
         dout = ctx.rng.standard_normal(x.shape)
@@ -139,8 +205,12 @@ def _register_activation(subject: str) -> None:
         layer = ctx.obj()
         _forward(layer, x)
         layer.backward(dout)
-        expect_unchanged(kept, dout, "the caller's dout after backward(dout)",
-                         "backward writes into dout (e.g. dout[self.mask] = 0): start from a copy, dx = dout.copy()")
+        expect_unchanged(
+            kept,
+            dout,
+            "the caller's dout after backward(dout)",
+            "backward writes into dout (e.g. dout[self.mask] = 0): start from a copy, dx = dout.copy()",
+        )
 
 
 for _subject in _ACTIVATIONS:
@@ -153,15 +223,22 @@ def sigmoid_extremes(ctx: Context) -> None:
     layer = ctx.obj()
     expect_close(_forward(layer, x), F.sigmoid(x), "forward(x) at x = [-1000, 1000, 0]", atol=1e-12)
     dout = np.array([1.0, 1.0, 1.0])
-    expect_close(_backward(layer, dout), np.array([0.0, 0.0, 0.25]), "backward(ones) at x = [-1000, 1000, 0]",
-                 atol=1e-12)
+    expect_close(
+        _backward(layer, dout),
+        np.array([0.0, 0.0, 0.25]),
+        "backward(ones) at x = [-1000, 1000, 0]",
+        atol=1e-12,
+    )
 
 
 # --------------------------------------------------------------------------- AddLayer, MulLayer
 
+
 @check("AddLayer", "2_12", "forward on two numbers: 100 + 150", needs=("forward",))
 def addlayer_forward_scalars(ctx: Context) -> None:
-    expect_close(as_scalar(ctx.obj().forward(100.0, 150.0), "forward(100, 150)"), 250.0, "forward(100, 150)")
+    expect_close(
+        as_scalar(ctx.obj().forward(100.0, 150.0), "forward(100, 150)"), 250.0, "forward(100, 150)"
+    )
 
 
 @check("AddLayer", "2_12", "backward passes dout to both inputs")
@@ -176,7 +253,9 @@ def addlayer_backward_scalars(ctx: Context) -> None:
 
 @check("MulLayer", "2_12", "forward on two numbers: 100 × 2", needs=("forward",))
 def mullayer_forward_scalars(ctx: Context) -> None:
-    expect_close(as_scalar(ctx.obj().forward(100.0, 2.0), "forward(100, 2)"), 200.0, "forward(100, 2)")
+    expect_close(
+        as_scalar(ctx.obj().forward(100.0, 2.0), "forward(100, 2)"), 200.0, "forward(100, 2)"
+    )
 
 
 @check("MulLayer", "2_12", "backward swaps the inputs: (dout · y, dout · x)")
@@ -185,10 +264,18 @@ def mullayer_backward_scalars(ctx: Context) -> None:
     layer.forward(100.0, 2.0)
     dx, dy = _pair(layer.backward(1.5), "backward(1.5)")
     swap = "the inputs must swap: dx = dout · y and dy = dout · x"
-    expect_close(as_scalar(dx, "dx"), 3.0, "dx of backward(1.5) after forward(100, 2)",
-                 causes=[(swap, 150.0), (_IGNORES_DOUT, 2.0)])
-    expect_close(as_scalar(dy, "dy"), 150.0, "dy of backward(1.5) after forward(100, 2)",
-                 causes=[(swap, 3.0), (_IGNORES_DOUT, 100.0)])
+    expect_close(
+        as_scalar(dx, "dx"),
+        3.0,
+        "dx of backward(1.5) after forward(100, 2)",
+        causes=[(swap, 150.0), (_IGNORES_DOUT, 2.0)],
+    )
+    expect_close(
+        as_scalar(dy, "dy"),
+        150.0,
+        "dy of backward(1.5) after forward(100, 2)",
+        causes=[(swap, 3.0), (_IGNORES_DOUT, 100.0)],
+    )
 
 
 def _node_batch(ctx: Context, reference, swap_causes: bool) -> None:
@@ -200,17 +287,32 @@ def _node_batch(ctx: Context, reference, swap_causes: bool) -> None:
     expected_dx = _numerical(lambda z: np.sum(reference(z, y) * dout), x)
     expected_dy = _numerical(lambda z: np.sum(reference(x, z) * dout), y)
     swap = "the inputs must swap: dx = dout · y and dy = dout · x"
-    expect_close(dx, expected_dx, "dx of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
-                 causes=[(swap, dout * x)] if swap_causes else [])
-    expect_close(dy, expected_dy, "dy of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
-                 causes=[(swap, dout * y)] if swap_causes else [])
+    expect_close(
+        dx,
+        expected_dx,
+        "dx of backward(dout)",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=[(swap, dout * x)] if swap_causes else [],
+    )
+    expect_close(
+        dy,
+        expected_dy,
+        "dy of backward(dout)",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=[(swap, dout * y)] if swap_causes else [],
+    )
 
 
 def _node_scales(ctx: Context) -> None:
     x, y = ctx.rng.standard_normal((4, 3)), ctx.rng.standard_normal((4, 3))
     layer = ctx.obj()
     _forward(layer, x, y)
-    once = [as_array(g, "backward(ones)") for g in _pair(_backward(layer, np.ones((4, 3))), "backward(ones)")]
+    once = [
+        as_array(g, "backward(ones)")
+        for g in _pair(_backward(layer, np.ones((4, 3))), "backward(ones)")
+    ]
     _forward(layer, x, y)
     twice = _pair(_backward(layer, 2 * np.ones((4, 3))), "backward(2 · ones)")
     for name, a, b in zip(("dx", "dy"), once, twice, strict=True):
@@ -254,16 +356,26 @@ def _affine_gradient(layer, which: str):
     """(where, value) of the learner's dW or db after backward, under the spellings the course uses
     (self.dW, self.grads["W"], or the second volume's self.grads[0])."""
     if which == "W":
-        found = find_array(layer, ("dW", "dw", "grad_W", "gW"), ("grads", "grad", "gradients"), ("W", "w", "dW"))
+        found = find_array(
+            layer, ("dW", "dw", "grad_W", "gW"), ("grads", "grad", "gradients"), ("W", "w", "dW")
+        )
     else:
-        found = find_array(layer, ("db", "grad_b", "gb"), ("grads", "grad", "gradients"), ("b", "db"))
+        found = find_array(
+            layer, ("db", "grad_b", "gb"), ("grads", "grad", "gradients"), ("b", "db")
+        )
     grads = getattr(layer, "grads", None)
-    if found is None and isinstance(grads, (list, tuple)) and len(grads) == 2:  # vol. 2: grads = [dW, db]
+    if (
+        found is None and isinstance(grads, (list, tuple)) and len(grads) == 2
+    ):  # vol. 2: grads = [dW, db]
         index = 0 if which == "W" else 1
         found = f"self.grads[{index}]", grads[index]
     if found is None:
-        raise Failure(f"after backward, the layer has neither self.d{which} nor self.grads[{which!r}]",
-                      f"d{which} stored on the layer", "nothing", f"store dL/d{which} as self.d{which} in backward")
+        raise Failure(
+            f"after backward, the layer has neither self.d{which} nor self.grads[{which!r}]",
+            f"d{which} stored on the layer",
+            "nothing",
+            f"store dL/d{which} as self.d{which} in backward",
+        )
     return found
 
 
@@ -276,18 +388,28 @@ def _square_diagnosis(ctx: Context) -> str:
         dx = _backward(layer, dout)
     except Exception:  # noqa: BLE001 - only a diagnosis: the failure itself is already reported
         return ""
-    return diagnose(dx, [
-        ("dx = dout · W: W must be transposed, dx = dout · Wᵀ (np.dot(dout, self.W.T))", dout @ W),
-        (_IGNORES_DOUT, np.ones_like(dout) @ W.T),
-    ])
+    return diagnose(
+        dx,
+        [
+            (
+                "dx = dout · W: W must be transposed, dx = dout · Wᵀ (np.dot(dout, self.W.T))",
+                dout @ W,
+            ),
+            (_IGNORES_DOUT, np.ones_like(dout) @ W.T),
+        ],
+    )
 
 
 @check("Affine", "2_14", "forward on a batch: x · W + b", needs=("__init__", "forward"))
 def affine_forward_batch(ctx: Context) -> None:
     x, W, b, _ = _affine_arrays(ctx)
     y = _forward(ctx.obj(W.copy(), b.copy()), x)
-    expect_close(y, x @ W + b, f"forward(x) for x of shape {x.shape}, W {W.shape}",
-                 causes=[("b is not added: y = x · W + b", x @ W)])
+    expect_close(
+        y,
+        x @ W + b,
+        f"forward(x) for x of shape {x.shape}, W {W.shape}",
+        causes=[("b is not added: y = x · W + b", x @ W)],
+    )
 
 
 @check("Affine", "2_14", "backward: dx = dout · Wᵀ matches the numerical gradient")
@@ -304,8 +426,14 @@ def affine_backward_dx(ctx: Context) -> None:
             raise
         raise Failure(raised(exc), describe(expected), "an error", cause) from exc
     try:
-        expect_close(dx, expected, "dx of backward(dout)", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
-                     shape_cause=f"dx must have x's shape {x.shape}")
+        expect_close(
+            dx,
+            expected,
+            "dx of backward(dout)",
+            rtol=_GRAD_RTOL,
+            atol=_GRAD_ATOL,
+            shape_cause=f"dx must have x's shape {x.shape}",
+        )
     except Failure as failure:
         failure.cause = failure.cause or _square_diagnosis(ctx)
         raise
@@ -321,12 +449,21 @@ def affine_backward_dw(ctx: Context) -> None:
     expected = _numerical(lambda w: np.sum((x @ w + b) * dout), W)
     causes = [
         ("dW = doutᵀ · x has Wᵀ's shape: use dW = xᵀ · dout (np.dot(self.x.T, dout))", dout.T @ x),
-        (f"dW is divided by the batch size N = {_N}: the loss layer already divides by N, Affine must not",
-         expected / _N),
+        (
+            f"dW is divided by the batch size N = {_N}: the loss layer already divides by N, Affine must not",
+            expected / _N,
+        ),
         (_IGNORES_DOUT, x.T @ np.ones_like(dout)),
     ]
-    expect_close(dW, expected, f"dW ({where})", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes,
-                 shape_cause=f"dW must have W's shape {W.shape}: dW = xᵀ · dout")
+    expect_close(
+        dW,
+        expected,
+        f"dW ({where})",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=causes,
+        shape_cause=f"dW must have W's shape {W.shape}: dW = xᵀ · dout",
+    )
 
 
 @check("Affine", "2_14", "backward: db = dout summed over the batch")
@@ -338,15 +475,29 @@ def affine_backward_db(ctx: Context) -> None:
     where, db = _affine_gradient(layer, "b")
     expected = _numerical(lambda v: np.sum((x @ W + v) * dout), b)
     causes = [
-        (f"db has shape {dout.shape}; it should be ({_D_OUT},): sum dout over the batch axis (axis=0)", dout),
-        ("db is the mean over the batch: it should be the sum, np.sum(dout, axis=0) (the loss layer already "
-         "divided by N)", dout.mean(axis=0)),
+        (
+            f"db has shape {dout.shape}; it should be ({_D_OUT},): sum dout over the batch axis (axis=0)",
+            dout,
+        ),
+        (
+            "db is the mean over the batch: it should be the sum, np.sum(dout, axis=0) (the loss layer already "
+            "divided by N)",
+            dout.mean(axis=0),
+        ),
         ("db sums over axis 1: sum over the batch axis, np.sum(dout, axis=0)", dout.sum(axis=1)),
         ("db sums every element: sum over the batch axis only, np.sum(dout, axis=0)", dout.sum()),
     ]
-    expect_close(db, expected, f"db ({where})", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes,
-                 shape_cause=lambda shape: f"db has shape {shape}; it should be ({_D_OUT},): "
-                                           f"sum dout over the batch axis (axis=0)")
+    expect_close(
+        db,
+        expected,
+        f"db ({where})",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=causes,
+        shape_cause=lambda shape: (
+            f"db has shape {shape}; it should be ({_D_OUT},): sum dout over the batch axis (axis=0)"
+        ),
+    )
 
 
 @check("Affine", "2_14", "backward scales with dout (2·dout gives 2·dx, 2·dW, 2·db)")
@@ -358,23 +509,41 @@ def affine_scales_with_dout(ctx: Context) -> None:
         layer = ctx.obj(W.copy(), b.copy())
         _forward(layer, x)
         dx = as_array(_backward(layer, dout), "dx")
-        results.append((dx, as_array(_affine_gradient(layer, "W")[1], "dW"),
-                        as_array(_affine_gradient(layer, "b")[1], "db")))
+        results.append(
+            (
+                dx,
+                as_array(_affine_gradient(layer, "W")[1], "dW"),
+                as_array(_affine_gradient(layer, "b")[1], "db"),
+            )
+        )
     for name, once, twice in zip(("dx", "dW", "db"), *results, strict=True):
-        expect_close(twice, 2 * once, f"{name} of backward(2 · ones)", causes=[(_IGNORES_DOUT, once)])
+        expect_close(
+            twice, 2 * once, f"{name} of backward(2 · ones)", causes=[(_IGNORES_DOUT, once)]
+        )
 
 
-@check("Affine", "2_14", "one sample (1-D x) works too",
-       limitation="2_14 asks for the batch version; one sample works as a batch of one, x.reshape(1, -1)")
+@check(
+    "Affine",
+    "2_14",
+    "one sample (1-D x) works too",
+    limitation="2_14 asks for the batch version; one sample works as a batch of one, x.reshape(1, -1)",
+)
 def affine_one_sample(ctx: Context) -> None:
     x, W, b, dout = _affine_arrays(ctx)
     x1, dout1 = x[0], dout[0]
     layer = ctx.obj(W.copy(), b.copy())
     expect_close(_forward(layer, x1), x1 @ W + b, "forward(x) for x of shape (4,)")
-    expect_close(_backward(layer, dout1), W @ dout1, "dx of backward(dout) for dout of shape (3,)",
-                 rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+    expect_close(
+        _backward(layer, dout1),
+        W @ dout1,
+        "dx of backward(dout) for dout of shape (3,)",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+    )
     where, dW = _affine_gradient(layer, "W")
-    expect_close(dW, np.outer(x1, dout1), f"dW ({where}) for one sample", rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+    expect_close(
+        dW, np.outer(x1, dout1), f"dW ({where}) for one sample", rtol=_GRAD_RTOL, atol=_GRAD_ATOL
+    )
     where, db = _affine_gradient(layer, "b")
     expect_close(db, dout1, f"db ({where}) for one sample", rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
 
@@ -388,11 +557,16 @@ def affine_unchanged(ctx: Context) -> None:
     call_method(layer.forward, given["x"], training=True)
     layer.backward(given["dout"])
     for name, kept in arrays.items():
-        expect_unchanged(kept, given[name], f"the caller's {name} after forward and backward",
-                         f"the layer writes into {name}: compute new arrays (only an optimizer changes W and b)")
+        expect_unchanged(
+            kept,
+            given[name],
+            f"the caller's {name} after forward and backward",
+            f"the layer writes into {name}: compute new arrays (only an optimizer changes W and b)",
+        )
 
 
 # --------------------------------------------------------------------------- SoftmaxWithLoss, SquaredError
+
 
 def _loss_backward(layer, dout: float | None = None):
     """backward() as a loss layer is called (dout=1 by default), or backward(dout)."""
@@ -424,12 +598,23 @@ def _dx_causes(y: np.ndarray, t: np.ndarray, n: int, one_sample: bool = False) -
         ("the sign is reversed: dx = (y - t) / N", (t - y) / n),
     ]
     if one_sample:
-        causes.insert(0, (f"dx is divided by t.shape[0], which for one 1-D sample is the number of classes "
-                          f"({t.shape[-1]}), not the batch size 1", (y - t) / t.shape[-1]))
+        causes.insert(
+            0,
+            (
+                f"dx is divided by t.shape[0], which for one 1-D sample is the number of classes "
+                f"({t.shape[-1]}), not the batch size 1",
+                (y - t) / t.shape[-1],
+            ),
+        )
     return causes
 
 
-@check("SoftmaxWithLoss", "2_15", "forward on a batch (one-hot t): the mean cross-entropy", needs=("forward",))
+@check(
+    "SoftmaxWithLoss",
+    "2_15",
+    "forward on a batch (one-hot t): the mean cross-entropy",
+    needs=("forward",),
+)
 def softmaxwithloss_forward_batch(ctx: Context) -> None:
     x, _, t = _scores(ctx)
     n = x.shape[0]
@@ -440,7 +625,9 @@ def softmaxwithloss_forward_batch(ctx: Context) -> None:
         ("the minus sign is missing: E = -Σ t log y", -expected),
     ]
     loss = as_scalar(_forward(ctx.obj(), x, t), f"forward(x, t) for a batch of {n}")
-    expect_close(loss, expected, f"forward(x, t) for a batch of {n}", rtol=1e-5, atol=1e-5, causes=causes)
+    expect_close(
+        loss, expected, f"forward(x, t) for a batch of {n}", rtol=1e-5, atol=1e-5, causes=causes
+    )
 
 
 @check("SoftmaxWithLoss", "2_15", "backward: dx = (y - t) / N matches the numerical gradient")
@@ -449,13 +636,26 @@ def softmaxwithloss_backward(ctx: Context) -> None:
     layer = ctx.obj()
     _forward(layer, x, t)
     dx = _loss_backward(layer)
-    expect_close(dx, _softmax_loss_dx(x, t), "backward()", rtol=_GRAD_RTOL, atol=_GRAD_ATOL,
-                 causes=_dx_causes(F.softmax(x), t, x.shape[0]))
+    expect_close(
+        dx,
+        _softmax_loss_dx(x, t),
+        "backward()",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=_dx_causes(F.softmax(x), t, x.shape[0]),
+    )
 
 
 @check("SoftmaxWithLoss", "2_15", "finite at scores of ±1000")
 def softmaxwithloss_extremes(ctx: Context) -> None:
-    x = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 999.0], [0.0, 0.0, 0.0], [-1000.0, -1000.0, -999.0]])
+    x = np.array(
+        [
+            [1000.0, 0.0, -1000.0],
+            [-1000.0, 1000.0, 999.0],
+            [0.0, 0.0, 0.0],
+            [-1000.0, -1000.0, -999.0],
+        ]
+    )
     labels = np.array([1, 2, 0, 2])
     t = F.to_one_hot(labels, 3, dtype=np.float64)
     layer = ctx.obj()
@@ -466,45 +666,83 @@ def softmaxwithloss_extremes(ctx: Context) -> None:
             cause = OVERFLOW_CAUSE if not np.isfinite(dx[0]).all() else ROW_OVERFLOW_CAUSE
         else:
             cause = "log(0) is -inf: take log(y + 1e-7) in the cross-entropy"
-        raise Failure("the loss or dx is not finite at scores of ±1000",
-                      f"a finite loss and dx {describe((F.softmax(x) - t) / 4)}",
-                      f"loss {describe(loss)}, dx {describe(dx)}", cause)
+        raise Failure(
+            "the loss or dx is not finite at scores of ±1000",
+            f"a finite loss and dx {describe((F.softmax(x) - t) / 4)}",
+            f"loss {describe(loss)}, dx {describe(dx)}",
+            cause,
+        )
     expect_close(dx, (F.softmax(x) - t) / 4, "backward() at scores of ±1000", atol=1e-7)
 
 
-@check("SoftmaxWithLoss", "2_15", "one sample (1-D x and t) works too",
-       limitation="2_15 works on batches; one sample works as a batch of one, x.reshape(1, -1)")
+@check(
+    "SoftmaxWithLoss",
+    "2_15",
+    "one sample (1-D x and t) works too",
+    limitation="2_15 works on batches; one sample works as a batch of one, x.reshape(1, -1)",
+)
 def softmaxwithloss_one_sample(ctx: Context) -> None:
     x = np.array([0.3, 2.9, 4.0])
     t = np.array([0.0, 1.0, 0.0])
     layer = ctx.obj()
     loss = as_scalar(_forward(layer, x, t), "forward(x, t) for one sample")
-    expect_close(loss, F.softmax_cross_entropy(x, t), "forward(x, t) for one sample", rtol=1e-5, atol=1e-5)
-    expect_close(_loss_backward(layer), F.softmax(x) - t, "backward() for one sample", rtol=_GRAD_RTOL,
-                 atol=_GRAD_ATOL, causes=_dx_causes(F.softmax(x), t, 1, one_sample=True))
+    expect_close(
+        loss, F.softmax_cross_entropy(x, t), "forward(x, t) for one sample", rtol=1e-5, atol=1e-5
+    )
+    expect_close(
+        _loss_backward(layer),
+        F.softmax(x) - t,
+        "backward() for one sample",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=_dx_causes(F.softmax(x), t, 1, one_sample=True),
+    )
 
 
-@check("SoftmaxWithLoss", "2_15", "integer labels as t work too",
-       limitation="the course passes one-hot targets; integer labels are a convenience")
+@check(
+    "SoftmaxWithLoss",
+    "2_15",
+    "integer labels as t work too",
+    limitation="the course passes one-hot targets; integer labels are a convenience",
+)
 def softmaxwithloss_labels(ctx: Context) -> None:
     x, labels, t = _scores(ctx)
     layer = ctx.obj()
     loss = as_scalar(_forward(layer, x, labels), f"forward(x, t) with t = {labels.tolist()}")
-    expect_close(loss, F.softmax_cross_entropy(x, labels), "forward(x, t) with integer labels", rtol=1e-5, atol=1e-5)
-    expect_close(_loss_backward(layer), _softmax_loss_dx(x, t), "backward() after integer labels",
-                 rtol=_GRAD_RTOL, atol=_GRAD_ATOL)
+    expect_close(
+        loss,
+        F.softmax_cross_entropy(x, labels),
+        "forward(x, t) with integer labels",
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    expect_close(
+        _loss_backward(layer),
+        _softmax_loss_dx(x, t),
+        "backward() after integer labels",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+    )
 
 
-@check("SoftmaxWithLoss", "2_15", "backward scales with dout (backward(2) gives 2·dx)",
-       limitation="the loss layer is the last layer, so in a net the dout it receives is always 1")
+@check(
+    "SoftmaxWithLoss",
+    "2_15",
+    "backward scales with dout (backward(2) gives 2·dx)",
+    limitation="the loss layer is the last layer, so in a net the dout it receives is always 1",
+)
 def softmaxwithloss_scales_with_dout(ctx: Context) -> None:
     x, _, t = _scores(ctx)
     layer = ctx.obj()
     _forward(layer, x, t)
     once = as_array(_loss_backward(layer, 1.0), "backward(1)")
     _forward(layer, x, t)
-    expect_close(_loss_backward(layer, 2.0), 2 * once, "backward(2)",
-                 causes=[("backward ignores dout: dx = dout · (y - t) / N", once)])
+    expect_close(
+        _loss_backward(layer, 2.0),
+        2 * once,
+        "backward(2)",
+        causes=[("backward ignores dout: dx = dout · (y - t) / N", once)],
+    )
 
 
 @check("SoftmaxWithLoss", "2_15", "forward and backward leave x and t unchanged")
@@ -523,9 +761,11 @@ def softmaxwithloss_unchanged(ctx: Context) -> None:
 def squarederror_forward_batch(ctx: Context) -> None:
     y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
     expected = F.sum_squared_error(y, t)
-    causes = [("the loss is summed over the batch: divide by the batch size N = 4", expected * 4),
-              ("the ½ is missing: L = ½ Σ (y - t)² / N", expected * 2),
-              ("the loss is divided by the batch size N twice", expected / 4)]
+    causes = [
+        ("the loss is summed over the batch: divide by the batch size N = 4", expected * 4),
+        ("the ½ is missing: L = ½ Σ (y - t)² / N", expected * 2),
+        ("the loss is divided by the batch size N twice", expected / 4),
+    ]
     loss = as_scalar(_forward(ctx.obj(), y, t), "forward(y, t) for a batch of 4")
     expect_close(loss, expected, "forward(y, t) for a batch of 4", causes=causes)
 
@@ -536,6 +776,15 @@ def squarederror_backward(ctx: Context) -> None:
     layer = ctx.obj()
     _forward(layer, y, t)
     expected = _numerical(lambda z: F.sum_squared_error(z, t), y)
-    causes = [("dy is not divided by the batch size: dy = (y - t) / N with N = 4", y - t),
-              ("the sign is reversed: dy = (y - t) / N", (t - y) / 4)]
-    expect_close(_loss_backward(layer), expected, "backward()", rtol=_GRAD_RTOL, atol=_GRAD_ATOL, causes=causes)
+    causes = [
+        ("dy is not divided by the batch size: dy = (y - t) / N with N = 4", y - t),
+        ("the sign is reversed: dy = (y - t) / N", (t - y) / 4),
+    ]
+    expect_close(
+        _loss_backward(layer),
+        expected,
+        "backward()",
+        rtol=_GRAD_RTOL,
+        atol=_GRAD_ATOL,
+        causes=causes,
+    )

@@ -32,13 +32,21 @@ from deepkiso.check.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, check_cod
 
 __all__ = ["check", "load_ipython_extension"]
 
-_USAGE = "check() grades functions and classes: check(Affine), check(Affine, relu) or check(globals())"
+_USAGE = (
+    "check() grades functions and classes: check(Affine), check(Affine, relu) or check(globals())"
+)
 
 
 def _globals_of(obj: Any) -> dict:
     """The module globals obj's code runs in (its helpers: softmax, numerical_gradient, …); {} if unknown."""
-    members = [getattr(v, "__func__", v) for v in vars(obj).values()] if inspect.isclass(obj) else [inspect.unwrap(obj)]
-    return next((m.__globals__ for m in members if isinstance(getattr(m, "__globals__", None), dict)), {})
+    members = (
+        [getattr(v, "__func__", v) for v in vars(obj).values()]
+        if inspect.isclass(obj)
+        else [inspect.unwrap(obj)]
+    )
+    return next(
+        (m.__globals__ for m in members if isinstance(getattr(m, "__globals__", None), dict)), {}
+    )
 
 
 def _gather(objects: tuple) -> tuple[dict, dict, str]:
@@ -68,8 +76,12 @@ def _kernel_cells(code: LearnerCode) -> None:
         code.labels[filename] = ("", f"cell In[{number}]")
 
 
-def check(*objects: Any, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-          memory_mb: int = DEFAULT_MEMORY_MB) -> Report:
+def check(
+    *objects: Any,
+    only: list[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> Report:
     """Grade live functions and classes (or a whole namespace, globals()) and return the report.
 
     objects: functions, classes, or dicts of them (globals()); each is graded
@@ -85,7 +97,9 @@ def check(*objects: Any, only: list[str] | None = None, timeout: float = DEFAULT
     code = LearnerCode(roots=[Path(os.getcwd()).resolve()])
     code.modules.append(Module(code.roots[0], f"live objects: {label}", given, helpers=helpers))
     _kernel_cells(code)
-    return check_code(code, f"live objects: {label}", only=only, timeout=timeout, memory_mb=memory_mb)
+    return check_code(
+        code, f"live objects: {label}", only=only, timeout=timeout, memory_mb=memory_mb
+    )
 
 
 def load_ipython_extension(ipython) -> None:
@@ -96,7 +110,9 @@ def load_ipython_extension(ipython) -> None:
         names = line.split()
         missing = [n for n in names if n not in ipython.user_ns]
         if missing:
-            raise UsageError(f"%check: no name {missing[0]!r} in this notebook; usage: %check Affine relu")
+            raise UsageError(
+                f"%check: no name {missing[0]!r} in this notebook; usage: %check Affine relu"
+            )
         return check(*(ipython.user_ns[n] for n in names)) if names else check(ipython.user_ns)
 
     ipython.register_magic_function(check_magic, magic_kind="line", magic_name="check")

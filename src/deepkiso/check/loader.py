@@ -56,8 +56,23 @@ from deepkiso.check.expect import raised, shorten
 from deepkiso.check.names import code_of, subjects_named
 from deepkiso.check.report import FAIL, NOTE, Result
 
-__all__ = ["StepTimeout", "time_limit", "Binding", "LearnerCode", "load", "location", "describe_error",
-           "find_root", "file_label", "learner_paths", "notebook_cells", "python_source", "why_not_run", "Graded", "graded"]
+__all__ = [
+    "StepTimeout",
+    "time_limit",
+    "Binding",
+    "LearnerCode",
+    "load",
+    "location",
+    "describe_error",
+    "find_root",
+    "file_label",
+    "learner_paths",
+    "notebook_cells",
+    "python_source",
+    "why_not_run",
+    "Graded",
+    "graded",
+]
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", ".git")
 ROOT_PACKAGES = ("common", "dataset")
@@ -65,11 +80,19 @@ _BODY_MAGICS = ("time", "timeit", "capture")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 # Calls that load a data set: never run, the checks bring their own arrays.
-_DATA_LOADING = re.compile(r"(^|_)(load_mnist|load_dataset|load_data|fetch_openml|fetch|download|urlretrieve)$"
-                           r"|^(read_csv|loadtxt)$")
+_DATA_LOADING = re.compile(
+    r"(^|_)(load_mnist|load_dataset|load_data|fetch_openml|fetch|download|urlretrieve)$"
+    r"|^(read_csv|loadtxt)$"
+)
 _DATA_MODULES = re.compile(r"(^|\.)(dataset|datasets|mnist)(\.|$)")
 # Folders a folder argument never descends into: not the learner's code.
-_NOT_LEARNER_DIRS = ("__pycache__", ".ipynb_checkpoints", "site-packages", "dataset", "node_modules")
+_NOT_LEARNER_DIRS = (
+    "__pycache__",
+    ".ipynb_checkpoints",
+    "site-packages",
+    "dataset",
+    "node_modules",
+)
 
 NOT_RUN_NOTE = "not run, as they do not decide the verdict (training, plotting, data loading, the check itself)"
 
@@ -103,6 +126,7 @@ def time_limit(seconds: float):
 
 # --- where the learner's project is -------------------------------------------------------------
 
+
 def find_root(path: Path) -> Path:
     """The learner's project root for path: the nearest folder at or above path's folder that holds
     a common/ or dataset/ package, a pyproject.toml, setup.py or .git; path's own folder if none does."""
@@ -110,7 +134,10 @@ def find_root(path: Path) -> Path:
     for folder in (start, *start.parents):
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
-        if any((folder / package).is_dir() and _is_package(folder / package) for package in ROOT_PACKAGES):
+        if any(
+            (folder / package).is_dir() and _is_package(folder / package)
+            for package in ROOT_PACKAGES
+        ):
             return folder
     return start
 
@@ -129,15 +156,22 @@ def learner_paths(given: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in given:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file()
-                           and not _skipped_folder(p.relative_to(path).parts[:-1]))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".py", ".ipynb")
+                and p.is_file()
+                and not _skipped_folder(p.relative_to(path).parts[:-1])
+            )
             if not found:
                 raise ValueError(f"{path}: no .py file or .ipynb notebook in this folder")
             files.extend(found)
         elif path.is_file():
             if path.suffix not in (".py", ".ipynb"):
-                raise ValueError(f"{path}: expected a .py file, a .ipynb notebook or a folder, "
-                                 f"got {path.suffix or 'no suffix'!r}")
+                raise ValueError(
+                    f"{path}: expected a .py file, a .ipynb notebook or a folder, "
+                    f"got {path.suffix or 'no suffix'!r}"
+                )
             files.append(path)
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
@@ -154,6 +188,7 @@ def _skipped_folder(parts: tuple[str, ...]) -> bool:
 
 
 # --- what the learner's code is, and where its lines are --------------------------------------------
+
 
 @dataclass
 class Binding:
@@ -222,7 +257,7 @@ class LearnerCode:
         return None
 
     def label(self, filename: str) -> str | None:
-        """"ch05/net.py" or "2_12.ipynb, cell In[3]" for the learner's own code; None for anything else."""
+        """ "ch05/net.py" or "2_12.ipynb, cell In[3]" for the learner's own code; None for anything else."""
         if filename in self.labels:
             return ", ".join(p for p in self.labels[filename] if p)
         return self.relative(filename)
@@ -267,10 +302,16 @@ def where_defined(obj: Any, code: LearnerCode, own_label: str | None) -> str:
     line = code_object.co_firstlineno
     lines = code.sources.get(code_object.co_filename) or linecache.getlines(code_object.co_filename)
     if isinstance(obj, type):  # the class statement, above its first method
-        line = next((n for n in range(min(line, len(lines)), 0, -1)
-                     if lines[n - 1].lstrip().startswith(f"class {obj.__name__}")), line)
+        line = next(
+            (
+                n
+                for n in range(min(line, len(lines)), 0, -1)
+                if lines[n - 1].lstrip().startswith(f"class {obj.__name__}")
+            ),
+            line,
+        )
     if own_label and label.startswith(own_label):
-        label = label[len(own_label):].lstrip(", ")
+        label = label[len(own_label) :].lstrip(", ")
     return f"{label}, line {line}" if label else f"line {line}"
 
 
@@ -281,15 +322,29 @@ def describe_error(exc: BaseException, memory_mb: int) -> tuple[str, str]:
         cause = "an array far larger than intended; check the shapes (raise the limit with --memory-mb if it is needed)"
         return shorten(text), cause
     if isinstance(exc, NotImplementedError):
-        return "not written yet (raise NotImplementedError)", "replace `raise NotImplementedError` with your code"
+        return (
+            "not written yet (raise NotImplementedError)",
+            "replace `raise NotImplementedError` with your code",
+        )
     return raised(exc), ""
 
 
-def _problem(label: str, status: str, title: str, message: str, where: str, cause: str = "") -> Result:
-    return Result(id="import", subject=label, title=title, status=status, message=message, location=where, cause=cause)
+def _problem(
+    label: str, status: str, title: str, message: str, where: str, cause: str = ""
+) -> Result:
+    return Result(
+        id="import",
+        subject=label,
+        title=title,
+        status=status,
+        message=message,
+        location=where,
+        cause=cause,
+    )
 
 
 # --- which statements run -------------------------------------------------------------------
+
 
 def _names(node: ast.AST, context: type) -> set[str]:
     """Names node reads (ast.Load) or binds (ast.Store), not counting the bodies of functions it defines."""
@@ -335,7 +390,11 @@ def used_by_definitions(sources: list[tuple[str, str]]) -> set[str]:
             if isinstance(node, ast.ClassDef):
                 heads = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                heads = [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+                heads = [
+                    *node.decorator_list,
+                    *node.args.defaults,
+                    *(d for d in node.args.kw_defaults if d),
+                ]
             else:
                 continue
             used.update(n.id for head in heads for n in ast.walk(head) if isinstance(n, ast.Name))
@@ -362,8 +421,12 @@ def _dotted(node: ast.AST) -> str:
 
 def _is_main_block(statement: ast.stmt) -> bool:
     test = statement.test if isinstance(statement, ast.If) else None
-    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
-            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
 
 
 def _sets_up_imports(statement: ast.stmt) -> bool:
@@ -375,7 +438,9 @@ def _sets_up_imports(statement: ast.stmt) -> bool:
 
 
 def _holds_definitions(statement: ast.stmt) -> bool:
-    return any(isinstance(n, _DEFINITIONS + _IMPORTS) for n in ast.walk(statement) if n is not statement)
+    return any(
+        isinstance(n, _DEFINITIONS + _IMPORTS) for n in ast.walk(statement) if n is not statement
+    )
 
 
 def why_not_run(statement: ast.stmt, used: set[str], tainted: set[str]) -> str | None:
@@ -399,7 +464,11 @@ def why_not_run(statement: ast.stmt, used: set[str], tainted: set[str]) -> str |
             return None
         return "a value no definition uses"
     if isinstance(statement, (ast.If, ast.Try, ast.With, ast.AsyncWith)):
-        return None if _holds_definitions(statement) or _bound(statement) & used else "a block without definitions"
+        return (
+            None
+            if _holds_definitions(statement) or _bound(statement) & used
+            else "a block without definitions"
+        )
     if isinstance(statement, ast.Delete):
         return None
     return "a statement that defines nothing"
@@ -413,13 +482,24 @@ def _targets(statement: ast.stmt) -> list[ast.AST]:
 
 # --- running the learner's files ---------------------------------------------------------------
 
+
 class _Runner:
     """Runs one file's statements in its module, recording bindings and what did not run."""
 
-    def __init__(self, code: LearnerCode, module: Module, used: set[str], memory_mb: int, notebook: bool):
-        self.code, self.module, self.used, self.memory_mb, self.notebook = code, module, used, memory_mb, notebook
+    def __init__(
+        self, code: LearnerCode, module: Module, used: set[str], memory_mb: int, notebook: bool
+    ):
+        self.code, self.module, self.used, self.memory_mb, self.notebook = (
+            code,
+            module,
+            used,
+            memory_mb,
+            notebook,
+        )
         self.tainted: set[str] = set()
-        self.not_run: dict[str, list[str]] = {}  # "cell In[4]" or "line 30" -> why its statements did not run
+        self.not_run: dict[
+            str, list[str]
+        ] = {}  # "cell In[4]" or "line 30" -> why its statements did not run
         self.problems: list[Result] = []
         self.data_missing = False
 
@@ -435,8 +515,13 @@ class _Runner:
                     reasons = self.not_run.setdefault(part or f"line {statement.lineno}", [])
                     reasons.append(why)
                 continue
-            unit = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec", flags=flags,
-                           dont_inherit=True)
+            unit = compile(
+                ast.Module(body=[statement], type_ignores=[]),
+                filename,
+                "exec",
+                flags=flags,
+                dont_inherit=True,
+            )
             before = dict(self.module.namespace)
             try:
                 exec(unit, self.module.namespace)  # noqa: S102 - running the learner's code is the point; sandboxed
@@ -456,32 +541,60 @@ class _Runner:
                 continue
             code_object = code_of(obj) if callable(obj) else None
             own = isinstance(statement, _DEFINITIONS) or (
-                code_object is not None and code_object.co_filename in self.code.sources
-                and self.code.labels[code_object.co_filename][0] == self.module.label)
+                code_object is not None
+                and code_object.co_filename in self.code.sources
+                and self.code.labels[code_object.co_filename][0] == self.module.label
+            )
             self.module.bindings.setdefault(name, []).append(Binding(obj, where, text, own))
 
     def _report(self, exc: BaseException, statement: ast.stmt, title: str) -> None:
         message, cause = describe_error(exc, self.memory_mb)
         where = location(exc, self.code)
         if isinstance(exc, ImportError) and _DATA_MODULES.search(getattr(exc, "name", None) or ""):
-            if not self.data_missing:  # one note: every statement that needs the data set is left out anyway
-                self.problems.append(_problem(self.module.label, NOTE, title, f"the data set is missing: {message}; "
-                                              "the statements that use it did not run", where))
+            if (
+                not self.data_missing
+            ):  # one note: every statement that needs the data set is left out anyway
+                self.problems.append(
+                    _problem(
+                        self.module.label,
+                        NOTE,
+                        title,
+                        f"the data set is missing: {message}; "
+                        "the statements that use it did not run",
+                        where,
+                    )
+                )
             self.data_missing = True
         elif not self.notebook or isinstance(statement, _DEFINITIONS):
             self.problems.append(_problem(self.module.label, FAIL, title, message, where, cause))
         else:
-            self.problems.append(_problem(self.module.label, NOTE, title,
-                                          message + "; the notebook's other statements still ran", where, cause))
+            self.problems.append(
+                _problem(
+                    self.module.label,
+                    NOTE,
+                    title,
+                    message + "; the notebook's other statements still ran",
+                    where,
+                    cause,
+                )
+            )
 
     def not_run_note(self) -> Result | None:
         """One note for everything that did not run: where (cell or line) and why."""
         if not self.not_run:
             return None
         count = sum(len(reasons) for reasons in self.not_run.values())
-        places = "; ".join(f"{place} ({', '.join(dict.fromkeys(reasons))})" for place, reasons in self.not_run.items())
-        return _problem(self.module.label, NOTE, f"statements of {self.module.label} that did not run",
-                        f"{count} top-level statement{'s' if count > 1 else ''} {NOT_RUN_NOTE}: {places}", "")
+        places = "; ".join(
+            f"{place} ({', '.join(dict.fromkeys(reasons))})"
+            for place, reasons in self.not_run.items()
+        )
+        return _problem(
+            self.module.label,
+            NOTE,
+            f"statements of {self.module.label} that did not run",
+            f"{count} top-level statement{'s' if count > 1 else ''} {NOT_RUN_NOTE}: {places}",
+            "",
+        )
 
 
 _UNSET = object()
@@ -515,7 +628,12 @@ def module_name(path: Path, root: Path, relative_imports: bool) -> tuple[str, st
     while (folder / "__init__.py").is_file() and folder.name.isidentifier() and folder != root:
         parts.insert(0, folder.name)
         folder = folder.parent
-    if len(parts) == 1 and relative_imports and path.parent != root and path.parent.is_relative_to(root):
+    if (
+        len(parts) == 1
+        and relative_imports
+        and path.parent != root
+        and path.parent.is_relative_to(root)
+    ):
         folders = path.parent.relative_to(root).parts
         if all(p.isidentifier() for p in folders):
             parts = [*folders, path.stem]
@@ -564,8 +682,9 @@ def defer_plotting_imports() -> None:
         parent, _, child = name.rpartition(".")
         if name in sys.modules or (parent and parent not in specs):
             continue
-        spec = importlib.machinery.PathFinder.find_spec(name, specs[parent].submodule_search_locations if parent
-                                                        else None)
+        spec = importlib.machinery.PathFinder.find_spec(
+            name, specs[parent].submodule_search_locations if parent else None
+        )
         if spec is None:
             continue
         module = _Deferred(name)
@@ -579,8 +698,13 @@ def defer_plotting_imports() -> None:
             setattr(sys.modules[parent], child, module)
 
 
-def load(paths: list[Path], roots: list[Path], timeout: float, memory_mb: int,
-         on_step: Callable[[str, float], None]) -> tuple[LearnerCode, list[Result]]:
+def load(
+    paths: list[Path],
+    roots: list[Path],
+    timeout: float,
+    memory_mb: int,
+    on_step: Callable[[str, float], None],
+) -> tuple[LearnerCode, list[Result]]:
     """Run the learner's files (.py or .ipynb) by the module's rules; return their code and the problems met.
 
     roots: the project root of each path (the same one, usually).
@@ -604,8 +728,9 @@ def load(paths: list[Path], roots: list[Path], timeout: float, memory_mb: int,
     return code, problems
 
 
-def _load_python(code: LearnerCode, path: Path, root: Path, label: str, timeout: float, memory_mb: int,
-                 on_step) -> list[Result]:
+def _load_python(
+    code: LearnerCode, path: Path, root: Path, label: str, timeout: float, memory_mb: int, on_step
+) -> list[Result]:
     text = path.read_text(encoding="utf-8")
     filename = str(path)
     code.add_source(filename, label, "", text)
@@ -613,13 +738,23 @@ def _load_python(code: LearnerCode, path: Path, root: Path, label: str, timeout:
     try:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as exc:
-        return [_problem(label, FAIL, title, f"{type(exc).__name__}: {exc.msg}", location(exc, code),
-                         "nothing in the file could run; fix this line first")]
+        return [
+            _problem(
+                label,
+                FAIL,
+                title,
+                f"{type(exc).__name__}: {exc.msg}",
+                location(exc, code),
+                "nothing in the file could run; fix this line first",
+            )
+        ]
     name, package, parent = module_name(path, root, _uses_relative_imports(tree))
     new = _new_module(path, name, package)
     module = Module(path, label, new.__dict__)
     code.modules.append(module)
-    runner = _Runner(code, module, used_by_definitions([(text, filename)]), memory_mb, notebook=False)
+    runner = _Runner(
+        code, module, used_by_definitions([(text, filename)]), memory_mb, notebook=False
+    )
     on_step(title, timeout)
     try:
         with time_limit(timeout):
@@ -627,16 +762,26 @@ def _load_python(code: LearnerCode, path: Path, root: Path, label: str, timeout:
                 # Its package's __init__.py first, as `import pkg.mod` would; it may import this very file,
                 # which then runs whole, before this module takes its place.
                 importlib.import_module(parent)
-            sys.modules[name] = new  # so that the learner's other files that import it get this module
+            sys.modules[name] = (
+                new  # so that the learner's other files that import it get this module
+            )
             runner.run(text, filename, "", title)
     except StepTimeout as exc:
         message = f"timed out after {timeout:g} s while importing {label}; the rest of the file did not run"
-        cause = "a loop that never ends, or long top-level work: put it under if __name__ == \"__main__\":"
+        cause = 'a loop that never ends, or long top-level work: put it under if __name__ == "__main__":'
         runner.problems.append(_problem(label, FAIL, title, message, location(exc, code), cause))
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the package's __init__.py raised
         message, cause = describe_error(exc, memory_mb)
-        runner.problems.append(_problem(label, FAIL, title, f"importing its package {parent}: {message}",
-                                        location(exc, code), cause))
+        runner.problems.append(
+            _problem(
+                label,
+                FAIL,
+                title,
+                f"importing its package {parent}: {message}",
+                location(exc, code),
+                cause,
+            )
+        )
     note = runner.not_run_note()
     return runner.problems + ([note] if note else [])
 
@@ -654,16 +799,24 @@ def notebook_cells(path: Path) -> list[Cell]:
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not a notebook: invalid JSON at line {exc.lineno} ({exc.msg})") from None
+        raise ValueError(
+            f"{path}: not a notebook: invalid JSON at line {exc.lineno} ({exc.msg})"
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ValueError(f"{path}: not a Jupyter notebook of format 4 (no list of 'cells'); re-save it with Jupyter")
+        raise ValueError(
+            f"{path}: not a Jupyter notebook of format 4 (no list of 'cells'); re-save it with Jupyter"
+        )
     cells = []
     for cell in notebook["cells"]:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
             count = cell.get("execution_count")
-            cells.append(Cell("".join(source) if isinstance(source, list) else str(source),
-                              count if isinstance(count, int) and not isinstance(count, bool) else None))
+            cells.append(
+                Cell(
+                    "".join(source) if isinstance(source, list) else str(source),
+                    count if isinstance(count, int) and not isinstance(count, bool) else None,
+                )
+            )
     return cells
 
 
@@ -683,8 +836,11 @@ def python_source(cell: str) -> tuple[str | None, str]:
     for line in lines:
         stripped = line.lstrip()
         rhs = stripped.split("=", 1)[1].lstrip() if "=" in stripped else ""
-        if stripped.startswith(("%", "!")) or (rhs.startswith(("%", "!")) and not rhs.startswith(("!=", "%="))
-                                                  and stripped.split("=", 1)[0].strip().isidentifier()):
+        if stripped.startswith(("%", "!")) or (
+            rhs.startswith(("%", "!"))
+            and not rhs.startswith(("!=", "%="))
+            and stripped.split("=", 1)[0].strip().isidentifier()
+        ):
             out.append(line[: len(line) - len(stripped)] + "pass")
         else:
             out.append(line)
@@ -693,11 +849,16 @@ def python_source(cell: str) -> tuple[str | None, str]:
 
 def cell_part(number: int, cell: Cell) -> str:
     """How Jupyter names the cell: "cell In[7]" once it ran, else "code cell 3" (its index among code cells)."""
-    return f"cell In[{cell.execution_count}]" if cell.execution_count is not None else f"code cell {number}"
+    return (
+        f"cell In[{cell.execution_count}]"
+        if cell.execution_count is not None
+        else f"code cell {number}"
+    )
 
 
-def _load_notebook(code: LearnerCode, path: Path, label: str, timeout: float, memory_mb: int,
-                   on_step) -> list[Result]:
+def _load_notebook(
+    code: LearnerCode, path: Path, label: str, timeout: float, memory_mb: int, on_step
+) -> list[Result]:
     name = f"__notebook_{len(code.modules)}__"
     # Registered, as every learner module is, so that dataclasses, pickling and inspect find it.
     sys.modules[name] = _new_module(path, name, "")
@@ -711,7 +872,9 @@ def _load_notebook(code: LearnerCode, path: Path, label: str, timeout: float, me
         if text is not None:
             code.add_source(filename, label, part, text)
         cells.append((part, text, why, filename))
-    used = used_by_definitions([(text, filename) for _, text, _, filename in cells if text is not None])
+    used = used_by_definitions(
+        [(text, filename) for _, text, _, filename in cells if text is not None]
+    )
     runner = _Runner(code, module, used, memory_mb, notebook=True)
     for part, text, why, filename in cells:
         title = f"running {label}, {part}"
@@ -723,16 +886,32 @@ def _load_notebook(code: LearnerCode, path: Path, label: str, timeout: float, me
             with time_limit(timeout):
                 runner.run(text, filename, part, title)
         except SyntaxError as exc:
-            runner.problems.append(_problem(label, FAIL, title, f"{type(exc).__name__}: {exc.msg}",
-                                            location(exc, code), "this cell could not run; its definitions are missing"))
+            runner.problems.append(
+                _problem(
+                    label,
+                    FAIL,
+                    title,
+                    f"{type(exc).__name__}: {exc.msg}",
+                    location(exc, code),
+                    "this cell could not run; its definitions are missing",
+                )
+            )
         except StepTimeout as exc:
-            runner.problems.append(_problem(label, NOTE, title, f"stopped after {timeout:g} s; the definitions made "
-                                            "before that point are kept", location(exc, code)))
+            runner.problems.append(
+                _problem(
+                    label,
+                    NOTE,
+                    title,
+                    f"stopped after {timeout:g} s; the definitions made before that point are kept",
+                    location(exc, code),
+                )
+            )
     note = runner.not_run_note()
     return runner.problems + ([note] if note else [])
 
 
 # --- which definition of each course name is graded ------------------------------------------
+
 
 @dataclass
 class Graded:
@@ -751,7 +930,11 @@ class Graded:
 
 def _identity(obj: Any) -> tuple:
     code_object = code_of(obj) if callable(obj) else None
-    return (code_object.co_filename, code_object.co_firstlineno) if code_object is not None else (id(obj),)
+    return (
+        (code_object.co_filename, code_object.co_firstlineno)
+        if code_object is not None
+        else (id(obj),)
+    )
 
 
 def _own_view(module: Module) -> dict:
@@ -782,17 +965,25 @@ def graded(code: LearnerCode, subjects, discover: Callable) -> dict[str, Graded]
     chosen = {}
     for course, found in candidates.items():
         own, module, learner, obj, view = next((c for c in found if c[0]), found[0])
-        others = [f"also bound by `{b.statement}` ({_prefix(module, single)}{b.where}), not graded"
-                  for b in module.bindings.get(learner, ()) if _identity(b.obj) != _identity(obj)]
+        others = [
+            f"also bound by `{b.statement}` ({_prefix(module, single)}{b.where}), not graded"
+            for b in module.bindings.get(learner, ())
+            if _identity(b.obj) != _identity(obj)
+        ]
         seen = {_identity(obj)}
         for _, other_module, _, other, _ in found:
             if _identity(other) not in seen and other_module is not module:
                 seen.add(_identity(other))
                 where = where_defined(other, code, None)
-                others.append(f"also {where} in {other_module.label}, not graded" if where.startswith("imported")
-                              else f"also defined in {where}, not graded")
+                others.append(
+                    f"also {where} in {other_module.label}, not graded"
+                    if where.startswith("imported")
+                    else f"also defined in {where}, not graded"
+                )
         where = where_defined(obj, code, single)
-        chosen[course] = Graded(learner, obj, {**module.helpers, **view}, "; ".join([where, *dict.fromkeys(others)]))
+        chosen[course] = Graded(
+            learner, obj, {**module.helpers, **view}, "; ".join([where, *dict.fromkeys(others)])
+        )
     return chosen
 
 

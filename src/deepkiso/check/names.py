@@ -53,40 +53,129 @@ class Subject:
 
 # In the order of the report: functions, layers, nets, then training.
 SUBJECTS = (
-    Subject("minibatches", "function", ("get_minibatches", "get_mini_batches", "mini_batches", "iterate_minibatches",
-                                        "minibatch_iterator", "minibatch_generator", "get_minibatch", "minibatch",
-                                        "minibatches_without_replacement", "sample_without_replacement",
-                                        "get_minibatch_without_replacement", "hifukugen_chuushutsu")),
-    Subject("minibatches_with_replacement", "function", (
-        "get_minibatches_with_replacement", "minibatch_with_replacement", "get_minibatch_with_replacement",
-        "sample_with_replacement", "minibatches_replace", "fukugen_chuushutsu")),
-    Subject("numerical_diff", "function", ("numerical_differentiation", "numerical_derivative", "numeric_diff",
-                                           "num_diff", "numeric_differentiation", "suuchi_bibun", "suuti_bibun",
-                                           "bibun")),
-    Subject("gradient_descent", "function", ("steepest_descent", "grad_descent", "koubai_kouka", "koubai_kouka_hou",
-                                             "koubai_koukahou", "kobai_kokaho")),
-    Subject("numerical_gradient", "function", ("numerical_grad", "numerical_gradient_2d", "numerical_gradient_nd",
-                                               "_numerical_gradient_no_batch", "numerical_gradient_1d",
-                                               "_numerical_gradient_1d", "num_gradient", "numeric_gradient",
-                                               "numeric_grad", "suuchi_koubai", "suuti_koubai", "koubai")),
+    Subject(
+        "minibatches",
+        "function",
+        (
+            "get_minibatches",
+            "get_mini_batches",
+            "mini_batches",
+            "iterate_minibatches",
+            "minibatch_iterator",
+            "minibatch_generator",
+            "get_minibatch",
+            "minibatch",
+            "minibatches_without_replacement",
+            "sample_without_replacement",
+            "get_minibatch_without_replacement",
+            "hifukugen_chuushutsu",
+        ),
+    ),
+    Subject(
+        "minibatches_with_replacement",
+        "function",
+        (
+            "get_minibatches_with_replacement",
+            "minibatch_with_replacement",
+            "get_minibatch_with_replacement",
+            "sample_with_replacement",
+            "minibatches_replace",
+            "fukugen_chuushutsu",
+        ),
+    ),
+    Subject(
+        "numerical_diff",
+        "function",
+        (
+            "numerical_differentiation",
+            "numerical_derivative",
+            "numeric_diff",
+            "num_diff",
+            "numeric_differentiation",
+            "suuchi_bibun",
+            "suuti_bibun",
+            "bibun",
+        ),
+    ),
+    Subject(
+        "gradient_descent",
+        "function",
+        (
+            "steepest_descent",
+            "grad_descent",
+            "koubai_kouka",
+            "koubai_kouka_hou",
+            "koubai_koukahou",
+            "kobai_kokaho",
+        ),
+    ),
+    Subject(
+        "numerical_gradient",
+        "function",
+        (
+            "numerical_grad",
+            "numerical_gradient_2d",
+            "numerical_gradient_nd",
+            "_numerical_gradient_no_batch",
+            "numerical_gradient_1d",
+            "_numerical_gradient_1d",
+            "num_gradient",
+            "numeric_gradient",
+            "numeric_grad",
+            "suuchi_koubai",
+            "suuti_koubai",
+            "koubai",
+        ),
+    ),
     Subject("sigmoid", "function"),
     Subject("relu", "function"),
     Subject("softmax", "function"),
-    Subject("cross_entropy_error", "function", ("cross_entropy", "cross_entropy_loss", "crossentropy")),
-    Subject("sum_squared_error", "function", ("mean_squared_error", "mean_square_error", "sum_square_error",
-                                              "squared_error", "sse", "mse")),
+    Subject(
+        "cross_entropy_error", "function", ("cross_entropy", "cross_entropy_loss", "crossentropy")
+    ),
+    Subject(
+        "sum_squared_error",
+        "function",
+        (
+            "mean_squared_error",
+            "mean_square_error",
+            "sum_square_error",
+            "squared_error",
+            "sse",
+            "mse",
+        ),
+    ),
     Subject("AddLayer", "class", ("Add", "AddNode")),
     Subject("MulLayer", "class", ("Mul", "MulNode", "MultiplyLayer", "MultLayer", "MulitLayer")),
     Subject("Relu", "class", ("ReLU", "ReluLayer", "ReLULayer")),
     Subject("Sigmoid", "class", ("SigmoidLayer",)),
     Subject("Tanh", "class", ("TanhLayer", "TanH")),
     Subject("Affine", "class", ("AffineLayer", "Linear")),
-    Subject("SoftmaxWithLoss", "class", ("Softmax_with_Loss", "SoftmaxWithLossLayer", "SoftmaxCrossEntropy",
-                                         "SoftmaxLoss")),
-    Subject("SquaredError", "class", ("SquaredErrorLayer", "SumSquaredError", "MeanSquaredError", "IdentityWithLoss",
-                                      "Identity_with_Loss", "SquaredLoss")),
-    Subject("SimpleNet", "class", ("simpleNet", "SimpleNeuralNet", "SimpleNeuralNetwork", "simple_net")),
-    Subject("TwoLayerNet", "class", ("TwoLayerNetwork", "TwoLayerNeuralNetwork", "TwoLayerNN", "two_layer_net")),
+    Subject(
+        "SoftmaxWithLoss",
+        "class",
+        ("Softmax_with_Loss", "SoftmaxWithLossLayer", "SoftmaxCrossEntropy", "SoftmaxLoss"),
+    ),
+    Subject(
+        "SquaredError",
+        "class",
+        (
+            "SquaredErrorLayer",
+            "SumSquaredError",
+            "MeanSquaredError",
+            "IdentityWithLoss",
+            "Identity_with_Loss",
+            "SquaredLoss",
+        ),
+    ),
+    Subject(
+        "SimpleNet", "class", ("simpleNet", "SimpleNeuralNet", "SimpleNeuralNetwork", "simple_net")
+    ),
+    Subject(
+        "TwoLayerNet",
+        "class",
+        ("TwoLayerNetwork", "TwoLayerNeuralNetwork", "TwoLayerNN", "two_layer_net"),
+    ),
     Subject("SGD", "class", ("Sgd", "SGDOptimizer")),
     Subject("train", "function", ("train_network", "train_net", "train_model", "fit")),
 )
@@ -136,7 +225,10 @@ def discover(namespace: dict, subjects: Iterable[Subject] = SUBJECTS) -> dict[st
     taken = set(found.values())
     for subject in subjects:
         if subject.name not in found:
-            hit = _misspelling(subject, [k for k in namespace if k not in taken and _kind_fits(subject, namespace[k])])
+            hit = _misspelling(
+                subject,
+                [k for k in namespace if k not in taken and _kind_fits(subject, namespace[k])],
+            )
             if hit is not None:
                 found[subject.name] = hit
                 taken.add(hit)
@@ -213,14 +305,26 @@ def source_line(obj: Any, pattern: str = "", regex: str = "") -> str:
         lines, first = inspect.getsourcelines(inspect.unwrap(getattr(obj, "__func__", obj)))
     except (OSError, TypeError):
         return ""
-    hits = [i for i, text in enumerate(lines)
-            if (pattern and pattern in text) or (regex and re.search(regex, text.split("#")[0]))]
+    hits = [
+        i
+        for i, text in enumerate(lines)
+        if (pattern and pattern in text) or (regex and re.search(regex, text.split("#")[0]))
+    ]
     index = hits[0] if hits else 0
     line = f"line {first + index}: {lines[index].strip()}"
     return f"{code.co_filename}, {line}" if code is not None else line
 
 
-_METHOD_WORDS = ("backward", "forward", "numerical_gradient", "gradient", "predict", "loss", "accuracy", "update")
+_METHOD_WORDS = (
+    "backward",
+    "forward",
+    "numerical_gradient",
+    "gradient",
+    "predict",
+    "loss",
+    "accuracy",
+    "update",
+)
 
 
 def locate(obj: Any, title: str, message: str) -> str:
@@ -231,8 +335,14 @@ def locate(obj: Any, title: str, message: str) -> str:
     first return line.
     """
     if inspect.isclass(obj):
-        method = next((getattr(obj, m) for m in _METHOD_WORDS if m in title and callable(getattr(obj, m, None))),
-                      None)
+        method = next(
+            (
+                getattr(obj, m)
+                for m in _METHOD_WORDS
+                if m in title and callable(getattr(obj, m, None))
+            ),
+            None,
+        )
         if method is None:
             return ""
     else:
@@ -254,7 +364,9 @@ def locate(obj: Any, title: str, message: str) -> str:
     return source_line(method, "return ") or source_line(method)
 
 
-def find_array(obj: Any, attributes: Iterable[str], dicts: Iterable[str] = (), keys: Iterable[str] = ()):
+def find_array(
+    obj: Any, attributes: Iterable[str], dicts: Iterable[str] = (), keys: Iterable[str] = ()
+):
     """(description, value) of the first attribute, or dict entry (obj.<dict>[<key>]), that exists; else None.
 
     For example find_array(layer, ("dW", "dw"), ("grads",), ("W",)) finds
@@ -294,7 +406,12 @@ def _named(params) -> list[str]:
     return [p.name for p in params if p.kind in kinds]
 
 
-def call_with(func: Callable, values: list[tuple[tuple[str, ...], Any]], optional=(), training: bool | None = None):
+def call_with(
+    func: Callable,
+    values: list[tuple[tuple[str, ...], Any]],
+    optional=(),
+    training: bool | None = None,
+):
     """Call func with values, each under the first of its names that func's signature uses.
 
     values: [(names, value), …] that func needs, in the course's order; when
@@ -319,8 +436,12 @@ def call_with(func: Callable, values: list[tuple[tuple[str, ...], Any]], optiona
         if flag is not None:
             extra[flag] = training
     if all(mapped):
-        return func(**{name: value for name, (_, value) in zip(mapped, values, strict=True)}, **extra)
-    return func(*(value for _, value in values), **{k: v for k, v in extra.items() if k not in mapped})
+        return func(
+            **{name: value for name, (_, value) in zip(mapped, values, strict=True)}, **extra
+        )
+    return func(
+        *(value for _, value in values), **{k: v for k, v in extra.items() if k not in mapped}
+    )
 
 
 def call_method(method: Callable, *args, training: bool | None = None):
@@ -334,29 +455,70 @@ def call_method(method: Callable, *args, training: bool | None = None):
     return method(*args)
 
 
-
 # --------------------------------------------------------------------------- conventions and call shapes
 
 # How the checks call each name, in the course's order; a signature that cannot take these is not graded.
 CALLS = {
-    "sigmoid": ("x",), "relu": ("x",), "softmax": ("x",),
-    "cross_entropy_error": ("y", "t"), "sum_squared_error": ("y", "t"),
-    "numerical_diff": ("f", "x"), "numerical_gradient": ("f", "x"),
+    "sigmoid": ("x",),
+    "relu": ("x",),
+    "softmax": ("x",),
+    "cross_entropy_error": ("y", "t"),
+    "sum_squared_error": ("y", "t"),
+    "numerical_diff": ("f", "x"),
+    "numerical_gradient": ("f", "x"),
 }
 _LAYER = {"forward": ("x",), "backward": ("dout",)}
 _NODE = {"forward": ("x", "y"), "backward": ("dout",)}
 METHODS = {
-    "AddLayer": _NODE, "MulLayer": _NODE, "Relu": _LAYER, "Sigmoid": _LAYER, "Tanh": _LAYER,
+    "AddLayer": _NODE,
+    "MulLayer": _NODE,
+    "Relu": _LAYER,
+    "Sigmoid": _LAYER,
+    "Tanh": _LAYER,
     "Affine": {"__init__": ("W", "b"), **_LAYER},
     # A loss layer's backward may take dout or nothing: both are called the course's way.
     "SoftmaxWithLoss": {"forward": ("x", "t"), "backward": None},
     "SquaredError": {"forward": ("y", "t"), "backward": None},
 }
 # Parameter names that say which argument is the prediction and which the target.
-_PREDICTION = {"y", "x", "pred", "prediction", "predictions", "y_pred", "ypred", "y_hat", "yhat", "output", "outputs",
-               "out", "p", "prob", "probs", "score", "scores", "predicted"}
-_TARGET = {"t", "target", "targets", "label", "labels", "true_label", "true_labels", "y_true", "ytrue", "true",
-           "answer", "teacher", "correct", "t_label", "onehot", "one_hot"}
+_PREDICTION = {
+    "y",
+    "x",
+    "pred",
+    "prediction",
+    "predictions",
+    "y_pred",
+    "ypred",
+    "y_hat",
+    "yhat",
+    "output",
+    "outputs",
+    "out",
+    "p",
+    "prob",
+    "probs",
+    "score",
+    "scores",
+    "predicted",
+}
+_TARGET = {
+    "t",
+    "target",
+    "targets",
+    "label",
+    "labels",
+    "true_label",
+    "true_labels",
+    "y_true",
+    "ytrue",
+    "true",
+    "answer",
+    "teacher",
+    "correct",
+    "t_label",
+    "onehot",
+    "one_hot",
+}
 _METHOD_TYPOS = ("forward", "backward", "predict", "loss", "gradient", "update", "accuracy")
 
 
@@ -379,7 +541,9 @@ def _binds(func: Callable, args: tuple, bound: bool) -> bool:
     return True
 
 
-def call_problem(subject: str, obj: Any, learner_name: str, needs: tuple[str, ...] | None = None) -> str:
+def call_problem(
+    subject: str, obj: Any, learner_name: str, needs: tuple[str, ...] | None = None
+) -> str:
     """Why a check cannot call the learner's obj the way the course does ("" when it can).
 
     needs: the methods the check calls (default: every method the course gives the class).
@@ -389,8 +553,10 @@ def call_problem(subject: str, obj: Any, learner_name: str, needs: tuple[str, ..
         args = CALLS[subject]
         if _binds(obj, args, bound=False):
             return ""
-        return (f"not graded: expected {subject}({', '.join(args)}), found "
-                f"{_signature_text(obj, learner_name)}")
+        return (
+            f"not graded: expected {subject}({', '.join(args)}), found "
+            f"{_signature_text(obj, learner_name)}"
+        )
     methods = METHODS.get(subject, {})
     for method in needs if needs is not None else tuple(methods):
         if method not in methods:
@@ -431,7 +597,11 @@ def _point_first(func: Callable) -> bool:
     """True when a differentiation function's parameters are named (x, f): the point, then the function."""
     params = _parameters(func)
     names = [p.name for p in params][:2] if params is not None else []
-    return len(names) == 2 and names[0].lower() not in _FUNCTION_NAMES and names[1].lower() in _FUNCTION_NAMES
+    return (
+        len(names) == 2
+        and names[0].lower() not in _FUNCTION_NAMES
+        and names[1].lower() in _FUNCTION_NAMES
+    )
 
 
 def _swap_function(func: Callable) -> Callable:
@@ -447,9 +617,15 @@ def _typo_method(cls: type, canonical: str) -> str | None:
     if hasattr(cls, canonical):
         return None
     # Read statically: a learner's class attribute lookup may run their code (a property, __getattr__).
-    methods = {a for klass in cls.__mro__[:-1] for a, v in vars(klass).items() if inspect.isfunction(v)}
-    hits = [a for a in sorted(methods) if not a.startswith("__")
-            and (a.lower() == canonical or (len(canonical) >= 6 and _edits(a.lower(), canonical) <= 2))]
+    methods = {
+        a for klass in cls.__mro__[:-1] for a, v in vars(klass).items() if inspect.isfunction(v)
+    }
+    hits = [
+        a
+        for a in sorted(methods)
+        if not a.startswith("__")
+        and (a.lower() == canonical or (len(canonical) >= 6 and _edits(a.lower(), canonical) <= 2))
+    ]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -463,13 +639,17 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
     if not inspect.isclass(obj):
         if subject in ("numerical_diff", "numerical_gradient") and _point_first(obj):
             names = [p.name for p in _parameters(obj)][:2]
-            notes.append(f"your {subject} takes ({names[0]}, {names[1]}), the point first; it is graded with the "
-                         "arguments in your order")
+            notes.append(
+                f"your {subject} takes ({names[0]}, {names[1]}), the point first; it is graded with the "
+                "arguments in your order"
+            )
             return _swap_function(obj), notes
         if subject in ("cross_entropy_error", "sum_squared_error") and _swapped(obj):
             names = [p.name for p in _parameters(obj)][:2]
-            notes.append(f"your {subject} takes ({names[0]}, {names[1]}), the target first; it is graded with "
-                         "the arguments in your order")
+            notes.append(
+                f"your {subject} takes ({names[0]}, {names[1]}), the target first; it is graded with "
+                "the arguments in your order"
+            )
             return _swap_function(obj), notes
         return obj, notes
     extra = {}
@@ -482,19 +662,32 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
     if subject in ("SoftmaxWithLoss", "SquaredError") and forward is not None and _swapped(forward):
         names = [p.name for p in _parameters(forward) if p.name != "self"][:2]
         extra["forward"] = _swap_method(forward)
-        notes.append(f"your forward takes ({names[0]}, {names[1]}), the target first; it is graded with the "
-                     "arguments in your order")
+        notes.append(
+            f"your forward takes ({names[0]}, {names[1]}), the target first; it is graded with the "
+            "arguments in your order"
+        )
     if subject == "Affine":
         own = _affine_call_shape(obj, extra)
         if own is not None:
             extra.update(own[0])
             notes.append(own[1])
-    if subject in ("SoftmaxWithLoss", "SquaredError") and forward is not None and _returns_pair(forward):
+    if (
+        subject in ("SoftmaxWithLoss", "SquaredError")
+        and forward is not None
+        and _returns_pair(forward)
+    ):
         extra["forward"] = _loss_only(extra.get("forward", forward))
         notes.append("your forward returns (y, loss); the loss is graded")
-    if subject in METHODS and "backward" in METHODS[subject] and forward is not None \
-            and not hasattr(obj, "backward") and "backward" not in extra:
-        notes.append(f"{obj.__name__} is a forward-only layer: its forward is graded, the backward checks are not")
+    if (
+        subject in METHODS
+        and "backward" in METHODS[subject]
+        and forward is not None
+        and not hasattr(obj, "backward")
+        and "backward" not in extra
+    ):
+        notes.append(
+            f"{obj.__name__} is a forward-only layer: its forward is graded, the backward checks are not"
+        )
     if not extra:
         return obj, notes
     return type(obj.__name__, (obj,), {**extra, "__module__": obj.__module__}), notes
@@ -508,7 +701,11 @@ def _swap_method(method: Callable) -> Callable:
     return forward
 
 
-_WEIGHT, _INPUT, _BIAS = {"w", "weight", "weights"}, {"x", "input", "inputs", "a", "z"}, {"b", "bias", "biases"}
+_WEIGHT, _INPUT, _BIAS = (
+    {"w", "weight", "weights"},
+    {"x", "input", "inputs", "a", "z"},
+    {"b", "bias", "biases"},
+)
 
 
 def _affine_call_shape(cls: type, extra: dict):
@@ -518,14 +715,25 @@ def _affine_call_shape(cls: type, extra: dict):
     (dx, dW, db): dW and db are then stored as self.dW and self.db, where the checks read them.
     """
     init = _parameters(cls.__init__) if cls.__init__ is not object.__init__ else []
-    if init is None or any(p.default is inspect.Parameter.empty for p in init if p.name != "self"
-                           and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)):
+    if init is None or any(
+        p.default is inspect.Parameter.empty
+        for p in init
+        if p.name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ):
         return None
     forward = extra.get("forward", getattr(cls, "forward", None))
     backward = extra.get("backward", getattr(cls, "backward", None))
     params = [p.name for p in _parameters(forward) or [] if p.name != "self"]
-    roles = ["W" if n.lower() in _WEIGHT else "x" if n.lower() in _INPUT else "b" if n.lower() in _BIAS else ""
-             for n in params]
+    roles = [
+        "W"
+        if n.lower() in _WEIGHT
+        else "x"
+        if n.lower() in _INPUT
+        else "b"
+        if n.lower() in _BIAS
+        else ""
+        for n in params
+    ]
     if sorted(roles) != ["W", "b", "x"]:
         return None
 
@@ -545,8 +753,10 @@ def _affine_call_shape(cls: type, extra: dict):
         return result
 
     call_forward.__wrapped__, call_backward.__wrapped__ = forward, backward
-    note = (f"your {cls.__name__} is built empty and called forward({', '.join(params)}); it is graded as "
-            "the course's Affine(W, b).forward(x), with your argument order")
+    note = (
+        f"your {cls.__name__} is built empty and called forward({', '.join(params)}); it is graded as "
+        "the course's Affine(W, b).forward(x), with your argument order"
+    )
     return {"__init__": __init__, "forward": call_forward, "backward": call_backward}, note
 
 
@@ -556,8 +766,12 @@ def _returns_pair(func: Callable) -> bool:
         tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(func))))
     except (OSError, TypeError, SyntaxError):
         return False
-    return any(isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2
-               for node in ast.walk(tree))
+    return any(
+        isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Tuple)
+        and len(node.value.elts) == 2
+        for node in ast.walk(tree)
+    )
 
 
 def _loss_only(forward: Callable) -> Callable:

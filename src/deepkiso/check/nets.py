@@ -23,12 +23,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso import functions as F
-from deepkiso.check.expect import as_array, as_scalar, contrast, describe, expect_close, expect_unchanged
-from deepkiso.check.names import (SUBJECT_BY_NAME, adapt, call_method, call_with, discover, find_array, find_method,
-                                  source_line)
+from deepkiso.check.expect import (
+    as_array,
+    as_scalar,
+    contrast,
+    describe,
+    expect_close,
+    expect_unchanged,
+)
+from deepkiso.check.names import (
+    SUBJECT_BY_NAME,
+    adapt,
+    call_method,
+    call_with,
+    discover,
+    find_array,
+    find_method,
+    source_line,
+)
 from deepkiso.check.registry import Context, Failure, Note, Skip, check
 from deepkiso.differentiation import numerical_gradient
-
 
 
 def _param_names(n_layers: int) -> tuple[str, ...]:
@@ -43,33 +57,47 @@ def _layer_count(params: dict) -> int:
 def _last(params: dict) -> tuple[str, str]:
     n = _layer_count(params)
     return f"W{n}", f"b{n}"
+
+
 _D_IN, _HIDDEN, _D_OUT, _N = 4, 5, 3, 5
 _NUMERICAL = ("numerical_gradient", "numerical_grad", "num_gradient")
 _BACKPROP = ("gradient", "backprop_gradient", "gradient_backprop", "grad")
-_COPIES_CAUSE = ("changing params[{name!r}] does not change the loss: the layers hold copies of the parameters; "
-                 "give them the very arrays in self.params (Affine(self.params['W1'], self.params['b1']))")
+_COPIES_CAUSE = (
+    "changing params[{name!r}] does not change the loss: the layers hold copies of the parameters; "
+    "give them the very arrays in self.params (Affine(self.params['W1'], self.params['b1']))"
+)
 
 
 def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
     """net.loss(x, t), or net.forward(x, t) for a net in the vol. 2 style, whose forward returns the loss."""
     method = net.loss if callable(getattr(net, "loss", None)) else net.forward
     result = call_method(method, np.array(x, copy=True), np.array(t, copy=True), training=True)
-    if isinstance(result, tuple) and len(result) == 2 and [np.size(r) for r in result].count(1) == 1:
+    if (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and [np.size(r) for r in result].count(1) == 1
+    ):
         result = next(r for r in result if np.size(r) == 1)  # forward(x, t) returning (y, loss)
     return as_scalar(result, "loss(x, t)")
 
 
 # --------------------------------------------------------------------------- SimpleNet
 
+
 def _simple_net(ctx: Context):
     net = ctx.obj()
     found = find_array(net, ("W", "w"), ("params",), ("W", "w"))
     if found is None or not isinstance(found[1], np.ndarray):
-        raise Failure(f"{ctx.name}() has no weight array self.W (or self.params['W'])", "W of shape (2, 3)",
-                      describe(found[1]) if found else "nothing")
+        raise Failure(
+            f"{ctx.name}() has no weight array self.W (or self.params['W'])",
+            "W of shape (2, 3)",
+            describe(found[1]) if found else "nothing",
+        )
     where, W = found
     if W.shape != (2, 3):
-        raise Failure(f"{where} has shape {W.shape}", "shape (2, 3): 2 inputs, 3 classes", describe(W))
+        raise Failure(
+            f"{where} has shape {W.shape}", "shape (2, 3): 2 inputs, 3 classes", describe(W)
+        )
     W[...] = ctx.rng.standard_normal((2, 3))  # in place: the net keeps reading its own array
     return net, where, W
 
@@ -91,8 +119,14 @@ def simplenet_predict(ctx: Context) -> None:
 def simplenet_loss(ctx: Context) -> None:
     net, where, W = _simple_net(ctx)
     expected = F.softmax_cross_entropy(_X_ONE @ W, _T_ONE)
-    expect_close(_loss(net, _X_ONE, _T_ONE), expected, "loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]",
-                 rtol=1e-5, atol=1e-6, causes=[("the minus sign is missing: E = -Σ t log y", -expected)])
+    expect_close(
+        _loss(net, _X_ONE, _T_ONE),
+        expected,
+        "loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]",
+        rtol=1e-5,
+        atol=1e-6,
+        causes=[("the minus sign is missing: E = -Σ t log y", -expected)],
+    )
 
 
 @check("SimpleNet", "2_7", "the gradient dL/dW")
@@ -107,28 +141,51 @@ def simplenet_gradient(ctx: Context) -> None:
     else:
         found = discover(ctx.namespace, [SUBJECT_BY_NAME["numerical_gradient"]])
         if not found:
-            raise Skip(f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function")
+            raise Skip(
+                f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function"
+            )
         what = f"{found['numerical_gradient']}(lambda w: net.loss(x, t), {where})"
         learners = adapt("numerical_gradient", ctx.namespace[found["numerical_gradient"]])[0]
         dW = learners(lambda w: net.loss(_X_ONE.copy(), _T_ONE.copy()), W)
-    expect_unchanged(kept, W, f"{where} after {what}",
-                     "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)")
+    expect_unchanged(
+        kept,
+        W,
+        f"{where} after {what}",
+        "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)",
+    )
     expected = np.outer(_X_ONE, F.softmax(_X_ONE @ W) - _T_ONE)
-    expect_close(dW, expected, f"dL/dW from {what}", rtol=1e-4, atol=1e-6,
-                 causes=[("the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss never "
-                          "reads; perturb W itself, in place, and restore it", np.zeros((2, 3)))])
+    expect_close(
+        dW,
+        expected,
+        f"dL/dW from {what}",
+        rtol=1e-4,
+        atol=1e-6,
+        causes=[
+            (
+                "the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss never "
+                "reads; perturb W itself, in place, and restore it",
+                np.zeros((2, 3)),
+            )
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- TwoLayerNet
 
+
 def _net_params(net, name: str) -> dict[str, np.ndarray]:
     """The learner's own parameter arrays, W1, b1, W2, b2, from net.params or from attributes."""
     params = getattr(net, "params", None)
-    if _is_list_of_arrays(params) and len(params) >= 4 and len(params) % 2 == 0:  # vol. 2: [W1, b1, W2, b2]
+    if (
+        _is_list_of_arrays(params) and len(params) >= 4 and len(params) % 2 == 0
+    ):  # vol. 2: [W1, b1, W2, b2]
         return dict(zip(_param_names(len(params) // 2), params, strict=True))
     n_layers = 2  # more when the net has W3, W4, …: a deeper variant
-    while (params.get(f"W{n_layers + 1}") if isinstance(params, dict) else getattr(net, f"W{n_layers + 1}", None)) \
-            is not None:
+    while (
+        params.get(f"W{n_layers + 1}")
+        if isinstance(params, dict)
+        else getattr(net, f"W{n_layers + 1}", None)
+    ) is not None:
         n_layers += 1
     found = {}
     for key in _param_names(n_layers):
@@ -141,9 +198,12 @@ def _net_params(net, name: str) -> dict[str, np.ndarray]:
     missing = [k for k in _param_names(n_layers) if k not in found]
     if missing:
         where = f"{name}.params" if isinstance(params, dict) else f"{name}'s attributes"
-        raise Failure(f"{where} lack {', '.join(missing)}", "arrays W1, b1, W2, b2 in self.params",
-                      f"keys {sorted(params)}" if isinstance(params, dict) else "no params dict",
-                      "keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}")
+        raise Failure(
+            f"{where} lack {', '.join(missing)}",
+            "arrays W1, b1, W2, b2 in self.params",
+            f"keys {sorted(params)}" if isinstance(params, dict) else "no params dict",
+            "keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
+        )
     return found
 
 
@@ -165,22 +225,34 @@ def _backward_gradient(net):
 
 def _two_layer_net(ctx: Context):
     """A learner's net of sizes 4 → 5 → 3, its parameter arrays set in place to seeded values."""
-    net = call_with(ctx.obj, [
-        (("input_size", "n_input", "input_dim", "n_in", "d_in"), _D_IN),
-        (("hidden_size", "n_hidden", "hidden_dim", "hidden", "n_hid"), _HIDDEN),
-        (("output_size", "n_output", "output_dim", "n_out", "d_out"), _D_OUT),
-    ], optional=[(("weight_init_std", "weight_init", "init_std", "std"), 0.5)])
+    net = call_with(
+        ctx.obj,
+        [
+            (("input_size", "n_input", "input_dim", "n_in", "d_in"), _D_IN),
+            (("hidden_size", "n_hidden", "hidden_dim", "hidden", "n_hid"), _HIDDEN),
+            (("output_size", "n_output", "output_dim", "n_out", "d_out"), _D_OUT),
+        ],
+        optional=[(("weight_init_std", "weight_init", "init_std", "std"), 0.5)],
+    )
     params = _net_params(net, ctx.name)
     n_layers = _layer_count(params)
     widths = [_D_IN] + [_HIDDEN] * (n_layers - 1) + [_D_OUT]
     shapes = {}
     for i in range(1, n_layers + 1):
         shapes[f"W{i}"], shapes[f"b{i}"] = (widths[i - 1], widths[i]), (widths[i],)
-    wrong = [f"{k} {params[k].shape} (expected {shapes[k]})" for k in params if params[k].shape != shapes[k]]
+    wrong = [
+        f"{k} {params[k].shape} (expected {shapes[k]})"
+        for k in params
+        if params[k].shape != shapes[k]
+    ]
     if wrong:
-        raise Failure(f"{ctx.name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
-                      + ", ".join(wrong), "W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)", ", ".join(wrong),
-                      "W1 is (input_size, hidden_size) and W2 is (hidden_size, output_size)")
+        raise Failure(
+            f"{ctx.name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
+            + ", ".join(wrong),
+            "W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)",
+            ", ".join(wrong),
+            "W1 is (input_size, hidden_size) and W2 is (hidden_size, output_size)",
+        )
     for key, param in params.items():
         # Small weights keep every softmax output well above the 1e-7 a learner adds inside the log,
         # so that log(y + 1e-7) does not show up as a gradient error.
@@ -220,6 +292,7 @@ def _setup(ctx: Context):
 
 # --------------------------------------------------------------------------- the models a net may compute
 
+
 @dataclass(frozen=True)
 class Model:
     """One way a two-layer net can compute, from its parameters to predict(x) and loss(x, t).
@@ -252,7 +325,9 @@ class Model:
                 a = act(a)
             keep_bias = self.biases[0] if i == 1 else self.biases[1] if i == n_layers else True
             a = a @ params[f"W{i}"] + (params[f"b{i}"] if keep_bias else 0.0)
-            if (i < n_layers and self.order != "activation first") or self.order == "activation last":
+            if (
+                i < n_layers and self.order != "activation first"
+            ) or self.order == "activation last":
                 a = act(a)
         return a
 
@@ -264,23 +339,37 @@ class Model:
         """loss(x, t) of this model; delta: what a learner adds inside the log, log(y + 1e-7)."""
         a2 = self.scores(params, x)
         if self.loss == "cross_entropy":
-            return F.softmax_cross_entropy(a2, t) if not delta else _cross_entropy(F.softmax(a2), t, delta)
+            return (
+                F.softmax_cross_entropy(a2, t)
+                if not delta
+                else _cross_entropy(F.softmax(a2), t, delta)
+            )
         if self.loss == "sigmoid_cross_entropy":
             return _cross_entropy(F.sigmoid(a2), t, delta)
-        squashed = {"squared": a2, "softmax_squared": F.softmax(a2), "sigmoid_squared": F.sigmoid(a2)}[self.loss]
+        squashed = {
+            "squared": a2,
+            "softmax_squared": F.softmax(a2),
+            "sigmoid_squared": F.sigmoid(a2),
+        }[self.loss]
         return F.sum_squared_error(squashed, t)
 
     def describe(self, n_layers: int = 2) -> str:
         """ "a ReLU hidden layer and a softmax output with the cross-entropy (predict returns the scores a2)"."""
-        hidden = f"a {_ACTIVATION_NAME[self.hidden]} hidden layer" if self.hidden else "no hidden activation"
+        hidden = (
+            f"a {_ACTIVATION_NAME[self.hidden]} hidden layer"
+            if self.hidden
+            else "no hidden activation"
+        )
         if self.hidden and n_layers > 2:
             hidden = f"{n_layers - 1} {_ACTIVATION_NAME[self.hidden]} hidden layers"
         returns = "the scores a2" if self.output == "scores" else f"{self.output}(a2)"
-        output = {"cross_entropy": "a softmax output with the cross-entropy",
-                  "squared": "an identity output with the squared error (a regression net)",
-                  "softmax_squared": "a softmax output with the squared error",
-                  "sigmoid_cross_entropy": "a sigmoid output with the cross-entropy",
-                  "sigmoid_squared": "a sigmoid output with the squared error"}[self.loss]
+        output = {
+            "cross_entropy": "a softmax output with the cross-entropy",
+            "squared": "an identity output with the squared error (a regression net)",
+            "softmax_squared": "a softmax output with the squared error",
+            "sigmoid_cross_entropy": "a sigmoid output with the cross-entropy",
+            "sigmoid_squared": "a sigmoid output with the squared error",
+        }[self.loss]
         return f"{hidden} and {output} (predict returns {returns})"
 
     def corrected(self) -> "Model":
@@ -299,44 +388,88 @@ def _cross_entropy(y: np.ndarray, t: np.ndarray, delta: float) -> float:
 _ACTIVATION = {"sigmoid": F.sigmoid, "relu": F.relu, "tanh": F.tanh}
 _ACTIVATION_NAME = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh"}
 _OUTPUT = {"scores": lambda a: a, "softmax": F.softmax, "sigmoid": F.sigmoid}
-_NO_ACTIVATION = ("predict matches a net without the hidden activation: apply sigmoid/ReLU to a1, "
-                  "z1 = sigmoid(a1), before the second Affine")
-_SIGMOID_OUTPUT = ("the output layer is sigmoid, not softmax: y = softmax(a2), whose rows sum to 1, "
-                   "with the cross-entropy as the loss")
-_SOFTMAX_REGRESSION = ("softmax left on a regression net: the output of a regression net is a2 itself "
-                       "(the identity), y = a2, with the squared error as the loss")
-_SIGMOID_REGRESSION = ("an activation left on the output of a regression net: its output is a2 itself "
-                       "(the identity), y = a2")
+_NO_ACTIVATION = (
+    "predict matches a net without the hidden activation: apply sigmoid/ReLU to a1, "
+    "z1 = sigmoid(a1), before the second Affine"
+)
+_SIGMOID_OUTPUT = (
+    "the output layer is sigmoid, not softmax: y = softmax(a2), whose rows sum to 1, "
+    "with the cross-entropy as the loss"
+)
+_SOFTMAX_REGRESSION = (
+    "softmax left on a regression net: the output of a regression net is a2 itself "
+    "(the identity), y = a2, with the squared error as the loss"
+)
+_SIGMOID_REGRESSION = (
+    "an activation left on the output of a regression net: its output is a2 itself "
+    "(the identity), y = a2"
+)
 # What predict may return for each loss: the scores, or the output function's values.
-_OUTPUTS_OF = {"cross_entropy": ("scores", "softmax"), "squared": ("scores",),
-               "softmax_squared": ("scores", "softmax"), "sigmoid_cross_entropy": ("scores", "sigmoid"),
-               "sigmoid_squared": ("scores", "sigmoid")}
+_OUTPUTS_OF = {
+    "cross_entropy": ("scores", "softmax"),
+    "squared": ("scores",),
+    "softmax_squared": ("scores", "softmax"),
+    "sigmoid_cross_entropy": ("scores", "sigmoid"),
+    "sigmoid_squared": ("scores", "sigmoid"),
+}
 
 
 def _models() -> tuple[Model, ...]:
     """The legitimate nets first, then the wrong ones, each with its cause."""
-    right = [Model(h, out, loss) for h in _ACTIVATION for loss in ("cross_entropy", "squared")
-             for out in _OUTPUTS_OF[loss]]
-    wrong = [Model("", out, loss, wrong=_NO_ACTIVATION, line=r"=\s*a1\s*$") for loss in ("cross_entropy", "squared")
-             for out in _OUTPUTS_OF[loss]]
+    right = [
+        Model(h, out, loss)
+        for h in _ACTIVATION
+        for loss in ("cross_entropy", "squared")
+        for out in _OUTPUTS_OF[loss]
+    ]
+    wrong = [
+        Model("", out, loss, wrong=_NO_ACTIVATION, line=r"=\s*a1\s*$")
+        for loss in ("cross_entropy", "squared")
+        for out in _OUTPUTS_OF[loss]
+    ]
     for h in _ACTIVATION:
-        for loss, cause in (("sigmoid_cross_entropy", _SIGMOID_OUTPUT), ("softmax_squared", _SOFTMAX_REGRESSION),
-                            ("sigmoid_squared", _SIGMOID_REGRESSION)):
+        for loss, cause in (
+            ("sigmoid_cross_entropy", _SIGMOID_OUTPUT),
+            ("softmax_squared", _SOFTMAX_REGRESSION),
+            ("sigmoid_squared", _SIGMOID_REGRESSION),
+        ):
             line = r"softmax\(" if loss == "softmax_squared" else r"sigmoid\(\s*a2"
             wrong += [Model(h, out, loss, wrong=cause, line=line) for out in _OUTPUTS_OF[loss]]
         for loss in ("cross_entropy", "squared"):
             for out in _OUTPUTS_OF[loss]:
                 wrong += [
-                    Model(h, out, loss, biases=(False, True), line=r"^(?=.*(dot|@))(?=.*W1)(?!.*b1)",
-                          wrong="predict matches a net without the bias b1: a1 = x · W1 + b1"),
-                    Model(h, out, loss, biases=(True, False), line=r"^(?=.*(dot|@))(?=.*W2)(?!.*b2)",
-                          wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2"),
-                    Model(h, out, loss, order="activation last",
-                          wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
-                                "is Affine and then the output function only"),
-                    Model(h, out, loss, order="activation first",
-                          wrong=f"wrong layer order: {h} is applied to x before the first Affine; "
-                                f"the order is a1 = x · W1 + b1, z1 = {h}(a1), a2 = z1 · W2 + b2"),
+                    Model(
+                        h,
+                        out,
+                        loss,
+                        biases=(False, True),
+                        line=r"^(?=.*(dot|@))(?=.*W1)(?!.*b1)",
+                        wrong="predict matches a net without the bias b1: a1 = x · W1 + b1",
+                    ),
+                    Model(
+                        h,
+                        out,
+                        loss,
+                        biases=(True, False),
+                        line=r"^(?=.*(dot|@))(?=.*W2)(?!.*b2)",
+                        wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2",
+                    ),
+                    Model(
+                        h,
+                        out,
+                        loss,
+                        order="activation last",
+                        wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
+                        "is Affine and then the output function only",
+                    ),
+                    Model(
+                        h,
+                        out,
+                        loss,
+                        order="activation first",
+                        wrong=f"wrong layer order: {h} is applied to x before the first Affine; "
+                        f"the order is a1 = x · W1 + b1, z1 = {h}(a1), a2 = z1 · W2 + b2",
+                    ),
                 ]
     return tuple(right + wrong)
 
@@ -382,7 +515,9 @@ def recognise(net, params: dict, x: np.ndarray, t: np.ndarray) -> Recognised | N
             continue
         for delta in (0.0, 1e-7) if model.loss.endswith("cross_entropy") else (0.0,):
             expected = model.loss_value(float64, x, t, delta)
-            factor = next((f for f in _LOSS_FACTORS if _close(loss, f * expected, float32, loose=True)), None)
+            factor = next(
+                (f for f in _LOSS_FACTORS if _close(loss, f * expected, float32, loose=True)), None
+            )
             if factor is not None:
                 return Recognised(model, factor, float64, delta)
     return None
@@ -410,25 +545,41 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
     kept = {k: p.copy() for k, p in params.items()}
     result = method(np.array(x, copy=True), np.array(t, copy=True))
     for key, param in params.items():
-        expect_unchanged(kept[key], param, f"params[{key!r}] after {what}",
-                         "numerical_gradient leaves the parameters perturbed: put each original value back "
-                         "(x[idx] = tmp_val)")
+        expect_unchanged(
+            kept[key],
+            param,
+            f"params[{key!r}] after {what}",
+            "numerical_gradient leaves the parameters perturbed: put each original value back "
+            "(x[idx] = tmp_val)",
+        )
     if _is_list_of_arrays(result) and len(result) == len(params):  # vol. 2: [dW1, db1, dW2, db2]
         result = dict(zip(params, result, strict=True))
     if not isinstance(result, dict):
-        raise Failure(f"{what} returned {describe(result)}", "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
-                      describe(result))
+        raise Failure(
+            f"{what} returned {describe(result)}",
+            "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
+            describe(result),
+        )
     grads = {}
     for key in params:
         value = result.get(key, result.get(key.lower()))
         if value is None:
-            raise Failure(f"{what} returned keys {sorted(result)}; {key} is missing",
-                          "keys W1, b1, W2, b2", f"keys {sorted(result)}")
+            raise Failure(
+                f"{what} returned keys {sorted(result)}; {key} is missing",
+                "keys W1, b1, W2, b2",
+                f"keys {sorted(result)}",
+            )
         grads[key] = np.array(value, dtype=np.float64)  # a copy: some nets reuse these buffers
         if grads[key].shape != params[key].shape:
             cause, line = _shape_cause(method, key, grads[key].shape, params)
-            raise Failure(f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
-                          f"{params[key].shape}", describe(params[key]), describe(grads[key]), cause, line)
+            raise Failure(
+                f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
+                f"{params[key].shape}",
+                describe(params[key]),
+                describe(grads[key]),
+                cause,
+                line,
+            )
     return grads
 
 
@@ -437,10 +588,14 @@ def _shape_cause(method, key: str, shape: tuple, params: dict) -> tuple[str, str
     line = source_line(method, f"'{key}'") or source_line(method, f'"{key}"')
     others = [k for k, p in params.items() if k != key and p.shape == shape]
     if others:
-        return (f"grads[{key!r}] has the shape of params[{others[0]!r}]: a copy-paste slip, the gradient of "
-                f"{others[0]} stored under {key!r}; compute it from params[{key!r}]"), line
+        return (
+            f"grads[{key!r}] has the shape of params[{others[0]!r}]: a copy-paste slip, the gradient of "
+            f"{others[0]} stored under {key!r}; compute it from params[{key!r}]"
+        ), line
     if getattr(method, "__name__", "") in _NUMERICAL:
-        return (f"numerical_gradient(f, x) returns an array of x's shape: pass params[{key!r}] itself as x"), line
+        return (
+            f"numerical_gradient(f, x) returns an array of x's shape: pass params[{key!r}] itself as x"
+        ), line
     if key.startswith("b") and shape and shape[0] == _N:
         return "the bias gradient is not summed over the batch: db = np.sum(dout, axis=0)", line
     return "dW = xᵀ · dout has W's shape", line
@@ -464,24 +619,42 @@ def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> No
     rtol, atol = _tolerances(params)
     for key in expected:
         if not expected[key].any() and received[key].any():
-            raise Failure(f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
-                          describe(expected[key]), describe(received[key]), _COPIES_CAUSE.format(name=key))
+            raise Failure(
+                f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
+                describe(expected[key]),
+                describe(received[key]),
+                _COPIES_CAUSE.format(name=key),
+            )
         causes = [
-            ("the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, which loss never "
-             "reads; perturb it in place and restore it", np.zeros_like(expected[key])),
-            (f"{what} is N = {_N} times the gradient of loss(x, t): the loss and the backward pass disagree about "
-             "dividing by the batch size (divide once, in both)", expected[key] * _N),
-            (f"{what} is the gradient of loss(x, t) divided by N = {_N}: the loss and the backward pass disagree "
-             "about dividing by the batch size (divide once, in both)", expected[key] / _N),
+            (
+                "the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, which loss never "
+                "reads; perturb it in place and restore it",
+                np.zeros_like(expected[key]),
+            ),
+            (
+                f"{what} is N = {_N} times the gradient of loss(x, t): the loss and the backward pass disagree about "
+                "dividing by the batch size (divide once, in both)",
+                expected[key] * _N,
+            ),
+            (
+                f"{what} is the gradient of loss(x, t) divided by N = {_N}: the loss and the backward pass disagree "
+                "about dividing by the batch size (divide once, in both)",
+                expected[key] / _N,
+            ),
             ("the sign is reversed", -expected[key]),
         ]
-        expect_close(received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes)
+        expect_close(
+            received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes
+        )
 
 
 def _vol2(obj) -> bool:
     """A net in the style of the second volume: forward(x, t) returns the loss, backward() fills self.grads."""
-    return find_method(obj, _BACKPROP) is None and callable(getattr(obj, "backward", None)) \
+    return (
+        find_method(obj, _BACKPROP) is None
+        and callable(getattr(obj, "backward", None))
         and callable(getattr(obj, "forward", None))
+    )
 
 
 def _require(ctx: Context, names, later: str = "") -> None:
@@ -503,11 +676,15 @@ def _method(ctx: Context, net, names, later: str = ""):
 def twolayernet_builds(ctx: Context) -> str | None:
     net, params = _two_layer_net(ctx)
     if _is_list_of_arrays(getattr(net, "params", None)):
-        raise Note(f"{ctx.name}.params is a list (the second volume's style); it is graded as [W1, b1, W2, b2] "
-                   "in that order, and grads likewise")
+        raise Note(
+            f"{ctx.name}.params is a list (the second volume's style); it is graded as [W1, b1, W2, b2] "
+            "in that order, and grads likewise"
+        )
     if _layer_count(params) > 2:
-        return (f"recognised a deeper variant: {_layer_count(params)} Affine layers (W1 … W{_layer_count(params)}); "
-                "it is checked against the reference net of the same depth")
+        return (
+            f"recognised a deeper variant: {_layer_count(params)} Affine layers (W1 … W{_layer_count(params)}); "
+            "it is checked against the reference net of the same depth"
+        )
     return None
 
 
@@ -520,11 +697,13 @@ def twolayernet_reference(ctx: Context) -> str:
         param[...] = (0.6 if key.startswith("W") else 0.3) * ctx.rng.standard_normal(param.shape)
     found = recognise(net, params, x, t)
     if found is None:
-        raise Note("predict and loss match none of the two-layer nets the check knows (a sigmoid, ReLU or tanh "
-                   "hidden layer; a softmax output with the cross-entropy, or an identity output with the "
-                   "squared error), so they were checked only against the net's own gradients",
-                   cause="a variant the check does not know (another activation or loss) is graded by the laws "
-                         "below only")
+        raise Note(
+            "predict and loss match none of the two-layer nets the check knows (a sigmoid, ReLU or tanh "
+            "hidden layer; a softmax output with the cross-entropy, or an identity output with the "
+            "squared error), so they were checked only against the net's own gradients",
+            cause="a variant the check does not know (another activation or loss) is graded by the laws "
+            "below only",
+        )
     model = found.model
     if model.wrong:
         right = model.corrected()
@@ -535,17 +714,31 @@ def twolayernet_reference(ctx: Context) -> str:
             expected, received = contrast(right.loss_value(found.float64, x, t), _loss(net, x, t))
         predict = find_method(net, ("predict",))
         where = _mistake_line(net, predict, model)
-        raise Failure(f"with the check's weights, {ctx.name} computes like a net with "
-                      f"{model.describe(_layer_count(params))}", expected, received, model.wrong, where)
-    return (f"recognised {model.describe(_layer_count(params))}; predict and loss match deepkiso's reference net "
-            "with the same weights")
+        raise Failure(
+            f"with the check's weights, {ctx.name} computes like a net with "
+            f"{model.describe(_layer_count(params))}",
+            expected,
+            received,
+            model.wrong,
+            where,
+        )
+    return (
+        f"recognised {model.describe(_layer_count(params))}; predict and loss match deepkiso's reference net "
+        "with the same weights"
+    )
 
 
 def _mistake_line(net, predict, model: Model) -> str:
     """The learner's line of a wrong model's mistake: in predict, in __init__ (layers) or the loss layer."""
-    places = [m for m in (predict[1] if predict else None, type(net).__init__,
-                          getattr(getattr(net, "lastLayer", getattr(net, "last_layer", None)), "forward", None))
-              if m is not None]
+    places = [
+        m
+        for m in (
+            predict[1] if predict else None,
+            type(net).__init__,
+            getattr(getattr(net, "lastLayer", getattr(net, "last_layer", None)), "forward", None),
+        )
+        if m is not None
+    ]
     for method in places:
         line = source_line(method, regex=model.line) if model.line else ""
         if line and re.search(model.line, line.split(": ", 1)[-1]):
@@ -560,8 +753,11 @@ def twolayernet_predict(ctx: Context) -> None:
     name, method = _method(ctx, net, ("predict", "forward"))
     y = as_array(call_method(method, x.copy(), training=False), f"{name}(x)")
     if y.shape != (_N, _D_OUT) or not np.isfinite(y).all():
-        raise Failure(f"{name}(x) for x of shape {x.shape} gives {describe(y)}", f"finite, shape ({_N}, {_D_OUT})",
-                      describe(y))
+        raise Failure(
+            f"{name}(x) for x of shape {x.shape} gives {describe(y)}",
+            f"finite, shape ({_N}, {_D_OUT})",
+            describe(y),
+        )
 
 
 @check("TwoLayerNet", "2_8", "the loss is the batch mean: a batch repeated twice has the same loss")
@@ -569,13 +765,23 @@ def twolayernet_loss_batch_mean(ctx: Context) -> None:
     net, params, x, t, _ = _setup(ctx)
     once = _loss(net, x, t)
     twice = _loss(net, np.concatenate([x, x]), np.concatenate([t, t]))
-    causes = [("the loss is summed over the batch: divide by the batch size N", 2 * once),
-              ("the loss is divided by the batch size N twice", once / 2)]
-    expect_close(twice, once, f"loss of the batch repeated twice (2N = {2 * _N} samples)", rtol=1e-6, atol=1e-9,
-                 causes=causes)
+    causes = [
+        ("the loss is summed over the batch: divide by the batch size N", 2 * once),
+        ("the loss is divided by the batch size N twice", once / 2),
+    ]
+    expect_close(
+        twice,
+        once,
+        f"loss of the batch repeated twice (2N = {2 * _N} samples)",
+        rtol=1e-6,
+        atol=1e-9,
+        causes=causes,
+    )
 
 
-@check("TwoLayerNet", "2_8", "numerical_gradient(x, t) matches deepkiso's numerical gradient of loss")
+@check(
+    "TwoLayerNet", "2_8", "numerical_gradient(x, t) matches deepkiso's numerical gradient of loss"
+)
 def twolayernet_numerical_gradient(ctx: Context) -> None:
     _require(ctx, _NUMERICAL)
     net, params, x, t, _ = _setup(ctx)
@@ -602,15 +808,19 @@ def twolayernet_gradient(ctx: Context) -> None:
 
 
 def _stale_cause(name: str) -> str:
-    return (f"{name}(x, t) uses what the previous forward pass left in the layers: run the forward pass on x "
-            "first, self.loss(x, t), then the backward pass")
+    return (
+        f"{name}(x, t) uses what the previous forward pass left in the layers: run the forward pass on x "
+        "first, self.loss(x, t), then the backward pass"
+    )
 
 
 def _stale_forward(net, method, name: str, params: dict, x, t, expected: dict) -> bool:
     """True when the gradient is right just after a forward pass on x, i.e. it skips its own."""
     _loss(net, x, t)
     try:
-        _expect_grads(_grads(method, params, x, t, f"{name}(x, t)"), expected, f"{name}(x, t)", params)
+        _expect_grads(
+            _grads(method, params, x, t, f"{name}(x, t)"), expected, f"{name}(x, t)", params
+        )
     except Failure:
         return False
     return True
@@ -630,25 +840,46 @@ def twolayernet_gradients_agree(ctx: Context) -> str:
     for key in params:  # _grads has checked that both have params[key]'s shape
         diff = float(np.mean(np.abs(by_numbers[key] - by_backprop[key])))
         if not np.allclose(by_backprop[key], by_numbers[key], rtol=rtol, atol=atol):
-            cause, method = _which_is_wrong(net, params, x, t, key, (numerical_name, numerical, by_numbers),
-                                            (backprop_name, backprop, by_backprop))
-            raise Failure(f"{key}: the mean |backprop - numerical| is {diff:.3g}",
-                          *contrast(by_numbers[key], by_backprop[key]), cause, source_line(method))
+            cause, method = _which_is_wrong(
+                net,
+                params,
+                x,
+                t,
+                key,
+                (numerical_name, numerical, by_numbers),
+                (backprop_name, backprop, by_backprop),
+            )
+            raise Failure(
+                f"{key}: the mean |backprop - numerical| is {diff:.3g}",
+                *contrast(by_numbers[key], by_backprop[key]),
+                cause,
+                source_line(method),
+            )
         errors.append(f"{key} {_relative_error(by_backprop[key], by_numbers[key]):.1e}")
     return "relative error max |a - n| / max(|a| + |n|): " + ", ".join(errors)
 
 
-def _which_is_wrong(net, params: dict, x, t, key: str, numerical: tuple, backprop: tuple) -> tuple[str, object]:
+def _which_is_wrong(
+    net, params: dict, x, t, key: str, numerical: tuple, backprop: tuple
+) -> tuple[str, object]:
     """(cause, the method to blame) when the gradient check fails: the one that differs from the reference."""
     expected = _reference_grads(net, params, x, t)
     rtol, atol = _tolerances(params)
-    (numerical_name, numerical_method, by_numbers), (backprop_name, backprop_method, _) = numerical, backprop
+    (numerical_name, numerical_method, by_numbers), (backprop_name, backprop_method, _) = (
+        numerical,
+        backprop,
+    )
     if np.allclose(by_numbers[key], expected[key], rtol=rtol, atol=atol):
         if _stale_forward(net, backprop_method, backprop_name, params, x, t, expected):
             return _stale_cause(backprop_name), backprop_method
-        return f"{backprop_name} (backpropagation) is the wrong one: {numerical_name} matches the reference", \
-            backprop_method
-    return f"{numerical_name} is the wrong one: it differs from the reference gradient of loss", numerical_method
+        return (
+            f"{backprop_name} (backpropagation) is the wrong one: {numerical_name} matches the reference",
+            backprop_method,
+        )
+    return (
+        f"{numerical_name} is the wrong one: it differs from the reference gradient of loss",
+        numerical_method,
+    )
 
 
 def _relative_error(a: np.ndarray, n: np.ndarray) -> float:
@@ -669,10 +900,14 @@ def _descends(ctx: Context, names, later: str, steps: int) -> None:
     after = _loss(net, x, t)
     if not after < before:
         task = "classification" if classification else "regression"
-        raise Failure(f"{steps} SGD steps (lr = 0.1) with {name} on a small {task} batch did not lower the loss",
-                      f"a loss below {before:.6g}", f"{after:.6g}",
-                      "the loss did not move: the layers may hold copies of params" if after == before
-                      else "the gradient points uphill: check its sign")
+        raise Failure(
+            f"{steps} SGD steps (lr = 0.1) with {name} on a small {task} batch did not lower the loss",
+            f"a loss below {before:.6g}",
+            f"{after:.6g}",
+            "the loss did not move: the layers may hold copies of params"
+            if after == before
+            else "the gradient points uphill: check its sign",
+        )
 
 
 @check("TwoLayerNet", "2_10", "a few SGD steps with numerical_gradient lower the loss")
@@ -689,12 +924,16 @@ def _labels_note(net, method, name: str, x, t, expected: float) -> None:
     """A Note when accuracy is right given integer labels (it was wrong, or raised, on one-hot t)."""
     labels = np.argmax(t, axis=1)
     try:
-        by_labels = as_scalar(call_method(method, x.copy(), labels, training=False), f"{name}(x, labels)")
+        by_labels = as_scalar(
+            call_method(method, x.copy(), labels, training=False), f"{name}(x, labels)"
+        )
     except Exception:  # noqa: BLE001 - not a labels version either: the one-hot result is reported
         return
     if np.isclose(by_labels, expected):
-        raise Note(f"{name}(x, t) takes integer labels (t = {labels.tolist()}); with those it is right",
-                   cause="the course passes one-hot t: t = np.argmax(t, axis=1) when t.ndim == 2 accepts both")
+        raise Note(
+            f"{name}(x, t) takes integer labels (t = {labels.tolist()}); with those it is right",
+            cause="the course passes one-hot t: t = np.argmax(t, axis=1) when t.ndim == 2 accepts both",
+        )
 
 
 @check("TwoLayerNet", "2_8", "accuracy(x, t) is the fraction of samples predicted right")
@@ -710,11 +949,19 @@ def twolayernet_accuracy(ctx: Context) -> None:
     scores = as_array(call_method(predict[1], x.copy(), training=False), "predict(x)")
     expected = float(np.mean(np.argmax(scores, axis=1) == np.argmax(t, axis=1)))
     try:
-        received = as_scalar(call_method(method, x.copy(), t.copy(), training=False), f"{name}(x, t)")
+        received = as_scalar(
+            call_method(method, x.copy(), t.copy(), training=False), f"{name}(x, t)"
+        )
     except Exception as exc:  # noqa: BLE001 - a net written for integer labels may raise on one-hot t
         _labels_note(net, method, name, x, t, expected)
         raise exc
     if not np.isclose(received, expected):
         _labels_note(net, method, name, x, t, expected)
-    expect_close(received, expected, f"{name}(x, t) with one-hot t",
-                 causes=[(f"counts the right answers without dividing by the batch size N = {_N}", expected * _N)])
+    expect_close(
+        received,
+        expected,
+        f"{name}(x, t) with one-hot t",
+        causes=[
+            (f"counts the right answers without dividing by the batch size N = {_N}", expected * _N)
+        ],
+    )

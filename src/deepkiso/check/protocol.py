@@ -28,14 +28,23 @@ import struct
 
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
 
-__all__ = ["FramedChannel", "FrameReader", "InvalidEvent", "validate", "MAX_FRAME_BYTES", "INVALID_CAUSE"]
+__all__ = [
+    "FramedChannel",
+    "FrameReader",
+    "InvalidEvent",
+    "validate",
+    "MAX_FRAME_BYTES",
+    "INVALID_CAUSE",
+]
 
 MAX_FRAME_BYTES = 1024 * 1024
 _HEADER = struct.Struct(">I")
 _STATUSES = (PASS, FAIL, NOTE, SKIP)
 _REQUIRED_RESULT = ("id", "subject", "title", "status")
-INVALID_CAUSE = ("the code under test may have written to the checker's channel itself; "
-                 "the rest of this file's checks were not trusted")
+INVALID_CAUSE = (
+    "the code under test may have written to the checker's channel itself; "
+    "the rest of this file's checks were not trusted"
+)
 
 
 class InvalidEvent(Exception):
@@ -52,7 +61,7 @@ class FramedChannel:
         body = json.dumps(event, ensure_ascii=False).encode("utf-8")
         data = _HEADER.pack(len(body)) + body
         while data:  # a pipe may take a large frame in parts
-            data = data[os.write(self._fd, data):]
+            data = data[os.write(self._fd, data) :]
 
 
 class FrameReader:
@@ -63,20 +72,27 @@ class FrameReader:
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
-        if len(self._buffer) >= _HEADER.size and _HEADER.unpack_from(self._buffer)[0] > MAX_FRAME_BYTES:
-            raise InvalidEvent(f"a message of {_HEADER.unpack_from(self._buffer)[0]} bytes "
-                               f"(at most {MAX_FRAME_BYTES} are accepted)")
+        if (
+            len(self._buffer) >= _HEADER.size
+            and _HEADER.unpack_from(self._buffer)[0] > MAX_FRAME_BYTES
+        ):
+            raise InvalidEvent(
+                f"a message of {_HEADER.unpack_from(self._buffer)[0]} bytes "
+                f"(at most {MAX_FRAME_BYTES} are accepted)"
+            )
 
     def events(self):
         """Yield each complete event in the buffer, validated."""
         while len(self._buffer) >= _HEADER.size:
             size = _HEADER.unpack_from(self._buffer)[0]
             if size > MAX_FRAME_BYTES:
-                raise InvalidEvent(f"a message of {size} bytes (at most {MAX_FRAME_BYTES} are accepted)")
+                raise InvalidEvent(
+                    f"a message of {size} bytes (at most {MAX_FRAME_BYTES} are accepted)"
+                )
             if len(self._buffer) < _HEADER.size + size:
                 return
-            body = self._buffer[_HEADER.size:_HEADER.size + size]
-            self._buffer = self._buffer[_HEADER.size + size:]
+            body = self._buffer[_HEADER.size : _HEADER.size + size]
+            self._buffer = self._buffer[_HEADER.size + size :]
             yield validate(_decode(body))
 
     def leftover(self) -> bool:
@@ -104,8 +120,12 @@ def _expect(event: dict, name: str, kinds: tuple[type, ...], what: str):
 def validate(event: dict) -> dict:
     """The event unchanged when it matches its schema (result: a Result in "result"); else InvalidEvent."""
     kind = event.get("event")
-    allowed = {"step": {"what", "check", "seconds"}, "result": {"result"}, "found": {"found", "missing"},
-               "done": set()}
+    allowed = {
+        "step": {"what", "check", "seconds"},
+        "result": {"result"},
+        "found": {"found", "missing"},
+        "done": set(),
+    }
     if not isinstance(kind, str) or kind not in allowed:
         raise InvalidEvent(f"an unknown event {str(kind)[:40]!r}")
     extra = set(event) - allowed[kind] - {"event"}
@@ -122,8 +142,12 @@ def validate(event: dict) -> dict:
         data = _expect(event, "result", (dict,), "an object")
         for name in _REQUIRED_RESULT:
             _expect(data, name, (str,), "a string")
-        if set(data) - set(Result.__dataclass_fields__) or not all(isinstance(v, str) for v in data.values()):
-            raise InvalidEvent("a 'result' event with unknown fields or values that are not strings")
+        if set(data) - set(Result.__dataclass_fields__) or not all(
+            isinstance(v, str) for v in data.values()
+        ):
+            raise InvalidEvent(
+                "a 'result' event with unknown fields or values that are not strings"
+            )
         if data["status"] not in _STATUSES:
             raise InvalidEvent(f"a 'result' event with the unknown status {data['status'][:20]!r}")
         event = dict(event, result=Result.from_dict(data))

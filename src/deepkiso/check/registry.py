@@ -21,9 +21,26 @@ from typing import Any, Callable
 
 import numpy as np
 
-from deepkiso.check.names import SUBJECT_BY_NAME, SUBJECTS, adapt, call_problem, locate, subjects_named
+from deepkiso.check.names import (
+    SUBJECT_BY_NAME,
+    SUBJECTS,
+    adapt,
+    call_problem,
+    locate,
+    subjects_named,
+)
 
-__all__ = ["Failure", "Note", "Skip", "Context", "Check", "check", "all_checks", "select", "EXERCISES"]
+__all__ = [
+    "Failure",
+    "Note",
+    "Skip",
+    "Context",
+    "Check",
+    "check",
+    "all_checks",
+    "select",
+    "EXERCISES",
+]
 
 FAMILIES = ("functions", "differentiation", "layers", "nets", "training")
 
@@ -36,7 +53,14 @@ class Failure(Exception):
     location: the learner's line the failure points at ("my_net.py, line 23: z1 = a1"), when it is known.
     """
 
-    def __init__(self, message: str, expected: str = "", received: str = "", cause: str = "", location: str = ""):
+    def __init__(
+        self,
+        message: str,
+        expected: str = "",
+        received: str = "",
+        cause: str = "",
+        location: str = "",
+    ):
         super().__init__(message)
         self.message, self.expected, self.received, self.cause = message, expected, received, cause
         self.location = location
@@ -88,15 +112,25 @@ class Check:
     def context(self, obj: Any, name: str, namespace: dict) -> Context:
         """The check's context: obj made callable the course's way (see ``names.adapt``), a seeded generator."""
         seed = zlib.crc32(self.id.encode("utf-8"))
-        return Context(obj=adapt(self.subject, obj)[0], name=name, namespace=namespace,
-                       rng=np.random.default_rng(seed))
+        return Context(
+            obj=adapt(self.subject, obj)[0],
+            name=name,
+            namespace=namespace,
+            rng=np.random.default_rng(seed),
+        )
 
 
 _CHECKS: list[Check] = []
 
 
-def check(subject: str, exercise: str, title: str, limitation: str = "", name: str | None = None,
-          needs: tuple[str, ...] | None = None):
+def check(
+    subject: str,
+    exercise: str,
+    title: str,
+    limitation: str = "",
+    name: str | None = None,
+    needs: tuple[str, ...] | None = None,
+):
     """Register the decorated function as a check of ``subject`` for ``exercise``.
 
     The check's id is "subject.name", name defaulting to the function's name
@@ -104,7 +138,9 @@ def check(subject: str, exercise: str, title: str, limitation: str = "", name: s
     (default: all that the course gives it, ``names.METHODS``); a learner's
     class or function that cannot be called so is not graded (Skip), not failed.
     """
-    if subject not in SUBJECT_BY_NAME:  # a typo in a family module fails at import, not in a learner's report
+    if (
+        subject not in SUBJECT_BY_NAME
+    ):  # a typo in a family module fails at import, not in a learner's report
         raise KeyError(f"check: unknown subject {subject!r}")
 
     def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
@@ -117,7 +153,9 @@ def check(subject: str, exercise: str, title: str, limitation: str = "", name: s
             try:
                 return func(ctx)
             except Failure as failure:
-                if not failure.location and failure.__cause__ is None:  # a wrong value: point at the method
+                if (
+                    not failure.location and failure.__cause__ is None
+                ):  # a wrong value: point at the method
                     failure.location = locate(ctx.obj, title, failure.message)
                 raise
 
@@ -132,7 +170,9 @@ def all_checks() -> list[Check]:
     for family in FAMILIES:
         importlib.import_module(f"deepkiso.check.{family}")
     order = {s.name: i for i, s in enumerate(SUBJECTS)}
-    return sorted(_CHECKS, key=lambda c: order[c.subject])  # stable: keeps registration order per subject
+    return sorted(
+        _CHECKS, key=lambda c: order[c.subject]
+    )  # stable: keeps registration order per subject
 
 
 EXERCISES = tuple(f"2_{i}" for i in range(1, 19))
@@ -163,9 +203,13 @@ def select(only: list[str] | None) -> list[Check]:
         elif exercise:
             hits = [c for c in checks if c.exercise == exercise]
             if not hits:
-                with_checks = sorted({c.exercise for c in checks}, key=lambda e: int(e.split("_")[1]))
-                raise ValueError(f"exercise {exercise} has no checks (it has no code to check); "
-                                 f"exercises with checks: {', '.join(with_checks)}")
+                with_checks = sorted(
+                    {c.exercise for c in checks}, key=lambda e: int(e.split("_")[1])
+                )
+                raise ValueError(
+                    f"exercise {exercise} has no checks (it has no code to check); "
+                    f"exercises with checks: {', '.join(with_checks)}"
+                )
             chosen.update(c.id for c in hits)
         elif subjects:
             chosen.update(c.id for c in checks if c.subject in subjects)
@@ -173,7 +217,8 @@ def select(only: list[str] | None) -> list[Check]:
             names = [s.name for s in SUBJECTS]
             close = difflib.get_close_matches(token, names + [c.id for c in checks], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown --only name {token!r}{hint}; choose a name ({', '.join(names)}), "
-                             f"an exercise number (2_1 … 2_18) or a check id such as 'Affine.backward_db'")
+            raise ValueError(
+                f"unknown --only name {token!r}{hint}; choose a name ({', '.join(names)}), "
+                f"an exercise number (2_1 … 2_18) or a check id such as 'Affine.backward_db'"
+            )
     return [c for c in checks if c.id in chosen]
-

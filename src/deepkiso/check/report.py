@@ -13,7 +13,17 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["PASS", "FAIL", "NOTE", "SKIP", "Result", "Report", "format_text", "format_json", "format_html"]
+__all__ = [
+    "PASS",
+    "FAIL",
+    "NOTE",
+    "SKIP",
+    "Result",
+    "Report",
+    "format_text",
+    "format_json",
+    "format_html",
+]
 
 PASS, FAIL, NOTE, SKIP = "pass", "fail", "note", "skip"
 STATUSES = (PASS, FAIL, NOTE, SKIP)
@@ -120,9 +130,18 @@ _DETAIL_INDENT = " " * 15
 def _detail_lines(r: Result) -> list[str]:
     lines = [r.message] if r.message else []
     # A scalar's message already says "expected 0.2, received 0.4"; the lines would only repeat it.
-    repeated = bool(r.expected) and f"expected {r.expected}" in r.message and f"received {r.received}" in r.message
-    details = (("expected", "" if repeated else r.expected), ("received", "" if repeated else r.received),
-               ("likely cause", r.cause), ("your code", r.location), ("why a note, not a failure", r.note_reason))
+    repeated = (
+        bool(r.expected)
+        and f"expected {r.expected}" in r.message
+        and f"received {r.received}" in r.message
+    )
+    details = (
+        ("expected", "" if repeated else r.expected),
+        ("received", "" if repeated else r.received),
+        ("likely cause", r.cause),
+        ("your code", r.location),
+        ("why a note, not a failure", r.note_reason),
+    )
     lines += [f"{label}: {text}" for label, text in details if text]
     return [_DETAIL_INDENT + part for line in lines for part in line.splitlines()]
 
@@ -188,7 +207,9 @@ def format_text(report: Report) -> str:
     Skips that follow a failed first check are folded into one line.
     """
     lines = [f"deepkiso check {report.path}"]
-    if report.only and report.missing:  # without --only, every name the checker knows would be listed
+    if (
+        report.only and report.missing
+    ):  # without --only, every name the checker knows would be listed
         lines.append("not in this file (not checked): " + ", ".join(report.missing))
     groups: dict[str, list[Result]] = {}
     for r in report.results:
@@ -199,10 +220,15 @@ def format_text(report: Report) -> str:
         lines.extend(_subject_lines(results))
     lines.extend(_not_graded(report.results))
     lines.append("")
-    counts = ", ".join(f"{report.count(s)} {word}" for s, word in
-                       ((PASS, "passed"), (FAIL, "failed"), (NOTE, "notes"), (SKIP, "skipped")))
-    verdict = "all checks passed" if report.passed else (
-        "some checks failed" if report.count(FAIL) else "nothing was checked")
+    counts = ", ".join(
+        f"{report.count(s)} {word}"
+        for s, word in ((PASS, "passed"), (FAIL, "failed"), (NOTE, "notes"), (SKIP, "skipped"))
+    )
+    verdict = (
+        "all checks passed"
+        if report.passed
+        else ("some checks failed" if report.count(FAIL) else "nothing was checked")
+    )
     lines.append(f"{verdict}: {counts}")
     return "\n".join(lines)
 
@@ -218,7 +244,7 @@ def format_html(report: Report) -> str:
         label = re.match(r"  (PASS|FAIL|NOTE|SKIP)  ", line)
         if label:
             word = label.group(1)
-            text = f'  <b style="color:{_HTML_COLOURS[word]}">{word}</b>' + text[len(word) + 2:]
+            text = f'  <b style="color:{_HTML_COLOURS[word]}">{word}</b>' + text[len(word) + 2 :]
         elif line and not line.startswith(" "):
             text = f"<b>{text}</b>"
         lines.append(text)

@@ -45,8 +45,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deepkiso.check._worker import Job, serve
-from deepkiso.check.contain import (DEFAULT_MAX_PROCESSES, Tree, TreeOverLimit, Workspace, become_subreaper,
-                                    confine_self, scrubbed_environment, set_dumpable, starting_worker, worker_ended)
+from deepkiso.check.contain import (
+    DEFAULT_MAX_PROCESSES,
+    Tree,
+    TreeOverLimit,
+    Workspace,
+    become_subreaper,
+    confine_self,
+    scrubbed_environment,
+    set_dumpable,
+    starting_worker,
+    worker_ended,
+)
 from deepkiso.check.isolation import bwrap_command, isolation_tool
 from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, InvalidEvent
 from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
@@ -54,14 +64,23 @@ from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
 
-__all__ = ["check_file", "check_code", "validate_limits", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB",
-           "DEFAULT_MAX_PROCESSES", "job_from_json"]
+__all__ = [
+    "check_file",
+    "check_code",
+    "validate_limits",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_MAX_PROCESSES",
+    "job_from_json",
+]
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048
 _STARTUP_SECONDS = 60.0  # before the first step: the fork and the first import, on a busy machine
 _MAX_RESTARTS = 3
-_CRASHED = 70  # the child's exit code when deepkiso itself failed in it (its traceback is in the log)
+_CRASHED = (
+    70  # the child's exit code when deepkiso itself failed in it (its traceback is in the log)
+)
 _POLL_SECONDS = 0.05  # how often the parent measures the child's process tree
 INVALID_TITLE = "the checking process sent something invalid"
 
@@ -113,7 +132,10 @@ def _detach(write_fd: int, log_fd: int) -> int:
     """
     os.setpgid(0, 0)
     # Above 2 first: a parent started without stdin may have been given descriptor 0 for the pipe.
-    channel_fd, log_fd = fcntl.fcntl(write_fd, fcntl.F_DUPFD, 3), fcntl.fcntl(log_fd, fcntl.F_DUPFD, 3)
+    channel_fd, log_fd = (
+        fcntl.fcntl(write_fd, fcntl.F_DUPFD, 3),
+        fcntl.fcntl(log_fd, fcntl.F_DUPFD, 3),
+    )
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
@@ -122,7 +144,10 @@ def _detach(write_fd: int, log_fd: int) -> int:
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - lives as long as the process
     sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
-    for number in (signal.SIGINT, signal.SIGTERM):  # the kernel's or the CLI's handlers are not the child's
+    for number in (
+        signal.SIGINT,
+        signal.SIGTERM,
+    ):  # the kernel's or the CLI's handlers are not the child's
         signal.signal(number, signal.SIG_DFL)
     sys.dont_write_bytecode = True  # leave no __pycache__ in the learner's folders
     if "matplotlib.pyplot" in sys.modules:
@@ -130,7 +155,9 @@ def _detach(write_fd: int, log_fd: int) -> int:
     return channel_fd
 
 
-def _child_main(job: Job, write_fd: int, log_fd: int, folders: dict[str, Path], max_processes: int) -> None:
+def _child_main(
+    job: Job, write_fd: int, log_fd: int, folders: dict[str, Path], max_processes: int
+) -> None:
     """The child's whole life (forked, or exec'd by ``_exec``): never returns.
 
     folders: "home", "tmp" and "work" (the working directory) of its workspace.
@@ -149,12 +176,25 @@ def _child_main(job: Job, write_fd: int, log_fd: int, folders: dict[str, Path], 
 
 def _job_json(job: Job, workspace: Workspace, max_processes: int) -> bytes:
     """The job for an exec'd child: plain JSON (live objects cannot be sent; isolate checks files only)."""
-    return json.dumps({"label": job.label, "checks": job.checks, "timeout": job.timeout, "memory_mb": job.memory_mb,
-                       "paths": [str(p) for p in job.paths], "roots": [str(r) for r in job.roots],
-                       "skip": sorted(job.skip), "gated": job.gated, "restart": job.restart,
-                       "max_processes": max_processes,
-                       "folders": {"home": str(workspace.home), "tmp": str(workspace.tmp),
-                                   "work": str(workspace.work)}}).encode("utf-8")
+    return json.dumps(
+        {
+            "label": job.label,
+            "checks": job.checks,
+            "timeout": job.timeout,
+            "memory_mb": job.memory_mb,
+            "paths": [str(p) for p in job.paths],
+            "roots": [str(r) for r in job.roots],
+            "skip": sorted(job.skip),
+            "gated": job.gated,
+            "restart": job.restart,
+            "max_processes": max_processes,
+            "folders": {
+                "home": str(workspace.home),
+                "tmp": str(workspace.tmp),
+                "work": str(workspace.work),
+            },
+        }
+    ).encode("utf-8")
 
 
 def job_from_json(data: bytes) -> tuple[Job, dict[str, Path], int]:
@@ -162,7 +202,10 @@ def job_from_json(data: bytes) -> tuple[Job, dict[str, Path], int]:
     fields = json.loads(data)
     folders = {name: Path(folder) for name, folder in fields.pop("folders").items()}
     max_processes = fields.pop("max_processes")
-    fields["paths"], fields["roots"] = [Path(p) for p in fields["paths"]], [Path(r) for r in fields["roots"]]
+    fields["paths"], fields["roots"] = (
+        [Path(p) for p in fields["paths"]],
+        [Path(r) for r in fields["roots"]],
+    )
     fields["skip"] = set(fields["skip"])
     return Job(**fields), folders, max_processes
 
@@ -173,7 +216,11 @@ class _Child:
     def __init__(self, job: Job, limits: _Limits):
         self.workspace = Workspace(job.paths, job.roots)
         job = replace(job, paths=self.workspace.paths, roots=self.workspace.roots)
-        folders = {"home": self.workspace.home, "tmp": self.workspace.tmp, "work": self.workspace.work}
+        folders = {
+            "home": self.workspace.home,
+            "tmp": self.workspace.tmp,
+            "work": self.workspace.work,
+        }
         read_fd, write_fd = os.pipe()
         self.log = tempfile.TemporaryFile()
         self.tree = Tree.before_fork(job.memory_mb, limits.max_processes)
@@ -191,9 +238,14 @@ class _Child:
         self.returncode: int | None = None
 
     def _fork(self, job: Job, write_fd: int, folders: dict[str, Path], max_processes: int) -> int:
-        for stream in (sys.stdout, sys.stderr):  # or the child would print the parent's pending output again
+        for stream in (
+            sys.stdout,
+            sys.stderr,
+        ):  # or the child would print the parent's pending output again
             stream.flush()
-        with warnings.catch_warnings():  # Python 3.12 warns about forking a process with threads (a kernel)
+        with (
+            warnings.catch_warnings()
+        ):  # Python 3.12 warns about forking a process with threads (a kernel)
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:
@@ -205,10 +257,19 @@ class _Child:
         return pid
 
     def _exec(self, job: Job, limits: _Limits, write_fd: int) -> subprocess.Popen:
-        command = bwrap_command(isolation_tool(), self.workspace.folder, write_fd, job.memory_mb * 1024 * 1024)
+        command = bwrap_command(
+            isolation_tool(), self.workspace.folder, write_fd, job.memory_mb * 1024 * 1024
+        )
         env = scrubbed_environment(self.workspace.home, self.workspace.tmp)
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=self.log,
-                                   pass_fds=(write_fd,), env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=self.log,
+            stderr=self.log,
+            pass_fds=(write_fd,),
+            env=env,
+            start_new_session=True,
+        )
         try:
             process.stdin.write(_job_json(job, self.workspace, limits.max_processes))
             process.stdin.close()
@@ -290,8 +351,12 @@ def _run_child(job: Job, report: Report, done: set, limits: _Limits) -> _Outcome
                     return _Outcome(finished=True)
         except TimeoutError:
             child.kill()
-            return _Outcome(False, step, f"timed out after {job.timeout:g} s; the checker had to stop the process "
-                                         "(the code did not return to Python, or caught the timeout)")
+            return _Outcome(
+                False,
+                step,
+                f"timed out after {job.timeout:g} s; the checker had to stop the process "
+                "(the code did not return to Python, or caught the timeout)",
+            )
         except TreeOverLimit as exc:
             child.kill()
             return _Outcome(False, step, f"stopped: {exc}")
@@ -320,15 +385,27 @@ def _death(child: _Child) -> str:
 
 def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> Result:
     if outcome.invalid:
-        return Result(id="protocol", subject=label, title=INVALID_TITLE, status=FAIL, message=outcome.reason,
-                      cause=INVALID_CAUSE)
+        return Result(
+            id="protocol",
+            subject=label,
+            title=INVALID_TITLE,
+            status=FAIL,
+            message=outcome.reason,
+            cause=INVALID_CAUSE,
+        )
     step = outcome.step
     check = checks.get(step.check) if step and step.check else None
     if check is None:
         what = step.what if step else "starting the checker"
         return Result(id="import", subject=label, title=what, status=FAIL, message=outcome.reason)
-    return Result(id=check.id, subject=check.subject, title=check.title, status=FAIL,
-                  exercise=check.exercise, message=outcome.reason)
+    return Result(
+        id=check.id,
+        subject=check.subject,
+        title=check.title,
+        status=FAIL,
+        exercise=check.exercise,
+        message=outcome.reason,
+    )
 
 
 def validate_limits(timeout: float, memory_mb: int) -> None:
@@ -336,7 +413,9 @@ def validate_limits(timeout: float, memory_mb: int) -> None:
     if not timeout > 0:
         raise ValueError(f"the timeout must be a positive number of seconds, got {timeout}")
     if memory_mb < 256:
-        raise ValueError(f"the memory limit must be at least 256 MB (Python and NumPy need that), got {memory_mb}")
+        raise ValueError(
+            f"the memory limit must be at least 256 MB (Python and NumPy need that), got {memory_mb}"
+        )
 
 
 def _run(job: Job, report: Report, checks: dict[str, Check], limits: _Limits) -> Report:
@@ -356,10 +435,16 @@ def _run(job: Job, report: Report, checks: dict[str, Check], limits: _Limits) ->
     return report
 
 
-def _run_children(job: Job, report: Report, checks: dict[str, Check], limits: _Limits, done: set[str]) -> None:
+def _run_children(
+    job: Job, report: Report, checks: dict[str, Check], limits: _Limits, done: set[str]
+) -> None:
     for attempt in range(_MAX_RESTARTS + 1):
-        outcome = _run_child(replace(job, restart=attempt > 0, skip=set(done), gated=dict(job.gated)), report, done,
-                             limits)
+        outcome = _run_child(
+            replace(job, restart=attempt > 0, skip=set(done), gated=dict(job.gated)),
+            report,
+            done,
+            limits,
+        )
         if outcome.finished:
             break
         stopped = _stopped_result(outcome, checks, job.label)
@@ -368,15 +453,30 @@ def _run_children(job: Job, report: Report, checks: dict[str, Check], limits: _L
         if stopped.id in ("import", "protocol"):
             break  # the import would stop the same way again; an invalid message: nothing more is trusted
         if next(r for r in report.results if r.subject == stopped.subject) is stopped:
-            job.gated[stopped.subject] = stopped.title  # its first check: the others would stop the same way
+            job.gated[stopped.subject] = (
+                stopped.title
+            )  # its first check: the others would stop the same way
     else:
-        report.results.append(Result(id="stopped", subject=job.label, title="the remaining checks", status=SKIP,
-                                     message=f"not run: the checker was stopped {_MAX_RESTARTS + 1} times"))
+        report.results.append(
+            Result(
+                id="stopped",
+                subject=job.label,
+                title="the remaining checks",
+                status=SKIP,
+                message=f"not run: the checker was stopped {_MAX_RESTARTS + 1} times",
+            )
+        )
 
 
-def check_file(path, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-               memory_mb: int = DEFAULT_MEMORY_MB, root=None, max_processes: int = DEFAULT_MAX_PROCESSES,
-               isolate: bool = False) -> Report:
+def check_file(
+    path,
+    only: list[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    root=None,
+    max_processes: int = DEFAULT_MAX_PROCESSES,
+    isolate: bool = False,
+) -> Report:
     """Check the learner's file (.py or .ipynb), or several files and folders, and return one report.
 
     path: a path, or a list of them; a folder stands for the .py files and
@@ -405,22 +505,45 @@ def check_file(path, only: list[str] | None = None, timeout: float = DEFAULT_TIM
     if root is not None and not Path(root).is_dir():
         raise ValueError(f"--root {root}: no such folder")
     for notebook in (p for p in paths if p.suffix == ".ipynb"):
-        notebook_cells(notebook)  # an unreadable notebook is the user's mistake: say so before starting
+        notebook_cells(
+            notebook
+        )  # an unreadable notebook is the user's mistake: say so before starting
     checks = {c.id: c for c in select_checks(only)}
     roots = [Path(root).resolve() if root is not None else find_root(p) for p in paths]
     shown = " ".join(str(p) for p in given)
     label = file_label(paths[0], roots[0]) if len(given) == 1 and len(paths) == 1 else shown
-    report = Report(path=shown, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
-    job = Job(label=label, checks=list(checks), timeout=float(timeout), memory_mb=int(memory_mb),
-              paths=paths, roots=roots)
+    report = Report(
+        path=shown, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or [])
+    )
+    job = Job(
+        label=label,
+        checks=list(checks),
+        timeout=float(timeout),
+        memory_mb=int(memory_mb),
+        paths=paths,
+        roots=roots,
+    )
     return _run(job, report, checks, _Limits(max_processes, isolate))
 
 
-def check_code(code: LearnerCode, label: str, only: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-               memory_mb: int = DEFAULT_MEMORY_MB) -> Report:
+def check_code(
+    code: LearnerCode,
+    label: str,
+    only: list[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> Report:
     """Check learner code that is already loaded (a kernel's live objects) in a forked child; see check_file."""
     validate_limits(timeout, memory_mb)
     checks = {c.id: c for c in select_checks(only)}
-    report = Report(path=label, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or []))
-    job = Job(label=label, checks=list(checks), timeout=float(timeout), memory_mb=int(memory_mb), code=code)
+    report = Report(
+        path=label, timeout=float(timeout), memory_mb=int(memory_mb), only=list(only or [])
+    )
+    job = Job(
+        label=label,
+        checks=list(checks),
+        timeout=float(timeout),
+        memory_mb=int(memory_mb),
+        code=code,
+    )
     return _run(job, report, checks, _Limits())

@@ -30,7 +30,9 @@ class Integer:
         try:
             value = int(text.strip(), 10)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer from {self}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {self}, got {text!r}"
+            ) from None
         if not self.low <= value <= self.high:
             raise argparse.ArgumentTypeError(f"expected an integer from {self}, got {value}")
         return value
@@ -89,8 +91,9 @@ def weight_init(text: str) -> str | float:
     try:
         return WEIGHT_STD(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected he, xavier or a standard deviation {WEIGHT_STD}, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected he, xavier or a standard deviation {WEIGHT_STD}, got {text!r}"
+        ) from None
 
 
 def check_training_memory(sizes: list[int], batch_size: int) -> None:
@@ -100,9 +103,11 @@ def check_training_memory(sizes: list[int], batch_size: int) -> None:
     # (the layer's output, the activation's output, its cache and the gradient flowing back).
     needed = 4 * 4 * (n_weights + batch_size * sum(sizes))
     if needed > TRAINING_MEMORY_GB * 1024**3:
-        raise UsageError(f"a {'-'.join(map(str, sizes))} net with batch size {batch_size} needs about "
-                         f"{needed / 1024**3:.1f} GB to train; the limit is {TRAINING_MEMORY_GB} GB: "
-                         "use fewer or smaller --hidden layers or a smaller batch size")
+        raise UsageError(
+            f"a {'-'.join(map(str, sizes))} net with batch size {batch_size} needs about "
+            f"{needed / 1024**3:.1f} GB to train; the limit is {TRAINING_MEMORY_GB} GB: "
+            "use fewer or smaller --hidden layers or a smaller batch size"
+        )
 
 
 def at_most(option: str, values: list, limit: int) -> list:

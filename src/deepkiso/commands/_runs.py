@@ -33,7 +33,15 @@ CURVES_NAME = "curves.png"
 CONFUSION_NAME = "confusion.png"
 FIT_NAME = "fit.png"
 MODELS = ("two-layer", "mlp")
-METRIC_COLUMNS = ("epoch", "iteration", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
+METRIC_COLUMNS = (
+    "epoch",
+    "iteration",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "seconds",
+)
 
 
 # -- reading options --------------------------------------------------------------------------
@@ -41,10 +49,13 @@ METRIC_COLUMNS = ("epoch", "iteration", "train_loss", "train_accuracy", "test_lo
 
 def add_mirror_argument(parser) -> None:
     """--mirror URL, for every command that loads a data set (one declaration, one help text)."""
-    parser.add_argument("--mirror", metavar="URL",
-                        help=f"a mirror of one's own, tried before the recorded ones when mnist, fashion-mnist or "
-                             f"kmnist must be downloaded: URL/<dataset>/<file>.gz, http(s):// or file:// "
-                             f"(default: ${MIRROR_VARIABLE}, else none)")
+    parser.add_argument(
+        "--mirror",
+        metavar="URL",
+        help=f"a mirror of one's own, tried before the recorded ones when mnist, fashion-mnist or "
+        f"kmnist must be downloaded: URL/<dataset>/<file>.gz, http(s):// or file:// "
+        f"(default: ${MIRROR_VARIABLE}, else none)",
+    )
 
 
 def data_options(dataset: str, data_dir: str | None, mirror: str | None) -> dict[str, str]:
@@ -56,8 +67,10 @@ def data_options(dataset: str, data_dir: str | None, mirror: str | None) -> dict
     """
     reads_files = dataset in MIRRORS
     if data_dir is not None and not reads_files:
-        raise UsageError(f"--data-dir applies to the data sets read from files ({', '.join(MIRRORS)}), "
-                         f"not to {dataset}, which needs no files")
+        raise UsageError(
+            f"--data-dir applies to the data sets read from files ({', '.join(MIRRORS)}), "
+            f"not to {dataset}, which needs no files"
+        )
     options = {} if data_dir is None else {"data_dir": data_dir}
     if mirror is not None:
         try:
@@ -89,13 +102,16 @@ def save_figure(figure, path: Path) -> Path:
 
 def write_metrics(run_dir: Path, epochs: list[dict[str, Any]]) -> None:
     """metrics.csv and metrics.jsonl, rewritten in full from the history (so they always match it)."""
+
     def cell(value):
         return "" if value is None else repr(value) if isinstance(value, float) else str(value)
 
     lines = [",".join(METRIC_COLUMNS)]
     lines += [",".join(cell(row.get(column)) for column in METRIC_COLUMNS) for row in epochs]
     write_file_atomically(run_dir / METRICS_CSV, ("\n".join(lines) + "\n").encode())
-    jsonl = "".join(json.dumps({column: row.get(column) for column in METRIC_COLUMNS}) + "\n" for row in epochs)
+    jsonl = "".join(
+        json.dumps({column: row.get(column) for column in METRIC_COLUMNS}) + "\n" for row in epochs
+    )
     write_file_atomically(run_dir / METRICS_JSONL, jsonl.encode())
 
 
@@ -114,12 +130,28 @@ def read_settings(run_dir: Path) -> dict[str, Any]:
     path = run_dir / SETTINGS_NAME
     try:
         settings = json.loads(read_regular_file(path, _MAX_SETTINGS_BYTES))
-    except (FileNotFoundError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+    except (
+        FileNotFoundError,
+        ValueError,
+        RecursionError,
+    ) as exc:  # JSONDecodeError is a ValueError
         raise UsageError(f"{path}: cannot be read as JSON ({_one_line(exc)})") from None
     if not isinstance(settings, dict):
         raise UsageError(f"{path}: expected a JSON object, got {type(settings).__name__}")
-    required = ("dataset", "task", "model", "hidden", "activation", "loss", "weight_init",
-                "input_size", "output_size", "seed", "optimizer", "lr")
+    required = (
+        "dataset",
+        "task",
+        "model",
+        "hidden",
+        "activation",
+        "loss",
+        "weight_init",
+        "input_size",
+        "output_size",
+        "seed",
+        "optimizer",
+        "lr",
+    )
     missing = [key for key in required if key not in settings]
     if missing:
         raise UsageError(f"{path}: missing {', '.join(missing)}")
@@ -127,7 +159,7 @@ def read_settings(run_dir: Path) -> dict[str, Any]:
         if key in settings:
             expected = check(settings[key], settings)
             if expected is not None:
-                raise UsageError(f"{path}: \"{key}\" must be {expected}, got {shown(settings[key])}")
+                raise UsageError(f'{path}: "{key}" must be {expected}, got {shown(settings[key])}')
     return settings
 
 
@@ -155,24 +187,34 @@ def _check_hidden(value: Any, settings: dict[str, Any]) -> str | None:
         return "a non-empty list of positive integers"
     if settings.get("model") == "two-layer" and len(value) != 1:
         return "one size for the two-layer model"
-    if all(_is_int_at_least(settings.get(key), 1) for key in ("input_size", "output_size")) \
-            and _n_parameters(settings) > _MAX_PARAMETERS:
+    if (
+        all(_is_int_at_least(settings.get(key), 1) for key in ("input_size", "output_size"))
+        and _n_parameters(settings) > _MAX_PARAMETERS
+    ):
         return f"sizes of a net with at most {_MAX_PARAMETERS} weights"
     return None
 
 
 # For each field: (value, all the settings) -> None when it is right, else what it must be.
 _SETTINGS_CHECKS = {
-    "dataset": lambda v, s: None if v in available_datasets() else f"one of {', '.join(available_datasets())}",
-    "task": lambda v, s: (None if v in ("classification", "regression") and (
-        s.get("dataset") not in available_datasets() or v == dataset_info(s["dataset"]).task)
-        else "the data set's task"),
+    "dataset": lambda v, s: (
+        None if v in available_datasets() else f"one of {', '.join(available_datasets())}"
+    ),
+    "task": lambda v, s: (
+        None
+        if v in ("classification", "regression")
+        and (s.get("dataset") not in available_datasets() or v == dataset_info(s["dataset"]).task)
+        else "the data set's task"
+    ),
     "model": lambda v, s: None if v in MODELS else f"one of {', '.join(MODELS)}",
     "hidden": _check_hidden,
     "activation": lambda v, s: None if v in ACTIVATIONS else f"one of {', '.join(ACTIVATIONS)}",
     "loss": lambda v, s: None if v in LOSSES else f"one of {', '.join(LOSSES)}",
-    "weight_init": lambda v, s: None if v in WEIGHT_INITS or _is_positive_number(v) else
-        "he, xavier or a positive standard deviation",
+    "weight_init": lambda v, s: (
+        None
+        if v in WEIGHT_INITS or _is_positive_number(v)
+        else "he, xavier or a positive standard deviation"
+    ),
     "input_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
     "output_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
     "seed": lambda v, s: None if _is_int_at_least(v, 0) else "a non-negative integer",
@@ -181,10 +223,15 @@ _SETTINGS_CHECKS = {
     "batch_size": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
     "epochs": lambda v, s: None if _is_int_at_least(v, 1) else "a positive integer",
     "sampler": lambda v, s: None if v in SAMPLERS else f"one of {', '.join(SAMPLERS)}",
-    "shuffle_every": lambda v, s: None if v in (None, "epoch", "once", "never") or _is_int_at_least(v, 1) else
-        "epoch, once, never, a positive number of epochs or null",
+    "shuffle_every": lambda v, s: (
+        None
+        if v in (None, "epoch", "once", "never") or _is_int_at_least(v, 1)
+        else "epoch, once, never, a positive number of epochs or null"
+    ),
     "checkpoint_every": lambda v, s: None if _is_int_at_least(v, 0) else "a non-negative integer",
-    "blas_threads": lambda v, s: None if v is None or _is_int_at_least(v, 1) else "a positive integer or null",
+    "blas_threads": lambda v, s: (
+        None if v is None or _is_int_at_least(v, 1) else "a positive integer or null"
+    ),
     "data_dir": lambda v, s: None if v is None or isinstance(v, str) else "a folder's path or null",
 }
 
@@ -209,12 +256,24 @@ def load_data(settings: dict[str, Any], mirror: str | None = None):
 
 def build_net(settings: dict[str, Any]) -> MultiLayerNet:
     """A fresh net as the settings describe it, its weights drawn from the run's seed."""
-    common = dict(activation=settings["activation"], loss=settings["loss"], rng=net_rng(settings["seed"]))
+    common = dict(
+        activation=settings["activation"], loss=settings["loss"], rng=net_rng(settings["seed"])
+    )
     if settings["model"] == "two-layer":
-        return TwoLayerNet(settings["input_size"], settings["hidden"][0], settings["output_size"],
-                           weight_init_std=settings["weight_init"], **common)
-    return MultiLayerNet(settings["input_size"], settings["hidden"], settings["output_size"],
-                         weight_init=settings["weight_init"], **common)
+        return TwoLayerNet(
+            settings["input_size"],
+            settings["hidden"][0],
+            settings["output_size"],
+            weight_init_std=settings["weight_init"],
+            **common,
+        )
+    return MultiLayerNet(
+        settings["input_size"],
+        settings["hidden"],
+        settings["output_size"],
+        weight_init=settings["weight_init"],
+        **common,
+    )
 
 
 def _seeds(seed: int) -> list[np.random.SeedSequence]:
@@ -240,10 +299,15 @@ def restore_net(run_dir: Path, settings: dict[str, Any]) -> MultiLayerNet:
     net = build_net(settings)
     checkpoint = read_checkpoint(run_dir, checkpoint_layout(net, build_optimizer(settings)))
     if checkpoint is None:
-        raise UsageError(f"{run_dir} holds no checkpoint yet ({CHECKPOINT_NAME}): "
-                         f"the run stopped before its first one; resume it with deepkiso train --resume {run_dir}")
-    load_into(net.load_state_dict, {k[4:]: v for k, v in checkpoint.state.items() if k.startswith("net/")},
-              checkpoint.json_path)
+        raise UsageError(
+            f"{run_dir} holds no checkpoint yet ({CHECKPOINT_NAME}): "
+            f"the run stopped before its first one; resume it with deepkiso train --resume {run_dir}"
+        )
+    load_into(
+        net.load_state_dict,
+        {k[4:]: v for k, v in checkpoint.state.items() if k.startswith("net/")},
+        checkpoint.json_path,
+    )
     if not all(np.all(np.isfinite(param)) for param in net.params.values()):
         raise JobError(f"{checkpoint.arrays_path}: holds weights that are not finite")
     return net
@@ -261,8 +325,10 @@ def read_checkpoint(run_dir: Path, layout: dict[str, tuple]) -> Checkpoint | Non
     except FileNotFoundError:
         traces = _traces_of_training(run_dir)
         if traces:
-            raise JobError(f"{run_dir / CHECKPOINT_NAME}: missing, yet {run_dir} holds {traces} from training; "
-                           f"nothing was changed (restore {CHECKPOINT_NAME}, or train a new run with --out)") from None
+            raise JobError(
+                f"{run_dir / CHECKPOINT_NAME}: missing, yet {run_dir} holds {traces} from training; "
+                f"nothing was changed (restore {CHECKPOINT_NAME}, or train a new run with --out)"
+            ) from None
         return None
     except ValueError as exc:
         raise JobError(_one_line(exc)) from None
@@ -282,7 +348,9 @@ def load_into(load_state_dict, state: dict, source: Path) -> None:
     try:
         load_state_dict(state)
     except ValueError as exc:
-        raise JobError(f"{source} does not fit the run that {SETTINGS_NAME} describes: {_one_line(exc)}") from None
+        raise JobError(
+            f"{source} does not fit the run that {SETTINGS_NAME} describes: {_one_line(exc)}"
+        ) from None
 
 
 def _one_line(exc: BaseException) -> str:

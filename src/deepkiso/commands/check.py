@@ -29,7 +29,9 @@ from deepkiso.files import write_file_atomically
 
 NAME = "check"
 HELP = "check your own functions, layers and nets (.py files, notebooks or folders) against deepkiso's references"
-_CLASS_SECONDS_PER_STEP = 30  # a submission's whole grading may take this many --timeout (a stopped grader ends)
+_CLASS_SECONDS_PER_STEP = (
+    30  # a submission's whole grading may take this many --timeout (a stopped grader ends)
+)
 
 # An hour per check is more than any exercise needs; the process's limit must leave Python and
 # NumPy their 256 MB and the rest of a shared 24 GiB machine its room.
@@ -41,36 +43,87 @@ JOBS = Integer(1, 16)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", nargs="*",
-                        help="your .py files, .ipynb notebooks or folders (each name is graded once); "
-                             "with --class, one folder of submissions")
-    parser.add_argument("--only", nargs="+", action="extend", metavar="NAME", default=[],
-                        help="check only these: names (Affine, softmax, …), exercise numbers (2_14) or check ids "
-                             "(Affine.backward_db); commas work too (default: everything the file defines)")
-    parser.add_argument("--root", metavar="DIR", default=None,
-                        help="your project's root folder, put on sys.path (default: the nearest folder above each "
-                             "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)")
-    parser.add_argument("--json", nargs="?", const=True, default=None, metavar="FILE.json",
-                        help="print the report as JSON (default: text); with a FILE.json, write it there")
-    parser.add_argument("--timeout", type=TIMEOUT, default=DEFAULT_TIMEOUT, metavar="S",
-                        help=f"seconds allowed for each file (each notebook cell) and for each check, {TIMEOUT} "
-                             f"(default: {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--memory-mb", type=MEMORY_MB, default=DEFAULT_MEMORY_MB, metavar="M",
-                        help=f"memory your code may allocate, in MB, in each process and in all of them together, "
-                             f"{MEMORY_MB} (default: {DEFAULT_MEMORY_MB})")
-    parser.add_argument("--max-processes", type=MAX_PROCESSES, default=DEFAULT_MAX_PROCESSES, metavar="N",
-                        help=f"processes your code may run at once, {MAX_PROCESSES} "
-                             f"(default: {DEFAULT_MAX_PROCESSES})")
-    parser.add_argument("--isolate", action="store_true",
-                        help="for untrusted code: run it in a bubblewrap sandbox (no network, read-only system, "
-                             "no home folder, own /tmp, /dev/shm and process ids)")
-    parser.add_argument("--class", dest="class_folder", action="store_true",
-                        help="PATH is a folder of submissions: each .py file, notebook or folder in it is one "
-                             "learner's; one row per learner and check, and a summary per exercise")
-    parser.add_argument("--jobs", type=JOBS, default=1, metavar="N",
-                        help=f"with --class: submissions graded at once, {JOBS} (default: 1)")
-    parser.add_argument("--csv", metavar="FILE.csv", default=None,
-                        help="with --class: write the rows (learner, name, exercise, verdict, cause) there")
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="*",
+        help="your .py files, .ipynb notebooks or folders (each name is graded once); "
+        "with --class, one folder of submissions",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        default=[],
+        help="check only these: names (Affine, softmax, …), exercise numbers (2_14) or check ids "
+        "(Affine.backward_db); commas work too (default: everything the file defines)",
+    )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        default=None,
+        help="your project's root folder, put on sys.path (default: the nearest folder above each "
+        "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)",
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE.json",
+        help="print the report as JSON (default: text); with a FILE.json, write it there",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=TIMEOUT,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds allowed for each file (each notebook cell) and for each check, {TIMEOUT} "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=MEMORY_MB,
+        default=DEFAULT_MEMORY_MB,
+        metavar="M",
+        help=f"memory your code may allocate, in MB, in each process and in all of them together, "
+        f"{MEMORY_MB} (default: {DEFAULT_MEMORY_MB})",
+    )
+    parser.add_argument(
+        "--max-processes",
+        type=MAX_PROCESSES,
+        default=DEFAULT_MAX_PROCESSES,
+        metavar="N",
+        help=f"processes your code may run at once, {MAX_PROCESSES} "
+        f"(default: {DEFAULT_MAX_PROCESSES})",
+    )
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="for untrusted code: run it in a bubblewrap sandbox (no network, read-only system, "
+        "no home folder, own /tmp, /dev/shm and process ids)",
+    )
+    parser.add_argument(
+        "--class",
+        dest="class_folder",
+        action="store_true",
+        help="PATH is a folder of submissions: each .py file, notebook or folder in it is one "
+        "learner's; one row per learner and check, and a summary per exercise",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=JOBS,
+        default=1,
+        metavar="N",
+        help=f"with --class: submissions graded at once, {JOBS} (default: 1)",
+    )
+    parser.add_argument(
+        "--csv",
+        metavar="FILE.csv",
+        default=None,
+        help="with --class: write the rows (learner, name, exercise, verdict, cause) there",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,10 +136,19 @@ def run(args: argparse.Namespace) -> int:
     if args.class_folder:
         return _run_class(args, only)
     if args.jobs != 1 or args.csv:
-        raise UsageError("--jobs and --csv grade a class: add --class and give one folder of submissions")
+        raise UsageError(
+            "--jobs and --csv grade a class: add --class and give one folder of submissions"
+        )
     try:
-        report = check_file(args.path, only=only, timeout=args.timeout, memory_mb=args.memory_mb, root=args.root,
-                            max_processes=args.max_processes, isolate=args.isolate)
+        report = check_file(
+            args.path,
+            only=only,
+            timeout=args.timeout,
+            memory_mb=args.memory_mb,
+            root=args.root,
+            max_processes=args.max_processes,
+            isolate=args.isolate,
+        )
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     if isinstance(args.json, str):
@@ -101,17 +163,30 @@ def _run_class(args: argparse.Namespace, only: list[str]) -> int:
     if len(args.path) != 1:
         raise UsageError(f"--class takes one folder of submissions, got {len(args.path)} paths")
     if args.root is not None:
-        raise UsageError("--root does not apply to --class: each submission's root is found on its own")
-    options = ["--timeout", f"{args.timeout:g}", "--memory-mb", str(args.memory_mb),
-               "--max-processes", str(args.max_processes)]
+        raise UsageError(
+            "--root does not apply to --class: each submission's root is found on its own"
+        )
+    options = [
+        "--timeout",
+        f"{args.timeout:g}",
+        "--memory-mb",
+        str(args.memory_mb),
+        "--max-processes",
+        str(args.max_processes),
+    ]
     options += ["--only", *only] if only else []
     options += ["--isolate"] if args.isolate else []
     try:
         if args.isolate:
             isolation_tool()
         validate_limits(args.timeout, args.memory_mb)
-        rows = grade_class(Path(args.path[0]), args.jobs, options, _CLASS_SECONDS_PER_STEP * args.timeout + 60,
-                           on_learner=lambda learner, rows: print(f"graded {learner}", file=sys.stderr))
+        rows = grade_class(
+            Path(args.path[0]),
+            args.jobs,
+            options,
+            _CLASS_SECONDS_PER_STEP * args.timeout + 60,
+            on_learner=lambda learner, rows: print(f"graded {learner}", file=sys.stderr),
+        )
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     if isinstance(args.json, str):

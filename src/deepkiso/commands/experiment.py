@@ -20,14 +20,30 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso.commands import _runs
-from deepkiso.commands._options import (BATCH_SIZE, DPI, HIDDEN_SIZE, LEARNING_RATE, MAX_HIDDEN_LAYERS, SEED, Integer,
-                                        Number, at_most, check_training_memory)
+from deepkiso.commands._options import (
+    BATCH_SIZE,
+    DPI,
+    HIDDEN_SIZE,
+    LEARNING_RATE,
+    MAX_HIDDEN_LAYERS,
+    SEED,
+    Integer,
+    Number,
+    at_most,
+    check_training_memory,
+)
 from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info
 from deepkiso.data.datasets import locate_idx_files
 from deepkiso.data.download import mirrors_for
 from deepkiso.errors import JobError, UsageError
-from deepkiso.experiments import (batch_size_trials, make_runner, parse_schedule, run_sweep, sampling_trials,
-                                  write_report)
+from deepkiso.experiments import (
+    batch_size_trials,
+    make_runner,
+    parse_schedule,
+    run_sweep,
+    sampling_trials,
+    write_report,
+)
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
 from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
@@ -38,8 +54,16 @@ NAME = "experiment"
 HELP = "reproducible sweeps: batch size (バッチサイズの決め方) and sampling (exercise 2_1)"
 
 DEFAULT_BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
-DEFAULT_SAMPLERS = ("sequential", "shuffle", "shuffle-every-5", "shuffle-once", "replacement", "stratified",
-                    "rare-first", "balanced")
+DEFAULT_SAMPLERS = (
+    "sequential",
+    "shuffle",
+    "shuffle-every-5",
+    "shuffle-once",
+    "replacement",
+    "stratified",
+    "rare-first",
+    "balanced",
+)
 # A sweep is trials x epochs of training: these keep the largest one within hours, not days.
 MAX_SEEDS = 100
 MAX_TRIALS = 1000
@@ -64,8 +88,10 @@ def _scheduler(text: str) -> str:
         return text
     match = re.fullmatch(r"(tcp|tls|ws|wss)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
     if not match or not 1 <= int(match.group(3)) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
-                                         f"(tcp, tls, ws or wss; a port from 1 to 65535), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
+            f"(tcp, tls, ws or wss; a port from 1 to 65535), got {text!r}"
+        )
     return text
 
 
@@ -74,79 +100,189 @@ def _classification_sets() -> list[str]:
 
 
 def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
-    parser.add_argument("--dataset", default="digits", metavar="NAME",
-                        help=f"data set to train on, one of {', '.join(_classification_sets())} (default: digits)")
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                        help="folder holding the MNIST-format files (default: none: the cache and the system's "
-                             "data folders, downloading if needed)")
+    parser.add_argument(
+        "--dataset",
+        default="digits",
+        metavar="NAME",
+        help=f"data set to train on, one of {', '.join(_classification_sets())} (default: digits)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding the MNIST-format files (default: none: the cache and the system's "
+        "data folders, downloading if needed)",
+    )
     _runs.add_mirror_argument(parser)
-    parser.add_argument("--seeds", type=SEED, nargs="+", default=[3], metavar="N",
-                        help=f"one number N from 1 to {MAX_SEEDS}: seeds 0 … N-1; several numbers: those seeds, "
-                             f"at most {MAX_SEEDS}, each {SEED} (default: 3)")
-    parser.add_argument("--epochs", type=EPOCHS, default=20, metavar="E",
-                        help=f"epochs per trial, {EPOCHS} (default: 20)")
-    parser.add_argument("--lr", type=LEARNING_RATE, default=0.1, help=f"learning rate, {LEARNING_RATE} (default: 0.1)")
-    parser.add_argument("--hidden", type=HIDDEN_SIZE, nargs="+", default=[64], metavar="H",
-                        help=f"widths of the hidden layers, up to {MAX_HIDDEN_LAYERS}, each {HIDDEN_SIZE} "
-                             "(default: 64)")
-    parser.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="optimizer (default: sgd)")
-    parser.add_argument("--target-accuracy", type=TARGET_ACCURACY, default=0.9, metavar="ACC",
-                        help=f"record the first epoch whose test accuracy reaches ACC, {TARGET_ACCURACY}; 0 turns it "
-                             "off (default: 0.9)")
-    parser.add_argument("--jobs", type=JOBS, default=1, metavar="N",
-                        help=f"run N trials at once in separate processes, {JOBS} (default: 1: one after another)")
-    parser.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
-                        help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
-                             f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)")
-    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the pictures, {DPI} (default: 100)")
-    parser.add_argument("--out", type=Path, default=Path("experiments") / experiment, metavar="DIR",
-                        help=f"folder for the results, tables and pictures; finished trials found there are "
-                             f"skipped (default: experiments/{experiment})")
+    parser.add_argument(
+        "--seeds",
+        type=SEED,
+        nargs="+",
+        default=[3],
+        metavar="N",
+        help=f"one number N from 1 to {MAX_SEEDS}: seeds 0 … N-1; several numbers: those seeds, "
+        f"at most {MAX_SEEDS}, each {SEED} (default: 3)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=EPOCHS,
+        default=20,
+        metavar="E",
+        help=f"epochs per trial, {EPOCHS} (default: 20)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=LEARNING_RATE,
+        default=0.1,
+        help=f"learning rate, {LEARNING_RATE} (default: 0.1)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=HIDDEN_SIZE,
+        nargs="+",
+        default=[64],
+        metavar="H",
+        help=f"widths of the hidden layers, up to {MAX_HIDDEN_LAYERS}, each {HIDDEN_SIZE} "
+        "(default: 64)",
+    )
+    parser.add_argument(
+        "--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="optimizer (default: sgd)"
+    )
+    parser.add_argument(
+        "--target-accuracy",
+        type=TARGET_ACCURACY,
+        default=0.9,
+        metavar="ACC",
+        help=f"record the first epoch whose test accuracy reaches ACC, {TARGET_ACCURACY}; 0 turns it "
+        "off (default: 0.9)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=JOBS,
+        default=1,
+        metavar="N",
+        help=f"run N trials at once in separate processes, {JOBS} (default: 1: one after another)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=_scheduler,
+        default=None,
+        metavar="ADDRESS",
+        help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
+        f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)",
+    )
+    parser.add_argument(
+        "--dpi", type=DPI, default=100, help=f"resolution of the pictures, {DPI} (default: 100)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("experiments") / experiment,
+        metavar="DIR",
+        help=f"folder for the results, tables and pictures; finished trials found there are "
+        f"skipped (default: experiments/{experiment})",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
 
     batch = experiments.add_parser(
-        "batch-size", help="test accuracy, generalization gap, time and memory against the batch size",
+        "batch-size",
+        help="test accuracy, generalization gap, time and memory against the batch size",
         description="Train the same net over a list of batch sizes and seeds; print a table and a summary, "
-                    "write results.csv, summary.csv, report.md and pictures into --out.")
+        "write results.csv, summary.csv, report.md and pictures into --out.",
+    )
     _add_common(batch, "batch-size")
-    batch.add_argument("--batch-sizes", type=BATCH_SIZE, nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
-                       help=f"batch sizes to compare, up to {MAX_LIST}, each {BATCH_SIZE} "
-                            f"(default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})")
-    batch.add_argument("--budget", default="epochs", choices=BUDGETS,
-                       help="equal epochs for every batch size, or equal updates (as many as the smallest batch "
-                            "size makes in --epochs epochs) (default: epochs)")
-    batch.add_argument("--lr-scaling", nargs="+", default=["none"], choices=LR_SCALINGS, metavar="RULE",
-                       help="learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
-                            "several rules are compared side by side (default: none)")
-    batch.add_argument("--base-batch-size", type=BATCH_SIZE, default=32, metavar="B0",
-                       help=f"the batch size at which --lr applies unscaled, {BATCH_SIZE} (default: 32)")
-    batch.add_argument("--warmup-epochs", type=WARMUP_EPOCHS, default=0.0, metavar="E",
-                       help=f"raise the learning rate linearly to its scaled value over E epochs, {WARMUP_EPOCHS} "
-                            "(default: 0)")
-    batch.add_argument("--batch-schedule", default=None, metavar="B:E,…",
-                       help=f"also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
-                            f"then 128, then 512): up to {MAX_LIST} phases, batch sizes {BATCH_SIZE}, epochs "
-                            f"{EPOCHS} in all (default: none)")
+    batch.add_argument(
+        "--batch-sizes",
+        type=BATCH_SIZE,
+        nargs="+",
+        default=list(DEFAULT_BATCH_SIZES),
+        metavar="B",
+        help=f"batch sizes to compare, up to {MAX_LIST}, each {BATCH_SIZE} "
+        f"(default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})",
+    )
+    batch.add_argument(
+        "--budget",
+        default="epochs",
+        choices=BUDGETS,
+        help="equal epochs for every batch size, or equal updates (as many as the smallest batch "
+        "size makes in --epochs epochs) (default: epochs)",
+    )
+    batch.add_argument(
+        "--lr-scaling",
+        nargs="+",
+        default=["none"],
+        choices=LR_SCALINGS,
+        metavar="RULE",
+        help="learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
+        "several rules are compared side by side (default: none)",
+    )
+    batch.add_argument(
+        "--base-batch-size",
+        type=BATCH_SIZE,
+        default=32,
+        metavar="B0",
+        help=f"the batch size at which --lr applies unscaled, {BATCH_SIZE} (default: 32)",
+    )
+    batch.add_argument(
+        "--warmup-epochs",
+        type=WARMUP_EPOCHS,
+        default=0.0,
+        metavar="E",
+        help=f"raise the learning rate linearly to its scaled value over E epochs, {WARMUP_EPOCHS} "
+        "(default: 0)",
+    )
+    batch.add_argument(
+        "--batch-schedule",
+        default=None,
+        metavar="B:E,…",
+        help=f"also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
+        f"then 128, then 512): up to {MAX_LIST} phases, batch sizes {BATCH_SIZE}, epochs "
+        f"{EPOCHS} in all (default: none)",
+    )
     batch.set_defaults(_experiment=_run_batch_size)
 
     sampling = experiments.add_parser(
-        "sampling", help="compare the ways of drawing mini-batches (exercise 2_1), optionally on imbalanced data",
+        "sampling",
+        help="compare the ways of drawing mini-batches (exercise 2_1), optionally on imbalanced data",
         description="Train the same net with each sampler and seed; print a table and a summary, write "
-                    "results.csv, summary.csv, report.md and pictures (per-class accuracy) into --out.")
+        "results.csv, summary.csv, report.md and pictures (per-class accuracy) into --out.",
+    )
     _add_common(sampling, "sampling")
-    sampling.add_argument("--samplers", nargs="+", default=list(DEFAULT_SAMPLERS), metavar="NAME",
-                          help=f"samplers to compare, from {', '.join(SAMPLERS)} (K a number) "
-                               f"(default: {' '.join(DEFAULT_SAMPLERS)})")
-    sampling.add_argument("--batch-size", type=BATCH_SIZE, default=32, metavar="B",
-                          help=f"batch size, {BATCH_SIZE} (default: 32)")
-    sampling.add_argument("--imbalance", type=CLASS, nargs="+", default=[], metavar="CLASS",
-                          help=f"make these classes rare in the training set, class numbers {CLASS} and below the data "
-                               "set's number of classes (default: none: the data set as it is)")
-    sampling.add_argument("--keep", type=KEEP, default=0.1, metavar="FRACTION",
-                          help=f"fraction of the --imbalance classes' training samples to keep, {KEEP} (default: 0.1)")
+    sampling.add_argument(
+        "--samplers",
+        nargs="+",
+        default=list(DEFAULT_SAMPLERS),
+        metavar="NAME",
+        help=f"samplers to compare, from {', '.join(SAMPLERS)} (K a number) "
+        f"(default: {' '.join(DEFAULT_SAMPLERS)})",
+    )
+    sampling.add_argument(
+        "--batch-size",
+        type=BATCH_SIZE,
+        default=32,
+        metavar="B",
+        help=f"batch size, {BATCH_SIZE} (default: 32)",
+    )
+    sampling.add_argument(
+        "--imbalance",
+        type=CLASS,
+        nargs="+",
+        default=[],
+        metavar="CLASS",
+        help=f"make these classes rare in the training set, class numbers {CLASS} and below the data "
+        "set's number of classes (default: none: the data set as it is)",
+    )
+    sampling.add_argument(
+        "--keep",
+        type=KEEP,
+        default=0.1,
+        metavar="FRACTION",
+        help=f"fraction of the --imbalance classes' training samples to keep, {KEEP} (default: 0.1)",
+    )
     sampling.set_defaults(_experiment=_run_sampling)
 
 
@@ -160,14 +296,20 @@ def run(args: argparse.Namespace) -> int:
 def _check_common(args) -> tuple[list[int], object]:
     """Check the shared options; return the seeds and the data set's info."""
     if args.dataset not in _classification_sets():
-        raise UsageError(f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}")
+        raise UsageError(
+            f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}"
+        )
     at_most("--hidden", args.hidden, MAX_HIDDEN_LAYERS)
     at_most("--seeds", args.seeds, MAX_SEEDS)
     if args.scheduler and args.jobs > 1:
-        raise UsageError("give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)")
+        raise UsageError(
+            "give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)"
+        )
     if len(args.seeds) == 1:
         if not 1 <= args.seeds[0] <= MAX_SEEDS:
-            raise UsageError(f"--seeds N must be a number of seeds from 1 to {MAX_SEEDS}, got {args.seeds[0]}")
+            raise UsageError(
+                f"--seeds N must be a number of seeds from 1 to {MAX_SEEDS}, got {args.seeds[0]}"
+            )
         seeds = list(range(args.seeds[0]))
     else:
         if len(set(args.seeds)) != len(args.seeds):
@@ -196,7 +338,9 @@ def _check_data(args) -> None:
     try:
         if "mirror" in options:
             # fetched into the cache first: the trials then find it there, whichever process runs them
-            locate_idx_files(args.dataset, data_dir, mirrors=mirrors_for(args.dataset, options["mirror"]))
+            locate_idx_files(
+                args.dataset, data_dir, mirrors=mirrors_for(args.dataset, options["mirror"])
+            )
         # The same cached copy the trials of a sequential run use: the data set is read once.
         shared_dataset(args.dataset, data_dir)
     except (DatasetNotFoundError, ValueError) as exc:
@@ -214,30 +358,54 @@ def _progress(record: dict, n_done: int, n_total: int) -> None:
         print(f"{head}: diverged at epoch {record['diverged_at']['epoch']}", file=sys.stderr)
     else:
         final = record["final"]
-        print(f"{head}: test accuracy {final['test_accuracy']:.4f}, gap {record['gap_accuracy']:+.4f} "
-              f"({record['measurements']['seconds']:.1f} s)", file=sys.stderr)
+        print(
+            f"{head}: test accuracy {final['test_accuracy']:.4f}, gap {record['gap_accuracy']:+.4f} "
+            f"({record['measurements']['seconds']:.1f} s)",
+            file=sys.stderr,
+        )
 
 
 def _sweep(args, specs, experiment: str, title: str, info) -> int:
     if len(specs) > MAX_TRIALS:
-        raise UsageError(f"the sweep has {len(specs)} trials; at most {MAX_TRIALS} are run at once "
-                         "(give fewer --seeds or list entries)")
+        raise UsageError(
+            f"the sweep has {len(specs)} trials; at most {MAX_TRIALS} are run at once "
+            "(give fewer --seeds or list entries)"
+        )
     runner = _make_runner(args)
     _check_data(args)
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")}
-    print(f"deepkiso experiment {experiment}: {len(specs)} trials, {runner.description}; results in {args.out}",
-          file=sys.stderr)
-    outcome = run_sweep(specs, args.out, runner, data_dir=args.data_dir, settings=settings, on_result=_progress)
+    settings = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in vars(args).items()
+        if not k.startswith("_")
+    }
+    print(
+        f"deepkiso experiment {experiment}: {len(specs)} trials, {runner.description}; results in {args.out}",
+        file=sys.stderr,
+    )
+    outcome = run_sweep(
+        specs, args.out, runner, data_dir=args.data_dir, settings=settings, on_result=_progress
+    )
     if outcome.skipped:
-        print(f"{len(outcome.skipped)} trials were already finished in {args.out} and were skipped", file=sys.stderr)
-    report = write_report(args.out, outcome.results, outcome.failures, class_names=info.class_names, title=title,
-                          dpi=args.dpi)
+        print(
+            f"{len(outcome.skipped)} trials were already finished in {args.out} and were skipped",
+            file=sys.stderr,
+        )
+    report = write_report(
+        args.out,
+        outcome.results,
+        outcome.failures,
+        class_names=info.class_names,
+        title=title,
+        dpi=args.dpi,
+    )
     print(report.text, end="")
     print("wrote " + ", ".join(str(path) for path in report.files), file=sys.stderr)
     if outcome.failures:
         first = outcome.failures[0]
-        raise JobError(f"{len(outcome.failures)} of {len(specs)} trials failed (first: {first['trial_id']}: "
-                       f"{first['error']}); details in {args.out / 'trials'}; run the same command again to retry them")
+        raise JobError(
+            f"{len(outcome.failures)} of {len(specs)} trials failed (first: {first['trial_id']}: "
+            f"{first['error']}); details in {args.out / 'trials'}; run the same command again to retry them"
+        )
     return 0
 
 
@@ -248,12 +416,25 @@ def _run_batch_size(args) -> int:
     largest = max([*args.batch_sizes, *(b for b, _ in schedule or ())])
     check_training_memory([int(np.prod(info.input_shape)), *args.hidden, info.n_classes], largest)
     specs = batch_size_trials(
-        dataset=args.dataset, batch_sizes=list(dict.fromkeys(args.batch_sizes)), seeds=seeds, epochs=args.epochs,
-        budget=args.budget, lr=args.lr, lr_scalings=list(dict.fromkeys(args.lr_scaling)),
-        base_batch_size=args.base_batch_size, warmup_epochs=args.warmup_epochs, schedule=schedule,
-        hidden=args.hidden, optimizer=args.optimizer, target_accuracy=args.target_accuracy or None)
-    title = (f"{args.dataset}: batch-size sweep, {len(seeds)} seeds, {args.optimizer} lr {args.lr:g} at batch "
-             f"{args.base_batch_size}, {args.epochs} epochs" + (" of the smallest batch" if args.budget == "updates" else ""))
+        dataset=args.dataset,
+        batch_sizes=list(dict.fromkeys(args.batch_sizes)),
+        seeds=seeds,
+        epochs=args.epochs,
+        budget=args.budget,
+        lr=args.lr,
+        lr_scalings=list(dict.fromkeys(args.lr_scaling)),
+        base_batch_size=args.base_batch_size,
+        warmup_epochs=args.warmup_epochs,
+        schedule=schedule,
+        hidden=args.hidden,
+        optimizer=args.optimizer,
+        target_accuracy=args.target_accuracy or None,
+    )
+    title = (
+        f"{args.dataset}: batch-size sweep, {len(seeds)} seeds, {args.optimizer} lr {args.lr:g} at batch "
+        f"{args.base_batch_size}, {args.epochs} epochs"
+        + (" of the smallest batch" if args.budget == "updates" else "")
+    )
     return _sweep(args, specs, "batch-size", title, info)
 
 
@@ -266,15 +447,19 @@ def _schedule(text: str) -> tuple[tuple[int, int], ...]:
     at_most("--batch-schedule", schedule, MAX_LIST)
     too_large = [b for b, _ in schedule if b > BATCH_SIZE.high]
     if too_large or sum(e for _, e in schedule) > EPOCHS.high:
-        raise UsageError(f"--batch-schedule {text!r}: batch sizes must be {BATCH_SIZE} and the epochs "
-                         f"{EPOCHS} in all")
+        raise UsageError(
+            f"--batch-schedule {text!r}: batch sizes must be {BATCH_SIZE} and the epochs "
+            f"{EPOCHS} in all"
+        )
     return schedule
 
 
 def _run_sampling(args) -> int:
     seeds, info = _check_common(args)
     at_most("--samplers", args.samplers, MAX_LIST)
-    check_training_memory([int(np.prod(info.input_shape)), *args.hidden, info.n_classes], args.batch_size)
+    check_training_memory(
+        [int(np.prod(info.input_shape)), *args.hidden, info.n_classes], args.batch_size
+    )
     for name in args.samplers:
         try:
             parse_sampler(name)
@@ -282,13 +467,26 @@ def _run_sampling(args) -> int:
             raise UsageError(f"--samplers: {exc}") from None
     bad = [c for c in args.imbalance if not 0 <= c < info.n_classes]
     if bad:
-        raise UsageError(f"--imbalance: {args.dataset} has classes 0 … {info.n_classes - 1}, got {bad}")
+        raise UsageError(
+            f"--imbalance: {args.dataset} has classes 0 … {info.n_classes - 1}, got {bad}"
+        )
     specs = sampling_trials(
-        dataset=args.dataset, samplers=list(dict.fromkeys(args.samplers)), seeds=seeds, epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, hidden=args.hidden, optimizer=args.optimizer,
-        target_accuracy=args.target_accuracy or None, imbalance_classes=args.imbalance, imbalance_keep=args.keep)
+        dataset=args.dataset,
+        samplers=list(dict.fromkeys(args.samplers)),
+        seeds=seeds,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        hidden=args.hidden,
+        optimizer=args.optimizer,
+        target_accuracy=args.target_accuracy or None,
+        imbalance_classes=args.imbalance,
+        imbalance_keep=args.keep,
+    )
     names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
     imbalance = f", {names} kept at {args.keep:.0%}" if args.imbalance else ""
-    title = (f"{args.dataset}{imbalance}: samplers, {len(seeds)} seeds, batch {args.batch_size}, "
-             f"{args.optimizer} lr {args.lr:g}, {args.epochs} epochs")
+    title = (
+        f"{args.dataset}{imbalance}: samplers, {len(seeds)} seeds, batch {args.batch_size}, "
+        f"{args.optimizer} lr {args.lr:g}, {args.epochs} epochs"
+    )
     return _sweep(args, specs, "sampling", title, info)

@@ -29,28 +29,59 @@ HELP = "draw the computational graph of an expression, with every node's value a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("expression", nargs="?", metavar="EXPR",
-                        help='an expression such as "(x1 + x2)**2": numbers, variable names, + - * / **, '
-                             "and exp, log, tanh, sigmoid, relu, square, reciprocal, sum, mean "
-                             "(default: none; give EXPR or --example)")
-    parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                        help="a value for each variable: a number, a comma list for a vector (x=1,2,3) or rows "
-                             "separated by ';' for a matrix; with --example, overrides the example's "
-                             "parameters (default: none)")
-    parser.add_argument("--example", metavar="NAME", default=None,
-                        help="draw a ready-made graph from the slides instead of EXPR (default: none; "
-                             "see --list-examples)")
-    parser.add_argument("--list-examples", action="store_true",
-                        help="list the ready-made graphs and exit (default: off)")
-    parser.add_argument("--out", type=Path, default=None, metavar="PATH",
-                        help="write the graph to PATH: .svg or .png (a picture) or .dot (Graphviz text) "
-                             "(default: none, only print the values)")
-    parser.add_argument("--renderer", choices=("auto", "dot", "matplotlib"), default="auto",
-                        help="who draws .svg/.png: Graphviz's dot if installed (auto), dot, or matplotlib "
-                             "(default: %(default)s)")
-    parser.add_argument("--title", default=None,
-                        help="a title above the drawing (default: the example's title, or the expression)")
-    parser.add_argument("--dpi", type=DPI, default=150, help=f"resolution of a .png, {DPI} (default: %(default)s)")
+    parser.add_argument(
+        "expression",
+        nargs="?",
+        metavar="EXPR",
+        help='an expression such as "(x1 + x2)**2": numbers, variable names, + - * / **, '
+        "and exp, log, tanh, sigmoid, relu, square, reciprocal, sum, mean "
+        "(default: none; give EXPR or --example)",
+    )
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for each variable: a number, a comma list for a vector (x=1,2,3) or rows "
+        "separated by ';' for a matrix; with --example, overrides the example's "
+        "parameters (default: none)",
+    )
+    parser.add_argument(
+        "--example",
+        metavar="NAME",
+        default=None,
+        help="draw a ready-made graph from the slides instead of EXPR (default: none; "
+        "see --list-examples)",
+    )
+    parser.add_argument(
+        "--list-examples",
+        action="store_true",
+        help="list the ready-made graphs and exit (default: off)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write the graph to PATH: .svg or .png (a picture) or .dot (Graphviz text) "
+        "(default: none, only print the values)",
+    )
+    parser.add_argument(
+        "--renderer",
+        choices=("auto", "dot", "matplotlib"),
+        default="auto",
+        help="who draws .svg/.png: Graphviz's dot if installed (auto), dot, or matplotlib "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--title",
+        default=None,
+        help="a title above the drawing (default: the example's title, or the expression)",
+    )
+    parser.add_argument(
+        "--dpi", type=DPI, default=150, help=f"resolution of a .png, {DPI} (default: %(default)s)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,13 +100,17 @@ def run(args: argparse.Namespace) -> int:
         elif args.expression is not None:
             output, inputs, title = _expression(args.expression, values)
         else:
-            raise UsageError("give an expression, as in deepkiso graph \"(x1 + x2)**2\" --set x1=1 x2=2, "
-                             "or --example NAME (see --list-examples)")
+            raise UsageError(
+                'give an expression, as in deepkiso graph "(x1 + x2)**2" --set x1=1 x2=2, '
+                "or --example NAME (see --list-examples)"
+            )
         output.backward()
     _print_results(output, inputs)
     if not np.all(np.isfinite(output.data)):
-        print(f"deepkiso graph: warning: the output is not finite ({output.data}); check the inputs' domain",
-              file=sys.stderr)
+        print(
+            f"deepkiso graph: warning: the output is not finite ({output.data}); check the inputs' domain",
+            file=sys.stderr,
+        )
     if args.out is not None:
         _save(output, args.out, args.renderer, args.title or title, args.dpi)
     return 0
@@ -88,13 +123,16 @@ def _parse_settings(settings: list[str]) -> dict[str, object]:
         name, sep, text = setting.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise UsageError(f"--set expects NAME=VALUE, such as x1=1.5, got {setting!r} "
-                             "(put EXPR before --set)")
+            raise UsageError(
+                f"--set expects NAME=VALUE, such as x1=1.5, got {setting!r} (put EXPR before --set)"
+            )
         try:
             values[name] = _parse_value(text)
         except ValueError:
-            raise UsageError(f"--set {name}: expected a number, a comma list (1,2,3) or rows (1,2;3,4), "
-                             f"got {text!r}") from None
+            raise UsageError(
+                f"--set {name}: expected a number, a comma list (1,2,3) or rows (1,2;3,4), "
+                f"got {text!r}"
+            ) from None
     return values
 
 
@@ -120,8 +158,10 @@ def _example(name: str, values: dict[str, object]):
     parameters = list(inspect.signature(build).parameters)
     unknown = [key for key in values if key not in parameters]
     if unknown:
-        raise UsageError(f"--set {unknown[0]}: the example {name!r} has no such parameter; "
-                         f"its parameters are {', '.join(parameters)}")
+        raise UsageError(
+            f"--set {unknown[0]}: the example {name!r} has no such parameter; "
+            f"its parameters are {', '.join(parameters)}"
+        )
     try:
         example = build(**values)
     except (TypeError, ValueError) as exc:
@@ -136,12 +176,16 @@ def _expression(text: str, values: dict[str, object]):
         raise UsageError(str(exc)) from None
     unused = [name for name in values if name not in expression.names]
     if unused:
-        raise UsageError(f"--set {unused[0]}: {text!r} has no variable {unused[0]!r}; "
-                         f"its variables are {', '.join(expression.names) or 'none'}")
+        raise UsageError(
+            f"--set {unused[0]}: {text!r} has no variable {unused[0]!r}; "
+            f"its variables are {', '.join(expression.names) or 'none'}"
+        )
     unset = [name for name in expression.names if name not in values]
     if unset:
-        raise UsageError(f"unknown variable {unset[0]!r} at column {expression.columns[unset[0]]}: no value was "
-                         f"given for it (give it with --set {unset[0]}=VALUE)")
+        raise UsageError(
+            f"unknown variable {unset[0]!r} at column {expression.columns[unset[0]]}: no value was "
+            f"given for it (give it with --set {unset[0]}=VALUE)"
+        )
     try:
         output, inputs = expression.evaluate(values)
     except ValueError as exc:  # shapes that do not broadcast
@@ -167,8 +211,10 @@ def _check_out(path: Path, renderer: str) -> None:
     """Refuse a file we cannot write before computing anything."""
     check_path(path, "--out", (".svg", ".png", ".dot"))
     if renderer == "dot" and path.suffix.lower() != ".dot" and shutil.which("dot") is None:
-        raise UsageError("--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
-                         "Graphviz or use --renderer matplotlib (or auto)")
+        raise UsageError(
+            "--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
+            "Graphviz or use --renderer matplotlib (or auto)"
+        )
 
 
 def _save(output: Variable, path: Path, renderer: str, title: str | None, dpi: int) -> None:

@@ -31,21 +31,51 @@ REPEATS = Integer(1, 20)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--function", choices=sorted(SCALAR_FUNCTIONS), default="sin",
-                        help="the function to differentiate: sin at x=1, exp at x=1, or the course's "
-                             "quadratic 0.01x²+0.1x at x=5 (default: %(default)s)")
-    parser.add_argument("--sizes", nargs="+", type=HIDDEN_SIZE, default=[2, 8, 32, 128], metavar="H",
-                        help=f"hidden sizes of the TwoLayerNets to time (16 inputs, 4 classes), up to {MAX_SIZES} "
-                             f"sizes, each {HIDDEN_SIZE} (default: 2 8 32 128)")
-    parser.add_argument("--repeats", type=REPEATS, default=3,
-                        help=f"time each gradient this many times and keep the best, {REPEATS} (default: %(default)s)")
-    parser.add_argument("--no-timing", action="store_true",
-                        help="skip the timing and draw only the error curves (default: off)")
-    parser.add_argument("--out", type=Path, default=Path("numdiff.png"),
-                        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)")
-    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the picture, {DPI} (default: %(default)s)")
-    parser.add_argument("--seed", type=SEED, default=0,
-                        help=f"seed of the timed nets and data, {SEED} (default: %(default)s)")
+    parser.add_argument(
+        "--function",
+        choices=sorted(SCALAR_FUNCTIONS),
+        default="sin",
+        help="the function to differentiate: sin at x=1, exp at x=1, or the course's "
+        "quadratic 0.01x²+0.1x at x=5 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=HIDDEN_SIZE,
+        default=[2, 8, 32, 128],
+        metavar="H",
+        help=f"hidden sizes of the TwoLayerNets to time (16 inputs, 4 classes), up to {MAX_SIZES} "
+        f"sizes, each {HIDDEN_SIZE} (default: 2 8 32 128)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=REPEATS,
+        default=3,
+        help=f"time each gradient this many times and keep the best, {REPEATS} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-timing",
+        action="store_true",
+        help="skip the timing and draw only the error curves (default: off)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("numdiff.png"),
+        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=DPI,
+        default=100,
+        help=f"resolution of the picture, {DPI} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=SEED,
+        default=0,
+        help=f"seed of the timed nets and data, {SEED} (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,5 +111,7 @@ def _print_timing(rows) -> None:
     print("seconds per full gradient (best of the repeats; this machine)")
     print(f"{'hidden':>6} {'params':>7} {'numerical':>11} {'backprop':>11} {'ratio':>8}")
     for r in rows:
-        print(f"{r.hidden_size:>6} {r.n_params:>7} {r.numerical_seconds:>11.2e} {r.backprop_seconds:>11.2e} "
-              f"{r.ratio:>8.0f}")
+        print(
+            f"{r.hidden_size:>6} {r.n_params:>7} {r.numerical_seconds:>11.2e} {r.backprop_seconds:>11.2e} "
+            f"{r.ratio:>8.0f}"
+        )

@@ -46,12 +46,25 @@ TOP = Integer(1, 1000)
 
 def add_arguments(parser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by deepkiso train")
-    parser.add_argument("files", metavar="FILE", nargs="+", help="images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
-                             f"{MAX_NPY_VALUES} values")
-    parser.add_argument("--top", metavar="K", type=TOP, default=1,
-                        help=f"print the K most likely classes, {TOP} (default: 1)")
-    parser.add_argument("--invert", action="store_true",
-                        help="invert images (dark ink on a light ground) before predicting (default: off)")
+    parser.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="+",
+        help="images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
+        f"{MAX_NPY_VALUES} values",
+    )
+    parser.add_argument(
+        "--top",
+        metavar="K",
+        type=TOP,
+        default=1,
+        help=f"print the K most likely classes, {TOP} (default: 1)",
+    )
+    parser.add_argument(
+        "--invert",
+        action="store_true",
+        help="invert images (dark ink on a light ground) before predicting (default: off)",
+    )
 
 
 def run(args) -> int:
@@ -65,7 +78,9 @@ def run(args) -> int:
         y = net.predict(x.reshape(len(x), -1))
         for i, row in enumerate(y):
             label = path if len(y) == 1 else f"{path}[{i}]"
-            print(f"{label}: {_describe_classes(row, names, top) if names else _describe_values(row)}")
+            print(
+                f"{label}: {_describe_classes(row, names, top) if names else _describe_values(row)}"
+            )
     return 0
 
 
@@ -86,15 +101,19 @@ def _read_input(path: Path, settings, invert: bool) -> np.ndarray:
     suffix = path.suffix.lower()
     if suffix in IMAGE_FORMATS:
         if settings["task"] != "classification":
-            raise UsageError(f"{path}: a regression run takes its inputs as .npy rows, not a picture")
+            raise UsageError(
+                f"{path}: a regression run takes its inputs as .npy rows, not a picture"
+            )
         x = _read_image(path, IMAGE_FORMATS[suffix], settings)
         if invert:
             x = 1.0 - x
     elif suffix == ".npy":
         x = _read_npy(path)
     else:
-        raise UsageError(f"{path}: expected a .npy file or an image ({', '.join(IMAGE_FORMATS)}), "
-                         f"got {suffix or 'no suffix'}")
+        raise UsageError(
+            f"{path}: expected a .npy file or an image ({', '.join(IMAGE_FORMATS)}), "
+            f"got {suffix or 'no suffix'}"
+        )
     # values first, so that a message's index is one into the file's own array
     return _as_batch(path, _normalised(path, x, settings), settings)
 
@@ -115,16 +134,26 @@ def _read_image(path: Path, image_format: str, settings) -> np.ndarray:
                 width, height = image.size
                 _check_image_size(path, (height, width), settings)
                 return _grey(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UsageError(f"{path}: not a readable {image_format} image ({_runs._one_line(exc)})") from None
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise UsageError(
+            f"{path}: not a readable {image_format} image ({_runs._one_line(exc)})"
+        ) from None
 
 
 def _check_image_size(path: Path, size: tuple[int, int], settings) -> None:
     """An image is one sample: its (height, width) must be the data set's, as the header says."""
     shape = tuple(dataset_info(settings["dataset"]).input_shape)
     if size != shape:
-        raise UsageError(f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings['dataset']} takes "
-                         f"{shape[0]}x{shape[1]} (refused from its header, before decoding); resize it first")
+        raise UsageError(
+            f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings['dataset']} takes "
+            f"{shape[0]}x{shape[1]} (refused from its header, before decoding); resize it first"
+        )
 
 
 def _grey(image) -> np.ndarray:
@@ -142,7 +171,9 @@ def _grey(image) -> np.ndarray:
 def _read_npy(path: Path) -> np.ndarray:
     """The one array of a .npy file, its header checked before anything is allocated."""
     with open(path, "rb") as file:
-        if file.read(4) == b"PK\x03\x04":  # np.load would open an .npz archive whatever the file is called
+        if (
+            file.read(4) == b"PK\x03\x04"
+        ):  # np.load would open an .npz archive whatever the file is called
             raise UsageError(f"{path}: expected one array (.npy), got an .npz archive")
         file.seek(0)
         shape, dtype = _npy_header(path, file)
@@ -151,11 +182,15 @@ def _read_npy(path: Path) -> np.ndarray:
     if dtype.kind not in "uif":
         raise UsageError(f"{path}: expected numbers, got an array of dtype {dtype}")
     if n_values > MAX_NPY_VALUES:
-        raise UsageError(f"{path}: header declares shape {shape}, {n_values} values; predict takes at most "
-                         f"{MAX_NPY_VALUES} per file (split the stack)")
+        raise UsageError(
+            f"{path}: header declares shape {shape}, {n_values} values; predict takes at most "
+            f"{MAX_NPY_VALUES} per file (split the stack)"
+        )
     if n_values * dtype.itemsize > payload:
-        raise UsageError(f"{path}: truncated (header declares shape {shape} of {dtype}, "
-                         f"{n_values * dtype.itemsize} bytes, the file holds {payload} after its header)")
+        raise UsageError(
+            f"{path}: truncated (header declares shape {shape} of {dtype}, "
+            f"{n_values * dtype.itemsize} bytes, the file holds {payload} after its header)"
+        )
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -164,7 +199,10 @@ def _read_npy(path: Path) -> np.ndarray:
 
 def _npy_header(path: Path, file) -> tuple[tuple[int, ...], np.dtype]:
     """(shape, dtype) from a .npy header (format 1.0 or 2.0), file positioned just after it."""
-    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
     try:
         version = np.lib.format.read_magic(file)
         if version not in readers:
@@ -188,8 +226,10 @@ def _as_batch(path: Path, x: np.ndarray, settings) -> np.ndarray:
     expected = "x".join(str(n) for n in shape)
     received = "x".join(str(n) for n in x.shape)
     what = "image" if settings["task"] == "classification" else "input"
-    raise UsageError(f"{path}: {what} is {received}, but the run's data set {settings['dataset']} takes "
-                     f"{expected} (or a stack of them); resize it first")
+    raise UsageError(
+        f"{path}: {what} is {received}, but the run's data set {settings['dataset']} takes "
+        f"{expected} (or a stack of them); resize it first"
+    )
 
 
 def _normalised(path: Path, x: np.ndarray, settings) -> np.ndarray:
@@ -200,18 +240,26 @@ def _normalised(path: Path, x: np.ndarray, settings) -> np.ndarray:
     Regression: any finite value that float32 can hold.
     """
     if settings["task"] == "regression":
-        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which is refused just below
+        with np.errstate(
+            over="ignore"
+        ):  # a value beyond float32 becomes inf, which is refused just below
             x32 = x.astype(np.float32)
         _check_finite(path, x32, "NaN, inf or beyond float32's range")
         return x32
     pixel_max = dataset_info(settings["dataset"]).pixel_max
     if x.dtype.kind in "ui":
-        _check_range(path, x, pixel_max, f"raw pixel values (integers) of {settings['dataset']}",
-                     "floats are taken as normalised values in [0, 1]")
+        _check_range(
+            path,
+            x,
+            pixel_max,
+            f"raw pixel values (integers) of {settings['dataset']}",
+            "floats are taken as normalised values in [0, 1]",
+        )
         return (x / pixel_max).astype(np.float32)
     _check_finite(path, x, "NaN or inf")
-    _check_range(path, x, 1, "normalised values (floats)",
-                 f"integers are taken as raw pixels 0..{pixel_max}")
+    _check_range(
+        path, x, 1, "normalised values (floats)", f"integers are taken as raw pixels 0..{pixel_max}"
+    )
     return x.astype(np.float32)
 
 
@@ -219,8 +267,10 @@ def _check_finite(path: Path, x: np.ndarray, what: str) -> None:
     bad = ~np.isfinite(x)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise UsageError(f"{path}: {int(bad.sum())} of {x.size} values are not finite ({what}), "
-                         f"the first at index {first}")
+        raise UsageError(
+            f"{path}: {int(bad.sum())} of {x.size} values are not finite ({what}), "
+            f"the first at index {first}"
+        )
 
 
 def _check_range(path: Path, x: np.ndarray, high: int, what: str, hint: str) -> None:
@@ -228,4 +278,6 @@ def _check_range(path: Path, x: np.ndarray, high: int, what: str, hint: str) -> 
         return
     low_found, high_found = x.min(), x.max()
     if low_found < 0 or high_found > high:
-        raise UsageError(f"{path}: {what} lie in 0..{high}, found {low_found:g} to {high_found:g} ({hint})")
+        raise UsageError(
+            f"{path}: {what} lie in 0..{high}, found {low_found:g} to {high_found:g} ({hint})"
+        )

@@ -30,15 +30,32 @@ from tqdm import tqdm
 from deepkiso import __version__
 from deepkiso.blas import get_blas_threads, set_blas_threads
 from deepkiso.commands import _runs
-from deepkiso.commands._options import (BATCH_SIZE, EPOCHS, HIDDEN_SIZE, LEARNING_RATE, MAX_HIDDEN_LAYERS, SEED,
-                                        TRAINING_MEMORY_GB, WEIGHT_STD, Integer, at_most, check_training_memory,
-                                        weight_init)
+from deepkiso.commands._options import (
+    BATCH_SIZE,
+    EPOCHS,
+    HIDDEN_SIZE,
+    LEARNING_RATE,
+    MAX_HIDDEN_LAYERS,
+    SEED,
+    TRAINING_MEMORY_GB,
+    WEIGHT_STD,
+    Integer,
+    at_most,
+    check_training_memory,
+    weight_init,
+)
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
-from deepkiso.training import CHECKPOINT_NAME, Callback, Trainer, TrainingDiverged, TrainingInterrupted
+from deepkiso.training import (
+    CHECKPOINT_NAME,
+    Callback,
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+)
 
 NAME = "train"
 HELP = "train a net on a data set (default: a two-layer net on the embedded digits)"
@@ -67,54 +84,127 @@ THREADS = Integer(1, 64)
 SHUFFLE_EVERY = Integer(1, EPOCHS.high)
 # Options that may change when a run is resumed; every other one is fixed by its settings.json.
 RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "mirror", "threads")
-FILES_OF_A_RUN = (_runs.SETTINGS_NAME, _runs.METRICS_CSV, _runs.METRICS_JSONL, _runs.CURVES_NAME,
-                  _runs.CONFUSION_NAME, _runs.FIT_NAME, CHECKPOINT_NAME)
+FILES_OF_A_RUN = (
+    _runs.SETTINGS_NAME,
+    _runs.METRICS_CSV,
+    _runs.METRICS_JSONL,
+    _runs.CURVES_NAME,
+    _runs.CONFUSION_NAME,
+    _runs.FIT_NAME,
+    CHECKPOINT_NAME,
+)
 
 
 def add_arguments(parser) -> None:
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", metavar="NAME",
-                      help=f"one of {', '.join(available_datasets())} (default: digits, embedded, no network)")
-    data.add_argument("--data-dir", metavar="DIR",
-                      help="folder with the MNIST-format files (default: the cache, then system folders)")
+    data.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help=f"one of {', '.join(available_datasets())} (default: digits, embedded, no network)",
+    )
+    data.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder with the MNIST-format files (default: the cache, then system folders)",
+    )
     _runs.add_mirror_argument(data)
     model = parser.add_argument_group("net")
     model.add_argument("--model", metavar="MODEL", help="two-layer or mlp (default: two-layer)")
-    model.add_argument("--hidden", metavar="N", nargs="+", type=HIDDEN_SIZE,
-                       help=f"hidden layer sizes, each {HIDDEN_SIZE}; one for two-layer, up to {MAX_HIDDEN_LAYERS} "
-                            f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB (default: 100)")
-    model.add_argument("--activation", metavar="NAME", help=f"{', '.join(ACTIVATIONS)} (default: relu)")
-    model.add_argument("--weight-init", metavar="INIT", type=weight_init,
-                       help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: he)")
-    model.add_argument("--loss", metavar="NAME",
-                       help=f"{', '.join(LOSSES)} (default: softmax for classification, squared for regression)")
+    model.add_argument(
+        "--hidden",
+        metavar="N",
+        nargs="+",
+        type=HIDDEN_SIZE,
+        help=f"hidden layer sizes, each {HIDDEN_SIZE}; one for two-layer, up to {MAX_HIDDEN_LAYERS} "
+        f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB (default: 100)",
+    )
+    model.add_argument(
+        "--activation", metavar="NAME", help=f"{', '.join(ACTIVATIONS)} (default: relu)"
+    )
+    model.add_argument(
+        "--weight-init",
+        metavar="INIT",
+        type=weight_init,
+        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: he)",
+    )
+    model.add_argument(
+        "--loss",
+        metavar="NAME",
+        help=f"{', '.join(LOSSES)} (default: softmax for classification, squared for regression)",
+    )
     learning = parser.add_argument_group("learning")
-    learning.add_argument("--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)} (default: adam)")
-    learning.add_argument("--lr", metavar="RATE", type=LEARNING_RATE,
-                          help=f"learning rate, {LEARNING_RATE} (default: the optimizer's own, e.g. 0.001 for adam "
-                               "and 0.01 for sgd, for classification; 0.01 for regression)")
-    learning.add_argument("--batch-size", metavar="N", type=BATCH_SIZE,
-                          help=f"samples per mini-batch, {BATCH_SIZE} (default: 32)")
-    learning.add_argument("--epochs", metavar="N", type=EPOCHS,
-                          help=f"epochs to train in all, {EPOCHS} (default: 30 for classification, 300 for "
-                               "regression); with --resume, a larger number trains a finished run further")
-    learning.add_argument("--sampler", metavar="NAME", help=f"{', '.join(SAMPLERS)} (default: shuffle)")
-    learning.add_argument("--shuffle-every", metavar="WHEN", type=_shuffle_every,
-                          help=f"for --sampler shuffle: epoch, once, never or a number k of epochs, {SHUFFLE_EVERY} "
-                               "(default: epoch)")
-    learning.add_argument("--seed", metavar="N", type=SEED,
-                          help=f"seed of the initial weights and the sampler, {SEED} (default: 0)")
+    learning.add_argument(
+        "--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)} (default: adam)"
+    )
+    learning.add_argument(
+        "--lr",
+        metavar="RATE",
+        type=LEARNING_RATE,
+        help=f"learning rate, {LEARNING_RATE} (default: the optimizer's own, e.g. 0.001 for adam "
+        "and 0.01 for sgd, for classification; 0.01 for regression)",
+    )
+    learning.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=BATCH_SIZE,
+        help=f"samples per mini-batch, {BATCH_SIZE} (default: 32)",
+    )
+    learning.add_argument(
+        "--epochs",
+        metavar="N",
+        type=EPOCHS,
+        help=f"epochs to train in all, {EPOCHS} (default: 30 for classification, 300 for "
+        "regression); with --resume, a larger number trains a finished run further",
+    )
+    learning.add_argument(
+        "--sampler", metavar="NAME", help=f"{', '.join(SAMPLERS)} (default: shuffle)"
+    )
+    learning.add_argument(
+        "--shuffle-every",
+        metavar="WHEN",
+        type=_shuffle_every,
+        help=f"for --sampler shuffle: epoch, once, never or a number k of epochs, {SHUFFLE_EVERY} "
+        "(default: epoch)",
+    )
+    learning.add_argument(
+        "--seed",
+        metavar="N",
+        type=SEED,
+        help=f"seed of the initial weights and the sampler, {SEED} (default: 0)",
+    )
     run = parser.add_argument_group("run directory")
-    run.add_argument("--out", metavar="RUN_DIR", help="where the run goes (default: runs/<dataset>-<date>-<time>)")
-    run.add_argument("--force", action="store_true", help="replace the files of an existing run in --out (default: refuse)")
-    run.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
-    run.add_argument("--checkpoint-every", metavar="N", type=CHECKPOINT_EVERY,
-                     help=f"also write a checkpoint every N iterations, {CHECKPOINT_EVERY}, 0 for epoch ends only "
-                          "(default: 1000)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or log lines on stderr (default: show them)")
-    run.add_argument("--threads", metavar="N", type=THREADS,
-                     help=f"BLAS threads for the matrix products, {THREADS} (default: the BLAS's own setting, usually "
-                          "one per core; a resumed run uses the count it was started with)")
+    run.add_argument(
+        "--out",
+        metavar="RUN_DIR",
+        help="where the run goes (default: runs/<dataset>-<date>-<time>)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the files of an existing run in --out (default: refuse)",
+    )
+    run.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint"
+    )
+    run.add_argument(
+        "--checkpoint-every",
+        metavar="N",
+        type=CHECKPOINT_EVERY,
+        help=f"also write a checkpoint every N iterations, {CHECKPOINT_EVERY}, 0 for epoch ends only "
+        "(default: 1000)",
+    )
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar or log lines on stderr (default: show them)",
+    )
+    run.add_argument(
+        "--threads",
+        metavar="N",
+        type=THREADS,
+        help=f"BLAS threads for the matrix products, {THREADS} (default: the BLAS's own setting, usually "
+        "one per core; a resumed run uses the count it was started with)",
+    )
 
 
 def run(args) -> int:
@@ -128,22 +218,33 @@ def run(args) -> int:
         _check_run_dir(args.out, args.force)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
         _fill_sizes(settings, x_train, t_train)
-        check_training_memory([settings["input_size"], *settings["hidden"], settings["output_size"]],
-                              settings["batch_size"])
+        check_training_memory(
+            [settings["input_size"], *settings["hidden"], settings["output_size"]],
+            settings["batch_size"],
+        )
         run_dir = _new_run_dir(args.out, settings["dataset"], args.force)
     net = _runs.build_net(settings)
     optimizer = _runs.build_optimizer(settings)
     settings["lr"] = optimizer.lr
     sampler = _make_sampler(settings, t_train)
     report = _Report(run_dir, args.quiet)
-    trainer = Trainer(net, optimizer, sampler, settings["epochs"],
-                      checkpoint_dir=run_dir, checkpoint_every=settings["checkpoint_every"] or None,
-                      settings=settings, callbacks=[report])
+    trainer = Trainer(
+        net,
+        optimizer,
+        sampler,
+        settings["epochs"],
+        checkpoint_dir=run_dir,
+        checkpoint_every=settings["checkpoint_every"] or None,
+        settings=settings,
+        callbacks=[report],
+    )
     if args.resume is not None:
         _restore(trainer, run_dir)
     if trainer.epoch >= trainer.n_epochs:
         _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
-        print(f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)")
+        print(
+            f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)"
+        )
         return 0
     threads_before = get_blas_threads()
     try:
@@ -152,7 +253,10 @@ def run(args) -> int:
         settings["blas_threads"] = _set_threads(threads, recorded) or recorded
         _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
         if not args.quiet:
-            print(_describe(settings, net, len(x_train), len(x_test), run_dir, trainer), file=sys.stderr)
+            print(
+                _describe(settings, net, len(x_train), len(x_test), run_dir, trainer),
+                file=sys.stderr,
+            )
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
         with np.errstate(over="ignore", invalid="ignore"), _stopping_on_signals(trainer):
             try:
@@ -162,16 +266,27 @@ def run(args) -> int:
     except TrainingDiverged as exc:
         raise JobError(str(exc)) from None
     except TrainingInterrupted as exc:
-        print(f"deepkiso train: {exc}; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
-              file=sys.stderr)
-        return 128 + signal.Signals[exc.reason].value  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
-    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, with the last checkpoint written on schedule
-        print(f"stopped; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}", file=sys.stderr)
+        print(
+            f"deepkiso train: {exc}; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
+            file=sys.stderr,
+        )
+        return (
+            128 + signal.Signals[exc.reason].value
+        )  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+    except (
+        KeyboardInterrupt
+    ):  # a second Ctrl-C: stopped at once, with the last checkpoint written on schedule
+        print(
+            f"stopped; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
+            file=sys.stderr,
+        )
         raise
     finally:
         if threads_before is not None and get_blas_threads() != threads_before:
             set_blas_threads(threads_before)  # for a caller that goes on in this process
-    curves = _runs.save_figure(_curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME)
+    curves = _runs.save_figure(
+        _curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME
+    )
     print(_final_line(trainer, run_dir, curves))
     return 0
 
@@ -192,14 +307,18 @@ def _new_settings(args) -> dict[str, Any]:
     model = _runs.choice("model", _given(args, "model"), _runs.MODELS)
     hidden = at_most("--hidden", _given(args, "hidden"), MAX_HIDDEN_LAYERS)
     if model == "two-layer" and len(hidden) != 1:
-        raise UsageError(f"--model two-layer takes one --hidden size, got {len(hidden)}; use --model mlp for more")
+        raise UsageError(
+            f"--model two-layer takes one --hidden size, got {len(hidden)}; use --model mlp for more"
+        )
     loss = _runs.choice("loss", args.loss or task_defaults["loss"], LOSSES)
     if task == "regression" and loss == "softmax":
         raise UsageError(f"{name} is a regression data set; its loss is squared, not softmax")
     lr = args.lr if args.lr is not None else task_defaults["lr"]
     sampler = _runs.choice("sampler", _given(args, "sampler"), SAMPLERS)
     if SAMPLERS[sampler].needs_labels and task == "regression":
-        raise UsageError(f"--sampler {sampler} needs class labels, and {name} is a regression data set")
+        raise UsageError(
+            f"--sampler {sampler} needs class labels, and {name} is a regression data set"
+        )
     if args.shuffle_every is not None and sampler != "shuffle":
         raise UsageError(f"--shuffle-every applies to --sampler shuffle only, not {sampler}")
     return {
@@ -225,12 +344,18 @@ def _new_settings(args) -> dict[str, Any]:
 
 
 def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
-    fixed = [f"--{name.replace('_', '-')}" for name in vars(args)
-             if name not in (*RESUMABLE, "resume", "quiet", "command", "_run") and getattr(args, name) not in (None, False)]
+    fixed = [
+        f"--{name.replace('_', '-')}"
+        for name in vars(args)
+        if name not in (*RESUMABLE, "resume", "quiet", "command", "_run")
+        and getattr(args, name) not in (None, False)
+    ]
     if fixed:
-        raise UsageError(f"--resume continues a run with the settings in its {_runs.SETTINGS_NAME}; "
-                         f"only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet may be given with it, "
-                         f"got {', '.join(fixed)}")
+        raise UsageError(
+            f"--resume continues a run with the settings in its {_runs.SETTINGS_NAME}; "
+            f"only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet may be given with it, "
+            f"got {', '.join(fixed)}"
+        )
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
     if args.epochs is not None:
@@ -255,8 +380,10 @@ def _restore(trainer: Trainer, run_dir: Path) -> None:
     for key, want in {"lr": optimizer.lr, **optimizer.hyper}.items():
         got = checkpoint.state.get(f"optimizer/{key}")
         if got != want:
-            raise JobError(f"{checkpoint.json_path}: optimizer/{key} is {got!r}, but the optimizer that "
-                           f"{_runs.SETTINGS_NAME} describes has {want!r}; nothing was changed")
+            raise JobError(
+                f"{checkpoint.json_path}: optimizer/{key} is {got!r}, but the optimizer that "
+                f"{_runs.SETTINGS_NAME} describes has {want!r}; nothing was changed"
+            )
     _runs.load_into(trainer.load_state_dict, checkpoint.state, checkpoint.json_path)
     trainer.last_checkpoint = checkpoint.json_path
 
@@ -288,11 +415,17 @@ def _set_threads(threads: int | None, recorded: int | None) -> int | None:
     """
     wanted = threads if threads is not None else recorded
     if wanted is not None and wanted != get_blas_threads() and not set_blas_threads(wanted):
-        print("deepkiso train: warning: this NumPy's BLAS thread count cannot be set here (no OpenBLAS, MKL or "
-              "BLIS found); it keeps its own", file=sys.stderr)
+        print(
+            "deepkiso train: warning: this NumPy's BLAS thread count cannot be set here (no OpenBLAS, MKL or "
+            "BLIS found); it keeps its own",
+            file=sys.stderr,
+        )
     if recorded is not None and wanted != recorded:
-        print(f"deepkiso train: warning: the run has trained with {recorded} BLAS threads; with {wanted} its "
-              f"weights will differ in the last bits from those of an uninterrupted run", file=sys.stderr)
+        print(
+            f"deepkiso train: warning: the run has trained with {recorded} BLAS threads; with {wanted} its "
+            f"weights will differ in the last bits from those of an uninterrupted run",
+            file=sys.stderr,
+        )
     return get_blas_threads()
 
 
@@ -303,8 +436,9 @@ def _shuffle_every(text: str) -> str | int:
     try:
         return SHUFFLE_EVERY(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected epoch, once, never or a number of epochs {SHUFFLE_EVERY}, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected epoch, once, never or a number of epochs {SHUFFLE_EVERY}, got {text!r}"
+        ) from None
 
 
 def _fill_sizes(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarray) -> None:
@@ -317,11 +451,19 @@ def _fill_sizes(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarr
 
 
 def _make_sampler(settings: dict[str, Any], t_train: np.ndarray):
-    options = {"shuffle_every": settings["shuffle_every"]} if settings["sampler"] == "shuffle" else {}
+    options = (
+        {"shuffle_every": settings["shuffle_every"]} if settings["sampler"] == "shuffle" else {}
+    )
     labels = t_train if settings["task"] == "classification" else None
     try:
-        return make_sampler(settings["sampler"], n_samples=len(t_train), labels=labels,
-                            batch_size=settings["batch_size"], seed=_runs.sampler_rng(settings["seed"]), **options)
+        return make_sampler(
+            settings["sampler"],
+            n_samples=len(t_train),
+            labels=labels,
+            batch_size=settings["batch_size"],
+            seed=_runs.sampler_rng(settings["seed"]),
+            **options,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -334,8 +476,10 @@ def _check_run_dir(out: str | None, force: bool) -> None:
     if run_dir.exists() and not run_dir.is_dir():
         raise UsageError(f"--out {run_dir} is a file, not a directory")
     if run_dir.is_dir() and any(run_dir.iterdir()) and not force:
-        raise UsageError(f"{run_dir} already exists; continue it with --resume {run_dir}, "
-                         f"or pass --force to start it over")
+        raise UsageError(
+            f"{run_dir} already exists; continue it with --resume {run_dir}, "
+            f"or pass --force to start it over"
+        )
 
 
 def _new_run_dir(out: str | None, dataset: str, force: bool) -> Path:
@@ -378,8 +522,15 @@ class _Report(Callback):
         self.next_refresh = 0.0
 
     def on_epoch_start(self, trainer, n_batches):
-        self.bar = tqdm(total=n_batches, desc=f"epoch {trainer.epoch + 1}/{trainer.n_epochs}", unit="batch",
-                        file=sys.stderr, leave=False, disable=self.quiet, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=n_batches,
+            desc=f"epoch {trainer.epoch + 1}/{trainer.n_epochs}",
+            unit="batch",
+            file=sys.stderr,
+            leave=False,
+            disable=self.quiet,
+            dynamic_ncols=True,
+        )
         self.loss_sum, self.n_losses, self.next_refresh = 0.0, 0, 0.0
 
     def close_bar(self) -> None:
@@ -407,8 +558,12 @@ class _Report(Callback):
 def _epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
     width = len(str(n_epochs))
     parts = [f"epoch {metrics['epoch']:>{width}}/{n_epochs}"]
-    for key, label in (("train_loss", "loss"), ("train_accuracy", "train acc"),
-                       ("test_loss", "test loss"), ("test_accuracy", "test acc")):
+    for key, label in (
+        ("train_loss", "loss"),
+        ("train_accuracy", "train acc"),
+        ("test_loss", "test loss"),
+        ("test_accuracy", "test acc"),
+    ):
         if metrics.get(key) is not None:
             parts.append(f"{label} {metrics[key]:.4f}")
     parts.append(f"{metrics['seconds']:.1f} s")
@@ -417,24 +572,36 @@ def _epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
 
 def _describe(settings, net, n_train: int, n_test: int, run_dir: Path, trainer: Trainer) -> str:
     sizes = "-".join(str(s) for s in (net.input_size, *net.hidden_sizes, net.output_size))
-    start = (f"resuming at epoch {trainer.epoch + 1}, iteration {trainer.iteration + 1}"
-             if trainer.iteration else "training")
-    return (f"{start}: {settings['model']} {sizes} ({settings['activation']}, {settings['loss']}) on "
-            f"{settings['dataset']} ({n_train} train / {n_test} test), {settings['optimizer']} lr {settings['lr']:g}, "
-            f"batch {settings['batch_size']}, {settings['epochs']} epochs -> {run_dir}")
+    start = (
+        f"resuming at epoch {trainer.epoch + 1}, iteration {trainer.iteration + 1}"
+        if trainer.iteration
+        else "training"
+    )
+    return (
+        f"{start}: {settings['model']} {sizes} ({settings['activation']}, {settings['loss']}) on "
+        f"{settings['dataset']} ({n_train} train / {n_test} test), {settings['optimizer']} lr {settings['lr']:g}, "
+        f"batch {settings['batch_size']}, {settings['epochs']} epochs -> {run_dir}"
+    )
 
 
 def _final_line(trainer: Trainer, run_dir: Path, curves: Path) -> str:
     last = trainer.history.epochs[-1]
-    result = (f"test accuracy {last['test_accuracy']:.4f}" if last.get("test_accuracy") is not None
-              else f"test loss {last['test_loss']:.5f}")
+    result = (
+        f"test accuracy {last['test_accuracy']:.4f}"
+        if last.get("test_accuracy") is not None
+        else f"test loss {last['test_loss']:.5f}"
+    )
     return f"done: {result} after {last['epoch']} epochs; run directory {run_dir}, curves {curves}"
 
 
 def _curves_figure(settings, trainer: Trainer, x_train: np.ndarray, t_train: np.ndarray):
-    sizes = "-".join(str(s) for s in (settings["input_size"], *settings["hidden"], settings["output_size"]))
-    title = (f"{settings['dataset']}: {settings['model']} {sizes} ({settings['activation']}), "
-             f"{settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}")
+    sizes = "-".join(
+        str(s) for s in (settings["input_size"], *settings["hidden"], settings["output_size"])
+    )
+    title = (
+        f"{settings['dataset']}: {settings['model']} {sizes} ({settings['activation']}), "
+        f"{settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}"
+    )
     fit = None
     if settings["task"] == "regression" and x_train.shape[1] == 1 and t_train.shape[1] == 1:
         x_line = np.linspace(x_train.min(), x_train.max(), 400, dtype=x_train.dtype).reshape(-1, 1)

@@ -28,31 +28,67 @@ WIDTH = Integer(1, 512)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layers", type=LAYERS, default=10, help=f"hidden layers, {LAYERS} (default: %(default)s)")
-    parser.add_argument("--width", type=WIDTH, default=64, help=f"units per hidden layer, {WIDTH} (default: %(default)s)")
-    parser.add_argument("--activations", nargs="+", default=["sigmoid", "tanh", "relu"], metavar="NAME",
-                        help=f"activations to compare, from {', '.join(sorted(ACTIVATIONS))} "
-                             "(default: sigmoid tanh relu)")
-    parser.add_argument("--weight-init", type=weight_init, default=None, metavar="INIT",
-                        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01, for every net "
-                             "(default: xavier for sigmoid and tanh, he for relu)")
-    parser.add_argument("--out", type=Path, default=Path("vanishing.png"),
-                        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)")
-    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the picture, {DPI} (default: %(default)s)")
-    parser.add_argument("--seed", type=SEED, default=0,
-                        help=f"seed of the weights and the batch, {SEED} (default: %(default)s)")
+    parser.add_argument(
+        "--layers", type=LAYERS, default=10, help=f"hidden layers, {LAYERS} (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--width",
+        type=WIDTH,
+        default=64,
+        help=f"units per hidden layer, {WIDTH} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--activations",
+        nargs="+",
+        default=["sigmoid", "tanh", "relu"],
+        metavar="NAME",
+        help=f"activations to compare, from {', '.join(sorted(ACTIVATIONS))} "
+        "(default: sigmoid tanh relu)",
+    )
+    parser.add_argument(
+        "--weight-init",
+        type=weight_init,
+        default=None,
+        metavar="INIT",
+        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01, for every net "
+        "(default: xavier for sigmoid and tanh, he for relu)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("vanishing.png"),
+        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=DPI,
+        default=100,
+        help=f"resolution of the picture, {DPI} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=SEED,
+        default=0,
+        help=f"seed of the weights and the batch, {SEED} (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     check_path(args.out, "--out")
     unknown = [a for a in args.activations if a not in ACTIVATIONS]
     if unknown:
-        raise UsageError(f"--activations: unknown {unknown[0]!r}; choose from {', '.join(sorted(ACTIVATIONS))}")
+        raise UsageError(
+            f"--activations: unknown {unknown[0]!r}; choose from {', '.join(sorted(ACTIVATIONS))}"
+        )
 
-    results = compare_activations(args.activations, args.layers, args.width,
-                                  weight_init=args.weight_init, rng=args.seed)
+    results = compare_activations(
+        args.activations, args.layers, args.width, weight_init=args.weight_init, rng=args.seed
+    )
     print("‖∂L/∂W‖ per layer at initialisation (layer 1 next to the input)")
-    print(f"{'layer':>5} " + " ".join(f"{r.activation + ' (' + str(r.weight_init) + ')':>18}" for r in results))
+    print(
+        f"{'layer':>5} "
+        + " ".join(f"{r.activation + ' (' + str(r.weight_init) + ')':>18}" for r in results)
+    )
     for i in range(args.layers + 1):
         print(f"{i + 1:>5} " + " ".join(f"{r.norms[i]:>18.3e}" for r in results))
     print(f"{'L1/L':>5} " + " ".join(f"{r.first_to_last:>18.3e}" for r in results))

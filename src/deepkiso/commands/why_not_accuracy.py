@@ -34,20 +34,49 @@ POINTS = Integer(3, 10_001)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=SAMPLES, default=100,
-                        help=f"images the two quantities are measured on, {SAMPLES}; the rate moves in steps of "
-                             "1/SAMPLES (default: %(default)s)")
-    parser.add_argument("--hidden", type=HIDDEN_SIZE, default=16,
-                        help=f"hidden units of the net, {HIDDEN_SIZE} (default: %(default)s)")
-    parser.add_argument("--train-steps", type=TRAIN_STEPS, default=300,
-                        help=f"SGD steps of the brief training, batch 50, η = 0.1, {TRAIN_STEPS} (default: %(default)s)")
-    parser.add_argument("--points", type=POINTS, default=401,
-                        help=f"points along the line, α from -1 to 1, {POINTS} (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=Path("why_not_accuracy.png"),
-                        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)")
-    parser.add_argument("--dpi", type=DPI, default=100, help=f"resolution of the picture, {DPI} (default: %(default)s)")
-    parser.add_argument("--seed", type=SEED, default=0,
-                        help=f"seed of the training, the samples and the direction, {SEED} (default: %(default)s)")
+    parser.add_argument(
+        "--samples",
+        type=SAMPLES,
+        default=100,
+        help=f"images the two quantities are measured on, {SAMPLES}; the rate moves in steps of "
+        "1/SAMPLES (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=HIDDEN_SIZE,
+        default=16,
+        help=f"hidden units of the net, {HIDDEN_SIZE} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--train-steps",
+        type=TRAIN_STEPS,
+        default=300,
+        help=f"SGD steps of the brief training, batch 50, η = 0.1, {TRAIN_STEPS} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--points",
+        type=POINTS,
+        default=401,
+        help=f"points along the line, α from -1 to 1, {POINTS} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("why_not_accuracy.png"),
+        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=DPI,
+        default=100,
+        help=f"resolution of the picture, {DPI} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=SEED,
+        default=0,
+        help=f"seed of the training, the samples and the direction, {SEED} (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,15 +100,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(scan, counts) -> None:
-    print(f"along θ* + α·d, α in [{scan.alphas[0]:g}, {scan.alphas[-1]:g}], {len(scan.alphas)} points, "
-          f"{scan.n_samples} images:")
-    print(f"  misclassification rate: {len(np.unique(scan.error_rate))} distinct values from "
-          f"{scan.error_rate.min():.3f} to {scan.error_rate.max():.3f}; numerical slope 0 at "
-          f"{scan.zero_slope_fraction('error_rate'):.1%} of the points")
-    print(f"  cross-entropy:          {len(np.unique(scan.cross_entropy))} distinct values from "
-          f"{scan.cross_entropy.min():.3f} to {scan.cross_entropy.max():.3f}; numerical slope 0 at "
-          f"{scan.zero_slope_fraction('cross_entropy'):.1%} of the points")
+    print(
+        f"along θ* + α·d, α in [{scan.alphas[0]:g}, {scan.alphas[-1]:g}], {len(scan.alphas)} points, "
+        f"{scan.n_samples} images:"
+    )
+    print(
+        f"  misclassification rate: {len(np.unique(scan.error_rate))} distinct values from "
+        f"{scan.error_rate.min():.3f} to {scan.error_rate.max():.3f}; numerical slope 0 at "
+        f"{scan.zero_slope_fraction('error_rate'):.1%} of the points"
+    )
+    print(
+        f"  cross-entropy:          {len(np.unique(scan.cross_entropy))} distinct values from "
+        f"{scan.cross_entropy.min():.3f} to {scan.cross_entropy.max():.3f}; numerical slope 0 at "
+        f"{scan.zero_slope_fraction('cross_entropy'):.1%} of the points"
+    )
     for c in counts:
-        print(f"  whole numerical gradient at α = {c.alpha:g}: {c.error_rate_zeros} of {c.n_params} partial "
-              f"derivatives are 0 for the rate, {c.cross_entropy_zeros} for the cross-entropy "
-              f"({c.inert_params} weights from always-blank pixels)")
+        print(
+            f"  whole numerical gradient at α = {c.alpha:g}: {c.error_rate_zeros} of {c.n_params} partial "
+            f"derivatives are 0 for the rate, {c.cross_entropy_zeros} for the cross-entropy "
+            f"({c.inert_params} weights from always-blank pixels)"
+        )

@@ -71,53 +71,103 @@ _INFOS = {
     info.name: info
     for info in (
         DatasetInfo(
-            "digits", "classification", (8, 8), 10, _DIGIT_NAMES,
+            "digits",
+            "classification",
+            (8, 8),
+            10,
+            _DIGIT_NAMES,
             "8x8 handwritten digits, values 0..16 (normalize divides by 16): the test part of the "
             "UCI Optical Recognition of Handwritten Digits data set (E. Alpaydin, C. Kaynak, 1998), "
             "as scikit-learn ships it; CC BY 4.0. Embedded: 1,437 training and 360 test images.",
             pixel_max=16,
         ),
         DatasetInfo(
-            "mnist", "classification", (28, 28), 10, _DIGIT_NAMES,
+            "mnist",
+            "classification",
+            (28, 28),
+            10,
+            _DIGIT_NAMES,
             "MNIST handwritten digits, 60,000 training and 10,000 test images of 28x28 (Y. LeCun, "
             "C. Cortes, C. J. C. Burges); CC BY-SA 3.0. Downloaded on first use.",
             pixel_max=255,
         ),
         DatasetInfo(
-            "fashion-mnist", "classification", (28, 28), 10,
-            ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+            "fashion-mnist",
+            "classification",
+            (28, 28),
+            10,
+            (
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ),
             "Fashion-MNIST, Zalando's article images, 60,000 training and 10,000 test images of "
             "28x28 (H. Xiao, K. Rasul, R. Vollgraf, 2017); MIT licence. Found in Debian's "
             "dataset-fashion-mnist package, or downloaded on first use.",
             pixel_max=255,
         ),
         DatasetInfo(
-            "kmnist", "classification", (28, 28), 10,
-            ("o (お)", "ki (き)", "su (す)", "tsu (つ)", "na (な)",
-             "ha (は)", "ma (ま)", "ya (や)", "re (れ)", "wo (を)"),
+            "kmnist",
+            "classification",
+            (28, 28),
+            10,
+            (
+                "o (お)",
+                "ki (き)",
+                "su (す)",
+                "tsu (つ)",
+                "na (な)",
+                "ha (は)",
+                "ma (ま)",
+                "ya (や)",
+                "re (れ)",
+                "wo (を)",
+            ),
             "Kuzushiji-MNIST, cursive Japanese hiragana, 60,000 training and 10,000 test images of "
             "28x28 (T. Clanuwat et al., 2018; ROIS-DS Center for Open Data in the Humanities, from "
             "the NIJL Kuzushiji data set, doi:10.20676/00000341); CC BY-SA 4.0. Downloaded on first use.",
             pixel_max=255,
         ),
         DatasetInfo(
-            "sine", "regression", (1,), None, None,
+            "sine",
+            "regression",
+            (1,),
+            None,
+            None,
             "Synthetic: t = sin(pi x) + Gaussian noise; x uniform in [-1, 1] for training, evenly "
             "spaced for testing. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
-            "cubic", "regression", (1,), None, None,
+            "cubic",
+            "regression",
+            (1,),
+            None,
+            None,
             "Synthetic: t = 4x^3 - 3x + Gaussian noise (two turning points, values in [-1, 1]); x as "
             "for sine. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
-            "quadratic", "regression", (1,), None, None,
+            "quadratic",
+            "regression",
+            (1,),
+            None,
+            None,
             "Synthetic: t = 2x^2 - 1 + Gaussian noise; x as for sine. "
             "Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
-            "terrain", "regression", (2,), None, None,
+            "terrain",
+            "regression",
+            (2,),
+            None,
+            None,
             "Real: elevation in metres over (longitude, latitude) on a 3-arc-second grid around the "
             "Jacksboro fault, Tennessee: matplotlib's sample data jacksboro_fault_dem.npz (a USGS "
             "elevation model), shipped with matplotlib. Option: stride=4 keeps every 4th grid point "
@@ -187,12 +237,16 @@ def load_dataset(
     info = dataset_info(name)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
-        raise ValueError(f"load_dataset: dtype must be a floating type such as float32, got {dtype}")
+        raise ValueError(
+            f"load_dataset: dtype must be a floating type such as float32, got {dtype}"
+        )
     loader, allowed = _LOADERS[name]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         takes = sorted(allowed) or "none"
-        raise ValueError(f"load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}")
+        raise ValueError(
+            f"load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}"
+        )
     if info.task == "regression":
         return loader(normalize=normalize, dtype=dtype, **options)
     (x_train, t_train), (x_test, t_test) = loader(data_dir=data_dir, **options)
@@ -252,7 +306,10 @@ def locate_idx_files(
     else:
         try:
             mirrors = _download.mirrors_for(name) if mirrors is None else mirrors
-            return {**cached, **_download_missing(cached, cache_dir, mirrors, remote_files, progress)}
+            return {
+                **cached,
+                **_download_missing(cached, cache_dir, mirrors, remote_files, progress),
+            }
         except OSError as exc:  # DownloadError, or a cache folder that cannot be written
             failure = f"download failed: {exc}"
     looked = ", ".join(str(folder) for folder in (cache_dir, *system_folders))
@@ -292,10 +349,13 @@ def _idx_files_in_data_dir(folder: Path) -> dict[str, Path]:
         found = _idx_files_in(folder)
         if len(found) == len(IDX_FILE_NAMES):
             return found
-        problem = "lacks " + ", ".join(f"{file_name}[.gz]" for part, file_name in IDX_FILE_NAMES.items()
-                                       if part not in found)
-    raise DatasetNotFoundError(f"{folder}: {problem}; data_dir (--data-dir) must be a folder holding {_WANTED}, "
-                               f"and no other folder is searched when it is given")
+        problem = "lacks " + ", ".join(
+            f"{file_name}[.gz]" for part, file_name in IDX_FILE_NAMES.items() if part not in found
+        )
+    raise DatasetNotFoundError(
+        f"{folder}: {problem}; data_dir (--data-dir) must be a folder holding {_WANTED}, "
+        f"and no other folder is searched when it is given"
+    )
 
 
 def _verified(found: dict[str, Path], remote_files) -> tuple[dict[str, Path], list[Path]]:
@@ -318,7 +378,9 @@ def _remote_for(path: Path, remote_files) -> _download.RemoteFile | None:
     """The recorded figures that can judge the file at path: the served .gz by its checksums, a raw
     file only where the SHA-256 of its content is recorded."""
     for remote in remote_files:
-        if path.name == remote.name or (path.name == remote.name.removesuffix(".gz") and remote.raw_sha256):
+        if path.name == remote.name or (
+            path.name == remote.name.removesuffix(".gz") and remote.raw_sha256
+        ):
             return remote
     return None
 
@@ -334,8 +396,14 @@ def _download_missing(present, cache_dir, mirrors, remote_files, progress) -> di
     return fetched
 
 
-def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progress: bool = True,
-                       mirror: str | None = None):
+def _load_mnist_format(
+    name: str,
+    *,
+    data_dir=None,
+    download: bool = True,
+    progress: bool = True,
+    mirror: str | None = None,
+):
     # the mirror's URL is checked even when the files are found without it, so a typo shows at once
     mirrors = _download.mirrors_for(name, mirror)
     paths = locate_idx_files(name, data_dir, download=download, progress=progress, mirrors=mirrors)
@@ -347,12 +415,18 @@ def _load_mnist_format(name: str, *, data_dir=None, download: bool = True, progr
     return images_and_labels[0], images_and_labels[1]
 
 
-def _check_images_and_labels(x_path: Path, x: np.ndarray, t_path: Path, t: np.ndarray, info: DatasetInfo) -> None:
+def _check_images_and_labels(
+    x_path: Path, x: np.ndarray, t_path: Path, t: np.ndarray, info: DatasetInfo
+) -> None:
     if x.dtype != np.uint8 or x.shape[1:] != info.input_shape:
-        raise ValueError(f"{x_path}: expected unsigned-byte images of shape (N, {info.input_shape[0]}, "
-                         f"{info.input_shape[1]}), found {x.dtype} of shape {x.shape}")
+        raise ValueError(
+            f"{x_path}: expected unsigned-byte images of shape (N, {info.input_shape[0]}, "
+            f"{info.input_shape[1]}), found {x.dtype} of shape {x.shape}"
+        )
     if t.dtype != np.uint8 or t.ndim != 1:
-        raise ValueError(f"{t_path}: expected a 1-D array of unsigned-byte labels, found {t.dtype} of shape {t.shape}")
+        raise ValueError(
+            f"{t_path}: expected a 1-D array of unsigned-byte labels, found {t.dtype} of shape {t.shape}"
+        )
     if len(t) != len(x):
         raise ValueError(f"{t_path}: holds {len(t)} labels but {x_path} holds {len(x)} images")
     if t.max() >= info.n_classes:
@@ -391,8 +465,15 @@ _CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def _synthetic_loader(name: str):
     curve = _CURVES[name]
 
-    def load(*, normalize: bool, dtype: np.dtype, seed: int | np.random.Generator = 0,
-             n_samples: int = 200, n_test: int = 100, noise: float = 0.1) -> Split:
+    def load(
+        *,
+        normalize: bool,
+        dtype: np.dtype,
+        seed: int | np.random.Generator = 0,
+        n_samples: int = 200,
+        n_test: int = 100,
+        noise: float = 0.1,
+    ) -> Split:
         # normalize has nothing to do: x already lies in [-1, 1] and t in about [-1, 1]
         _check_positive_int(name, "n_samples", n_samples)
         _check_positive_int(name, "n_test", n_test)
@@ -404,26 +485,40 @@ def _synthetic_loader(name: str):
         # an evenly spaced test set, so a fitted curve is drawn and judged over the whole interval
         x_test = np.linspace(-1.0, 1.0, n_test).reshape(n_test, 1)
         t_test = curve(x_test) + noise * rng.standard_normal((n_test, 1))
-        return (x_train.astype(dtype), t_train.astype(dtype)), (x_test.astype(dtype), t_test.astype(dtype))
+        return (x_train.astype(dtype), t_train.astype(dtype)), (
+            x_test.astype(dtype),
+            t_test.astype(dtype),
+        )
 
     return load
 
 
 def _check_positive_int(name: str, option: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"load_dataset({name!r}): {option} must be a positive integer, got {value!r}")
+        raise ValueError(
+            f"load_dataset({name!r}): {option} must be a positive integer, got {value!r}"
+        )
 
 
 def _load_terrain(*, normalize: bool, dtype: np.dtype, stride: int = 4) -> Split:
     from matplotlib import cbook
 
     _check_positive_int("terrain", "stride", stride)
-    with np.load(cbook.get_sample_data("jacksboro_fault_dem.npz", asfileobj=False), allow_pickle=False) as dem:
+    with np.load(
+        cbook.get_sample_data("jacksboro_fault_dem.npz", asfileobj=False), allow_pickle=False
+    ) as dem:
         elevation = dem["elevation"]
         # the file's "ymin" is the latitude of the first (northern) row: rows run southwards
-        west, north, step_x, step_y = float(dem["xmin"]), float(dem["ymin"]), float(dem["dx"]), float(dem["dy"])
+        west, north, step_x, step_y = (
+            float(dem["xmin"]),
+            float(dem["ymin"]),
+            float(dem["dx"]),
+            float(dem["dy"]),
+        )
     rows, cols = elevation.shape
-    row_index, col_index = np.meshgrid(np.arange(0, rows, stride), np.arange(0, cols, stride), indexing="ij")
+    row_index, col_index = np.meshgrid(
+        np.arange(0, rows, stride), np.arange(0, cols, stride), indexing="ij"
+    )
     longitude = west + col_index.ravel() * step_x
     latitude = north - row_index.ravel() * step_y
     x = np.column_stack([longitude, latitude])
@@ -437,7 +532,10 @@ def _load_terrain(*, normalize: bool, dtype: np.dtype, stride: int = 4) -> Split
     if normalize:
         low, high = t_train.min(), t_train.max()
         t_train, t_test = (t_train - low) / (high - low), (t_test - low) / (high - low)
-    return (x_train.astype(dtype), t_train.astype(dtype)), (x_test.astype(dtype), t_test.astype(dtype))
+    return (x_train.astype(dtype), t_train.astype(dtype)), (
+        x_test.astype(dtype),
+        t_test.astype(dtype),
+    )
 
 
 # name -> (loader, the options it takes beyond load_dataset's own arguments)
@@ -447,6 +545,9 @@ _LOADERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
         name: (functools.partial(_load_mnist_format, name), ("download", "progress", "mirror"))
         for name in _MNIST_FORMAT
     },
-    **{name: (_synthetic_loader(name), ("seed", "n_samples", "n_test", "noise")) for name in _CURVES},
+    **{
+        name: (_synthetic_loader(name), ("seed", "n_samples", "n_test", "noise"))
+        for name in _CURVES
+    },
     "terrain": (_load_terrain, ("stride",)),
 }

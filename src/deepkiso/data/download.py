@@ -98,47 +98,55 @@ MIRRORS: dict[str, tuple[str, ...]] = {
 REMOTE_FILES: dict[str, tuple[RemoteFile, ...]] = {
     "mnist": (
         RemoteFile(
-            "train-images-idx3-ubyte.gz", 9912422,
+            "train-images-idx3-ubyte.gz",
+            9912422,
             sha256="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
             md5="f68b3c2dcbeaaa9fbdd348bbdeb94873",
         ),
         RemoteFile(
-            "train-labels-idx1-ubyte.gz", 28881,
+            "train-labels-idx1-ubyte.gz",
+            28881,
             sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
             md5="d53e105ee54ea40749a09fcbcd1e9432",
         ),
         RemoteFile(
-            "t10k-images-idx3-ubyte.gz", 1648877,
+            "t10k-images-idx3-ubyte.gz",
+            1648877,
             sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
             md5="9fb629c4189551a2d022fa330f9573f3",
         ),
         RemoteFile(
-            "t10k-labels-idx1-ubyte.gz", 4542,
+            "t10k-labels-idx1-ubyte.gz",
+            4542,
             sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
             md5="ec29112dd5afa0611ce80d1b7f02629c",
         ),
     ),
     "fashion-mnist": (
         RemoteFile(
-            "train-images-idx3-ubyte.gz", 26421880,
+            "train-images-idx3-ubyte.gz",
+            26421880,
             sha256="3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
             md5="8d4fb7e6c68d591d4c3dfef9ec88bf0d",
             raw_sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
         ),
         RemoteFile(
-            "train-labels-idx1-ubyte.gz", 29515,
+            "train-labels-idx1-ubyte.gz",
+            29515,
             sha256="a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
             md5="25c81989df183df01b3e8a0aad5dffbe",
             raw_sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
         ),
         RemoteFile(
-            "t10k-images-idx3-ubyte.gz", 4422102,
+            "t10k-images-idx3-ubyte.gz",
+            4422102,
             sha256="346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
             md5="bef4ecab320f06d8554ea6380940ec79",
             raw_sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
         ),
         RemoteFile(
-            "t10k-labels-idx1-ubyte.gz", 5148,
+            "t10k-labels-idx1-ubyte.gz",
+            5148,
             sha256="67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
             md5="bb300cfdad3c16e7a12a480ee83cd310",
             raw_sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
@@ -146,22 +154,26 @@ REMOTE_FILES: dict[str, tuple[RemoteFile, ...]] = {
     ),
     "kmnist": (
         RemoteFile(
-            "train-images-idx3-ubyte.gz", 18165135,
+            "train-images-idx3-ubyte.gz",
+            18165135,
             sha256="51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
             md5="bdb82020997e1d708af4cf47b453dcf7",
         ),
         RemoteFile(
-            "train-labels-idx1-ubyte.gz", 29497,
+            "train-labels-idx1-ubyte.gz",
+            29497,
             sha256="e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
             md5="e144d726b3acfaa3e44228e80efcd344",
         ),
         RemoteFile(
-            "t10k-images-idx3-ubyte.gz", 3041136,
+            "t10k-images-idx3-ubyte.gz",
+            3041136,
             sha256="edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
             md5="5c965bf0a639b31b8f53240b1b52f4d7",
         ),
         RemoteFile(
-            "t10k-labels-idx1-ubyte.gz", 5120,
+            "t10k-labels-idx1-ubyte.gz",
+            5120,
             sha256="20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
             md5="7320c461ea6c1c855c0b718fb2a4b134",
         ),
@@ -191,7 +203,9 @@ def download_file(
     listing each mirror's failure, whatever its kind.
     """
     if remote.sha256 is None and remote.md5 is None:
-        raise ValueError(f"{remote.name}: no SHA-256 or MD5 recorded, refusing to download an unverifiable file")
+        raise ValueError(
+            f"{remote.name}: no SHA-256 or MD5 recorded, refusing to download an unverifiable file"
+        )
     deadline = deadline_for(remote) if deadline is None else deadline
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -200,7 +214,9 @@ def download_file(
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{remote.name}"
         try:
-            return _download_verified(url, remote, dest_dir, progress=progress, timeout=timeout, deadline=deadline)
+            return _download_verified(
+                url, remote, dest_dir, progress=progress, timeout=timeout, deadline=deadline
+            )
         except Exception as exc:  # noqa: BLE001 - any failure of one mirror (a bad URL or header, a reset) moves
             # on to the next; none is dropped, every one is listed in the final error
             failures.append(f"{url}: {_describe(exc)}")
@@ -242,9 +258,15 @@ def check_mirror_url(url: str, source: str) -> str:
         has_host = bool(parts.hostname)
     except ValueError:  # such as an unclosed "[" of an IPv6 address, or a port that is no number
         parts, has_host = None, False
-    if parts is None or parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not has_host):
-        raise ValueError(f"{source}: expected a mirror's base URL (http://HOST/PATH, https://… or file:///PATH), "
-                         f"got {url!r}")
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https", "file")
+        or (parts.scheme != "file" and not has_host)
+    ):
+        raise ValueError(
+            f"{source}: expected a mirror's base URL (http://HOST/PATH, https://… or file:///PATH), "
+            f"got {url!r}"
+        )
     return url
 
 
@@ -271,7 +293,11 @@ def file_matches(path: str | os.PathLike, remote: RemoteFile) -> bool:
         file.seek(0)
         try:
             content_sha256, _ = _hash_stream(gzip.GzipFile(fileobj=file) if compressed else file)
-        except (OSError, EOFError, zlib.error):  # a damaged gzip stream is simply not the recorded file
+        except (
+            OSError,
+            EOFError,
+            zlib.error,
+        ):  # a damaged gzip stream is simply not the recorded file
             return False
     return content_sha256 == remote.raw_sha256
 
@@ -306,21 +332,31 @@ class _MirrorRefused(Exception):
     """The mirror broke a bound (the deadline, the recorded size) or sent a header that makes no sense."""
 
 
-def _download_verified(url: str, remote: RemoteFile, dest_dir: Path, *, progress: bool, timeout: float,
-                       deadline: float) -> Path:
+def _download_verified(
+    url: str, remote: RemoteFile, dest_dir: Path, *, progress: bool, timeout: float, deadline: float
+) -> Path:
     """One attempt from one URL: stream into a temporary file, check it, and only then move it into place."""
+
     def fetch(temp_path: str) -> None:
         give_up_at = time.monotonic() + deadline
-        with open(temp_path, "wb") as file, \
-                urllib.request.urlopen(url, timeout=min(timeout, deadline)) as response:
+        with (
+            open(temp_path, "wb") as file,
+            urllib.request.urlopen(url, timeout=min(timeout, deadline)) as response,
+        ):
             declared = _content_length(response, remote)
-            sha256, md5, received = _stream(response, file, remote, declared, progress, give_up_at, deadline)
+            sha256, md5, received = _stream(
+                response, file, remote, declared, progress, give_up_at, deadline
+            )
         if declared is not None and received != declared:
             raise _ChecksumMismatch(f"transfer ended early, got {received} of {declared} bytes")
         if remote.sha256 is not None and sha256 != remote.sha256:
-            raise _ChecksumMismatch(f"SHA-256 mismatch, expected {remote.sha256}, got {sha256} ({received} bytes)")
+            raise _ChecksumMismatch(
+                f"SHA-256 mismatch, expected {remote.sha256}, got {sha256} ({received} bytes)"
+            )
         if remote.sha256 is None and md5 != remote.md5:
-            raise _ChecksumMismatch(f"MD5 mismatch, expected {remote.md5}, got {md5} ({received} bytes)")
+            raise _ChecksumMismatch(
+                f"MD5 mismatch, expected {remote.md5}, got {md5} ({received} bytes)"
+            )
 
     # A failed check raises inside fetch: the temporary file is removed and nothing is renamed.
     return write_atomically(dest_dir / remote.name, fetch)
@@ -335,12 +371,21 @@ def _content_length(response, remote: RemoteFile) -> int | None:
         raise _MirrorRefused(f"bad Content-Length {text!r}")
     declared = int(text)
     if remote.size is not None and declared > remote.size:
-        raise _MirrorRefused(f"declares {declared} bytes, more than the recorded size of {remote.size}")
+        raise _MirrorRefused(
+            f"declares {declared} bytes, more than the recorded size of {remote.size}"
+        )
     return declared
 
 
-def _stream(response, file, remote: RemoteFile, declared: int | None, progress: bool,
-            give_up_at: float, deadline: float) -> tuple[str, str, int]:
+def _stream(
+    response,
+    file,
+    remote: RemoteFile,
+    declared: int | None,
+    progress: bool,
+    give_up_at: float,
+    deadline: float,
+) -> tuple[str, str, int]:
     """Copy response to file in chunks; return (sha256 hex, md5 hex, bytes received).
 
     Stops with _MirrorRefused once more than remote.size bytes arrived or time.monotonic()
@@ -351,19 +396,33 @@ def _stream(response, file, remote: RemoteFile, declared: int | None, progress: 
     received = 0
     # one byte beyond the recorded size is enough to know that the mirror sends too much
     limit = remote.size + 1 if remote.size is not None else None
-    with tqdm(total=declared or remote.size, desc=remote.name, unit="B", unit_scale=True, unit_divisor=1024,
-              file=sys.stderr, disable=not progress, leave=False) as bar:
-        while chunk := response.read1(_CHUNK_BYTES if limit is None else min(_CHUNK_BYTES, limit - received)):
+    with tqdm(
+        total=declared or remote.size,
+        desc=remote.name,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
+    ) as bar:
+        while chunk := response.read1(
+            _CHUNK_BYTES if limit is None else min(_CHUNK_BYTES, limit - received)
+        ):
             file.write(chunk)
             sha256.update(chunk)
             md5.update(chunk)
             received += len(chunk)
             bar.update(len(chunk))
             if remote.size is not None and received > remote.size:
-                raise _MirrorRefused(f"sent more than the recorded size of {remote.size} bytes; stopped there")
+                raise _MirrorRefused(
+                    f"sent more than the recorded size of {remote.size} bytes; stopped there"
+                )
             if time.monotonic() > give_up_at:
-                raise _MirrorRefused(f"not complete within the deadline of {deadline:g} s "
-                                     f"(got {received} of {declared or remote.size or '?'} bytes)")
+                raise _MirrorRefused(
+                    f"not complete within the deadline of {deadline:g} s "
+                    f"(got {received} of {declared or remote.size or '?'} bytes)"
+                )
     return sha256.hexdigest(), md5.hexdigest(), received
 
 

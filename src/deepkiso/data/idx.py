@@ -76,7 +76,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         if not compressed:
             found = str(file_size)
         elif extra:
-            found = f"more than {expected}"  # the rest of a (possibly huge) stream is never inflated
+            found = (
+                f"more than {expected}"  # the rest of a (possibly huge) stream is never inflated
+            )
         else:
             found = str(header_size + len(payload))
         raise IdxFormatError(
@@ -100,9 +102,13 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     array = np.asarray(array)
     type_code = _type_code_for(array.dtype)
     if array.ndim == 0 or array.ndim > 255:
-        raise ValueError(f"write_idx: IDX holds arrays of 1 to 255 dimensions, got shape {array.shape}")
+        raise ValueError(
+            f"write_idx: IDX holds arrays of 1 to 255 dimensions, got shape {array.shape}"
+        )
     if min(array.shape) < 1 or max(array.shape) > 0xFFFFFFFF:
-        raise ValueError(f"write_idx: every dimension must be 1 to 2**32 - 1, got shape {array.shape}")
+        raise ValueError(
+            f"write_idx: every dimension must be 1 to 2**32 - 1, got shape {array.shape}"
+        )
     header = bytes([0, 0, type_code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = np.ascontiguousarray(array, dtype=IDX_DTYPES[type_code]).tobytes()
     content = header + payload
@@ -130,7 +136,9 @@ def _read_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...
     """
     head = stream.read(4)
     if len(head) < 4:
-        raise IdxFormatError(f"{path}: truncated header (expected at least 4 bytes, found {len(head)})")
+        raise IdxFormatError(
+            f"{path}: truncated header (expected at least 4 bytes, found {len(head)})"
+        )
     if head[0] != 0 or head[1] != 0:
         raise IdxFormatError(
             f"{path}: bad magic number 0x{head.hex()} (an IDX file starts with 0x0000, "
@@ -139,7 +147,9 @@ def _read_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...
     type_code, ndim = head[2], head[3]
     if type_code not in IDX_DTYPES:
         allowed = ", ".join(f"0x{code:02X}" for code in IDX_DTYPES)
-        raise IdxFormatError(f"{path}: unknown type code 0x{type_code:02X} (expected one of {allowed})")
+        raise IdxFormatError(
+            f"{path}: unknown type code 0x{type_code:02X} (expected one of {allowed})"
+        )
     if ndim == 0:
         raise IdxFormatError(f"{path}: header declares 0 dimensions (expected at least 1)")
     header_size = 4 + 4 * ndim
@@ -154,10 +164,18 @@ def _read_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...
     return IDX_DTYPES[type_code], shape, header_size
 
 
-def _check_declared_size(path: Path, dtype: np.dtype, shape: tuple[int, ...], expected: int,
-                         file_size: int, compressed: bool) -> None:
+def _check_declared_size(
+    path: Path,
+    dtype: np.dtype,
+    shape: tuple[int, ...],
+    expected: int,
+    file_size: int,
+    compressed: bool,
+) -> None:
     """Refuse, before allocating, a declared size that the file cannot possibly hold."""
-    declares = f"header declares shape {shape} of {dtype.name} big-endian, expected {expected} bytes"
+    declares = (
+        f"header declares shape {shape} of {dtype.name} big-endian, expected {expected} bytes"
+    )
     if not compressed and expected > file_size:
         raise IdxFormatError(f"{path}: truncated ({declares}, found {file_size})")
     if compressed and expected > GZIP_MAX_RATIO * file_size:
@@ -179,7 +197,7 @@ def _read_payload(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
     view = memoryview(buffer)
     filled = 0
     while filled < size:
-        n_read = stream.readinto(view[filled:filled + _CHUNK_BYTES])
+        n_read = stream.readinto(view[filled : filled + _CHUNK_BYTES])
         if not n_read:
             break
         filled += n_read
@@ -192,4 +210,3 @@ def _type_code_for(dtype: np.dtype) -> int:
             return code
     allowed = ", ".join(d.newbyteorder("=").name for d in IDX_DTYPES.values())
     raise ValueError(f"write_idx: IDX cannot hold dtype {dtype}; use one of {allowed}")
-

@@ -37,19 +37,30 @@ class Sampler:
     needs_labels = False
     options: tuple[str, ...] = ()
 
-    def __init__(self, n_samples: int, batch_size: int, *, seed: int | np.random.Generator | None = 0,
-                 drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        n_samples: int,
+        batch_size: int,
+        *,
+        seed: int | np.random.Generator | None = 0,
+        drop_last: bool = False,
+    ) -> None:
         _check_positive_int("n_samples", n_samples)
         _check_positive_int("batch_size", batch_size)
         if drop_last and batch_size > n_samples:
             raise ValueError(
-                f"drop_last with batch_size {batch_size} > n_samples {n_samples} leaves no batch per epoch")
+                f"drop_last with batch_size {batch_size} > n_samples {n_samples} leaves no batch per epoch"
+            )
         self.n_samples = int(n_samples)
         self.batch_size = int(batch_size)
         self.seed = seed
         self.drop_last = bool(drop_last)
         self.rng = np.random.default_rng(seed)
-        n_batches = self.n_samples // self.batch_size if drop_last else -(-self.n_samples // self.batch_size)
+        n_batches = (
+            self.n_samples // self.batch_size
+            if drop_last
+            else -(-self.n_samples // self.batch_size)
+        )
         self.epoch_size = n_batches * self.batch_size if drop_last else self.n_samples
         # Python ints, not numpy ones: slicing with them is the cheapest per-batch work there is
         self._bounds = [min(i * self.batch_size, self.epoch_size) for i in range(n_batches + 1)]
@@ -117,12 +128,21 @@ class Sampler:
         if missing:
             raise ValueError(f"{type(self).__name__}.load_state_dict: state lacks {missing}")
         settings = ["sampler", "n_samples", "batch_size", "drop_last", *self._settings()]
-        mismatches = [f"{key} is {state[key]!r} in the state but {expected[key]!r} here"
-                      for key in settings if state[key] != expected[key]]
+        mismatches = [
+            f"{key} is {state[key]!r} in the state but {expected[key]!r} here"
+            for key in settings
+            if state[key] != expected[key]
+        ]
         if mismatches:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state is from another sampler: "
-                             + "; ".join(mismatches))
-        epochs_done, batches_done, order_epoch = state["epochs_done"], state["batches_done"], state["order_epoch"]
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: state is from another sampler: "
+                + "; ".join(mismatches)
+            )
+        epochs_done, batches_done, order_epoch = (
+            state["epochs_done"],
+            state["batches_done"],
+            state["order_epoch"],
+        )
         _check_count("epochs_done", epochs_done)
         _check_count("batches_done", batches_done, len(self))
         if order_epoch is not None:
@@ -159,17 +179,19 @@ class Sampler:
         order, bounds, last = self._order, self._bounds, len(self) - 1
         while True:
             if iterator_id != self._iterator_id:
-                raise RuntimeError("this epoch iterator was retired by a later epoch() or load_state_dict()")
+                raise RuntimeError(
+                    "this epoch iterator was retired by a later epoch() or load_state_dict()"
+                )
             i = self._batches_done
             if i == last:
                 # count the epoch as done before handing out its last batch, so a state_dict taken
                 # right after that batch starts the next epoch on resume
                 self._batches_done = 0
                 self._epochs_done += 1
-                yield order[bounds[i]:bounds[i + 1]]
+                yield order[bounds[i] : bounds[i + 1]]
                 return
             self._batches_done = i + 1
-            yield order[bounds[i]:bounds[i + 1]]
+            yield order[bounds[i] : bounds[i + 1]]
 
     def _begin_epoch(self) -> None:
         if self._order_epoch is None or self._needs_new_order(self._epochs_done):
@@ -199,7 +221,8 @@ class Sampler:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             kind = template["bit_generator"]
             raise ValueError(
-                f"load_state_dict: {key} is not a state of this sampler's {kind} generator ({exc!r})") from exc
+                f"load_state_dict: {key} is not a state of this sampler's {kind} generator ({exc!r})"
+            ) from exc
         return restored
 
 
@@ -232,11 +255,20 @@ class ShuffleSampler(Sampler):
     name = "shuffle"
     options = ("shuffle_every",)
 
-    def __init__(self, n_samples: int, batch_size: int, *, seed: int | np.random.Generator | None = 0,
-                 drop_last: bool = False, shuffle_every: str | int = "epoch") -> None:
+    def __init__(
+        self,
+        n_samples: int,
+        batch_size: int,
+        *,
+        seed: int | np.random.Generator | None = 0,
+        drop_last: bool = False,
+        shuffle_every: str | int = "epoch",
+    ) -> None:
         valid_int = _is_int(shuffle_every) and shuffle_every >= 1
         if not valid_int and shuffle_every not in ("epoch", "once", "never"):
-            raise ValueError(f"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got {shuffle_every!r}")
+            raise ValueError(
+                f"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got {shuffle_every!r}"
+            )
         super().__init__(n_samples, batch_size, seed=seed, drop_last=drop_last)
         self.shuffle_every = shuffle_every
 
@@ -275,8 +307,14 @@ class _LabelSampler(Sampler):
 
     needs_labels = True
 
-    def __init__(self, labels: np.ndarray, batch_size: int, *, seed: int | np.random.Generator | None = 0,
-                 drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        labels: np.ndarray,
+        batch_size: int,
+        *,
+        seed: int | np.random.Generator | None = 0,
+        drop_last: bool = False,
+    ) -> None:
         self.labels = labels
         class_of_sample = _class_indices(labels)
         super().__init__(len(class_of_sample), batch_size, seed=seed, drop_last=drop_last)
@@ -284,10 +322,12 @@ class _LabelSampler(Sampler):
         # indices grouped by class: members of class k are by_class[starts[k]:starts[k + 1]]
         self._by_class = np.argsort(class_of_sample, kind="stable").astype(np.int64)
         self._starts = np.concatenate([[0], np.cumsum(self.class_counts)])
-        self._labels_sha256 = hashlib.sha256(np.ascontiguousarray(class_of_sample, dtype="<i8").tobytes()).hexdigest()
+        self._labels_sha256 = hashlib.sha256(
+            np.ascontiguousarray(class_of_sample, dtype="<i8").tobytes()
+        ).hexdigest()
 
     def _members(self, k: int) -> np.ndarray:
-        return self._by_class[self._starts[k]:self._starts[k + 1]]
+        return self._by_class[self._starts[k] : self._starts[k + 1]]
 
     def _settings(self) -> dict[str, Any]:
         return {"labels_sha256": self._labels_sha256}
@@ -309,12 +349,22 @@ class StratifiedSampler(_LabelSampler):
 
     name = "stratified"
 
-    def __init__(self, labels: np.ndarray, batch_size: int, *, seed: int | np.random.Generator | None = 0,
-                 drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        labels: np.ndarray,
+        batch_size: int,
+        *,
+        seed: int | np.random.Generator | None = 0,
+        drop_last: bool = False,
+    ) -> None:
         super().__init__(labels, batch_size, seed=seed, drop_last=drop_last)
-        self.batch_class_counts = stratified_batch_counts(self.class_counts, self.batch_size, len(self))
+        self.batch_class_counts = stratified_batch_counts(
+            self.class_counts, self.batch_size, len(self)
+        )
         # where in an epoch's order each class's samples go: (counts per class,) positions
-        owner = np.repeat(np.tile(np.arange(len(self.classes)), len(self)), self.batch_class_counts.ravel())
+        owner = np.repeat(
+            np.tile(np.arange(len(self.classes)), len(self)), self.batch_class_counts.ravel()
+        )
         by_owner = np.argsort(owner, kind="stable")
         self._places = np.split(by_owner, np.cumsum(self.batch_class_counts.sum(axis=0))[:-1])
 
@@ -337,8 +387,14 @@ class RareFirstSampler(_LabelSampler):
 
     name = "rare-first"
 
-    def __init__(self, labels: np.ndarray, batch_size: int, *, seed: int | np.random.Generator | None = 0,
-                 drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        labels: np.ndarray,
+        batch_size: int,
+        *,
+        seed: int | np.random.Generator | None = 0,
+        drop_last: bool = False,
+    ) -> None:
         super().__init__(labels, batch_size, seed=seed, drop_last=drop_last)
         # lexsort sorts by its last key first: count ascending, then label ascending
         self._ranks = np.lexsort((self.classes, self.class_counts))  # class positions, rarest first
@@ -367,8 +423,14 @@ class BalancedSampler(_LabelSampler):
 
 SAMPLERS: dict[str, type[Sampler]] = {
     cls.name: cls
-    for cls in (SequentialSampler, ShuffleSampler, ReplacementSampler, StratifiedSampler, RareFirstSampler,
-                BalancedSampler)
+    for cls in (
+        SequentialSampler,
+        ShuffleSampler,
+        ReplacementSampler,
+        StratifiedSampler,
+        RareFirstSampler,
+        BalancedSampler,
+    )
 }
 
 
@@ -392,30 +454,42 @@ def make_sampler(
     cls = SAMPLERS[name]
     unknown = sorted(set(options) - set(cls.options))
     if unknown:
-        raise ValueError(f"sampler {name!r} takes {list(cls.options) or 'no options'}, got {unknown}")
+        raise ValueError(
+            f"sampler {name!r} takes {list(cls.options) or 'no options'}, got {unknown}"
+        )
     if not cls.needs_labels:
         return cls(n_samples, batch_size, seed=seed, drop_last=drop_last, **options)
     if labels is None:
-        raise ValueError(f"sampler {name!r} needs labels (class labels of the {n_samples} samples), got None")
+        raise ValueError(
+            f"sampler {name!r} needs labels (class labels of the {n_samples} samples), got None"
+        )
     if len(labels) != n_samples:
-        raise ValueError(f"sampler {name!r}: expected labels for {n_samples} samples, got {len(labels)}")
+        raise ValueError(
+            f"sampler {name!r}: expected labels for {n_samples} samples, got {len(labels)}"
+        )
     return cls(labels, batch_size, seed=seed, drop_last=drop_last, **options)
 
 
-def iterate_minibatches(x: np.ndarray, t: np.ndarray, sampler: Sampler) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iterate_minibatches(
+    x: np.ndarray, t: np.ndarray, sampler: Sampler
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """One epoch of mini-batches (x[idx], t[idx]), gathered with np.take along axis 0.
 
     x: (N, ...) inputs, t: (N, ...) targets, N = sampler.n_samples.
     Yields (x_batch (B, ...), t_batch (B, ...)) with B = sampler.batch_size (the last may be smaller).
     """
     if len(x) != sampler.n_samples or len(t) != sampler.n_samples:
-        raise ValueError(f"iterate_minibatches: sampler is for {sampler.n_samples} samples, "
-                         f"got x of shape {np.shape(x)} and t of shape {np.shape(t)}")
+        raise ValueError(
+            f"iterate_minibatches: sampler is for {sampler.n_samples} samples, "
+            f"got x of shape {np.shape(x)} and t of shape {np.shape(t)}"
+        )
     for idx in sampler.epoch():
         yield np.take(x, idx, axis=0), np.take(t, idx, axis=0)
 
 
-def stratified_batch_counts(class_counts: np.ndarray, batch_size: int, n_batches: int) -> np.ndarray:
+def stratified_batch_counts(
+    class_counts: np.ndarray, batch_size: int, n_batches: int
+) -> np.ndarray:
     """How many samples of each class each batch gets: (n_batches, C) ints.
 
     class_counts: (C,) positive counts n_c, N = their sum; n_batches = ceil(N / batch_size), or
@@ -440,7 +514,9 @@ def stratified_batch_counts(class_counts: np.ndarray, batch_size: int, n_batches
     return result
 
 
-def _earliest_deadline_extras(fraction: np.ndarray, n_total: int, per_batch: int, n_batches: int) -> np.ndarray:
+def _earliest_deadline_extras(
+    fraction: np.ndarray, n_total: int, per_batch: int, n_batches: int
+) -> np.ndarray:
     """(n_batches, C) of 0/1: which classes get an extra sample in each full batch.
 
     Class c's j-th extra (j = 1, 2, ...) is released at batch floor((j-1) N / F_c) + 1 and due by
@@ -462,7 +538,9 @@ def _earliest_deadline_extras(fraction: np.ndarray, n_total: int, per_batch: int
             _, c = heapq.heappop(waiting)
             heapq.heappush(ready, (window(c)[1], -int(fraction[c]), c))
         chosen = [heapq.heappop(ready) for _ in range(min(per_batch, len(ready)))]
-        assert len(chosen) == per_batch and (not ready or ready[0][0] > batch), "stratified schedule infeasible"
+        assert len(chosen) == per_batch and (not ready or ready[0][0] > batch), (
+            "stratified schedule infeasible"
+        )
         for _, _, c in chosen:
             extras[batch - 1, c] = 1
             next_extra[c] += 1
@@ -476,8 +554,10 @@ def _class_indices(labels: np.ndarray) -> np.ndarray:
     if labels.ndim == 2:
         return np.argmax(labels, axis=1).astype(np.int64)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be (N,) integer class labels or (N, C) one-hot rows, "
-                         f"got {labels.dtype} of shape {labels.shape}")
+        raise ValueError(
+            f"labels must be (N,) integer class labels or (N, C) one-hot rows, "
+            f"got {labels.dtype} of shape {labels.shape}"
+        )
     if len(labels) == 0:
         raise ValueError("labels must not be empty")
     return labels.astype(np.int64, copy=False)

@@ -16,23 +16,34 @@ from typing import Sequence
 from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
 from deepkiso.experiments.spec import TrialSpec
 
-__all__ = ["LR_SCALINGS", "BUDGETS", "scaled_lr", "warmup_lr", "parse_schedule", "batch_size_trials"]
+__all__ = [
+    "LR_SCALINGS",
+    "BUDGETS",
+    "scaled_lr",
+    "warmup_lr",
+    "parse_schedule",
+    "batch_size_trials",
+]
 
 BUDGETS = ("epochs", "updates")
 
 
 def parse_schedule(text: str) -> tuple[tuple[int, int], ...]:
-    """"32:5,128:5,512:5" → ((32, 5), (128, 5), (512, 5)): batch size and epochs per phase."""
+    """ "32:5,128:5,512:5" → ((32, 5), (128, 5), (512, 5)): batch size and epochs per phase."""
     phases = []
     for part in text.split(","):
         pieces = part.strip().split(":")
         try:
             batch_size, n_epochs = (int(p) for p in pieces)
         except ValueError:
-            raise ValueError(f"batch schedule {text!r}: expected BATCH:EPOCHS pairs separated by commas, "
-                             f"like 32:5,128:5, got {part.strip()!r}") from None
+            raise ValueError(
+                f"batch schedule {text!r}: expected BATCH:EPOCHS pairs separated by commas, "
+                f"like 32:5,128:5, got {part.strip()!r}"
+            ) from None
         if batch_size < 1 or n_epochs < 1:
-            raise ValueError(f"batch schedule {text!r}: batch sizes and epochs must be positive, got {part.strip()!r}")
+            raise ValueError(
+                f"batch schedule {text!r}: batch sizes and epochs must be positive, got {part.strip()!r}"
+            )
         phases.append((batch_size, n_epochs))
     return tuple(phases)
 
@@ -64,17 +75,37 @@ def batch_size_trials(
         raise ValueError(f"unknown budget {budget!r}; choose one of {list(BUDGETS)}")
     for scaling in lr_scalings:
         if scaling not in LR_SCALINGS:
-            raise ValueError(f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}")
-    common = dict(experiment="batch-size", dataset=dataset, hidden=tuple(hidden), optimizer=optimizer, lr=lr,
-                  base_batch_size=base_batch_size, warmup_epochs=warmup_epochs, target_accuracy=target_accuracy)
+            raise ValueError(
+                f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}"
+            )
+    common = dict(
+        experiment="batch-size",
+        dataset=dataset,
+        hidden=tuple(hidden),
+        optimizer=optimizer,
+        lr=lr,
+        base_batch_size=base_batch_size,
+        warmup_epochs=warmup_epochs,
+        target_accuracy=target_accuracy,
+    )
     reference = min(batch_sizes) if budget == "updates" else None
     specs = []
     for scaling in lr_scalings:
         for batch_size in batch_sizes:
             for seed in seeds:
-                specs.append(TrialSpec(seed=seed, phases=((batch_size, epochs),), budget=budget,
-                                       reference_batch_size=reference, lr_scaling=scaling, **common))
+                specs.append(
+                    TrialSpec(
+                        seed=seed,
+                        phases=((batch_size, epochs),),
+                        budget=budget,
+                        reference_batch_size=reference,
+                        lr_scaling=scaling,
+                        **common,
+                    )
+                )
         if schedule:
             for seed in seeds:
-                specs.append(TrialSpec(seed=seed, phases=tuple(schedule), lr_scaling=scaling, **common))
+                specs.append(
+                    TrialSpec(seed=seed, phases=tuple(schedule), lr_scaling=scaling, **common)
+                )
     return specs

@@ -16,9 +16,23 @@ import numpy as np
 __all__ = ["Group", "METRICS", "metric_value"]
 
 # The per-trial numbers that are averaged over seeds, in table order.
-METRICS = ("test_accuracy", "train_accuracy", "test_loss", "train_loss", "gap_accuracy", "gap_loss",
-           "epochs", "updates", "epochs_to_target", "updates_to_target", "seconds_to_target",
-           "train_seconds_per_epoch", "epoch_seconds", "step_peak_mb", "seconds")
+METRICS = (
+    "test_accuracy",
+    "train_accuracy",
+    "test_loss",
+    "train_loss",
+    "gap_accuracy",
+    "gap_loss",
+    "epochs",
+    "updates",
+    "epochs_to_target",
+    "updates_to_target",
+    "seconds_to_target",
+    "train_seconds_per_epoch",
+    "epoch_seconds",
+    "step_peak_mb",
+    "seconds",
+)
 _MB = 1e6
 
 
@@ -34,7 +48,9 @@ def metric_value(record: dict[str, Any], name: str) -> float | None:
         value = measurements[name]
     else:
         value = record.get(name)
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
 
 
 @dataclass
@@ -98,12 +114,20 @@ class Group:
             return np.zeros(0), np.zeros(0), np.zeros(0)
         length = min(len(c) for c in curves)
         values = np.array([[row[metric] for row in c[:length]] for c in curves], dtype=float)
-        return (np.array([row[x] for row in curves[0][:length]], dtype=float),
-                values.mean(axis=0), values.std(axis=0, ddof=1) if len(curves) > 1 else np.zeros(length))
+        return (
+            np.array([row[x] for row in curves[0][:length]], dtype=float),
+            values.mean(axis=0),
+            values.std(axis=0, ddof=1) if len(curves) > 1 else np.zeros(length),
+        )
 
     def per_class_mean(self) -> list[float | None]:
         """Test accuracy per class, mean over the seeds that did not diverge."""
-        rows = [r["per_class_test_accuracy"] for r in self.records if r.get("per_class_test_accuracy")]
+        rows = [
+            r["per_class_test_accuracy"] for r in self.records if r.get("per_class_test_accuracy")
+        ]
         if not rows:
             return []
-        return [None if any(v is None for v in column) else float(np.mean(column)) for column in zip(*rows)]
+        return [
+            None if any(v is None for v in column) else float(np.mean(column))
+            for column in zip(*rows)
+        ]

@@ -29,8 +29,18 @@ import numpy as np
 from deepkiso.experiments.groups import METRICS, Group, metric_value
 from deepkiso.files import write_file_atomically
 
-__all__ = ["Group", "Report", "group_results", "trial_rows", "summary_rows", "markdown_table",
-           "batch_size_summary", "sampling_summary", "write_report", "METRICS"]
+__all__ = [
+    "Group",
+    "Report",
+    "group_results",
+    "trial_rows",
+    "summary_rows",
+    "markdown_table",
+    "batch_size_summary",
+    "sampling_summary",
+    "write_report",
+    "METRICS",
+]
 
 _SCALING_ORDER = {"none": 0, "linear": 1, "sqrt": 2}
 
@@ -52,15 +62,21 @@ def group_results(results: Sequence[dict[str, Any]]) -> list[Group]:
     return sorted(groups.values(), key=_group_order)  # sorted() is stable: sampling keeps its order
 
 
-def trial_rows(results: Sequence[dict[str, Any]], class_names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def trial_rows(
+    results: Sequence[dict[str, Any]], class_names: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """One flat row per trial for results.csv: settings, status, METRICS, and per-class accuracy."""
     rows = []
     for record in results:
         spec = record["spec"]
         row = {
-            "trial_id": record["trial_id"], "label": record["label"], "seed": spec["seed"],
-            "batch_sizes": "→".join(str(b) for b, _ in spec["phases"]), "lr_scaling": spec["lr_scaling"],
-            "lr": ";".join(f"{lr:.6g}" for lr in record["lr"]), "sampler": spec["sampler"],
+            "trial_id": record["trial_id"],
+            "label": record["label"],
+            "seed": spec["seed"],
+            "batch_sizes": "→".join(str(b) for b, _ in spec["phases"]),
+            "lr_scaling": spec["lr_scaling"],
+            "lr": ";".join(f"{lr:.6g}" for lr in record["lr"]),
+            "sampler": spec["sampler"],
             "status": record["status"],
         }
         row.update({name: metric_value(record, name) for name in METRICS})
@@ -75,7 +91,11 @@ def summary_rows(groups: Sequence[Group]) -> list[dict[str, Any]]:
     """One row per group for summary.csv: label, seeds, diverged, and mean/std of every metric."""
     rows = []
     for g in groups:
-        row: dict[str, Any] = {"label": g.label, "n_seeds": len(g.records), "n_diverged": g.n_diverged}
+        row: dict[str, Any] = {
+            "label": g.label,
+            "n_seeds": len(g.records),
+            "n_diverged": g.n_diverged,
+        }
         for name in METRICS:
             row[f"{name}_mean"], row[f"{name}_std"] = g.mean(name), g.std(name)
         rows.append(row)
@@ -96,15 +116,24 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
 
     def line(cells) -> str:
-        padded = (str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        padded = (
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths))
+        )
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join(":" + "-" * (w + 1) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ":" + "-" * (w + 1) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)
+        )
+        + "|"
+    )
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
 def _pm(g: Group, metric: str, decimals: int | None = 3) -> str:
-    """"0.912 ± 0.004", or "–" when no seed has the metric.
+    """ "0.912 ± 0.004", or "–" when no seed has the metric.
 
     decimals None: as many as give the mean three significant digits (times, memory), the
     standard deviation to the same place.
@@ -114,7 +143,11 @@ def _pm(g: Group, metric: str, decimals: int | None = 3) -> str:
         return "–"
     if decimals is None:
         decimals = max(0, 2 - math.floor(math.log10(abs(mean)))) if mean else 3
-    return f"{mean:.{decimals}f} ± {g.std(metric):.{decimals}f}" if len(g.values(metric)) > 1 else f"{mean:.{decimals}f}"
+    return (
+        f"{mean:.{decimals}f} ± {g.std(metric):.{decimals}f}"
+        if len(g.values(metric)) > 1
+        else f"{mean:.{decimals}f}"
+    )
 
 
 def _seeds_cell(g: Group) -> str:
@@ -132,11 +165,33 @@ def _to_target(g: Group) -> str:
 
 
 def batch_size_table(groups: Sequence[Group]) -> str:
-    headers = ["setting", "seeds", "test acc", "train acc", "gap (acc)", "gap (loss)", "updates",
-               "epochs to target", "s/epoch", "step MB"]
-    rows = [[g.label, _seeds_cell(g), _pm(g, "test_accuracy"), _pm(g, "train_accuracy"), _pm(g, "gap_accuracy"),
-             _pm(g, "gap_loss"), f"{g.mean('updates'):.0f}" if g.values("updates") else "–", _to_target(g),
-             _pm(g, "train_seconds_per_epoch", None), _pm(g, "step_peak_mb", None)] for g in groups]
+    headers = [
+        "setting",
+        "seeds",
+        "test acc",
+        "train acc",
+        "gap (acc)",
+        "gap (loss)",
+        "updates",
+        "epochs to target",
+        "s/epoch",
+        "step MB",
+    ]
+    rows = [
+        [
+            g.label,
+            _seeds_cell(g),
+            _pm(g, "test_accuracy"),
+            _pm(g, "train_accuracy"),
+            _pm(g, "gap_accuracy"),
+            _pm(g, "gap_loss"),
+            f"{g.mean('updates'):.0f}" if g.values("updates") else "–",
+            _to_target(g),
+            _pm(g, "train_seconds_per_epoch", None),
+            _pm(g, "step_peak_mb", None),
+        ]
+        for g in groups
+    ]
     return markdown_table(headers, rows)
 
 
@@ -162,7 +217,14 @@ def sampling_table(groups: Sequence[Group], class_names: Sequence[str] | None = 
         if means and all(m is not None for m in means):
             c = int(np.argmin(means))
             worst = f"{(class_names[c] if class_names else c)}: {means[c]:.3f}"
-        row = [g.label, _seeds_cell(g), _pm(g, "test_accuracy"), _pm(g, "train_accuracy"), _pm(g, "gap_accuracy"), worst]
+        row = [
+            g.label,
+            _seeds_cell(g),
+            _pm(g, "test_accuracy"),
+            _pm(g, "train_accuracy"),
+            _pm(g, "gap_accuracy"),
+            worst,
+        ]
         if rare:
             value = _class_subset_mean(g, rare)
             row.append("–" if value is None else f"{value:.3f}")
@@ -182,8 +244,11 @@ def _spread(*groups: Group, metric: str) -> float:
 def _compare(difference: float, spread: float) -> str:
     if spread == 0:
         return "(a single seed: no spread to compare with)"
-    return (f"larger than the seeds' spread (± {spread:.3f})" if abs(difference) > spread
-            else f"within the seeds' spread (± {spread:.3f})")
+    return (
+        f"larger than the seeds' spread (± {spread:.3f})"
+        if abs(difference) > spread
+        else f"within the seeds' spread (± {spread:.3f})"
+    )
 
 
 def _rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
@@ -195,45 +260,68 @@ def _rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 def _ok_fixed(groups: Sequence[Group], scaling: str) -> list[Group]:
-    return sorted((g for g in groups if g.batch_size is not None and g.lr_scaling == scaling
-                   and g.values("test_accuracy")), key=lambda g: g.batch_size)
+    return sorted(
+        (
+            g
+            for g in groups
+            if g.batch_size is not None and g.lr_scaling == scaling and g.values("test_accuracy")
+        ),
+        key=lambda g: g.batch_size,
+    )
 
 
 def _gap_sentence(row: list[Group], scaling: str) -> str:
     small, large = row[0], row[-1]
     g0, g1 = small.mean("gap_accuracy"), large.mean("gap_accuracy")
     difference, spread = g1 - g0, _spread(small, large, metric="gap_accuracy")
-    trend = ("grows" if difference > max(spread, 0.002) else
-             "shrinks" if difference < -max(spread, 0.002) else "hardly changes")
+    trend = (
+        "grows"
+        if difference > max(spread, 0.002)
+        else "shrinks"
+        if difference < -max(spread, 0.002)
+        else "hardly changes"
+    )
     rho = _rank_correlation([g.batch_size for g in row], [g.mean("gap_accuracy") for g in row])
     steady = " steadily" if len(row) >= 3 and abs(rho) >= 0.8 and trend != "hardly changes" else ""
-    return (f"Generalization gap (train − test accuracy, learning rate {scaling}): {g0:+.3f} at batch "
-            f"{small.batch_size} and {g1:+.3f} at batch {large.batch_size} — it{steady} {trend} with the batch "
-            f"size (a change of {difference:+.3f}, {_compare(difference, spread)}"
-            + (f"; rank correlation with the batch size {rho:+.2f}" if len(row) >= 3 else "")
-            + f"). In loss terms (test − train): {small.mean('gap_loss'):+.3f} → "
-            f"{large.mean('gap_loss'):+.3f}.")
+    return (
+        f"Generalization gap (train − test accuracy, learning rate {scaling}): {g0:+.3f} at batch "
+        f"{small.batch_size} and {g1:+.3f} at batch {large.batch_size} — it{steady} {trend} with the batch "
+        f"size (a change of {difference:+.3f}, {_compare(difference, spread)}"
+        + (f"; rank correlation with the batch size {rho:+.2f}" if len(row) >= 3 else "")
+        + f"). In loss terms (test − train): {small.mean('gap_loss'):+.3f} → "
+        f"{large.mean('gap_loss'):+.3f}."
+    )
 
 
 def _accuracy_sentence(row: list[Group]) -> str:
     best = max(row, key=lambda g: g.mean("test_accuracy"))
     small, large = row[0], row[-1]
-    ends = [f"{_pm(g, 'test_accuracy')} at batch {g.batch_size}" for g in (small, large) if g is not best]
-    text = (f"Test accuracy is highest at batch {best.batch_size} ({_pm(best, 'test_accuracy')}); "
-            f"it is {' and '.join(ends)}.")
+    ends = [
+        f"{_pm(g, 'test_accuracy')} at batch {g.batch_size}"
+        for g in (small, large)
+        if g is not best
+    ]
+    text = (
+        f"Test accuracy is highest at batch {best.batch_size} ({_pm(best, 'test_accuracy')}); "
+        f"it is {' and '.join(ends)}."
+    )
     budget = small.spec["budget"]
     if budget == "epochs":
-        text += (f" With equal epochs, batch {large.batch_size} makes {large.mean('updates'):.0f} updates against "
-                 f"{small.mean('updates'):.0f} at batch {small.batch_size}: part of what large batches lose is "
-                 f"simply fewer steps (Hoffer et al. 2017; compare --budget updates).")
+        text += (
+            f" With equal epochs, batch {large.batch_size} makes {large.mean('updates'):.0f} updates against "
+            f"{small.mean('updates'):.0f} at batch {small.batch_size}: part of what large batches lose is "
+            f"simply fewer steps (Hoffer et al. 2017; compare --budget updates)."
+        )
     else:
-        text += (f" With equal updates ({small.mean('updates'):.0f}), batch {large.batch_size} trains "
-                 f"{large.mean('epochs'):.0f} epochs against {small.mean('epochs'):.0f} at batch {small.batch_size}.")
+        text += (
+            f" With equal updates ({small.mean('updates'):.0f}), batch {large.batch_size} trains "
+            f"{large.mean('epochs'):.0f} epochs against {small.mean('epochs'):.0f} at batch {small.batch_size}."
+        )
     return text
 
 
 def _recovery(best: Group, fixed: Group, scaled: Group) -> str:
-    """"512: 40 % (0.848 vs 0.844)": how much of fixed's shortfall against best the scaled rate wins back."""
+    """ "512: 40 % (0.848 vs 0.844)": how much of fixed's shortfall against best the scaled rate wins back."""
     lost = best.mean("test_accuracy") - fixed.mean("test_accuracy")
     a_fixed, a_scaled = fixed.mean("test_accuracy"), scaled.mean("test_accuracy")
     share = (a_scaled - a_fixed) / lost
@@ -250,34 +338,54 @@ def _scaling_sentence(groups: Sequence[Group], scaling: str) -> str | None:
         return None
     best = max(by_none.values(), key=lambda g: g.mean("test_accuracy"))
     parts = []
-    losers = [g for g in scaled_row if g.batch_size > best.batch_size and g.batch_size in by_none
-              and best.mean("test_accuracy") - by_none[g.batch_size].mean("test_accuracy")
-              > max(_spread(best, by_none[g.batch_size], metric="test_accuracy"), 0.002)]
+    losers = [
+        g
+        for g in scaled_row
+        if g.batch_size > best.batch_size
+        and g.batch_size in by_none
+        and best.mean("test_accuracy") - by_none[g.batch_size].mean("test_accuracy")
+        > max(_spread(best, by_none[g.batch_size], metric="test_accuracy"), 0.002)
+    ]
     if losers:
-        parts.append(f"{scaling.capitalize()} scaling of the learning rate wins back, of the test accuracy a fixed "
-                     f"rate loses against batch {best.batch_size} ({best.mean('test_accuracy'):.3f}), at batch "
-                     + ", ".join(_recovery(best, by_none[g.batch_size], g) for g in losers) + ".")
+        parts.append(
+            f"{scaling.capitalize()} scaling of the learning rate wins back, of the test accuracy a fixed "
+            f"rate loses against batch {best.batch_size} ({best.mean('test_accuracy'):.3f}), at batch "
+            + ", ".join(_recovery(best, by_none[g.batch_size], g) for g in losers)
+            + "."
+        )
     elif scaled_row:
-        parts.append(f"A fixed learning rate loses little above batch {best.batch_size}, so {scaling} scaling has "
-                     f"little to win back.")
-    below = [g for g in scaled_row if g.batch_size < g.spec["base_batch_size"] and g.batch_size in by_none]
+        parts.append(
+            f"A fixed learning rate loses little above batch {best.batch_size}, so {scaling} scaling has "
+            f"little to win back."
+        )
+    below = [
+        g
+        for g in scaled_row
+        if g.batch_size < g.spec["base_batch_size"] and g.batch_size in by_none
+    ]
     if below:
         g = below[0]
-        parts.append(f"Below the base batch size it lowers the rate: at batch {g.batch_size}, {scaling} gives "
-                     f"{g.mean('test_accuracy'):.3f} against {by_none[g.batch_size].mean('test_accuracy'):.3f}.")
+        parts.append(
+            f"Below the base batch size it lowers the rate: at batch {g.batch_size}, {scaling} gives "
+            f"{g.mean('test_accuracy'):.3f} against {by_none[g.batch_size].mean('test_accuracy'):.3f}."
+        )
     n_classes = len(best.per_class_mean())
     at_chance = [g for g in scaled_row if n_classes and g.mean("test_accuracy") < 1.5 / n_classes]
     if at_chance:
         sizes = ", ".join(str(g.batch_size) for g in at_chance)
         rates = ", ".join(f"{g.records[0]['lr'][0]:.3g}" for g in at_chance)
-        parts.append(f"At batch {sizes} (learning rate {rates}) it ends near chance level: the scaled rate is "
-                     f"past what this net tolerates.")
+        parts.append(
+            f"At batch {sizes} (learning rate {rates}) it ends near chance level: the scaled rate is "
+            f"past what this net tolerates."
+        )
     diverged = [g for g in all_scaled if g.n_diverged]
     if diverged:
         n, total = sum(g.n_diverged for g in diverged), sum(len(g.records) for g in all_scaled)
         hint = "" if diverged[0].spec["warmup_epochs"] else "; a warm-up (--warmup-epochs) may help"
-        parts.append(f"{n} of {total} trials diverged, at batch "
-                     f"{', '.join(str(g.batch_size) for g in diverged)}{hint}.")
+        parts.append(
+            f"{n} of {total} trials diverged, at batch "
+            f"{', '.join(str(g.batch_size) for g in diverged)}{hint}."
+        )
     return " ".join(parts) or None
 
 
@@ -289,12 +397,16 @@ def _cost_sentence(row: list[Group]) -> str | None:
     t0, t1 = small.mean("train_seconds_per_epoch"), large.mean("train_seconds_per_epoch")
     m0, m1 = small.mean("step_peak_mb"), large.mean("step_peak_mb")
     speed = f"{t0 / t1:.1f}× faster" if t1 < t0 else f"{t1 / t0:.1f}× slower"
-    sentence = (f"Cost: one epoch of updates takes {t0:.3g} s at batch {small.batch_size} and {t1:.3g} s at batch "
-                f"{large.batch_size} ({speed}; one BLAS thread per trial)")
+    sentence = (
+        f"Cost: one epoch of updates takes {t0:.3g} s at batch {small.batch_size} and {t1:.3g} s at batch "
+        f"{large.batch_size} ({speed}; one BLAS thread per trial)"
+    )
     if m0 is None or m1 is None:  # trials that ran as threads of one process are not measured
         return sentence + "."
-    return (f"{sentence}, while a training step's peak memory grows from {m0:.3g} MB to {m1:.3g} MB "
-            f"({m1 / m0:.0f}× for a {large.batch_size // small.batch_size}× larger batch).")
+    return (
+        f"{sentence}, while a training step's peak memory grows from {m0:.3g} MB to {m1:.3g} MB "
+        f"({m1 / m0:.0f}× for a {large.batch_size // small.batch_size}× larger batch)."
+    )
 
 
 def _target_sentence(groups: Sequence[Group]) -> str | None:
@@ -307,9 +419,11 @@ def _target_sentence(groups: Sequence[Group]) -> str | None:
         return f"No setting reached the target test accuracy {target:g} in every seed."
     fewest_epochs = min(reached, key=lambda g: g.mean("epochs_to_target"))
     fewest_seconds = min(reached, key=lambda g: g.mean("seconds_to_target"))
-    text = (f"Target test accuracy {target:g}: reached in the fewest epochs by {fewest_epochs.label} "
-            f"({fewest_epochs.mean('epochs_to_target'):.1f}) and in the least time by {fewest_seconds.label} "
-            f"({fewest_seconds.mean('seconds_to_target'):.2f} s)")
+    text = (
+        f"Target test accuracy {target:g}: reached in the fewest epochs by {fewest_epochs.label} "
+        f"({fewest_epochs.mean('epochs_to_target'):.1f}) and in the least time by {fewest_seconds.label} "
+        f"({fewest_seconds.mean('seconds_to_target'):.2f} s)"
+    )
     return text + (f"; never reached by {', '.join(never)}." if never else ".")
 
 
@@ -319,11 +433,16 @@ def _schedule_sentences(groups: Sequence[Group]) -> list[str]:
         if g.batch_size is not None or not g.values("test_accuracy"):
             continue
         fixed = {f.batch_size: f for f in _ok_fixed(groups, g.lr_scaling)}
-        text = (f"Growing the batch ({g.label}, {sum(e for _, e in g.spec['phases'])} epochs) ends at test accuracy "
-                f"{_pm(g, 'test_accuracy')} after {g.mean('updates'):.0f} updates, gap {g.mean('gap_accuracy'):+.3f}")
-        comparisons = [f"fixed batch {b}: {fixed[b].mean('test_accuracy'):.3f} after {fixed[b].mean('updates'):.0f} "
-                       f"updates in {fixed[b].mean('epochs'):.0f} epochs"
-                       for b in dict.fromkeys((g.batch_sizes[0], g.batch_sizes[-1])) if b in fixed]
+        text = (
+            f"Growing the batch ({g.label}, {sum(e for _, e in g.spec['phases'])} epochs) ends at test accuracy "
+            f"{_pm(g, 'test_accuracy')} after {g.mean('updates'):.0f} updates, gap {g.mean('gap_accuracy'):+.3f}"
+        )
+        comparisons = [
+            f"fixed batch {b}: {fixed[b].mean('test_accuracy'):.3f} after {fixed[b].mean('updates'):.0f} "
+            f"updates in {fixed[b].mean('epochs'):.0f} epochs"
+            for b in dict.fromkeys((g.batch_sizes[0], g.batch_sizes[-1]))
+            if b in fixed
+        ]
         lines.append(text + ("; " + "; ".join(comparisons) if comparisons else "") + ".")
     return lines
 
@@ -345,7 +464,9 @@ def batch_size_summary(groups: Sequence[Group]) -> list[str]:
     return [line for line in lines if line]
 
 
-def sampling_summary(groups: Sequence[Group], class_names: Sequence[str] | None = None) -> list[str]:
+def sampling_summary(
+    groups: Sequence[Group], class_names: Sequence[str] | None = None
+) -> list[str]:
     """Sentences on the sampling sweep, from its numbers: ranking, with vs without replacement, the
     rare classes (imbalanced runs), and what ordering by label did."""
     ok = [g for g in groups if g.values("test_accuracy")]
@@ -353,13 +474,19 @@ def sampling_summary(groups: Sequence[Group], class_names: Sequence[str] | None 
         return []
     by_label = {g.label: g for g in ok}
     ranked = sorted(ok, key=lambda g: -g.mean("test_accuracy"))
-    lines = ["Test accuracy, best first: " + ", ".join(f"{g.label} {_pm(g, 'test_accuracy')}" for g in ranked) + "."]
+    lines = [
+        "Test accuracy, best first: "
+        + ", ".join(f"{g.label} {_pm(g, 'test_accuracy')}" for g in ranked)
+        + "."
+    ]
     if "replacement" in by_label and "shuffle" in by_label:
         a, b = by_label["replacement"], by_label["shuffle"]
         difference = a.mean("test_accuracy") - b.mean("test_accuracy")
-        lines.append(f"With replacement (復元抽出) against without (非復元抽出, shuffle every epoch): "
-                     f"{a.mean('test_accuracy'):.3f} vs {b.mean('test_accuracy'):.3f}, a difference of "
-                     f"{difference:+.3f}, {_compare(difference, _spread(a, b, metric='test_accuracy'))}.")
+        lines.append(
+            f"With replacement (復元抽出) against without (非復元抽出, shuffle every epoch): "
+            f"{a.mean('test_accuracy'):.3f} vs {b.mean('test_accuracy'):.3f}, a difference of "
+            f"{difference:+.3f}, {_compare(difference, _spread(a, b, metric='test_accuracy'))}."
+        )
     rare = _rare_classes(ok[0])
     name = (lambda c: class_names[c]) if class_names else str
     if rare:
@@ -368,24 +495,36 @@ def sampling_summary(groups: Sequence[Group], class_names: Sequence[str] | None 
         known = {k: v for k, v in rare_means.items() if v is not None}
         if known:
             order = sorted(known, key=lambda k: -known[k])
-            lines.append(f"On the thinned-out classes ({', '.join(name(c) for c in rare)}: {keep:.0%} of their training "
-                         f"samples kept) test accuracy is " + ", ".join(f"{k} {known[k]:.3f}" for k in order) + ".")
+            lines.append(
+                f"On the thinned-out classes ({', '.join(name(c) for c in rare)}: {keep:.0%} of their training "
+                f"samples kept) test accuracy is "
+                + ", ".join(f"{k} {known[k]:.3f}" for k in order)
+                + "."
+            )
             if "shuffle" in known and order[0] != "shuffle":
                 best = by_label[order[0]]
-                lines.append(f"{order[0]} lifts them by {known[order[0]] - known['shuffle']:+.3f} over shuffle, "
-                             f"changing overall test accuracy by "
-                             f"{best.mean('test_accuracy') - by_label['shuffle'].mean('test_accuracy'):+.3f}.")
+                lines.append(
+                    f"{order[0]} lifts them by {known[order[0]] - known['shuffle']:+.3f} over shuffle, "
+                    f"changing overall test accuracy by "
+                    f"{best.mean('test_accuracy') - by_label['shuffle'].mean('test_accuracy'):+.3f}."
+                )
     elif "shuffle" in by_label:
         means = by_label["shuffle"].per_class_mean()
         if means and all(m is not None for m in means):
             c = int(np.argmin(means))
             lines.append(f"The hardest class with shuffling is {name(c)} ({means[c]:.3f}).")
     if "rare-first" in by_label and "shuffle" in by_label:
-        drop = by_label["shuffle"].mean("test_accuracy") - by_label["rare-first"].mean("test_accuracy")
-        if drop > max(0.05, _spread(by_label["shuffle"], by_label["rare-first"], metric="test_accuracy")):
-            lines.append(f"rare-first is {drop:.3f} below shuffle: it hands the labels over one after another within "
-                         f"each epoch, rarest first, so the batches that end every epoch hold only the most frequent "
-                         f"labels and overwrite what the earlier ones taught (see the per-class picture).")
+        drop = by_label["shuffle"].mean("test_accuracy") - by_label["rare-first"].mean(
+            "test_accuracy"
+        )
+        if drop > max(
+            0.05, _spread(by_label["shuffle"], by_label["rare-first"], metric="test_accuracy")
+        ):
+            lines.append(
+                f"rare-first is {drop:.3f} below shuffle: it hands the labels over one after another within "
+                f"each epoch, rarest first, so the batches that end every epoch hold only the most frequent "
+                f"labels and overwrite what the earlier ones taught (see the per-class picture)."
+            )
     return lines
 
 
@@ -406,8 +545,15 @@ def _save_figure(figure, path: Path, dpi: int) -> None:
     write_file_atomically(path, buffer.getvalue())
 
 
-def write_report(out_dir: str | os.PathLike, results: Sequence[dict[str, Any]], failures: Sequence[dict[str, Any]] = (),
-                 *, class_names: Sequence[str] | None = None, title: str | None = None, dpi: int = 100) -> Report:
+def write_report(
+    out_dir: str | os.PathLike,
+    results: Sequence[dict[str, Any]],
+    failures: Sequence[dict[str, Any]] = (),
+    *,
+    class_names: Sequence[str] | None = None,
+    title: str | None = None,
+    dpi: int = 100,
+) -> Report:
     """Write the CSV tables, report.md and the pictures of a sweep into out_dir; return the text.
 
     results: finished trial records (``SweepOutcome.results``); failures: failed trials' records.
@@ -421,25 +567,38 @@ def write_report(out_dir: str | os.PathLike, results: Sequence[dict[str, Any]], 
     files = []
     sections = []
     if groups:
-        write_file_atomically(out / "results.csv", _csv_text(trial_rows(results, class_names)).encode())
+        write_file_atomically(
+            out / "results.csv", _csv_text(trial_rows(results, class_names)).encode()
+        )
         write_file_atomically(out / "summary.csv", _csv_text(summary_rows(groups)).encode())
         files += [out / "results.csv", out / "summary.csv"]
         if groups[0].experiment == "batch-size":
             table, summary = batch_size_table(groups), batch_size_summary(groups)
-            figures = {"batch_size.png": plots.plot_batch_size_accuracy(groups, title),
-                       "batch_size_cost.png": plots.plot_batch_size_cost(groups, title),
-                       "learning_curves.png": plots.plot_learning_curves(groups, title=title)}
+            figures = {
+                "batch_size.png": plots.plot_batch_size_accuracy(groups, title),
+                "batch_size_cost.png": plots.plot_batch_size_cost(groups, title),
+                "learning_curves.png": plots.plot_learning_curves(groups, title=title),
+            }
         else:
-            table, summary = sampling_table(groups, class_names), sampling_summary(groups, class_names)
-            figures = {"sampling.png": plots.plot_sampling_accuracy(groups, class_names, _rare_classes(groups[0]), title),
-                       "learning_curves.png": plots.plot_learning_curves(groups, title=title)}
+            table, summary = (
+                sampling_table(groups, class_names),
+                sampling_summary(groups, class_names),
+            )
+            figures = {
+                "sampling.png": plots.plot_sampling_accuracy(
+                    groups, class_names, _rare_classes(groups[0]), title
+                ),
+                "learning_curves.png": plots.plot_learning_curves(groups, title=title),
+            }
         for name, figure in figures.items():
             _save_figure(figure, out / name, dpi)
             files.append(out / name)
         sections += [table, "\n".join(f"- {line}" for line in summary)]
     if failures:
-        sections.append(f"{len(failures)} trial(s) failed (run the same command again to retry them):\n" +
-                        "\n".join(f"- {f['trial_id']}: {f['error']}" for f in failures))
+        sections.append(
+            f"{len(failures)} trial(s) failed (run the same command again to retry them):\n"
+            + "\n".join(f"- {f['trial_id']}: {f['error']}" for f in failures)
+        )
     text = "\n\n".join(sections) + "\n"
     header = f"# {title}\n\n" if title else ""
     write_file_atomically(out / "report.md", (header + text).encode())

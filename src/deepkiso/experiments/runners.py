@@ -89,7 +89,10 @@ class DaskRunner:
         client = distributed.Client(self.address, timeout="20s")
         try:
             # pure=False: two tasks with equal arguments are still two trials to run.
-            futures = {client.submit(function, *task, pure=False): index for index, task in enumerate(tasks)}
+            futures = {
+                client.submit(function, *task, pure=False): index
+                for index, task in enumerate(tasks)
+            }
             for future in distributed.as_completed(futures):
                 try:
                     yield futures[future], future.result(), None
@@ -104,7 +107,9 @@ def import_dask_distributed():
     try:
         import dask.distributed as distributed
     except ImportError:
-        raise ImportError(f"running on a Dask cluster needs dask.distributed: {DASK_INSTALL_HINT}") from None
+        raise ImportError(
+            f"running on a Dask cluster needs dask.distributed: {DASK_INSTALL_HINT}"
+        ) from None
     return distributed
 
 

@@ -11,8 +11,17 @@ from typing import Any
 
 __all__ = ["SAMPLERS", "parse_sampler"]
 
-SAMPLERS = ("sequential", "shuffle", "shuffle-every-K", "shuffle-once", "shuffle-never",
-            "replacement", "stratified", "rare-first", "balanced")
+SAMPLERS = (
+    "sequential",
+    "shuffle",
+    "shuffle-every-K",
+    "shuffle-once",
+    "shuffle-never",
+    "replacement",
+    "stratified",
+    "rare-first",
+    "balanced",
+)
 _PLAIN = ("sequential", "replacement", "stratified", "rare-first", "balanced")
 _SHUFFLE_TIMINGS = {"shuffle": "epoch", "shuffle-once": "once", "shuffle-never": "never"}
 
@@ -27,7 +36,9 @@ def parse_sampler(name: str) -> tuple[str, dict[str, Any]]:
     if name in _SHUFFLE_TIMINGS:
         return "shuffle", {"shuffle_every": _SHUFFLE_TIMINGS[name]}
     if name.startswith("shuffle-every-"):
-        k = name[len("shuffle-every-"):]
+        k = name[len("shuffle-every-") :]
         if k.isdigit() and int(k) >= 1:
             return "shuffle", {"shuffle_every": int(k)}
-    raise ValueError(f"unknown sampler {name!r}; choose one of {list(SAMPLERS)} (K a positive integer)")
+    raise ValueError(
+        f"unknown sampler {name!r}; choose one of {list(SAMPLERS)} (K a positive integer)"
+    )

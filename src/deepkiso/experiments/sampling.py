@@ -30,7 +30,10 @@ from deepkiso.experiments.spec import TrialSpec
 
 __all__ = ["SAMPLERS", "parse_sampler", "imbalanced_indices", "sampling_trials"]
 
-def imbalanced_indices(labels: np.ndarray, classes: Sequence[int], keep: float, seed: int) -> np.ndarray:
+
+def imbalanced_indices(
+    labels: np.ndarray, classes: Sequence[int], keep: float, seed: int
+) -> np.ndarray:
     """Indices (ascending, int64) of the samples kept when only ``keep`` of each listed class stays.
 
     labels: (N,) integer class labels. Each listed class keeps round(keep · its count) samples,
@@ -71,10 +74,20 @@ def sampling_trials(
     for name in samplers:
         parse_sampler(name)  # refuse a bad name before any trial runs
     return [
-        TrialSpec(experiment="sampling", dataset=dataset, seed=seed, phases=((batch_size, epochs),),
-                  sampler=name, hidden=tuple(hidden), optimizer=optimizer, lr=lr, base_batch_size=batch_size,
-                  target_accuracy=target_accuracy, imbalance_classes=tuple(imbalance_classes),
-                  imbalance_keep=imbalance_keep if imbalance_classes else 1.0)
+        TrialSpec(
+            experiment="sampling",
+            dataset=dataset,
+            seed=seed,
+            phases=((batch_size, epochs),),
+            sampler=name,
+            hidden=tuple(hidden),
+            optimizer=optimizer,
+            lr=lr,
+            base_batch_size=batch_size,
+            target_accuracy=target_accuracy,
+            imbalance_classes=tuple(imbalance_classes),
+            imbalance_keep=imbalance_keep if imbalance_classes else 1.0,
+        )
         for name in samplers
         for seed in seeds
     ]

@@ -26,7 +26,9 @@ def scaled_lr(lr: float, batch_size: int, base_batch_size: int, scaling: str) ->
         return lr * batch_size / base_batch_size
     if scaling == "sqrt":
         return lr * math.sqrt(batch_size / base_batch_size)
-    raise ValueError(f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}")
+    raise ValueError(
+        f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}"
+    )
 
 
 def warmup_lr(iteration: int, target_lr: float, start_lr: float, warmup_iterations: int) -> float:

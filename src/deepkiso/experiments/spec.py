@@ -79,8 +79,11 @@ class TrialSpec:
     def from_dict(cls, data: dict[str, Any]) -> "TrialSpec":
         """The inverse of ``to_dict``; unknown or missing fields raise a ValueError naming them."""
         names = {f.name for f in dataclasses.fields(cls)}
-        required = {f.name for f in dataclasses.fields(cls)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
         unknown, missing = sorted(set(data) - names), sorted(required - set(data))
         if unknown or missing:
             raise ValueError(f"TrialSpec: unknown fields {unknown}, missing fields {missing}")
@@ -112,7 +115,9 @@ class TrialSpec:
     @property
     def trial_id(self) -> str:
         """A readable prefix, the seed and a hash of every field, e.g. "b00128-none-s0-3fa29c01d2"."""
-        text = json.dumps({"format": TRIAL_FORMAT, **self.to_dict()}, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(
+            {"format": TRIAL_FORMAT, **self.to_dict()}, sort_keys=True, separators=(",", ":")
+        )
         digest = hashlib.sha256(text.encode()).hexdigest()[:10]
         if self.experiment == "sampling":
             prefix = self.sampler
@@ -125,5 +130,10 @@ class TrialSpec:
 
 def failure_record(spec: TrialSpec, error: str, traceback_text: str = "") -> dict[str, Any]:
     """The record of a trial that failed: its id, spec, a one-line error and the traceback."""
-    return {"trial_id": spec.trial_id, "status": "failed", "spec": spec.to_dict(),
-            "error": error, "traceback": traceback_text}
+    return {
+        "trial_id": spec.trial_id,
+        "status": "failed",
+        "spec": spec.to_dict(),
+        "error": error,
+        "traceback": traceback_text,
+    }

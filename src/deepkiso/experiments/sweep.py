@@ -31,6 +31,7 @@ from deepkiso.files import write_file_atomically
 
 __all__ = ["TrialSpec", "SweepOutcome", "run_sweep", "write_json", "failure_record", "TRIAL_FORMAT"]
 
+
 @dataclass
 class SweepOutcome:
     """What ``run_sweep`` ended with.
@@ -57,7 +58,9 @@ def _read_finished(path: Path) -> dict[str, Any] | None:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    return record if isinstance(record, dict) and record.get("status") in ("ok", "diverged") else None
+    return (
+        record if isinstance(record, dict) and record.get("status") in ("ok", "diverged") else None
+    )
 
 
 def run_sweep(
@@ -85,7 +88,9 @@ def run_sweep(
     out = Path(out_dir)
     trials_dir = out / "trials"
     trials_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out / "sweep.json", {"settings": settings or {}, "trial_ids": [s.trial_id for s in unique]})
+    write_json(
+        out / "sweep.json", {"settings": settings or {}, "trial_ids": [s.trial_id for s in unique]}
+    )
 
     outcome = SweepOutcome()
     finished: dict[str, dict[str, Any]] = {}
@@ -99,7 +104,8 @@ def run_sweep(
             outcome.skipped.append(spec.trial_id)
 
     for n_done, (index, record, error) in enumerate(
-            runner.map(trial_function, [(spec, data_dir) for spec in to_run]), start=1):
+        runner.map(trial_function, [(spec, data_dir) for spec in to_run]), start=1
+    ):
         spec = to_run[index]
         if error is not None:  # the runner itself failed (a worker died, the cluster went away)
             record = failure_record(spec, f"{type(error).__name__}: {error}")
@@ -122,4 +128,3 @@ def _store(trials_dir: Path, trial_id: str, record: dict[str, Any]) -> None:
         write_json(trials_dir / f"{trial_id}.json", record)
         # The trial has now succeeded: an earlier failure of it is no longer news.
         (trials_dir / f"{trial_id}.failed.json").unlink(missing_ok=True)
-

@@ -74,7 +74,12 @@ def _counted_as_running() -> Iterator[None]:
 def shared_dataset(dataset: str, data_dir: str | None):
     """(x_train, t_train, x_test, t_test) of a data set, loaded once per process and read-only."""
     (x_train, t_train), (x_test, t_test) = load_dataset(dataset, data_dir)
-    arrays = (x_train, np.asarray(t_train, dtype=np.int64), x_test, np.asarray(t_test, dtype=np.int64))
+    arrays = (
+        x_train,
+        np.asarray(t_train, dtype=np.int64),
+        x_test,
+        np.asarray(t_test, dtype=np.int64),
+    )
     for array in arrays:
         # Shared by every trial this process runs: no trial may change them.
         array.flags.writeable = False
@@ -87,9 +92,13 @@ def load_trial_data(spec: TrialSpec, data_dir: str | None = None):
     Float32 inputs in [0, 1], int64 labels; the training set reduced as the spec's imbalance
     says (the test set is always whole). A worker process loads each data set once.
     """
-    x_train, t_train, x_test, t_test = shared_dataset(spec.dataset, None if data_dir is None else str(data_dir))
+    x_train, t_train, x_test, t_test = shared_dataset(
+        spec.dataset, None if data_dir is None else str(data_dir)
+    )
     if spec.imbalance_classes and spec.imbalance_keep < 1:
-        kept = imbalanced_indices(t_train, spec.imbalance_classes, spec.imbalance_keep, seed=_seeds(spec)["data"])
+        kept = imbalanced_indices(
+            t_train, spec.imbalance_classes, spec.imbalance_keep, seed=_seeds(spec)["data"]
+        )
         x_train, t_train = x_train[kept], t_train[kept]
     return x_train, t_train, x_test, t_test
 
@@ -153,8 +162,9 @@ class _TrialMonitor(Callback):
         self.set_lr(iteration + 1)
 
     def set_lr(self, iteration: int) -> None:
-        self.optimizer.lr = warmup_lr(iteration, self.phase_lr, min(self.warmup_start, self.phase_lr),
-                                      self.warmup_iterations)
+        self.optimizer.lr = warmup_lr(
+            iteration, self.phase_lr, min(self.warmup_start, self.phase_lr), self.warmup_iterations
+        )
 
     def on_epoch_start(self, trainer, n_batches):
         self.epoch_started = self.last_update = time.perf_counter()
@@ -166,11 +176,14 @@ class _TrialMonitor(Callback):
 
     def on_epoch_end(self, trainer, metrics):
         self.train_seconds.append(self.last_update - self.epoch_started)
-        self.epoch_rows.append({**metrics, "batch_size": trainer.sampler.batch_size, "lr": self.last_update_lr})
+        self.epoch_rows.append(
+            {**metrics, "batch_size": trainer.sampler.batch_size, "lr": self.last_update_lr}
+        )
 
 
-def _step_peak_bytes(spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, n_classes: int,
-                     batch_size: int) -> int | None:
+def _step_peak_bytes(
+    spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, n_classes: int, batch_size: int
+) -> int | None:
     """tracemalloc's peak over one training step at batch_size, on a fresh net (the trial's is untouched).
 
     None when another trial is running in this process. tracemalloc would count that trial's
@@ -201,8 +214,12 @@ def _step_peak_bytes(spec: TrialSpec, x_train: np.ndarray, t_train: np.ndarray, 
 
 def _per_class_accuracy(net, x: np.ndarray, t: np.ndarray, n_classes: int) -> list[float | None]:
     """Accuracy on the samples of each class (None for a class absent from t)."""
-    predicted = np.concatenate([np.argmax(net.predict(x[i:i + _EVAL_CHUNK]), axis=1)
-                                for i in range(0, len(x), _EVAL_CHUNK)])
+    predicted = np.concatenate(
+        [
+            np.argmax(net.predict(x[i : i + _EVAL_CHUNK]), axis=1)
+            for i in range(0, len(x), _EVAL_CHUNK)
+        ]
+    )
     accuracies = []
     for c in range(n_classes):
         members = t == c
@@ -212,7 +229,9 @@ def _per_class_accuracy(net, x: np.ndarray, t: np.ndarray, n_classes: int) -> li
 
 def _phase_sampler(spec: TrialSpec, t_train: np.ndarray, batch_size: int, seed: int):
     name, options = parse_sampler(spec.sampler)
-    return make_sampler(name, n_samples=len(t_train), labels=t_train, batch_size=batch_size, seed=seed, **options)
+    return make_sampler(
+        name, n_samples=len(t_train), labels=t_train, batch_size=batch_size, seed=seed, **options
+    )
 
 
 def run_trial(spec: TrialSpec, data_dir: str | None = None) -> dict[str, Any]:
@@ -227,24 +246,36 @@ def run_trial(spec: TrialSpec, data_dir: str | None = None) -> dict[str, Any]:
 
 def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
     # A diverging run overflows on its way to NaN: a result the record states, not a warning to print.
-    with single_blas_thread() as blas_threads, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with (
+        single_blas_thread() as blas_threads,
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+    ):
         started = time.perf_counter()
         x_train, t_train, x_test, t_test = load_trial_data(spec, data_dir)
         n_classes = dataset_info(spec.dataset).n_classes
         seeds = _seeds(spec)
         net = MultiLayerNet(x_train.shape[1], spec.hidden, n_classes, rng=seeds["init"])
-        lrs = [scaled_lr(spec.lr, b, spec.base_batch_size, spec.lr_scaling) for b in spec.batch_sizes]
+        lrs = [
+            scaled_lr(spec.lr, b, spec.base_batch_size, spec.lr_scaling) for b in spec.batch_sizes
+        ]
         optimizer = make_optimizer(spec.optimizer, lr=lrs[0])
-        samplers = [_phase_sampler(spec, t_train, b, s) for b, s in zip(spec.batch_sizes, seeds["phases"])]
+        samplers = [
+            _phase_sampler(spec, t_train, b, s) for b, s in zip(spec.batch_sizes, seeds["phases"])
+        ]
         phase_epochs = [e for _, e in spec.phases]
         if spec.budget == "updates":
             reference = _phase_sampler(spec, t_train, spec.reference_batch_size, 0)
             max_updates = spec.phases[0][1] * len(reference)
             phase_epochs = [math.ceil(max_updates / len(samplers[0]))]
             samplers = [_UpdateBudget(samplers[0], max_updates)]
-        monitor = _TrialMonitor(optimizer, warmup_start=spec.lr,
-                                warmup_iterations=round(spec.warmup_epochs * len(samplers[0])))
-        trainer = Trainer(net, optimizer, samplers[0], 0, eval_chunk_size=_EVAL_CHUNK, callbacks=[monitor])
+        monitor = _TrialMonitor(
+            optimizer,
+            warmup_start=spec.lr,
+            warmup_iterations=round(spec.warmup_epochs * len(samplers[0])),
+        )
+        trainer = Trainer(
+            net, optimizer, samplers[0], 0, eval_chunk_size=_EVAL_CHUNK, callbacks=[monitor]
+        )
         diverged_at = None
         try:
             for sampler, n_epochs, lr in zip(samplers, phase_epochs, lrs):
@@ -256,30 +287,67 @@ def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
         except TrainingDiverged as exc:
             diverged_at = {"epoch": exc.epoch, "iteration": exc.iteration, "message": str(exc)}
         seconds = time.perf_counter() - started
-        per_class = _per_class_accuracy(net, x_test, t_test, n_classes) if diverged_at is None else None
+        per_class = (
+            _per_class_accuracy(net, x_test, t_test, n_classes) if diverged_at is None else None
+        )
         step_peak = _step_peak_bytes(spec, x_train, t_train, n_classes, max(spec.batch_sizes))
-    return _record(spec, monitor, trainer, diverged_at, per_class, lrs, t_train, n_classes, {
-        "seconds": seconds,
-        "step_peak_bytes": step_peak,
-        "blas_threads": blas_threads,
-    })
+    return _record(
+        spec,
+        monitor,
+        trainer,
+        diverged_at,
+        per_class,
+        lrs,
+        t_train,
+        n_classes,
+        {
+            "seconds": seconds,
+            "step_peak_bytes": step_peak,
+            "blas_threads": blas_threads,
+        },
+    )
 
 
-def _record(spec, monitor, trainer, diverged_at, per_class, lrs, t_train, n_classes, measurements) -> dict[str, Any]:
-    curves = [{key: row[key] for key in ("epoch", "iteration", "batch_size", "lr", "train_loss", "train_accuracy",
-                                          "test_loss", "test_accuracy")} for row in monitor.epoch_rows]
+def _record(
+    spec, monitor, trainer, diverged_at, per_class, lrs, t_train, n_classes, measurements
+) -> dict[str, Any]:
+    curves = [
+        {
+            key: row[key]
+            for key in (
+                "epoch",
+                "iteration",
+                "batch_size",
+                "lr",
+                "train_loss",
+                "train_accuracy",
+                "test_loss",
+                "test_accuracy",
+            )
+        }
+        for row in monitor.epoch_rows
+    ]
     epoch_seconds = [row["seconds"] for row in monitor.epoch_rows]
     final = {key: None for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")}
     if diverged_at is None and curves:
         final = {key: curves[-1][key] for key in final}
     reached = None
     if spec.target_accuracy is not None:
-        reached = next((i for i, row in enumerate(curves) if row["test_accuracy"] >= spec.target_accuracy), None)
-    measurements.update({
-        "epoch_seconds": float(np.mean(epoch_seconds)) if epoch_seconds else None,
-        "train_seconds_per_epoch": float(np.mean(monitor.train_seconds)) if monitor.train_seconds else None,
-        "seconds_to_target": None if reached is None else float(np.sum(epoch_seconds[:reached + 1])),
-    })
+        reached = next(
+            (i for i, row in enumerate(curves) if row["test_accuracy"] >= spec.target_accuracy),
+            None,
+        )
+    measurements.update(
+        {
+            "epoch_seconds": float(np.mean(epoch_seconds)) if epoch_seconds else None,
+            "train_seconds_per_epoch": float(np.mean(monitor.train_seconds))
+            if monitor.train_seconds
+            else None,
+            "seconds_to_target": None
+            if reached is None
+            else float(np.sum(epoch_seconds[: reached + 1])),
+        }
+    )
     ok = diverged_at is None and final["test_accuracy"] is not None
     return {
         "trial_id": spec.trial_id,

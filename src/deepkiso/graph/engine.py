@@ -33,14 +33,24 @@ class Variable:
     # Make NumPy hand `array * Variable` to Variable.__rmul__ instead of looping itself.
     __array_ufunc__ = None
 
-    def __init__(self, data, name: str | None = None, *, requires_grad: bool = True,
-                 dtype: np.dtype | type = np.float64):
+    def __init__(
+        self,
+        data,
+        name: str | None = None,
+        *,
+        requires_grad: bool = True,
+        dtype: np.dtype | type = np.float64,
+    ):
         if isinstance(data, Variable):
-            raise TypeError("Variable: expected a number or an array of numbers, got a Variable; use it directly")
+            raise TypeError(
+                "Variable: expected a number or an array of numbers, got a Variable; use it directly"
+            )
         try:
             self.data = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"Variable: expected a number or an array of numbers, got {data!r}") from exc
+            raise TypeError(
+                f"Variable: expected a number or an array of numbers, got {data!r}"
+            ) from exc
         self.name = name
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = None
@@ -93,8 +103,10 @@ class Variable:
 
     def __pow__(self, exponent):
         if isinstance(exponent, Variable) or np.ndim(exponent) != 0:
-            raise TypeError(f"Variable ** exponent: the exponent must be a number, got {type(exponent).__name__}; "
-                            "for a variable exponent write exp(b * log(a))")
+            raise TypeError(
+                f"Variable ** exponent: the exponent must be a number, got {type(exponent).__name__}; "
+                "for a variable exponent write exp(b * log(a))"
+            )
         return Pow(float(exponent))(self)
 
     def __rpow__(self, base):
@@ -122,7 +134,9 @@ class Variable:
         """
         seed = np.ones_like(self.data) if dout is None else np.asarray(dout, dtype=self.data.dtype)
         if seed.shape != self.shape:
-            raise ValueError(f"backward: expected dout of shape {self.shape} (the output's), got shape {seed.shape}")
+            raise ValueError(
+                f"backward: expected dout of shape {self.shape} (the output's), got shape {seed.shape}"
+            )
         operations = topological_operations(self)
         grads: dict[int, np.ndarray] = {id(self): seed}
         for op in reversed(operations):
@@ -170,6 +184,7 @@ def _sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
 # The operation node, and the nodes that Python's operators make: +, −, ×, ÷, unary −, ** and @.
 # -------------------------------------------------------------------------------------------
 
+
 class Operation:
     """An operation node: records its inputs and output and knows its local derivatives.
 
@@ -189,9 +204,11 @@ class Operation:
 
     def __call__(self, *inputs) -> Variable:
         self.inputs = tuple(_as_variable(x) for x in inputs)
-        y = Variable(self.forward(*(x.data for x in self.inputs)),
-                     requires_grad=builtins.any(x.requires_grad for x in self.inputs),
-                     dtype=np.result_type(*(x.data.dtype for x in self.inputs)))
+        y = Variable(
+            self.forward(*(x.data for x in self.inputs)),
+            requires_grad=builtins.any(x.requires_grad for x in self.inputs),
+            dtype=np.result_type(*(x.data.dtype for x in self.inputs)),
+        )
         y.creator = self
         self.output = y
         return y
@@ -204,7 +221,9 @@ class Operation:
 
     def backward(self, gy: np.ndarray) -> tuple[np.ndarray, ...]:
         """gy: the output's shape. Returns one gradient per input, each in that input's shape."""
-        return tuple(_sum_to(np.asarray(g), x.shape) for g, x in zip(self.input_gradients(gy), self.inputs))
+        return tuple(
+            _sum_to(np.asarray(g), x.shape) for g, x in zip(self.input_gradients(gy), self.inputs)
+        )
 
     def input_gradients(self, gy: np.ndarray) -> tuple[np.ndarray, ...]:
         """gy times each local derivative, before broadcasting is undone."""
@@ -326,7 +345,7 @@ class Pow(Operation):
         self.symbol = power_text("x", exponent)
 
     def forward(self, x):
-        return x ** self.exponent
+        return x**self.exponent
 
     def input_gradients(self, gy):
         x = self.inputs[0].data
@@ -350,7 +369,9 @@ class MatMul(Operation):
 
     def forward(self, a, b):
         if a.ndim not in (1, 2) or b.ndim not in (1, 2) or a.shape[-1] != b.shape[0]:
-            raise ValueError(f"matmul: expected shapes (N, D) or (D,) and (D, M) or (D,), got {a.shape} @ {b.shape}")
+            raise ValueError(
+                f"matmul: expected shapes (N, D) or (D,) and (D, M) or (D,), got {a.shape} @ {b.shape}"
+            )
         return a @ b
 
     def input_gradients(self, gy):
@@ -376,6 +397,7 @@ class MatMul(Operation):
 # Walking the graph
 # -------------------------------------------------------------------------------------------
 
+
 def topological_operations(output: Variable) -> list[Operation]:
     """Every operation that output depends on, each after the operations that made its inputs.
 
@@ -399,7 +421,9 @@ def topological_operations(output: Variable) -> list[Operation]:
     return order
 
 
-def graph_variables(output: Variable, operations: Sequence[Operation] | None = None) -> list[Variable]:
+def graph_variables(
+    output: Variable, operations: Sequence[Operation] | None = None
+) -> list[Variable]:
     """Every value node that output depends on, output included, in topological order."""
     if operations is None:
         operations = topological_operations(output)

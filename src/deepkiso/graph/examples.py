@@ -47,16 +47,28 @@ def multiply_node_example(x: float = 4.0, y: float = 5.0) -> GraphExample:
     return GraphExample(z, {"x": vx, "y": vy}, "Multiply node: z = x × y")
 
 
-def shopping_example(pencil: float = 80.0, n_pencils: float = 3.0, notebook: float = 150.0,
-                     n_notebooks: float = 2.0, tax: float = 1.1) -> GraphExample:
+def shopping_example(
+    pencil: float = 80.0,
+    n_pencils: float = 3.0,
+    notebook: float = 150.0,
+    n_notebooks: float = 2.0,
+    tax: float = 1.1,
+) -> GraphExample:
     """A shopping bill built from multiply and add nodes: (pencil·n_pencils + notebook·n_notebooks) · tax.
 
     Backward answers "how much more do I pay per yen of pencil price?"
     (n_pencils · tax) and "per extra pencil?" (pencil · tax).
     """
-    inputs = {name: Variable(value, name) for name, value in
-              [("pencil", pencil), ("n_pencils", n_pencils), ("notebook", notebook),
-               ("n_notebooks", n_notebooks), ("tax", tax)]}
+    inputs = {
+        name: Variable(value, name)
+        for name, value in [
+            ("pencil", pencil),
+            ("n_pencils", n_pencils),
+            ("notebook", notebook),
+            ("n_notebooks", n_notebooks),
+            ("tax", tax),
+        ]
+    }
     pencils = (inputs["pencil"] * inputs["n_pencils"]).named("pencils")
     notebooks = (inputs["notebook"] * inputs["n_notebooks"]).named("notebooks")
     subtotal = (pencils + notebooks).named("subtotal")
@@ -64,8 +76,9 @@ def shopping_example(pencil: float = 80.0, n_pencils: float = 3.0, notebook: flo
     return GraphExample(total, inputs, "Shopping: add and multiply nodes")
 
 
-def squared_error_example(y: Sequence[float] = (0.7, 0.2, 0.1),
-                          t: Sequence[float] = (1.0, 0.0, 0.0)) -> GraphExample:
+def squared_error_example(
+    y: Sequence[float] = (0.7, 0.2, 0.1), t: Sequence[float] = (1.0, 0.0, 0.0)
+) -> GraphExample:
     """L = ½ Σ_k (y_k − t_k)² from subtract, square, sum and multiply-by-½ nodes; ∂L/∂y = y − t.
 
     y, t: (K,), one sample's outputs and targets.
@@ -78,9 +91,10 @@ def squared_error_example(y: Sequence[float] = (0.7, 0.2, 0.1),
     return GraphExample(loss, {"y": vy, "t": vt}, "Squared error: ∂L/∂y = y − t")
 
 
-def squared_error_detailed_example(y: Sequence[Sequence[float]] = ((0.7, 0.2, 0.1), (0.1, 0.6, 0.3)),
-                                   t: Sequence[Sequence[float]] = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
-                                   ) -> GraphExample:
+def squared_error_detailed_example(
+    y: Sequence[Sequence[float]] = ((0.7, 0.2, 0.1), (0.1, 0.6, 0.3)),
+    t: Sequence[Sequence[float]] = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+) -> GraphExample:
     """The group work's detailed graph: L = (1/N) · (1/2) · Σ_n Σ_k (y − t)² for a batch.
 
     y, t: (N, K). Built from subtract, square, sum, reciprocal and multiply
@@ -89,8 +103,10 @@ def squared_error_detailed_example(y: Sequence[Sequence[float]] = ((0.7, 0.2, 0.
     """
     vy, vt = Variable(y, "y"), Variable(t, "t", requires_grad=False)
     if vy.ndim != 2 or vt.shape != vy.shape:
-        raise ValueError(f"squared_error_detailed_example: expected y and t of the same shape (N, K), "
-                         f"got {vy.shape} and {vt.shape}")
+        raise ValueError(
+            f"squared_error_detailed_example: expected y and t of the same shape (N, K), "
+            f"got {vy.shape} and {vt.shape}"
+        )
     d = (vy - vt).named("y - t")
     s = square(d).named("(y - t)²")
     total = sum(s).named("Σ(y - t)²")
@@ -124,11 +140,14 @@ def sigmoid_example(x: float = 0.5) -> GraphExample:
     e = exp(minus_x).named("exp(-x)")
     t = (1.0 + e).named("t")
     y = reciprocal(t).named("y")
-    return GraphExample(y, {"x": vx}, "Sigmoid from exp, add and reciprocal nodes: dy/dx = y(1 − y)")
+    return GraphExample(
+        y, {"x": vx}, "Sigmoid from exp, add and reciprocal nodes: dy/dx = y(1 − y)"
+    )
 
 
-def affine_softmax_loss_example(seed: int = 0, batch_size: int = 2, n_features: int = 2,
-                                n_classes: int = 3) -> GraphExample:
+def affine_softmax_loss_example(
+    seed: int = 0, batch_size: int = 2, n_features: int = 2, n_classes: int = 3
+) -> GraphExample:
     """Affine + Softmax-with-Loss, every step a node: ∂L/∂a = (y − t)/N.
 
     x: (N, D), W: (D, C), b: (C,), t: one-hot (N, C), with small random values
@@ -142,7 +161,9 @@ def affine_softmax_loss_example(seed: int = 0, batch_size: int = 2, n_features: 
     W = Variable(np.round(rng.normal(size=(n_features, n_classes)), 1), "W")
     b = Variable(np.round(rng.normal(scale=0.5, size=n_classes), 1), "b")
     labels = rng.integers(n_classes, size=batch_size)
-    t = Variable(functions.to_one_hot(labels, n_classes, dtype=np.float64), "t", requires_grad=False)
+    t = Variable(
+        functions.to_one_hot(labels, n_classes, dtype=np.float64), "t", requires_grad=False
+    )
     xw = matmul(x, W).named("xW")
     a = (xw + b).named("a")
     e = exp(a).named("exp(a)")
@@ -154,7 +175,9 @@ def affine_softmax_loss_example(seed: int = 0, batch_size: int = 2, n_features: 
     per_sample = sum(tlog_y, axis=1).named("Σ t·log y")
     cross_entropy = (-per_sample).named("-Σ t·log y")
     loss = mean(cross_entropy).named("L")
-    return GraphExample(loss, {"x": x, "W": W, "b": b, "t": t}, "Affine + Softmax-with-Loss: ∂L/∂a = (y − t)/N")
+    return GraphExample(
+        loss, {"x": x, "W": W, "b": b, "t": t}, "Affine + Softmax-with-Loss: ∂L/∂a = (y − t)/N"
+    )
 
 
 EXAMPLES: dict[str, Callable[..., GraphExample]] = {

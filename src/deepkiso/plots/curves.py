@@ -21,29 +21,47 @@ class RunHistory(Protocol):
     """What the learning curves read of a run; ``deepkiso.training.History`` is one (plots import no training)."""
 
     iteration_loss: Sequence[float]  # one loss per mini-batch
-    epochs: Sequence[dict[str, Any]]  # one row per epoch: "epoch", "iteration", "train_loss", "test_loss", …
+    epochs: Sequence[
+        dict[str, Any]
+    ]  # one row per epoch: "epoch", "iteration", "train_loss", "test_loss", …
 
 
 def _metric(history: RunHistory, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, values) of one per-epoch metric, leaving out epochs where it was not measured."""
     rows = [row for row in history.epochs if row.get(key) is not None]
-    return np.array([row["epoch"] for row in rows]), np.array([row[key] for row in rows], dtype=float)
+    return np.array([row["epoch"] for row in rows]), np.array(
+        [row[key] for row in rows], dtype=float
+    )
 
 
 def _draw_loss(ax, history: RunHistory) -> None:
     losses = np.asarray(history.iteration_loss, dtype=float)
     iterations = np.arange(1, len(losses) + 1)
-    ax.plot(iterations, losses, color="tab:blue", linewidth=0.6, alpha=0.45, label="mini-batch loss")
+    ax.plot(
+        iterations, losses, color="tab:blue", linewidth=0.6, alpha=0.45, label="mini-batch loss"
+    )
     # Each epoch's mean mini-batch loss, placed at the epoch's last iteration: the trend the noise hides.
     ends = [row["iteration"] for row in history.epochs]
     starts = [0, *ends[:-1]]
     means = [losses[a:b].mean() for a, b in zip(starts, ends) if b > a]
     if means:
-        ax.plot([b for a, b in zip(starts, ends) if b > a], means, color="tab:blue", marker="o",
-                markersize=3, label="epoch mean")
+        ax.plot(
+            [b for a, b in zip(starts, ends) if b > a],
+            means,
+            color="tab:blue",
+            marker="o",
+            markersize=3,
+            label="epoch mean",
+        )
     if history.epochs and history.epochs[-1].get("test_loss") is not None:
-        test = [(row["iteration"], row["test_loss"]) for row in history.epochs if row.get("test_loss") is not None]
-        ax.plot(*zip(*test), color="tab:orange", marker="s", markersize=3, label="test loss (per epoch)")
+        test = [
+            (row["iteration"], row["test_loss"])
+            for row in history.epochs
+            if row.get("test_loss") is not None
+        ]
+        ax.plot(
+            *zip(*test), color="tab:orange", marker="s", markersize=3, label="test loss (per epoch)"
+        )
     finite = losses[np.isfinite(losses) & (losses > 0)]
     if finite.size and finite.max() / finite.min() > 100:
         ax.set_yscale("log")
@@ -70,7 +88,9 @@ def _draw_epoch_metric(ax, history: RunHistory, key: str, label: str) -> None:
 def _draw_fit(ax, x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.ndarray) -> None:
     ax.scatter(np.ravel(x), np.ravel(t), s=8, color="tab:gray", alpha=0.6, label="data")
     order = np.argsort(np.ravel(x_line))
-    ax.plot(np.ravel(x_line)[order], np.ravel(y_line)[order], color="tab:red", linewidth=2, label="net")
+    ax.plot(
+        np.ravel(x_line)[order], np.ravel(y_line)[order], color="tab:red", linewidth=2, label="net"
+    )
     ax.set_xlabel("x")
     ax.set_ylabel("t")
     ax.set_title("fitted curve")
@@ -78,8 +98,11 @@ def _draw_fit(ax, x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.n
     ax.legend(fontsize="small")
 
 
-def learning_curve_figure(history: RunHistory, title: str | None = None,
-                          fit: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Figure:
+def learning_curve_figure(
+    history: RunHistory,
+    title: str | None = None,
+    fit: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Figure:
     """The learning curves of a run.
 
     history: a training.History (iteration_loss, and per-epoch rows).
@@ -92,8 +115,10 @@ def learning_curve_figure(history: RunHistory, title: str | None = None,
     figure = Figure(figsize=(4.6 * n_panels, 3.8), layout="constrained")
     axes = figure.subplots(1, n_panels)
     _draw_loss(axes[0], history)
-    has_accuracy = any(row.get("test_accuracy") is not None or row.get("train_accuracy") is not None
-                       for row in history.epochs)
+    has_accuracy = any(
+        row.get("test_accuracy") is not None or row.get("train_accuracy") is not None
+        for row in history.epochs
+    )
     if has_accuracy:
         _draw_epoch_metric(axes[1], history, "accuracy", "accuracy")
     else:
@@ -105,8 +130,9 @@ def learning_curve_figure(history: RunHistory, title: str | None = None,
     return figure
 
 
-def regression_fit_figure(x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.ndarray,
-                          title: str | None = None) -> Figure:
+def regression_fit_figure(
+    x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.ndarray, title: str | None = None
+) -> Figure:
     """Data points (x, t), each (N,) or (N, 1), and the net's curve y_line over x_line, each (M,)."""
     figure = Figure(figsize=(5.0, 3.8), layout="constrained")
     _draw_fit(figure.subplots(), x, t, x_line, y_line)
@@ -115,8 +141,9 @@ def regression_fit_figure(x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_li
     return figure
 
 
-def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str] | None = None,
-                            title: str | None = None) -> Figure:
+def confusion_matrix_figure(
+    matrix: np.ndarray, class_names: Sequence[str] | None = None, title: str | None = None
+) -> Figure:
     """matrix: (C, C) counts, rows the true class, columns the predicted one.
 
     Cells are coloured by the share of their row (so rare classes show as clearly as common
@@ -124,7 +151,9 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str] | Non
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"confusion_matrix_figure: expected a square (C, C) matrix, got shape {matrix.shape}")
+        raise ValueError(
+            f"confusion_matrix_figure: expected a square (C, C) matrix, got shape {matrix.shape}"
+        )
     n = matrix.shape[0]
     names = [str(i) for i in range(n)] if class_names is None else list(class_names)
     if len(names) != n:
@@ -139,8 +168,15 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str] | Non
     if n <= 30:
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize="small",
-                        color="white" if shares[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(int(matrix[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="white" if shares[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(n), names, rotation=45, ha="right")
     ax.set_yticks(range(n), names)
     ax.set_xlabel("predicted class")

@@ -29,18 +29,43 @@ def _draw_errors(ax, result: DifferenceErrors) -> None:
         h, best = result.best_step(method, dtype)
         ax.plot(h, best, "o", color=color, ms=7, mec="black", mew=0.8)
     ax.axvline(COURSE_STEP, color="0.3", ls=":", lw=1.5)
-    ax.annotate("the course's\nh = 1e-4", xy=(COURSE_STEP, 1), xycoords=("data", "axes fraction"),
-                xytext=(-5, -6), textcoords="offset points", ha="right", va="top", fontsize=10)
+    ax.annotate(
+        "the course's\nh = 1e-4",
+        xy=(COURSE_STEP, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(-5, -6),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=10,
+    )
     # Large h on the left (the x axis is inverted): truncation dominates there, rounding on the right.
-    ax.annotate("← truncation error:\n∝ h (forward), ∝ h² (central)", xy=(0.03, 0.06), xycoords="axes fraction",
-                ha="left", va="bottom", fontsize=10, color="0.25")
-    ax.annotate("rounding error:\n∝ eps·|f| / h →", xy=(0.97, 0.70), xycoords="axes fraction",
-                ha="right", va="bottom", fontsize=10, color="0.25")
+    ax.annotate(
+        "← truncation error:\n∝ h (forward), ∝ h² (central)",
+        xy=(0.03, 0.06),
+        xycoords="axes fraction",
+        ha="left",
+        va="bottom",
+        fontsize=10,
+        color="0.25",
+    )
+    ax.annotate(
+        "rounding error:\n∝ eps·|f| / h →",
+        xy=(0.97, 0.70),
+        xycoords="axes fraction",
+        ha="right",
+        va="bottom",
+        fontsize=10,
+        color="0.25",
+    )
     ax.invert_xaxis()  # read left to right as h gets smaller, the way a learner tries it
     ax.set_xlabel("step h  (smaller →)")
     ax.set_ylabel("relative error |numerical − analytic| / |analytic|")
-    ax.set_title(f"Error of difference quotients, {result.function.formula} at x = {result.function.x:g}\n"
-                 "(● the best h of each curve)", fontsize=11)
+    ax.set_title(
+        f"Error of difference quotients, {result.function.formula} at x = {result.function.x:g}\n"
+        "(● the best h of each curve)",
+        fontsize=11,
+    )
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc="lower right", fontsize=10, framealpha=0.95)
 
@@ -49,14 +74,29 @@ def _draw_timing(ax, rows: Sequence[GradientTiming]) -> None:
     n_params = np.array([r.n_params for r in rows])
     numerical = np.array([r.numerical_seconds for r in rows])
     backprop = np.array([r.backprop_seconds for r in rows])
-    ax.loglog(n_params, numerical, "-o", color="#d62728", lw=2, label="numerical gradient (central differences)")
+    ax.loglog(
+        n_params,
+        numerical,
+        "-o",
+        color="#d62728",
+        lw=2,
+        label="numerical gradient (central differences)",
+    )
     ax.loglog(n_params, backprop, "-o", color="#1f77b4", lw=2, label="backpropagation")
     for n, num, back in zip(n_params, numerical, backprop):
-        ax.annotate(f"×{num / back:,.0f}", xy=(n, np.sqrt(num * back)), ha="center", va="center", fontsize=9,
-                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7"))
+        ax.annotate(
+            f"×{num / back:,.0f}",
+            xy=(n, np.sqrt(num * back)),
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7"),
+        )
     ax.set_xlabel("number of parameters of the net")
     ax.set_ylabel("seconds per full gradient (measured)")
-    ax.set_title("Numerical differentiation is slow\n(×: how many times slower than backprop)", fontsize=11)
+    ax.set_title(
+        "Numerical differentiation is slow\n(×: how many times slower than backprop)", fontsize=11
+    )
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc="upper left", fontsize=10)
 

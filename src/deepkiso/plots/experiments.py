@@ -22,7 +22,12 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 
-__all__ = ["plot_batch_size_accuracy", "plot_batch_size_cost", "plot_learning_curves", "plot_sampling_accuracy"]
+__all__ = [
+    "plot_batch_size_accuracy",
+    "plot_batch_size_cost",
+    "plot_learning_curves",
+    "plot_sampling_accuracy",
+]
 
 # One colour per learning-rate scaling, far apart for colour-blind readers too (blue, vermilion, green).
 SCALING_COLORS = {"none": "#0072B2", "linear": "#D55E00", "sqrt": "#009E73"}
@@ -31,8 +36,20 @@ SCALING_STYLES = {"none": "-", "linear": "--", "sqrt": ":"}
 SCHEDULE_COLOR = "#E4002B"
 # Okabe–Ito, then tab10's remainder: distinguishable colours for up to 12 samplers
 # (its pale yellow left out: it vanishes on white).
-CATEGORY_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-                   "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd"]
+CATEGORY_COLORS = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8c564b",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#9467bd",
+]
 
 
 def _fixed(groups) -> list:
@@ -54,7 +71,9 @@ def _batch_axis(ax, batch_sizes: Sequence[int]) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _series(ax, groups, metric: str, color: str, style: str, label: str, scale: float = 1.0) -> None:
+def _series(
+    ax, groups, metric: str, color: str, style: str, label: str, scale: float = 1.0
+) -> None:
     """Mean ± std of metric against the batch size, with each seed's value as a dot."""
     groups = [g for g in groups if g.values(metric)]
     if not groups:
@@ -62,11 +81,23 @@ def _series(ax, groups, metric: str, color: str, style: str, label: str, scale: 
     x = np.array([g.batch_size for g in groups], dtype=float)
     mean = np.array([g.mean(metric) for g in groups]) * scale
     std = np.array([g.std(metric) for g in groups]) * scale
-    ax.errorbar(x, mean, yerr=std, color=color, linestyle=style, marker="o", markersize=4, capsize=3,
-                linewidth=1.6, label=label)
+    ax.errorbar(
+        x,
+        mean,
+        yerr=std,
+        color=color,
+        linestyle=style,
+        marker="o",
+        markersize=4,
+        capsize=3,
+        linewidth=1.6,
+        label=label,
+    )
     for g in groups:
         values = np.array(g.values(metric)) * scale
-        ax.plot(np.full(len(values), g.batch_size), values, "o", color=color, alpha=0.25, markersize=3)
+        ax.plot(
+            np.full(len(values), g.batch_size), values, "o", color=color, alpha=0.25, markersize=3
+        )
 
 
 def _schedules(ax, groups, metric: str) -> None:
@@ -76,10 +107,25 @@ def _schedules(ax, groups, metric: str) -> None:
         if g.batch_size is None and g.values(metric):
             sizes = g.batch_sizes
             color = SCALING_COLORS.get(g.lr_scaling, "#555555")
-            ax.plot([min(sizes), max(sizes)], [g.mean(metric)] * 2, color=color, linestyle="-.", linewidth=1.4)
-            ax.errorbar([sizes[-1]], [g.mean(metric)], yerr=[g.std(metric)], color=color, marker="*",
-                        markersize=12, markeredgecolor="black", capsize=3, linestyle="none",
-                        label=f"{g.label} (schedule)")
+            ax.plot(
+                [min(sizes), max(sizes)],
+                [g.mean(metric)] * 2,
+                color=color,
+                linestyle="-.",
+                linewidth=1.4,
+            )
+            ax.errorbar(
+                [sizes[-1]],
+                [g.mean(metric)],
+                yerr=[g.std(metric)],
+                color=color,
+                marker="*",
+                markersize=12,
+                markeredgecolor="black",
+                capsize=3,
+                linestyle="none",
+                label=f"{g.label} (schedule)",
+            )
 
 
 def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
@@ -98,8 +144,14 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
         _series(acc_ax, members, "test_accuracy", color, "-", f"test, lr {scaling}")
         train = [g for g in members if g.values("train_accuracy")]
         if train:
-            acc_ax.plot([g.batch_size for g in train], [g.mean("train_accuracy") for g in train], color=color,
-                        linestyle=":", alpha=0.7, label=f"train, lr {scaling}")
+            acc_ax.plot(
+                [g.batch_size for g in train],
+                [g.mean("train_accuracy") for g in train],
+                color=color,
+                linestyle=":",
+                alpha=0.7,
+                label=f"train, lr {scaling}",
+            )
         _series(gap_ax, members, "gap_accuracy", color, "-", f"lr {scaling}")
     _schedules(acc_ax, groups, "test_accuracy")
     _schedules(gap_ax, groups, "gap_accuracy")
@@ -123,6 +175,7 @@ def _plain_number(value: float) -> str:
 def _plain_numbers(axis) -> None:
     """Tick labels on a log axis as plain numbers (0.5, 2, 300, 20k), not powers of ten; minor
     ticks labelled at 2 and 5 × 10ᵏ, so an axis spanning less than a decade still has numbers."""
+
     def minor(value, _):
         mantissa = value / 10 ** np.floor(np.log10(value))
         return _plain_number(value) if np.isclose(mantissa, 2) or np.isclose(mantissa, 5) else ""
@@ -144,18 +197,37 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
     # scaling, is one more measurement of it.
     # A group of the caller's own kind (replace keeps the class), so this module needs no import
     # of the report that built the groups.
-    pooled = [dataclasses.replace(fixed[0], label=f"B={b}",
-                                  records=[r for g in fixed if g.batch_size == b for r in g.records])
-              for b in sizes]
+    pooled = [
+        dataclasses.replace(
+            fixed[0],
+            label=f"B={b}",
+            records=[r for g in fixed if g.batch_size == b for r in g.records],
+        )
+        for b in sizes
+    ]
     color = SCALING_COLORS["none"]
     _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", "updates only")
     _series(time_ax, pooled, "epoch_seconds", color, "--", "updates and evaluation")
     measured = any(p.values("step_peak_mb") for p in pooled)
     if measured:
-        _series(memory_ax, pooled, "step_peak_mb", color, "-", "forward, backward and update of one batch")
+        _series(
+            memory_ax,
+            pooled,
+            "step_peak_mb",
+            color,
+            "-",
+            "forward, backward and update of one batch",
+        )
     else:
-        memory_ax.text(0.5, 0.5, "not measured:\nthe trials ran as threads of one process", ha="center",
-                       va="center", transform=memory_ax.transAxes, color="0.4")
+        memory_ax.text(
+            0.5,
+            0.5,
+            "not measured:\nthe trials ran as threads of one process",
+            ha="center",
+            va="center",
+            transform=memory_ax.transAxes,
+            color="0.4",
+        )
     for ax in (time_ax, memory_ax) if measured else (time_ax,):
         _batch_axis(ax, sizes or [1])
         ax.set_yscale("log")
@@ -209,19 +281,32 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
                 ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
     if by_batch:
         handles += [Line2D([], [], color=c, label=f"B={b}") for b, c in batch_colors.items()]
-        handles += [Line2D([], [], color=SCHEDULE_COLOR, linestyle=SCALING_STYLES.get(g.lr_scaling, "-"), label=g.label)
-                    for g in groups if g.batch_size is None]
+        handles += [
+            Line2D(
+                [],
+                [],
+                color=SCHEDULE_COLOR,
+                linestyle=SCALING_STYLES.get(g.lr_scaling, "-"),
+                label=g.label,
+            )
+            for g in groups
+            if g.batch_size is None
+        ]
         scalings = _scalings(groups)
         if len(scalings) > 1:
-            handles += [Line2D([], [], color="0.3", linestyle=SCALING_STYLES.get(s, "-"), label=f"lr {s}")
-                        for s in scalings]
+            handles += [
+                Line2D([], [], color="0.3", linestyle=SCALING_STYLES.get(s, "-"), label=f"lr {s}")
+                for s in scalings
+            ]
     pretty = metric.replace("_", " ")
     epoch_ax.set_xlabel("epoch")
     update_ax.set_xlabel("updates (log scale)")
     update_ax.set_xscale("log")
     low, high = update_ax.get_xlim()
     # Ticks at 1, 2, 5 × 10ᵏ while the updates span few decades (so there are some), at 10ᵏ beyond.
-    update_ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5) if high / low < 300 else (1,)))
+    update_ax.xaxis.set_major_locator(
+        LogLocator(base=10, subs=(1, 2, 5) if high / low < 300 else (1,))
+    )
     update_ax.xaxis.set_minor_locator(NullLocator())
     _plain_numbers(update_ax.xaxis)
     for ax in (epoch_ax, update_ax):
@@ -235,8 +320,12 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
     return figure
 
 
-def plot_sampling_accuracy(groups, class_names: Sequence[str] | None = None, rare_classes: Sequence[int] = (),
-                           title: str | None = None) -> Figure:
+def plot_sampling_accuracy(
+    groups,
+    class_names: Sequence[str] | None = None,
+    rare_classes: Sequence[int] = (),
+    title: str | None = None,
+) -> Figure:
     """Left: test accuracy per sampler (bar = mean, error bar = ± std, dots = seeds);
     right: test accuracy per class and sampler as a heat map with the numbers written in.
 
@@ -251,8 +340,17 @@ def plot_sampling_accuracy(groups, class_names: Sequence[str] | None = None, rar
         values = g.values("test_accuracy")
         color = CATEGORY_COLORS[i % len(CATEGORY_COLORS)]
         if values:
-            bar_ax.barh(i, g.mean("test_accuracy"), xerr=g.std("test_accuracy"), color=color, alpha=0.75, capsize=3)
-            bar_ax.plot(values, np.full(len(values), i), "o", color="black", markersize=3, alpha=0.6)
+            bar_ax.barh(
+                i,
+                g.mean("test_accuracy"),
+                xerr=g.std("test_accuracy"),
+                color=color,
+                alpha=0.75,
+                capsize=3,
+            )
+            bar_ax.plot(
+                values, np.full(len(values), i), "o", color="black", markersize=3, alpha=0.6
+            )
     bar_ax.set_yticks(y, [g.label for g in groups])
     bar_ax.invert_yaxis()
     bar_ax.set_xlabel("test accuracy (final epoch)")
@@ -261,12 +359,19 @@ def plot_sampling_accuracy(groups, class_names: Sequence[str] | None = None, rar
     grid = np.full((len(groups), n_classes), np.nan)
     for i, g in enumerate(groups):
         means = g.per_class_mean()
-        grid[i, :len(means)] = [np.nan if m is None else m for m in means]
+        grid[i, : len(means)] = [np.nan if m is None else m for m in means]
     image = heat_ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
     for (i, c), value in np.ndenumerate(grid):
         if np.isfinite(value):
-            heat_ax.text(c, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                         color="white" if value < 0.6 else "black")
+            heat_ax.text(
+                c,
+                i,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value < 0.6 else "black",
+            )
     rare = set(int(c) for c in rare_classes)
     labels = [f"{name}*" if c in rare else name for c, name in enumerate(class_names[:n_classes])]
     heat_ax.set_xticks(np.arange(n_classes), labels, rotation=35, ha="right", fontsize=8)

@@ -63,8 +63,15 @@ _POINTS = 72.0
 # Public API
 # -------------------------------------------------------------------------------------------
 
-def draw_graph(output: Variable, *, title: str | None = None, show_gradients: bool = True,
-               max_items: int = 3, max_width: float = 18.0) -> Figure:
+
+def draw_graph(
+    output: Variable,
+    *,
+    title: str | None = None,
+    show_gradients: bool = True,
+    max_items: int = 3,
+    max_width: float = 18.0,
+) -> Figure:
     """A Figure of the graph output was computed by, inputs on the left, output on the right.
 
     Value nodes are boxes: name and forward value (a scalar to 4 significant
@@ -82,8 +89,15 @@ def draw_graph(output: Variable, *, title: str | None = None, show_gradients: bo
     return _render(layout, title, show_gradients)
 
 
-def save_graph(output: Variable, path: str | os.PathLike, *, renderer: str = "auto", title: str | None = None,
-               dpi: int = 150, max_width: float = 18.0) -> str:
+def save_graph(
+    output: Variable,
+    path: str | os.PathLike,
+    *,
+    renderer: str = "auto",
+    title: str | None = None,
+    dpi: int = 150,
+    max_width: float = 18.0,
+) -> str:
     """Write the graph to path, by its suffix: .svg or .png (a picture) or .dot (Graphviz's text).
 
     renderer: "auto" uses Graphviz's ``dot`` when it is on the PATH and
@@ -94,19 +108,29 @@ def save_graph(output: Variable, path: str | os.PathLike, *, renderer: str = "au
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"save_graph: cannot write {path.name!r}; the file name must end in one of {list(SUFFIXES)}")
+        raise ValueError(
+            f"save_graph: cannot write {path.name!r}; the file name must end in one of {list(SUFFIXES)}"
+        )
     if renderer not in RENDERERS:
-        raise ValueError(f"save_graph: unknown renderer {renderer!r}; choose one of {list(RENDERERS)}")
+        raise ValueError(
+            f"save_graph: unknown renderer {renderer!r}; choose one of {list(RENDERERS)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".dot":
-        write_atomically(path, lambda tmp: Path(tmp).write_text(to_dot(output, title=title), encoding="utf-8"))
+        write_atomically(
+            path, lambda tmp: Path(tmp).write_text(to_dot(output, title=title), encoding="utf-8")
+        )
         return "text"
     dot = shutil.which("dot")
     if renderer == "dot" and dot is None:
-        raise ValueError("save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
-                         "PATH; install Graphviz or use the matplotlib renderer")
+        raise ValueError(
+            "save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
+            "PATH; install Graphviz or use the matplotlib renderer"
+        )
     if dot is not None and renderer != "matplotlib":
-        write_atomically(path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi))
+        write_atomically(
+            path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi)
+        )
         return "dot"
     figure = draw_graph(output, title=title, max_width=max_width)
     write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
@@ -152,6 +176,7 @@ def show_graph(output: Variable, *, title: str | None = None, max_width: float =
 # Writing files
 # -------------------------------------------------------------------------------------------
 
+
 def _save_figure(figure: Figure, tmp: str, fmt: str, dpi: int) -> None:
     # No date in the SVG's metadata, so the same graph always gives the same file.
     metadata = {"Date": None} if fmt == "svg" else {}
@@ -159,8 +184,13 @@ def _save_figure(figure: Figure, tmp: str, fmt: str, dpi: int) -> None:
 
 
 def _run_dot(dot: str, text: str, fmt: str, tmp: str, dpi: int) -> None:
-    result = subprocess.run([dot, f"-T{fmt}", f"-Gdpi={dpi}", "-o", tmp], input=text.encode("utf-8"),
-                            capture_output=True, timeout=120, check=False)
+    result = subprocess.run(
+        [dot, f"-T{fmt}", f"-Gdpi={dpi}", "-o", tmp],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", errors="replace").strip()
         raise RuntimeError(f"Graphviz dot failed with exit code {result.returncode}: {message}")
@@ -178,9 +208,11 @@ def _text_width(text: str, size: float, weight: str = "normal") -> float:
 # Rendering with matplotlib
 # -------------------------------------------------------------------------------------------
 
+
 def _render(layout: Layout, title: str | None, show_gradients: bool) -> Figure:
     with_gradients = show_gradients and any(
-        isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes)
+        isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes
+    )
     routes, shifts = edge_routes(layout)
     drawn = [n for n in layout.nodes if n.kind != "waypoint"]
     xs = [n.x - n.width / 2 for n in drawn] + [n.x + n.width / 2 for n in drawn]
@@ -206,8 +238,17 @@ def _render(layout: Layout, title: str | None, show_gradients: bool) -> Figure:
     for node in drawn:
         (_draw_value if node.kind == "value" else _draw_op)(ax, node)
     if title:
-        ax.text((left + right) / 2, top + MARGIN, title, ha="center", va="top", fontsize=13,
-                fontweight="bold", color=COLORS["text"], parse_math=False)
+        ax.text(
+            (left + right) / 2,
+            top + MARGIN,
+            title,
+            ha="center",
+            va="top",
+            fontsize=13,
+            fontweight="bold",
+            color=COLORS["text"],
+            parse_math=False,
+        )
     _draw_legend(ax, left + MARGIN, bottom - MARGIN, with_gradients)
     return figure
 
@@ -252,43 +293,119 @@ def _draw_backward(ax, layout: Layout, edge: Edge, points, radii, shift: float) 
         # the lane, staggered so that the labels of edges sharing the lanes stay apart.
         k = int(np.argmax([np.linalg.norm(q - p) for p, q in zip(pts, pts[1:])]))
         a, b = pts[k], pts[k + 1]
-        j, n = next((layout.wraps[link] for link in zip(edge.path, edge.path[1:]) if link in layout.wraps), (0, 1))
+        j, n = next(
+            (layout.wraps[link] for link in zip(edge.path, edge.path[1:]) if link in layout.wraps),
+            (0, 1),
+        )
         fraction = (j + 1) / (n + 1)
     where = a + fraction * (b - a) + side * unit_normal(b - a) * 0.14
-    ax.text(where[0], where[1], label, ha="center", va="center", fontsize=LABEL_SIZE,
-            color=COLORS["gradient"], parse_math=False, zorder=5,
-            bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.9))
+    ax.text(
+        where[0],
+        where[1],
+        label,
+        ha="center",
+        va="center",
+        fontsize=LABEL_SIZE,
+        color=COLORS["gradient"],
+        parse_math=False,
+        zorder=5,
+        bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.9),
+    )
 
 
 def _draw_arrow(ax, pts, radii, colour: str, dashed: bool) -> None:
-    ax.add_patch(PathPatch(_rounded_path(pts, radii), facecolor="none", edgecolor=colour, linewidth=1.3,
-                           linestyle=(0, (4, 2.5)) if dashed else "-", capstyle="butt", zorder=2))
+    ax.add_patch(
+        PathPatch(
+            _rounded_path(pts, radii),
+            facecolor="none",
+            edgecolor=colour,
+            linewidth=1.3,
+            linestyle=(0, (4, 2.5)) if dashed else "-",
+            capstyle="butt",
+            zorder=2,
+        )
+    )
     # A solid head on the last short stretch, so dashes never cut it.
     end, before = np.array(pts[-1]), np.array(pts[-2])
     direction = (end - before) / (np.linalg.norm(end - before) or 1)
-    ax.add_patch(FancyArrowPatch(tuple(end - 0.12 * direction), tuple(end), arrowstyle="-|>",
-                                 mutation_scale=11, color=colour, linewidth=1.3, shrinkA=0, shrinkB=0, zorder=2))
+    ax.add_patch(
+        FancyArrowPatch(
+            tuple(end - 0.12 * direction),
+            tuple(end),
+            arrowstyle="-|>",
+            mutation_scale=11,
+            color=colour,
+            linewidth=1.3,
+            shrinkA=0,
+            shrinkB=0,
+            zorder=2,
+        )
+    )
 
 
 def _draw_value(ax, node: Node) -> None:
     v = node.item
     c = COLORS
-    fill, edge = (c["value_fill"], c["value_edge"]) if v.requires_grad else (c["constant_fill"], c["constant_edge"])
-    ax.add_patch(FancyBboxPatch((node.x - node.width / 2, node.y - node.height / 2), node.width, node.height,
-                                boxstyle="round,pad=0,rounding_size=0.06", facecolor=fill, edgecolor=edge,
-                                linewidth=1.2, linestyle="-" if v.requires_grad else (0, (3, 2)), zorder=3))
+    fill, edge = (
+        (c["value_fill"], c["value_edge"])
+        if v.requires_grad
+        else (c["constant_fill"], c["constant_edge"])
+    )
+    ax.add_patch(
+        FancyBboxPatch(
+            (node.x - node.width / 2, node.y - node.height / 2),
+            node.width,
+            node.height,
+            boxstyle="round,pad=0,rounding_size=0.06",
+            facecolor=fill,
+            edgecolor=edge,
+            linewidth=1.2,
+            linestyle="-" if v.requires_grad else (0, (3, 2)),
+            zorder=3,
+        )
+    )
     first = node.y - node.height / 2 + PAD + LINE_HEIGHT / 2
     for k, (text, colour, weight) in enumerate(node.lines):
-        ax.text(node.x, first + k * LINE_HEIGHT, text, ha="center", va="center", fontsize=FONT_SIZE,
-                color=colour, fontweight=weight, family="DejaVu Sans", parse_math=False, zorder=4)
+        ax.text(
+            node.x,
+            first + k * LINE_HEIGHT,
+            text,
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE,
+            color=colour,
+            fontweight=weight,
+            family="DejaVu Sans",
+            parse_math=False,
+            zorder=4,
+        )
 
 
 def _draw_op(ax, node: Node) -> None:
     c = COLORS
-    ax.add_patch(Ellipse((node.x, node.y), node.width, node.height, facecolor=c["op_fill"],
-                         edgecolor=c["op_edge"], linewidth=1.4, zorder=3))
-    ax.text(node.x, node.y, node.item.symbol, ha="center", va="center", fontsize=SYMBOL_SIZE,
-            color=c["text"], family="DejaVu Sans", parse_math=False, zorder=4)
+    ax.add_patch(
+        Ellipse(
+            (node.x, node.y),
+            node.width,
+            node.height,
+            facecolor=c["op_fill"],
+            edgecolor=c["op_edge"],
+            linewidth=1.4,
+            zorder=3,
+        )
+    )
+    ax.text(
+        node.x,
+        node.y,
+        node.item.symbol,
+        ha="center",
+        va="center",
+        fontsize=SYMBOL_SIZE,
+        color=c["text"],
+        family="DejaVu Sans",
+        parse_math=False,
+        zorder=4,
+    )
 
 
 def _draw_legend(ax, x: float, y: float, with_gradients: bool) -> None:
@@ -297,5 +414,13 @@ def _draw_legend(ax, x: float, y: float, with_gradients: bool) -> None:
         entries.append((COLORS["gradient"], (0, (4, 2.5)), "backward: gradient × local derivative"))
     for colour, style, text in entries:
         ax.add_line(Line2D([x, x + 0.45], [y, y], color=colour, linestyle=style, linewidth=1.3))
-        ax.text(x + 0.55, y, text, va="center", fontsize=LABEL_SIZE, color=COLORS["text"], parse_math=False)
+        ax.text(
+            x + 0.55,
+            y,
+            text,
+            va="center",
+            fontsize=LABEL_SIZE,
+            color=COLORS["text"],
+            parse_math=False,
+        )
         x += 0.75 + _text_width(text, LABEL_SIZE)

@@ -32,8 +32,21 @@ from deepkiso.graph import (
     topological_operations,
 )
 
-__all__ = ["Layout", "Node", "Edge", "Measure", "fold", "edge_routes", "edge_route", "clip", "offset", "unit_normal",
-           "pretty", "value_lines", "carries_gradient"]
+__all__ = [
+    "Layout",
+    "Node",
+    "Edge",
+    "Measure",
+    "fold",
+    "edge_routes",
+    "edge_route",
+    "clip",
+    "offset",
+    "unit_normal",
+    "pretty",
+    "value_lines",
+    "carries_gradient",
+]
 
 # measure(text, size in points, weight) -> width in inches
 Measure = Callable[[str, float, str], float]
@@ -55,10 +68,14 @@ CORNER = 0.18  # inches: the radius of the bends where an edge wraps to the next
 def pretty(text: str) -> str:
     """Trailing digits of names as subscripts, as on the slides: x1 → x₁, W2 → W₂."""
     subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    return re.sub(r"\b([A-Za-z]+)(\d+)\b", lambda m: m.group(1) + m.group(2).translate(subscripts), text)
+    return re.sub(
+        r"\b([A-Za-z]+)(\d+)\b", lambda m: m.group(1) + m.group(2).translate(subscripts), text
+    )
 
 
-def value_lines(v: Variable, output: Variable, show_gradients: bool, max_items: int) -> list[tuple[str, str, str]]:
+def value_lines(
+    v: Variable, output: Variable, show_gradients: bool, max_items: int
+) -> list[tuple[str, str, str]]:
     """The lines of a value node as (text, colour, weight)."""
     c = COLORS
     name = pretty(v.name) if v.name else None
@@ -71,7 +88,13 @@ def value_lines(v: Variable, output: Variable, show_gradients: bool, max_items: 
             lines.append((value, c["text"], "normal"))
     else:
         shape = "×".join(str(n) for n in v.shape) if v.ndim > 1 else f"{v.shape[0]}"
-        lines.append((f"{name}  ({shape})" if name else f"({shape})", c["text"], "bold" if name else "normal"))
+        lines.append(
+            (
+                f"{name}  ({shape})" if name else f"({shape})",
+                c["text"],
+                "bold" if name else "normal",
+            )
+        )
         lines.append((_numbers(v.data, max_items), c["text"], "normal"))
     if show_gradients and v.grad is not None:
         numbers = format_value(v.grad) if v.grad.ndim == 0 else _numbers(v.grad, max_items)
@@ -87,6 +110,7 @@ def _numbers(a: np.ndarray, max_items: int) -> str:
 # -------------------------------------------------------------------------------------------
 # Layout
 # -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Node:
@@ -117,7 +141,9 @@ class Edge:
     target: int
     op: Operation
     input_index: int | None  # which input of op this edge feeds; None for op → its output
-    path: list[int] = field(default_factory=list)  # node indices from source to target, waypoints between
+    path: list[int] = field(
+        default_factory=list
+    )  # node indices from source to target, waypoints between
 
 
 class Layout:
@@ -128,11 +154,17 @@ class Layout:
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.columns: list[list[int]] = []  # node indices per rank, top to bottom
-        self.rows: list[tuple[int, int, float]] = []  # folded rows: (first rank, last rank, y offset)
-        self.wraps: dict[tuple[int, int], tuple[int, int]] = {}  # link cut by a fold: (its place, how many)
+        self.rows: list[
+            tuple[int, int, float]
+        ] = []  # folded rows: (first rank, last rank, y offset)
+        self.wraps: dict[
+            tuple[int, int], tuple[int, int]
+        ] = {}  # link cut by a fold: (its place, how many)
 
     @classmethod
-    def build(cls, output: Variable, show_gradients: bool, max_items: int, measure: Measure) -> "Layout":
+    def build(
+        cls, output: Variable, show_gradients: bool, max_items: int, measure: Measure
+    ) -> "Layout":
         """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates."""
         layout = cls(measure)
         operations = topological_operations(output)
@@ -141,7 +173,9 @@ class Layout:
         for v in variables:
             lines = value_lines(v, output, show_gradients, max_items)
             width = max(measure(t, FONT_SIZE, w) for t, _, w in lines) + 2 * PAD
-            index[id(v)] = layout._add(Node("value", v, width, len(lines) * LINE_HEIGHT + 2 * PAD, lines))
+            index[id(v)] = layout._add(
+                Node("value", v, width, len(lines) * LINE_HEIGHT + 2 * PAD, lines)
+            )
         for op in operations:
             width = max(measure(op.symbol, SYMBOL_SIZE, "normal") + 0.24, 0.46)
             index[id(op)] = layout._add(Node("op", op, width, 0.46))
@@ -208,7 +242,9 @@ class Layout:
         best, best_crossings = [list(c) for c in self.columns], self._crossings(links)
         for sweep in range(sweeps):
             downward = sweep % 2 == 0
-            ranks = range(1, len(self.columns)) if downward else range(len(self.columns) - 2, -1, -1)
+            ranks = (
+                range(1, len(self.columns)) if downward else range(len(self.columns) - 2, -1, -1)
+            )
             for r in ranks:
                 position = {i: p for c in self.columns for p, i in enumerate(c)}
                 neighbours = left if downward else right
@@ -247,21 +283,31 @@ class Layout:
         neighbours: dict[int, list[tuple[int, float]]] = {i: [] for i in range(len(self.nodes))}
         for a, b in links:
             # Waypoint chains and an operation's own output pull harder: long edges run straight.
-            weight = 1.0 + 2.0 * (self.nodes[a].kind == "waypoint") + 2.0 * (self.nodes[b].kind == "waypoint")
+            weight = (
+                1.0
+                + 2.0 * (self.nodes[a].kind == "waypoint")
+                + 2.0 * (self.nodes[b].kind == "waypoint")
+            )
             weight += 2.0 * (self.nodes[a].kind == "op")
             neighbours[a].append((b, weight))
             neighbours[b].append((a, weight))
         for column in self.columns:
             self._project(column, [0.0] * len(column))
         for it in range(iterations):
-            ranks = range(len(self.columns)) if it % 2 == 0 else range(len(self.columns) - 1, -1, -1)
+            ranks = (
+                range(len(self.columns)) if it % 2 == 0 else range(len(self.columns) - 1, -1, -1)
+            )
             for r in ranks:
                 column = self.columns[r]
                 wanted = []
                 for i in column:
                     near = neighbours[i]
                     total = sum(w for _, w in near)
-                    wanted.append(sum(self.nodes[j].y * w for j, w in near) / total if total else self.nodes[i].y)
+                    wanted.append(
+                        sum(self.nodes[j].y * w for j, w in near) / total
+                        if total
+                        else self.nodes[i].y
+                    )
                 self._project(column, wanted)
 
     def _project(self, column: list[int], wanted: list[float]) -> None:
@@ -287,7 +333,9 @@ class Layout:
 
     def _place_horizontally(self, max_width: float) -> None:
         """Columns left to right, each gap wide enough for the labels in it; fold into rows if too wide."""
-        widths = [max((self.nodes[i].width for i in column), default=0.0) for column in self.columns]
+        widths = [
+            max((self.nodes[i].width for i in column), default=0.0) for column in self.columns
+        ]
         gaps = [MIN_COLUMN_GAP] * len(self.columns)  # gaps[r]: the gap left of column r
         for edge in self.edges:
             if edge.input_index is not None:
@@ -341,7 +389,9 @@ class Layout:
         return next(k for k, (first, last, _) in enumerate(self.rows) if first <= rank <= last)
 
 
-def fold(widths: list[float], gaps: list[float], crossings: list[int], max_width: float) -> list[int]:
+def fold(
+    widths: list[float], gaps: list[float], crossings: list[int], max_width: float
+) -> list[int]:
     """The first column of each row: as few rows as fit max_width, of even widths, cutting few edges.
 
     Dynamic programming over the places to fold: a row costs its squared
@@ -350,7 +400,11 @@ def fold(widths: list[float], gaps: list[float], crossings: list[int], max_width
     n = len(widths)
 
     def row_width(first: int, last: int) -> float:
-        return sum(widths[first : last + 1]) + sum(gaps[first + 1 : last + 1]) + (WRAP_MARGIN if first else 0.0)
+        return (
+            sum(widths[first : last + 1])
+            + sum(gaps[first + 1 : last + 1])
+            + (WRAP_MARGIN if first else 0.0)
+        )
 
     total = row_width(0, n - 1)
     if total <= max_width or n < 2:
@@ -363,7 +417,12 @@ def fold(widths: list[float], gaps: list[float], crossings: list[int], max_width
             width = row_width(first, e - 1)
             if width > max_width and e - 1 > first:
                 continue
-            cost = best[first] + 4 * ((width - target) / target) ** 2 + 1.0 + (crossings[e - 1] if e < n else 0)
+            cost = (
+                best[first]
+                + 4 * ((width - target) / target) ** 2
+                + 1.0
+                + (crossings[e - 1] if e < n else 0)
+            )
             if cost < best[e]:
                 best[e], choice[e] = cost, first
     starts, e = [], n

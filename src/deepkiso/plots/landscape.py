@@ -20,7 +20,17 @@ from deepkiso.landscape import DescentPath, Surface
 __all__ = ["plot_landscape", "animate_descent", "PATH_COLORS"]
 
 # Strong, distinct colours that stand out on the grey contour map (tab10 without its grey).
-PATH_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22"]
+PATH_COLORS = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#17becf",
+    "#e377c2",
+    "#8c564b",
+    "#bcbd22",
+]
 PANEL_SIZE = (5.6, 5.0)  # inches per panel
 LEGEND_HEIGHT = 0.32  # inches per legend row
 
@@ -37,8 +47,10 @@ def _grid(surface: Surface, n: int):
     X, Y = np.meshgrid(x, y)
     Z = surface.values(X, Y)
     if not np.isfinite(Z).any():
-        raise ValueError(f"{surface.formula} is not finite anywhere in the window "
-                         f"x in {surface.x_range}, y in {surface.y_range}")
+        raise ValueError(
+            f"{surface.formula} is not finite anywhere in the window "
+            f"x in {surface.x_range}, y in {surface.y_range}"
+        )
     return X, Y, Z
 
 
@@ -94,7 +106,9 @@ def _similar_ranges(surface: Surface) -> bool:
 def _draw_arrows(ax, surface: Surface, n: int) -> None:
     """Arrows of −∇f. Their length grows with log |∇f|, so both a plateau's tiny
     gradient and a valley wall's huge one stay visible, and flat stays short."""
-    X, Y = np.meshgrid(np.linspace(*surface.x_range, n + 2)[1:-1], np.linspace(*surface.y_range, n + 2)[1:-1])
+    X, Y = np.meshgrid(
+        np.linspace(*surface.x_range, n + 2)[1:-1], np.linspace(*surface.y_range, n + 2)[1:-1]
+    )
     gx, gy = surface.gradient_field(X, Y)
     norm = np.hypot(gx, gy)
     ok = np.isfinite(norm) & (norm > 0)
@@ -105,9 +119,22 @@ def _draw_arrows(ax, surface: Surface, n: int) -> None:
     cell = min(np.ptp(surface.x_range), np.ptp(surface.y_range)) / (n + 1)
     # Six decades below the steepest arrow map to the shortest length drawn.
     length = np.clip((np.log10(norm) - np.log10(norm.max()) + 6) / 6, 0.12, 1.0) * 0.85 * cell
-    ax.quiver(X, Y, -gx / norm * length, -gy / norm * length, angles="xy", scale_units="xy", scale=1,
-              color="#4a6fa5", alpha=0.75,
-              width=0.0035, headwidth=4, headlength=4, headaxislength=3.5, zorder=2)
+    ax.quiver(
+        X,
+        Y,
+        -gx / norm * length,
+        -gy / norm * length,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        color="#4a6fa5",
+        alpha=0.75,
+        width=0.0035,
+        headwidth=4,
+        headlength=4,
+        headaxislength=3.5,
+        zorder=2,
+    )
 
 
 def _layers(paths: Sequence[DescentPath]) -> list[int]:
@@ -126,8 +153,16 @@ def _line_width(layer: int, n_paths: int) -> float:
 
 def _draw_path(ax, path: DescentPath, color: str, label: str, layer: int, n_paths: int) -> None:
     points = path.points
-    ax.plot(points[:, 0], points[:, 1], "-o", color=color, lw=_line_width(layer, n_paths), ms=4, label=label,
-            zorder=4 + 0.01 * layer)
+    ax.plot(
+        points[:, 0],
+        points[:, 1],
+        "-o",
+        color=color,
+        lw=_line_width(layer, n_paths),
+        ms=4,
+        label=label,
+        zorder=4 + 0.01 * layer,
+    )
     ax.plot(*points[0], "o", color=color, ms=9, mec="white", mew=1.5, zorder=5)
     ax.plot(*points[-1], "X", color=color, ms=10, mec="white", mew=1.2, zorder=5)
 
@@ -137,24 +172,51 @@ def _draw_values(ax, surface: Surface, paths: Sequence[DescentPath], colors: Seq
     _, _, Z = _grid(surface, 80)
     low, high = float(np.nanmin(Z)), float(np.nanmax(Z))
     for layer, path, color in zip(_layers(paths), paths, colors):
-        ax.plot(np.arange(len(path.values)), path.values, color=color, lw=_line_width(layer, len(paths)) * 0.8,
-                zorder=2 + 0.01 * layer)
+        ax.plot(
+            np.arange(len(path.values)),
+            path.values,
+            color=color,
+            lw=_line_width(layer, len(paths)) * 0.8,
+            zorder=2 + 0.01 * layer,
+        )
         if path.steps_needed is not None:
-            ax.plot(path.steps_needed, path.values[path.steps_needed], "o", color=color, ms=8, mec="black", mew=0.8,
-                    zorder=3)
+            ax.plot(
+                path.steps_needed,
+                path.values[path.steps_needed],
+                "o",
+                color=color,
+                ms=8,
+                mec="black",
+                mew=0.8,
+                zorder=3,
+            )
     if surface.goal is not None:
-        ax.axhline(surface.goal, color="black", ls="--", lw=1, label=f"goal: f < {surface.goal:g}".replace("-", "−"))
+        ax.axhline(
+            surface.goal,
+            color="black",
+            ls="--",
+            lw=1,
+            label=f"goal: f < {surface.goal:g}".replace("-", "−"),
+        )
         ax.plot([], [], "o", color="0.6", mec="black", ms=8, label="first step below the goal")
         ax.legend(loc="best", fontsize=9, framealpha=0.9)
     # From the lowest to the highest value the paths reach, but never beyond the
     # map's own range: a path that leaves the window can run off to ±∞.
     reached = np.concatenate([p.values[np.isfinite(p.values)] for p in paths])
-    bottom, top = (max(low, float(reached.min())), min(high, float(reached.max()))) if reached.size else (low, high)
+    bottom, top = (
+        (max(low, float(reached.min())), min(high, float(reached.max())))
+        if reached.size
+        else (low, high)
+    )
     if surface.goal is not None:
         bottom, top = min(bottom, surface.goal), max(top, surface.goal)
     if _piles_up_near_zero(Z):
         ax.set_yscale("log")
-        bottom = max(bottom, high * 1e-6) if surface.goal is None else max(min(bottom, surface.goal / 3), 1e-12)
+        bottom = (
+            max(bottom, high * 1e-6)
+            if surface.goal is None
+            else max(min(bottom, surface.goal / 3), 1e-12)
+        )
         ax.set_ylim(bottom, top * 2)
     else:
         margin = 0.05 * (top - bottom) or 0.5
@@ -166,17 +228,34 @@ def _draw_values(ax, surface: Surface, paths: Sequence[DescentPath], colors: Seq
     ax.grid(alpha=0.3)
 
 
-def _draw_surface3d(ax, surface: Surface, paths: Sequence[DescentPath], colors: Sequence[str]) -> None:
+def _draw_surface3d(
+    ax, surface: Surface, paths: Sequence[DescentPath], colors: Sequence[str]
+) -> None:
     X, Y, Z = _grid(surface, 60)
-    ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.55, linewidth=0, antialiased=True, rcount=60, ccount=60)
+    ax.plot_surface(
+        X, Y, Z, cmap="viridis", alpha=0.55, linewidth=0, antialiased=True, rcount=60, ccount=60
+    )
     for layer, path, color in zip(_layers(paths), paths, colors):
-        inside = ((path.points[:, 0] >= surface.x_range[0]) & (path.points[:, 0] <= surface.x_range[1])
-                  & (path.points[:, 1] >= surface.y_range[0]) & (path.points[:, 1] <= surface.y_range[1]))
+        inside = (
+            (path.points[:, 0] >= surface.x_range[0])
+            & (path.points[:, 0] <= surface.x_range[1])
+            & (path.points[:, 1] >= surface.y_range[0])
+            & (path.points[:, 1] <= surface.y_range[1])
+        )
         # Points outside the window are left out (nan breaks the line) rather than stretching the box.
         px = np.where(inside, path.points[:, 0], np.nan)
         py = np.where(inside, path.points[:, 1], np.nan)
         pz = np.where(inside, path.values, np.nan)
-        ax.plot(px, py, pz, "-o", color=color, lw=_line_width(layer, len(paths)), ms=2, zorder=10 + layer)
+        ax.plot(
+            px,
+            py,
+            pz,
+            "-o",
+            color=color,
+            lw=_line_width(layer, len(paths)),
+            ms=2,
+            zorder=10 + layer,
+        )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("f", labelpad=2)
@@ -207,14 +286,18 @@ def plot_landscape(
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
     n_panels = 1 + bool(paths) + bool(show_surface)
     legend_rows = len(paths)
-    fig = Figure(figsize=_inches(PANEL_SIZE[0] * n_panels, PANEL_SIZE[1] + LEGEND_HEIGHT * legend_rows),
-                 layout="constrained")
+    fig = Figure(
+        figsize=_inches(PANEL_SIZE[0] * n_panels, PANEL_SIZE[1] + LEGEND_HEIGHT * legend_rows),
+        layout="constrained",
+    )
     ax = fig.add_subplot(1, n_panels, 1)
     _draw_map(ax, surface, arrows, grid_size, arrow_grid)
     with_start = len({tuple(p.start) for p in paths}) > 1
     for layer, path, color in zip(_layers(paths), paths, colors):
         _draw_path(ax, path, color, path.label(with_start=with_start), layer, len(paths))
-    ax.set_title(surface.formula + ("\narrows: −∇f (length ∝ log |∇f|)" if arrows else ""), fontsize=11)
+    ax.set_title(
+        surface.formula + ("\narrows: −∇f (length ∝ log |∇f|)" if arrows else ""), fontsize=11
+    )
     if paths:
         _draw_values(fig.add_subplot(1, n_panels, 2), surface, paths, colors)
     if show_surface:
@@ -246,16 +329,31 @@ def animate_descent(
     if not paths:
         raise ValueError("animate_descent: give at least one path to animate, got none")
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
-    fig = Figure(figsize=_inches(PANEL_SIZE[0] + 0.6, PANEL_SIZE[1] + LEGEND_HEIGHT * len(paths)), layout="constrained")
+    fig = Figure(
+        figsize=_inches(PANEL_SIZE[0] + 0.6, PANEL_SIZE[1] + LEGEND_HEIGHT * len(paths)),
+        layout="constrained",
+    )
     ax = fig.add_subplot()
     _draw_map(ax, surface, arrows=True, grid_size=150, arrow_grid=13)
     longest = max(p.n_steps for p in paths)
     steps = np.unique(np.linspace(0, longest, min(n_frames, longest + 1)).round().astype(int))
     with_start = len({tuple(p.start) for p in paths}) > 1
-    lines = [ax.plot([], [], "-o", color=c, lw=_line_width(layer, len(paths)), ms=2.5,
-                     label=p.label(with_start=with_start), zorder=4 + 0.01 * layer)[0]
-             for layer, p, c in zip(_layers(paths), paths, colors)]
-    heads = [ax.plot([], [], "X", color=c, ms=10, mec="white", mew=1.2, zorder=5)[0] for c in colors]
+    lines = [
+        ax.plot(
+            [],
+            [],
+            "-o",
+            color=c,
+            lw=_line_width(layer, len(paths)),
+            ms=2.5,
+            label=p.label(with_start=with_start),
+            zorder=4 + 0.01 * layer,
+        )[0]
+        for layer, p, c in zip(_layers(paths), paths, colors)
+    ]
+    heads = [
+        ax.plot([], [], "X", color=c, ms=10, mec="white", mew=1.2, zorder=5)[0] for c in colors
+    ]
     for p, c in zip(paths, colors):
         ax.plot(*p.start, "o", color=c, ms=9, mec="white", mew=1.5, zorder=5)
     heading = ax.set_title("")

@@ -26,15 +26,23 @@ def _zero_note(counts: Sequence[ZeroGradientCount]) -> str:
     points = "at α = " + ", ".join(f"{k.alpha:g}" for k in counts)
     loss_zeros = max(k.cross_entropy_zeros for k in counts)
     # "only" when the inert weights are all of the cross-entropy's zeros, as they are on the digits.
-    which = f"only the {c.inert_params:,}" if loss_zeros == c.inert_params else f"{c.inert_params:,} of them are the"
-    return (f"The whole numerical gradient, all {c.n_params:,} weights, {points}:  "
-            f"misclassification rate: {max(k.error_rate_zeros for k in counts):,} of {c.n_params:,} "
-            "partial derivatives are 0;  "
-            f"cross-entropy: {loss_zeros:,}\n({which} weights from "
-            f"pixels that are blank in every image, which no loss depends on)")
+    which = (
+        f"only the {c.inert_params:,}"
+        if loss_zeros == c.inert_params
+        else f"{c.inert_params:,} of them are the"
+    )
+    return (
+        f"The whole numerical gradient, all {c.n_params:,} weights, {points}:  "
+        f"misclassification rate: {max(k.error_rate_zeros for k in counts):,} of {c.n_params:,} "
+        "partial derivatives are 0;  "
+        f"cross-entropy: {loss_zeros:,}\n({which} weights from "
+        f"pixels that are blank in every image, which no loss depends on)"
+    )
 
 
-def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] | None = None) -> Figure:
+def plot_loss_vs_error_rate(
+    scan: LineScan, counts: Sequence[ZeroGradientCount] | None = None
+) -> Figure:
     """2 × 2 panels: error rate and cross-entropy against α (top), their slopes along d (bottom).
 
     counts: optional whole-gradient zero counts, written under the panels.
@@ -47,7 +55,9 @@ def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] 
 
     ax = axes[0, 0]
     ax.plot(a, scan.error_rate, color=_ERROR_COLOR, lw=1.8, drawstyle="steps-mid")
-    ax.set_title(f"Misclassification rate on {n} images:\na staircase in steps of 1/{n}", fontsize=11)
+    ax.set_title(
+        f"Misclassification rate on {n} images:\na staircase in steps of 1/{n}", fontsize=11
+    )
     ax.set_ylabel("misclassification rate")
 
     ax = axes[0, 1]
@@ -58,12 +68,28 @@ def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] 
     zero_error = scan.zero_slope_fraction("error_rate")
     ax = axes[1, 0]
     nonzero = scan.error_rate_slope != 0
-    ax.plot(a[~nonzero], scan.error_rate_slope[~nonzero], "o", color=_ERROR_COLOR, ms=2.5, label="slope = 0")
+    ax.plot(
+        a[~nonzero],
+        scan.error_rate_slope[~nonzero],
+        "o",
+        color=_ERROR_COLOR,
+        ms=2.5,
+        label="slope = 0",
+    )
     spike = 1 / (n * 2 * scan.h)
-    ax.plot(a[nonzero], scan.error_rate_slope[nonzero], "^", color="black", ms=6,
-            label=f"slope ≠ 0: a step lies within α ± h, so the slope is (1/{n}) / 2h = ±{spike:g}")
-    ax.set_title(f"Its numerical slope along the line: 0 at {zero_error:.1%} of the {len(a)} points\n"
-                 "— nothing for gradient descent to follow", fontsize=11)
+    ax.plot(
+        a[nonzero],
+        scan.error_rate_slope[nonzero],
+        "^",
+        color="black",
+        ms=6,
+        label=f"slope ≠ 0: a step lies within α ± h, so the slope is (1/{n}) / 2h = ±{spike:g}",
+    )
+    ax.set_title(
+        f"Its numerical slope along the line: 0 at {zero_error:.1%} of the {len(a)} points\n"
+        "— nothing for gradient descent to follow",
+        fontsize=11,
+    )
     ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
     # Symmetric limits put the ±spikes near the top and bottom and leave the band
     # between 0 and the top spikes free for the legend.
@@ -75,8 +101,11 @@ def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] 
     ax = axes[1, 1]
     ax.axhline(0, color="0.5", lw=0.8)
     ax.plot(a, scan.cross_entropy_slope, color=_LOSS_COLOR, lw=1.8)
-    ax.set_title(f"Its numerical slope along the line: 0 at {zero_loss:.1%} of the points\n"
-                 "— it shows the way downhill at every point", fontsize=11)
+    ax.set_title(
+        f"Its numerical slope along the line: 0 at {zero_loss:.1%} of the points\n"
+        "— it shows the way downhill at every point",
+        fontsize=11,
+    )
     ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
 
     for ax in axes.flat:
@@ -88,4 +117,3 @@ def plot_loss_vs_error_rate(scan: LineScan, counts: Sequence[ZeroGradientCount] 
         fig.supxlabel(_zero_note(counts), fontsize=10)
     fig.suptitle("Why not use the misclassification rate as the loss?", fontsize=13)
     return fig
-

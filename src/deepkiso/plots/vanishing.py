@@ -24,9 +24,16 @@ def _draw_derivatives(ax) -> None:
     for name, dydx in activation_derivatives(x).items():
         ax.plot(x, dydx, color=ACTIVATION_COLORS[name], lw=2.2, label=f"{name}′(x)")
     ax.axhline(SIGMOID_GRAD_MAX, color=ACTIVATION_COLORS["sigmoid"], ls="--", lw=1.2)
-    ax.annotate("sigmoid′(x) = y(1 − y) ≤ 0.25", xy=(6, SIGMOID_GRAD_MAX), xytext=(0, 5),
-                textcoords="offset points",
-                ha="right", va="bottom", fontsize=10, color=ACTIVATION_COLORS["sigmoid"])
+    ax.annotate(
+        "sigmoid′(x) = y(1 − y) ≤ 0.25",
+        xy=(6, SIGMOID_GRAD_MAX),
+        xytext=(0, 5),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=10,
+        color=ACTIVATION_COLORS["sigmoid"],
+    )
     ax.set_ylim(-0.05, 1.15)
     ax.set_xlabel("x")
     ax.set_ylabel("dy/dx")
@@ -39,12 +46,20 @@ def _draw_norms(ax, results: Sequence[LayerGradients]) -> None:
     for r in results:
         layers = np.arange(1, len(r.norms) + 1)
         color = ACTIVATION_COLORS.get(r.activation, "black")
-        ax.semilogy(layers, r.norms, "-o", color=color, lw=2.2,
-                    label=f"{r.activation} ({r.weight_init} init): layer 1 gets ×{r.first_to_last:.2g} of the last")
+        ax.semilogy(
+            layers,
+            r.norms,
+            "-o",
+            color=color,
+            lw=2.2,
+            label=f"{r.activation} ({r.weight_init} init): layer 1 gets ×{r.first_to_last:.2g} of the last",
+        )
         if r.activation == "sigmoid":
             # What the 0.25 alone would do: one factor per sigmoid layer between W_i and the loss.
             guide = r.norms[-1] * SIGMOID_GRAD_MAX ** (layers[-1] - layers)
-            ax.semilogy(layers, guide, ":", color=color, lw=1.5, label="×0.25 per layer (the bound alone)")
+            ax.semilogy(
+                layers, guide, ":", color=color, lw=1.5, label="×0.25 per layer (the bound alone)"
+            )
     ax.set_xticks(np.arange(1, max(len(r.norms) for r in results) + 1))
     ax.set_xlabel("layer (1 = next to the input, last = next to the loss)")
     ax.set_ylabel("‖∂L/∂W‖ at initialisation")
@@ -61,5 +76,7 @@ def plot_vanishing(results: Sequence[LayerGradients]) -> Figure:
     fig = Figure(figsize=(12.8, 5.2), layout="constrained")
     _draw_derivatives(fig.add_subplot(1, 2, 1))
     _draw_norms(fig.add_subplot(1, 2, 2), results)
-    fig.suptitle("Vanishing gradients: each sigmoid layer passes back at most a quarter", fontsize=13)
+    fig.suptitle(
+        "Vanishing gradients: each sigmoid layer passes back at most a quarter", fontsize=13
+    )
     return fig

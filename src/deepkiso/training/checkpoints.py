@@ -32,7 +32,13 @@ import numpy as np
 
 from deepkiso.files import read_regular_file, write_file_atomically
 
-__all__ = ["CHECKPOINT_NAME", "Checkpoint", "save_checkpoint", "load_checkpoint", "checkpoint_layout"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "Checkpoint",
+    "save_checkpoint",
+    "load_checkpoint",
+    "checkpoint_layout",
+]
 
 CHECKPOINT_NAME = "checkpoint.json"
 _CHECKPOINT_FORMAT = "deepkiso-checkpoint"
@@ -75,11 +81,17 @@ def _meta_digest(meta: dict[str, Any]) -> str:
     The fields are hashed as a reader parses them (sorted keys, no spaces, numpy scalars as
     Python numbers), so whitespace does not matter and any edited value does.
     """
-    fields = json.loads(json.dumps({k: v for k, v in meta.items() if k != "sha256"}, default=_json_default))
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    fields = json.loads(
+        json.dumps({k: v for k, v in meta.items() if k != "sha256"}, default=_json_default)
+    )
+    return hashlib.sha256(
+        json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
-def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], settings: dict | None = None) -> Path:
+def save_checkpoint(
+    directory: str | os.PathLike, state: dict[str, Any], settings: dict | None = None
+) -> Path:
     """Write state (arrays to an .npz, everything else to JSON) into directory; returns the JSON's path.
 
     state: a flat dict like Trainer.state_dict(): numpy arrays, and JSON-serialisable values.
@@ -94,7 +106,9 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, Any], setting
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     values = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # stored, not deflated: loading never inflates more than the file holds
+    np.savez(
+        buffer, **arrays
+    )  # stored, not deflated: loading never inflates more than the file holds
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     arrays_name = f"checkpoint-{digest[:16]}.npz"
@@ -129,8 +143,10 @@ def _named_arrays(json_path: Path) -> str | None:
     return name if isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) else None
 
 
-def load_checkpoint(directory: str | os.PathLike,
-                    expected_arrays: dict[str, tuple[tuple, np.dtype, bool]] | None = None) -> Checkpoint:
+def load_checkpoint(
+    directory: str | os.PathLike,
+    expected_arrays: dict[str, tuple[tuple, np.dtype, bool]] | None = None,
+) -> Checkpoint:
     """Read back and verify what save_checkpoint wrote into directory.
 
     expected_arrays: {name: (shape, dtype, required)} of the arrays the checkpoint may hold (see
@@ -151,11 +167,18 @@ def load_checkpoint(directory: str | os.PathLike,
     _check_arrays_file(json_path, arrays_path)
     found = _sha256(arrays_path)
     if found != meta["arrays_sha256"]:
-        raise ValueError(f"{arrays_path}: SHA-256 {found} does not match {meta['arrays_sha256']} "
-                         f"recorded in {json_path.name} (the file is damaged)")
+        raise ValueError(
+            f"{arrays_path}: SHA-256 {found} does not match {meta['arrays_sha256']} "
+            f"recorded in {json_path.name} (the file is damaged)"
+        )
     arrays = _read_npz(arrays_path, expected_arrays)
-    return Checkpoint(state={**meta["state"], **arrays}, settings=meta["settings"], json_path=json_path,
-                      arrays_path=arrays_path, version=meta["version"])
+    return Checkpoint(
+        state={**meta["state"], **arrays},
+        settings=meta["settings"],
+        json_path=json_path,
+        arrays_path=arrays_path,
+        version=meta["version"],
+    )
 
 
 def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]:
@@ -166,8 +189,13 @@ def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]
     in the shape), one loss per iteration (required).
     """
     layout = {f"net/{name}": (param.shape, param.dtype, True) for name, param in net.params.items()}
-    layout.update({f"optimizer/{buffer}/{name}": (param.shape, param.dtype, False)
-                   for buffer in optimizer.buffers for name, param in net.params.items()})
+    layout.update(
+        {
+            f"optimizer/{buffer}/{name}": (param.shape, param.dtype, False)
+            for buffer in optimizer.buffers
+            for name, param in net.params.items()
+        }
+    )
     layout["history/iteration_loss"] = ((None,), np.dtype(np.float64), True)
     return layout
 
@@ -182,30 +210,46 @@ def _read_meta(json_path: Path) -> dict[str, Any]:
     except RecursionError:
         raise ValueError(f"{json_path}: not a readable checkpoint (nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(f"{json_path}: not a deepkiso checkpoint (expected \"format\": \"{_CHECKPOINT_FORMAT}\")")
+        raise ValueError(
+            f'{json_path}: not a deepkiso checkpoint (expected "format": "{_CHECKPOINT_FORMAT}")'
+        )
     version = meta.get("version")
     if type(version) is not int or version not in (1, _CHECKPOINT_VERSION):
-        raise ValueError(f"{json_path}: checkpoint version {version!r}, "
-                         f"this deepkiso reads versions 1 and {_CHECKPOINT_VERSION}")
+        raise ValueError(
+            f"{json_path}: checkpoint version {version!r}, "
+            f"this deepkiso reads versions 1 and {_CHECKPOINT_VERSION}"
+        )
     if version == 1:  # the one hash of version 1 was the arrays' own
         meta = {**meta, "arrays_sha256": meta.get("sha256")}
-    required = ("arrays", "arrays_sha256", "state", "settings") + (("sha256",) if version > 1 else ())
+    required = ("arrays", "arrays_sha256", "state", "settings") + (
+        ("sha256",) if version > 1 else ()
+    )
     missing = [key for key in required if key not in meta]
     if missing:
         raise ValueError(f"{json_path}: the checkpoint lacks {missing} (found keys {sorted(meta)})")
     for key in ("state", "settings"):
         if not isinstance(meta[key], dict):
-            raise ValueError(f"{json_path}: \"{key}\" must be an object, got {shown(meta[key])}")
+            raise ValueError(f'{json_path}: "{key}" must be an object, got {shown(meta[key])}')
     for key in ("sha256", "arrays_sha256"):
         if key in meta and not (isinstance(meta[key], str) and _SHA256.fullmatch(meta[key])):
-            raise ValueError(f"{json_path}: \"{key}\" must be 64 hexadecimal digits, got {shown(meta[key])}")
+            raise ValueError(
+                f'{json_path}: "{key}" must be 64 hexadecimal digits, got {shown(meta[key])}'
+            )
     name = meta["arrays"]
-    if not (isinstance(name, str) and _ARRAYS_NAME.fullmatch(name) and name[11:27] == meta["arrays_sha256"][:16]):
-        raise ValueError(f"{json_path}: \"arrays\" must be the file name checkpoint-<the first 16 digits of "
-                         f"arrays_sha256>.npz, in the run directory, got {shown(name)}")
+    if not (
+        isinstance(name, str)
+        and _ARRAYS_NAME.fullmatch(name)
+        and name[11:27] == meta["arrays_sha256"][:16]
+    ):
+        raise ValueError(
+            f'{json_path}: "arrays" must be the file name checkpoint-<the first 16 digits of '
+            f"arrays_sha256>.npz, in the run directory, got {shown(name)}"
+        )
     if version > 1 and _meta_digest(meta) != meta["sha256"]:
-        raise ValueError(f"{json_path}: its fields do not match the SHA-256 it records "
-                         f"(the file was edited or is damaged)")
+        raise ValueError(
+            f"{json_path}: its fields do not match the SHA-256 it records "
+            f"(the file was edited or is damaged)"
+        )
     return meta
 
 
@@ -224,19 +268,35 @@ def _check_arrays_file(json_path: Path, arrays_path: Path) -> None:
     except OSError as exc:
         raise ValueError(f"{arrays_path}: cannot be read ({exc.strerror or exc})") from None
     if stat.S_ISLNK(info.st_mode):
-        raise ValueError(f"{arrays_path}: a symbolic link; a checkpoint's arrays must be a regular file "
-                         f"in the run directory")
+        raise ValueError(
+            f"{arrays_path}: a symbolic link; a checkpoint's arrays must be a regular file "
+            f"in the run directory"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise ValueError(f"{arrays_path}: not a regular file")
 
 
 # What reading a damaged .npz or .npy header can raise (zipfile; numpy.lib.format, which parses a
 # version 1 header with tokenize and ast.literal_eval).
-_NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, SyntaxError, KeyError,
-               EOFError, OverflowError, RecursionError, NotImplementedError, OSError, tokenize.TokenError)
+_NPZ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    ValueError,
+    TypeError,
+    SyntaxError,
+    KeyError,
+    EOFError,
+    OverflowError,
+    RecursionError,
+    NotImplementedError,
+    OSError,
+    tokenize.TokenError,
+)
 
 
-def _read_npz(path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None) -> dict[str, np.ndarray]:
+def _read_npz(
+    path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None
+) -> dict[str, np.ndarray]:
     """The arrays of the .npz at path, after checking every member's declared size against the file.
 
     Before any array is read: each member must be stored (not deflated, so it cannot inflate
@@ -269,13 +329,21 @@ class _BadMember(ValueError):
     """A member of an .npz that deepkiso refuses to read, and why."""
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shape: tuple, dtype: np.dtype,
-                 fortran_order: bool, offset: int) -> np.ndarray:
+def _read_member(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    shape: tuple,
+    dtype: np.dtype,
+    fortran_order: bool,
+    offset: int,
+) -> np.ndarray:
     """The array in member, whose .npy header (offset bytes) declared shape and dtype; a writable copy."""
     with archive.open(member) as f:
         f.seek(offset)
         data = f.read(member.file_size - offset)
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
+    return (
+        np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
+    )
 
 
 def _shown_error(exc: BaseException) -> str:
@@ -292,14 +360,20 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
         if not name.endswith(".npy") or name[:-4] in members:
             raise _BadMember(f"member {name!r}: expected one .npy per array name")
         if member.compress_type != zipfile.ZIP_STORED or member.compress_size != member.file_size:
-            raise _BadMember(f"member {name!r}: compressed (declares {member.file_size} bytes in "
-                             f"{member.compress_size}); deepkiso writes and reads stored members only")
+            raise _BadMember(
+                f"member {name!r}: compressed (declares {member.file_size} bytes in "
+                f"{member.compress_size}); deepkiso writes and reads stored members only"
+            )
         if member.header_offset + member.compress_size > size:
-            raise _BadMember(f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}")
+            raise _BadMember(
+                f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}"
+            )
         with archive.open(member) as f:
             version = np.lib.format.read_magic(f)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            read_header = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }.get(version)
             if read_header is None:
                 raise _BadMember(f"member {name!r}: .npy version {version} is not read here")
             shape, fortran_order, dtype = read_header(f)
@@ -308,13 +382,17 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
             raise _BadMember(f"member {name!r}: holds Python objects, which are never unpickled")
         n_bytes = math.prod(shape) * dtype.itemsize
         if n_bytes != member.file_size - offset:
-            raise _BadMember(f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
-                             f"the member holds {member.file_size - offset}")
+            raise _BadMember(
+                f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
+                f"the member holds {member.file_size - offset}"
+            )
         members[name[:-4]] = (member, shape, dtype, fortran_order, offset)
     return members
 
 
-def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype, bool]]) -> None:
+def _check_members(
+    path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype, bool]]
+) -> None:
     """Every member must be one of expected, with its shape (None: any length) and dtype, and every required
     one there; lists every misfit."""
     problems = []
@@ -323,11 +401,20 @@ def _check_members(path: Path, members: dict[str, tuple], expected: dict[str, tu
             problems.append(f"{key}: saved, but not an array of this run's net and optimizer")
             continue
         want_shape, want_dtype, _ = expected[key]
-        fits = len(shape) == len(want_shape) and all(w is None or w == s for s, w in zip(shape, want_shape))
+        fits = len(shape) == len(want_shape) and all(
+            w is None or w == s for s, w in zip(shape, want_shape)
+        )
         if not fits or dtype != want_dtype:
             wanted = str(tuple(want_shape)).replace("None", "any")
-            problems.append(f"{key}: saved {dtype} of shape {shape}, expected {np.dtype(want_dtype)} of shape {wanted}")
-    problems += [f"{key}: missing (expected {np.dtype(dtype)} of shape {shape})"
-                 for key, (shape, dtype, required) in expected.items() if required and key not in members]
+            problems.append(
+                f"{key}: saved {dtype} of shape {shape}, expected {np.dtype(want_dtype)} of shape {wanted}"
+            )
+    problems += [
+        f"{key}: missing (expected {np.dtype(dtype)} of shape {shape})"
+        for key, (shape, dtype, required) in expected.items()
+        if required and key not in members
+    ]
     if problems:
-        raise ValueError(f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems))
+        raise ValueError(
+            f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems)
+        )

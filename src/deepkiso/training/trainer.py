@@ -27,7 +27,6 @@ from deepkiso.training.checkpoints import checkpoint_layout, save_checkpoint, sh
 __all__ = ["Trainer", "History", "Callback", "TrainingDiverged", "TrainingInterrupted", "evaluate"]
 
 
-
 @dataclass
 class History:
     """What a run has measured so far.
@@ -50,7 +49,9 @@ class History:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what ``state_dict`` returned."""
-        self.iteration_loss = [float(v) for v in np.asarray(state["history/iteration_loss"], dtype=np.float64)]
+        self.iteration_loss = [
+            float(v) for v in np.asarray(state["history/iteration_loss"], dtype=np.float64)
+        ]
         self.epochs = [dict(row) for row in state["history/epochs"]]
 
 
@@ -79,9 +80,14 @@ class TrainingDiverged(RuntimeError):
     """
 
     def __init__(self, what: str, iteration: int, epoch: int, last_checkpoint: Path | None):
-        where = (f"the last good checkpoint is {last_checkpoint}" if last_checkpoint is not None
-                 else "no checkpoint had been written yet")
-        super().__init__(f"{what} at iteration {iteration} (epoch {epoch}); {where}; try a smaller learning rate")
+        where = (
+            f"the last good checkpoint is {last_checkpoint}"
+            if last_checkpoint is not None
+            else "no checkpoint had been written yet"
+        )
+        super().__init__(
+            f"{what} at iteration {iteration} (epoch {epoch}); {where}; try a smaller learning rate"
+        )
         self.iteration = iteration
         self.epoch = epoch
         self.last_checkpoint = last_checkpoint
@@ -96,8 +102,14 @@ class TrainingInterrupted(Exception):
     """
 
     def __init__(self, reason: str, iteration: int, epoch: int, checkpoint: Path | None):
-        saved = f"checkpoint {checkpoint} written" if checkpoint is not None else "no checkpoint written"
-        super().__init__(f"stopped by {reason} after iteration {iteration} (epoch {epoch}); {saved}")
+        saved = (
+            f"checkpoint {checkpoint} written"
+            if checkpoint is not None
+            else "no checkpoint written"
+        )
+        super().__init__(
+            f"stopped by {reason} after iteration {iteration} (epoch {epoch}); {saved}"
+        )
         self.reason = reason
         self.iteration = iteration
         self.epoch = epoch
@@ -108,7 +120,9 @@ def _is_classifier(net) -> bool:
     return isinstance(getattr(net, "last_layer", None), SoftmaxWithLoss)
 
 
-def evaluate(net, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000) -> tuple[float, float | None]:
+def evaluate(
+    net, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000
+) -> tuple[float, float | None]:
     """(mean loss, accuracy) of net on x, t; accuracy is None for a regression net.
 
     x: (N, …) inputs; t: labels (N,), one-hot (N, C) or targets (N, K).
@@ -122,7 +136,7 @@ def evaluate(net, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000) -> tup
     loss_sum = 0.0
     correct = 0
     for start in range(0, n, chunk_size):
-        x_chunk, t_chunk = x[start:start + chunk_size], t[start:start + chunk_size]
+        x_chunk, t_chunk = x[start : start + chunk_size], t[start : start + chunk_size]
         y = net.predict(x_chunk)
         # The loss layer returns the chunk's mean; weight it back to a sum.
         loss_sum += net.last_layer.forward(y, t_chunk) * len(x_chunk)
@@ -178,18 +192,32 @@ class Trainer:
     ):
         if int(n_epochs) != n_epochs or n_epochs < 0:
             raise ValueError(f"Trainer: n_epochs must be a non-negative integer, got {n_epochs!r}")
-        if checkpoint_every is not None and (int(checkpoint_every) != checkpoint_every or checkpoint_every < 1):
-            raise ValueError(f"Trainer: checkpoint_every must be a positive integer or None, got {checkpoint_every!r}")
+        if checkpoint_every is not None and (
+            int(checkpoint_every) != checkpoint_every or checkpoint_every < 1
+        ):
+            raise ValueError(
+                f"Trainer: checkpoint_every must be a positive integer or None, got {checkpoint_every!r}"
+            )
         if checkpoint_every is not None and checkpoint_dir is None:
-            raise ValueError(f"Trainer: checkpoint_every={checkpoint_every} needs a checkpoint_dir to write to")
+            raise ValueError(
+                f"Trainer: checkpoint_every={checkpoint_every} needs a checkpoint_dir to write to"
+            )
         if int(eval_chunk_size) != eval_chunk_size or eval_chunk_size < 1:
-            raise ValueError(f"Trainer: eval_chunk_size must be a positive integer, got {eval_chunk_size!r}")
-        if divergence_factor is not None and not (divergence_factor > 1 and math.isfinite(divergence_factor)):
-            raise ValueError(f"Trainer: divergence_factor must be a finite number above 1 or None, "
-                             f"got {divergence_factor!r}")
+            raise ValueError(
+                f"Trainer: eval_chunk_size must be a positive integer, got {eval_chunk_size!r}"
+            )
+        if divergence_factor is not None and not (
+            divergence_factor > 1 and math.isfinite(divergence_factor)
+        ):
+            raise ValueError(
+                f"Trainer: divergence_factor must be a finite number above 1 or None, "
+                f"got {divergence_factor!r}"
+            )
         if int(divergence_iterations) != divergence_iterations or divergence_iterations < 1:
-            raise ValueError(f"Trainer: divergence_iterations must be a positive integer, "
-                             f"got {divergence_iterations!r}")
+            raise ValueError(
+                f"Trainer: divergence_iterations must be a positive integer, "
+                f"got {divergence_iterations!r}"
+            )
         self.net = net
         self.optimizer = optimizer
         self.sampler = sampler
@@ -207,14 +235,21 @@ class Trainer:
         self.history = History()
         self.last_checkpoint: Path | None = None
         self.stop_reason: str | None = None
-        self._losses_above = 0  # how many of the latest iterations had a loss above the divergence threshold
+        self._losses_above = (
+            0  # how many of the latest iterations had a loss above the divergence threshold
+        )
         # The threshold is fixed by the run's first loss, so it is worked out once, not every step.
         self._threshold: float | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def train(self, x_train: np.ndarray, t_train: np.ndarray,
-              x_test: np.ndarray | None = None, t_test: np.ndarray | None = None) -> History:
+    def train(
+        self,
+        x_train: np.ndarray,
+        t_train: np.ndarray,
+        x_test: np.ndarray | None = None,
+        t_test: np.ndarray | None = None,
+    ) -> History:
         """Train until ``n_epochs`` epochs are done; returns the history.
 
         x_train: (N, …) inputs in the net's dtype (float32); t_train: labels (N,),
@@ -224,11 +259,15 @@ class Trainer:
         TrainingInterrupted, after writing a checkpoint, when ``request_stop`` was called.
         """
         if len(x_train) != len(t_train):
-            raise ValueError(f"Trainer.train: x_train has {len(x_train)} samples but t_train has {len(t_train)}")
+            raise ValueError(
+                f"Trainer.train: x_train has {len(x_train)} samples but t_train has {len(t_train)}"
+            )
         n_samples = getattr(self.sampler, "n_samples", len(x_train))
         if n_samples != len(x_train):
-            raise ValueError(f"Trainer.train: the sampler was built for {n_samples} samples, "
-                             f"x_train has {len(x_train)}")
+            raise ValueError(
+                f"Trainer.train: the sampler was built for {n_samples} samples, "
+                f"x_train has {len(x_train)}"
+            )
         if (x_test is None) != (t_test is None):
             raise ValueError("Trainer.train: give both x_test and t_test, or neither")
         # One buffer per array for the whole run: each batch is gathered into it, used, forgotten.
@@ -237,12 +276,16 @@ class Trainer:
         while self.epoch < self.n_epochs:
             started = time.perf_counter()
             self._train_one_epoch(x_train, t_train, x_buffer, t_buffer)
-            metrics = self._end_epoch(x_train, t_train, x_test, t_test, time.perf_counter() - started)
+            metrics = self._end_epoch(
+                x_train, t_train, x_test, t_test, time.perf_counter() - started
+            )
             for callback in self.callbacks:
                 callback.on_epoch_end(self, metrics)
             if self.stop_reason is not None and self.epoch < self.n_epochs:
                 self._stop(saved=True)  # _end_epoch has just written the checkpoint
-        self.stop_reason = None  # a stop asked for as the last epoch ended: the run is complete anyway
+        self.stop_reason = (
+            None  # a stop asked for as the last epoch ended: the run is complete anyway
+        )
         return self.history
 
     def request_stop(self, reason: str) -> None:
@@ -257,14 +300,23 @@ class Trainer:
         if self.checkpoint_dir is not None and not saved:
             self.save()
         checkpoint = self.last_checkpoint if self.checkpoint_dir is not None else None
-        raise TrainingInterrupted(reason, self.iteration, self._epoch_of_last_iteration(), checkpoint)
+        raise TrainingInterrupted(
+            reason, self.iteration, self._epoch_of_last_iteration(), checkpoint
+        )
 
     def _train_one_epoch(self, x_train, t_train, x_buffer, t_buffer) -> None:
-        done_before = self.iteration - (self.history.epochs[-1]["iteration"] if self.history.epochs else 0)
+        done_before = self.iteration - (
+            self.history.epochs[-1]["iteration"] if self.history.epochs else 0
+        )
         n_batches = len(self.sampler) - done_before
         for callback in self.callbacks:
             callback.on_epoch_start(self, n_batches)
-        net, optimizer, params, losses = self.net, self.optimizer, self.net.params, self.history.iteration_loss
+        net, optimizer, params, losses = (
+            self.net,
+            self.optimizer,
+            self.net.params,
+            self.history.iteration_loss,
+        )
         for batch_number, index in enumerate(self.sampler.epoch(), start=1):
             n = len(index)
             # mode="clip" skips the bounds-checking copy that mode="raise" makes into `out`;
@@ -281,7 +333,10 @@ class Trainer:
                 callback.on_iteration(self, loss)
             # The epoch's last batch is saved by _end_epoch, after the evaluation.
             if batch_number < n_batches:
-                saved = self.checkpoint_every is not None and self.iteration % self.checkpoint_every == 0
+                saved = (
+                    self.checkpoint_every is not None
+                    and self.iteration % self.checkpoint_every == 0
+                )
                 if saved:
                     self.save()
                 if self.stop_reason is not None:
@@ -290,17 +345,24 @@ class Trainer:
     def _check_loss(self, loss: float) -> None:
         """Raise TrainingDiverged when loss, the next iteration's, is not finite or ends a long rise."""
         if not math.isfinite(loss):
-            raise TrainingDiverged(f"the loss became {loss}", self.iteration + 1, self.epoch + 1,
-                                   self.last_checkpoint)
+            raise TrainingDiverged(
+                f"the loss became {loss}", self.iteration + 1, self.epoch + 1, self.last_checkpoint
+            )
         threshold = self._threshold
         if threshold is None:
             threshold = self._threshold = self._divergence_threshold(loss)
-        self._losses_above = self._losses_above + 1 if threshold is not None and loss > threshold else 0
+        self._losses_above = (
+            self._losses_above + 1 if threshold is not None and loss > threshold else 0
+        )
         if self._losses_above >= self.divergence_iterations:
             start = threshold / self.divergence_factor
-            raise TrainingDiverged(f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its start, "
-                                   f"{start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
-                                   self.iteration + 1, self.epoch + 1, self.last_checkpoint)
+            raise TrainingDiverged(
+                f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its start, "
+                f"{start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
+                self.iteration + 1,
+                self.epoch + 1,
+                self.last_checkpoint,
+            )
 
     def _divergence_threshold(self, first_loss: float) -> float | None:
         """divergence_factor × the run's start: its first loss (first_loss until one is recorded),
@@ -358,12 +420,17 @@ class Trainer:
         types, counters that disagree, non-finite arrays) raises a ValueError listing every problem,
         each naming the field, what was expected and what was received, before anything changes.
         """
-        missing = [k for k in ("sampler", "epoch", "iteration", "history/iteration_loss", "history/epochs")
-                   if k not in state]
+        missing = [
+            k
+            for k in ("sampler", "epoch", "iteration", "history/iteration_loss", "history/epochs")
+            if k not in state
+        ]
         if missing:
             raise ValueError(f"Trainer.load_state_dict: the state lacks {missing}")
         if _names_or_shapes_differ(self.net, _section(state, "net/")):
-            self.net.load_state_dict(_section(state, "net/"))  # raises, listing every missing or misshaped array
+            self.net.load_state_dict(
+                _section(state, "net/")
+            )  # raises, listing every missing or misshaped array
         problems = self._state_problems(state)
         if problems:
             raise ValueError("the saved state does not fit this trainer: " + "; ".join(problems))
@@ -377,7 +444,9 @@ class Trainer:
         threshold = self._divergence_threshold(math.inf)
         self._threshold = threshold if self.history.iteration_loss else None
         self._losses_above = 0
-        for loss in reversed(self.history.iteration_loss):  # so a resumed run stops where one left alone does
+        for loss in reversed(
+            self.history.iteration_loss
+        ):  # so a resumed run stops where one left alone does
             if threshold is None or not loss > threshold:
                 break
             self._losses_above += 1
@@ -391,15 +460,21 @@ class Trainer:
                 problems.append(f"{key}: expected an integer >= 0, got {shown(value)}")
         if problems:
             return problems
-        problems += _history_problems(state["history/epochs"], state["history/iteration_loss"], epoch, iteration)
-        problems += _optimizer_problems(_section(state, "optimizer/"), self.net.params, self.optimizer, iteration)
+        problems += _history_problems(
+            state["history/epochs"], state["history/iteration_loss"], epoch, iteration
+        )
+        problems += _optimizer_problems(
+            _section(state, "optimizer/"), self.net.params, self.optimizer, iteration
+        )
         for name, param in self.net.params.items():
             value = state[f"net/{name}"]
             if not isinstance(value, np.ndarray) or value.dtype != param.dtype:
                 problems.append(f"net/{name}: expected {param.dtype} values, got {_kind(value)}")
             elif not np.all(np.isfinite(value)):
-                problems.append(f"net/{name}: expected finite values, got {np.count_nonzero(~np.isfinite(value))} "
-                                f"that are not")
+                problems.append(
+                    f"net/{name}: expected finite values, got {np.count_nonzero(~np.isfinite(value))} "
+                    f"that are not"
+                )
         sampler = state["sampler"]
         if not isinstance(sampler, dict):
             problems.append(f"sampler: expected an object, got {shown(sampler)}")
@@ -407,8 +482,10 @@ class Trainer:
             done_in_epoch = iteration - (state["history/epochs"][-1]["iteration"] if epoch else 0)
             for key, want in (("epochs_done", epoch), ("batches_done", done_in_epoch)):
                 if sampler.get(key) != want:
-                    problems.append(f"sampler/{key}: expected {want} (from epoch {epoch}, iteration {iteration}), "
-                                    f"got {shown(sampler.get(key))}")
+                    problems.append(
+                        f"sampler/{key}: expected {want} (from epoch {epoch}, iteration {iteration}), "
+                        f"got {shown(sampler.get(key))}"
+                    )
         return problems
 
     def save(self) -> Path:
@@ -422,9 +499,17 @@ class Trainer:
         state = self.state_dict()
         for key, value in state.items():
             if key.startswith(("net/", "optimizer/")) and not np.all(np.isfinite(value)):
-                what = f"parameter {key[4:]}" if key.startswith("net/") else f"optimizer buffer {key[10:]}"
-                raise TrainingDiverged(f"{what} is no longer finite", self.iteration,
-                                       self._epoch_of_last_iteration(), self.last_checkpoint)
+                what = (
+                    f"parameter {key[4:]}"
+                    if key.startswith("net/")
+                    else f"optimizer buffer {key[10:]}"
+                )
+                raise TrainingDiverged(
+                    f"{what} is no longer finite",
+                    self.iteration,
+                    self._epoch_of_last_iteration(),
+                    self.last_checkpoint,
+                )
         self.last_checkpoint = save_checkpoint(self.checkpoint_dir, state, self.settings)
         return self.last_checkpoint
 
@@ -434,12 +519,14 @@ class Trainer:
 
     def _epoch_of_last_iteration(self) -> int:
         """The (1-based) epoch the latest update belongs to: a finished one, or the one in progress."""
-        finished = bool(self.history.epochs) and self.history.epochs[-1]["iteration"] == self.iteration
+        finished = (
+            bool(self.history.epochs) and self.history.epochs[-1]["iteration"] == self.iteration
+        )
         return self.epoch if finished else self.epoch + 1
 
 
 def _section(state: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
 
 def _is_count(value: Any) -> bool:
@@ -465,41 +552,60 @@ def _kind(value: Any) -> str:
 
 def _names_or_shapes_differ(net, arrays: dict[str, Any]) -> bool:
     """Whether arrays differ from net.params in names or shapes (the net's loader then lists how)."""
-    return set(arrays) != set(net.params) or any(np.shape(arrays[k]) != p.shape for k, p in net.params.items())
+    return set(arrays) != set(net.params) or any(
+        np.shape(arrays[k]) != p.shape for k, p in net.params.items()
+    )
 
 
 def _history_problems(rows: Any, losses: Any, epoch: int, iteration: int) -> list[str]:
     """history/epochs must have one row per finished epoch, in order; history/iteration_loss one finite loss
     per iteration."""
     problems = []
-    if not isinstance(losses, np.ndarray) or losses.dtype != np.float64 or losses.shape != (iteration,):
-        problems.append(f"history/iteration_loss: expected float64 of shape ({iteration},) (one loss per "
-                        f"iteration), got {_kind(losses)}")
+    if (
+        not isinstance(losses, np.ndarray)
+        or losses.dtype != np.float64
+        or losses.shape != (iteration,)
+    ):
+        problems.append(
+            f"history/iteration_loss: expected float64 of shape ({iteration},) (one loss per "
+            f"iteration), got {_kind(losses)}"
+        )
     elif not np.all(np.isfinite(losses)):
         problems.append("history/iteration_loss: expected finite losses, got some that are not")
     if not isinstance(rows, list) or len(rows) != epoch:
         got = f"{len(rows)} rows" if isinstance(rows, list) else shown(rows)
-        return [*problems, f"history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}"]
+        return [
+            *problems,
+            f"history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}",
+        ]
     previous = 0
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or row.get("epoch") != number:
-            problems.append(f"history/epochs row {number}: expected an object with \"epoch\": {number}, "
-                            f"got {shown(row)}")
+            problems.append(
+                f'history/epochs row {number}: expected an object with "epoch": {number}, '
+                f"got {shown(row)}"
+            )
             continue
         at = row.get("iteration")
         if not _is_count(at) or not previous <= at <= iteration:
-            problems.append(f"history/epochs row {number}: expected \"iteration\" in [{previous}, {iteration}], "
-                            f"got {shown(at)}")
+            problems.append(
+                f'history/epochs row {number}: expected "iteration" in [{previous}, {iteration}], '
+                f"got {shown(at)}"
+            )
             continue
         previous = at
         for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"):
             if row.get(key) is not None and not _is_number(row[key]):
-                problems.append(f"history/epochs row {number}: expected a finite number or null as \"{key}\", "
-                                f"got {shown(row[key])}")
+                problems.append(
+                    f'history/epochs row {number}: expected a finite number or null as "{key}", '
+                    f"got {shown(row[key])}"
+                )
     return problems
 
 
-def _optimizer_problems(state: dict[str, Any], params: dict[str, np.ndarray], optimizer, iteration: int) -> list[str]:
+def _optimizer_problems(
+    state: dict[str, Any], params: dict[str, np.ndarray], optimizer, iteration: int
+) -> list[str]:
     """The optimizer's numbers must be finite (lr positive), its step count the trainer's, and its buffers
     one per parameter (once it has stepped) of that parameter's shape and dtype, finite."""
     problems = []
@@ -508,20 +614,39 @@ def _optimizer_problems(state: dict[str, Any], params: dict[str, np.ndarray], op
         problems.append(f"optimizer/lr: expected a positive finite number, got {shown(lr)}")
     for key in optimizer.hyper:
         if not _is_number(state.get(key)):
-            problems.append(f"optimizer/{key}: expected a finite number, got {shown(state.get(key))}")
+            problems.append(
+                f"optimizer/{key}: expected a finite number, got {shown(state.get(key))}"
+            )
     if state.get("iterations") != iteration or not _is_count(state.get("iterations")):
-        problems.append(f"optimizer/iterations: expected {iteration} (the trainer's), "
-                        f"got {shown(state.get('iterations'))}")
+        problems.append(
+            f"optimizer/iterations: expected {iteration} (the trainer's), "
+            f"got {shown(state.get('iterations'))}"
+        )
     buffers = {k: v for k, v in state.items() if "/" in k}
-    wanted = {f"{b}/{name}": param for b in optimizer.buffers for name, param in params.items()} if iteration else {}
-    problems += [f"optimizer/{key}: missing (expected {param.dtype} of shape {param.shape})"
-                 for key, param in wanted.items() if key not in buffers]
+    wanted = (
+        {f"{b}/{name}": param for b in optimizer.buffers for name, param in params.items()}
+        if iteration
+        else {}
+    )
+    problems += [
+        f"optimizer/{key}: missing (expected {param.dtype} of shape {param.shape})"
+        for key, param in wanted.items()
+        if key not in buffers
+    ]
     for key, value in buffers.items():
         param = wanted.get(key)
         if param is None:
-            problems.append(f"optimizer/{key}: not a buffer of {type(optimizer).__name__} after {iteration} iterations")
-        elif not isinstance(value, np.ndarray) or value.dtype != param.dtype or value.shape != param.shape:
-            problems.append(f"optimizer/{key}: expected {param.dtype} of shape {param.shape}, got {_kind(value)}")
+            problems.append(
+                f"optimizer/{key}: not a buffer of {type(optimizer).__name__} after {iteration} iterations"
+            )
+        elif (
+            not isinstance(value, np.ndarray)
+            or value.dtype != param.dtype
+            or value.shape != param.shape
+        ):
+            problems.append(
+                f"optimizer/{key}: expected {param.dtype} of shape {param.shape}, got {_kind(value)}"
+            )
         elif not np.all(np.isfinite(value)):
             problems.append(f"optimizer/{key}: expected finite values, got some that are not")
     return problems
