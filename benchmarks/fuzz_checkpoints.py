@@ -21,9 +21,9 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "commands"))
-import test_train  # noqa: E402  (the variants are the suite's own)
+import test_train
 
-from deepkiso.cli import main  # noqa: E402
+from deepkiso.cli import main
 
 
 def run_case(base: Path, seed: int) -> tuple[str, object, str | None]:

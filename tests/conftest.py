@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, settings
 
 # Array-heavy properties take milliseconds each, and the 2-core CI machine is
 # shared: no per-example deadline, and a modest number of examples.

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import any_shapes, float_arrays
 
 from deepkiso.differentiation import gradient_descent, numerical_diff, numerical_gradient
 from deepkiso.nets import TwoLayerNet
-from strategies import any_shapes, float_arrays
 
 # --- the slides' worked examples -------------------------------------------
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import any_shapes, float_arrays
 
 from deepkiso import functions as F
 from deepkiso.differentiation import numerical_diff
-from strategies import any_shapes, float_arrays
 
 
 def test_step_function_is_one_only_for_positive_inputs():

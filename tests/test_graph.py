@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+from strategies import away_from_zero, float_arrays
 
 from deepkiso import functions
 from deepkiso import graph as g
 from deepkiso.differentiation import numerical_gradient
 from deepkiso.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss, SquaredError, Tanh
-from strategies import away_from_zero, float_arrays
 
 RTOL, ATOL = 1e-5, 1e-7
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import float_arrays
 
 from deepkiso.functions import sigmoid
 from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
 from deepkiso.layers import Affine, Sigmoid, SoftmaxWithLoss
 from deepkiso.optimizers import RMSProp, make_optimizer
-from strategies import float_arrays
 
 TOL = {np.float64: 1e-12, np.float32: 1e-6}
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import any_shapes, away_from_zero, float_arrays
 
 from deepkiso.differentiation import numerical_gradient
 from deepkiso.functions import softmax, to_one_hot
@@ -17,7 +18,6 @@ from deepkiso.layers import (
     SquaredError,
     Tanh,
 )
-from strategies import any_shapes, away_from_zero, float_arrays
 
 # Central differences with h = 1e-4 on these smooth functions of inputs in [-3, 3]
 # err by about h²·|f'''| ≈ 1e-8, and rounding adds about 1e-16·|f|/h ≈ 1e-11:

@@ -561,14 +561,8 @@ def case_images(worker: Worker, rng: random.Random) -> None:
         x = np.load(path, allow_pickle=False, mmap_mode="r")
         # One 8 x 8 digit or a stack of them (N x 8 x 8, or N x 64 rows), in raw units 0..16 or in [0, 1].
         digits = x.shape in ((8, 8), (64,)) or x.shape[1:] in ((8, 8), (64,))
-        in_range = (
-            x.dtype.kind in "ui"
-            and x.min() >= 0
-            and x.max() <= 16
-            or x.dtype.kind == "f"
-            and np.all(np.isfinite(x))
-            and x.min() >= 0
-            and x.max() <= 1
+        in_range = (x.dtype.kind in "ui" and x.min() >= 0 and x.max() <= 16) or (
+            x.dtype.kind == "f" and np.all(np.isfinite(x)) and x.min() >= 0 and x.max() <= 1
         )
         if not (digits and in_range):
             raise Outcome(

@@ -11,8 +11,8 @@ deepkiso.experiments).
 
 __version__ = "0.1.0"
 
-from deepkiso.differentiation import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
-from deepkiso.gradcheck import check_layer_gradient, check_net_gradient, gradient_check  # noqa: E402
+from deepkiso.differentiation import gradient_descent, numerical_diff, numerical_gradient
+from deepkiso.gradcheck import check_layer_gradient, check_net_gradient, gradient_check
 from deepkiso.layers import (
     AddLayer,
     Affine,
@@ -22,9 +22,9 @@ from deepkiso.layers import (
     SoftmaxWithLoss,
     SquaredError,
     Tanh,
-)  # noqa: E402
-from deepkiso.nets import MultiLayerNet, SimpleNet, TwoLayerNet  # noqa: E402
-from deepkiso.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp  # noqa: E402
+)
+from deepkiso.nets import MultiLayerNet, SimpleNet, TwoLayerNet
+from deepkiso.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 
 __all__ = [
     "__version__",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import types
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

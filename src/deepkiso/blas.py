@@ -22,10 +22,10 @@ from __future__ import annotations
 import ctypes
 import importlib
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["get_blas_threads", "set_blas_threads", "single_blas_thread"]
 

@@ -15,8 +15,8 @@ float32 — the reason for the course's h = 1e-4.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 

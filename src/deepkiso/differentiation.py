@@ -13,7 +13,7 @@ it has no step at all: x ± h rounds back to x.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -14,8 +14,8 @@ evaluated, executed or compiled to code: the walk itself builds the
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from deepkiso import graph
 

@@ -18,8 +18,8 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 __all__ = [
     "read_regular_file",

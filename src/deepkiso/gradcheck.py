@@ -12,8 +12,8 @@ check``, the grader of a learner's code (``deepkiso.check``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class GradientCheckReport:
         for c in self.checks:
             if c.problem:
                 rows.append(
-                    f"  {c.name:<10} {str(c.shape):<14} {'-':>8} {'-':>10} {'-':>9}  FAIL: {c.problem}"
+                    f"  {c.name:<10} {c.shape!s:<14} {'-':>8} {'-':>10} {'-':>9}  FAIL: {c.problem}"
                 )
                 continue
             verdict = (
@@ -116,7 +116,7 @@ class GradientCheckReport:
                 )
             )
             rows.append(
-                f"  {c.name:<10} {str(c.shape):<14} {c.n_compared:>8} "
+                f"  {c.name:<10} {c.shape!s:<14} {c.n_compared:>8} "
                 f"{c.max_abs_diff:>10.2e} {c.max_rel_error:>9.2e}  {verdict}"
             )
         rows.append(

@@ -13,8 +13,8 @@ Evaluations run in float64, as numerical differentiation needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -279,9 +279,9 @@ def test_synthetic_sets_are_reproducible_per_seed():
 def test_terrain_is_real_elevation_over_longitude_and_latitude():
     (x, t), (x_test, t_test) = load_dataset("terrain", normalize=False, dtype=np.float64)
     assert x.shape[1] == 2 and t.shape == (len(x), 1) and len(x) + len(x_test) == 86 * 101
-    assert -84.42 < x[:, 0].min() and x[:, 0].max() < -84.07  # longitude, degrees east
-    assert 36.44 < x[:, 1].min() and x[:, 1].max() < 36.74  # latitude, degrees north
-    assert 200 < t.min() and t.max() < 1100  # metres
+    assert x[:, 0].min() > -84.42 and x[:, 0].max() < -84.07  # longitude, degrees east
+    assert x[:, 1].min() > 36.44 and x[:, 1].max() < 36.74  # latitude, degrees north
+    assert t.min() > 200 and t.max() < 1100  # metres
     (x, t), (x_test, t_test) = load_dataset("terrain", stride=1)
     assert len(x) + len(x_test) == 344 * 403 and len(x_test) == 344 * 403 // 5
     assert x.dtype == t.dtype == np.float32
@@ -298,7 +298,7 @@ def test_fashion_mnist_loads_from_the_debian_package_without_network():
     (x_train, t_train), (x_test, t_test) = load_dataset("fashion-mnist", download=False)
     assert x_train.shape == (60_000, 784) and x_test.shape == (10_000, 784)
     assert np.all(np.bincount(t_train) == 6000) and np.all(np.bincount(t_test) == 1000)
-    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() == 1
+    assert x_train.dtype == np.float32 and x_train.min() >= 0 and x_train.max() == 1
 
 
 def test_data_dir_may_start_with_a_tilde(tmp_path, monkeypatch):

@@ -21,10 +21,10 @@ from local_server import described, idx_gz, server, small_mnist_files  # noqa: F
 from deepkiso.data import (
     DatasetNotFoundError,
     DownloadError,
+    download,
     load_dataset,
     read_idx,
 )
-from deepkiso.data import download
 from deepkiso.data.datasets import locate_idx_files
 from deepkiso.data.download import (
     MIRRORS,

@@ -16,10 +16,10 @@ received and the likely cause; a crash points at the learner's own line.
 ``%load_ext deepkiso.check`` adds the ``%check`` magic to IPython.
 """
 
+from deepkiso.check.live import check, load_ipython_extension
 from deepkiso.check.registry import Check, all_checks, select
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Report, Result, format_json, format_text
 from deepkiso.check.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, check_file
-from deepkiso.check.live import check, load_ipython_extension
 
 __all__ = [
     "check",

@@ -197,7 +197,7 @@ class Tree:
     linux: bool = field(default_factory=lambda: os.path.isdir("/proc/self"))
 
     @classmethod
-    def before_fork(cls, memory_mb: int, max_processes: int) -> "Tree":
+    def before_fork(cls, memory_mb: int, max_processes: int) -> Tree:
         """Note this process's children and /dev/shm now; set root once the worker is forked."""
         me = os.getpid()
         others = (

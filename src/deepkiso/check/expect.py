@@ -9,7 +9,8 @@ in one sentence: for example a db of shape (5, 3) that equals dout is
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -26,7 +26,7 @@ from deepkiso.check.expect import (
     expect_unchanged,
     raised,
 )
-from deepkiso.check.functions import ROW_OVERFLOW_CAUSE, OVERFLOW_CAUSE
+from deepkiso.check.functions import OVERFLOW_CAUSE, ROW_OVERFLOW_CAUSE
 from deepkiso.check.names import call_method, find_array
 from deepkiso.check.registry import Context, Failure, check
 from deepkiso.differentiation import numerical_gradient

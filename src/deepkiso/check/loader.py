@@ -47,10 +47,11 @@ import symtable
 import sys
 import traceback
 import types
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from deepkiso.check.expect import raised, shorten
 from deepkiso.check.names import code_of, subjects_named

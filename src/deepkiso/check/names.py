@@ -13,8 +13,9 @@ import ast
 import inspect
 import re
 import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -372,7 +372,7 @@ class Model:
         }[self.loss]
         return f"{hidden} and {output} (predict returns {returns})"
 
-    def corrected(self) -> "Model":
+    def corrected(self) -> Model:
         """The legitimate model closest to this one (sigmoid where the hidden activation is missing)."""
         loss = {"sigmoid_cross_entropy": "cross_entropy"}.get(self.loss, self.loss)
         loss = "squared" if loss.endswith("squared") else loss
@@ -952,7 +952,7 @@ def twolayernet_accuracy(ctx: Context) -> None:
         received = as_scalar(
             call_method(method, x.copy(), t.copy(), training=False), f"{name}(x, t)"
         )
-    except Exception as exc:  # noqa: BLE001 - a net written for integer labels may raise on one-hot t
+    except Exception as exc:  # a net written for integer labels may raise on one-hot t
         _labels_note(net, method, name, x, t, expected)
         raise exc
     if not np.isclose(received, expected):

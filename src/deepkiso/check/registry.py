@@ -16,8 +16,9 @@ import difflib
 import importlib
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -61,7 +61,7 @@ class Result:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Result":
+    def from_dict(cls, data: dict) -> Result:
         return cls(**{k: str(data.get(k, "")) for k in cls.__dataclass_fields__})
 
 

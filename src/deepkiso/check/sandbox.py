@@ -58,8 +58,8 @@ from deepkiso.check.contain import (
     worker_ended,
 )
 from deepkiso.check.isolation import bwrap_command, isolation_tool
-from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, InvalidEvent
 from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
+from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, InvalidEvent
 from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result

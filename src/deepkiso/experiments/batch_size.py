@@ -11,7 +11,7 @@ learning rate (Smith et al. 2018). The learning-rate rules the trials follow are
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
 from deepkiso.experiments.spec import TrialSpec

@@ -21,8 +21,9 @@ numbers for the same seeds.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 __all__ = ["SequentialRunner", "ProcessRunner", "DaskRunner", "make_runner", "DASK_INSTALL_HINT"]
 

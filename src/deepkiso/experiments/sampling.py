@@ -21,7 +21,7 @@ Sampler names on the command line and in a ``TrialSpec``:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

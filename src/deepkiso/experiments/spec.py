@@ -76,7 +76,7 @@ class TrialSpec:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrialSpec":
+    def from_dict(cls, data: dict[str, Any]) -> TrialSpec:
         """The inverse of ``to_dict``; unknown or missing fields raise a ValueError naming them."""
         names = {f.name for f in dataclasses.fields(cls)}
         required = {

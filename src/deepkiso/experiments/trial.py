@@ -31,16 +31,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-import tracemalloc
 import traceback
+import tracemalloc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-from deepkiso.data import dataset_info, load_dataset, make_sampler
 from deepkiso.blas import single_blas_thread
+from deepkiso.data import dataset_info, load_dataset, make_sampler
 from deepkiso.experiments.sampler_names import parse_sampler
 from deepkiso.experiments.sampling import imbalanced_indices
 from deepkiso.experiments.schedules import scaled_lr, warmup_lr
@@ -328,7 +329,7 @@ def _record(
         for row in monitor.epoch_rows
     ]
     epoch_seconds = [row["seconds"] for row in monitor.epoch_rows]
-    final = {key: None for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")}
+    final = dict.fromkeys(("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
     if diverged_at is None and curves:
         final = {key: curves[-1][key] for key in final}
     reached = None
@@ -360,7 +361,7 @@ def _record(
         "epochs": trainer.epoch,
         "updates": trainer.iteration,
         "lr": lrs,
-        "n_train": int(len(t_train)),
+        "n_train": len(t_train),
         "class_counts": np.bincount(t_train, minlength=n_classes).tolist(),
         "epochs_to_target": None if reached is None else curves[reached]["epoch"],
         "updates_to_target": None if reached is None else curves[reached]["iteration"],

@@ -11,7 +11,7 @@ here beside Variable, since its operators create them; the named functions
 from __future__ import annotations
 
 import builtins
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -6,8 +6,8 @@ so a learner can call ``backward()`` and read the gradients.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

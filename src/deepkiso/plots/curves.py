@@ -9,7 +9,8 @@ and ``deepkiso evaluate`` save them as PNG files.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from matplotlib.figure import Figure

@@ -8,7 +8,7 @@ backprop as a net grows. Takes the results of ``deepkiso.diff_error``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure

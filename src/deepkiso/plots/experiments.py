@@ -12,15 +12,13 @@ as a faint dot, so a difference smaller than the spread is seen to be one.
 from __future__ import annotations
 
 import dataclasses
-
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
-
 
 __all__ = [
     "plot_batch_size_accuracy",

@@ -17,8 +17,8 @@ keeping the order and a minimum gap, so that edges run as straight as they can.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -164,7 +164,7 @@ class Layout:
     @classmethod
     def build(
         cls, output: Variable, show_gradients: bool, max_items: int, measure: Measure
-    ) -> "Layout":
+    ) -> Layout:
         """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates."""
         layout = cls(measure)
         operations = topological_operations(output)

@@ -9,7 +9,7 @@ Figure (or, for the walk, an Animation); nothing here computes a path.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.animation import FuncAnimation

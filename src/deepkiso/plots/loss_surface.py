@@ -8,7 +8,7 @@ zero almost everywhere beside nonzero almost everywhere. Takes the results of
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure

@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -61,13 +62,13 @@ class Callback:
     The command line uses them for its progress bar, summary lines and files.
     """
 
-    def on_epoch_start(self, trainer: "Trainer", n_batches: int) -> None:
+    def on_epoch_start(self, trainer: Trainer, n_batches: int) -> None:
         """Before the first batch of an epoch; n_batches is how many remain in it."""
 
-    def on_iteration(self, trainer: "Trainer", loss: float) -> None:
+    def on_iteration(self, trainer: Trainer, loss: float) -> None:
         """After each update; loss is that mini-batch's loss before the update."""
 
-    def on_epoch_end(self, trainer: "Trainer", metrics: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: Trainer, metrics: dict[str, Any]) -> None:
         """After an epoch's evaluation and checkpoint; metrics is its row of the history."""
 
 
