@@ -313,7 +313,7 @@ def run_workers(args) -> None:
             headers = {name: json.loads(workers[name].stdout.readline()) for name in contestants}
             print_header(headers["deepkiso"], headers["torch_users"], args.baseline)
 
-            def ask(name, **request):
+            def ask(name, workers=workers, threads=threads, **request):  # this round's workers
                 workers[name].stdin.write(json.dumps(request) + "\n")
                 workers[name].stdin.flush()
                 reply = workers[name].stdout.readline()

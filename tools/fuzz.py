@@ -394,7 +394,7 @@ _CLI_VALUES = [
     "2.5",
     "0x10",
     "1_0",
-    "١",
+    "\u0661",  # ARABIC-INDIC DIGIT ONE: int() reads it as 1
     "",
     " ",
     "x",
@@ -544,7 +544,7 @@ def case_images(worker: Worker, rng: random.Random) -> None:
         path.write_bytes(
             b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(64)
         )
-    code, out, _ = _run_main(["predict", str(worker.run_dir()), str(path)])
+    code, _out, _ = _run_main(["predict", str(worker.run_dir()), str(path)])
     if code != 0:
         return
     if style.startswith("png"):
