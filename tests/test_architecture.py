@@ -23,6 +23,7 @@ MAX_LINES = 600
 
 # Rank of each top-level part of the package: a module may import its own rank or lower ones.
 RANKS = {
+    "_types": 0,  # array aliases, RngLike, the Net protocol: a leaf
     "files": 0,
     "errors": 0,
     "blas": 0,
@@ -50,7 +51,7 @@ RANKS = {
     "cli": 7,
     "__main__": 8,
 }
-UTILITIES = {"files", "errors", "blas"}
+UTILITIES = {"_types", "files", "errors", "blas"}
 CORE = UTILITIES | {
     "functions",
     "_finite_differences",
