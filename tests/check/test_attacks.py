@@ -18,9 +18,10 @@ import pytest
 
 import deepkiso
 from deepkiso.check import FAIL, PASS, check_file, format_json
+from deepkiso.check.isolation import isolation_available
 from deepkiso.check.protocol import MAX_FRAME_BYTES
 
-HAS_BWRAP = shutil.which("bwrap") is not None
+HAS_BWRAP = isolation_available()  # bwrap, or unshare where bwrap is missing (i13-isolate)
 MODES = [
     "default",
     pytest.param(
