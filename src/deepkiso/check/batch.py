@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from deepkiso.check.contain import Tree, become_subreaper, starting_worker, worker_ended
-from deepkiso.check.loader import _skipped_folder
+from deepkiso.check.project import _skipped_folder
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP
 
 __all__ = ["Row", "submissions", "grade_class", "rows_csv", "summary_table", "OUTPUT_LIMIT_BYTES"]
