@@ -25,7 +25,7 @@ __all__ = ["CALLS", "METHODS", "call_problem", "adapt", "conventions"]
 
 
 # How the checks call each name, in the course's order; a signature that cannot take these is not graded.
-CALLS = {
+CALLS: dict[str, tuple[str, ...]] = {
     "sigmoid": ("x",),
     "relu": ("x",),
     "softmax": ("x",),
@@ -34,9 +34,9 @@ CALLS = {
     "numerical_diff": ("f", "x"),
     "numerical_gradient": ("f", "x"),
 }
-_LAYER = {"forward": ("x",), "backward": ("dout",)}
-_NODE = {"forward": ("x", "y"), "backward": ("dout",)}
-METHODS = {
+_LAYER: dict[str, tuple[str, ...] | None] = {"forward": ("x",), "backward": ("dout",)}
+_NODE: dict[str, tuple[str, ...] | None] = {"forward": ("x", "y"), "backward": ("dout",)}
+METHODS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "AddLayer": _NODE,
     "MulLayer": _NODE,
     "Relu": _LAYER,
@@ -134,10 +134,10 @@ def call_problem(
                 continue
             kind = "a forward-only layer" if method == "backward" else "a layer without forward"
             return f"not graded: {learner_name} has no {method} method ({kind})"
-        args = methods[method]
-        if args is not None and not _binds(func, args, bound=True):
+        wanted = methods[method]
+        if wanted is not None and not _binds(func, wanted, bound=True):
             constructor = method == "__init__"
-            call = f"{subject if constructor else method}({', '.join(args)})"
+            call = f"{subject if constructor else method}({', '.join(wanted)})"
             found = _signature_text(func, learner_name if constructor else method)
             return f"not graded: expected {call}, found {found}"
     return ""
@@ -175,7 +175,7 @@ def _swap_function(func: Callable) -> Callable:
     def in_course_order(y, t, *rest, **options):
         return func(t, y, *rest, **options)
 
-    in_course_order.__wrapped__ = func  # code_of and source_line read the learner's own function
+    in_course_order.__wrapped__ = func  # type: ignore[attr-defined]  # code_of and source_line read the learner's own function
     return in_course_order
 
 
@@ -247,7 +247,7 @@ def _swap_method(method: Callable) -> Callable:
     def forward(self, y, t, *rest, **options):
         return method(self, t, y, *rest, **options)
 
-    forward.__wrapped__ = method
+    forward.__wrapped__ = method  # type: ignore[attr-defined]  # inspect.unwrap finds the learner's
     return forward
 
 
@@ -264,7 +264,8 @@ def _affine_call_shape(cls: type, extra: dict):
     The roles come from the parameter names; their order is the learner's. backward may return
     (dx, dW, db): dW and db are then stored as self.dW and self.db, where the checks read them.
     """
-    init = parameters_of(cls.__init__) if cls.__init__ is not object.__init__ else []
+    constructor = vars(cls).get("__init__", getattr(cls, "__init__"))  # noqa: B009 - the class's own, not an instance's
+    init = parameters_of(constructor) if constructor is not object.__init__ else []
     if init is None or any(
         p.default is inspect.Parameter.empty
         for p in init
@@ -273,7 +274,9 @@ def _affine_call_shape(cls: type, extra: dict):
         return None
     forward = extra.get("forward", getattr(cls, "forward", None))
     backward = extra.get("backward", getattr(cls, "backward", None))
-    params = [p.name for p in parameters_of(forward) or [] if p.name != "self"]
+    params = [
+        p.name for p in (parameters_of(forward) if forward else None) or [] if p.name != "self"
+    ]
     roles = [
         "W"
         if n.lower() in _WEIGHT
@@ -302,7 +305,9 @@ def _affine_call_shape(cls: type, extra: dict):
             return dx
         return result
 
-    call_forward.__wrapped__, call_backward.__wrapped__ = forward, backward
+    # inspect.unwrap (code_of, source_line) finds the learner's methods behind the adapters.
+    call_forward.__wrapped__ = forward  # type: ignore[attr-defined]
+    call_backward.__wrapped__ = backward  # type: ignore[attr-defined]
     note = (
         f"your {cls.__name__} is built empty and called forward({', '.join(params)}); it is graded as "
         "the course's Affine(W, b).forward(x), with your argument order"
@@ -332,7 +337,7 @@ def _loss_only(forward: Callable) -> Callable:
             return result[sizes.index(1)] if sizes.count(1) == 1 else result
         return result
 
-    loss_forward.__wrapped__ = forward
+    loss_forward.__wrapped__ = forward  # type: ignore[attr-defined]  # inspect.unwrap finds the learner's
     return loss_forward
 
 

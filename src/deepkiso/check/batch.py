@@ -110,7 +110,9 @@ def _grade_one(
         last = tail[-1] if tail else f"exit code {process.returncode}"
         return [Row(learner, "grading", "", FAIL, f"the grader stopped: {last}")]
     try:
-        report = json.loads(data) if len(data) <= OUTPUT_LIMIT_BYTES else None
+        if len(data) > OUTPUT_LIMIT_BYTES:
+            raise ValueError("the report is over the limit")
+        report = json.loads(data)
         return [
             Row(
                 learner,

@@ -98,7 +98,7 @@ def call_with(
             extra[flag] = training
     if all(mapped):
         return func(
-            **{name: value for name, (_, value) in zip(mapped, values, strict=True)}, **extra
+            **{str(name): value for name, (_, value) in zip(mapped, values, strict=True)}, **extra
         )
     return func(
         *(value for _, value in values), **{k: v for k, v in extra.items() if k not in mapped}

@@ -116,7 +116,7 @@ def location(exc: BaseException, code: LearnerCode) -> str:
     if not frames:
         return ""
     frame = frames[-1]
-    text = (frame.line or _source_line(frame.filename, frame.lineno, code)).strip()
+    text = (frame.line or _source_line(frame.filename, frame.lineno or 0, code)).strip()
     return f"{code.label(frame.filename)}, line {frame.lineno}: {text}"
 
 

@@ -315,7 +315,7 @@ def _new_module(path: Path, name: str, package: str) -> types.ModuleType:
     module.__package__ = package
     if path.name == "__init__.py":
         module.__path__ = [str(path.parent)]
-    module.__builtins__ = __builtins__
+    module.__builtins__ = __builtins__  # type: ignore[attr-defined]  # what exec'd code finds its builtins by
     return module
 
 
@@ -337,7 +337,7 @@ _DEFERRED = ("matplotlib", "matplotlib.pyplot", "seaborn")
 
 def defer_plotting_imports() -> None:
     """Put a _Deferred stand-in in sys.modules for each plotting module not loaded yet (and installed)."""
-    specs = {}
+    specs: dict[str, importlib.machinery.ModuleSpec] = {}
     for name in _DEFERRED:
         parent, _, child = name.rpartition(".")
         if name in sys.modules or (parent and parent not in specs):

@@ -154,7 +154,7 @@ def why_not_run(statement: ast.stmt, used: set[str], tainted: set[str]) -> str |
     return "a statement that defines nothing"
 
 
-def _targets(statement: ast.stmt) -> list[ast.AST]:
+def _targets(statement: ast.Assign | ast.AnnAssign | ast.AugAssign) -> list[ast.expr]:
     if isinstance(statement, ast.Assign):
         return statement.targets
     return [statement.target]
