@@ -399,7 +399,7 @@ def test_a_folder_stands_for_the_learners_files_not_checkpoints_caches_or_data(t
         folder / "a.py",
         folder / "b.ipynb",
     ]
-    with pytest.raises(ValueError, match="empty: no .py file or .ipynb notebook in this folder"):
+    with pytest.raises(ValueError, match=r"empty: no \.py file or \.ipynb notebook in this folder"):
         learner_paths([tmp_path / "empty"])
 
 

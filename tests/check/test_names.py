@@ -192,7 +192,7 @@ def test_a_loss_named_target_first_is_called_in_the_learners_order():
         "your cross_entropy_error takes (true_label, prediction), the target first; it is graded "
         "with the arguments in your order"
     ]
-    unchanged, notes = adapt("cross_entropy_error", lambda y, t: None)
+    _unchanged, notes = adapt("cross_entropy_error", lambda y, t: None)
     assert notes == []
 
 
