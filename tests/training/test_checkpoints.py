@@ -328,3 +328,36 @@ def test_a_save_deletes_only_the_npz_that_the_previous_checkpoint_json_named(tmp
         len(list(tmp_path.glob("checkpoint-*.npz"))) == 3
         and mine.read_bytes() == b"trained weights"
     )
+
+
+def test_a_checkpoint_written_by_the_version_2_format_loads_and_resumes_bit_identical(tmp_path):
+    """fixtures/checkpoint_v2 was written once by make_checkpoint_v2.py (format version 2) and is
+    committed: every later deepkiso must read it and continue it exactly as an uninterrupted run."""
+    import importlib.util
+    import shutil
+    from pathlib import Path
+
+    maker = Path(__file__).parent / "fixtures" / "make_checkpoint_v2.py"
+    spec = importlib.util.spec_from_file_location("make_checkpoint_v2", maker)
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    HERE, STOP_AT, tiny_data, tiny_run = (
+        fixture.HERE,
+        fixture.STOP_AT,
+        fixture.tiny_data,
+        fixture.tiny_run,
+    )
+
+    x, t = tiny_data()
+    run_dir = shutil.copytree(HERE, tmp_path / "run")
+    checkpoint = load_checkpoint(run_dir, tiny_run().checkpoint_layout())
+    assert checkpoint.version == 2 and checkpoint.state["iteration"] == STOP_AT
+    resumed = tiny_run()
+    resumed.load_state_dict(checkpoint.state)
+    resumed.train(x, t)
+    alone = tiny_run()
+    alone.train(x, t)
+    assert resumed.iteration == alone.iteration and resumed.epoch == alone.epoch == 3
+    for name, param in alone.net.params.items():
+        assert np.array_equal(resumed.net.params[name], param), name
+    assert resumed.history.iteration_loss == alone.history.iteration_loss

@@ -12,6 +12,7 @@ The leading underscore keeps ``deepkiso.cli`` from taking this for a command.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -98,7 +99,7 @@ def weight_init(text: str) -> str | float:
 
 def check_training_memory(sizes: list[int], batch_size: int) -> None:
     """Refuse a net (layer sizes, input first) and batch size whose float32 training needs over TRAINING_MEMORY_GB."""
-    n_weights = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    n_weights = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(sizes))
     # Four arrays per weight (itself, its gradient, two optimizer buffers) and per activation
     # (the layer's output, the activation's output, its cache and the gradient flowing back).
     needed = 4 * 4 * (n_weights + batch_size * sum(sizes))

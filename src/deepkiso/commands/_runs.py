@@ -8,6 +8,7 @@ command line's one-line ``UsageError``s; it holds no maths.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -179,7 +180,7 @@ def _is_positive_number(value: Any) -> bool:
 
 def _n_parameters(settings: dict[str, Any]) -> int:
     sizes = [settings["input_size"], *settings["hidden"], settings["output_size"]]
-    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
 
 def _check_hidden(value: Any, settings: dict[str, Any]) -> str | None:

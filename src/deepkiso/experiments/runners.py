@@ -64,7 +64,7 @@ class ProcessRunner:
             for future in as_completed(futures):
                 try:
                     yield futures[future], future.result(), None
-                except Exception as exc:  # a worker died: BrokenProcessPool, a pickling error, …
+                except Exception as exc:  # noqa: BLE001 (a worker died: BrokenProcessPool, a pickling error, …; a record)
                     yield futures[future], None, exc
         finally:
             # Also on Ctrl-C or when the caller stops early: drop what has not started.
@@ -97,7 +97,7 @@ class DaskRunner:
             for future in distributed.as_completed(futures):
                 try:
                     yield futures[future], future.result(), None
-                except Exception as exc:  # KilledWorker, a lost connection, …
+                except Exception as exc:  # noqa: BLE001 (KilledWorker, a lost connection, …: the trial's record)
                     yield futures[future], None, exc
         finally:
             client.close()

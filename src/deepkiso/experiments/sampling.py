@@ -44,7 +44,7 @@ def imbalanced_indices(
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
     dropped = []
-    for c in sorted(set(int(c) for c in classes)):
+    for c in sorted({int(c) for c in classes}):
         members = np.flatnonzero(labels == c)
         n_keep = max(1, round(keep * len(members))) if len(members) else 0
         dropped.append(rng.permutation(members)[n_keep:])

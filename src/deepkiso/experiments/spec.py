@@ -16,7 +16,10 @@ from typing import Any
 __all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT"]
 
 # Part of every trial id: raise it when a change to the trial code changes what a trial measures,
-# so results of the old code are not mistaken for results of the new.
+# or when a trial record's JSON changes shape (a field added, removed or given another meaning),
+# so results of the old code are not mistaken for results of the new. There is no upgrade of an
+# older record: its trial id no longer matches any spec, so run_sweep simply runs that trial again
+# and the old file is left beside the new one.
 TRIAL_FORMAT = 1
 
 

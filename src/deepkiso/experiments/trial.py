@@ -376,5 +376,5 @@ def run_trial_safely(spec: TrialSpec, data_dir: str | None = None) -> dict[str, 
     """run_trial, with any exception turned into a failure record, so a sweep goes on without it."""
     try:
         return run_trial(spec, data_dir)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any failure of one trial becomes its record)
         return failure_record(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())

@@ -10,6 +10,21 @@ the name of the ``.npz``, both hashes, and the ``.npz``'s table of members (stor
 inside the file, headers that account for their sizes, no objects, the shapes of
 ``checkpoint_layout``) before a single array is read: a zip bomb is refused
 before it is inflated.
+
+Version policy (``_CHECKPOINT_VERSION``, written as checkpoint.json's "version"):
+
+* What bumps it: any change a reader of the previous version would misread or refuse: a field
+  of checkpoint.json added, removed, renamed or given another meaning, another hash or layout of
+  the ``.npz``, another naming of the state's keys ("net/W1", "optimizer/m/W1", "sampler", …).
+  Adding a run setting inside "settings" does not (it is the commands' own JSON).
+* How an older version is upgraded on load: ``_read_meta`` accepts every version it knows and
+  rewrites an older one's fields into today's shape in memory, before any check (version 1,
+  whose only hash was the arrays', gets its "arrays_sha256" from "sha256"); the next
+  ``save_checkpoint`` writes the current version. A version newer than this deepkiso's is
+  refused with one line naming both.
+* Every version ever written keeps a test that loads it: version 1 in test_checkpoints (made in
+  the test), version 2 from the committed files in tests/training/fixtures/checkpoint_v2
+  (written once by make_checkpoint_v2.py, never regenerated), resumed bit-identical.
 """
 
 from __future__ import annotations
