@@ -80,18 +80,6 @@ ALLOWED = {
     # result dataclasses in leaf modules, or the figures reading plain arrays. Owner: the issue 14
     # follow-up (i11-cli saves figures in plots/, so coordinate there).
     (
-        "deepkiso.plots.diff_error",
-        "deepkiso.diff_error",
-    ): "DifferenceErrors, GradientTiming types; issue 14 follow-up",
-    (
-        "deepkiso.plots.landscape",
-        "deepkiso.landscape",
-    ): "Surface, DescentPath types; issue 14 follow-up",
-    (
-        "deepkiso.plots.loss_surface",
-        "deepkiso.loss_surface",
-    ): "LineScan, ZeroGradientCount types; issue 14 follow-up",
-    (
         "deepkiso.plots.vanishing",
         "deepkiso.vanishing",
     ): "LayerGradients, SIGMOID_GRAD_MAX, activation_derivatives; issue 14 follow-up",

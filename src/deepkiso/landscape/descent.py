@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.landscape.points import classify_point
@@ -99,7 +100,7 @@ def _optimizer_and_noise(optimizer: str, lr: float, noise_std: float | None):
 @renamed_keyword("steps", "n_steps")
 def descend(
     surface: Surface,
-    start: np.ndarray,
+    start: npt.ArrayLike,
     optimizer: str = "sgd",
     lr: float = 0.1,
     n_steps: int = 100,
