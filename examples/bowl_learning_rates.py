@@ -18,7 +18,7 @@ from deepkiso.plots.landscape import plot_landscape
 
 def main(out_dir: Path) -> Path:
     bowl = get_surface("bowl")
-    paths = [descend(bowl, (-2.0, 1.5), "sgd", lr=lr, steps=30) for lr in (0.1, 0.8, 1.05)]
+    paths = [descend(bowl, (-2.0, 1.5), "sgd", lr=lr, n_steps=30) for lr in (0.1, 0.8, 1.05)]
     for path in paths:
         print(path.label())
     out_dir.mkdir(parents=True, exist_ok=True)

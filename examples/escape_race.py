@@ -31,7 +31,7 @@ def main(out_dir: Path) -> list[Path]:
     for name, (start, lr, steps) in RACES.items():
         surface = get_surface(name)
         paths = [
-            descend(surface, start, optimizer, lr=lr, steps=steps, rng=0)
+            descend(surface, start, optimizer, lr=lr, n_steps=steps, rng=0)
             for optimizer in OPTIMIZERS
         ]
         print(f"{surface.formula}, from {start}:")

@@ -15,7 +15,7 @@ n_samples = len(x_train)
 
 print(f"one epoch over {n_samples} samples, batch size 100")
 for name in ("shuffle", "replacement"):
-    sampler = make_sampler(name, n_samples=n_samples, batch_size=100, seed=0)
+    sampler = make_sampler(name, n_samples=n_samples, batch_size=100, rng=0)
     seen = np.concatenate(list(sampler.epoch()))
     distinct = len(np.unique(seen))
     print(
@@ -30,7 +30,7 @@ labels = t_train[keep]
 print(f"\nlabel counts in the first batch of 100 ({len(keep)} samples, labels 0 and 1 made rare):")
 print(f"  {'labels:':<12} " + " ".join(f"{label:>3}" for label in range(10)))
 for name in ("shuffle", "stratified", "rare-first", "balanced"):
-    sampler = make_sampler(name, n_samples=len(keep), labels=labels, batch_size=100, seed=0)
+    sampler = make_sampler(name, n_samples=len(keep), labels=labels, batch_size=100, rng=0)
     first_batch = next(iter(sampler.epoch()))
     counts = np.bincount(labels[first_batch], minlength=10)
     print(f"  {name:<12} " + " ".join(f"{count:>3}" for count in counts))

@@ -20,7 +20,7 @@ from deepkiso.plots.landscape import plot_landscape
 def main(out_dir: Path) -> Path:
     saddle = get_surface("saddle")
     paths = [
-        descend(saddle, start, "sgd", lr=0.1, steps=60) for start in [(1.0, 0.0), (1.0, 0.001)]
+        descend(saddle, start, "sgd", lr=0.1, n_steps=60) for start in [(1.0, 0.0), (1.0, 0.001)]
     ]
     for path in paths:
         print(path.label(with_start=True))

@@ -22,7 +22,7 @@ from deepkiso.training import Trainer, load_checkpoint
 def make_trainer(x_train, n_epochs: int, checkpoint_dir: Path) -> Trainer:
     """The same net, optimizer and sampler each time: the seeds fix them."""
     net = TwoLayerNet(64, 100, 10, weight_init_std="he", rng=0)
-    sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=32, seed=0)
+    sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=32, rng=0)
     return Trainer(net, Adam(lr=0.001), sampler, n_epochs, checkpoint_dir=checkpoint_dir)
 
 

@@ -481,3 +481,10 @@ def test_every_public_name_of_the_old_graph_module_is_importable_from_the_packag
     ]
     assert sorted(g.__all__) == sorted(names)
     assert all(hasattr(g, name) for name in names)
+
+
+def test_seed_is_a_deprecated_name_of_rng_in_the_softmax_example():
+    with pytest.warns(DeprecationWarning, match="affine_softmax_loss_example: seed= is deprecated"):
+        old = g.affine_softmax_loss_example(seed=4)
+    new = g.affine_softmax_loss_example(rng=4)
+    np.testing.assert_array_equal(old.output.data, new.output.data)

@@ -157,8 +157,8 @@ def test_quadratic_stationary_points_are_classified_by_the_signs_of_their_curvat
 
 def test_a_start_on_the_saddles_ridge_stalls_and_a_start_off_it_escapes():
     saddle = get_surface("saddle")
-    stalled = descend(saddle, (1.0, 0.0), "sgd", lr=0.1, steps=60)
-    escaped = descend(saddle, (1.0, 0.001), "sgd", lr=0.1, steps=60)
+    stalled = descend(saddle, (1.0, 0.0), "sgd", lr=0.1, n_steps=60)
+    escaped = descend(saddle, (1.0, 0.001), "sgd", lr=0.1, n_steps=60)
     assert stalled.kind == "saddle" and stalled.steps_needed is None
     assert np.all(stalled.points[:, 1] == 0)
     # y grows by ×(1 + 2η) = ×1.2 a step: |y| > √(1 + x²) ≈ 1 after log(1000)/log(1.2) ≈ 38 steps.
@@ -168,8 +168,8 @@ def test_a_start_on_the_saddles_ridge_stalls_and_a_start_off_it_escapes():
 
 def test_too_large_a_learning_rate_diverges_on_the_bowl():
     bowl = get_surface("bowl")
-    assert descend(bowl, (-2.0, 1.5), "sgd", lr=0.1, steps=60).kind == "minimum"
-    diverging = descend(bowl, (-2.0, 1.5), "sgd", lr=1.05, steps=30)
+    assert descend(bowl, (-2.0, 1.5), "sgd", lr=0.1, n_steps=60).kind == "minimum"
+    diverging = descend(bowl, (-2.0, 1.5), "sgd", lr=1.05, n_steps=30)
     assert diverging.kind == "diverging" and diverging.steps_needed is None
     assert np.all(np.diff(diverging.values) > 0)
 
@@ -177,7 +177,7 @@ def test_too_large_a_learning_rate_diverges_on_the_bowl():
 def test_a_diverging_walk_stops_early_without_overflow_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        path = descend(get_surface("rosenbrock"), (-1.5, 2.0), "sgd", lr=0.1, steps=500)
+        path = descend(get_surface("rosenbrock"), (-1.5, 2.0), "sgd", lr=0.1, n_steps=500)
     assert path.kind == "diverging"
     assert path.n_steps < 500 and np.all(np.isfinite(path.points))
 
@@ -185,7 +185,7 @@ def test_a_diverging_walk_stops_early_without_overflow_warnings():
 def test_momentum_and_adam_get_off_the_saddle_faster_than_plain_descent():
     saddle = get_surface("saddle")
     steps = {
-        name: descend(saddle, (1.0, 1e-4), name, lr=0.1, steps=80).steps_needed
+        name: descend(saddle, (1.0, 1e-4), name, lr=0.1, n_steps=80).steps_needed
         for name in ("sgd", "momentum", "adam")
     }
     assert steps["adam"] < steps["momentum"] < steps["sgd"] <= 80
@@ -194,37 +194,37 @@ def test_momentum_and_adam_get_off_the_saddle_faster_than_plain_descent():
 def test_only_noise_gets_off_the_exact_ridge():
     saddle = get_surface("saddle")
     for name in ("sgd", "momentum", "adam"):
-        assert descend(saddle, (1.0, 0.0), name, lr=0.1, steps=100).steps_needed is None
+        assert descend(saddle, (1.0, 0.0), name, lr=0.1, n_steps=100).steps_needed is None
     assert (
-        descend(saddle, (1.0, 0.0), "noisy-gd", lr=0.1, steps=100, rng=0).steps_needed is not None
+        descend(saddle, (1.0, 0.0), "noisy-gd", lr=0.1, n_steps=100, rng=0).steps_needed is not None
     )
 
 
 def test_adam_crosses_the_plateau_where_plain_descent_does_not():
     plateau = get_surface("plateau")
-    assert descend(plateau, (3.5, 2.5), "sgd", lr=0.5, steps=100).kind == "plateau"
-    assert descend(plateau, (3.5, 2.5), "adam", lr=0.5, steps=100).steps_needed < 20
+    assert descend(plateau, (3.5, 2.5), "sgd", lr=0.5, n_steps=100).kind == "plateau"
+    assert descend(plateau, (3.5, 2.5), "adam", lr=0.5, n_steps=100).steps_needed < 20
 
 
 def test_noisy_descent_is_reproducible_by_seed():
     saddle = get_surface("saddle")
-    a = descend(saddle, (1.0, 0.0), "noisy-gd", steps=20, rng=3)
-    b = descend(saddle, (1.0, 0.0), "noisy-gd", steps=20, rng=np.random.default_rng(3))
-    c = descend(saddle, (1.0, 0.0), "noisy-gd", steps=20, rng=4)
+    a = descend(saddle, (1.0, 0.0), "noisy-gd", n_steps=20, rng=3)
+    b = descend(saddle, (1.0, 0.0), "noisy-gd", n_steps=20, rng=np.random.default_rng(3))
+    c = descend(saddle, (1.0, 0.0), "noisy-gd", n_steps=20, rng=4)
     np.testing.assert_array_equal(a.points, b.points)
     assert not np.array_equal(a.points, c.points)
-    assert a.noise_std == 1.0 and descend(saddle, (1.0, 0.0), "sgd", steps=1).noise_std == 0
+    assert a.noise_std == 1.0 and descend(saddle, (1.0, 0.0), "sgd", n_steps=1).noise_std == 0
 
 
 def test_every_optimizer_choice_walks():
     for name in OPTIMIZER_CHOICES:
-        path = descend(get_surface("bowl"), (1.0, 1.0), name, lr=0.05, steps=5)
+        path = descend(get_surface("bowl"), (1.0, 1.0), name, lr=0.05, n_steps=5)
         assert path.points.shape == (6, 2) and path.values.shape == (6,)
         np.testing.assert_array_equal(path.start, [1.0, 1.0])
 
 
 def test_the_label_says_optimizer_rate_steps_needed_and_where_it_ended():
-    path = descend(get_surface("saddle"), (1.0, 0.001), "sgd", lr=0.1, steps=60)
+    path = descend(get_surface("saddle"), (1.0, 0.001), "sgd", lr=0.1, n_steps=60)
     assert path.label() == "sgd, η=0.1: f < −1 after 38 steps, ends still descending"
     assert "from (1, 0.001)" in path.label(with_start=True)
 
@@ -235,7 +235,7 @@ def test_the_label_says_optimizer_rate_steps_needed_and_where_it_ended():
         ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose one of .*'noisy-gd'"),
         ({"start": (1.0, 2.0, 3.0)}, "start must be two finite numbers"),
         ({"start": (np.nan, 0.0)}, "start must be two finite numbers"),
-        ({"steps": -1}, "steps must be >= 0, got -1"),
+        ({"n_steps": -1}, "n_steps must be >= 0, got -1"),
         ({"noise_std": -0.5}, "noise_std must be >= 0"),
     ],
 )
@@ -292,3 +292,12 @@ def test_a_net_whose_weights_all_start_at_zero_sits_on_a_saddle_and_is_left_unch
     assert report.gradient_norm < 1e-12 and report.lowest_curvature < 0 < report.highest_curvature
     for name, param in net.params.items():
         np.testing.assert_array_equal(param, before[name])
+
+
+def test_steps_is_a_deprecated_name_of_n_steps():
+    saddle = get_surface("saddle")
+    with pytest.warns(DeprecationWarning, match=r"descend: steps= is deprecated.*use n_steps="):
+        old = descend(saddle, (1.0, 0.001), "sgd", lr=0.1, steps=7)
+    new = descend(saddle, (1.0, 0.001), "sgd", lr=0.1, n_steps=7)
+    assert old.n_steps == new.n_steps == 7
+    np.testing.assert_array_equal(old.points, new.points)

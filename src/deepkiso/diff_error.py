@@ -207,8 +207,8 @@ def time_gradients(
             GradientTiming(
                 hidden_size=int(hidden),
                 n_params=n_params,
-                numerical_seconds=_best_time(lambda: net.numerical_gradient(x, t), repeats),
-                backprop_seconds=_best_time(lambda: net.gradient(x, t), repeats),
+                numerical_seconds=_best_time(lambda net=net: net.numerical_gradient(x, t), repeats),
+                backprop_seconds=_best_time(lambda net=net: net.gradient(x, t), repeats),
             )
         )
     return rows

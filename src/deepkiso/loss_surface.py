@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+# The default line: α from −1 to 1 in 400 equal steps (built once).
+_DEFAULT_ALPHAS = np.linspace(-1, 1, 401)
+
+
 def _check_data(x: np.ndarray, t: np.ndarray) -> None:
     if np.ndim(x) != 2 or np.ndim(t) != 1 or len(x) != len(t) or len(x) == 0:
         raise ValueError(
@@ -146,7 +150,7 @@ def scan_line(
     x: np.ndarray,
     t: np.ndarray,
     direction: dict[str, np.ndarray] | None = None,
-    alphas: Sequence[float] | np.ndarray = np.linspace(-1, 1, 401),
+    alphas: Sequence[float] | np.ndarray = _DEFAULT_ALPHAS,
     h: float = 1e-4,
     rng: np.random.Generator | int | None = 0,
 ) -> LineScan:

@@ -227,7 +227,7 @@ def test_a_corrupt_file_in_data_dir_raises_the_idx_error(tmp_path):
         ),
         (
             {"name": "sine", "stride": 2},
-            r"unknown option\(s\) \['stride'\]; 'sine' takes \['n_samples', 'n_test', 'noise', 'seed'\]",
+            r"unknown option\(s\) \['stride'\]; 'sine' takes \['n_samples', 'n_test', 'noise', 'rng'\]",
         ),
         (
             {"name": "digits", "dtype": np.int32},
@@ -263,11 +263,11 @@ def test_synthetic_regression_sets_follow_their_curve(name, curve):
 
 
 def test_synthetic_sets_are_reproducible_per_seed():
-    (x1, t1), _ = load_dataset("sine", seed=3, n_samples=50)
+    (x1, t1), _ = load_dataset("sine", rng=3, n_samples=50)
     (x2, t2), _ = load_dataset(
-        "sine", seed=3, n_samples=50, one_hot=True, flatten=False
+        "sine", rng=3, n_samples=50, one_hot=True, flatten=False
     )  # these do not apply
-    (x3, _), _ = load_dataset("sine", seed=4, n_samples=50)
+    (x3, _), _ = load_dataset("sine", rng=4, n_samples=50)
     assert x1.dtype == t1.dtype == np.float32 and x1.shape == (50, 1)
     np.testing.assert_array_equal(x1, x2)
     np.testing.assert_array_equal(t1, t2)
@@ -306,3 +306,10 @@ def test_data_dir_may_start_with_a_tilde(tmp_path, monkeypatch):
     make_mnist_folder(tmp_path / "mine")
     (x, _), _ = load_dataset("mnist", data_dir="~/mine", download=False)
     assert x.shape == (8, 784)
+
+
+def test_seed_is_a_deprecated_name_of_rng_for_the_synthetic_sets():
+    (x_new, _), _ = load_dataset("sine", rng=3, n_samples=20)
+    with pytest.warns(DeprecationWarning, match=r"load_dataset\('sine'\): seed= is deprecated"):
+        (x_old, _), _ = load_dataset("sine", seed=3, n_samples=20)
+    np.testing.assert_array_equal(x_old, x_new)

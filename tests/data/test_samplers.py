@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deepkiso.data import SAMPLERS, Sampler, iterate_minibatches, make_sampler
-from deepkiso.data.samplers import stratified_batch_counts
+from deepkiso.data.samplers import SAMPLER_CLASSES, ShuffleSampler, stratified_batch_counts
 
 LABEL_SAMPLERS = ["stratified", "rare-first", "balanced"]
 RANDOM_SAMPLERS = ["shuffle", "replacement", "stratified", "rare-first", "balanced"]
@@ -37,13 +37,13 @@ def labelled_sets(draw, max_samples=120):
     return labels, batch_size, drop_last, draw(st.integers(0, 2**32 - 1))
 
 
-def build(name, labels, batch_size, drop_last=False, seed=0, **options):
+def build(name, labels, batch_size, drop_last=False, rng=0, **options):
     return make_sampler(
         name,
         n_samples=len(labels),
         labels=labels,
         batch_size=batch_size,
-        seed=seed,
+        rng=rng,
         drop_last=drop_last,
         **options,
     )
@@ -111,7 +111,7 @@ def test_shuffle_every_sets_when_a_new_permutation_is_drawn():
 
 def test_replacement_draws_uniformly_and_independently():
     n_samples, batch_size, n_epochs = 50, 10, 2000
-    sampler = make_sampler("replacement", n_samples=n_samples, batch_size=batch_size, seed=1)
+    sampler = make_sampler("replacement", n_samples=n_samples, batch_size=batch_size, rng=1)
     batches = np.array([batch for _ in range(n_epochs) for batch in sampler.epoch()])
     counts = np.bincount(batches.ravel(), minlength=n_samples)
     expected = n_epochs * n_samples / n_samples
@@ -125,7 +125,7 @@ def test_replacement_draws_uniformly_and_independently():
 
 
 def test_replacement_misses_about_a_third_of_the_data_each_epoch():
-    sampler = make_sampler("replacement", n_samples=10_000, batch_size=100, seed=0)
+    sampler = make_sampler("replacement", n_samples=10_000, batch_size=100, rng=0)
     distinct = len(np.unique(np.concatenate(list(sampler.epoch()))))
     assert abs(distinct / 10_000 - (1 - math.exp(-1))) < 0.01
 
@@ -168,7 +168,7 @@ def test_stratified_batch_counts_stay_within_one_of_every_share(class_counts, da
 @given(labelled_sets())
 def test_rare_first_orders_labels_by_frequency_then_label(case):
     labels, batch_size, _, seed = case
-    sampler = build("rare-first", labels, batch_size, seed=seed)
+    sampler = build("rare-first", labels, batch_size, rng=seed)
     counts = np.bincount(labels)
     rank_of_label = np.argsort(np.lexsort((np.arange(len(counts)), counts)))
     for batches in epochs(sampler, 2):
@@ -185,7 +185,7 @@ def test_rare_first_shuffles_within_a_label_every_epoch():
 
 def test_balanced_draws_each_label_equally_often_whatever_its_count():
     labels = np.repeat([0, 1, 2, 3], [400, 40, 8, 2])
-    sampler = build("balanced", labels, batch_size=50, seed=3)
+    sampler = build("balanced", labels, batch_size=50, rng=3)
     drawn = np.concatenate(
         [np.concatenate(list(sampler.epoch())) for _ in range(40)]
     )  # 18,000 draws
@@ -201,8 +201,8 @@ def test_balanced_draws_each_label_equally_often_whatever_its_count():
 @pytest.mark.parametrize("name, options", VARIANTS)
 def test_same_seed_gives_the_same_batches(name, options):
     labels = np.random.default_rng(0).integers(0, 4, size=53)
-    first = epochs(build(name, labels, 8, seed=5, **options), 3)
-    second = epochs(build(name, labels, 8, seed=np.random.default_rng(5), **options), 3)
+    first = epochs(build(name, labels, 8, rng=5, **options), 3)
+    second = epochs(build(name, labels, 8, rng=np.random.default_rng(5), **options), 3)
     assert all(
         np.array_equal(a, b)
         for x, y in zip(first, second, strict=True)
@@ -213,8 +213,8 @@ def test_same_seed_gives_the_same_batches(name, options):
 @pytest.mark.parametrize("name", RANDOM_SAMPLERS)
 def test_different_seeds_give_different_batches(name):
     labels = np.random.default_rng(0).integers(0, 4, size=53)
-    first = np.concatenate(epochs(build(name, labels, 8, seed=1), 1)[0])
-    second = np.concatenate(epochs(build(name, labels, 8, seed=2), 1)[0])
+    first = np.concatenate(epochs(build(name, labels, 8, rng=1), 1)[0])
+    second = np.concatenate(epochs(build(name, labels, 8, rng=2), 1)[0])
     assert not np.array_equal(first, second)
 
 
@@ -269,10 +269,10 @@ def test_loading_its_own_state_changes_nothing(name, options):
 
 def test_a_generator_with_array_state_survives_json():
     labels = np.arange(20) % 3
-    sampler = build("stratified", labels, 4, seed=np.random.Generator(np.random.MT19937(7)))
+    sampler = build("stratified", labels, 4, rng=np.random.Generator(np.random.MT19937(7)))
     next(iter(sampler.epoch()))
     state = json.loads(json.dumps(sampler.state_dict()))
-    resumed = build("stratified", labels, 4, seed=np.random.Generator(np.random.MT19937(8)))
+    resumed = build("stratified", labels, 4, rng=np.random.Generator(np.random.MT19937(8)))
     resumed.load_state_dict(state)
     np.testing.assert_array_equal(
         np.concatenate(list(resumed.epoch())), np.concatenate(list(sampler.epoch()))
@@ -393,8 +393,8 @@ def test_make_sampler_says_what_is_wrong(kwargs, message):
 def test_iterate_minibatches_gathers_inputs_and_targets_by_index():
     x = np.arange(20, dtype=np.float32).reshape(10, 2)
     t = np.arange(10) * 10
-    sampler = make_sampler("shuffle", n_samples=10, batch_size=4, seed=0)
-    reference = make_sampler("shuffle", n_samples=10, batch_size=4, seed=0)
+    sampler = make_sampler("shuffle", n_samples=10, batch_size=4, rng=0)
+    reference = make_sampler("shuffle", n_samples=10, batch_size=4, rng=0)
     for (x_batch, t_batch), idx in zip(
         iterate_minibatches(x, t, sampler), reference.epoch(), strict=True
     ):
@@ -432,3 +432,42 @@ def test_the_minibatch_sampling_example_runs(capsys):
     out = capsys.readouterr().out
     assert "shuffle      15 batches, 1437 draws, 1437 distinct samples (100.0% of the data)" in out
     assert "replacement  15 batches, 1437 draws" in out
+
+
+def test_seed_is_a_deprecated_name_of_rng_giving_the_same_batches():
+    reference = epochs(build("stratified", LABELS_FOR_ALIAS, 4, rng=3), 2)
+    with pytest.warns(DeprecationWarning, match=r"make_sampler: seed= is deprecated.*use rng="):
+        old = make_sampler(
+            "stratified",
+            n_samples=len(LABELS_FOR_ALIAS),
+            labels=LABELS_FOR_ALIAS,
+            batch_size=4,
+            seed=3,
+        )
+    assert [list(map(list, e)) for e in epochs(old, 2)] == [list(map(list, e)) for e in reference]
+    with pytest.warns(DeprecationWarning, match=r"ShuffleSampler: seed= is deprecated"):
+        direct = ShuffleSampler(10, 4, seed=5)
+    assert np.array_equal(next(direct.epoch()), next(ShuffleSampler(10, 4, rng=5).epoch()))
+    with pytest.raises(TypeError, match="not both"):
+        make_sampler("shuffle", n_samples=10, batch_size=4, seed=1, rng=1)
+
+
+def test_the_default_stream_is_unchanged_by_the_rename():
+    # rng=0 by default, as seed=0 was: the same first shuffle as default_rng(0) gives.
+    first = next(make_sampler("shuffle", n_samples=10, batch_size=10).epoch())
+    assert first.tolist() == np.random.default_rng(0).permutation(10).tolist()
+
+
+def test_sampler_classes_is_the_table_and_samplers_its_old_name():
+    assert SAMPLERS is SAMPLER_CLASSES
+    assert set(SAMPLER_CLASSES) == {
+        "sequential",
+        "shuffle",
+        "replacement",
+        "stratified",
+        "rare-first",
+        "balanced",
+    }
+
+
+LABELS_FOR_ALIAS = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 1, 0, 2])

@@ -15,8 +15,8 @@ from deepkiso.plots.landscape import PATH_COLORS, animate_descent, plot_landscap
 def saddle_paths():
     saddle = get_surface("saddle")
     return saddle, [
-        descend(saddle, (1.0, 0.0), "sgd", steps=20),
-        descend(saddle, (1.0, 0.001), "adam", steps=20),
+        descend(saddle, (1.0, 0.0), "sgd", n_steps=20),
+        descend(saddle, (1.0, 0.001), "adam", n_steps=20),
     ]
 
 
@@ -49,7 +49,7 @@ def test_flat_constant_and_steep_surfaces_draw(saddle_paths):
         get_surface("rosenbrock"),
         surface_from_expression("x^4 + y^2"),
     ):
-        path = descend(surface, surface.start, "sgd", lr=1e-3, steps=3)
+        path = descend(surface, surface.start, "sgd", lr=1e-3, n_steps=3)
         fig = plot_landscape(surface, [path], grid_size=30, arrow_grid=4)
         fig.canvas.draw()
 

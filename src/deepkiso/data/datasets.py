@@ -21,7 +21,7 @@ Where the files come from:
   per process, then in a system folder where a distribution installs them (Debian's
   ``dataset-fashion-mnist`` package: ``/usr/share/datasets/fashion-mnist``); failing both, they are
   downloaded into the cache (see ``download.py``).
-* ``sine``, ``cubic``, ``quadratic`` are generated from a seed; ``terrain`` is real elevation data
+* ``sine``, ``cubic``, ``quadratic`` are generated from ``rng`` (an int seed or a Generator); ``terrain`` is real elevation data
   that matplotlib ships as sample data.
 """
 
@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso._deprecation import renamed_option
 from deepkiso.data import download as _download
 from deepkiso.data.idx import read_idx
 from deepkiso.functions import to_one_hot
@@ -142,7 +143,7 @@ _INFOS = {
             None,
             None,
             "Synthetic: t = sin(pi x) + Gaussian noise; x uniform in [-1, 1] for training, evenly "
-            "spaced for testing. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+            "spaced for testing. Options: rng=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
             "cubic",
@@ -151,7 +152,7 @@ _INFOS = {
             None,
             None,
             "Synthetic: t = 4x^3 - 3x + Gaussian noise (two turning points, values in [-1, 1]); x as "
-            "for sine. Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+            "for sine. Options: rng=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
             "quadratic",
@@ -160,7 +161,7 @@ _INFOS = {
             None,
             None,
             "Synthetic: t = 2x^2 - 1 + Gaussian noise; x as for sine. "
-            "Options: seed=0, n_samples=200, n_test=100, noise=0.1.",
+            "Options: rng=0, n_samples=200, n_test=100, noise=0.1.",
         ),
         DatasetInfo(
             "terrain",
@@ -241,6 +242,8 @@ def load_dataset(
             f"load_dataset: dtype must be a floating type such as float32, got {dtype}"
         )
     loader, allowed = _LOADERS[name]
+    if "rng" in allowed:
+        renamed_option(f"load_dataset({name!r})", "seed", "rng", options)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         takes = sorted(allowed) or "none"
@@ -469,7 +472,7 @@ def _synthetic_loader(name: str):
         *,
         normalize: bool,
         dtype: np.dtype,
-        seed: int | np.random.Generator = 0,
+        rng: int | np.random.Generator | None = 0,
         n_samples: int = 200,
         n_test: int = 100,
         noise: float = 0.1,
@@ -479,7 +482,7 @@ def _synthetic_loader(name: str):
         _check_positive_int(name, "n_test", n_test)
         if not noise >= 0:
             raise ValueError(f"load_dataset({name!r}): noise must be >= 0, got {noise}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(rng)
         x_train = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
         t_train = curve(x_train) + noise * rng.standard_normal((n_samples, 1))
         # an evenly spaced test set, so a fitted curve is drawn and judged over the whole interval
@@ -546,8 +549,7 @@ _LOADERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
         for name in _MNIST_FORMAT
     },
     **{
-        name: (_synthetic_loader(name), ("seed", "n_samples", "n_test", "noise"))
-        for name in _CURVES
+        name: (_synthetic_loader(name), ("rng", "n_samples", "n_test", "noise")) for name in _CURVES
     },
     "terrain": (_load_terrain, ("stride",)),
 }

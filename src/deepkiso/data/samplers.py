@@ -9,25 +9,27 @@ so an epoch costs one index array of N int64, never a copy of the data set.
 Common rules (see ``Sampler``): one epoch is ``len(sampler)`` = ceil(N / batch_size) batches, the
 last one smaller when batch_size does not divide N; with ``drop_last`` it is floor(N / batch_size)
 full batches and the N mod batch_size samples left over are skipped for that epoch. Every sampler is
-deterministic for a seed or a ``numpy.random.Generator``, and ``state_dict()`` taken after any batch
+deterministic for an int seed or a ``numpy.random.Generator`` (``rng=``), and ``state_dict()`` taken after any batch
 lets a fresh sampler built with the same arguments continue with exactly the same batches.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+from deepkiso._deprecation import renamed_keyword
+from deepkiso.data.stratify import stratified_batch_counts
 
 
 class Sampler:
     """Base class: yields the index arrays of one epoch at a time.
 
     n_samples: N, the size of the data set. batch_size: samples per batch (the last batch of an
-    epoch may be smaller unless drop_last). seed: an int, a numpy Generator (used, and advanced, as
+    epoch may be smaller unless drop_last). rng: an int seed, a numpy Generator (used, and advanced, as
     it is) or None for fresh entropy.
     Subclasses say how an epoch's order is made (``_make_order``) and when a new one is needed
     (``_needs_new_order``); the base class slices the order into batches and keeps the state.
@@ -37,12 +39,13 @@ class Sampler:
     needs_labels = False
     options: tuple[str, ...] = ()
 
+    @renamed_keyword("seed", "rng")
     def __init__(
         self,
         n_samples: int,
         batch_size: int,
         *,
-        seed: int | np.random.Generator | None = 0,
+        rng: int | np.random.Generator | None = 0,
         drop_last: bool = False,
     ) -> None:
         _check_positive_int("n_samples", n_samples)
@@ -53,9 +56,8 @@ class Sampler:
             )
         self.n_samples = int(n_samples)
         self.batch_size = int(batch_size)
-        self.seed = seed
         self.drop_last = bool(drop_last)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(rng)
         n_batches = (
             self.n_samples // self.batch_size
             if drop_last
@@ -227,7 +229,7 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """The data's own order, every epoch: batches 0..B-1, B..2B-1, ... (no randomness; seed unused).
+    """The data's own order, every epoch: batches 0..B-1, B..2B-1, ... (no randomness; rng unused).
 
     Epoch: each index exactly once, in order (with drop_last the last N mod batch_size never
     appear). Useful for evaluation, and to see why training on sorted data goes wrong.
@@ -255,12 +257,13 @@ class ShuffleSampler(Sampler):
     name = "shuffle"
     options = ("shuffle_every",)
 
+    @renamed_keyword("seed", "rng")
     def __init__(
         self,
         n_samples: int,
         batch_size: int,
         *,
-        seed: int | np.random.Generator | None = 0,
+        rng: int | np.random.Generator | None = 0,
         drop_last: bool = False,
         shuffle_every: str | int = "epoch",
     ) -> None:
@@ -269,7 +272,7 @@ class ShuffleSampler(Sampler):
             raise ValueError(
                 f"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got {shuffle_every!r}"
             )
-        super().__init__(n_samples, batch_size, seed=seed, drop_last=drop_last)
+        super().__init__(n_samples, batch_size, rng=rng, drop_last=drop_last)
         self.shuffle_every = shuffle_every
 
     def _settings(self) -> dict[str, Any]:
@@ -307,17 +310,18 @@ class _LabelSampler(Sampler):
 
     needs_labels = True
 
+    @renamed_keyword("seed", "rng")
     def __init__(
         self,
         labels: np.ndarray,
         batch_size: int,
         *,
-        seed: int | np.random.Generator | None = 0,
+        rng: int | np.random.Generator | None = 0,
         drop_last: bool = False,
     ) -> None:
         self.labels = labels
         class_of_sample = _class_indices(labels)
-        super().__init__(len(class_of_sample), batch_size, seed=seed, drop_last=drop_last)
+        super().__init__(len(class_of_sample), batch_size, rng=rng, drop_last=drop_last)
         self.classes, self.class_counts = np.unique(class_of_sample, return_counts=True)
         # indices grouped by class: members of class k are by_class[starts[k]:starts[k + 1]]
         self._by_class = np.argsort(class_of_sample, kind="stable").astype(np.int64)
@@ -349,15 +353,16 @@ class StratifiedSampler(_LabelSampler):
 
     name = "stratified"
 
+    @renamed_keyword("seed", "rng")
     def __init__(
         self,
         labels: np.ndarray,
         batch_size: int,
         *,
-        seed: int | np.random.Generator | None = 0,
+        rng: int | np.random.Generator | None = 0,
         drop_last: bool = False,
     ) -> None:
-        super().__init__(labels, batch_size, seed=seed, drop_last=drop_last)
+        super().__init__(labels, batch_size, rng=rng, drop_last=drop_last)
         self.batch_class_counts = stratified_batch_counts(
             self.class_counts, self.batch_size, len(self)
         )
@@ -387,15 +392,16 @@ class RareFirstSampler(_LabelSampler):
 
     name = "rare-first"
 
+    @renamed_keyword("seed", "rng")
     def __init__(
         self,
         labels: np.ndarray,
         batch_size: int,
         *,
-        seed: int | np.random.Generator | None = 0,
+        rng: int | np.random.Generator | None = 0,
         drop_last: bool = False,
     ) -> None:
-        super().__init__(labels, batch_size, seed=seed, drop_last=drop_last)
+        super().__init__(labels, batch_size, rng=rng, drop_last=drop_last)
         # lexsort sorts by its last key first: count ascending, then label ascending
         self._ranks = np.lexsort((self.classes, self.class_counts))  # class positions, rarest first
         self.label_order = self.classes[self._ranks]
@@ -421,7 +427,9 @@ class BalancedSampler(_LabelSampler):
         return self._by_class[self._starts[k] + within]
 
 
-SAMPLERS: dict[str, type[Sampler]] = {
+# Each sampler class by its name. (experiments/ has a table of sampler *names* with options, hence
+# the distinct name; SAMPLERS is this one's old name, kept for one release.)
+SAMPLER_CLASSES: dict[str, type[Sampler]] = {
     cls.name: cls
     for cls in (
         SequentialSampler,
@@ -432,33 +440,35 @@ SAMPLERS: dict[str, type[Sampler]] = {
         BalancedSampler,
     )
 }
+SAMPLERS = SAMPLER_CLASSES
 
 
+@renamed_keyword("seed", "rng")
 def make_sampler(
     name: str,
     *,
     n_samples: int,
     labels: np.ndarray | None = None,
     batch_size: int,
-    seed: int | np.random.Generator | None = 0,
+    rng: int | np.random.Generator | None = 0,
     drop_last: bool = False,
     **options: Any,
 ) -> Sampler:
-    """The sampler called name (a key of SAMPLERS) for a data set of n_samples samples.
+    """The sampler called name (a key of SAMPLER_CLASSES) for a data set of n_samples samples.
 
     labels: (n_samples,) int class labels or (n_samples, C) one-hot rows; needed by "stratified",
     "rare-first" and "balanced", ignored by the others. options: "shuffle" takes shuffle_every.
     """
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}")
-    cls = SAMPLERS[name]
+    if name not in SAMPLER_CLASSES:
+        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLER_CLASSES)}")
+    cls = SAMPLER_CLASSES[name]
     unknown = sorted(set(options) - set(cls.options))
     if unknown:
         raise ValueError(
             f"sampler {name!r} takes {list(cls.options) or 'no options'}, got {unknown}"
         )
     if not cls.needs_labels:
-        return cls(n_samples, batch_size, seed=seed, drop_last=drop_last, **options)
+        return cls(n_samples, batch_size, rng=rng, drop_last=drop_last, **options)
     if labels is None:
         raise ValueError(
             f"sampler {name!r} needs labels (class labels of the {n_samples} samples), got None"
@@ -467,7 +477,7 @@ def make_sampler(
         raise ValueError(
             f"sampler {name!r}: expected labels for {n_samples} samples, got {len(labels)}"
         )
-    return cls(labels, batch_size, seed=seed, drop_last=drop_last, **options)
+    return cls(labels, batch_size, rng=rng, drop_last=drop_last, **options)
 
 
 def iterate_minibatches(
@@ -485,67 +495,6 @@ def iterate_minibatches(
         )
     for idx in sampler.epoch():
         yield np.take(x, idx, axis=0), np.take(t, idx, axis=0)
-
-
-def stratified_batch_counts(
-    class_counts: np.ndarray, batch_size: int, n_batches: int
-) -> np.ndarray:
-    """How many samples of each class each batch gets: (n_batches, C) ints.
-
-    class_counts: (C,) positive counts n_c, N = their sum; n_batches = ceil(N / batch_size), or
-    floor(N / batch_size) to leave out the remainder (drop_last).
-    Every full batch gets floor(b p_c) or ceil(b p_c) of class c (p_c = n_c / N), and after k
-    batches class c's running total differs from k b p_c by less than one. Which classes get the
-    ceil in a full batch is an earliest-deadline-first schedule: class c's j-th extra sample may
-    come no earlier than the first batch k with k f_c > j - 1 and no later than the first with
-    k f_c >= j (f_c the fractional part of b p_c), which keeps the running total in bounds.
-    A smaller last batch takes the remaining samples, which then lie within one of its share too.
-    """
-    counts = np.asarray(class_counts, dtype=np.int64)
-    n_total = int(counts.sum())
-    n_full = min(n_batches, n_total // batch_size)
-    base, fraction = divmod(batch_size * counts, n_total)  # fraction is N f_c, an int in [0, N)
-    extras_per_batch = int(fraction.sum()) // n_total
-    result = np.tile(base, (n_batches, 1))
-    result[:n_full] += _earliest_deadline_extras(fraction, n_total, extras_per_batch, n_full)
-    if n_batches > n_full:
-        result[n_full] = counts - result[:n_full].sum(axis=0)
-    assert np.all(result >= 0) and np.all(result.sum(axis=1) <= batch_size)
-    return result
-
-
-def _earliest_deadline_extras(
-    fraction: np.ndarray, n_total: int, per_batch: int, n_batches: int
-) -> np.ndarray:
-    """(n_batches, C) of 0/1: which classes get an extra sample in each full batch.
-
-    Class c's j-th extra (j = 1, 2, ...) is released at batch floor((j-1) N / F_c) + 1 and due by
-    batch ceil(j N / F_c) (batches counted from 1, F_c = fraction[c]); each batch takes the
-    per_batch released extras that are due first, at most one per class.
-    """
-    extras = np.zeros((n_batches, len(fraction)), dtype=np.int64)
-    next_extra = np.ones(len(fraction), dtype=np.int64)
-
-    def window(c: int) -> tuple[int, int]:
-        j = int(next_extra[c])
-        return (j - 1) * n_total // int(fraction[c]) + 1, -(-j * n_total // int(fraction[c]))
-
-    waiting = [(window(c)[0], c) for c in range(len(fraction)) if fraction[c] > 0]
-    heapq.heapify(waiting)
-    ready: list[tuple[int, int, int]] = []  # (due batch, -fraction, class): earliest due first
-    for batch in range(1, n_batches + 1):
-        while waiting and waiting[0][0] <= batch:
-            _, c = heapq.heappop(waiting)
-            heapq.heappush(ready, (window(c)[1], -int(fraction[c]), c))
-        chosen = [heapq.heappop(ready) for _ in range(min(per_batch, len(ready)))]
-        assert len(chosen) == per_batch and (not ready or ready[0][0] > batch), (
-            "stratified schedule infeasible"
-        )
-        for _, _, c in chosen:
-            extras[batch - 1, c] = 1
-            next_extra[c] += 1
-            heapq.heappush(waiting, (max(window(c)[0], batch + 1), c))
-    return extras
 
 
 def _class_indices(labels: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso import functions
+from deepkiso._deprecation import renamed_keyword
 from deepkiso.graph.engine import Variable
 from deepkiso.graph.operations import exp, log, matmul, mean, reciprocal, square, sum
 
@@ -145,18 +146,22 @@ def sigmoid_example(x: float = 0.5) -> GraphExample:
     )
 
 
+@renamed_keyword("seed", "rng")
 def affine_softmax_loss_example(
-    seed: int = 0, batch_size: int = 2, n_features: int = 2, n_classes: int = 3
+    rng: int | np.random.Generator | None = 0,
+    batch_size: int = 2,
+    n_features: int = 2,
+    n_classes: int = 3,
 ) -> GraphExample:
     """Affine + Softmax-with-Loss, every step a node: ∂L/∂a = (y − t)/N.
 
     x: (N, D), W: (D, C), b: (C,), t: one-hot (N, C), with small random values
-    from ``seed`` (rounded to one decimal so the drawing stays readable).
+    from ``rng``, an int seed or a Generator (rounded to one decimal so the drawing stays readable).
     a = x·W + b; y = exp(a) · 1/Σ_c exp(a) (softmax, without the max shift
     since the scores are small); L = mean over the batch of −Σ_c t·log y.
     So ∂L/∂W = xᵀ(y − t)/N, ∂L/∂b = Σ_n (y − t)/N and ∂L/∂x = (y − t)Wᵀ/N.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(rng)
     x = Variable(np.round(rng.normal(size=(batch_size, n_features)), 1), "x")
     W = Variable(np.round(rng.normal(size=(n_features, n_classes)), 1), "W")
     b = Variable(np.round(rng.normal(scale=0.5, size=n_classes), 1), "b")

@@ -3,17 +3,53 @@
 Serves exercise 2_2 (数値微分 vs 解析的微分): the V-shaped error curves of the
 forward and central differences in float32 and float64 with the course's
 h = 1e-4 marked, and the measured time of a numerical gradient and of
-backprop as a net grows. Takes the results of ``deepkiso.diff_error``.
+backprop as a net grows. Takes plain data: the results of ``deepkiso.diff_error`` or
+anything of the same shape (the Protocols below).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from deepkiso.diff_error import DifferenceErrors, GradientTiming
+
+class _Function(Protocol):
+    @property
+    def formula(self) -> str: ...
+    @property
+    def x(self) -> float: ...
+
+
+class DifferenceErrors(Protocol):
+    """Errors against h (``deepkiso.diff_error.DifferenceErrors`` is one).
+
+    @property
+    def steps(self) -> (n,) the values of h; errors[(method, dtype name)]: (n,).: ...
+    """
+
+    @property
+    def steps(self) -> np.ndarray: ...
+    @property
+    def errors(self) -> Mapping[tuple[str, str], np.ndarray]: ...
+
+    @property
+    def function(self) -> _Function: ...
+    def best_step(self, method: str, dtype: str) -> tuple[float, float]: ...
+
+
+class GradientTiming(Protocol):
+    """One net's measured seconds per gradient (``deepkiso.diff_error.GradientTiming`` is one)."""
+
+    @property
+    def n_params(self) -> int: ...
+    @property
+    def numerical_seconds(self) -> float: ...
+    @property
+    def backprop_seconds(self) -> float: ...
+
 
 __all__ = ["plot_difference_errors", "plot_gradient_timing", "plot_numdiff"]
 

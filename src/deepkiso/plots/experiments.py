@@ -370,7 +370,7 @@ def plot_sampling_accuracy(
                 fontsize=7,
                 color="white" if value < 0.6 else "black",
             )
-    rare = set(int(c) for c in rare_classes)
+    rare = {int(c) for c in rare_classes}
     labels = [f"{name}*" if c in rare else name for c, name in enumerate(class_names[:n_classes])]
     heat_ax.set_xticks(np.arange(n_classes), labels, rotation=35, ha="right", fontsize=8)
     heat_ax.set_yticks(y, [g.label for g in groups])

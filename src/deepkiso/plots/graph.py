@@ -13,6 +13,7 @@ The layout itself (``graph_layout``) is pure geometry; this module measures the 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -291,7 +292,7 @@ def _draw_backward(ax, layout: Layout, edge: Edge, points, radii, shift: float) 
     if len(pts) > 2 and np.linalg.norm(b - a) < _text_width(label, LABEL_SIZE) + 0.2:
         # Too short to hold the label (an edge wrapped to this row): put it on the longest stretch,
         # the lane, staggered so that the labels of edges sharing the lanes stay apart.
-        k = int(np.argmax([np.linalg.norm(q - p) for p, q in zip(pts, pts[1:])]))
+        k = int(np.argmax([np.linalg.norm(q - p) for p, q in itertools.pairwise(pts)]))
         a, b = pts[k], pts[k + 1]
         j, n = next(
             (layout.wraps[link] for link in zip(edge.path, edge.path[1:]) if link in layout.wraps),

@@ -16,6 +16,7 @@ keeping the order and a minimum gap, so that edges run as straight as they can.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -317,7 +318,7 @@ class Layout:
         decrease; the closest such z is the pool-adjacent-violators average.
         """
         offsets = [0.0]
-        for above, below in zip(column, column[1:]):
+        for above, below in itertools.pairwise(column):
             gap = (self.nodes[above].height + self.nodes[below].height) / 2 + ROW_GAP
             offsets.append(offsets[-1] + gap)
         blocks: list[list[float]] = []  # [mean, count]

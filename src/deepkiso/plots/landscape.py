@@ -3,19 +3,52 @@
 Serves exercise 2_3 (the steepest-descent walk, 最急降下法), exercise 2_6
 (saddle points, 鞍点, and plateaus, プラトー) and its group work (which
 optimizer gets out, and in how many steps). Each function takes a
-``deepkiso.landscape.Surface`` and ``DescentPath``s and returns a matplotlib
+surface and walks (any objects with the attributes of the Protocols below,
+such as ``deepkiso.landscape``'s ``Surface`` and ``DescentPath``) and returns a matplotlib
 Figure (or, for the walk, an Animation); nothing here computes a path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
-from deepkiso.landscape import DescentPath, Surface
+
+class Surface(Protocol):
+    """What a picture needs of a surface (``deepkiso.landscape.Surface`` is one): plain data."""
+
+    @property
+    def formula(self) -> str: ...
+    @property
+    def x_range(self) -> tuple[float, float]: ...
+    @property
+    def y_range(self) -> tuple[float, float]: ...
+    @property
+    def goal(self) -> float | None: ...
+    def values(self, x: np.ndarray, y: np.ndarray) -> np.ndarray: ...
+    def gradient_field(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class DescentPath(Protocol):
+    """What a picture needs of a walk (``deepkiso.landscape.DescentPath`` is one)."""
+
+    @property
+    def points(self) -> np.ndarray: ...  # (n + 1, 2)
+    @property
+    def values(self) -> np.ndarray: ...  # (n + 1,)
+    @property
+    def steps_needed(self) -> int | None: ...
+
+    @property
+    def start(self) -> np.ndarray: ...
+    @property
+    def n_steps(self) -> int: ...
+    def label(self, with_start: bool = False) -> str: ...
+
 
 __all__ = ["plot_landscape", "animate_descent", "PATH_COLORS"]
 

@@ -2,18 +2,54 @@
 
 Serves the course's question 「誤識別率を損失関数に設定するとどうなるか」: a
 staircase beside a smooth curve (top) and their numerical slopes (bottom),
-zero almost everywhere beside nonzero almost everywhere. Takes the results of
-``deepkiso.loss_surface``.
+zero almost everywhere beside nonzero almost everywhere. Takes plain data: the results
+of ``deepkiso.loss_surface`` or anything of the same shape (the Protocols below).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from deepkiso.loss_surface import LineScan, ZeroGradientCount
+
+class LineScan(Protocol):
+    """The scan along θ* + α·d (``deepkiso.loss_surface.LineScan`` is one): arrays of (n,)."""
+
+    @property
+    def alphas(self) -> np.ndarray: ...
+    @property
+    def error_rate(self) -> np.ndarray: ...
+    @property
+    def cross_entropy(self) -> np.ndarray: ...
+    @property
+    def error_rate_slope(self) -> np.ndarray: ...
+    @property
+    def cross_entropy_slope(self) -> np.ndarray: ...
+    @property
+    def n_samples(self) -> int: ...
+    @property
+    def h(self) -> float: ...
+
+    def zero_slope_fraction(self, which: str) -> float: ...
+
+
+class ZeroGradientCount(Protocol):
+    """Zero partial derivatives at one α (``deepkiso.loss_surface.ZeroGradientCount`` is one)."""
+
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def n_params(self) -> int: ...
+    @property
+    def error_rate_zeros(self) -> int: ...
+    @property
+    def cross_entropy_zeros(self) -> int: ...
+    @property
+    def inert_params(self) -> int: ...
+
 
 __all__ = ["plot_loss_vs_error_rate"]
 
