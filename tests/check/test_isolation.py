@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from deepkiso.check import isolation
+from deepkiso.check._namespace import Plan
 from deepkiso.check.isolation import NO_TOOL, isolation_tool, sandbox_command, unshare_flags
 from deepkiso.cli import main
 from tests.check import test_attacks as attacks
@@ -95,6 +96,17 @@ def test_the_bwrap_command_is_kept_for_bwrap(tmp_path):
 
 
 # --- the real unshare sandbox ---------------------------------------------------------------------
+
+
+def test_a_python_folder_under_tmp_stays_read_only_under_unshare():
+    # CI's virtual environment lies in a temporary folder: bound back onto the private /tmp, the
+    # installed deepkiso must not be left writable with the rest of /tmp.
+    plan = Plan("/tmp/work/copy", ("/tmp/tmp.X/venv", "/usr/lib/python3.11"), (), 1 << 20, 1 << 20)
+    assert plan.stays_writable("/tmp") and plan.stays_writable("/tmp/work/copy")
+    assert plan.stays_writable("/dev/shm")
+    assert not plan.stays_writable("/tmp/tmp.X/venv")
+    assert not plan.stays_writable("/tmp/tmp.X/venv/lib/python3.11/site-packages")
+    assert not plan.stays_writable("/usr/lib/python3.11") and not plan.stays_writable("/")
 
 
 def _unshare_runs() -> str:

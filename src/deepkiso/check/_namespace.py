@@ -63,6 +63,14 @@ class Plan:
     def writable(self) -> tuple[str, ...]:
         return (self.workspace, "/tmp", "/dev/shm")
 
+    def stays_writable(self, point: str) -> bool:
+        """Whether the mount at point is left writable: inside a writable folder and not Python's.
+
+        A Python folder may itself lie under /tmp (a CI's virtual environment in a temporary
+        folder): bound back onto the private /tmp, it must still be read-only.
+        """
+        return _inside(point, self.writable) and not _inside(point, self.python)
+
 
 def _mount(source: str | None, target: str, kind: str | None, flags: int, data: str = "") -> None:
     """mount(2); OSError (with the target's name) when refused."""
@@ -114,9 +122,9 @@ def _hide(plan: Plan) -> None:
     os.symlink("/proc/self/fd/2", "/dev/stderr")
 
 
-def _read_only(point: str, keep: tuple[str, ...]) -> None:
+def _read_only(point: str, plan: Plan) -> None:
     """Remount the mount at point read-only with its other flags; skip a point another mount hides."""
-    if _inside(point, keep):
+    if plan.stays_writable(point):
         return
     try:
         flags = os.statvfs(point).f_flag
@@ -132,11 +140,11 @@ def _read_only(point: str, keep: tuple[str, ...]) -> None:
             raise
 
 
-def writable_mounts(keep: tuple[str, ...]) -> list[str]:
-    """The reachable mount points outside keep whose mount is writable (none, once enter is done)."""
+def writable_mounts(plan: Plan) -> list[str]:
+    """The reachable mount points plan keeps read-only whose mount is writable (none, after enter)."""
     found = []
     for point in _mount_points():
-        if _inside(point, keep):
+        if plan.stays_writable(point):
             continue
         try:
             if not os.statvfs(point).f_flag & os.ST_RDONLY:
@@ -156,7 +164,7 @@ def enter(plan: Plan) -> None:
         _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND)
         os.close(fd)
     for point in _mount_points():
-        _read_only(point, plan.writable)
-    left = writable_mounts(plan.writable)
+        _read_only(point, plan)
+    left = writable_mounts(plan)
     if left:
         raise OSError(errno.EPERM, f"--isolate: these mounts stay writable: {', '.join(left)}")
