@@ -82,7 +82,7 @@ def train_fashion(
 ):
     """Train with lr schedule [(epochs, lr), ...]; returns (final test accuracy, best test accuracy, seconds)."""
     (x_train, t_train), (x_test, t_test) = data
-    sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=batch_size, seed=seed)
+    sampler = make_sampler("shuffle", n_samples=len(x_train), batch_size=batch_size, rng=seed)
     trainer = Trainer(net, optimizer, sampler, 0)
     started = time.perf_counter()
     for n_epochs, lr in schedule:

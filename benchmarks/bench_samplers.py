@@ -77,7 +77,7 @@ def main() -> None:
     print(f"{header} {'peak / data':>12}")
     for name in SAMPLERS:
         start = time.perf_counter()
-        sampler = make_sampler(name, n_samples=N_SAMPLES, labels=t, batch_size=BATCH_SIZE, seed=0)
+        sampler = make_sampler(name, n_samples=N_SAMPLES, labels=t, batch_size=BATCH_SIZE, rng=0)
         build = time.perf_counter() - start
         epoch, indices_only = time_epoch(x, t, sampler, args.repeats)
         peak = peak_epoch_bytes(x, t, sampler)

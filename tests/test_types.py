@@ -1,16 +1,12 @@
-"""deepkiso._types: the random-number helpers, the deprecated seed= alias and the net protocols."""
-
-import warnings
+"""deepkiso._types: the random-number helpers and the net protocols."""
 
 import numpy as np
 import pytest
 
 from deepkiso._types import (
-    MISSING,
     Net,
     TrainableNet,
     as_generator,
-    rng_or_seed,
     spawn_rngs,
     spawn_seeds,
 )
@@ -53,17 +49,6 @@ def test_spawning_from_a_generator_gives_new_streams_each_time():
 def test_spawn_refuses_a_negative_count():
     with pytest.raises(ValueError, match="non-negative integer, got -1"):
         spawn_rngs(0, -1)
-
-
-def test_rng_or_seed_passes_rng_through_silently():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert rng_or_seed(4, MISSING, "f") == 4
-
-
-def test_rng_or_seed_takes_the_deprecated_seed_with_a_warning():
-    with pytest.warns(DeprecationWarning, match=r"f: seed= is deprecated.*use rng="):
-        assert rng_or_seed(0, 9, "f") == 9
 
 
 def test_the_nets_fit_the_protocols():

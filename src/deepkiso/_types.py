@@ -7,8 +7,8 @@ stand on it without an import cycle.
 * Random numbers: ``RngLike`` is what every random thing in deepkiso accepts as ``rng`` — an int
   seed, a ``numpy.random.Generator`` (used, and advanced, as it is) or None (fresh entropy).
   ``as_generator`` turns one into a Generator; ``spawn_rngs`` / ``spawn_seeds`` split one into
-  independent streams (the weights', the sampler's, ...); ``rng_or_seed`` accepts the old
-  ``seed=`` spelling for one release, with a DeprecationWarning.
+  independent streams (the weights', the sampler's, ...). The old ``seed=`` keyword is kept
+  one release by ``deepkiso._deprecation.renamed_keyword``.
 * ``Net``, ``TrainableNet``, ``LossLayer``: what the gradient checks, the loss scans and the
   Trainer call on a net (structural: any class with these members fits, the learner's own too).
 * ``Literal`` types for the string choices of the core: activations, losses, weight
@@ -17,8 +17,6 @@ stand on it without an import cycle.
 
 from __future__ import annotations
 
-import enum
-import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol, TypeAlias
 
@@ -33,9 +31,6 @@ __all__ = [
     "as_generator",
     "spawn_rngs",
     "spawn_seeds",
-    "MISSING",
-    "Missing",
-    "rng_or_seed",
     "LossLayer",
     "Net",
     "TrainableNet",
@@ -95,32 +90,6 @@ def spawn_seeds(rng: RngLike, n: int) -> list[int]:
     For records that store their seeds as numbers (a trial's JSON); same rules as ``spawn_rngs``.
     """
     return [int(child.generate_state(1)[0]) for child in _children(rng, n)]
-
-
-class Missing(enum.Enum):
-    """The type of ``MISSING``: the default of a deprecated argument, told apart from None."""
-
-    MISSING = enum.auto()
-
-
-MISSING = Missing.MISSING
-
-
-def rng_or_seed(rng: RngLike, seed: RngLike | Missing, where: str) -> RngLike:
-    """rng, or the deprecated ``seed=`` given in its place (with a DeprecationWarning).
-
-    where: the function or class, named in the warning ("RandomSampler").
-    A caller that gives seed= gets its stream from seed, whatever rng says (rng keeps its default).
-    """
-    if seed is MISSING:
-        return rng
-    warnings.warn(
-        f"{where}: seed= is deprecated and will be removed in the next release; use rng= "
-        "(an int, a numpy Generator or None)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return seed
 
 
 # -- nets -----------------------------------------------------------------------------------------

@@ -461,7 +461,7 @@ def _make_sampler(settings: dict[str, Any], t_train: np.ndarray):
             n_samples=len(t_train),
             labels=labels,
             batch_size=settings["batch_size"],
-            seed=_runs.sampler_rng(settings["seed"]),
+            rng=_runs.sampler_rng(settings["seed"]),
             **options,
         )
     except ValueError as exc:

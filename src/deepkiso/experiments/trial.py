@@ -231,7 +231,7 @@ def _per_class_accuracy(net, x: np.ndarray, t: np.ndarray, n_classes: int) -> li
 def _phase_sampler(spec: TrialSpec, t_train: np.ndarray, batch_size: int, seed: int):
     name, options = parse_sampler(spec.sampler)
     return make_sampler(
-        name, n_samples=len(t_train), labels=t_train, batch_size=batch_size, seed=seed, **options
+        name, n_samples=len(t_train), labels=t_train, batch_size=batch_size, rng=seed, **options
     )
 
 
