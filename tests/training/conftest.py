@@ -15,7 +15,7 @@ def digits():
 
 def _make_trainer(x, t, n_epochs=3, hidden=16, lr=0.01, batch_size=32, seed=0, **options):
     net = TwoLayerNet(x.shape[1], hidden, 10, weight_init_std="he", rng=seed)
-    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, seed=seed)
+    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, rng=seed)
     return Trainer(net, Adam(lr), sampler, n_epochs, **options)
 
 
