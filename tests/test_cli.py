@@ -77,6 +77,36 @@ def test_help_and_usage_errors_do_not_load_matplotlib(argv):
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], [], ["trian"]])
+def test_naming_no_command_imports_neither_numpy_nor_any_command(argv):
+    # The command list is read from the modules' source: one screen of text costs no NumPy.
+    code = (
+        "import sys\nfrom deepkiso.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m == 'numpy' or m.startswith('deepkiso.commands.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
+
+
+def test_the_command_list_read_from_source_is_what_the_modules_say():
+    from deepkiso.cli import _command_lines, _command_modules
+
+    assert _command_lines() == [(mod.NAME, mod.HELP) for mod in _command_modules()]
+
+
+def test_the_course_names_load_on_first_use():
+    import deepkiso
+    from deepkiso.layers import Affine
+
+    assert deepkiso.Affine is Affine
+    assert deepkiso.layers.Affine is Affine
+    assert set(deepkiso.__all__) <= set(dir(deepkiso))
+    with pytest.raises(AttributeError, match="no attribute 'Afine'"):
+        _ = deepkiso.Afine
+
+
 def test_a_usage_mistake_is_one_line_without_the_usage_block(capsys):
     assert main(["landscape", "--steps", "many"]) == 2
     assert one_line(capsys) == (
