@@ -32,7 +32,7 @@ def test_names_are_listed_in_order_of_first_appearance_and_share_one_node():
 
 def test_every_whitelisted_function_builds_its_graph_operation():
     for name, function in FUNCTIONS.items():
-        output, inputs = parse_expression(f"{name}(x)").evaluate({"x": np.array([0.5, 2.0])})
+        output, _inputs = parse_expression(f"{name}(x)").evaluate({"x": np.array([0.5, 2.0])})
         expected = function(g.Variable([0.5, 2.0]))
         np.testing.assert_allclose(output.data, expected.data)
         assert output.creator.kind == expected.creator.kind
@@ -47,7 +47,7 @@ def test_arrays_and_variables_are_accepted_as_values():
 
 
 def test_negative_numbers_and_exponents_are_constants_not_negate_nodes():
-    output, inputs = parse_expression("x ** -2 * -3").evaluate({"x": 2.0})
+    output, _inputs = parse_expression("x ** -2 * -3").evaluate({"x": 2.0})
     assert [op.kind for op in g.topological_operations(output)] == ["pow", "mul"]
     assert float(output.data) == pytest.approx(-0.75)
 

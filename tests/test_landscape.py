@@ -55,7 +55,7 @@ def test_values_on_a_grid_match_pointwise_values():
 
 
 def test_get_surface_names_the_choices():
-    with pytest.raises(ValueError, match="unknown function 'bowel'.*'bowl'"):
+    with pytest.raises(ValueError, match=r"unknown function 'bowel'.*'bowl'"):
         get_surface("bowel")
 
 

@@ -254,7 +254,9 @@ def test_softmax_with_loss_backward_matches_numerical_gradient(data):
         layer = SoftmaxWithLoss()
         layer.forward(x, target)
         analytic = layer.backward(dout)
-        numeric = numerical_gradient(lambda z: dout * layer.forward(z, target), x.copy())
+        numeric = numerical_gradient(
+            lambda z, layer=layer, target=target: dout * layer.forward(z, target), x.copy()
+        )
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
 
 

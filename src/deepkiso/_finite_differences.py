@@ -170,7 +170,7 @@ def _float_arrays_held_by(f: Callable) -> list[np.ndarray]:
 
 def _is_filled(cell: types.CellType) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents  # reading it is the test
     except ValueError:  # a cell not yet filled (a name the function assigns later)
         return False
     return True

@@ -12,6 +12,8 @@ TwoLayerNet is MultiLayerNet with one hidden layer: one implementation.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from deepkiso import differentiation
@@ -120,7 +122,7 @@ class MultiLayerNet:
         self.params: dict[str, np.ndarray] = {}
         self.layers: list = []
         generator = np.random.default_rng(rng)  # a Generator comes back as it is
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
             std = self._init_std(fan_in)
             W = (std * generator.standard_normal((fan_in, fan_out))).astype(self.dtype)
             b = np.zeros(fan_out, dtype=self.dtype)

@@ -134,7 +134,7 @@ class SGD(Optimizer):
 
     def update(self, params, grads):
         self._start_step(params, grads)
-        for key in params.keys():
+        for key in params:
             # In place on purpose: the layers hold these same arrays and must see the new values.
             params[key] -= self.lr * grads[key]
 
@@ -154,7 +154,7 @@ class Momentum(Optimizer):
 
     def update(self, params, grads):
         self._start_step(params, grads)
-        for key in params.keys():
+        for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
 
@@ -169,7 +169,7 @@ class AdaGrad(Optimizer):
 
     def update(self, params, grads):
         self._start_step(params, grads)
-        for key in params.keys():
+        for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
 
@@ -184,7 +184,7 @@ class RMSProp(Optimizer):
 
     def update(self, params, grads):
         self._start_step(params, grads)
-        for key in params.keys():
+        for key in params:
             self.h[key] *= self.decay_rate
             self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
@@ -211,7 +211,7 @@ class Adam(Optimizer):
             * math.sqrt(1.0 - self.beta2**self.iterations)
             / (1.0 - self.beta1**self.iterations)
         )
-        for key in params.keys():
+        for key in params:
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)

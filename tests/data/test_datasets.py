@@ -94,7 +94,7 @@ def test_digits_options_flatten_normalize_one_hot_dtype():
 
 
 def test_mnist_format_files_in_data_dir_load_raw_or_gzipped(tmp_path):
-    x_train, t_train, x_test, t_test = make_mnist_folder(tmp_path / "mine", suffix="")
+    x_train, t_train, _x_test, t_test = make_mnist_folder(tmp_path / "mine", suffix="")
     (xa, ta), (xb, tb) = load_dataset("mnist", data_dir=tmp_path / "mine", download=False)
     assert xa.shape == (8, 784) and xb.shape == (4, 784) and xa.dtype == np.float32
     np.testing.assert_allclose(xa, x_train.reshape(8, 784) / 255)
@@ -277,12 +277,12 @@ def test_synthetic_sets_are_reproducible_per_seed():
 
 
 def test_terrain_is_real_elevation_over_longitude_and_latitude():
-    (x, t), (x_test, t_test) = load_dataset("terrain", normalize=False, dtype=np.float64)
+    (x, t), (x_test, _t_test) = load_dataset("terrain", normalize=False, dtype=np.float64)
     assert x.shape[1] == 2 and t.shape == (len(x), 1) and len(x) + len(x_test) == 86 * 101
     assert x[:, 0].min() > -84.42 and x[:, 0].max() < -84.07  # longitude, degrees east
     assert x[:, 1].min() > 36.44 and x[:, 1].max() < 36.74  # latitude, degrees north
     assert t.min() > 200 and t.max() < 1100  # metres
-    (x, t), (x_test, t_test) = load_dataset("terrain", stride=1)
+    (x, t), (x_test, _t_test) = load_dataset("terrain", stride=1)
     assert len(x) + len(x_test) == 344 * 403 and len(x_test) == 344 * 403 // 5
     assert x.dtype == t.dtype == np.float32
     assert x.min() == 0 and x.max() == 1 and t.min() == 0 and t.max() == 1

@@ -1,5 +1,6 @@
 """Learning-rate rules, schedules and the batch-size grid."""
 
+import itertools
 import math
 
 import pytest
@@ -23,7 +24,7 @@ def test_scaled_lr_follows_each_rule():
 @given(st.integers(1, 200), st.floats(1e-3, 10), st.floats(1e-3, 10))
 def test_warmup_rises_evenly_and_then_holds(n_warmup, start, target):
     rates = [warmup_lr(i, target, start, n_warmup) for i in range(1, n_warmup + 3)]
-    steps = [b - a for a, b in zip(rates, rates[1:n_warmup])]
+    steps = [b - a for a, b in itertools.pairwise(rates[:n_warmup])]
     assert all(
         math.isclose(step, (target - start) / n_warmup, rel_tol=1e-6, abs_tol=1e-12)
         for step in steps

@@ -89,7 +89,7 @@ def test_groups_pool_the_seeds_and_give_mean_and_spread():
     assert groups[0].seeds == [0, 1, 2]
     assert groups[0].mean("test_accuracy") == pytest.approx(0.9)
     assert groups[0].std("test_accuracy") == pytest.approx(0.002)
-    x, mean, std = groups[0].curve("test_accuracy", "iteration")
+    x, mean, _std = groups[0].curve("test_accuracy", "iteration")
     assert list(x) == [126, 252] and mean == pytest.approx([0.9, 0.9])
 
 

@@ -91,7 +91,7 @@ def test_imbalance_thins_out_the_chosen_classes_in_training_only():
     spec = _spec(
         experiment="sampling", sampler="balanced", imbalance_classes=(3, 5), imbalance_keep=0.1
     )
-    x_train, t_train, x_test, t_test = load_trial_data(spec)
+    x_train, t_train, _x_test, t_test = load_trial_data(spec)
     (_, full_t), (_, full_test) = load_dataset("digits")
     full_counts, counts = np.bincount(full_t), np.bincount(t_train)
     assert counts[3] == round(0.1 * full_counts[3]) and counts[5] == round(0.1 * full_counts[5])

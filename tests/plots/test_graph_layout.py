@@ -4,6 +4,7 @@ Text widths come from a stand-in measure (a fixed width per character), so nothi
 matplotlib; the first test checks that the module itself does not either.
 """
 
+import itertools
 import subprocess
 import sys
 
@@ -56,7 +57,7 @@ def test_no_two_nodes_of_a_column_overlap_and_every_gap_is_kept(name):
     layout = placed(g.EXAMPLES[name]().output)
     for column in layout.columns:
         nodes = sorted((layout.nodes[i] for i in column), key=lambda n: n.y)
-        for above, below in zip(nodes, nodes[1:]):
+        for above, below in itertools.pairwise(nodes):
             assert below.y - above.y >= (above.height + below.height) / 2 + gl.ROW_GAP - 1e-9
 
 

@@ -47,7 +47,7 @@ def expression_graph(text, **values):
     return output
 
 
-READY_MADE = {name: build for name, build in g.EXAMPLES.items()}
+READY_MADE = dict(g.EXAMPLES.items())
 TYPED = {
     "reuse": lambda: expression_graph("x*x*x + x", x=1.5),
     "crossing": lambda: expression_graph("(a+b)*(a-b)/(a*b)", a=2.0, b=3.0),

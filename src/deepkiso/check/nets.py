@@ -107,7 +107,7 @@ _X_ONE, _T_ONE = np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0])
 
 @check("SimpleNet", "2_7", "predict(x) = x · W")
 def simplenet_predict(ctx: Context) -> None:
-    net, where, W = _simple_net(ctx)
+    net, _where, W = _simple_net(ctx)
     method = find_method(net, ("predict", "forward"))
     if method is None:
         raise Failure(f"{ctx.name} has no predict method", "predict(x) = x · W", "nothing")
@@ -117,7 +117,7 @@ def simplenet_predict(ctx: Context) -> None:
 
 @check("SimpleNet", "2_7", "loss(x, t) = cross-entropy of softmax(x · W)")
 def simplenet_loss(ctx: Context) -> None:
-    net, where, W = _simple_net(ctx)
+    net, _where, W = _simple_net(ctx)
     expected = F.softmax_cross_entropy(_X_ONE @ W, _T_ONE)
     expect_close(
         _loss(net, _X_ONE, _T_ONE),
@@ -749,7 +749,7 @@ def _mistake_line(net, predict, model: Model) -> str:
 @check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
 def twolayernet_predict(ctx: Context) -> None:
     _require(ctx, ("predict", "forward"))
-    net, params, x, t, _ = _setup(ctx)
+    net, _params, x, _t, _ = _setup(ctx)
     name, method = _method(ctx, net, ("predict", "forward"))
     y = as_array(call_method(method, x.copy(), training=False), f"{name}(x)")
     if y.shape != (_N, _D_OUT) or not np.isfinite(y).all():
@@ -762,7 +762,7 @@ def twolayernet_predict(ctx: Context) -> None:
 
 @check("TwoLayerNet", "2_8", "the loss is the batch mean: a batch repeated twice has the same loss")
 def twolayernet_loss_batch_mean(ctx: Context) -> None:
-    net, params, x, t, _ = _setup(ctx)
+    net, _params, x, t, _ = _setup(ctx)
     once = _loss(net, x, t)
     twice = _loss(net, np.concatenate([x, x]), np.concatenate([t, t]))
     causes = [
@@ -939,7 +939,7 @@ def _labels_note(net, method, name: str, x, t, expected: float) -> None:
 @check("TwoLayerNet", "2_8", "accuracy(x, t) is the fraction of samples predicted right")
 def twolayernet_accuracy(ctx: Context) -> None:
     _require(ctx, ("accuracy",))
-    net, params, x, t, classification = _setup(ctx)
+    net, _params, x, t, classification = _setup(ctx)
     if not classification:
         raise Skip("a regression net has no accuracy")
     name, method = _method(ctx, net, ("accuracy",))

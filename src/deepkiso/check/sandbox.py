@@ -222,7 +222,7 @@ class _Child:
             "work": self.workspace.work,
         }
         read_fd, write_fd = os.pipe()
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the worker's life; close() closes it)
         self.tree = Tree.before_fork(job.memory_mb, limits.max_processes)
         self.process: subprocess.Popen | None = None
         with starting_worker() as started:

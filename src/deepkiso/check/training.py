@@ -387,7 +387,7 @@ def _train(ctx: Context):
 
 @check("train", "2_10", "training lowers the loss of deepkiso's TwoLayerNet")
 def train_loss_falls(ctx: Context) -> None:
-    net, x, t, before, after, arrays = _train(ctx)
+    net, _x, _t, before, after, arrays = _train(ctx)
     if after < before:
         return
     rebound = [k for k, a in arrays.items() if net.params[k] is not a]
