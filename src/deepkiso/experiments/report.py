@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,14 @@ from typing import Any
 import numpy as np
 
 from deepkiso.experiments.groups import METRICS, Group, metric_value
+from deepkiso.experiments.tables import (
+    batch_size_table,
+    class_subset_mean,
+    markdown_table,
+    plus_minus,
+    rare_classes,
+    sampling_table,
+)
 from deepkiso.files import write_file_atomically
 
 __all__ = [
@@ -112,128 +119,6 @@ def _csv_text(rows: Sequence[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub Markdown table: first column left-aligned, the others (numbers) right-aligned."""
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-
-    def line(cells) -> str:
-        padded = (
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths))
-        )
-        return "| " + " | ".join(padded) + " |"
-
-    rule = (
-        "|"
-        + "|".join(
-            ":" + "-" * (w + 1) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)
-        )
-        + "|"
-    )
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
-
-
-def _pm(g: Group, metric: str, decimals: int | None = 3) -> str:
-    """ "0.912 ± 0.004", or "–" when no seed has the metric.
-
-    decimals None: as many as give the mean three significant digits (times, memory), the
-    standard deviation to the same place.
-    """
-    mean = g.mean(metric)
-    if mean is None:
-        return "–"
-    if decimals is None:
-        decimals = max(0, 2 - math.floor(math.log10(abs(mean)))) if mean else 3
-    return (
-        f"{mean:.{decimals}f} ± {g.std(metric):.{decimals}f}"
-        if len(g.values(metric)) > 1
-        else f"{mean:.{decimals}f}"
-    )
-
-
-def _seeds_cell(g: Group) -> str:
-    return f"{len(g.records)}" + (f" ({g.n_diverged} diverged)" if g.n_diverged else "")
-
-
-def _to_target(g: Group) -> str:
-    if not g.spec.get("target_accuracy"):
-        return "–"
-    reached = g.values("epochs_to_target")
-    if not reached:
-        return "never"
-    text = f"{np.mean(reached):.1f}"
-    return text if len(reached) == len(g.records) else f"{text} ({len(reached)}/{len(g.records)})"
-
-
-def batch_size_table(groups: Sequence[Group]) -> str:
-    headers = [
-        "setting",
-        "seeds",
-        "test acc",
-        "train acc",
-        "gap (acc)",
-        "gap (loss)",
-        "updates",
-        "epochs to target",
-        "s/epoch",
-        "step MB",
-    ]
-    rows = [
-        [
-            g.label,
-            _seeds_cell(g),
-            _pm(g, "test_accuracy"),
-            _pm(g, "train_accuracy"),
-            _pm(g, "gap_accuracy"),
-            _pm(g, "gap_loss"),
-            f"{g.mean('updates'):.0f}" if g.values("updates") else "–",
-            _to_target(g),
-            _pm(g, "train_seconds_per_epoch", None),
-            _pm(g, "step_peak_mb", None),
-        ]
-        for g in groups
-    ]
-    return markdown_table(headers, rows)
-
-
-def _rare_classes(g: Group) -> list[int]:
-    return list(g.spec["imbalance_classes"]) if g.spec["imbalance_keep"] < 1 else []
-
-
-def _class_subset_mean(g: Group, classes: Sequence[int]) -> float | None:
-    means = g.per_class_mean()
-    values = [means[c] for c in classes if c < len(means) and means[c] is not None]
-    return float(np.mean(values)) if values else None
-
-
-def sampling_table(groups: Sequence[Group], class_names: Sequence[str] | None = None) -> str:
-    rare = _rare_classes(groups[0]) if groups else []
-    headers = ["sampler", "seeds", "test acc", "train acc", "gap (acc)", "worst class"]
-    headers += ["rare classes"] if rare else []
-    headers += ["epochs to target", "s/epoch"]
-    rows = []
-    for g in groups:
-        means = g.per_class_mean()
-        worst = "–"
-        if means and all(m is not None for m in means):
-            c = int(np.argmin(means))
-            worst = f"{(class_names[c] if class_names else c)}: {means[c]:.3f}"
-        row = [
-            g.label,
-            _seeds_cell(g),
-            _pm(g, "test_accuracy"),
-            _pm(g, "train_accuracy"),
-            _pm(g, "gap_accuracy"),
-            worst,
-        ]
-        if rare:
-            value = _class_subset_mean(g, rare)
-            row.append("–" if value is None else f"{value:.3f}")
-        row += [_to_target(g), _pm(g, "train_seconds_per_epoch", None)]
-        rows.append(row)
-    return markdown_table(headers, rows)
-
-
 # -- the summary in words -------------------------------------------------------------------------
 
 
@@ -298,12 +183,12 @@ def _accuracy_sentence(row: list[Group]) -> str:
     best = max(row, key=lambda g: g.mean("test_accuracy"))
     small, large = row[0], row[-1]
     ends = [
-        f"{_pm(g, 'test_accuracy')} at batch {g.batch_size}"
+        f"{plus_minus(g, 'test_accuracy')} at batch {g.batch_size}"
         for g in (small, large)
         if g is not best
     ]
     text = (
-        f"Test accuracy is highest at batch {best.batch_size} ({_pm(best, 'test_accuracy')}); "
+        f"Test accuracy is highest at batch {best.batch_size} ({plus_minus(best, 'test_accuracy')}); "
         f"it is {' and '.join(ends)}."
     )
     budget = small.spec["budget"]
@@ -436,7 +321,7 @@ def _schedule_sentences(groups: Sequence[Group]) -> list[str]:
         fixed = {f.batch_size: f for f in _ok_fixed(groups, g.lr_scaling)}
         text = (
             f"Growing the batch ({g.label}, {sum(e for _, e in g.spec['phases'])} epochs) ends at test accuracy "
-            f"{_pm(g, 'test_accuracy')} after {g.mean('updates'):.0f} updates, gap {g.mean('gap_accuracy'):+.3f}"
+            f"{plus_minus(g, 'test_accuracy')} after {g.mean('updates'):.0f} updates, gap {g.mean('gap_accuracy'):+.3f}"
         )
         comparisons = [
             f"fixed batch {b}: {fixed[b].mean('test_accuracy'):.3f} after {fixed[b].mean('updates'):.0f} "
@@ -477,7 +362,7 @@ def sampling_summary(
     ranked = sorted(ok, key=lambda g: -g.mean("test_accuracy"))
     lines = [
         "Test accuracy, best first: "
-        + ", ".join(f"{g.label} {_pm(g, 'test_accuracy')}" for g in ranked)
+        + ", ".join(f"{g.label} {plus_minus(g, 'test_accuracy')}" for g in ranked)
         + "."
     ]
     if "replacement" in by_label and "shuffle" in by_label:
@@ -488,11 +373,11 @@ def sampling_summary(
             f"{a.mean('test_accuracy'):.3f} vs {b.mean('test_accuracy'):.3f}, a difference of "
             f"{difference:+.3f}, {_compare(difference, _spread(a, b, metric='test_accuracy'))}."
         )
-    rare = _rare_classes(ok[0])
+    rare = rare_classes(ok[0])
     name = (lambda c: class_names[c]) if class_names else str
     if rare:
         keep = ok[0].spec["imbalance_keep"]
-        rare_means = {g.label: _class_subset_mean(g, rare) for g in ok}
+        rare_means = {g.label: class_subset_mean(g, rare) for g in ok}
         known = {k: v for k, v in rare_means.items() if v is not None}
         if known:
             order = sorted(known, key=lambda k: -known[k])
@@ -587,7 +472,7 @@ def write_report(
             )
             figures = {
                 "sampling.png": plots.plot_sampling_accuracy(
-                    groups, class_names, _rare_classes(groups[0]), title
+                    groups, class_names, rare_classes(groups[0]), title
                 ),
                 "learning_curves.png": plots.plot_learning_curves(groups, title=title),
             }
