@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from deepkiso import __version__
 from deepkiso.blas import get_blas_threads, set_blas_threads
+from deepkiso.commands import _run_folder as run_folder
 from deepkiso.commands import _runs
 from deepkiso.commands._options import (
     BATCH_SIZE,
@@ -50,7 +51,6 @@ from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
 from deepkiso.training import (
-    CHECKPOINT_NAME,
     Callback,
     Trainer,
     TrainingDiverged,
@@ -84,15 +84,6 @@ THREADS = Integer(1, 64)
 SHUFFLE_EVERY = Integer(1, EPOCHS.high)
 # Options that may change when a run is resumed; every other one is fixed by its settings.json.
 RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "mirror", "threads")
-FILES_OF_A_RUN = (
-    _runs.SETTINGS_NAME,
-    _runs.METRICS_CSV,
-    _runs.METRICS_JSONL,
-    _runs.CURVES_NAME,
-    _runs.CONFUSION_NAME,
-    _runs.FIT_NAME,
-    CHECKPOINT_NAME,
-)
 
 
 def add_arguments(parser) -> None:
@@ -215,14 +206,14 @@ def run(args) -> int:
         _fill_sizes(settings, x_train, t_train)
     else:
         settings = _new_settings(args)
-        _check_run_dir(args.out, args.force)
+        run_folder.refuse_to_overwrite(args.out, args.force)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
         _fill_sizes(settings, x_train, t_train)
         check_training_memory(
             [settings["input_size"], *settings["hidden"], settings["output_size"]],
             settings["batch_size"],
         )
-        run_dir = _new_run_dir(args.out, settings["dataset"], args.force)
+        run_dir = run_folder.new_run_dir(args.out, settings["dataset"], args.force)
     net = _runs.build_net(settings)
     optimizer = _runs.build_optimizer(settings)
     settings["lr"] = optimizer.lr
@@ -466,45 +457,6 @@ def _make_sampler(settings: dict[str, Any], t_train: np.ndarray):
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _check_run_dir(out: str | None, force: bool) -> None:
-    """Refuse --out before any work is done when it would overwrite a run."""
-    if out is None:
-        return
-    run_dir = Path(out)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise UsageError(f"--out {run_dir} is a file, not a directory")
-    if run_dir.is_dir() and any(run_dir.iterdir()) and not force:
-        raise UsageError(
-            f"{run_dir} already exists; continue it with --resume {run_dir}, "
-            f"or pass --force to start it over"
-        )
-
-
-def _new_run_dir(out: str | None, dataset: str, force: bool) -> Path:
-    if out is None:
-        base = Path("runs") / f"{dataset}-{datetime.now():%Y%m%d-%H%M%S}"
-        run_dir, n = base, 1
-        while run_dir.exists():
-            n += 1
-            run_dir = base.with_name(f"{base.name}-{n}")
-    else:
-        run_dir = Path(out)
-        if run_dir.is_dir() and force:
-            _remove_run_files(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
-
-
-def _remove_run_files(run_dir: Path) -> None:
-    """Delete what a run writes (and nothing else a user may keep in the folder)."""
-    for name in FILES_OF_A_RUN:
-        (run_dir / name).unlink(missing_ok=True)
-    # write_atomically's leftovers of a killed run are named .STEM.<pid>-<hex>.part.SUFFIX
-    for pattern in ("checkpoint-*.npz", ".*.part.*"):
-        for path in run_dir.glob(pattern):
-            path.unlink()
 
 
 # -- reporting -----------------------------------------------------------------------------------
