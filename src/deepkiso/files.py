@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+def write_atomically(path: str | os.PathLike, write: Callable[[str], object]) -> Path:
     """Call write(temporary path) beside path, then move the result onto path; returns path.
 
     The temporary name ends with path's suffix, so writers that pick a format from the

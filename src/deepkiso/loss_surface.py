@@ -167,7 +167,7 @@ def scan_line(
     direction = random_direction(net, rng) if direction is None else direction
     alphas = np.array(alphas, dtype=np.float64)  # a copy: the scan must not share the default array
     x = np.asarray(x, dtype=np.float64)
-    columns = {"error": [], "loss": [], "error_slope": [], "loss_slope": []}
+    columns: dict[str, list[float]] = {"error": [], "loss": [], "error_slope": [], "loss_slope": []}
     for alpha in alphas:
         values = {}
         for offset in (-h, 0.0, h):

@@ -270,6 +270,7 @@ class _Child:
             env=env,
             start_new_session=True,
         )
+        assert process.stdin is not None  # stdin=PIPE above
         try:
             process.stdin.write(_job_json(job, self.workspace, limits.max_processes))
             process.stdin.close()

@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list_examples:
         for name, build in EXAMPLES.items():
-            print(f"{name:24s} {inspect.getdoc(build).splitlines()[0]}")
+            print(f"{name:24s} {(inspect.getdoc(build) or name).splitlines()[0]}")
         return 0
     if args.out is not None:
         _check_out(args.out, args.renderer)
