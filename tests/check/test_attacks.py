@@ -8,9 +8,11 @@ default mode's are not run at all where they would harm this machine
 (writing into the installed deepkiso, signalling the grader).
 """
 
+import json
 import os
 import shutil
 import socket
+import struct
 import time
 from pathlib import Path
 
@@ -94,6 +96,77 @@ def test_forged_invalid_events_are_a_verdict_not_a_traceback(tmp_path, mode, fra
     assert_wrong_affine_fails(report)
     invalid = [r for r in report.results if r.id == "protocol"]
     assert invalid and invalid[0].title == "the checking process sent something invalid"
+
+
+def _write_frames(*events) -> str:
+    """Attack statements that write each event, framed as the grader reads them, to every open fd."""
+    frames = b"".join(
+        struct.pack(">I", len(body)) + body for body in (json.dumps(e).encode() for e in events)
+    )
+    return (
+        f"for fd in range(3, 64):\n    try:\n        os.write(fd, {frames!r})\n"
+        f"    except OSError:\n        pass"
+    )
+
+
+FORGED_PASS = {
+    "event": "result",
+    "result": {
+        "id": "Affine.forward_batch",
+        "subject": "Affine",
+        "title": "forward on a batch: x · W + b",
+        "status": "pass",
+    },
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "events",
+    [
+        [FORGED_PASS, {"event": "done"}],  # a verdict: only the grader gives them
+        [dict(FORGED_PASS, result=dict(FORGED_PASS["result"], status="note"))],  # a check's own id
+        [{"event": "ended", "check": "Affine.forward_batch"}, {"event": "done"}],  # cut short
+        [
+            {
+                "event": "reply",
+                "check": "Affine.forward_batch",
+                "reply": {"op": ["root", None, None]},
+            }
+        ],
+    ],
+    ids=["forged-pass", "forged-note-on-a-check", "forged-end", "forged-reply"],
+)
+def test_well_formed_forged_events_cannot_pass_a_wrong_affine(tmp_path, mode, events):
+    report = grade(hostile(tmp_path, _write_frames(*events)), mode)
+    assert_wrong_affine_fails(report)
+    invalid = [r for r in report.results if r.id == "protocol"]
+    assert invalid and invalid[0].title == "the checking process sent something invalid"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "attack",
+    [
+        # NumPy's comparisons, as the checks would call them, made to agree with anything
+        "import numpy as np\nnp.isclose = lambda a, b, **k: np.ones(np.broadcast(a, b).shape, bool)\n"
+        "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True",
+        # the checker's own comparison, and the check's verdicts, replaced where the checks find them
+        "import deepkiso.check.expect as E, deepkiso.check.layers as L, deepkiso.check.verdicts as V\n"
+        "E.expect_close = L.expect_close = lambda received, *a, **k: received\n"
+        "V.judge = lambda check, ctx, *a, **k: (None, False)",
+    ],
+    ids=["numpy", "deepkiso"],
+)
+def test_monkeypatching_inside_the_checking_process_changes_no_verdict(tmp_path, mode, attack):
+    """The grader's own comparisons fail the zeros; the patched copy of the check in the checking
+    process may only take another way, which shows as answers that do not fit."""
+    report = grade(hostile(tmp_path, attack), mode)
+    assert_wrong_affine_fails(report)
+    forward = next(r for r in report.results if r.id in ("Affine.forward_batch", "protocol"))
+    assert forward.status == FAIL, forward
+    if forward.id == "Affine.forward_batch":
+        assert "is wrong" in forward.message, forward
 
 
 def test_an_oversized_message_is_a_verdict(tmp_path):

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from deepkiso.check import contain
 from deepkiso.check.contain import Workspace, scrubbed_environment
 
@@ -66,3 +68,33 @@ def test_the_environment_keeps_the_allowlist_only(tmp_path, monkeypatch):
         and env["PATH"] == os.environ["PATH"]
     )
     assert "t0ken" not in env.values() and "k3y" not in env.values()
+
+
+def test_a_project_in_the_temp_folder_is_copied_without_the_workspaces_in_it(tmp_path):
+    project = tmp_path / "tmp"
+    (project / "deepkiso-check-abc123" / "work").mkdir(parents=True)
+    (project / "deepkiso-check-abc123" / "work" / "old.py").write_text("x = 1\n")
+    (project / "mine.py").write_text("y = 2\n")
+    workspace = Workspace([project / "mine.py"], [project])
+    try:
+        copied = {p.name for p in workspace.work.rglob("*")}
+        assert "mine.py" in copied and "old.py" not in copied
+        assert not any(name.startswith("deepkiso-check-") for name in copied)
+    finally:
+        workspace.remove()
+
+
+def test_a_copy_that_fails_leaves_no_workspace_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    (tmp_path / "mine.py").write_text("y = 2\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Workspace, "_copy_tree", full_disk)
+    with pytest.raises(OSError):
+        Workspace([tmp_path / "mine.py"], [tmp_path])
+    assert list((tmp_path / "temp").iterdir()) == []

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from deepkiso.check import FAIL, PASS, SKIP
-from deepkiso.check.nets import _reference_grads, recognise
+from deepkiso.check.net_gradients import _reference_grads
+from deepkiso.check.net_models import recognise
 
 
 def test_a_loss_divided_twice_by_n_breaks_the_repeated_batch_law(bugs_a_report, result):
@@ -125,7 +126,8 @@ def test_a_float32_net_gets_its_reference_gradient_in_float64():
 
 
 def test_a_wrong_model_points_at_the_learners_line_of_the_mistake():
-    from deepkiso.check.nets import MODELS, _mistake_line
+    from deepkiso.check.net_models import MODELS
+    from deepkiso.check.nets import _mistake_line
 
     class Net:
         def predict(self, x):

@@ -26,7 +26,7 @@ def test_events_sent_on_a_channel_come_back_validated_even_in_pieces():
     channel = FramedChannel(write_fd)
     channel.send(event="step", what="loading", check=None, seconds=2.0)
     channel.send(
-        event="result", result=Result(id="a.b", subject="a", title="t", status="pass").to_dict()
+        event="result", result=Result(id="a.b", subject="a", title="t", status="fail").to_dict()
     )
     channel.send(event="done")
     os.close(write_fd)
@@ -37,7 +37,7 @@ def test_events_sent_on_a_channel_come_back_validated_even_in_pieces():
         reader.feed(data[i : i + 1])
         events.extend(reader.events())
     assert [e["event"] for e in events] == ["step", "result", "done"]
-    assert events[1]["result"] == Result(id="a.b", subject="a", title="t", status="pass")
+    assert events[1]["result"] == Result(id="a.b", subject="a", title="t", status="fail")
     assert not reader.leftover()
 
 
@@ -56,7 +56,14 @@ def test_events_sent_on_a_channel_come_back_validated_even_in_pieces():
                 "event": "result",
                 "result": {"id": "a", "subject": "s", "title": "t", "status": "won"},
             },
-            "unknown status",
+            "the status 'won'",
+        ),
+        (
+            {
+                "event": "result",
+                "result": {"id": "a", "subject": "s", "title": "t", "status": "pass"},
+            },
+            "the status 'pass'",
         ),
         (
             {
@@ -68,12 +75,19 @@ def test_events_sent_on_a_channel_come_back_validated_even_in_pieces():
         (
             {
                 "event": "result",
-                "result": {"id": "a", "subject": "s", "title": "t", "status": "pass", "cause": 3},
+                "result": {"id": "a", "subject": "s", "title": "t", "status": "fail", "cause": 3},
             },
             "not strings",
         ),
-        ({"event": "found", "found": {"Affine": 1}, "missing": []}, "not strings"),
-        ({"event": "found", "found": {}, "missing": "Affine"}, "'missing'"),
+        (
+            {"event": "found", "found": {"Affine": 1}, "names": {"Affine": "x"}, "missing": []},
+            "not strings",
+        ),
+        ({"event": "found", "found": {}, "names": {}, "missing": "Affine"}, "'missing'"),
+        ({"event": "found", "found": {}, "missing": []}, "'names'"),
+        ({"event": "reply", "check": "Affine.forward_batch"}, "'reply'"),
+        ({"event": "reply", "check": 3, "reply": {}}, "'check'"),
+        ({"event": "ended"}, "'check'"),
         ({"event": "done", "extra": 1}, "unknown fields"),
     ],
 )

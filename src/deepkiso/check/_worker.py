@@ -9,20 +9,24 @@ selected check under the time limit. Every event is one framed JSON message
 (``protocol``) on the pipe the parent reads:
 
     {"event": "step", "what": "...", "check": id or null, "seconds": S}   before each time-limited step
-    {"event": "result", "result": {...}}                                  a Result as a dict
-    {"event": "found", "found": {...}, "missing": [...]}                  once the names are known
+    {"event": "reply", "check": id, "reply": {...}}                       each answer of the learner's code
+    {"event": "ended", "check": id}                                       after a check's last reply
+    {"event": "result", "result": {...}}                                  a failure or note of the file
+    {"event": "found", "found": {...}, "names": {...}, "missing": [...]}  once the names are known
     {"event": "done"}
 
-The parent enforces the same time limit from outside, for code that never
-returns to Python, and builds the report from these events alone, so a later
-protocol could decide them without trusting the process that ran the code (issue 13, item 1).
+A check runs here only to put the course's inputs to the learner's code: it
+sees the learner's objects through proxies (``remote``) whose answers are
+sent as replies, and the grader decides the verdict by running the check
+again on those replies (``verdicts``). The parent enforces the same time
+limit from outside, for code that never returns to Python.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,17 +35,18 @@ import numpy as np
 from deepkiso.check.loader import (
     Graded,
     LearnerCode,
-    StepTimeout,
-    describe_error,
     graded,
     load,
     location,
-    time_limit,
 )
-from deepkiso.check.names import SUBJECT_BY_NAME, conventions, discover
+from deepkiso.check.names import SUBJECT_BY_NAME, adapt, conventions, discover
 from deepkiso.check.protocol import FramedChannel
-from deepkiso.check.registry import Check, Failure, Note, Skip, all_checks
-from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
+from deepkiso.check.recording import RecordingSession
+from deepkiso.check.registry import Check, all_checks
+from deepkiso.check.remote import aborted_reply
+from deepkiso.check.report import FAIL, NOTE, Result
+from deepkiso.check.timeouts import StepTimeout, time_limit
+from deepkiso.check.verdicts import judge
 
 
 @dataclass
@@ -95,59 +100,36 @@ def _address_space() -> int:
         return 0
 
 
-def run_check(
-    check: Check, code: LearnerCode, chosen: Graded, timeout: float, memory_mb: int
-) -> tuple[Result, bool]:
-    """Run one check under the time limit; return its Result and whether the learner's code crashed."""
-    ctx = check.context(chosen.obj, chosen.learner_name, chosen.namespace)
-    result = Result(
-        id=check.id,
-        subject=check.subject,
-        title=check.title,
-        status=PASS,
-        exercise=check.exercise,
-        learner_name=chosen.learner_name,
-    )
+def drive(
+    check: Check, code: LearnerCode, chosen: Graded, job: Job, send: Callable[[dict], None]
+) -> bool:
+    """Run one check on the learner's code under the time limit, sending each reply; whether the code crashed.
+
+    The verdict this process reaches is not sent: the grader replays the replies (``verdicts``).
+    """
     # Learners' code draws from the global generators (np.random.randn); the same draws every run.
     np.random.seed(0)
     random.seed(0)
-    crashed = False
+    crashed = True
     try:
-        with time_limit(timeout), np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            passed = check.func(ctx)
-        result.message = passed if isinstance(passed, str) else ""
-    except Failure as exc:
-        result.status, result.message = FAIL, exc.message
-        result.expected, result.received, result.cause = exc.expected, exc.received, exc.cause
-        result.location = _relabel(exc.location, code)
-        if (
-            exc.__cause__ is not None and not exc.location
-        ):  # explained after the learner's code raised: their line
-            result.location = location(exc.__cause__, code)
-    except Note as exc:
-        result.status, result.message, result.cause = NOTE, exc.message, exc.cause
-    except Skip as exc:
-        result.status, result.message = SKIP, str(exc)
-    except StepTimeout as exc:
-        crashed = True
-        result.status, result.message = FAIL, f"timed out after {exc.seconds:g} s"
-        result.location = location(exc, code)
-        result.cause = (
-            "a loop that never ends (or work far too slow for the small arrays the check uses)"
-        )
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the learner's code raises is reported
-        crashed = True
-        result.status = FAIL
-        result.location = location(exc, code)
-        result.message, result.cause = describe_error(exc, memory_mb)
-        if not result.location and not isinstance(exc, MemoryError):
-            result.message = (
-                f"the check could not use what {chosen.learner_name} returned: {result.message}"
+        with time_limit(job.timeout):
+            session = RecordingSession(
+                send,
+                adapt(check.subject, chosen.obj)[0],
+                where=lambda exc: location(exc, code),
+                relabel=lambda text: _relabel(text, code),
+                namespace=chosen.namespace,
             )
-    if check.limitation and result.status == FAIL:
-        result.status, result.note_reason = NOTE, check.limitation
-    return result, crashed
+            ctx = check.context(session.root(), chosen.learner_name)
+            _, crashed = judge(
+                check, ctx, job.memory_mb, on_abort=lambda exc: send(aborted_reply(exc))
+            )
+    except (
+        StepTimeout,
+        MemoryError,
+    ) as exc:  # before the check began (adapting the learner's class)
+        send(aborted_reply(exc))
+    return crashed
 
 
 def _relabel(where: str, code: LearnerCode) -> str:
@@ -196,6 +178,7 @@ def serve(job: Job, channel: FramedChannel) -> None:
     channel.send(
         event="found",
         found={course: _found_text(course, g) for course, g in chosen.items()},
+        names={course: g.learner_name for course, g in chosen.items()},
         missing=[s.name for s in subjects if s.name not in chosen],
     )
     if not job.restart:
@@ -242,32 +225,28 @@ def _run_checks(
     chosen: dict[str, Graded],
     channel: FramedChannel,
 ) -> None:
+    """Drive each check the grader will judge; the checks of a name whose first check crashed are left
+    out (the grader reports them skipped, as it reaches the same verdict)."""
     gated = dict(job.gated)
     first_checked = {
         c.subject for c in checks if c.id in job.skip
     }  # a restarted process goes on from there
     for check in checks:
-        if check.subject not in chosen or check.id in job.skip:
-            continue
-        if check.subject in gated:
-            channel.send(
-                event="result",
-                result=Result(
-                    id=check.id,
-                    subject=check.subject,
-                    title=check.title,
-                    status=SKIP,
-                    exercise=check.exercise,
-                    learner_name=chosen[check.subject].learner_name,
-                    message=f"skipped because they need '{gated[check.subject]}' to run",
-                ).to_dict(),
-            )
+        if check.subject not in chosen or check.id in job.skip or check.subject in gated:
             continue
         channel.send(
             event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout
         )
-        result, crashed = run_check(check, code, chosen[check.subject], job.timeout, job.memory_mb)
+        crashed = drive(
+            check,
+            code,
+            chosen[check.subject],
+            job,
+            lambda reply, check_id=check.id: channel.send(
+                event="reply", check=check_id, reply=reply
+            ),
+        )
         if crashed and check.subject not in first_checked:
             gated[check.subject] = check.title
         first_checked.add(check.subject)
-        channel.send(event="result", result=result.to_dict())
+        channel.send(event="ended", check=check.id)

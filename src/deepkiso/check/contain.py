@@ -334,6 +334,13 @@ class Workspace:
             self.folder / "home",
             self.folder / "tmp",
         )
+        try:
+            self._fill(paths, roots)
+        except BaseException:
+            self.remove()  # a copy that failed (a full disk) leaves nothing behind
+            raise
+
+    def _fill(self, paths: list[Path], roots: list[Path]) -> None:
         for folder in (self.work, self.home, self.tmp):
             folder.mkdir()
         self.budget, self.files_left = COPY_LIMIT_BYTES, COPY_FILE_COUNT
@@ -369,6 +376,8 @@ class Workspace:
                 for d in dirs
                 if not d.startswith(".")
                 and d not in _NOT_LEARNER_DIRS
+                # a project in the temp folder holds the workspaces themselves (this one among them)
+                and not d.startswith("deepkiso-check-")
                 and not (here / d).is_symlink()
             )
             (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)

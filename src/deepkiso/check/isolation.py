@@ -40,7 +40,6 @@ __all__ = [
     "isolation_tool",
     "isolation_available",
     "sandbox_command",
-    "bwrap_command",
     "unshare_command",
     "unshare_flags",
     "NO_TOOL",
@@ -153,10 +152,6 @@ def sandbox_command(tool: str, workspace: Path, fd: int, shm_bytes: int) -> list
     command += ["--bind", str(workspace), str(workspace)]
     command += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", str(workspace)]
     return [*command, "--", *_worker(fd)]
-
-
-# The name the grader (sandbox.py) calls: it builds the command of whichever tool isolation_tool chose.
-bwrap_command = sandbox_command
 
 
 def unshare_command(tool: str, workspace: Path, fd: int, shm_bytes: int) -> list[str]:

@@ -44,11 +44,9 @@ import importlib
 import importlib.machinery
 import os
 import re
-import signal
 import sys
 import types
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 from deepkiso.check.definitions import Graded, graded
@@ -82,6 +80,7 @@ from deepkiso.check.statements import (
     used_by_definitions,
     why_not_run,
 )
+from deepkiso.check.timeouts import StepTimeout, time_limit
 
 __all__ = [
     "StepTimeout",
@@ -111,33 +110,6 @@ __all__ = [
 _DATA_MODULES = re.compile(r"(^|\.)(dataset|datasets|mnist)(\.|$)")
 
 NOT_RUN_NOTE = "not run, as they do not decide the verdict (training, plotting, data loading, the check itself)"
-
-
-class StepTimeout(BaseException):
-    """Raised inside the learner's code when a step runs past its time limit.
-
-    A BaseException, so a learner's ``except Exception:`` does not swallow it.
-    """
-
-    def __init__(self, seconds: float):
-        super().__init__(f"timed out after {seconds:g} s")
-        self.seconds = seconds
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Raise StepTimeout in whatever code runs when seconds have passed (main thread only)."""
-
-    def expire(signum, frame):
-        raise StepTimeout(seconds)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _problem(

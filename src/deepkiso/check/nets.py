@@ -1,4 +1,4 @@
-"""Checks of a learner's nets: SimpleNet (2_7) and TwoLayerNet (2_8, 2_10, 2_11, 2_16 – 2_18).
+"""Checks of a learner's TwoLayerNet (2_8, 2_10, 2_11, 2_16 – 2_18).
 
 A learner's TwoLayerNet may use sigmoid, ReLU or tanh, and a softmax or an
 identity output. Its parameters (``net.params`` or attributes W1, b1, …) are
@@ -18,7 +18,6 @@ steps lower the loss.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,146 +28,32 @@ from deepkiso.check.expect import (
     contrast,
     describe,
     expect_close,
-    expect_unchanged,
 )
 from deepkiso.check.names import (
-    SUBJECT_BY_NAME,
-    adapt,
     call_method,
     call_with,
-    discover,
-    find_array,
     find_method,
     source_line,
 )
-from deepkiso.check.registry import Context, Failure, Note, Skip, check
-from deepkiso.differentiation import numerical_gradient
-
-
-def _param_names(n_layers: int) -> tuple[str, ...]:
-    """("W1", "b1", …, "WL", "bL") for a net of n_layers Affine layers."""
-    return tuple(k for i in range(1, n_layers + 1) for k in (f"W{i}", f"b{i}"))
-
-
-def _layer_count(params: dict) -> int:
-    return len(params) // 2
-
-
-def _last(params: dict) -> tuple[str, str]:
-    n = _layer_count(params)
-    return f"W{n}", f"b{n}"
-
-
-_D_IN, _HIDDEN, _D_OUT, _N = 4, 5, 3, 5
-_NUMERICAL = ("numerical_gradient", "numerical_grad", "num_gradient")
-_BACKPROP = ("gradient", "backprop_gradient", "gradient_backprop", "grad")
-_COPIES_CAUSE = (
-    "changing params[{name!r}] does not change the loss: the layers hold copies of the parameters; "
-    "give them the very arrays in self.params (Affine(self.params['W1'], self.params['b1']))"
+from deepkiso.check.net_gradients import _expect_grads, _grads, _reference_grads, _tolerances
+from deepkiso.check.net_models import (
+    _BACKPROP,
+    _D_IN,
+    _D_OUT,
+    _HIDDEN,
+    _N,
+    _NUMERICAL,
+    Model,
+    _is_list_of_arrays,
+    _last,
+    _layer_count,
+    _loss,
+    _param_names,
+    _predict_of,
+    recognise,
 )
-
-
-def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
-    """net.loss(x, t), or net.forward(x, t) for a net in the vol. 2 style, whose forward returns the loss."""
-    method = net.loss if callable(getattr(net, "loss", None)) else net.forward
-    result = call_method(method, np.array(x, copy=True), np.array(t, copy=True), training=True)
-    if (
-        isinstance(result, tuple)
-        and len(result) == 2
-        and [np.size(r) for r in result].count(1) == 1
-    ):
-        result = next(r for r in result if np.size(r) == 1)  # forward(x, t) returning (y, loss)
-    return as_scalar(result, "loss(x, t)")
-
-
-# --------------------------------------------------------------------------- SimpleNet
-
-
-def _simple_net(ctx: Context):
-    net = ctx.obj()
-    found = find_array(net, ("W", "w"), ("params",), ("W", "w"))
-    if found is None or not isinstance(found[1], np.ndarray):
-        raise Failure(
-            f"{ctx.name}() has no weight array self.W (or self.params['W'])",
-            "W of shape (2, 3)",
-            describe(found[1]) if found else "nothing",
-        )
-    where, W = found
-    if W.shape != (2, 3):
-        raise Failure(
-            f"{where} has shape {W.shape}", "shape (2, 3): 2 inputs, 3 classes", describe(W)
-        )
-    W[...] = ctx.rng.standard_normal((2, 3))  # in place: the net keeps reading its own array
-    return net, where, W
-
-
-_X_ONE, _T_ONE = np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0])
-
-
-@check("SimpleNet", "2_7", "predict(x) = x · W")
-def simplenet_predict(ctx: Context) -> None:
-    net, _where, W = _simple_net(ctx)
-    method = find_method(net, ("predict", "forward"))
-    if method is None:
-        raise Failure(f"{ctx.name} has no predict method", "predict(x) = x · W", "nothing")
-    scores = call_method(method[1], _X_ONE.copy(), training=False)
-    expect_close(scores, _X_ONE @ W, f"{method[0]}(x) for x = [0.6, 0.9]")
-
-
-@check("SimpleNet", "2_7", "loss(x, t) = cross-entropy of softmax(x · W)")
-def simplenet_loss(ctx: Context) -> None:
-    net, _where, W = _simple_net(ctx)
-    expected = F.softmax_cross_entropy(_X_ONE @ W, _T_ONE)
-    expect_close(
-        _loss(net, _X_ONE, _T_ONE),
-        expected,
-        "loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]",
-        rtol=1e-5,
-        atol=1e-6,
-        causes=[("the minus sign is missing: E = -Σ t log y", -expected)],
-    )
-
-
-@check("SimpleNet", "2_7", "the gradient dL/dW")
-def simplenet_gradient(ctx: Context) -> None:
-    net, where, W = _simple_net(ctx)
-    kept = W.copy()
-    method = find_method(net, (*_NUMERICAL, *_BACKPROP))
-    if method is not None:
-        what = f"{method[0]}(x, t)"
-        result = method[1](_X_ONE.copy(), _T_ONE.copy())
-        dW = result.get("W", result.get("w")) if isinstance(result, dict) else result
-    else:
-        found = discover(ctx.namespace, [SUBJECT_BY_NAME["numerical_gradient"]])
-        if not found:
-            raise Skip(
-                f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function"
-            )
-        what = f"{found['numerical_gradient']}(lambda w: net.loss(x, t), {where})"
-        learners = adapt("numerical_gradient", ctx.namespace[found["numerical_gradient"]])[0]
-        dW = learners(lambda w: net.loss(_X_ONE.copy(), _T_ONE.copy()), W)
-    expect_unchanged(
-        kept,
-        W,
-        f"{where} after {what}",
-        "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)",
-    )
-    expected = np.outer(_X_ONE, F.softmax(_X_ONE @ W) - _T_ONE)
-    expect_close(
-        dW,
-        expected,
-        f"dL/dW from {what}",
-        rtol=1e-4,
-        atol=1e-6,
-        causes=[
-            (
-                "the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss never "
-                "reads; perturb W itself, in place, and restore it",
-                np.zeros((2, 3)),
-            )
-        ],
-    )
-
+from deepkiso.check.registry import Context, Failure, Note, Skip, check
+from deepkiso.check.remote import class_of
 
 # --------------------------------------------------------------------------- TwoLayerNet
 
@@ -207,10 +92,6 @@ def _net_params(net, name: str) -> dict[str, np.ndarray]:
     return found
 
 
-def _is_list_of_arrays(value) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value)
-
-
 def _backward_gradient(net):
     """gradient(x, t) of a vol. 2 net: forward(x, t), backward(), then its grads list as W1, b1, W2, b2."""
 
@@ -219,7 +100,7 @@ def _backward_gradient(net):
         net.backward()
         return list(net.grads)
 
-    backward.__wrapped__ = type(net).backward  # source_line points at the learner's backward
+    backward.__wrapped__ = class_of(net).backward  # source_line points at the learner's backward
     return backward
 
 
@@ -288,364 +169,6 @@ def _setup(ctx: Context):
     x = ctx.rng.standard_normal((_N, _D_IN))
     t, classification = _targets(ctx, net, params, x)
     return net, params, x, t, classification
-
-
-# --------------------------------------------------------------------------- the models a net may compute
-
-
-@dataclass(frozen=True)
-class Model:
-    """One way a two-layer net can compute, from its parameters to predict(x) and loss(x, t).
-
-    hidden: the activation of a1 ("sigmoid", "relu", "tanh") or "" for none.
-    output: what predict returns from a2: "scores" (a2 itself), "softmax" or "sigmoid".
-    loss: what loss takes of a2: "cross_entropy" (of softmax(a2)), "squared" (½ Σ (a2 - t)² / N),
-        or the wrong "softmax_squared", "sigmoid_cross_entropy", "sigmoid_squared".
-    order: "" for Affine → activation → Affine; "activation first" (activation → Affine → Affine)
-        or "activation last" (the activation also after the last Affine).
-    biases: which of b1, b2 the net adds.
-    wrong: "" for a legitimate net, else the cause of the difference, in one sentence.
-    """
-
-    hidden: str
-    output: str
-    loss: str
-    order: str = ""
-    biases: tuple[bool, bool] = (True, True)
-    wrong: str = ""
-    line: str = ""  # a regular expression for the learner's line that most likely holds the mistake
-
-    def scores(self, params: dict, x: np.ndarray) -> np.ndarray:
-        """The last Affine's output of this model, a2 for two layers: (N, C). params: W1, b1, …, WL, bL."""
-        act = _ACTIVATION[self.hidden] if self.hidden else (lambda a: a)
-        n_layers = _layer_count(params)
-        a = x
-        for i in range(1, n_layers + 1):
-            if self.order == "activation first" and i < n_layers:
-                a = act(a)
-            keep_bias = self.biases[0] if i == 1 else self.biases[1] if i == n_layers else True
-            a = a @ params[f"W{i}"] + (params[f"b{i}"] if keep_bias else 0.0)
-            if (
-                i < n_layers and self.order != "activation first"
-            ) or self.order == "activation last":
-                a = act(a)
-        return a
-
-    def forward(self, params: dict, x: np.ndarray) -> np.ndarray:
-        """predict(x) of this model: (N, C)."""
-        return _OUTPUT[self.output](self.scores(params, x))
-
-    def loss_value(self, params: dict, x: np.ndarray, t: np.ndarray, delta: float = 0.0) -> float:
-        """loss(x, t) of this model; delta: what a learner adds inside the log, log(y + 1e-7)."""
-        a2 = self.scores(params, x)
-        if self.loss == "cross_entropy":
-            return (
-                F.softmax_cross_entropy(a2, t)
-                if not delta
-                else _cross_entropy(F.softmax(a2), t, delta)
-            )
-        if self.loss == "sigmoid_cross_entropy":
-            return _cross_entropy(F.sigmoid(a2), t, delta)
-        squashed = {
-            "squared": a2,
-            "softmax_squared": F.softmax(a2),
-            "sigmoid_squared": F.sigmoid(a2),
-        }[self.loss]
-        return F.sum_squared_error(squashed, t)
-
-    def describe(self, n_layers: int = 2) -> str:
-        """ "a ReLU hidden layer and a softmax output with the cross-entropy (predict returns the scores a2)"."""
-        hidden = (
-            f"a {_ACTIVATION_NAME[self.hidden]} hidden layer"
-            if self.hidden
-            else "no hidden activation"
-        )
-        if self.hidden and n_layers > 2:
-            hidden = f"{n_layers - 1} {_ACTIVATION_NAME[self.hidden]} hidden layers"
-        returns = "the scores a2" if self.output == "scores" else f"{self.output}(a2)"
-        output = {
-            "cross_entropy": "a softmax output with the cross-entropy",
-            "squared": "an identity output with the squared error (a regression net)",
-            "softmax_squared": "a softmax output with the squared error",
-            "sigmoid_cross_entropy": "a sigmoid output with the cross-entropy",
-            "sigmoid_squared": "a sigmoid output with the squared error",
-        }[self.loss]
-        return f"{hidden} and {output} (predict returns {returns})"
-
-    def corrected(self) -> Model:
-        """The legitimate model closest to this one (sigmoid where the hidden activation is missing)."""
-        loss = {"sigmoid_cross_entropy": "cross_entropy"}.get(self.loss, self.loss)
-        loss = "squared" if loss.endswith("squared") else loss
-        output = "scores" if loss == "squared" or self.output == "sigmoid" else self.output
-        return Model(self.hidden or "sigmoid", output, loss)
-
-
-def _cross_entropy(y: np.ndarray, t: np.ndarray, delta: float) -> float:
-    """-Σ t log(y + delta) / N for one-hot t (N, C)."""
-    return float(-np.sum(t * np.log(y + delta)) / y.shape[0])
-
-
-_ACTIVATION = {"sigmoid": F.sigmoid, "relu": F.relu, "tanh": F.tanh}
-_ACTIVATION_NAME = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh"}
-_OUTPUT = {"scores": lambda a: a, "softmax": F.softmax, "sigmoid": F.sigmoid}
-_NO_ACTIVATION = (
-    "predict matches a net without the hidden activation: apply sigmoid/ReLU to a1, "
-    "z1 = sigmoid(a1), before the second Affine"
-)
-_SIGMOID_OUTPUT = (
-    "the output layer is sigmoid, not softmax: y = softmax(a2), whose rows sum to 1, "
-    "with the cross-entropy as the loss"
-)
-_SOFTMAX_REGRESSION = (
-    "softmax left on a regression net: the output of a regression net is a2 itself "
-    "(the identity), y = a2, with the squared error as the loss"
-)
-_SIGMOID_REGRESSION = (
-    "an activation left on the output of a regression net: its output is a2 itself "
-    "(the identity), y = a2"
-)
-# What predict may return for each loss: the scores, or the output function's values.
-_OUTPUTS_OF = {
-    "cross_entropy": ("scores", "softmax"),
-    "squared": ("scores",),
-    "softmax_squared": ("scores", "softmax"),
-    "sigmoid_cross_entropy": ("scores", "sigmoid"),
-    "sigmoid_squared": ("scores", "sigmoid"),
-}
-
-
-def _models() -> tuple[Model, ...]:
-    """The legitimate nets first, then the wrong ones, each with its cause."""
-    right = [
-        Model(h, out, loss)
-        for h in _ACTIVATION
-        for loss in ("cross_entropy", "squared")
-        for out in _OUTPUTS_OF[loss]
-    ]
-    wrong = [
-        Model("", out, loss, wrong=_NO_ACTIVATION, line=r"=\s*a1\s*$")
-        for loss in ("cross_entropy", "squared")
-        for out in _OUTPUTS_OF[loss]
-    ]
-    for h in _ACTIVATION:
-        for loss, cause in (
-            ("sigmoid_cross_entropy", _SIGMOID_OUTPUT),
-            ("softmax_squared", _SOFTMAX_REGRESSION),
-            ("sigmoid_squared", _SIGMOID_REGRESSION),
-        ):
-            line = r"softmax\(" if loss == "softmax_squared" else r"sigmoid\(\s*a2"
-            wrong += [Model(h, out, loss, wrong=cause, line=line) for out in _OUTPUTS_OF[loss]]
-        for loss in ("cross_entropy", "squared"):
-            for out in _OUTPUTS_OF[loss]:
-                wrong += [
-                    Model(
-                        h,
-                        out,
-                        loss,
-                        biases=(False, True),
-                        line=r"^(?=.*(dot|@))(?=.*W1)(?!.*b1)",
-                        wrong="predict matches a net without the bias b1: a1 = x · W1 + b1",
-                    ),
-                    Model(
-                        h,
-                        out,
-                        loss,
-                        biases=(True, False),
-                        line=r"^(?=.*(dot|@))(?=.*W2)(?!.*b2)",
-                        wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2",
-                    ),
-                    Model(
-                        h,
-                        out,
-                        loss,
-                        order="activation last",
-                        wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
-                        "is Affine and then the output function only",
-                    ),
-                    Model(
-                        h,
-                        out,
-                        loss,
-                        order="activation first",
-                        wrong=f"wrong layer order: {h} is applied to x before the first Affine; "
-                        f"the order is a1 = x · W1 + b1, z1 = {h}(a1), a2 = z1 · W2 + b2",
-                    ),
-                ]
-    return tuple(right + wrong)
-
-
-MODELS = _models()
-# The learner's loss may differ from the model's by a constant factor (a sum instead of a mean, no ½,
-# np.mean over every element); the batch-mean check reports that, the model is still recognised.
-_LOSS_FACTORS = (1.0, 2.0, float(_N), 2.0 * _N, 1.0 / _D_OUT, 2.0 / _D_OUT)
-
-
-@dataclass
-class Recognised:
-    """The model a learner's net matches, and the constant its loss is off by (1.0 when it is not)."""
-
-    model: Model
-    factor: float
-    float64: dict
-    delta: float = 0.0
-
-
-def _close(a, b, float32: bool, loose: bool = False) -> bool:
-    """a ≈ b for a float32 or a float64 net; loose for a loss, whose log(y + 1e-7) moves it by about 1e-5."""
-    rtol, atol = (2e-3, 2e-4) if float32 else (1e-4, 1e-6) if loose else (1e-6, 1e-8)
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-def _predict_of(net, x: np.ndarray):
-    found = find_method(net, ("predict",))
-    if found is None:
-        return None
-    return as_array(call_method(found[1], x.copy(), training=False), f"{found[0]}(x)")
-
-
-def recognise(net, params: dict, x: np.ndarray, t: np.ndarray) -> Recognised | None:
-    """The first of MODELS whose predict and loss the net's match, for the net's current parameters."""
-    float32 = any(p.dtype != np.float64 for p in params.values())
-    float64 = {k: np.array(p, dtype=np.float64) for k, p in params.items()}
-    predicted = _predict_of(net, x)
-    loss = _loss(net, x, t)
-    for model in MODELS:
-        if predicted is not None and not _close(predicted, model.forward(float64, x), float32):
-            continue
-        for delta in (0.0, 1e-7) if model.loss.endswith("cross_entropy") else (0.0,):
-            expected = model.loss_value(float64, x, t, delta)
-            factor = next(
-                (f for f in _LOSS_FACTORS if _close(loss, f * expected, float32, loose=True)), None
-            )
-            if factor is not None:
-                return Recognised(model, factor, float64, delta)
-    return None
-
-
-def _reference_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
-    """The gradient of the net's loss: of the recognised model in float64, else of the net's own loss.
-
-    A float32 net perturbed in place needs a step so large that it crosses ReLU's kinks; the
-    recognised model is differentiated on float64 copies of the parameters with the usual step.
-    """
-    found = recognise(net, params, x, t)
-    if found is None:
-        return _numerical_grads(net, params, x, t)
-    arrays = found.float64
-
-    def loss(_):
-        return found.factor * found.model.loss_value(arrays, x, t, found.delta)
-
-    return {key: numerical_gradient(loss, arrays[key]) for key in arrays}
-
-
-def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
-    """Call a gradient method and return copies of its W1, b1, W2, b2, checking that the parameters survive."""
-    kept = {k: p.copy() for k, p in params.items()}
-    result = method(np.array(x, copy=True), np.array(t, copy=True))
-    for key, param in params.items():
-        expect_unchanged(
-            kept[key],
-            param,
-            f"params[{key!r}] after {what}",
-            "numerical_gradient leaves the parameters perturbed: put each original value back "
-            "(x[idx] = tmp_val)",
-        )
-    if _is_list_of_arrays(result) and len(result) == len(params):  # vol. 2: [dW1, db1, dW2, db2]
-        result = dict(zip(params, result, strict=True))
-    if not isinstance(result, dict):
-        raise Failure(
-            f"{what} returned {describe(result)}",
-            "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
-            describe(result),
-        )
-    grads = {}
-    for key in params:
-        value = result.get(key, result.get(key.lower()))
-        if value is None:
-            raise Failure(
-                f"{what} returned keys {sorted(result)}; {key} is missing",
-                "keys W1, b1, W2, b2",
-                f"keys {sorted(result)}",
-            )
-        grads[key] = np.array(value, dtype=np.float64)  # a copy: some nets reuse these buffers
-        if grads[key].shape != params[key].shape:
-            cause, line = _shape_cause(method, key, grads[key].shape, params)
-            raise Failure(
-                f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
-                f"{params[key].shape}",
-                describe(params[key]),
-                describe(grads[key]),
-                cause,
-                line,
-            )
-    return grads
-
-
-def _shape_cause(method, key: str, shape: tuple, params: dict) -> tuple[str, str]:
-    """(cause, the learner's line) for a gradient of the wrong shape, told from what the method is."""
-    line = source_line(method, f"'{key}'") or source_line(method, f'"{key}"')
-    others = [k for k, p in params.items() if k != key and p.shape == shape]
-    if others:
-        return (
-            f"grads[{key!r}] has the shape of params[{others[0]!r}]: a copy-paste slip, the gradient of "
-            f"{others[0]} stored under {key!r}; compute it from params[{key!r}]"
-        ), line
-    if getattr(method, "__name__", "") in _NUMERICAL:
-        return (
-            f"numerical_gradient(f, x) returns an array of x's shape: pass params[{key!r}] itself as x"
-        ), line
-    if key.startswith("b") and shape and shape[0] == _N:
-        return "the bias gradient is not summed over the batch: db = np.sum(dout, axis=0)", line
-    return "dW = xᵀ · dout has W's shape", line
-
-
-def _numerical_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
-    """deepkiso's numerical gradient of the net's own loss, each parameter perturbed in place and restored."""
-    grads = {}
-    for key, param in params.items():
-        h = 1e-4 if param.dtype == np.float64 else 1e-2
-        grads[key] = numerical_gradient(lambda _: _loss(net, x, t), param, h=h)
-    return grads
-
-
-def _tolerances(params: dict) -> tuple[float, float]:
-    """(rtol, atol) for comparing gradients of the net: loose enough for a cross-entropy's log(y + 1e-7)."""
-    return (1e-4, 1e-6) if all(p.dtype == np.float64 for p in params.values()) else (2e-2, 2e-3)
-
-
-def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> None:
-    rtol, atol = _tolerances(params)
-    for key in expected:
-        if not expected[key].any() and received[key].any():
-            raise Failure(
-                f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
-                describe(expected[key]),
-                describe(received[key]),
-                _COPIES_CAUSE.format(name=key),
-            )
-        causes = [
-            (
-                "the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, which loss never "
-                "reads; perturb it in place and restore it",
-                np.zeros_like(expected[key]),
-            ),
-            (
-                f"{what} is N = {_N} times the gradient of loss(x, t): the loss and the backward pass disagree about "
-                "dividing by the batch size (divide once, in both)",
-                expected[key] * _N,
-            ),
-            (
-                f"{what} is the gradient of loss(x, t) divided by N = {_N}: the loss and the backward pass disagree "
-                "about dividing by the batch size (divide once, in both)",
-                expected[key] / _N,
-            ),
-            ("the sign is reversed", -expected[key]),
-        ]
-        expect_close(
-            received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes
-        )
 
 
 def _vol2(obj) -> bool:
@@ -734,7 +257,7 @@ def _mistake_line(net, predict, model: Model) -> str:
         m
         for m in (
             predict[1] if predict else None,
-            type(net).__init__,
+            class_of(net).__init__,
             getattr(getattr(net, "lastLayer", getattr(net, "last_layer", None)), "forward", None),
         )
         if m is not None

@@ -10,13 +10,16 @@ unknown event, a missing field or a value of the wrong type raises
 The events (see ``_worker``):
 
     {"event": "step", "what": str, "check": str or null, "seconds": number > 0}
-    {"event": "result", "result": {"id": str, "subject": str, "title": str, "status": one of the statuses, ...str}}
-    {"event": "found", "found": {str: str}, "missing": [str]}
+    {"event": "reply", "check": str, "reply": {...}}      one answer of the learner's code (``remote``)
+    {"event": "ended", "check": str}                      the check's operations are over
+    {"event": "result", "result": {"id": str, "subject": str, "title": str, "status": FAIL or NOTE, ...str}}
+    {"event": "found", "found": {str: str}, "names": {str: str}, "missing": [str]}
     {"event": "done"}
 
 Framing and validation keep a malformed or oversized message from crashing the
-grader; they cannot tell a well-formed event the learner's code forged from a
-real one (moving the verdicts out of the worker is issue 13's item 1).
+grader. No event carries a verdict of a check: the grader replays each check
+on its replies (``verdicts``), and a ``result`` event may only add a failure or
+a note (a file that does not load, the learner's conventions), never a pass.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import struct
 
-from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
+from deepkiso.check.report import FAIL, NOTE, Result
 
 __all__ = [
     "FramedChannel",
@@ -37,9 +41,8 @@ __all__ = [
     "INVALID_CAUSE",
 ]
 
-MAX_FRAME_BYTES = 1024 * 1024
+MAX_FRAME_BYTES = 16 * 1024 * 1024  # one reply: an array of a few million numbers
 _HEADER = struct.Struct(">I")
-_STATUSES = (PASS, FAIL, NOTE, SKIP)
 _REQUIRED_RESULT = ("id", "subject", "title", "status")
 INVALID_CAUSE = (
     "the code under test may have written to the checker's channel itself; "
@@ -60,8 +63,13 @@ class FramedChannel:
     def send(self, **event) -> None:
         body = json.dumps(event, ensure_ascii=False).encode("utf-8")
         data = _HEADER.pack(len(body)) + body
-        while data:  # a pipe may take a large frame in parts
-            data = data[os.write(self._fd, data) :]
+        # The time limit (SIGALRM) waits until the frame is written whole: half a frame would end the file's checks.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            while data:  # a pipe may take a large frame in parts
+                data = data[os.write(self._fd, data) :]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 class FrameReader:
@@ -69,6 +77,7 @@ class FrameReader:
 
     def __init__(self):
         self._buffer = b""
+        self.last_size = 0  # bytes of the event last taken out
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
@@ -93,6 +102,7 @@ class FrameReader:
                 return
             body = self._buffer[_HEADER.size : _HEADER.size + size]
             self._buffer = self._buffer[_HEADER.size + size :]
+            self.last_size = size
             yield validate(_decode(body))
 
     def leftover(self) -> bool:
@@ -123,7 +133,9 @@ def validate(event: dict) -> dict:
     allowed = {
         "step": {"what", "check", "seconds"},
         "result": {"result"},
-        "found": {"found", "missing"},
+        "found": {"found", "names", "missing"},
+        "reply": {"check", "reply"},
+        "ended": {"check"},
         "done": set(),
     }
     if not isinstance(kind, str) or kind not in allowed:
@@ -148,12 +160,19 @@ def validate(event: dict) -> dict:
             raise InvalidEvent(
                 "a 'result' event with unknown fields or values that are not strings"
             )
-        if data["status"] not in _STATUSES:
-            raise InvalidEvent(f"a 'result' event with the unknown status {data['status'][:20]!r}")
+        if data["status"] not in (FAIL, NOTE):
+            raise InvalidEvent(f"a 'result' event with the status {data['status'][:20]!r}")
         event = dict(event, result=Result.from_dict(data))
     elif kind == "found":
         found = _expect(event, "found", (dict,), "an object")
+        names = _expect(event, "names", (dict,), "an object")
         missing = _expect(event, "missing", (list,), "a list")
-        if not all(isinstance(v, str) for v in [*found, *found.values(), *missing]):
+        if set(names) != set(found) or not all(
+            isinstance(v, str) for v in [*found, *found.values(), *names.values(), *missing]
+        ):
             raise InvalidEvent("a 'found' event with names that are not strings")
+    elif kind in ("reply", "ended"):
+        _expect(event, "check", (str,), "a check id")
+        if kind == "reply":
+            _expect(event, "reply", (dict,), "an object")
     return event

@@ -25,11 +25,11 @@ import numpy as np
 from deepkiso.check.names import (
     SUBJECT_BY_NAME,
     SUBJECTS,
-    adapt,
     call_problem,
     locate,
     subjects_named,
 )
+from deepkiso.check.remote import FACTS, fact
 
 __all__ = [
     "Failure",
@@ -43,7 +43,15 @@ __all__ = [
     "EXERCISES",
 ]
 
-FAMILIES = ("functions", "differentiation", "layers", "nets", "training")
+FAMILIES = (
+    "functions",
+    "differentiation",
+    "layers",
+    "loss_layers",
+    "simple_net",
+    "nets",
+    "training",
+)
 
 
 class Failure(Exception):
@@ -83,15 +91,14 @@ class Skip(Exception):
 class Context:
     """What a check gets: the learner's object under its own spelling, and a generator.
 
-    obj: the learner's function or class.
+    obj: the learner's function or class, made callable the course's way (``names.adapt``),
+        seen through a proxy (``remote``): every answer it gives is a plain value.
     name: the learner's spelling of it ("Relu").
-    namespace: the learner's whole module, for helpers such as their numerical_gradient.
     rng: seeded from the check's id, so every run draws the same numbers.
     """
 
     obj: Any
     name: str
-    namespace: dict
     rng: np.random.Generator
 
 
@@ -110,18 +117,17 @@ class Check:
     func: Callable[[Context], None]
     limitation: str = ""
 
-    def context(self, obj: Any, name: str, namespace: dict) -> Context:
-        """The check's context: obj made callable the course's way (see ``names.adapt``), a seeded generator."""
+    def context(self, obj: Any, name: str) -> Context:
+        """The check's context for obj (already adapted, a proxy), with its seeded generator."""
         seed = zlib.crc32(self.id.encode("utf-8"))
-        return Context(
-            obj=adapt(self.subject, obj)[0],
-            name=name,
-            namespace=namespace,
-            rng=np.random.default_rng(seed),
-        )
+        return Context(obj=obj, name=name, rng=np.random.default_rng(seed))
 
 
 _CHECKS: list[Check] = []
+
+FACTS["call_problem"] = lambda session, obj, subject, name, needs: call_problem(
+    subject, obj, name, tuple(needs) if needs is not None else None
+)
 
 
 def check(
@@ -148,7 +154,7 @@ def check(
         short = name or func.__name__.removeprefix(subject.lower() + "_").strip("_")
 
         def guarded(ctx: Context):
-            problem = call_problem(subject, ctx.obj, ctx.name, needs)
+            problem = fact(ctx.obj, "call_problem", subject, ctx.name, needs)
             if problem:
                 raise Skip(problem)
             try:

@@ -57,12 +57,13 @@ from deepkiso.check.contain import (
     starting_worker,
     worker_ended,
 )
-from deepkiso.check.isolation import bwrap_command, isolation_tool
+from deepkiso.check.isolation import isolation_tool, sandbox_command
 from deepkiso.check.loader import LearnerCode, file_label, find_root, learner_paths, notebook_cells
 from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, InvalidEvent
 from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
+from deepkiso.check.verdicts import Grading
 
 __all__ = [
     "check_file",
@@ -257,7 +258,7 @@ class _Child:
         return pid
 
     def _exec(self, job: Job, limits: _Limits, write_fd: int) -> subprocess.Popen:
-        command = bwrap_command(
+        command = sandbox_command(
             isolation_tool(), self.workspace.folder, write_fd, job.memory_mb * 1024 * 1024
         )
         env = scrubbed_environment(self.workspace.home, self.workspace.tmp)
@@ -330,9 +331,10 @@ class _Child:
         self.workspace.remove()
 
 
-def _run_child(job: Job, report: Report, done: set, limits: _Limits) -> _Outcome:
-    """Run one child to its end, adding its results to report; say where and why it stopped if it did not finish."""
+def _run_child(job: Job, grading: Grading, report: Report, limits: _Limits) -> _Outcome:
+    """Run one child to its end, grading what it reports; say where and why it stopped if it did not finish."""
     child = _Child(job, limits)
+    grading.restart()
     step = _Step("starting the checker", None, time.monotonic() + _STARTUP_SECONDS)
     try:
         try:
@@ -342,13 +344,20 @@ def _run_child(job: Job, report: Report, done: set, limits: _Limits) -> _Outcome
                     seconds = float(event["seconds"])
                     step.what, step.check = event["what"], event["check"]
                     step.deadline = time.monotonic() + seconds + _grace(seconds)
+                    if step.check is not None:
+                        grading.begin(step.check)
+                elif kind == "reply":
+                    grading.reply(event["check"], event["reply"], child.reader.last_size)
+                elif kind == "ended":
+                    grading.end(event["check"])
                 elif kind == "result":
-                    result = event["result"]
-                    report.results.append(result)
-                    done.add(result.id)
-                elif kind == "found" and not job.restart:
-                    report.found, report.missing = dict(event["found"]), list(event["missing"])
+                    grading.result(event["result"])
+                elif kind == "found":
+                    grading.found(event["names"])
+                    if not job.restart:
+                        report.found, report.missing = dict(event["found"]), list(event["missing"])
                 elif kind == "done":
+                    grading.finish()
                     return _Outcome(finished=True)
         except TimeoutError:
             child.kill()
@@ -427,23 +436,29 @@ def _run(job: Job, report: Report, checks: dict[str, Check], limits: _Limits) ->
     children, which run as the same user).
     """
     done: set[str] = set()
+    grading = Grading(checks, job.gated, report, done, job.memory_mb)
     become_subreaper()
     set_dumpable(False)
     try:
-        _run_children(job, report, checks, limits, done)
+        _run_children(job, grading, report, checks, limits, done)
     finally:
         set_dumpable(True)
     return report
 
 
 def _run_children(
-    job: Job, report: Report, checks: dict[str, Check], limits: _Limits, done: set[str]
+    job: Job,
+    grading: Grading,
+    report: Report,
+    checks: dict[str, Check],
+    limits: _Limits,
+    done: set[str],
 ) -> None:
     for attempt in range(_MAX_RESTARTS + 1):
         outcome = _run_child(
             replace(job, restart=attempt > 0, skip=set(done), gated=dict(job.gated)),
+            grading,
             report,
-            done,
             limits,
         )
         if outcome.finished:

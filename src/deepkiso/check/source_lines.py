@@ -6,6 +6,8 @@ import inspect
 import re
 from typing import Any
 
+from deepkiso.check.remote import FACTS, fact, is_remote
+
 __all__ = ["code_of", "source_line", "locate"]
 
 
@@ -27,8 +29,12 @@ def source_line(obj: Any, pattern: str = "", regex: str = "") -> str:
     regex); its def line when there is none; "" when the source cannot be read (a builtin, a lost cell).
 
     The file is the code's own filename; the checking process relabels it as the report names it
-    ("common/layers.py", "cell In[3]").
+    ("common/layers.py", "cell In[3]"). For a learner's object seen through a proxy (also behind a
+    check's wrapper's ``__wrapped__``), the checking process reads its source.
     """
+    target = inspect.unwrap(obj) if callable(obj) else obj
+    if is_remote(target):
+        return str(fact(target, "source_line", pattern, regex))
     code = code_of(obj)
     try:
         lines, first = inspect.getsourcelines(inspect.unwrap(getattr(obj, "__func__", obj)))
@@ -63,6 +69,8 @@ def locate(obj: Any, title: str, message: str) -> str:
     within it, the line that assigns the quantity the message starts with (db, dW, dx, …), else its
     first return line.
     """
+    if is_remote(obj):
+        return str(fact(obj, "locate", title, message))
     if inspect.isclass(obj):
         method = next(
             (
@@ -91,3 +99,15 @@ def locate(obj: Any, title: str, message: str) -> str:
             if line and pattern in line:
                 return line
     return source_line(method, "return ") or source_line(method)
+
+
+def _relabelled(session: Any, text: str) -> str:
+    return session.relabel(text) if session is not None and text else text
+
+
+FACTS["source_line"] = lambda session, obj, pattern, regex: _relabelled(
+    session, source_line(obj, pattern, regex)
+)
+FACTS["locate"] = lambda session, obj, title, message: _relabelled(
+    session, locate(obj, title, message)
+)

@@ -5,7 +5,7 @@ process with a time and a memory limit, as their IDE or notebook would
 (project root found from the files, or --root), checks every name it knows
 once, at the learner's own definition, and prints one line per check (or JSON
 with --json; --json FILE.json writes it). --isolate runs the code in a
-bubblewrap sandbox. --class FOLDER grades a class: every submission in the
+sandbox (bubblewrap, or util-linux unshare where bubblewrap is missing). --class FOLDER grades a class: every submission in the
 folder, --jobs at a time, into one row per learner and check (--json, --csv)
 and a per-exercise summary. Exit code 0 when every check passed, 1 when one
 failed, 2 for a usage mistake (a missing file, an unknown --only name).
@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--isolate",
         action="store_true",
-        help="for untrusted code: run it in a bubblewrap sandbox (no network, read-only system, "
+        help="for untrusted code: run it in a sandbox, bubblewrap or else unshare (no network, read-only system, "
         "no home folder, own /tmp, /dev/shm and process ids)",
     )
     parser.add_argument(
