@@ -167,6 +167,7 @@ def serve(job: Job, channel: FramedChannel) -> None:
     def on_step(what: str, seconds: float) -> None:
         channel.send(event="step", what=what, check=None, seconds=seconds)
 
+    problems: list[Result]
     if job.code is not None:
         code, problems = job.code, []
     else:
@@ -218,6 +219,13 @@ def serve(job: Job, channel: FramedChannel) -> None:
     channel.send(event="done")
 
 
+def _reply_sender(channel: FramedChannel, check_id: str) -> Callable[[dict], None]:
+    def send(reply: dict) -> None:
+        channel.send(event="reply", check=check_id, reply=reply)
+
+    return send
+
+
 def _run_checks(
     job: Job,
     code: LearnerCode,
@@ -237,15 +245,7 @@ def _run_checks(
         channel.send(
             event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout
         )
-        crashed = drive(
-            check,
-            code,
-            chosen[check.subject],
-            job,
-            lambda reply, check_id=check.id: channel.send(
-                event="reply", check=check_id, reply=reply
-            ),
-        )
+        crashed = drive(check, code, chosen[check.subject], job, _reply_sender(channel, check.id))
         if crashed and check.subject not in first_checked:
             gated[check.subject] = check.title
         first_checked.add(check.subject)

@@ -167,7 +167,7 @@ class Decoder:
         return result
 
 
-_REBUILT: dict[tuple[str, str], type] = {}
+_REBUILT: dict[tuple[str, str], type[BaseException]] = {}
 
 
 def builtin_base(exc: BaseException) -> str:
@@ -189,11 +189,11 @@ def rebuilt(info: Any) -> BaseException:
     ):
         raise InvalidTranscript(f"an exception of the unknown base {info['base'][:40]!r}")
     name = info["type"][:80] or base.__name__
-    cls = _REBUILT.get((name, base.__name__))
+    cls: type[BaseException] | None = _REBUILT.get((name, base.__name__))
     if cls is None:
         cls = type(name, (base,), {"__str__": lambda self: self.text, "__module__": "learner"})
         _REBUILT[(name, base.__name__)] = cls
-    exc = cls.__new__(cls)
+    exc: Any = cls.__new__(cls)
     exc.text, exc.learner_location = info["text"][:2000], info["location"][:500]
     return exc
 

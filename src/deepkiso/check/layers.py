@@ -51,7 +51,7 @@ def _away_from_zero(ctx: Context, shape) -> np.ndarray:
     return ctx.rng.choice([-1.0, 1.0], size=shape) * ctx.rng.uniform(0.2, 2.0, size=shape)
 
 
-def _pair(result, what: str) -> tuple:
+def _pair(result, what: str) -> tuple | list:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise Failure(
             f"{what} should return two gradients (dx, dy)",

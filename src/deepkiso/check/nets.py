@@ -18,6 +18,7 @@ steps lower the loss.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ from deepkiso.check.remote import class_of
 
 def _net_params(net, name: str) -> dict[str, np.ndarray]:
     """The learner's own parameter arrays, W1, b1, W2, b2, from net.params or from attributes."""
-    params = getattr(net, "params", None)
+    params: Any = getattr(net, "params", None)
     if (
         _is_list_of_arrays(params) and len(params) >= 4 and len(params) % 2 == 0
     ):  # vol. 2: [W1, b1, W2, b2]
@@ -118,7 +119,7 @@ def _two_layer_net(ctx: Context):
     params = _net_params(net, ctx.name)
     n_layers = _layer_count(params)
     widths = [_D_IN] + [_HIDDEN] * (n_layers - 1) + [_D_OUT]
-    shapes = {}
+    shapes: dict[str, tuple[int, ...]] = {}
     for i in range(1, n_layers + 1):
         shapes[f"W{i}"], shapes[f"b{i}"] = (widths[i - 1], widths[i]), (widths[i],)
     wrong = [

@@ -179,7 +179,7 @@ class RecordingSession(Session):
     def _perform(self, kind: str, handle: int | None, operands: tuple) -> Any:
         if kind == "root":
             return self.real_root
-        target = self.objects[handle] if handle is not None else None
+        target: Any = self.objects[handle] if handle is not None else None
         real = [self._real(v) for v in operands]
         if kind == "getattr":
             return getattr(target, real[0])

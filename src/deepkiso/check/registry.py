@@ -114,7 +114,7 @@ class Check:
     subject: str
     exercise: str
     title: str
-    func: Callable[[Context], None]
+    func: Callable[[Context], str | None]
     limitation: str = ""
 
     def context(self, obj: Any, name: str) -> Context:
@@ -150,7 +150,7 @@ def check(
     ):  # a typo in a family module fails at import, not in a learner's report
         raise KeyError(f"check: unknown subject {subject!r}")
 
-    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
+    def register(func: Callable[[Context], Any]) -> Callable[[Context], Any]:
         short = name or func.__name__.removeprefix(subject.lower() + "_").strip("_")
 
         def guarded(ctx: Context):

@@ -41,7 +41,7 @@ _REPLACE = ("replace", "with_replacement", "replacement")
 def _sample(ctx: Context, replace: bool | None = None):
     """What the learner's sampler returns for x, t, batch_size (replace passed where it takes one)."""
     x, t = _samples()
-    optional = [(("shuffle",), True)]
+    optional: list[tuple[tuple[str, ...], bool]] = [(("shuffle",), True)]
     if replace is not None:
         optional.append((_REPLACE, replace))
     return call_with(
