@@ -145,3 +145,9 @@ def test_functions_do_not_change_their_arguments(x):
     for f in (F.sigmoid, F.relu, F.tanh, F.softmax, F.step_function, F.identity):
         f(x)
     np.testing.assert_array_equal(x, before)
+
+
+def test_to_labels_undoes_to_one_hot_and_keeps_labels_as_they_are():
+    labels = np.array([2, 0, 1, 2])
+    assert np.array_equal(F.to_labels(F.to_one_hot(labels, 3)), labels)
+    assert np.array_equal(F.to_labels(labels), labels)

@@ -26,6 +26,7 @@ __all__ = [
     "softmax",
     "log_softmax",
     "cross_entropy_error",
+    "to_labels",
     "softmax_cross_entropy",
     "sum_squared_error",
     "to_one_hot",
@@ -160,6 +161,12 @@ def to_one_hot(t: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
     out = np.zeros((t.size, n_classes), dtype=dtype)
     out[np.arange(t.size), t.reshape(-1)] = 1
     return out
+
+
+def to_labels(t: np.ndarray) -> np.ndarray:
+    """One-hot rows (N, C) -> integer labels (N,), each row's argmax; labels (N,) come back as they are."""
+    t = np.asarray(t)
+    return np.argmax(t, axis=1) if t.ndim == 2 else t
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:

@@ -17,7 +17,7 @@ import itertools
 import numpy as np
 
 from deepkiso import differentiation
-from deepkiso.functions import softmax, softmax_cross_entropy
+from deepkiso.functions import softmax, softmax_cross_entropy, to_labels
 from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
 from deepkiso.layers import ACTIVATIONS, Affine, SquaredError
 
@@ -31,12 +31,6 @@ WEIGHT_INITS = ("he", "xavier")
 def _check_choice(what: str, value, choices):
     if value not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(choices)}")
-
-
-def _labels(t: np.ndarray) -> np.ndarray:
-    """Integer labels (N,) from labels or one-hot rows (N, C)."""
-    t = np.asarray(t)
-    return np.argmax(t, axis=1) if t.ndim == 2 else t
 
 
 class SimpleNet:
@@ -176,7 +170,7 @@ class MultiLayerNet:
                 "accuracy: a net with a single output is a regression net; use loss() instead"
             )
         y = np.argmax(self.predict(x), axis=1)
-        return float(np.mean(y == _labels(t)))
+        return float(np.mean(y == to_labels(t)))
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Backpropagation: {"W1": dL/dW1, "b1": dL/db1, …}, each of its parameter's shape.

@@ -23,6 +23,7 @@ import numpy as np
 
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.data.stratify import stratified_batch_counts
+from deepkiso.functions import to_labels
 
 
 class Sampler:
@@ -501,7 +502,7 @@ def _class_indices(labels: np.ndarray) -> np.ndarray:
     """labels as (N,) int64: class labels as they are, one-hot (N, C) rows by their argmax."""
     labels = np.asarray(labels)
     if labels.ndim == 2:
-        return np.argmax(labels, axis=1).astype(np.int64)
+        return to_labels(labels).astype(np.int64)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(
             f"labels must be (N,) integer class labels or (N, C) one-hot rows, "

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from deepkiso.functions import to_labels
 from deepkiso.layers import SoftmaxWithLoss
 from deepkiso.training.checkpoints import checkpoint_layout, save_checkpoint
 from deepkiso.training.state_checks import names_or_shapes_differ, section, state_problems
@@ -143,8 +144,7 @@ def evaluate(
         # The loss layer returns the chunk's mean; weight it back to a sum.
         loss_sum += net.last_layer.forward(y, t_chunk) * len(x_chunk)
         if classifier:
-            labels = np.argmax(t_chunk, axis=1) if t_chunk.ndim == 2 else t_chunk
-            correct += int(np.count_nonzero(np.argmax(y, axis=1) == labels))
+            correct += int(np.count_nonzero(np.argmax(y, axis=1) == to_labels(t_chunk)))
     return loss_sum / n, (correct / n if classifier else None)
 
 
