@@ -71,19 +71,10 @@ ONLY = {
     "plots": UTILITIES | {"graph"},
 }
 
-# Known violations left for later (not this branch's files, or beyond its scope): each (importer,
-# imported) with the reason and the owner, to be fixed there and then removed from here (a fixed one fails
-# test_the_allow_list_has_no_stale_entries, so this list only shrinks).
-ALLOWED = {
-    # plots/ must take plain data, but these figure modules import the result types (and, for
-    # vanishing, a function that computes the curves) from the study that produced them. Fix: the
-    # result dataclasses in leaf modules, or the figures reading plain arrays. Owner: the issue 14
-    # follow-up (i11-cli saves figures in plots/, so coordinate there).
-    (
-        "deepkiso.plots.vanishing",
-        "deepkiso.vanishing",
-    ): "LayerGradients, SIGMOID_GRAD_MAX, activation_derivatives; issue 14 follow-up",
-}
+# Known violations left for later: each (importer, imported) with the reason and the owner, to be fixed
+# there and then removed from here (a fixed one fails test_the_allow_list_has_no_stale_entries, so this
+# list only shrinks).
+ALLOWED: dict[tuple[str, str], str] = {}  # none now; an (importer, imported) pair with its reason
 
 # Modules over MAX_LINES in files other branches own, with the owner; to be split there.
 OVERSIZED: dict[str, str] = {}  # none now; a module over MAX_LINES goes here with its reason

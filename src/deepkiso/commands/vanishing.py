@@ -17,7 +17,7 @@ from deepkiso.commands._figures import check_path, save_figure
 from deepkiso.commands._options import DPI, SEED, WEIGHT_STD, Integer, weight_init
 from deepkiso.errors import UsageError
 from deepkiso.layers import ACTIVATIONS
-from deepkiso.vanishing import compare_activations
+from deepkiso.vanishing import activation_derivatives, compare_activations
 
 NAME = "vanishing"
 HELP = "vanishing gradients: ‖∂L/∂W‖ per layer of a deep net at initialisation, sigmoid vs tanh vs ReLU"
@@ -94,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'L1/L':>5} " + " ".join(f"{r.first_to_last:>18.3e}" for r in results))
 
     # Imported here: matplotlib takes a moment to load, and the other sub-commands should not wait for it.
+    import numpy as np
+
     from deepkiso.plots.vanishing import plot_vanishing
 
-    save_figure(plot_vanishing(results), args.out, args.dpi)
+    x = np.linspace(-6, 6, 601)
+    save_figure(plot_vanishing(results, x, activation_derivatives(x)), args.out, args.dpi)
     return 0

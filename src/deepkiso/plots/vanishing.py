@@ -1,32 +1,47 @@
 """Picture of vanishing gradients: the activations' derivatives with sigmoid's 0.25 bound, and the
 gradient norm reaching each layer of a deep net for sigmoid, tanh and ReLU.
 
-Serves the slides on the sigmoid layer's backward pass (勾配消失). Takes the
-results of ``deepkiso.vanishing``.
+Serves the slides on the sigmoid layer's backward pass (勾配消失). Drawn from
+plain data (the curves and norms that ``deepkiso.vanishing`` computes), so it
+imports nothing of the study itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from deepkiso.vanishing import SIGMOID_GRAD_MAX, LayerGradients, activation_derivatives
+__all__ = ["plot_vanishing", "ACTIVATION_COLORS", "GradientNorms"]
 
-__all__ = ["plot_vanishing", "ACTIVATION_COLORS"]
+SIGMOID_GRAD_MAX = 0.25  # max of y(1 - y), at x = 0
+
+
+class GradientNorms(Protocol):
+    """One net's ‖∂L/∂W_i‖ per layer, from the input (norms[0]) to the loss (``vanishing.LayerGradients``)."""
+
+    @property
+    def activation(self) -> str: ...
+    @property
+    def weight_init(self) -> str | float: ...
+    @property
+    def norms(self) -> np.ndarray: ...
+    @property
+    def first_to_last(self) -> float: ...
+
 
 ACTIVATION_COLORS = {"sigmoid": "#d62728", "tanh": "#ff7f0e", "relu": "#1f77b4"}
 
 
-def _draw_derivatives(ax) -> None:
-    x = np.linspace(-6, 6, 601)
-    for name, dydx in activation_derivatives(x).items():
+def _draw_derivatives(ax, x: np.ndarray, derivatives: Mapping[str, np.ndarray]) -> None:
+    for name, dydx in derivatives.items():
         ax.plot(x, dydx, color=ACTIVATION_COLORS[name], lw=2.2, label=f"{name}′(x)")
     ax.axhline(SIGMOID_GRAD_MAX, color=ACTIVATION_COLORS["sigmoid"], ls="--", lw=1.2)
     ax.annotate(
         "sigmoid′(x) = y(1 − y) ≤ 0.25",
-        xy=(6, SIGMOID_GRAD_MAX),
+        xy=(float(np.max(x)), SIGMOID_GRAD_MAX),
         xytext=(0, 5),
         textcoords="offset points",
         ha="right",
@@ -42,7 +57,7 @@ def _draw_derivatives(ax) -> None:
     ax.legend(loc="upper left", fontsize=10)
 
 
-def _draw_norms(ax, results: Sequence[LayerGradients]) -> None:
+def _draw_norms(ax, results: Sequence[GradientNorms]) -> None:
     for r in results:
         layers = np.arange(1, len(r.norms) + 1)
         color = ACTIVATION_COLORS.get(r.activation, "black")
@@ -69,12 +84,18 @@ def _draw_norms(ax, results: Sequence[LayerGradients]) -> None:
     ax.legend(loc="lower right", fontsize=9.5)
 
 
-def plot_vanishing(results: Sequence[LayerGradients]) -> Figure:
-    """Two panels (12.8 × 5.2 in): the activations' derivatives with the 0.25 line, and ‖∂L/∂W‖ per layer."""
+def plot_vanishing(
+    results: Sequence[GradientNorms], x: np.ndarray, derivatives: Mapping[str, np.ndarray]
+) -> Figure:
+    """Two panels (12.8 × 5.2 in): the activations' derivatives with the 0.25 line, and ‖∂L/∂W‖ per layer.
+
+    x: (M,) points; derivatives: activation name -> dy/dx at x, (M,) each
+    (``vanishing.activation_derivatives(x)``).
+    """
     if not results:
         raise ValueError("plot_vanishing: give at least one LayerGradients, got none")
     fig = Figure(figsize=(12.8, 5.2), layout="constrained")
-    _draw_derivatives(fig.add_subplot(1, 2, 1))
+    _draw_derivatives(fig.add_subplot(1, 2, 1), x, derivatives)
     _draw_norms(fig.add_subplot(1, 2, 2), results)
     fig.suptitle(
         "Vanishing gradients: each sigmoid layer passes back at most a quarter", fontsize=13
