@@ -185,7 +185,11 @@ class Tanh:
         return dx
 
 
-ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+ACTIVATIONS: dict[str, type[ReLU] | type[Sigmoid] | type[Tanh]] = {
+    "relu": ReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+}
 
 
 class Affine:
