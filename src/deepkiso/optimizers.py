@@ -25,7 +25,7 @@ rate of each past step, where torch.optim.SGD(momentum=α) keeps raw gradients
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -76,11 +76,15 @@ class Optimizer:
         else:
             super().__setattr__(name, value)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         """One step: change every params[key] in place using grads[key] (same shape)."""
         raise NotImplementedError
 
-    def _start_step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def _start_step(
+        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         """Count the step, check that every gradient fits its parameter, and start missing buffers at 0."""
         self.iterations += 1
         for key, param in params.items():
@@ -138,7 +142,9 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             # In place on purpose: the layers hold these same arrays and must see the new values.
@@ -158,7 +164,9 @@ class Momentum(Optimizer):
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr, momentum=momentum)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
@@ -173,7 +181,9 @@ class AdaGrad(Optimizer):
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr, eps=eps)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.h[key] += grads[key] * grads[key]
@@ -188,7 +198,9 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr, decay_rate=decay_rate, eps=eps)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.h[key] *= self.decay_rate
@@ -210,7 +222,9 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         lr_t = (
             self.lr
