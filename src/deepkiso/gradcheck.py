@@ -59,9 +59,8 @@ class ParameterCheck:
     max_abs_diff: float
     max_rel_error: float
     passed: bool
-    worst_index: tuple[int, ...] | None = (
-        None  # element index, or the direction's number in directional mode
-    )
+    # element index, or the direction's number in directional mode
+    worst_index: tuple[int, ...] | None = None
     analytic_at_worst: float = math.nan
     numeric_at_worst: float = math.nan
     n_compared: int = 0

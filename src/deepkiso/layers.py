@@ -119,9 +119,8 @@ class ReLU:
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self.mask: np.ndarray | None = (
-            None  # True where x <= 0, the positions that block the gradient
-        )
+        # True where x <= 0, the positions that block the gradient
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns a new array y = max(0, x); x is not changed."""
