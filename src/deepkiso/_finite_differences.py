@@ -14,6 +14,7 @@ import copy
 import math
 import types
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,9 @@ def gradient_in_place(f: Callable[[np.ndarray], float], x: np.ndarray, h: float)
     return grad
 
 
-def central_difference(f: Callable[[], float], x: np.ndarray, index: tuple, h: float) -> float:
+def central_difference(
+    f: Callable[[], float], x: np.ndarray, index: tuple[int, ...], h: float
+) -> float:
     """(f() at x[index] + h  -  f() at x[index] - h) / the step actually taken.
 
     x is changed in place while f runs and restored bit for bit afterwards, also when f raises.
@@ -53,7 +56,7 @@ def central_difference(f: Callable[[], float], x: np.ndarray, index: tuple, h: f
     return (f_plus - f_minus) / (upper - lower)
 
 
-def require_step(who: str, h, values: np.ndarray, name: str) -> None:
+def require_step(who: str, h: float, values: np.ndarray, name: str) -> None:
     """Refuse an h that is not positive, or below the spacing of values' dtype at its largest |value|."""
     if not (isinstance(h, (int, float, np.number)) and h > 0 and math.isfinite(h)):
         raise ValueError(_H_NOT_POSITIVE.format(who=who, h=h))
@@ -77,11 +80,12 @@ def require_step(who: str, h, values: np.ndarray, name: str) -> None:
         )
 
 
-def like(value: float, x):
+def like(value: float, x: object) -> float | np.floating[Any]:
     """value as x's floating type: np.float32 for an np.float32 x, else a float."""
     dtype = np.asarray(x).dtype
     if np.issubdtype(dtype, np.floating) and dtype != np.float64:
-        return dtype.type(value)
+        same: np.floating[Any] = dtype.type(value)
+        return same
     return float(value)
 
 
@@ -89,21 +93,23 @@ def like(value: float, x):
 # Float64 twins: f evaluated on copies, so the caller's arrays are never touched
 
 
-class _ReachMemo(dict):
+class _ReachMemo(dict[int, Any]):
     """A deepcopy memo pre-filled with the twins, which records which of the targets' twins the copy reached."""
 
-    def __init__(self, twins: dict[int, np.ndarray], targets: set[int]):
+    def __init__(self, twins: dict[int, np.ndarray], targets: set[int]) -> None:
         super().__init__(twins)
         self.targets = targets
         self.reached: set[int] = set()
 
-    def get(self, key, default=None):
+    def get(self, key: int, default: Any = None) -> Any:
         if key in self.targets:
             self.reached.add(key)
         return super().get(key, default)
 
 
-def float64_twin(f: Callable, arrays: list[np.ndarray]) -> tuple[Callable, list[np.ndarray]] | None:
+def float64_twin(
+    f: Callable[..., Any], arrays: list[np.ndarray]
+) -> tuple[Callable[..., Any], list[np.ndarray]] | None:
     """(f64, twins): a deep copy of f in which every float array it holds is float64; twins[i] is arrays[i]'s.
 
     f may be a function (its closure and defaults are copied: the lambda of
@@ -133,7 +139,7 @@ def float64_twin(f: Callable, arrays: list[np.ndarray]) -> tuple[Callable, list[
     return f64, [twins[id(a)] for a in arrays]
 
 
-def _float_arrays_held_by(f: Callable) -> list[np.ndarray]:
+def _float_arrays_held_by(f: Callable[..., Any]) -> list[np.ndarray]:
     """The floating arrays (other than float64) that f holds: through its closure, defaults, bound object,
     and from there through containers and object attributes (the parts a deep copy copies)."""
     if isinstance(f, types.FunctionType):
@@ -176,7 +182,7 @@ def _is_filled(cell: types.CellType) -> bool:
     return True
 
 
-def _deepcopy_callable(f: Callable, memo: dict) -> Callable:
+def _deepcopy_callable(f: Callable[..., Any], memo: dict[int, Any]) -> Callable[..., Any]:
     if not isinstance(f, types.FunctionType):
         return copy.deepcopy(f, memo)  # a bound method copies its object, a callable object itself
     # deepcopy returns a function as it is; a new function over copies of its closure's cells reads the copies.
@@ -188,7 +194,7 @@ def _deepcopy_callable(f: Callable, memo: dict) -> Callable:
     return twin
 
 
-def _copy_cell(cell: types.CellType, memo: dict) -> types.CellType:
+def _copy_cell(cell: types.CellType, memo: dict[int, Any]) -> types.CellType:
     return (
         types.CellType(copy.deepcopy(cell.cell_contents, memo))
         if _is_filled(cell)

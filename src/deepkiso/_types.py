@@ -17,7 +17,7 @@ stand on it without an import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
@@ -126,7 +126,11 @@ class TrainableNet(Net, Protocol):
     """What the Trainer calls on a net, besides ``Net``'s members.
 
     last_layer: the loss layer, whose ``loss`` after ``gradient`` is the mini-batch loss.
+    params: as ``Net``'s, and a mapping the optimizer's ``update`` may assign into.
     """
+
+    @property
+    def params(self) -> MutableMapping[str, FloatArray]: ...
 
     @property
     def last_layer(self) -> LossLayer: ...

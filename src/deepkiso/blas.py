@@ -22,7 +22,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +50,8 @@ _saved: list[int] = []
 class _Control:
     """The setter and getter of one loaded BLAS library."""
 
-    def __init__(self, setter, getter):
+    # ctypes functions: their default result type is a C int.
+    def __init__(self, setter: Callable[[int], object], getter: Callable[[], int]) -> None:
         self.setter = setter
         self.getter = getter
 

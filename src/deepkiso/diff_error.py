@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -207,8 +208,8 @@ def time_gradients(
             GradientTiming(
                 hidden_size=int(hidden),
                 n_params=n_params,
-                numerical_seconds=_best_time(lambda net=net: net.numerical_gradient(x, t), repeats),
-                backprop_seconds=_best_time(lambda net=net: net.gradient(x, t), repeats),
+                numerical_seconds=_best_time(partial(net.numerical_gradient, x, t), repeats),
+                backprop_seconds=_best_time(partial(net.gradient, x, t), repeats),
             )
         )
     return rows

@@ -14,6 +14,7 @@ it has no step at all: x ± h rounds back to x.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ METHODS = ("central", "forward", "backward")
 
 def numerical_diff(
     f: Callable[[float], float], x: float, h: float = 1e-4, method: str = "central"
-) -> float:
+) -> float | np.floating[Any]:
     """df/dx at the scalar x by a difference quotient, in float64.
 
     central:  (f(x + h) - f(x - h)) / 2h   error O(h²)  (the course's choice)

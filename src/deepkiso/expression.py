@@ -187,14 +187,18 @@ def _to_variable(name: str, value) -> graph.Variable:
     return graph.Variable(value, name)
 
 
-def _column(text: str, node: ast.AST) -> int:
+def _column(text: str, node: ast.expr | ast.keyword) -> int:
     """The 1-based character column of node (ast counts UTF-8 bytes, which differ for names like α)."""
     line = text.splitlines()[node.lineno - 1] if text else ""
     return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
 
 
 def _refuse(
-    text: str, node: ast.AST, what: str, hint: str | None = None, column: int | None = None
+    text: str,
+    node: ast.expr | ast.keyword,
+    what: str,
+    hint: str | None = None,
+    column: int | None = None,
 ) -> ExpressionError:
     column = column or _column(text, node)
     piece = ast.get_source_segment(text, node) or ""
@@ -206,13 +210,14 @@ def _refuse(
 
 def _operator_column(text: str, node: ast.BinOp, symbol: str) -> int:
     """The column of a binary operator: the first occurrence of its symbol after the left operand."""
+    assert node.left.end_lineno is not None  # ast.parse gives every node its position
     line = text.splitlines()[node.left.end_lineno - 1]
     start = len(line.encode("utf-8")[: node.left.end_col_offset].decode("utf-8", errors="replace"))
     found = line.find(symbol, start)
     return (found if found >= 0 else start) + 1
 
 
-def _check(node: ast.AST, text: str, names: dict[str, int]) -> None:
+def _check(node: ast.expr, text: str, names: dict[str, int]) -> None:
     """Walk the tree, refusing anything off the whitelist; names gets each variable's first column, in order."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
@@ -292,7 +297,7 @@ def _check_call(node: ast.Call, text: str, names: dict[str, int]) -> None:
     _check(node.args[0], text, names)
 
 
-def _number(node: ast.AST) -> float | None:
+def _number(node: ast.expr) -> float | None:
     """The value of a number literal, possibly signed ("-2"), else None."""
     sign = 1.0
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -313,7 +318,7 @@ class _Builder:
     def __init__(self, inputs: Mapping[str, graph.Variable]):
         self.inputs = inputs
 
-    def build(self, node: ast.AST) -> graph.Variable:
+    def build(self, node: ast.expr) -> graph.Variable:
         number = _number(node)
         if number is not None:  # "-2" is one constant, not a negate node on 2
             return graph.Variable(number, requires_grad=False)
@@ -323,7 +328,9 @@ class _Builder:
             operand = self.build(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # _check_call lets only names be called
             return FUNCTIONS[node.func.id](self.build(node.args[0]))
+        assert isinstance(node, ast.BinOp)  # what _check lets through besides the above
         left = self.build(node.left)
         if isinstance(node.op, ast.Pow):
             return left ** _number(node.right)

@@ -13,6 +13,7 @@ The losses return the mean over the batch, as the course's loss layers do.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "identity",
@@ -34,12 +35,13 @@ __all__ = [
 ]
 
 
-def _as_float(x) -> np.ndarray:
+def _as_float(x: npt.ArrayLike) -> np.ndarray:
     """x as a floating array; integer and bool inputs become float64."""
     x = np.asarray(x)
     if x.dtype.kind != "f":  # the same test as np.issubdtype(x.dtype, np.floating), 20 times faster
         x = x.astype(np.float64)
-    return x
+    out: np.ndarray = x  # np.asarray of an ArrayLike is typed Any
+    return out
 
 
 def identity(x: np.ndarray) -> np.ndarray:
@@ -67,7 +69,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """
     x = _as_float(x)
     e = np.exp(-np.abs(x))  # exp(-x) for x ≥ 0, exp(x) for x < 0
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    y: np.ndarray = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return y
 
 
 def sigmoid_grad(x: np.ndarray) -> np.ndarray:
@@ -79,7 +82,8 @@ def sigmoid_grad(x: np.ndarray) -> np.ndarray:
 def relu(x: np.ndarray) -> np.ndarray:
     """y = max(0, x), elementwise."""
     x = _as_float(x)
-    return np.maximum(x, 0).astype(x.dtype, copy=False)
+    y: np.ndarray = np.maximum(x, 0).astype(x.dtype, copy=False)
+    return y
 
 
 def relu_grad(x: np.ndarray) -> np.ndarray:
@@ -90,13 +94,15 @@ def relu_grad(x: np.ndarray) -> np.ndarray:
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """y = tanh(x), elementwise."""
-    return np.tanh(_as_float(x))
+    y: np.ndarray = np.tanh(_as_float(x))
+    return y
 
 
 def tanh_grad(x: np.ndarray) -> np.ndarray:
     """dy/dx of tanh at x: 1 - y², at most 1 (at x = 0)."""
-    y = np.tanh(_as_float(x))
-    return 1.0 - y * y
+    y: np.ndarray = np.tanh(_as_float(x))
+    dy: np.ndarray = 1.0 - y * y
+    return dy
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -108,8 +114,9 @@ def softmax(x: np.ndarray) -> np.ndarray:
     """
     x = _as_float(x)
     shifted = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e: np.ndarray = np.exp(shifted)
+    y: np.ndarray = e / np.sum(e, axis=-1, keepdims=True)
+    return y
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
@@ -120,10 +127,11 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     """
     x = _as_float(x)
     shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    log_y: np.ndarray = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return log_y
 
 
-def as_batch(y: np.ndarray, t: np.ndarray, name: str):
+def as_batch(y: np.ndarray, t: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Return y as (N, C) and t as (N,) labels or (N, C) one-hot, checking both; name is used in errors.
 
     A 1-D y is one sample: y (C,) with t a label () or one-hot (C,).
@@ -155,7 +163,7 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str):
     )
 
 
-def to_one_hot(t: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
+def to_one_hot(t: np.ndarray, n_classes: int, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """Integer labels (N,) -> one-hot rows (N, n_classes)."""
     t = np.asarray(t)
     out = np.zeros((t.size, n_classes), dtype=dtype)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 
 from deepkiso._finite_differences import central_difference, float64_twin, require_step
+from deepkiso._types import Array, Net, RngLike
 
 __all__ = [
     "ParameterCheck",
@@ -34,7 +36,13 @@ __all__ = [
 # "float32 on a float64 copy": the numerical side is float64, so what limits the tolerance is the
 # float32 backprop itself (a few float32 roundings per product, summed over the batch).
 # "float32 in place": f could not be copied, so the loss is evaluated in float32 as it stands.
-_CHECK_SETTINGS = {
+class _Settings(TypedDict):
+    h: float
+    rtol: float
+    atol: float
+
+
+_CHECK_SETTINGS: dict[str, _Settings] = {
     "float64": {"h": 1e-5, "rtol": 1e-5, "atol": 1e-7},
     "float32 on a float64 copy": {"h": 1e-5, "rtol": 1e-4, "atol": 1e-6},
     "float32 in place": {"h": 1e-2, "rtol": 2e-2, "atol": 2e-3},
@@ -47,11 +55,12 @@ class ParameterCheck:
     """The comparison of one parameter's backprop and numerical gradients."""
 
     name: str
-    shape: tuple
+    shape: tuple[int, ...]
     max_abs_diff: float
     max_rel_error: float
     passed: bool
-    worst_index: tuple | None = None  # element index, or the direction's number in directional mode
+    # element index, or the direction's number in directional mode
+    worst_index: tuple[int, ...] | None = None
     analytic_at_worst: float = math.nan
     numeric_at_worst: float = math.nan
     n_compared: int = 0
@@ -125,7 +134,9 @@ class GradientCheckReport:
         return "\n".join(rows)
 
 
-def _settings(evaluation: str, rtol: float | None, atol: float | None, h: float | None) -> dict:
+def _settings(
+    evaluation: str, rtol: float | None, atol: float | None, h: float | None
+) -> _Settings:
     base = _CHECK_SETTINGS[evaluation]
     return {
         "h": base["h"] if h is None else h,
@@ -134,7 +145,15 @@ def _settings(evaluation: str, rtol: float | None, atol: float | None, h: float 
     }
 
 
-def _compare(name, shape, analytic, numeric, index_of, rtol, atol) -> ParameterCheck:
+def _compare(
+    name: str,
+    shape: tuple[int, ...],
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    index_of: Callable[[int], tuple[int, ...]],
+    rtol: float,
+    atol: float,
+) -> ParameterCheck:
     """Compare two flat float64 vectors; index_of maps a position to the reported index."""
     diff = np.abs(analytic - numeric)
     scale = np.abs(analytic) + np.abs(numeric)
@@ -156,7 +175,14 @@ def _compare(name, shape, analytic, numeric, index_of, rtol, atol) -> ParameterC
     )
 
 
-def _check_elements(f, name, param, analytic, positions, s) -> ParameterCheck:
+def _check_elements(
+    f: Callable[[], float],
+    name: str,
+    param: np.ndarray,
+    analytic: np.ndarray,
+    positions: np.ndarray,
+    s: _Settings,
+) -> ParameterCheck:
     """Central differences at the given flat positions of param (restored afterwards)."""
     numeric = np.array(
         [
@@ -177,7 +203,15 @@ def _check_elements(f, name, param, analytic, positions, s) -> ParameterCheck:
     )
 
 
-def _check_directions(f, name, param, analytic, n_directions, rng, s) -> ParameterCheck:
+def _check_directions(
+    f: Callable[[], float],
+    name: str,
+    param: np.ndarray,
+    analytic: np.ndarray,
+    n_directions: int,
+    rng: np.random.Generator,
+    s: _Settings,
+) -> ParameterCheck:
     """Compare ⟨∇f, u⟩ with (f(p + h u) - f(p - h u)) / 2h for random unit directions u."""
     h = s["h"]
     saved = param.copy()
@@ -281,7 +315,7 @@ def gradient_check(
 
 def _evaluation(
     f: Callable[[], float], params: Mapping[str, np.ndarray]
-) -> tuple[str, Callable, dict, str]:
+) -> tuple[str, Callable[[], float], dict[str, np.ndarray], str]:
     """(the settings' key, the loss to call, name -> the array to perturb, a note).
 
     float64 parameters are perturbed in place; any others on a float64 twin of
@@ -305,7 +339,7 @@ def _evaluation(
     return "float32 on a float64 copy", f64, dict(zip(params, twins)), ""
 
 
-def _problem(name, shape, text) -> ParameterCheck:
+def _problem(name: str, shape: tuple[int, ...], text: str) -> ParameterCheck:
     return ParameterCheck(
         name=name,
         shape=tuple(shape),
@@ -316,8 +350,20 @@ def _problem(name, shape, text) -> ParameterCheck:
     )
 
 
+class _Layer(Protocol):
+    """What ``check_layer_gradient`` calls (``params`` and ``grads`` are read when there)."""
+
+    def forward(self, x: np.ndarray) -> Any: ...
+
+    def backward(self, dout: np.ndarray) -> Any: ...
+
+
 def check_layer_gradient(
-    layer, x: np.ndarray, dout: np.ndarray | None = None, rng=0, **options
+    layer: _Layer,
+    x: np.ndarray,
+    dout: np.ndarray | None = None,
+    rng: RngLike = 0,
+    **options: Any,
 ) -> GradientCheckReport:
     """Gradient check of a layer with forward(x) / backward(dout).
 
@@ -348,7 +394,9 @@ def check_layer_gradient(
     return gradient_check(loss, params, grads, rng=rng, **options)
 
 
-def check_net_gradient(net, x: np.ndarray, t: np.ndarray, rng=0, **options) -> GradientCheckReport:
+def check_net_gradient(
+    net: Net, x: Array, t: Array, rng: RngLike = 0, **options: Any
+) -> GradientCheckReport:
     """Gradient check of a net with params, loss(x, t) and gradient(x, t).
 
     A float32 net is checked against float64 differences on a copy of itself

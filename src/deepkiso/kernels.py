@@ -21,6 +21,8 @@ Both subclass the course classes, so ``isinstance(layer, Affine)`` still holds.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 
 from deepkiso.functions import as_batch
@@ -36,10 +38,17 @@ class FastAffine(Affine):
         """Returns y = x · W + b: (N, D_out), or (D_out,) for a 1-D x."""
         x = np.asarray(x)
         self.x_shape = x.shape
-        self.x = self._as_rows(x)
-        y = self.x @ self.params["W"]
+        self.x = rows = self._as_rows(x)
+        y: np.ndarray = rows @ self.params["W"]
         y += self.params["b"]  # in place: one array fewer than `x @ W + b`
         return y.reshape(-1) if x.ndim == 1 else y
+
+    # With need_dx left True it returns an array, as Affine.backward does.
+    @overload
+    def backward(self, dout: np.ndarray, need_dx: Literal[True] = ...) -> np.ndarray: ...
+
+    @overload
+    def backward(self, dout: np.ndarray, need_dx: bool) -> np.ndarray | None: ...
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         """dout: (N, D_out). Sets grads["W"] = xᵀ · dout and grads["b"] = Σ_n dout, in place.
@@ -49,12 +58,13 @@ class FastAffine(Affine):
         it saves a third of the layer's work).
         """
         dout = self._dout_rows(dout)
+        assert self.x is not None  # _dout_rows checked it
         # Into the existing arrays: the nets hand out these same arrays as their grads.
         np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
         np.add.reduce(dout, axis=0, out=self.grads["b"])
         if not need_dx:
             return None
-        dx = dout @ self.params["W"].T
+        dx: np.ndarray = dout @ self.params["W"].T
         return dx.reshape(self.x_shape)
 
 
@@ -64,10 +74,12 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
     ``y`` is the softmax (N, C), as in the course class: a view of the (C, N) array worked on.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self._y_t = None  # the softmax, transposed and contiguous (C, N); self.y is its transpose
-        self._samples = None  # np.arange(N), made once per batch for the labels' fancy indexing
+        # The softmax, transposed and contiguous (C, N); self.y is its transpose.
+        self._y_t: np.ndarray | None = None
+        # np.arange(N), made once per batch for the labels' fancy indexing.
+        self._samples: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = np.shape(x)
@@ -87,11 +99,11 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
         self._y_t = y
         self.y = y.T
         self.t = t2
-        self._samples = np.arange(n)
+        self._samples = samples = np.arange(n)
         if t2.ndim == 1:
             # -log y[t] = log Σ exp(shifted) - shifted[t], summed over the batch in float64
-            picked = shifted[t2, self._samples]
-            self.loss = float(
+            picked = shifted[t2, samples]
+            loss = float(
                 (
                     np.add.reduce(np.log(total), dtype=np.float64)
                     - np.add.reduce(picked, dtype=np.float64)
@@ -100,11 +112,14 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
             )
         else:
             log_y = shifted - np.log(total)
-            self.loss = float(-np.sum(t2.T * log_y, dtype=np.float64) / n)
-        return self.loss
+            loss = float(-np.sum(t2.T * log_y, dtype=np.float64) / n)
+        self.loss = loss
+        return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         """Returns dL/dx = dout · (y · Σ_k t_k - t) / N, in the scores' shape ((y - t) for labels)."""
+        assert self.y is not None and self.t is not None, "backward before forward"
+        assert self._y_t is not None  # set with self.y
         n = self.y.shape[0]
         scale = self.y.dtype.type(np.asarray(dout).item() / n)
         if self.t.ndim == 1:
@@ -117,4 +132,5 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
             dx -= self.t.T
         dx *= scale
         # The transposed view, not a copy: the matrix products of the layer below read it as it is.
-        return dx.T.reshape(self.x_shape)
+        out: np.ndarray = dx.T.reshape(self.x_shape)
+        return out

@@ -15,6 +15,7 @@ the batch size N; every other layer leaves N alone.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum grad over the axes that broadcasting added or stretched, giving shape."""
     if grad.shape == shape:
         return grad
@@ -45,7 +46,7 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def _check_dout(layer: str, dout, expected: tuple):
+def _check_dout(layer: str, dout: Any, expected: tuple[int, ...]) -> None:
     # An array's own .shape: np.shape is a Python-level wrapper, and this runs on every backward.
     if (dout.shape if isinstance(dout, np.ndarray) else np.shape(dout)) != expected:
         raise ValueError(
@@ -61,22 +62,25 @@ class AddLayer:
     input's shape.
     """
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.x_shape = None
-        self.y_shape = None
+    # x, y, dout: Python numbers or NumPy arrays, mixed freely; NumPy's stubs cannot type their
+    # mixed sums and products, so they are Any.
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.x_shape: tuple[int, ...] | None = None
+        self.y_shape: tuple[int, ...] | None = None
 
-    def forward(self, x, y):
+    def forward(self, x: Any, y: Any) -> Any:
         """x, y: scalars or broadcastable arrays. Returns x + y."""
         self.x_shape, self.y_shape = np.shape(x), np.shape(y)
         return x + y
 
-    def backward(self, dout):
+    def backward(self, dout: Any) -> tuple[Any, Any]:
         """dout: dL/dz, z's shape. Returns (dL/dx, dL/dy) = (dout, dout) in x's and y's shapes."""
         dout = np.asarray(dout) if np.ndim(dout) else dout
         if np.ndim(dout) == 0:
             return dout * 1, dout * 1
+        assert self.x_shape is not None and self.y_shape is not None, "backward before forward"
         return _sum_to_shape(dout, self.x_shape).copy(), _sum_to_shape(dout, self.y_shape).copy()
 
 
@@ -87,18 +91,19 @@ class MulLayer:
     back to its input's shape.
     """
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.x = None
-        self.y = None
+    # x, y, dout: Python numbers or NumPy arrays, as in AddLayer.
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.x: Any = None
+        self.y: Any = None
 
-    def forward(self, x, y):
+    def forward(self, x: Any, y: Any) -> Any:
         """x, y: scalars or broadcastable arrays. Returns x * y."""
         self.x, self.y = x, y
         return x * y
 
-    def backward(self, dout):
+    def backward(self, dout: Any) -> tuple[Any, Any]:
         """dout: dL/dz. Returns (dL/dx, dL/dy) = (dout · y, dout · x) in x's and y's shapes."""
         dx, dy = dout * self.y, dout * self.x
         if np.ndim(dx) == 0 and np.ndim(dy) == 0:
@@ -111,32 +116,36 @@ class MulLayer:
 class ReLU:
     """y = max(0, x); backward passes dout where x > 0 and blocks it elsewhere (derivative 1 or 0)."""
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.mask = None  # True where x <= 0, the positions that block the gradient
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        # True where x <= 0, the positions that block the gradient
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns a new array y = max(0, x); x is not changed."""
         x = np.asarray(x)
         self.mask = x <= 0
-        return np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
+        y: np.ndarray = np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
+        return y
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: the forward output's shape. Returns dx = dout where x > 0, else 0."""
+        assert self.mask is not None, "backward before forward"
         _check_dout("ReLU", dout, self.mask.shape)
         # A product with the mask rather than np.where, which branches on every element and is
         # several times slower; a blocked entry becomes 0 (or -0.0, which equals 0).
-        return np.asarray(dout) * ~self.mask
+        dx: np.ndarray = np.asarray(dout) * ~self.mask
+        return dx
 
 
 class Sigmoid:
     """y = 1 / (1 + exp(-x)); backward dx = dout · (1 - y) · y, at most dout / 4."""
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.out = None
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns y of x's shape; never overflows (see ``functions.sigmoid``)."""
@@ -146,32 +155,40 @@ class Sigmoid:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: y's shape. Returns dx = dout · (1 - y) · y."""
+        assert self.out is not None, "backward before forward"
         _check_dout("Sigmoid", dout, self.out.shape)
-        dx = dout * (1.0 - self.out) * self.out
+        dx: np.ndarray = dout * (1.0 - self.out) * self.out
         return dx
 
 
 class Tanh:
     """y = tanh(x); backward dx = dout · (1 - y²)."""
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.out = None
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape. Returns tanh(x)."""
-        self.out = tanh(x)
-        return self.out
+        out = tanh(x)
+        self.out = out
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: y's shape. Returns dx = dout · (1 - y²)."""
+        assert self.out is not None, "backward before forward"
         _check_dout("Tanh", dout, self.out.shape)
         y = self.out
-        return dout * (1 - y * y)
+        dx: np.ndarray = dout * (1 - y * y)
+        return dx
 
 
-ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+ACTIVATIONS: dict[str, type[ReLU] | type[Sigmoid] | type[Tanh]] = {
+    "relu": ReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+}
 
 
 class Affine:
@@ -192,8 +209,8 @@ class Affine:
             )
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
-        self.x = None  # the input as (N, D_in)
-        self.x_shape = None  # the input's own shape, restored in dx
+        self.x: np.ndarray | None = None  # the input as (N, D_in)
+        self.x_shape: tuple[int, ...] | None = None  # the input's own shape, restored in dx
 
     # The book's names for the arrays in params and grads.
     @property
@@ -224,8 +241,8 @@ class Affine:
         """Returns y = x · W + b: (N, D_out), or (D_out,) for a 1-D x."""
         x = np.asarray(x)
         self.x_shape = x.shape
-        self.x = self._as_rows(x)
-        out = np.dot(self.x, self.W) + self.b
+        self.x = rows = self._as_rows(x)
+        out: np.ndarray = np.dot(rows, self.W) + self.b
         return out.reshape(-1) if x.ndim == 1 else out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -235,7 +252,8 @@ class Affine:
         batch (each sample added its own b). Returns dx = dout · Wᵀ in the input's shape.
         """
         dout = self._dout_rows(dout)
-        dx = np.dot(dout, self.W.T)
+        assert self.x is not None  # _dout_rows checked it
+        dx: np.ndarray = np.dot(dout, self.W.T)
         self.dW = np.dot(self.x.T, dout)
         self.db = np.sum(dout, axis=0)
         return dx.reshape(self.x_shape)
@@ -256,6 +274,7 @@ class Affine:
 
     def _dout_rows(self, dout: np.ndarray) -> np.ndarray:
         """dout as (N, D_out), after checking it has the forward output's shape."""
+        assert self.x is not None and self.x_shape is not None, "backward before forward"
         n = self.x.shape[0]
         d_out = self.params["W"].shape[1]
         _check_dout("Affine", dout, (d_out,) if len(self.x_shape) == 1 else (n, d_out))
@@ -276,29 +295,30 @@ class SoftmaxWithLoss:
     The nets use ``kernels.FastSoftmaxWithLoss``, which computes the same in fewer passes.
     """
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.loss = None
-        self.y = None  # softmax output (N, C)
-        self.t = None  # labels (N,) or target rows (N, C)
-        self.x_shape = None
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.loss: float | None = None
+        self.y: np.ndarray | None = None  # softmax output (N, C)
+        self.t: np.ndarray | None = None  # labels (N,) or target rows (N, C)
+        self.x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = np.shape(x)
         x, t = as_batch(
             x, t, "SoftmaxWithLoss"
         )  # (N, C), and (N,) or (N, C); integer scores become float64
-        self.t = (
+        self.t = t = (
             t.astype(x.dtype, copy=False) if t.ndim == 2 else t
         )  # float32 scores keep float32 gradients
         self.y = softmax(x)
         # From the scores rather than from y: exact even where y underflows to 0 (scores of ±1000).
-        self.loss = softmax_cross_entropy(x, self.t)
-        return self.loss
+        self.loss = loss = softmax_cross_entropy(x, t)
+        return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         """Returns dL/dx = dout · (y · Σ_k t_k - t) / N, in the scores' shape ((y - t) for labels)."""
+        assert self.y is not None and self.t is not None, "backward before forward"
         batch_size = self.y.shape[0]
         if self.t.ndim == 2:
             # y · Σt - t, not y - t: the two agree only for rows of t that sum to 1.
@@ -309,7 +329,8 @@ class SoftmaxWithLoss:
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
         dx = np.asarray(dout).item() * dx
-        return dx.reshape(self.x_shape)
+        out: np.ndarray = dx.reshape(self.x_shape)
+        return out
 
 
 class SquaredError:
@@ -319,12 +340,12 @@ class SquaredError:
     backward(dout=1): dy = dout · (y - t) / N.
     """
 
-    def __init__(self):
-        self.params: dict = {}
-        self.grads: dict = {}
-        self.loss = None
-        self.y = None
-        self.t = None
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.loss: float | None = None
+        self.y: np.ndarray | None = None
+        self.t: np.ndarray | None = None
 
     def forward(self, y: np.ndarray, t: np.ndarray) -> float:
         y = np.asarray(y)
@@ -339,13 +360,16 @@ class SquaredError:
                 raise ValueError(
                     f"SquaredError: expected t of shape {y.shape} (the output's), got shape {t.shape}"
                 )
-        self.y, self.t = y, t.astype(y.dtype, copy=False)
+        t = t.astype(y.dtype, copy=False)
+        self.y, self.t = y, t
         n = y.shape[0] if y.ndim > 1 else 1
-        d = self.y - self.t
-        self.loss = float(0.5 * np.sum(d * d, dtype=np.float64) / n)
-        return self.loss
+        d = y - t
+        self.loss = loss = float(0.5 * np.sum(d * d, dtype=np.float64) / n)
+        return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         """Returns dL/dy = dout · (y - t) / N, y's shape."""
+        assert self.y is not None and self.t is not None, "backward before forward"
         n = self.y.shape[0] if self.y.ndim > 1 else 1
-        return (self.y - self.t) * self.y.dtype.type(np.asarray(dout).item() / n)
+        dy: np.ndarray = (self.y - self.t) * self.y.dtype.type(np.asarray(dout).item() / n)
+        return dy

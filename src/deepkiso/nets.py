@@ -13,22 +13,28 @@ TwoLayerNet is MultiLayerNet with one hidden layer: one implementation.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection, Mapping
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from deepkiso import differentiation
 from deepkiso.functions import softmax, softmax_cross_entropy, to_labels
 from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
-from deepkiso.layers import ACTIVATIONS, Affine, SquaredError
+from deepkiso.layers import ACTIVATIONS, Affine, ReLU, Sigmoid, SquaredError, Tanh
 
 __all__ = ["SimpleNet", "MultiLayerNet", "TwoLayerNet", "LOSSES", "WEIGHT_INITS"]
 
 # The fast forms of the course's layers (deepkiso.kernels): the same values, fewer passes.
-LOSSES = {"softmax": FastSoftmaxWithLoss, "squared": SquaredError}
+LOSSES: dict[str, type[FastSoftmaxWithLoss] | type[SquaredError]] = {
+    "softmax": FastSoftmaxWithLoss,
+    "squared": SquaredError,
+}
 WEIGHT_INITS = ("he", "xavier")
 
 
-def _check_choice(what: str, value, choices):
+def _check_choice(what: str, value: object, choices: Collection[str]) -> None:
     if value not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(choices)}")
 
@@ -58,13 +64,13 @@ class SimpleNet:
         """Cross-entropy of softmax(x · W) against t (batch mean)."""
         return softmax_cross_entropy(self.predict(x), t)
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """{"W": dL/dW} (2, 3) by central differences on the net's own W."""
         return {
             "W": differentiation.numerical_gradient(lambda _: self.loss(x, t), self.params["W"])
         }
 
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict:
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """{"W": dL/dW} by backprop: xᵀ · (softmax(x · W) - t) / N."""
         layer = FastSoftmaxWithLoss()
         layer.forward(self.predict(x), t)
@@ -96,9 +102,9 @@ class MultiLayerNet:
         activation: str = "relu",
         loss: str = "softmax",
         weight_init: float | str = "he",
-        dtype=np.float32,
+        dtype: npt.DTypeLike = np.float32,
         rng: np.random.Generator | int | None = 0,
-    ):
+    ) -> None:
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("loss", loss, LOSSES)
         if isinstance(weight_init, str):
@@ -114,7 +120,7 @@ class MultiLayerNet:
         self.weight_init = weight_init
         self.dtype = np.dtype(dtype)
         self.params: dict[str, np.ndarray] = {}
-        self.layers: list = []
+        self.layers: list[FastAffine | ReLU | Sigmoid | Tanh] = []
         generator = np.random.default_rng(rng)  # a Generator comes back as it is
         for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
             std = self._init_std(fan_in)
@@ -182,7 +188,8 @@ class MultiLayerNet:
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         # The first layer's dx would be the gradient of the data, which nothing uses.
-        self.layers[0].backward(dout, need_dx=False)
+        first = cast(FastAffine, self.layers[0])  # __init__ puts an affine layer first
+        first.backward(dout, need_dx=False)
         return {name: layer.grads[key] for name, layer, key in self._grad_sources}
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -196,7 +203,7 @@ class MultiLayerNet:
         """A copy of every parameter, {"W1": …, "b1": …, …}."""
         return {name: param.copy() for name, param in self.params.items()}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: Mapping[str, npt.ArrayLike]) -> None:
         """Copy saved parameters into the net, in place.
 
         Every mismatch — a missing or unexpected name, a wrong shape — is
@@ -241,9 +248,9 @@ class TwoLayerNet(MultiLayerNet):
         weight_init_std: float | str = 0.01,
         activation: str = "relu",
         loss: str = "softmax",
-        dtype=np.float32,
+        dtype: npt.DTypeLike = np.float32,
         rng: np.random.Generator | int | None = 0,
-    ):
+    ) -> None:
         super().__init__(
             input_size,
             [hidden_size],

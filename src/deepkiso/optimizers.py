@@ -25,6 +25,8 @@ rate of each past step, where torch.optim.SGD(momentum=α) keeps raw gradients
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +54,7 @@ class Optimizer:
     # Names of the per-parameter buffers this optimizer keeps, e.g. ("v",) for Momentum.
     buffers: tuple[str, ...] = ()
 
-    def __init__(self, lr: float, **hyper):
+    def __init__(self, lr: float, **hyper: float) -> None:
         if not lr > 0:
             raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
         self.lr = float(lr)
@@ -60,25 +62,29 @@ class Optimizer:
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         # Only called for names not found the usual way: the hyper-parameters and the buffers.
         for table in (self.__dict__.get("hyper", {}), self.__dict__.get("state", {})):
             if name in table:
                 return table[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         # `optimizer.eps = …` changes the saved hyper-parameter, not a copy that shadows it.
         if name in self.__dict__.get("hyper", {}):
             self.hyper[name] = float(value)
         else:
             super().__setattr__(name, value)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         """One step: change every params[key] in place using grads[key] (same shape)."""
         raise NotImplementedError
 
-    def _start_step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def _start_step(
+        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         """Count the step, check that every gradient fits its parameter, and start missing buffers at 0."""
         self.iterations += 1
         for key, param in params.items():
@@ -92,14 +98,18 @@ class Optimizer:
             for key in params.keys() - arrays.keys():
                 arrays[key] = np.zeros_like(params[key])
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, float | np.ndarray]:
         """A flat {name: number or array}: "lr", the hyper-parameters, "iterations", "v/W1", …"""
-        state = {"lr": self.lr, "iterations": self.iterations, **self.hyper}
+        state: dict[str, float | np.ndarray] = {
+            "lr": self.lr,
+            "iterations": self.iterations,
+            **self.hyper,
+        }
         for b, arrays in self.state.items():
             state.update({f"{b}/{name}": a.copy() for name, a in arrays.items()})
         return state
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: Mapping[str, float | np.ndarray]) -> None:
         """Restore what ``state_dict`` returned. Unknown or missing keys raise a ValueError listing them."""
         expected = {"lr", "iterations", *self.hyper}
         buffer_keys = {k for k in state if "/" in k}
@@ -129,10 +139,12 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent: W ← W - η ∂L/∂W (exercise 2_9)."""
 
-    def __init__(self, lr: float = 0.01):
+    def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
 
-    def update(self, params, grads):
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             # In place on purpose: the layers hold these same arrays and must see the new values.
@@ -149,10 +161,12 @@ class Momentum(Optimizer):
 
     buffers = ("v",)
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr, momentum=momentum)
 
-    def update(self, params, grads):
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
@@ -164,10 +178,12 @@ class AdaGrad(Optimizer):
 
     buffers = ("h",)
 
-    def __init__(self, lr: float = 0.01, eps: float = 1e-7):
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr, eps=eps)
 
-    def update(self, params, grads):
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.h[key] += grads[key] * grads[key]
@@ -179,10 +195,12 @@ class RMSProp(Optimizer):
 
     buffers = ("h",)
 
-    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7):
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr, decay_rate=decay_rate, eps=eps)
 
-    def update(self, params, grads):
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         for key in params:
             self.h[key] *= self.decay_rate
@@ -201,10 +219,12 @@ class Adam(Optimizer):
 
     def __init__(
         self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
-    ):
+    ) -> None:
         super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def update(self, params, grads):
+    def update(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
         self._start_step(params, grads)
         lr_t = (
             self.lr
@@ -217,7 +237,7 @@ class Adam(Optimizer):
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)
 
 
-OPTIMIZERS = {
+OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "momentum": Momentum,
     "adagrad": AdaGrad,
@@ -226,7 +246,7 @@ OPTIMIZERS = {
 }
 
 
-def make_optimizer(name: str, lr: float | None = None, **options) -> Optimizer:
+def make_optimizer(name: str, lr: float | None = None, **options: float) -> Optimizer:
     """An optimizer by name ("sgd", "momentum", "adagrad", "rmsprop", "adam"); lr None keeps its default."""
     key = name.lower()
     if key not in OPTIMIZERS:

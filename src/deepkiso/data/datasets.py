@@ -432,6 +432,7 @@ def _check_images_and_labels(
         )
     if len(t) != len(x):
         raise ValueError(f"{t_path}: holds {len(t)} labels but {x_path} holds {len(x)} images")
+    assert info.n_classes is not None  # the image sets are all classification sets
     if t.max() >= info.n_classes:
         raise ValueError(f"{t_path}: labels must be 0..{info.n_classes - 1}, found {int(t.max())}")
 

@@ -15,12 +15,12 @@ Element types (type code -> NumPy dtype, all big-endian in the file):
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def _gzip_errors(path: Path, compressed: bool) -> Iterator[None]:
         raise IdxFormatError(f"{path}: corrupt gzip stream ({exc})") from exc
 
 
-def _read_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...], int]:
+def _read_header(path: Path, stream: io.BufferedIOBase) -> tuple[np.dtype, tuple[int, ...], int]:
     """Read and check the magic number and dimensions; return (dtype, shape, header size in bytes).
 
     Reads 4 bytes, and the 4 * ndim bytes of the dimensions only once those 4 are valid.
@@ -185,7 +185,7 @@ def _check_declared_size(
         )
 
 
-def _read_payload(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
+def _read_payload(stream: io.BufferedIOBase, size: int) -> tuple[np.ndarray, int]:
     """Read at most size bytes into a new uint8 array, then probe for one more.
 
     Returns (payload, extra): payload the (n,) uint8 bytes read, n <= size; extra 1 if the stream
@@ -194,7 +194,8 @@ def _read_payload(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
     stream does not deliver costs no memory.
     """
     buffer = np.empty(size, dtype=np.uint8)
-    view = memoryview(buffer)
+    # numpy's stubs give ndarray its buffer protocol (__buffer__) only for Python >= 3.12
+    view = memoryview(buffer)  # type: ignore[arg-type]
     filled = 0
     while filled < size:
         n_read = stream.readinto(view[filled : filled + _CHUNK_BYTES])

@@ -16,8 +16,8 @@ lets a fresh sampler built with the same arguments continue with exactly the sam
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 
@@ -71,7 +71,8 @@ class Sampler:
         self._batches_done = 0  # batches handed out of the epoch in progress; 0: none in progress
         self._order: np.ndarray | None = None  # (epoch_size,) int64, the order in use
         self._order_epoch: int | None = None  # the epoch at which that order was drawn
-        self._order_rng_state: dict | None = None  # the generator's state just before that draw
+        # the generator's state just before that draw
+        self._order_rng_state: Mapping[str, Any] | None = None
         self._iterator_id = 0
 
     def __len__(self) -> int:
@@ -180,6 +181,7 @@ class Sampler:
         elif self._order is None:
             self._order = self._redraw_order()
         order, bounds, last = self._order, self._bounds, len(self) - 1
+        assert order is not None  # _begin_epoch or _redraw_order has just set it
         while True:
             if iterator_id != self._iterator_id:
                 raise RuntimeError(
@@ -209,17 +211,18 @@ class Sampler:
     def _redraw_order(self) -> np.ndarray:
         """The order in use, drawn again from the generator state saved before it was drawn."""
         current = self.rng.bit_generator.state
+        assert self._order_rng_state is not None  # saved with the order it drew
         self.rng.bit_generator.state = self._order_rng_state
         order = self._make_order(self.rng)
         self.rng.bit_generator.state = current
         order.flags.writeable = False
         return order
 
-    def _restore_rng_state(self, key: str, value: Any) -> dict:
+    def _restore_rng_state(self, key: str, value: Any) -> dict[str, Any]:
         """value (as state_dict wrote it) turned back into a state this sampler's generator takes."""
         template = self.rng.bit_generator.state
         try:
-            restored = _like(value, template)
+            restored: dict[str, Any] = _like(value, template)
             type(self.rng.bit_generator)().state = restored  # a scratch generator tries it first
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             kind = template["bit_generator"]
@@ -284,6 +287,7 @@ class ShuffleSampler(Sampler):
             return True
         if self.shuffle_every in ("once", "never"):
             return False
+        assert not isinstance(self.shuffle_every, str)  # an int k >= 1, checked in __init__
         return epoch % self.shuffle_every == 0
 
     def _make_order(self, rng: np.random.Generator) -> np.ndarray:
@@ -478,7 +482,8 @@ def make_sampler(
         raise ValueError(
             f"sampler {name!r}: expected labels for {n_samples} samples, got {len(labels)}"
         )
-    return cls(labels, batch_size, rng=rng, drop_last=drop_last, **options)
+    label_sampler = cast("type[_LabelSampler]", cls)  # needs_labels: it takes the labels first
+    return label_sampler(labels, batch_size, rng=rng, drop_last=drop_last, **options)
 
 
 def iterate_minibatches(
@@ -524,7 +529,7 @@ def _check_count(name: str, value: Any, stop: int | None = None) -> None:
         raise ValueError(f"load_state_dict: {name} must be an integer {allowed}, got {value!r}")
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int | np.integer[Any]]:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 

@@ -12,6 +12,7 @@ learning rate (Smith et al. 2018). The learning-rate rules the trials follow are
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
 from deepkiso.experiments.spec import TrialSpec
@@ -26,6 +27,19 @@ __all__ = [
 ]
 
 BUDGETS = ("epochs", "updates")
+
+
+class _Common(TypedDict):
+    """The fields of TrialSpec that every trial of one grid shares."""
+
+    experiment: str
+    dataset: str
+    hidden: tuple[int, ...]
+    optimizer: str
+    lr: float
+    base_batch_size: int
+    warmup_epochs: float
+    target_accuracy: float | None
 
 
 def parse_schedule(text: str) -> tuple[tuple[int, int], ...]:
@@ -78,7 +92,7 @@ def batch_size_trials(
             raise ValueError(
                 f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}"
             )
-    common = dict(
+    common = _Common(
         experiment="batch-size",
         dataset=dataset,
         hidden=tuple(hidden),

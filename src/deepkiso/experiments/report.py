@@ -22,7 +22,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -122,6 +122,21 @@ def _csv_text(rows: Sequence[dict[str, Any]]) -> str:
 # -- the summary in words -------------------------------------------------------------------------
 
 
+def _mean(group: Group, metric: str) -> float:
+    """group's mean of a metric its caller knows was measured (the test accuracy of a group with
+    values, ...)."""
+    mean = group.mean(metric)
+    assert mean is not None, f"{group.label}: {metric} was not measured"
+    return mean
+
+
+def _size(group: Group) -> int:
+    """The batch size of a group of one batch size (the groups of ``_ok_fixed``)."""
+    size = group.batch_size
+    assert size is not None, f"{group.label}: a schedule of batch sizes"
+    return size
+
+
 def _spread(*groups: Group, metric: str) -> float:
     """The larger of the groups' seed spreads (std) of metric; 0 when unknown."""
     return max([g.std(metric) or 0.0 for g in groups], default=0.0)
@@ -152,13 +167,13 @@ def _ok_fixed(groups: Sequence[Group], scaling: str) -> list[Group]:
             for g in groups
             if g.batch_size is not None and g.lr_scaling == scaling and g.values("test_accuracy")
         ),
-        key=lambda g: g.batch_size,
+        key=_size,
     )
 
 
 def _gap_sentence(row: list[Group], scaling: str) -> str:
     small, large = row[0], row[-1]
-    g0, g1 = small.mean("gap_accuracy"), large.mean("gap_accuracy")
+    g0, g1 = _mean(small, "gap_accuracy"), _mean(large, "gap_accuracy")
     difference, spread = g1 - g0, _spread(small, large, metric="gap_accuracy")
     trend = (
         "grows"
@@ -167,7 +182,7 @@ def _gap_sentence(row: list[Group], scaling: str) -> str:
         if difference < -max(spread, 0.002)
         else "hardly changes"
     )
-    rho = _rank_correlation([g.batch_size for g in row], [g.mean("gap_accuracy") for g in row])
+    rho = _rank_correlation([_size(g) for g in row], [_mean(g, "gap_accuracy") for g in row])
     steady = " steadily" if len(row) >= 3 and abs(rho) >= 0.8 and trend != "hardly changes" else ""
     return (
         f"Generalization gap (train − test accuracy, learning rate {scaling}): {g0:+.3f} at batch "
@@ -180,7 +195,7 @@ def _gap_sentence(row: list[Group], scaling: str) -> str:
 
 
 def _accuracy_sentence(row: list[Group]) -> str:
-    best = max(row, key=lambda g: g.mean("test_accuracy"))
+    best = max(row, key=lambda g: _mean(g, "test_accuracy"))
     small, large = row[0], row[-1]
     ends = [
         f"{plus_minus(g, 'test_accuracy')} at batch {g.batch_size}"
@@ -208,8 +223,8 @@ def _accuracy_sentence(row: list[Group]) -> str:
 
 def _recovery(best: Group, fixed: Group, scaled: Group) -> str:
     """ "512: 40 % (0.848 vs 0.844)": how much of fixed's shortfall against best the scaled rate wins back."""
-    lost = best.mean("test_accuracy") - fixed.mean("test_accuracy")
-    a_fixed, a_scaled = fixed.mean("test_accuracy"), scaled.mean("test_accuracy")
+    lost = _mean(best, "test_accuracy") - _mean(fixed, "test_accuracy")
+    a_fixed, a_scaled = _mean(fixed, "test_accuracy"), _mean(scaled, "test_accuracy")
     share = (a_scaled - a_fixed) / lost
     verdict = "none" if share <= 0 else "all" if share >= 1 else f"{100 * share:.0f} %"
     return f"{fixed.batch_size}: {verdict} ({a_scaled:.3f} vs {a_fixed:.3f})"
@@ -222,14 +237,14 @@ def _scaling_sentence(groups: Sequence[Group], scaling: str) -> str | None:
     all_scaled = [g for g in groups if g.batch_size is not None and g.lr_scaling == scaling]
     if not by_none:
         return None
-    best = max(by_none.values(), key=lambda g: g.mean("test_accuracy"))
+    best = max(by_none.values(), key=lambda g: _mean(g, "test_accuracy"))
     parts = []
     losers = [
         g
         for g in scaled_row
-        if g.batch_size > best.batch_size
+        if _size(g) > _size(best)
         and g.batch_size in by_none
-        and best.mean("test_accuracy") - by_none[g.batch_size].mean("test_accuracy")
+        and _mean(best, "test_accuracy") - _mean(by_none[g.batch_size], "test_accuracy")
         > max(_spread(best, by_none[g.batch_size], metric="test_accuracy"), 0.002)
     ]
     if losers:
@@ -256,7 +271,7 @@ def _scaling_sentence(groups: Sequence[Group], scaling: str) -> str | None:
             f"{g.mean('test_accuracy'):.3f} against {by_none[g.batch_size].mean('test_accuracy'):.3f}."
         )
     n_classes = len(best.per_class_mean())
-    at_chance = [g for g in scaled_row if n_classes and g.mean("test_accuracy") < 1.5 / n_classes]
+    at_chance = [g for g in scaled_row if n_classes and _mean(g, "test_accuracy") < 1.5 / n_classes]
     if at_chance:
         sizes = ", ".join(str(g.batch_size) for g in at_chance)
         rates = ", ".join(f"{g.records[0]['lr'][0]:.3g}" for g in at_chance)
@@ -280,7 +295,7 @@ def _cost_sentence(row: list[Group]) -> str | None:
     if len(timed) < 2:
         return None
     small, large = timed[0], timed[-1]
-    t0, t1 = small.mean("train_seconds_per_epoch"), large.mean("train_seconds_per_epoch")
+    t0, t1 = _mean(small, "train_seconds_per_epoch"), _mean(large, "train_seconds_per_epoch")
     m0, m1 = small.mean("step_peak_mb"), large.mean("step_peak_mb")
     speed = f"{t0 / t1:.1f}× faster" if t1 < t0 else f"{t1 / t0:.1f}× slower"
     sentence = (
@@ -291,7 +306,7 @@ def _cost_sentence(row: list[Group]) -> str | None:
         return sentence + "."
     return (
         f"{sentence}, while a training step's peak memory grows from {m0:.3g} MB to {m1:.3g} MB "
-        f"({m1 / m0:.0f}× for a {large.batch_size // small.batch_size}× larger batch)."
+        f"({m1 / m0:.0f}× for a {_size(large) // _size(small)}× larger batch)."
     )
 
 
@@ -303,8 +318,8 @@ def _target_sentence(groups: Sequence[Group]) -> str | None:
     never = [g.label for g in groups if not g.values("epochs_to_target")]
     if not reached:
         return f"No setting reached the target test accuracy {target:g} in every seed."
-    fewest_epochs = min(reached, key=lambda g: g.mean("epochs_to_target"))
-    fewest_seconds = min(reached, key=lambda g: g.mean("seconds_to_target"))
+    fewest_epochs = min(reached, key=lambda g: _mean(g, "epochs_to_target"))
+    fewest_seconds = min(reached, key=lambda g: _mean(g, "seconds_to_target"))
     text = (
         f"Target test accuracy {target:g}: reached in the fewest epochs by {fewest_epochs.label} "
         f"({fewest_epochs.mean('epochs_to_target'):.1f}) and in the least time by {fewest_seconds.label} "
@@ -336,7 +351,7 @@ def _schedule_sentences(groups: Sequence[Group]) -> list[str]:
 def batch_size_summary(groups: Sequence[Group]) -> list[str]:
     """Sentences on the batch-size sweep, from its numbers: the gap's trend, accuracy, learning-rate
     scaling, cost, time to the target accuracy, schedules."""
-    lines = []
+    lines: list[str | None] = []
     scalings = list(dict.fromkeys(g.lr_scaling for g in groups))
     reference = "none" if "none" in scalings else scalings[0]
     row = _ok_fixed(groups, reference)
@@ -359,7 +374,7 @@ def sampling_summary(
     if not ok:
         return []
     by_label = {g.label: g for g in ok}
-    ranked = sorted(ok, key=lambda g: -g.mean("test_accuracy"))
+    ranked = sorted(ok, key=lambda g: -_mean(g, "test_accuracy"))
     lines = [
         "Test accuracy, best first: "
         + ", ".join(f"{g.label} {plus_minus(g, 'test_accuracy')}" for g in ranked)
@@ -367,7 +382,7 @@ def sampling_summary(
     ]
     if "replacement" in by_label and "shuffle" in by_label:
         a, b = by_label["replacement"], by_label["shuffle"]
-        difference = a.mean("test_accuracy") - b.mean("test_accuracy")
+        difference = _mean(a, "test_accuracy") - _mean(b, "test_accuracy")
         lines.append(
             f"With replacement (復元抽出) against without (非復元抽出, shuffle every epoch): "
             f"{a.mean('test_accuracy'):.3f} vs {b.mean('test_accuracy'):.3f}, a difference of "
@@ -392,16 +407,16 @@ def sampling_summary(
                 lines.append(
                     f"{order[0]} lifts them by {known[order[0]] - known['shuffle']:+.3f} over shuffle, "
                     f"changing overall test accuracy by "
-                    f"{best.mean('test_accuracy') - by_label['shuffle'].mean('test_accuracy'):+.3f}."
+                    f"{_mean(best, 'test_accuracy') - _mean(by_label['shuffle'], 'test_accuracy'):+.3f}."
                 )
     elif "shuffle" in by_label:
         means = by_label["shuffle"].per_class_mean()
         if means and all(m is not None for m in means):
-            c = int(np.argmin(means))
+            c = int(np.argmin(cast("list[float]", means)))  # none is None: checked above
             lines.append(f"The hardest class with shuffling is {name(c)} ({means[c]:.3f}).")
     if "rare-first" in by_label and "shuffle" in by_label:
-        drop = by_label["shuffle"].mean("test_accuracy") - by_label["rare-first"].mean(
-            "test_accuracy"
+        drop = _mean(by_label["shuffle"], "test_accuracy") - _mean(
+            by_label["rare-first"], "test_accuracy"
         )
         if drop > max(
             0.05, _spread(by_label["shuffle"], by_label["rare-first"], metric="test_accuracy")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -108,7 +109,7 @@ def rare_classes(g: Group) -> list[int]:
 def class_subset_mean(g: Group, classes: Sequence[int]) -> float | None:
     """Mean over the seeds and over classes of the per-class test accuracy; None when unmeasured."""
     means = g.per_class_mean()
-    values = [means[c] for c in classes if c < len(means) and means[c] is not None]
+    values = [m for c in classes if c < len(means) and (m := means[c]) is not None]
     return float(np.mean(values)) if values else None
 
 
@@ -122,7 +123,7 @@ def sampling_table(groups: Sequence[Group], class_names: Sequence[str] | None = 
         means = g.per_class_mean()
         worst = "–"
         if means and all(m is not None for m in means):
-            c = int(np.argmin(means))
+            c = int(np.argmin(cast("list[float]", means)))  # none is None: checked above
             worst = f"{(class_names[c] if class_names else c)}: {means[c]:.3f}"
         row = [
             g.label,

@@ -254,6 +254,7 @@ def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
         started = time.perf_counter()
         x_train, t_train, x_test, t_test = load_trial_data(spec, data_dir)
         n_classes = dataset_info(spec.dataset).n_classes
+        assert n_classes is not None, f"{spec.dataset}: the sweeps train classifiers"
         seeds = _seeds(spec)
         net = MultiLayerNet(x_train.shape[1], spec.hidden, n_classes, rng=seeds["init"])
         lrs = [
@@ -265,6 +266,7 @@ def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
         ]
         phase_epochs = [e for _, e in spec.phases]
         if spec.budget == "updates":
+            assert spec.reference_batch_size is not None  # budget "updates" needs it
             reference = _phase_sampler(spec, t_train, spec.reference_batch_size, 0)
             max_updates = spec.phases[0][1] * len(reference)
             phase_epochs = [math.ceil(max_updates / len(samplers[0]))]
@@ -329,7 +331,9 @@ def _record(
         for row in monitor.epoch_rows
     ]
     epoch_seconds = [row["seconds"] for row in monitor.epoch_rows]
-    final = dict.fromkeys(("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
+    final: dict[str, Any] = dict.fromkeys(
+        ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+    )
     if diverged_at is None and curves:
         final = {key: curves[-1][key] for key in final}
     reached = None

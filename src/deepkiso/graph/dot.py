@@ -77,6 +77,7 @@ def _dot_value_attributes(
 
 def _dot_edges(op: Operation, ids: dict, show_gradients: bool) -> list[str]:
     c = COLORS
+    assert op.output is not None  # an operation in a graph has been called
     o, y = ids[id(op)], ids[id(op.output)]
     lines = [f"  {o} -> {y};"]
     with_grad = show_gradients and op.output.grad is not None

@@ -140,6 +140,7 @@ class Variable:
         operations = topological_operations(self)
         grads: dict[int, np.ndarray] = {id(self): seed}
         for op in reversed(operations):
+            assert op.output is not None  # an operation in a graph has been called
             gy = grads.get(id(op.output))
             if gy is None or not op.output.requires_grad:
                 continue
@@ -235,6 +236,7 @@ class Operation:
 
     @property
     def gradient_labels(self) -> tuple[str, ...]:
+        assert self.output is not None  # labels are drawn for a called operation
         labels = []
         for x, d in zip(self.inputs, self.local_derivatives):
             label = f"× {grouped(d, '+-')}"
@@ -253,6 +255,7 @@ class Operation:
         return generic
 
     def _output_symbol(self) -> str:
+        assert self.output is not None  # labels are drawn for a called operation
         return self.output.name or "y"
 
 
@@ -429,6 +432,7 @@ def graph_variables(
         operations = topological_operations(output)
     seen: dict[int, Variable] = {}
     for op in operations:
+        assert op.output is not None  # an operation in a graph has been called
         for v in (*op.inputs, op.output):
             seen.setdefault(id(v), v)
     seen.setdefault(id(output), output)

@@ -19,6 +19,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
+from matplotlib.typing import LineStyleType
 
 __all__ = [
     "plot_batch_size_accuracy",
@@ -29,7 +30,7 @@ __all__ = [
 
 # One colour per learning-rate scaling, far apart for colour-blind readers too (blue, vermilion, green).
 SCALING_COLORS = {"none": "#0072B2", "linear": "#D55E00", "sqrt": "#009E73"}
-SCALING_STYLES = {"none": "-", "linear": "--", "sqrt": ":"}
+SCALING_STYLES: dict[str, LineStyleType] = {"none": "-", "linear": "--", "sqrt": ":"}
 # Schedules in the learning curves: red, which viridis (the batch sizes' colours) never uses.
 SCHEDULE_COLOR = "#E4002B"
 # Okabe–Ito, then tab10's remainder: distinguishable colours for up to 12 samplers

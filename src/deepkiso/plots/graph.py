@@ -27,9 +27,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
+from matplotlib.typing import LineStyleType
 
 from deepkiso.files import write_atomically
-from deepkiso.graph import COLORS, Variable, to_dot
+from deepkiso.graph import COLORS, Operation, Variable, to_dot
 from deepkiso.plots.graph_layout import (
     FONT_SIZE,
     LABEL_SIZE,
@@ -346,6 +347,7 @@ def _draw_arrow(ax, pts, radii, colour: str, dashed: bool) -> None:
 
 def _draw_value(ax, node: Node) -> None:
     v = node.item
+    assert isinstance(v, Variable)  # a value node holds its Variable
     c = COLORS
     fill, edge = (
         (c["value_fill"], c["value_edge"])
@@ -383,6 +385,7 @@ def _draw_value(ax, node: Node) -> None:
 
 
 def _draw_op(ax, node: Node) -> None:
+    assert isinstance(node.item, Operation)  # an op node holds its Operation
     c = COLORS
     ax.add_patch(
         Ellipse(
@@ -410,7 +413,7 @@ def _draw_op(ax, node: Node) -> None:
 
 
 def _draw_legend(ax, x: float, y: float, with_gradients: bool) -> None:
-    entries = [(COLORS["forward"], "-", "forward: values")]
+    entries: list[tuple[str, LineStyleType, str]] = [(COLORS["forward"], "-", "forward: values")]
     if with_gradients:
         entries.append((COLORS["gradient"], (0, (4, 2.5)), "backward: gradient × local derivative"))
     for colour, style, text in entries:

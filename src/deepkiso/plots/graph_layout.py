@@ -235,8 +235,8 @@ class Layout:
     def _order(self, sweeps: int = 12) -> None:
         """Barycenter sweeps, left to right then right to left, keeping the order with fewest crossings."""
         links = self._links()
-        left = {i: [] for i in range(len(self.nodes))}
-        right = {i: [] for i in range(len(self.nodes))}
+        left: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
+        right: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for a, b in links:
             right[a].append(b)
             left[b].append(a)
@@ -370,7 +370,11 @@ class Layout:
         counts = [0] * len(self.columns)
         for a, _ in self._links():
             node = self.nodes[a]
-            leaf = node.kind == "value" and node.item.creator is None
+            leaf = (
+                node.kind == "value"
+                and isinstance(node.item, Variable)  # what a value node holds
+                and node.item.creator is None
+            )
             counts[node.rank] += 3 if leaf else 1
         return counts
 
@@ -454,6 +458,7 @@ def edge_routes(layout: Layout) -> tuple[list, list[float]]:
 
 
 def carries_gradient(edge: Edge) -> bool:
+    assert edge.op.output is not None  # an operation in a graph has been called
     if edge.op.output.grad is None:
         return False
     return edge.input_index is None or edge.op.inputs[edge.input_index].grad is not None
@@ -499,12 +504,16 @@ def clip(points, start: Node, end: Node, margin: float = 0.02) -> list[np.ndarra
 
 def boundary(inside: np.ndarray, outside: np.ndarray, node: Node, margin: float) -> np.ndarray:
     """The point where the segment from inside to outside crosses node's outline (by bisection)."""
-    if not node.contains(*inside, margin) or node.contains(*outside, margin):
+    # (x, y) points, passed as two numbers (a starred array has no length mypy can check)
+    if not node.contains(inside[0], inside[1], margin) or node.contains(
+        outside[0], outside[1], margin
+    ):
         return inside
     lo, hi = 0.0, 1.0
     for _ in range(30):
         mid = (lo + hi) / 2
-        if node.contains(*(inside + mid * (outside - inside)), margin):
+        point = inside + mid * (outside - inside)
+        if node.contains(point[0], point[1], margin):
             lo = mid
         else:
             hi = mid

@@ -38,14 +38,17 @@ import re
 import stat
 import tokenize
 import zipfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from deepkiso._types import Net
 from deepkiso.files import read_regular_file, write_file_atomically
+from deepkiso.optimizers import Optimizer
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -62,6 +65,11 @@ _ARRAYS_NAME = re.compile(r"checkpoint-[0-9a-f]{16}\.npz")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # checkpoint.json holds one row per epoch and the sampler's state: a few hundred bytes an epoch.
 _MAX_JSON_BYTES = 64 << 20
+
+# One array a checkpoint may hold: (shape, None for any length; dtype; required).
+ExpectedArray: TypeAlias = tuple[tuple[int | None, ...], np.dtype[Any], bool]
+# One .npz member, checked: (ZipInfo, shape, dtype, fortran_order, header length).
+_Member: TypeAlias = tuple[zipfile.ZipInfo, tuple[int, ...], np.dtype[Any], bool, int]
 
 
 @dataclass
@@ -84,7 +92,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _json_default(value):
+def _json_default(value: object) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"checkpoint: cannot store a value of type {type(value).__name__} in JSON")
@@ -105,7 +113,9 @@ def _meta_digest(meta: dict[str, Any]) -> str:
 
 
 def save_checkpoint(
-    directory: str | os.PathLike, state: dict[str, Any], settings: dict | None = None
+    directory: str | os.PathLike[str],
+    state: Mapping[str, Any],
+    settings: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write state (arrays to an .npz, everything else to JSON) into directory; returns the JSON's path.
 
@@ -121,9 +131,8 @@ def save_checkpoint(
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     values = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
     buffer = io.BytesIO()
-    np.savez(
-        buffer, **arrays
-    )  # stored, not deflated: loading never inflates more than the file holds
+    # stored, not deflated: loading never inflates more than the file holds
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # mypy matches **arrays to allow_pickle too
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     arrays_name = f"checkpoint-{digest[:16]}.npz"
@@ -159,8 +168,8 @@ def _named_arrays(json_path: Path) -> str | None:
 
 
 def load_checkpoint(
-    directory: str | os.PathLike,
-    expected_arrays: dict[str, tuple[tuple, np.dtype, bool]] | None = None,
+    directory: str | os.PathLike[str],
+    expected_arrays: Mapping[str, ExpectedArray] | None = None,
 ) -> Checkpoint:
     """Read back and verify what save_checkpoint wrote into directory.
 
@@ -196,14 +205,16 @@ def load_checkpoint(
     )
 
 
-def checkpoint_layout(net, optimizer) -> dict[str, tuple[tuple, np.dtype, bool]]:
+def checkpoint_layout(net: Net, optimizer: Optimizer) -> dict[str, ExpectedArray]:
     """The arrays a Trainer's checkpoint of net and optimizer holds: {name: (shape, dtype, required)}.
 
     "net/W1", … as the parameters (required); "optimizer/m/W1", … one per buffer and parameter
     (there once the optimizer has stepped); "history/iteration_loss", float64 of any length (None
     in the shape), one loss per iteration (required).
     """
-    layout = {f"net/{name}": (param.shape, param.dtype, True) for name, param in net.params.items()}
+    layout: dict[str, ExpectedArray] = {
+        f"net/{name}": (param.shape, param.dtype, True) for name, param in net.params.items()
+    }
     layout.update(
         {
             f"optimizer/{buffer}/{name}": (param.shape, param.dtype, False)
@@ -309,9 +320,7 @@ _NPZ_ERRORS = (
 )
 
 
-def _read_npz(
-    path: Path, expected: dict[str, tuple[tuple, np.dtype, bool]] | None
-) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, expected: Mapping[str, ExpectedArray] | None) -> dict[str, np.ndarray]:
     """The arrays of the .npz at path, after checking every member's declared size against the file.
 
     Before any array is read: each member must be stored (not deflated, so it cannot inflate
@@ -330,7 +339,7 @@ def _read_npz(
 
 
 @contextmanager
-def _unreadable_npz(path: Path):
+def _unreadable_npz(path: Path) -> Iterator[None]:
     """Whatever a damaged .npz makes zipfile or numpy raise becomes one ValueError naming path."""
     try:
         yield
@@ -347,8 +356,8 @@ class _BadMember(ValueError):
 def _read_member(
     archive: zipfile.ZipFile,
     member: zipfile.ZipInfo,
-    shape: tuple,
-    dtype: np.dtype,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
     fortran_order: bool,
     offset: int,
 ) -> np.ndarray:
@@ -356,9 +365,10 @@ def _read_member(
     with archive.open(member) as f:
         f.seek(offset)
         data = f.read(member.file_size - offset)
-    return (
+    array: np.ndarray = (
         np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
     )
+    return array
 
 
 def _shown_error(exc: BaseException) -> str:
@@ -366,10 +376,10 @@ def _shown_error(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
+def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, _Member]:
     """{key: (ZipInfo, shape, dtype, fortran_order, header length)} of every member, checked."""
     size = path.stat().st_size
-    members: dict[str, tuple] = {}
+    members: dict[str, _Member] = {}
     for member in archive.infolist():
         name = member.filename
         if not name.endswith(".npy") or name[:-4] in members:
@@ -406,7 +416,7 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, tuple]:
 
 
 def _check_members(
-    path: Path, members: dict[str, tuple], expected: dict[str, tuple[tuple, np.dtype, bool]]
+    path: Path, members: Mapping[str, _Member], expected: Mapping[str, ExpectedArray]
 ) -> None:
     """Every member must be one of expected, with its shape (None: any length) and dtype, and every required
     one there; lists every misfit."""

@@ -15,16 +15,19 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from deepkiso._types import TrainableNet
+from deepkiso.data.samplers import Sampler
 from deepkiso.functions import to_labels
 from deepkiso.layers import SoftmaxWithLoss
-from deepkiso.training.checkpoints import checkpoint_layout, save_checkpoint
+from deepkiso.optimizers import Optimizer
+from deepkiso.training.checkpoints import ExpectedArray, checkpoint_layout, save_checkpoint
 from deepkiso.training.state_checks import names_or_shapes_differ, section, state_problems
 
 __all__ = ["Trainer", "History", "Callback", "TrainingDiverged", "TrainingInterrupted", "evaluate"]
@@ -43,14 +46,14 @@ class History:
     iteration_loss: list[float] = field(default_factory=list)
     epochs: list[dict[str, Any]] = field(default_factory=list)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         """{"history/iteration_loss": float64 array (n_iterations,), "history/epochs": list of dicts}."""
         return {
             "history/iteration_loss": np.array(self.iteration_loss, dtype=np.float64),
             "history/epochs": [dict(row) for row in self.epochs],
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what ``state_dict`` returned."""
         self.iteration_loss = [
             float(v) for v in np.asarray(state["history/iteration_loss"], dtype=np.float64)
@@ -119,12 +122,12 @@ class TrainingInterrupted(Exception):
         self.checkpoint = checkpoint
 
 
-def _is_classifier(net) -> bool:
+def _is_classifier(net: object) -> bool:
     return isinstance(getattr(net, "last_layer", None), SoftmaxWithLoss)
 
 
 def evaluate(
-    net, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000
+    net: TrainableNet, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000
 ) -> tuple[float, float | None]:
     """(mean loss, accuracy) of net on x, t; accuracy is None for a regression net.
 
@@ -178,20 +181,20 @@ class Trainer:
 
     def __init__(
         self,
-        net,
-        optimizer,
-        sampler,
+        net: TrainableNet,
+        optimizer: Optimizer,
+        sampler: Sampler,
         n_epochs: int,
         *,
         eval_chunk_size: int = 10_000,
         evaluate_train: bool = True,
-        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
         checkpoint_every: int | None = None,
-        settings: dict | None = None,
+        settings: dict[str, Any] | None = None,
         callbacks: Iterable[Callback] = (),
         divergence_factor: float | None = 10.0,
         divergence_iterations: int = 50,
-    ):
+    ) -> None:
         if int(n_epochs) != n_epochs or n_epochs < 0:
             raise ValueError(f"Trainer: n_epochs must be a non-negative integer, got {n_epochs!r}")
         if checkpoint_every is not None and (
@@ -299,6 +302,7 @@ class Trainer:
 
     def _stop(self, saved: bool) -> None:
         reason, self.stop_reason = self.stop_reason, None
+        assert reason is not None  # called only once a stop was asked for
         if self.checkpoint_dir is not None and not saved:
             self.save()
         checkpoint = self.last_checkpoint if self.checkpoint_dir is not None else None
@@ -306,7 +310,9 @@ class Trainer:
             reason, self.iteration, self._epoch_of_last_iteration(), checkpoint
         )
 
-    def _train_one_epoch(self, x_train, t_train, x_buffer, t_buffer) -> None:
+    def _train_one_epoch(
+        self, x_train: np.ndarray, t_train: np.ndarray, x_buffer: np.ndarray, t_buffer: np.ndarray
+    ) -> None:
         done_before = self.iteration - (
             self.history.epochs[-1]["iteration"] if self.history.epochs else 0
         )
@@ -327,6 +333,7 @@ class Trainer:
             t_batch = t_train.take(index, axis=0, out=t_buffer[:n], mode="clip")
             grads = net.gradient(x_batch, t_batch)
             loss = net.last_layer.loss
+            assert loss is not None  # gradient() ran the loss layer's forward
             self._check_loss(loss)
             optimizer.update(params, grads)
             self.iteration += 1
@@ -357,6 +364,8 @@ class Trainer:
             self._losses_above + 1 if threshold is not None and loss > threshold else 0
         )
         if self._losses_above >= self.divergence_iterations:
+            # A loss counts as above only where the rule is on: threshold and factor are set.
+            assert threshold is not None and self.divergence_factor is not None
             start = threshold / self.divergence_factor
             raise TrainingDiverged(
                 f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its start, "
@@ -372,16 +381,25 @@ class Trainer:
         if self.divergence_factor is None:
             return None
         start = self.history.iteration_loss[0] if self.history.iteration_loss else first_loss
-        if _is_classifier(self.net) and getattr(self.net, "output_size", 0) >= 2:
-            start = max(start, math.log(self.net.output_size))
+        output_size = getattr(self.net, "output_size", 0)  # not every net has one
+        if _is_classifier(self.net) and output_size >= 2:
+            start = max(start, math.log(output_size))
         return self.divergence_factor * start
 
-    def _end_epoch(self, x_train, t_train, x_test, t_test, seconds: float) -> dict[str, Any]:
+    def _end_epoch(
+        self,
+        x_train: np.ndarray,
+        t_train: np.ndarray,
+        x_test: np.ndarray | None,
+        t_test: np.ndarray | None,
+        seconds: float,
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         train_loss = train_accuracy = test_loss = test_accuracy = None
         if self.evaluate_train:
             train_loss, train_accuracy = evaluate(self.net, x_train, t_train, self.eval_chunk_size)
         if x_test is not None:
+            assert t_test is not None  # train() takes both or neither
             test_loss, test_accuracy = evaluate(self.net, x_test, t_test, self.eval_chunk_size)
         self.epoch += 1
         metrics = {
@@ -478,7 +496,7 @@ class Trainer:
         self.last_checkpoint = save_checkpoint(self.checkpoint_dir, state, self.settings)
         return self.last_checkpoint
 
-    def checkpoint_layout(self) -> dict[str, tuple[tuple, np.dtype, bool]]:
+    def checkpoint_layout(self) -> dict[str, ExpectedArray]:
         """The arrays this trainer's checkpoints may hold (see the module's checkpoint_layout)."""
         return checkpoint_layout(self.net, self.optimizer)
 
