@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
-from deepkiso.experiments.spec import TrialSpec
+from deepkiso.experiments.spec import Budget, Experiment, LrScaling, TrialSpec
 
 __all__ = [
     "LR_SCALINGS",
@@ -32,7 +32,7 @@ BUDGETS = ("epochs", "updates")
 class _Common(TypedDict):
     """The fields of TrialSpec that every trial of one grid shares."""
 
-    experiment: str
+    experiment: Experiment
     dataset: str
     hidden: tuple[int, ...]
     optimizer: str
@@ -68,9 +68,9 @@ def batch_size_trials(
     batch_sizes: Sequence[int],
     seeds: Sequence[int],
     epochs: int,
-    budget: str = "epochs",
+    budget: Budget = "epochs",
     lr: float = 0.1,
-    lr_scalings: Sequence[str] = ("none",),
+    lr_scalings: Sequence[LrScaling] = ("none",),
     base_batch_size: int = 32,
     warmup_epochs: float = 0.0,
     schedule: Sequence[tuple[int, int]] | None = None,

@@ -11,9 +11,9 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT"]
+__all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT", "Experiment", "Budget", "LrScaling"]
 
 # Part of every trial id: raise it when a change to the trial code changes what a trial measures,
 # or when a trial record's JSON changes shape (a field added, removed or given another meaning),
@@ -21,6 +21,11 @@ __all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT"]
 # older record: its trial id no longer matches any spec, so run_sweep simply runs that trial again
 # and the old file is left beside the new one.
 TRIAL_FORMAT = 1
+
+
+Experiment = Literal["batch-size", "sampling"]
+Budget = Literal["epochs", "updates"]
+LrScaling = Literal["none", "linear", "sqrt"]
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,17 @@ class TrialSpec:
         classes (the test set stays whole, so every class is still measured).
     """
 
-    experiment: str
+    experiment: Experiment
     dataset: str
     seed: int
     phases: tuple[tuple[int, int], ...]
-    budget: str = "epochs"
+    budget: Budget = "epochs"
     reference_batch_size: int | None = None
     sampler: str = "shuffle"
     hidden: tuple[int, ...] = (64,)
     optimizer: str = "sgd"
     lr: float = 0.1
-    lr_scaling: str = "none"
+    lr_scaling: LrScaling = "none"
     base_batch_size: int = 32
     warmup_epochs: float = 0.0
     target_accuracy: float | None = None

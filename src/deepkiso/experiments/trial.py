@@ -4,7 +4,7 @@ The batch-size experiment (group work バッチサイズの決め方) and the sa
 2_1) run many of these. A trial loads its data set, builds a MultiLayerNet and an optimizer, and
 trains with ``deepkiso.training.Trainer`` phase by phase (one phase per batch size of a schedule),
 steering the learning rate from a callback (scaling with the batch size, warm-up per update). It
-returns a JSON-ready record:
+returns a JSON-ready record (``record.TrialRecord.to_dict``):
 
     trial_id, status ("ok" or "diverged"), spec (the TrialSpec's fields), label
     final: train_loss, train_accuracy, test_loss, test_accuracy of the last epoch
@@ -42,6 +42,7 @@ import numpy as np
 
 from deepkiso.blas import single_blas_thread
 from deepkiso.data import dataset_info, load_dataset, make_sampler
+from deepkiso.experiments.record import TrialRecord, TrialRun
 from deepkiso.experiments.sampler_names import parse_sampler
 from deepkiso.experiments.sampling import imbalanced_indices
 from deepkiso.experiments.schedules import scaled_lr, warmup_lr
@@ -294,86 +295,22 @@ def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
             _per_class_accuracy(net, x_test, t_test, n_classes) if diverged_at is None else None
         )
         step_peak = _step_peak_bytes(spec, x_train, t_train, n_classes, max(spec.batch_sizes))
-    return _record(
-        spec,
-        monitor,
-        trainer,
-        diverged_at,
-        per_class,
-        lrs,
-        t_train,
-        n_classes,
-        {
+    run = TrialRun(
+        epoch_rows=monitor.epoch_rows,
+        train_seconds=monitor.train_seconds,
+        epochs=trainer.epoch,
+        updates=trainer.iteration,
+        lrs=lrs,
+        class_counts=np.bincount(t_train, minlength=n_classes).tolist(),
+        per_class=per_class,
+        diverged_at=diverged_at,
+        measurements={
             "seconds": seconds,
             "step_peak_bytes": step_peak,
             "blas_threads": blas_threads,
         },
     )
-
-
-def _record(
-    spec, monitor, trainer, diverged_at, per_class, lrs, t_train, n_classes, measurements
-) -> dict[str, Any]:
-    curves = [
-        {
-            key: row[key]
-            for key in (
-                "epoch",
-                "iteration",
-                "batch_size",
-                "lr",
-                "train_loss",
-                "train_accuracy",
-                "test_loss",
-                "test_accuracy",
-            )
-        }
-        for row in monitor.epoch_rows
-    ]
-    epoch_seconds = [row["seconds"] for row in monitor.epoch_rows]
-    final: dict[str, Any] = dict.fromkeys(
-        ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
-    )
-    if diverged_at is None and curves:
-        final = {key: curves[-1][key] for key in final}
-    reached = None
-    if spec.target_accuracy is not None:
-        reached = next(
-            (i for i, row in enumerate(curves) if row["test_accuracy"] >= spec.target_accuracy),
-            None,
-        )
-    measurements.update(
-        {
-            "epoch_seconds": float(np.mean(epoch_seconds)) if epoch_seconds else None,
-            "train_seconds_per_epoch": float(np.mean(monitor.train_seconds))
-            if monitor.train_seconds
-            else None,
-            "seconds_to_target": None
-            if reached is None
-            else float(np.sum(epoch_seconds[: reached + 1])),
-        }
-    )
-    ok = diverged_at is None and final["test_accuracy"] is not None
-    return {
-        "trial_id": spec.trial_id,
-        "status": "ok" if diverged_at is None else "diverged",
-        "spec": spec.to_dict(),
-        "label": spec.config_label,
-        "final": final,
-        "gap_accuracy": final["train_accuracy"] - final["test_accuracy"] if ok else None,
-        "gap_loss": final["test_loss"] - final["train_loss"] if ok else None,
-        "epochs": trainer.epoch,
-        "updates": trainer.iteration,
-        "lr": lrs,
-        "n_train": len(t_train),
-        "class_counts": np.bincount(t_train, minlength=n_classes).tolist(),
-        "epochs_to_target": None if reached is None else curves[reached]["epoch"],
-        "updates_to_target": None if reached is None else curves[reached]["iteration"],
-        "per_class_test_accuracy": per_class,
-        "curves": curves,
-        "diverged_at": diverged_at,
-        "measurements": measurements,
-    }
+    return TrialRecord.from_run(spec, run).to_dict()
 
 
 def run_trial_safely(spec: TrialSpec, data_dir: str | None = None) -> dict[str, Any]:
