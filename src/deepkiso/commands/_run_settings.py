@@ -101,9 +101,9 @@ class RunSettings:
                 expected = check(data[key], data)
                 if expected is not None:
                     raise ValueError(f'"{key}" must be {expected}, got {shown(data[key])}')
-        known = {name: data[name] for name in _FIELDS if name in data}
-        known["hidden"] = tuple(data["hidden"])
-        return cls(**known)
+        fields = {name: data.get(name) for name in _FIELDS}  # only the optional ones can be None
+        fields["hidden"] = tuple(data["hidden"])
+        return cls(**fields)
 
     @property
     def layer_sizes(self) -> list[int]:
