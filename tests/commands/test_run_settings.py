@@ -7,11 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from deepkiso.cli import build_parser, main
+from deepkiso.commands import _runs
 from deepkiso.commands._options import record_given_options
 from deepkiso.commands._run_settings import RunSettings
+from deepkiso.nets import TwoLayerNet
 
 RUN_TODAY = Path(__file__).resolve().parent / "fixtures" / "run_today"
 
@@ -178,3 +181,17 @@ def test_resume_applies_the_options_that_may_change_and_keeps_the_rest(tmp_path,
     assert changed <= {"epochs", "checkpoint_every", "blas_threads"}
     assert (after["epochs"], after["checkpoint_every"]) == (3, 7)
     assert list(after) == list(before)
+
+
+def test_a_run_draws_its_weights_and_batches_from_the_streams_it_always_has():
+    # The k-th child of SeedSequence(seed).spawn(2): 0 the initial weights, 1 the sampler.
+    settings = RunSettings.from_dict(json.loads((RUN_TODAY / "settings.json").read_text()))
+    settings = dataclasses.replace(settings, seed=12345)
+    net_rng, sampler_rng = _runs.run_rngs(settings.seed)
+    children = np.random.SeedSequence(12345).spawn(2)
+    assert net_rng.random(3).tolist() == np.random.default_rng(children[0]).random(3).tolist()
+    assert sampler_rng.random(3).tolist() == np.random.default_rng(children[1]).random(3).tolist()
+    expected = TwoLayerNet(64, 4, 10, weight_init_std="he", rng=np.random.default_rng(children[0]))
+    built = _runs.build_net(settings)
+    for key, value in expected.params.items():
+        assert np.array_equal(built.params[key], value), key

@@ -101,7 +101,7 @@ class RunSettings:
                 expected = check(data[key], data)
                 if expected is not None:
                     raise ValueError(f'"{key}" must be {expected}, got {shown(data[key])}')
-        fields = {name: data.get(name) for name in _FIELDS}  # only the optional ones can be None
+        fields: dict[str, Any] = {name: data.get(name) for name in _FIELDS}  # optional ones: None
         fields["hidden"] = tuple(data["hidden"])
         return cls(**fields)
 

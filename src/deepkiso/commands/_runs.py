@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 
 from deepkiso._types import spawn_rngs
-from deepkiso.commands._figures import write_figure
 from deepkiso.commands._run_settings import RunSettings
 from deepkiso.data import dataset_info, load_dataset
 from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
-from deepkiso.files import read_regular_file, write_file_atomically
+from deepkiso.files import read_regular_file, write_file_atomically, write_json
 from deepkiso.nets import MultiLayerNet, TwoLayerNet
 from deepkiso.optimizers import make_optimizer
 from deepkiso.training import CHECKPOINT_NAME, Checkpoint, checkpoint_layout, load_checkpoint
@@ -87,15 +86,6 @@ def choice(option: str, value: str, choices) -> str:
 
 
 # -- files --------------------------------------------------------------------------------------
-
-
-def write_json(path: Path, value: Any) -> None:
-    write_file_atomically(path, (json.dumps(value, indent=2) + "\n").encode())
-
-
-def save_figure(figure, path: Path) -> Path:
-    """The figure at 100 dpi in the format its suffix names (PNG, SVG, PDF, JPEG), written atomically."""
-    return write_figure(figure, path, dpi=100)
 
 
 def write_metrics(run_dir: Path, epochs: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands import _figures, _runs
+from deepkiso.commands import _output, _runs
 from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.training import evaluate
@@ -111,7 +111,9 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     title = f"{settings.dataset} {split}: accuracy {correct.sum() / len(x):.4f}"
     from deepkiso.plots.curves import confusion_matrix_figure  # here: matplotlib is slow to load
 
-    return _runs.save_figure(confusion_matrix_figure(matrix, names, title=title), path)
+    return _output.write_figure(
+        confusion_matrix_figure(matrix, names, title=title), path, _output.RUN_PICTURE_DPI
+    )
 
 
 def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> Path | None:
@@ -136,12 +138,12 @@ def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> 
         net.predict(x_line)[:, 0],
         title=f"{settings.dataset} {split}: loss {loss:.5f}",
     )
-    return _runs.save_figure(figure, out or run_dir / _runs.FIT_NAME)
+    return _output.write_figure(figure, out or run_dir / _runs.FIT_NAME, _output.RUN_PICTURE_DPI)
 
 
 def _check_out(path: Path) -> Path:
     """Refuse an --out we cannot write before the evaluation runs."""
-    _figures.check_path(path, "--out")
+    _output.check_path(path, "--out")
     if not path.parent.is_dir():
         raise UsageError(f"--out {path}: folder {path.parent} does not exist")
     return path

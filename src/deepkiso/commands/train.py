@@ -48,6 +48,7 @@ from deepkiso.commands._options import (
     record_given_options,
     weight_init,
 )
+from deepkiso.commands._output import RUN_PICTURE_DPI, write_figure
 from deepkiso.commands._run_settings import MODELS, RunSettings, Task
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
@@ -300,8 +301,10 @@ def run(args) -> int:
     finally:
         if threads_before is not None and get_blas_threads() != threads_before:
             set_blas_threads(threads_before)  # for a caller that goes on in this process
-    curves = _runs.save_figure(
-        _curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME
+    curves = write_figure(
+        _curves_figure(settings, trainer, x_train, t_train),
+        run_dir / _runs.CURVES_NAME,
+        RUN_PICTURE_DPI,
     )
     print(_final_line(trainer, run_dir, curves))
     return 0
