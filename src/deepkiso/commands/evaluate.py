@@ -60,6 +60,7 @@ def run(args) -> int:
     net = _runs.restore_net(run_dir, settings)
     train, test = _runs.load_data(settings, args.mirror)
     x, t = test if split == "test" else train
+    picture: Path | None
     if settings.task == "classification":
         picture = _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     else:
