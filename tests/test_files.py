@@ -4,7 +4,12 @@ import sys
 
 import pytest
 
-from deepkiso.files import remove_stale_temporaries, write_atomically, write_file_atomically
+from deepkiso.files import (
+    remove_stale_temporaries,
+    write_atomically,
+    write_file_atomically,
+    write_json,
+)
 
 
 def test_write_file_atomically_replaces_the_file_and_leaves_nothing_else(tmp_path):
@@ -56,3 +61,12 @@ def test_remove_stale_temporaries_sweeps_only_those_of_writers_that_no_longer_ru
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (target, alive, other_target)
     )
+
+
+def test_write_json_writes_the_layout_asked_for_ending_in_a_newline(tmp_path):
+    path = tmp_path / "settings.json"
+    assert write_json(path, {"hidden": [4], "lr": 0.001}) == path
+    assert path.read_text() == '{\n  "hidden": [\n    4\n  ],\n  "lr": 0.001\n}\n'
+    write_json(path, {"a": 1}, indent=1)
+    assert path.read_text() == '{\n "a": 1\n}\n'
+    assert os.listdir(tmp_path) == ["settings.json"]  # no temporary left beside it

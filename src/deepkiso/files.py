@@ -14,18 +14,21 @@ beside the target (``save_checkpoint`` sweeps up its own on the next save;
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "read_regular_file",
     "remove_stale_temporaries",
     "write_atomically",
     "write_file_atomically",
+    "write_json",
 ]
 
 
@@ -60,6 +63,15 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], object]) ->
 def write_file_atomically(path: str | os.PathLike, data: bytes) -> Path:
     """Write the bytes data to path atomically (see write_atomically); returns path."""
     return write_atomically(path, lambda temp: Path(temp).write_bytes(data))
+
+
+def write_json(path: str | os.PathLike, data: Any, *, indent: int = 2) -> Path:
+    """Write data as JSON (UTF-8, ending in a newline) to path atomically; returns path.
+
+    indent 2 is the layout of a run folder's settings.json; a sweep writes its many trial files
+    with 1.
+    """
+    return write_file_atomically(path, (json.dumps(data, indent=indent) + "\n").encode("utf-8"))
 
 
 def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:

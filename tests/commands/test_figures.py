@@ -1,7 +1,7 @@
 import pytest
 
 from deepkiso.cli import main
-from deepkiso.commands._figures import FIGURE_SUFFIXES
+from deepkiso.commands._output import FIGURE_SUFFIXES
 
 MAGIC = {
     ".png": b"\x89PNG",

@@ -9,7 +9,7 @@ import pytest
 from deepkiso.data import load_dataset
 from deepkiso.experiments.batch_size import scaled_lr
 from deepkiso.experiments.sweep import TrialSpec
-from deepkiso.experiments.trial import load_trial_data, run_trial, run_trial_safely
+from deepkiso.experiments.trial import _seeds, load_trial_data, run_trial, run_trial_safely
 
 N_TRAIN = 1437  # the embedded digits set
 
@@ -112,3 +112,11 @@ def test_run_trial_safely_turns_an_error_into_a_failure_record():
     assert record["status"] == "failed"
     assert record["error"].startswith("ValueError: unknown sampler 'no-such-sampler'")
     assert record["spec"]["sampler"] == "no-such-sampler"
+
+
+def test_a_trial_splits_its_seeds_as_it_always_has():
+    # The first 32-bit word of each SeedSequence(seed).spawn child: init, data, then each phase.
+    spec = _spec(seed=7, phases=((32, 1), (64, 1)))
+    children = np.random.SeedSequence(7).spawn(4)
+    words = [int(child.generate_state(1)[0]) for child in children]
+    assert _seeds(spec) == {"init": words[0], "data": words[1], "phases": words[2:]}

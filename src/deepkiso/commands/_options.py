@@ -5,7 +5,8 @@ for a picture of many gigabytes, a net that does not fit in memory or a run of h
 by a slip of the keyboard. The ranges are chosen for a course laptop or a shared
 2-core, 24 GiB machine: each command stays within about 2 GB of memory and, at its
 limits, minutes rather than hours. An ``argparse`` ``type=`` that is out of range (or
-not a number, or NaN/inf) is refused by ``argparse`` as one line naming the option.
+not a number, or NaN/inf) is refused by ``argparse`` as one line naming the option;
+so is a name outside its ``Choice``. ``record_given_options`` tells which options were typed.
 The leading underscore keeps ``deepkiso.cli`` from taking this for a command.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from deepkiso.errors import UsageError
@@ -64,6 +66,25 @@ class Number:
         return f"{'above' if self.low_open else 'from'} {self.low:g} {'up ' if self.low_open else ''}to {self.high:g}"
 
 
+@dataclass(frozen=True)
+class Choice:
+    """An argparse type: one of choices (names), refused as "unknown <what> ...; choose one of ..."."""
+
+    what: str
+    choices: tuple[str, ...]
+
+    def __init__(self, what: str, choices: Iterable[str]):
+        object.__setattr__(self, "what", what)
+        object.__setattr__(self, "choices", tuple(choices))
+
+    def __call__(self, text: str) -> str:
+        if text not in self.choices:
+            raise argparse.ArgumentTypeError(
+                f"unknown {self.what} {text!r}; choose one of {', '.join(sorted(self.choices))}"
+            )
+        return text
+
+
 # Memory of a picture grows with dpi²: 600 dpi makes the widest one (landscape's three
 # panels, 17 x 5 in) about 120 MB in memory; below 20 dpi FreeType cannot size the letters.
 DPI = Integer(20, 600)
@@ -95,6 +116,47 @@ def weight_init(text: str) -> str | float:
         raise argparse.ArgumentTypeError(
             f"expected he, xavier or a standard deviation {WEIGHT_STD}, got {text!r}"
         ) from None
+
+
+class _GivenValue(argparse.Action):
+    """argparse's "store", which also records in args.options_given that the option was typed."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        _record_given(namespace, self.dest)
+
+
+class _GivenFlag(argparse.Action):
+    """argparse's "store_true", which also records in args.options_given that the flag was typed."""
+
+    def __init__(self, option_strings, dest, default=False, required=False, help=None):
+        super().__init__(
+            option_strings, dest, nargs=0, default=default, required=required, help=help
+        )
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+        _record_given(namespace, self.dest)
+
+
+def _record_given(namespace: argparse.Namespace, dest: str) -> None:
+    # A new tuple each time: the default () is shared by every parse of this parser.
+    given = namespace.options_given
+    namespace.options_given = given if dest in given else (*given, dest)
+
+
+def record_given_options(parser: argparse.ArgumentParser) -> None:
+    """Have parser record in args.options_given which of its options were typed, in typed order.
+
+    Every "store" and "store_true" option of parser (and of its argument groups, which share its
+    registry) records itself when argparse meets it on the command line (None is the action
+    argparse takes when add_argument names none). argparse sets a default without calling any
+    action, so an option left at its default is never recorded, even one whose default equals
+    the typed value. Register before declaring the options.
+    """
+    for name, action in ((None, _GivenValue), ("store", _GivenValue), ("store_true", _GivenFlag)):
+        parser.register("action", name, action)
+    parser.set_defaults(options_given=())
 
 
 def check_training_memory(sizes: list[int], batch_size: int) -> None:

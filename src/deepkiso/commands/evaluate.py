@@ -9,11 +9,12 @@ regression run it prints the loss and saves the fitted curve (exercise 2_11).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands import _figures, _runs
+from deepkiso.commands import _output, _runs
 from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.training import evaluate
@@ -55,11 +56,12 @@ def run(args) -> int:
     out = _check_out(Path(args.out)) if args.out else None
     settings = _runs.read_settings(run_dir)
     if args.data_dir is not None:
-        settings["data_dir"] = args.data_dir
+        settings = dataclasses.replace(settings, data_dir=args.data_dir)
     net = _runs.restore_net(run_dir, settings)
     train, test = _runs.load_data(settings, args.mirror)
     x, t = test if split == "test" else train
-    if settings["task"] == "classification":
+    picture: Path | None
+    if settings.task == "classification":
         picture = _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     else:
         picture = _regression_report(net, x, t, settings, chunk_size, split, out, run_dir)
@@ -92,7 +94,7 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     correct = np.diag(matrix)
     counts = matrix.sum(axis=1)
     print(
-        f"{settings['dataset']} {split}: {len(x)} samples, accuracy {correct.sum() / len(x):.4f}, loss {loss:.4f}"
+        f"{settings.dataset} {split}: {len(x)} samples, accuracy {correct.sum() / len(x):.4f}, loss {loss:.4f}"
     )
     width = max(len("class"), *(len(name) for name in names))
     print(
@@ -107,21 +109,23 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
         )
         print(f"{name:<{width}}  {counts[k]:>7}  {correct[k]:>7}  {accuracy:>8}  {confused}")
     path = out or run_dir / _runs.CONFUSION_NAME
-    title = f"{settings['dataset']} {split}: accuracy {correct.sum() / len(x):.4f}"
+    title = f"{settings.dataset} {split}: accuracy {correct.sum() / len(x):.4f}"
     from deepkiso.plots.curves import confusion_matrix_figure  # here: matplotlib is slow to load
 
-    return _runs.save_figure(confusion_matrix_figure(matrix, names, title=title), path)
+    return _output.write_figure(
+        confusion_matrix_figure(matrix, names, title=title), path, _output.RUN_PICTURE_DPI
+    )
 
 
 def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> Path | None:
     loss, _ = evaluate(net, x, t, chunk_size)
     print(
-        f"{settings['dataset']} {split}: {len(x)} samples, squared-error loss {loss:.6f} "
+        f"{settings.dataset} {split}: {len(x)} samples, squared-error loss {loss:.6f} "
         f"(root mean squared error {np.sqrt(2 * loss / t.shape[1]):.4f})"
     )
     if x.shape[1] != 1 or t.shape[1] != 1:
         print(
-            f"no picture: {settings['dataset']} has {x.shape[1]} inputs and {t.shape[1]} outputs, "
+            f"no picture: {settings.dataset} has {x.shape[1]} inputs and {t.shape[1]} outputs, "
             f"and a fitted curve is drawn for one of each"
         )
         return None
@@ -133,14 +137,14 @@ def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> 
         t[:, 0],
         x_line[:, 0],
         net.predict(x_line)[:, 0],
-        title=f"{settings['dataset']} {split}: loss {loss:.5f}",
+        title=f"{settings.dataset} {split}: loss {loss:.5f}",
     )
-    return _runs.save_figure(figure, out or run_dir / _runs.FIT_NAME)
+    return _output.write_figure(figure, out or run_dir / _runs.FIT_NAME, _output.RUN_PICTURE_DPI)
 
 
 def _check_out(path: Path) -> Path:
     """Refuse an --out we cannot write before the evaluation runs."""
-    _figures.check_path(path, "--out")
+    _output.check_path(path, "--out")
     if not path.parent.is_dir():
         raise UsageError(f"--out {path}: folder {path.parent} does not exist")
     return path

@@ -22,7 +22,6 @@ import numpy as np
 from deepkiso.commands import _runs
 from deepkiso.commands._options import (
     BATCH_SIZE,
-    DPI,
     HIDDEN_SIZE,
     LEARNING_RATE,
     MAX_HIDDEN_LAYERS,
@@ -32,6 +31,7 @@ from deepkiso.commands._options import (
     at_most,
     check_training_memory,
 )
+from deepkiso.commands._output import add_dpi_option
 from deepkiso.data import DatasetNotFoundError, available_datasets, dataset_info
 from deepkiso.data.datasets import locate_idx_files
 from deepkiso.data.download import mirrors_for
@@ -172,9 +172,7 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
         help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
         f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)",
     )
-    parser.add_argument(
-        "--dpi", type=DPI, default=100, help=f"resolution of the pictures, {DPI} (default: 100)"
-    )
+    add_dpi_option(parser, of="the pictures")
     parser.add_argument(
         "--out",
         type=Path,

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands._figures import check_path
-from deepkiso.commands._options import DPI
+from deepkiso.commands._output import add_dpi_option, check_path
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression
 from deepkiso.graph import EXAMPLES, Variable
@@ -79,9 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="a title above the drawing (default: the example's title, or the expression)",
     )
-    parser.add_argument(
-        "--dpi", type=DPI, default=150, help=f"resolution of a .png, {DPI} (default: %(default)s)"
-    )
+    add_dpi_option(parser, default=150, of="a .png")
 
 
 def run(args: argparse.Namespace) -> int:

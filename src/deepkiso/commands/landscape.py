@@ -21,8 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands._figures import check_path, save_figure, save_gif
-from deepkiso.commands._options import DPI, SEED, Integer, Number
+from deepkiso.commands._options import SEED, Integer, Number
+from deepkiso.commands._output import (
+    add_dpi_option,
+    add_out_option,
+    check_path,
+    save_figure,
+    save_gif,
+)
 from deepkiso.errors import UsageError
 from deepkiso.landscape import (
     OPTIMIZER_CHOICES,
@@ -117,12 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"y range of the picture, each end {COORDINATE}; write --ylim=-3,3 when LOW is negative "
         "(default: the surface's; -3,3 for a formula)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("landscape.png"),
-        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
-    )
+    add_out_option(parser, "landscape.png")
     parser.add_argument(
         "--surface",
         action="store_true",
@@ -142,12 +143,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"frames of the GIF, spread evenly over the steps, {GIF_FRAMES} (default: %(default)s)",
     )
-    parser.add_argument(
-        "--dpi",
-        type=DPI,
-        default=100,
-        help=f"resolution of the picture, {DPI} (default: %(default)s)",
-    )
+    add_dpi_option(parser)
     parser.add_argument(
         "--seed",
         type=SEED,

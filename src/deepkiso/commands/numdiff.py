@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from deepkiso.commands._figures import check_path, save_figure
-from deepkiso.commands._options import DPI, SEED, Integer, at_most
+from deepkiso.commands._options import SEED, Integer, at_most
+from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
 from deepkiso.diff_error import SCALAR_FUNCTIONS, difference_errors, time_gradients
 
 NAME = "numdiff"
@@ -58,18 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the timing and draw only the error curves (default: off)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("numdiff.png"),
-        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--dpi",
-        type=DPI,
-        default=100,
-        help=f"resolution of the picture, {DPI} (default: %(default)s)",
-    )
+    add_out_option(parser, "numdiff.png")
+    add_dpi_option(parser)
     parser.add_argument(
         "--seed",
         type=SEED,

@@ -26,6 +26,7 @@ import numpy as np
 
 from deepkiso.commands import _runs
 from deepkiso.commands._options import Integer
+from deepkiso.commands._run_settings import RunSettings
 from deepkiso.data import dataset_info
 from deepkiso.errors import UsageError
 from deepkiso.functions import softmax
@@ -72,7 +73,7 @@ def run(args) -> int:
     top = args.top
     settings = _runs.read_settings(run_dir)
     net = _runs.restore_net(run_dir, settings)
-    names = _runs.class_names(settings) if settings["task"] == "classification" else None
+    names = _runs.class_names(settings) if settings.task == "classification" else None
     inputs = [(path, _read_input(Path(path), settings, args.invert)) for path in args.files]
     for path, x in inputs:
         y = net.predict(x.reshape(len(x), -1))
@@ -94,13 +95,13 @@ def _describe_values(values: np.ndarray) -> str:
     return " ".join(f"{v:.6g}" for v in values)
 
 
-def _read_input(path: Path, settings, invert: bool) -> np.ndarray:
+def _read_input(path: Path, settings: RunSettings, invert: bool) -> np.ndarray:
     """The file as a stack of network inputs: (N, *input_shape) float32, normalised like the data set."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in IMAGE_FORMATS:
-        if settings["task"] != "classification":
+        if settings.task != "classification":
             raise UsageError(
                 f"{path}: a regression run takes its inputs as .npy rows, not a picture"
             )
@@ -118,7 +119,7 @@ def _read_input(path: Path, settings, invert: bool) -> np.ndarray:
     return _as_batch(path, _normalised(path, x, settings), settings)
 
 
-def _read_image(path: Path, image_format: str, settings) -> np.ndarray:
+def _read_image(path: Path, image_format: str, settings: RunSettings) -> np.ndarray:
     """The image as grey intensities (H, W) float32 in [0, 1], H x W being the data set's size.
 
     The size is read from the file's header and checked before any pixel is decoded, so an image
@@ -146,12 +147,12 @@ def _read_image(path: Path, image_format: str, settings) -> np.ndarray:
         ) from None
 
 
-def _check_image_size(path: Path, size: tuple[int, int], settings) -> None:
+def _check_image_size(path: Path, size: tuple[int, int], settings: RunSettings) -> None:
     """An image is one sample: its (height, width) must be the data set's, as the header says."""
-    shape = tuple(dataset_info(settings["dataset"]).input_shape)
+    shape = tuple(dataset_info(settings.dataset).input_shape)
     if size != shape:
         raise UsageError(
-            f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings['dataset']} takes "
+            f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings.dataset} takes "
             f"{shape[0]}x{shape[1]} (refused from its header, before decoding); resize it first"
         )
 
@@ -213,11 +214,11 @@ def _npy_header(path: Path, file) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
-def _as_batch(path: Path, x: np.ndarray, settings) -> np.ndarray:
+def _as_batch(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
     """x as (N, *input_shape): one sample (input_shape, or flat) or a stack of them."""
-    shape = tuple(dataset_info(settings["dataset"]).input_shape)
-    size = settings["input_size"]
-    if settings["task"] == "regression" and size == 1 and x.ndim == 1:
+    shape = tuple(dataset_info(settings.dataset).input_shape)
+    size = settings.input_size
+    if settings.task == "regression" and size == 1 and x.ndim == 1:
         return x.reshape(-1, 1)  # a vector of x values, one prediction each
     if x.shape == shape or x.shape == (size,):
         return x.reshape(1, *shape)
@@ -225,34 +226,34 @@ def _as_batch(path: Path, x: np.ndarray, settings) -> np.ndarray:
         return x.reshape(len(x), *shape)
     expected = "x".join(str(n) for n in shape)
     received = "x".join(str(n) for n in x.shape)
-    what = "image" if settings["task"] == "classification" else "input"
+    what = "image" if settings.task == "classification" else "input"
     raise UsageError(
-        f"{path}: {what} is {received}, but the run's data set {settings['dataset']} takes "
+        f"{path}: {what} is {received}, but the run's data set {settings.dataset} takes "
         f"{expected} (or a stack of them); resize it first"
     )
 
 
-def _normalised(path: Path, x: np.ndarray, settings) -> np.ndarray:
+def _normalised(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
     """x as float32 network inputs, refused when a value is not finite or outside the data set's range.
 
     Classification: integers are raw pixels in 0..pixel_max, divided by pixel_max as
     load_dataset(normalize=True) does; floats are normalised already and lie in [0, 1].
     Regression: any finite value that float32 can hold.
     """
-    if settings["task"] == "regression":
+    if settings.task == "regression":
         with np.errstate(
             over="ignore"
         ):  # a value beyond float32 becomes inf, which is refused just below
             x32 = x.astype(np.float32)
         _check_finite(path, x32, "NaN, inf or beyond float32's range")
         return x32
-    pixel_max = dataset_info(settings["dataset"]).pixel_max
+    pixel_max = dataset_info(settings.dataset).pixel_max
     if x.dtype.kind in "ui":
         _check_range(
             path,
             x,
             pixel_max,
-            f"raw pixel values (integers) of {settings['dataset']}",
+            f"raw pixel values (integers) of {settings.dataset}",
             "floats are taken as normalised values in [0, 1]",
         )
         return (x / pixel_max).astype(np.float32)

@@ -14,6 +14,7 @@ with a checkpoint there, exit code 130 or 143.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import signal
 import sys
@@ -22,7 +23,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from tqdm import tqdm
@@ -40,11 +41,15 @@ from deepkiso.commands._options import (
     SEED,
     TRAINING_MEMORY_GB,
     WEIGHT_STD,
+    Choice,
     Integer,
     at_most,
     check_training_memory,
+    record_given_options,
     weight_init,
 )
+from deepkiso.commands._output import RUN_PICTURE_DPI, write_figure
+from deepkiso.commands._run_settings import MODELS, RunSettings, Task
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
 from deepkiso.layers import ACTIVATIONS
@@ -60,21 +65,10 @@ from deepkiso.training import (
 NAME = "train"
 HELP = "train a net on a data set (default: a two-layer net on the embedded digits)"
 
-# Defaults that suit the task: the digits reach 0.95 test accuracy with these in a few seconds,
-# and a regression net needs more, faster steps over its few samples to fit its curve.
-DEFAULTS = {
-    "dataset": "digits",
-    "model": "two-layer",
-    "hidden": [100],
-    "activation": "relu",
-    "weight_init": "he",
-    "optimizer": "adam",
-    "batch_size": 32,
-    "sampler": "shuffle",
-    "seed": 0,
-    "checkpoint_every": 1000,
-}
-TASK_DEFAULTS = {
+# The defaults of the options are in their declarations below; these are the ones that depend on the
+# data set's task: the digits reach 0.95 test accuracy with the classification ones in a few
+# seconds, and a regression net needs more, faster steps over its few samples to fit its curve.
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "classification": {"epochs": 30, "lr": None, "loss": "softmax"},
     "regression": {"epochs": 300, "lr": 0.01, "loss": "squared"},
 }
@@ -87,11 +81,16 @@ RESUMABLE = ("epochs", "checkpoint_every", "data_dir", "mirror", "threads")
 
 
 def add_arguments(parser) -> None:
+    # Every option's default is in its declaration, so --resume cannot tell a typed value from its
+    # default by looking at it: it asks args.options_given, the options as they were typed.
+    record_given_options(parser)
     data = parser.add_argument_group("data")
     data.add_argument(
         "--dataset",
         metavar="NAME",
-        help=f"one of {', '.join(available_datasets())} (default: digits, embedded, no network)",
+        type=Choice("data set", available_datasets()),
+        default="digits",
+        help=f"one of {', '.join(available_datasets())} (default: %(default)s, embedded, no network)",
     )
     data.add_argument(
         "--data-dir",
@@ -100,32 +99,51 @@ def add_arguments(parser) -> None:
     )
     _runs.add_mirror_argument(data)
     model = parser.add_argument_group("net")
-    model.add_argument("--model", metavar="MODEL", help="two-layer or mlp (default: two-layer)")
+    model.add_argument(
+        "--model",
+        metavar="MODEL",
+        type=Choice("model", MODELS),
+        default="two-layer",
+        help="two-layer or mlp (default: %(default)s)",
+    )
+    hidden = [100]
     model.add_argument(
         "--hidden",
         metavar="N",
         nargs="+",
         type=HIDDEN_SIZE,
+        default=hidden,
         help=f"hidden layer sizes, each {HIDDEN_SIZE}; one for two-layer, up to {MAX_HIDDEN_LAYERS} "
-        f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB (default: 100)",
+        f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB "
+        f"(default: {' '.join(map(str, hidden))})",
     )
     model.add_argument(
-        "--activation", metavar="NAME", help=f"{', '.join(ACTIVATIONS)} (default: relu)"
+        "--activation",
+        metavar="NAME",
+        type=Choice("activation", ACTIVATIONS),
+        default="relu",
+        help=f"{', '.join(ACTIVATIONS)} (default: %(default)s)",
     )
     model.add_argument(
         "--weight-init",
         metavar="INIT",
         type=weight_init,
-        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: he)",
+        default="he",
+        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: %(default)s)",
     )
     model.add_argument(
         "--loss",
         metavar="NAME",
+        type=Choice("loss", LOSSES),
         help=f"{', '.join(LOSSES)} (default: softmax for classification, squared for regression)",
     )
     learning = parser.add_argument_group("learning")
     learning.add_argument(
-        "--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)} (default: adam)"
+        "--optimizer",
+        metavar="NAME",
+        type=Choice("optimizer", OPTIMIZERS),
+        default="adam",
+        help=f"{', '.join(OPTIMIZERS)} (default: %(default)s)",
     )
     learning.add_argument(
         "--lr",
@@ -138,7 +156,8 @@ def add_arguments(parser) -> None:
         "--batch-size",
         metavar="N",
         type=BATCH_SIZE,
-        help=f"samples per mini-batch, {BATCH_SIZE} (default: 32)",
+        default=32,
+        help=f"samples per mini-batch, {BATCH_SIZE} (default: %(default)s)",
     )
     learning.add_argument(
         "--epochs",
@@ -148,20 +167,26 @@ def add_arguments(parser) -> None:
         "regression); with --resume, a larger number trains a finished run further",
     )
     learning.add_argument(
-        "--sampler", metavar="NAME", help=f"{', '.join(SAMPLERS)} (default: shuffle)"
+        "--sampler",
+        metavar="NAME",
+        type=Choice("sampler", SAMPLERS),
+        default="shuffle",
+        help=f"{', '.join(SAMPLERS)} (default: %(default)s)",
     )
     learning.add_argument(
         "--shuffle-every",
         metavar="WHEN",
         type=_shuffle_every,
+        default="epoch",
         help=f"for --sampler shuffle: epoch, once, never or a number k of epochs, {SHUFFLE_EVERY} "
-        "(default: epoch)",
+        "(default: %(default)s)",
     )
     learning.add_argument(
         "--seed",
         metavar="N",
         type=SEED,
-        help=f"seed of the initial weights and the sampler, {SEED} (default: 0)",
+        default=0,
+        help=f"seed of the initial weights and the sampler, {SEED} (default: %(default)s)",
     )
     run = parser.add_argument_group("run directory")
     run.add_argument(
@@ -181,8 +206,9 @@ def add_arguments(parser) -> None:
         "--checkpoint-every",
         metavar="N",
         type=CHECKPOINT_EVERY,
+        default=1000,
         help=f"also write a checkpoint every N iterations, {CHECKPOINT_EVERY}, 0 for epoch ends only "
-        "(default: 1000)",
+        "(default: %(default)s)",
     )
     run.add_argument(
         "--quiet",
@@ -203,46 +229,46 @@ def run(args) -> int:
     if args.resume is not None:
         run_dir, settings = _resumed_settings(args)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
-        _fill_sizes(settings, x_train, t_train)
+        settings = _with_sizes(settings, x_train, t_train)
     else:
         settings = _new_settings(args)
         run_folder.refuse_to_overwrite(args.out, args.force)
         (x_train, t_train), (x_test, t_test) = _runs.load_data(settings, args.mirror)
-        _fill_sizes(settings, x_train, t_train)
-        check_training_memory(
-            [settings["input_size"], *settings["hidden"], settings["output_size"]],
-            settings["batch_size"],
-        )
-        run_dir = run_folder.new_run_dir(args.out, settings["dataset"], args.force)
+        settings = _with_sizes(settings, x_train, t_train)
+        check_training_memory(settings.layer_sizes, settings.batch_size)
+        run_dir = run_folder.new_run_dir(args.out, settings.dataset, args.force)
     net = _runs.build_net(settings)
     optimizer = _runs.build_optimizer(settings)
-    settings["lr"] = optimizer.lr
+    settings = dataclasses.replace(settings, lr=optimizer.lr)
     sampler = _make_sampler(settings, t_train)
     report = _Report(run_dir, args.quiet)
     trainer = Trainer(
         net,
         optimizer,
         sampler,
-        settings["epochs"],
+        settings.epochs,
         checkpoint_dir=run_dir,
-        checkpoint_every=settings["checkpoint_every"] or None,
-        settings=settings,
+        checkpoint_every=settings.checkpoint_every or None,
+        settings=settings.to_dict(),
         callbacks=[report],
     )
     if args.resume is not None:
         _restore(trainer, run_dir)
     if trainer.epoch >= trainer.n_epochs:
-        _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
+        _runs.write_settings(run_dir, settings)
         print(
             f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)"
         )
         return 0
     threads_before = get_blas_threads()
     try:
-        recorded = settings.get("blas_threads") if args.resume else None
+        recorded = settings.blas_threads if args.resume else None
         # Where this BLAS cannot be read, keep the recorded count for a resume back where it can.
-        settings["blas_threads"] = _set_threads(threads, recorded) or recorded
-        _runs.write_json(run_dir / _runs.SETTINGS_NAME, settings)
+        settings = dataclasses.replace(
+            settings, blas_threads=_set_threads(threads, recorded) or recorded
+        )
+        trainer.settings = settings.to_dict()  # what every checkpoint of the run stores
+        _runs.write_settings(run_dir, settings)
         if not args.quiet:
             print(
                 _describe(settings, net, len(x_train), len(x_test), run_dir, trainer),
@@ -275,8 +301,10 @@ def run(args) -> int:
     finally:
         if threads_before is not None and get_blas_threads() != threads_before:
             set_blas_threads(threads_before)  # for a caller that goes on in this process
-    curves = _runs.save_figure(
-        _curves_figure(settings, trainer, x_train, t_train), run_dir / _runs.CURVES_NAME
+    curves = write_figure(
+        _curves_figure(settings, trainer, x_train, t_train),
+        run_dir / _runs.CURVES_NAME,
+        RUN_PICTURE_DPI,
     )
     print(_final_line(trainer, run_dir, curves))
     return 0
@@ -285,61 +313,54 @@ def run(args) -> int:
 # -- settings -------------------------------------------------------------------------------------
 
 
-def _given(args, name: str):
-    """The option's value as typed, or its default (None when it has none)."""
-    value = getattr(args, name)
-    return DEFAULTS.get(name) if value is None else value
-
-
-def _new_settings(args) -> dict[str, Any]:
-    name = _runs.choice("data set", _given(args, "dataset"), available_datasets())
-    task = dataset_info(name).task
+def _new_settings(args) -> RunSettings:
+    """The settings of a new run, from the command line (its sizes are filled in from the data)."""
+    name = args.dataset
+    task = cast(Task, dataset_info(name).task)
     task_defaults = TASK_DEFAULTS[task]
-    model = _runs.choice("model", _given(args, "model"), _runs.MODELS)
-    hidden = at_most("--hidden", _given(args, "hidden"), MAX_HIDDEN_LAYERS)
-    if model == "two-layer" and len(hidden) != 1:
+    hidden = at_most("--hidden", args.hidden, MAX_HIDDEN_LAYERS)
+    if args.model == "two-layer" and len(hidden) != 1:
         raise UsageError(
             f"--model two-layer takes one --hidden size, got {len(hidden)}; use --model mlp for more"
         )
-    loss = _runs.choice("loss", args.loss or task_defaults["loss"], LOSSES)
+    loss = args.loss or task_defaults["loss"]
     if task == "regression" and loss == "softmax":
         raise UsageError(f"{name} is a regression data set; its loss is squared, not softmax")
-    lr = args.lr if args.lr is not None else task_defaults["lr"]
-    sampler = _runs.choice("sampler", _given(args, "sampler"), SAMPLERS)
+    sampler = args.sampler
     if SAMPLERS[sampler].needs_labels and task == "regression":
         raise UsageError(
             f"--sampler {sampler} needs class labels, and {name} is a regression data set"
         )
-    if args.shuffle_every is not None and sampler != "shuffle":
+    if "shuffle_every" in args.options_given and sampler != "shuffle":
         raise UsageError(f"--shuffle-every applies to --sampler shuffle only, not {sampler}")
-    return {
-        "dataset": name,
-        "task": task,
-        "data_dir": args.data_dir,
-        "model": model,
-        "hidden": hidden,
-        "activation": _runs.choice("activation", _given(args, "activation"), ACTIVATIONS),
-        "weight_init": _given(args, "weight_init"),
-        "loss": loss,
-        "optimizer": _runs.choice("optimizer", _given(args, "optimizer"), OPTIMIZERS),
-        "lr": lr,
-        "batch_size": _given(args, "batch_size"),
-        "epochs": args.epochs or task_defaults["epochs"],
-        "sampler": sampler,
-        "shuffle_every": (args.shuffle_every or "epoch") if sampler == "shuffle" else None,
-        "seed": _given(args, "seed"),
-        "checkpoint_every": _given(args, "checkpoint_every"),
-        "deepkiso_version": __version__,
-        "started": datetime.now().isoformat(timespec="seconds"),
-    }
+    return RunSettings(
+        dataset=name,
+        task=task,
+        data_dir=args.data_dir,
+        model=args.model,
+        hidden=tuple(hidden),
+        activation=args.activation,
+        weight_init=args.weight_init,
+        loss=loss,
+        optimizer=args.optimizer,
+        lr=args.lr if args.lr is not None else task_defaults["lr"],
+        batch_size=args.batch_size,
+        epochs=args.epochs or task_defaults["epochs"],
+        sampler=sampler,
+        shuffle_every=args.shuffle_every if sampler == "shuffle" else None,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        deepkiso_version=__version__,
+        started=datetime.now().isoformat(timespec="seconds"),
+    )
 
 
-def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
+def _resumed_settings(args) -> tuple[Path, RunSettings]:
+    """The run folder --resume names and its settings, with the options that may change applied."""
     fixed = [
         f"--{name.replace('_', '-')}"
-        for name in vars(args)
-        if name not in (*RESUMABLE, "resume", "quiet", "command", "_run")
-        and getattr(args, name) not in (None, False)
+        for name in args.options_given
+        if name not in (*RESUMABLE, "resume", "quiet")
     ]
     if fixed:
         raise UsageError(
@@ -349,13 +370,12 @@ def _resumed_settings(args) -> tuple[Path, dict[str, Any]]:
         )
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
-    if args.epochs is not None:
-        settings["epochs"] = args.epochs
-    if args.checkpoint_every is not None:
-        settings["checkpoint_every"] = args.checkpoint_every
-    if args.data_dir is not None:
-        settings["data_dir"] = args.data_dir
-    return run_dir, settings
+    changed = {
+        name: getattr(args, name)
+        for name in ("epochs", "checkpoint_every", "data_dir")
+        if name in args.options_given
+    }
+    return run_dir, dataclasses.replace(settings, **changed)
 
 
 def _restore(trainer: Trainer, run_dir: Path) -> None:
@@ -432,27 +452,30 @@ def _shuffle_every(text: str) -> str | int:
         ) from None
 
 
-def _fill_sizes(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarray) -> None:
-    """The net's input and output sizes, from the data (kept in settings for evaluate and predict)."""
-    settings["input_size"] = int(np.prod(x_train.shape[1:]))
-    if settings["task"] == "classification":
-        settings["output_size"] = int(dataset_info(settings["dataset"]).n_classes)
+def _with_sizes(settings: RunSettings, x_train: np.ndarray, t_train: np.ndarray) -> RunSettings:
+    """settings with the net's input and output sizes from the data (kept for evaluate and predict)."""
+    if settings.task == "classification":
+        output_size = int(dataset_info(settings.dataset).n_classes)
     else:
-        settings["output_size"] = int(t_train.shape[1])  # regression targets are (N, K)
-
-
-def _make_sampler(settings: dict[str, Any], t_train: np.ndarray):
-    options = (
-        {"shuffle_every": settings["shuffle_every"]} if settings["sampler"] == "shuffle" else {}
+        output_size = int(t_train.shape[1])  # regression targets are (N, K)
+    return dataclasses.replace(
+        settings, input_size=int(np.prod(x_train.shape[1:])), output_size=output_size
     )
-    labels = t_train if settings["task"] == "classification" else None
+
+
+def _make_sampler(settings: RunSettings, t_train: np.ndarray):
+    options: dict[str, Any] = (
+        {"shuffle_every": settings.shuffle_every} if settings.sampler == "shuffle" else {}
+    )
+    labels = t_train if settings.task == "classification" else None
+    _, sampler_rng = _runs.run_rngs(settings.seed)
     try:
         return make_sampler(
-            settings["sampler"],
+            settings.sampler,
             n_samples=len(t_train),
             labels=labels,
-            batch_size=settings["batch_size"],
-            rng=_runs.sampler_rng(settings["seed"]),
+            batch_size=settings.batch_size,
+            rng=sampler_rng,
             **options,
         )
     except ValueError as exc:
@@ -522,7 +545,9 @@ def _epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
     return "  ".join(parts)
 
 
-def _describe(settings, net, n_train: int, n_test: int, run_dir: Path, trainer: Trainer) -> str:
+def _describe(
+    settings: RunSettings, net, n_train: int, n_test: int, run_dir: Path, trainer: Trainer
+) -> str:
     sizes = "-".join(str(s) for s in (net.input_size, *net.hidden_sizes, net.output_size))
     start = (
         f"resuming at epoch {trainer.epoch + 1}, iteration {trainer.iteration + 1}"
@@ -530,9 +555,9 @@ def _describe(settings, net, n_train: int, n_test: int, run_dir: Path, trainer: 
         else "training"
     )
     return (
-        f"{start}: {settings['model']} {sizes} ({settings['activation']}, {settings['loss']}) on "
-        f"{settings['dataset']} ({n_train} train / {n_test} test), {settings['optimizer']} lr {settings['lr']:g}, "
-        f"batch {settings['batch_size']}, {settings['epochs']} epochs -> {run_dir}"
+        f"{start}: {settings.model} {sizes} ({settings.activation}, {settings.loss}) on "
+        f"{settings.dataset} ({n_train} train / {n_test} test), {settings.optimizer} lr {settings.lr:g}, "
+        f"batch {settings.batch_size}, {settings.epochs} epochs -> {run_dir}"
     )
 
 
@@ -546,16 +571,16 @@ def _final_line(trainer: Trainer, run_dir: Path, curves: Path) -> str:
     return f"done: {result} after {last['epoch']} epochs; run directory {run_dir}, curves {curves}"
 
 
-def _curves_figure(settings, trainer: Trainer, x_train: np.ndarray, t_train: np.ndarray):
-    sizes = "-".join(
-        str(s) for s in (settings["input_size"], *settings["hidden"], settings["output_size"])
-    )
+def _curves_figure(
+    settings: RunSettings, trainer: Trainer, x_train: np.ndarray, t_train: np.ndarray
+):
+    sizes = "-".join(str(size) for size in settings.layer_sizes)
     title = (
-        f"{settings['dataset']}: {settings['model']} {sizes} ({settings['activation']}), "
-        f"{settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}"
+        f"{settings.dataset}: {settings.model} {sizes} ({settings.activation}), "
+        f"{settings.optimizer} lr {settings.lr:g}, batch {settings.batch_size}"
     )
     fit = None
-    if settings["task"] == "regression" and x_train.shape[1] == 1 and t_train.shape[1] == 1:
+    if settings.task == "regression" and x_train.shape[1] == 1 and t_train.shape[1] == 1:
         x_line = np.linspace(x_train.min(), x_train.max(), 400, dtype=x_train.dtype).reshape(-1, 1)
         fit = (x_train[:, 0], t_train[:, 0], x_line[:, 0], trainer.net.predict(x_line)[:, 0])
     # Imported here: matplotlib takes a moment to load, and `--help` and usage errors should not wait for it.

@@ -11,10 +11,9 @@ layer and draws it beside the activations' derivatives with sigmoid's 0.25:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from deepkiso.commands._figures import check_path, save_figure
-from deepkiso.commands._options import DPI, SEED, WEIGHT_STD, Integer, weight_init
+from deepkiso.commands._options import SEED, WEIGHT_STD, Integer, weight_init
+from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
 from deepkiso.errors import UsageError
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.vanishing import activation_derivatives, compare_activations
@@ -53,18 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01, for every net "
         "(default: xavier for sigmoid and tanh, he for relu)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("vanishing.png"),
-        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--dpi",
-        type=DPI,
-        default=100,
-        help=f"resolution of the picture, {DPI} (default: %(default)s)",
-    )
+    add_out_option(parser, "vanishing.png")
+    add_dpi_option(parser)
     parser.add_argument(
         "--seed",
         type=SEED,

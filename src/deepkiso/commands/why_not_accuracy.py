@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from deepkiso.commands._figures import check_path, save_figure
-from deepkiso.commands._options import DPI, SEED, Integer
+from deepkiso.commands._options import SEED, Integer
+from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
 from deepkiso.data import load_dataset
 from deepkiso.loss_surface import count_zero_gradients, random_direction, scan_line, train_briefly
 
@@ -59,18 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=401,
         help=f"points along the line, α from -1 to 1, {POINTS} (default: %(default)s)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("why_not_accuracy.png"),
-        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--dpi",
-        type=DPI,
-        default=100,
-        help=f"resolution of the picture, {DPI} (default: %(default)s)",
-    )
+    add_out_option(parser, "why_not_accuracy.png")
+    add_dpi_option(parser)
     parser.add_argument(
         "--seed",
         type=SEED,

@@ -28,7 +28,7 @@ from typing import Any
 from deepkiso.experiments.runners import SequentialRunner
 from deepkiso.experiments.spec import TRIAL_FORMAT, TrialSpec, failure_record
 from deepkiso.experiments.trial import run_trial_safely
-from deepkiso.files import write_file_atomically
+from deepkiso.files import write_json
 
 __all__ = ["TrialSpec", "SweepOutcome", "run_sweep", "write_json", "failure_record", "TRIAL_FORMAT"]
 
@@ -46,11 +46,6 @@ class SweepOutcome:
     failures: list[dict[str, Any]] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-
-
-def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write data as JSON to path: under a temporary name, then renamed, so no reader sees half of it."""
-    write_file_atomically(path, json.dumps(data, indent=1).encode("utf-8"))
 
 
 def _read_finished(path: Path) -> dict[str, Any] | None:
@@ -90,7 +85,9 @@ def run_sweep(
     trials_dir = out / "trials"
     trials_dir.mkdir(parents=True, exist_ok=True)
     write_json(
-        out / "sweep.json", {"settings": settings or {}, "trial_ids": [s.trial_id for s in unique]}
+        out / "sweep.json",
+        {"settings": settings or {}, "trial_ids": [s.trial_id for s in unique]},
+        indent=1,
     )
 
     outcome = SweepOutcome()
@@ -124,8 +121,8 @@ def run_sweep(
 
 def _store(trials_dir: Path, trial_id: str, record: dict[str, Any]) -> None:
     if record["status"] == "failed":
-        write_json(trials_dir / f"{trial_id}.failed.json", record)
+        write_json(trials_dir / f"{trial_id}.failed.json", record, indent=1)
     else:
-        write_json(trials_dir / f"{trial_id}.json", record)
+        write_json(trials_dir / f"{trial_id}.json", record, indent=1)
         # The trial has now succeeded: an earlier failure of it is no longer news.
         (trials_dir / f"{trial_id}.failed.json").unlink(missing_ok=True)

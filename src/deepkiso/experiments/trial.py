@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from deepkiso._types import spawn_seeds
 from deepkiso.blas import single_blas_thread
 from deepkiso.data import dataset_info, load_dataset, make_sampler
 from deepkiso.experiments.record import TrialRecord, TrialRun
@@ -111,8 +112,7 @@ def _seeds(spec: TrialSpec) -> dict[str, Any]:
     SeedSequence children depend only on their position, so a schedule's first phase draws the
     same batches as the fixed batch size it starts with.
     """
-    children = np.random.SeedSequence(spec.seed).spawn(2 + len(spec.phases))
-    seeds = [int(child.generate_state(1)[0]) for child in children]
+    seeds = spawn_seeds(spec.seed, 2 + len(spec.phases))
     return {"init": seeds[0], "data": seeds[1], "phases": seeds[2:]}
 
 

@@ -1,20 +1,57 @@
-"""Writing the commands' pictures: a Figure to PNG/SVG/PDF/JPEG, an Animation to GIF, each atomically.
+"""What the commands write, and the options that say where: pictures, JSON, ``--out`` and ``--dpi``.
 
-Shared by the picture commands (landscape, numdiff, why-not-accuracy,
-vanishing, and train's and evaluate's pictures). A file is written under a temporary name in its own folder and
-renamed when complete, so an interrupted run never leaves half a picture.
-The leading underscore keeps ``deepkiso.cli`` from taking this for a command.
+A Figure goes to PNG/SVG/PDF/JPEG and an Animation to GIF, JSON through ``deepkiso.files.write_json``,
+each atomically: under a temporary name in its own folder, renamed when complete, so an interrupted
+command never leaves half a file. ``add_out_option`` and ``add_dpi_option`` declare the picture
+commands' ``--out FILE`` and ``--dpi`` (landscape, numdiff, vanishing, why-not-accuracy; graph's and
+experiment's ``--dpi``) with one help text. The leading underscore keeps ``deepkiso.cli`` from taking
+this for a command.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from deepkiso.commands._options import DPI
 from deepkiso.errors import UsageError
-from deepkiso.files import write_atomically
+from deepkiso.files import write_atomically, write_json
+
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "RUN_PICTURE_DPI",
+    "add_dpi_option",
+    "add_out_option",
+    "check_path",
+    "save_figure",
+    "save_gif",
+    "write_figure",
+    "write_json",
+]
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+# The pictures train and evaluate put in a run folder (curves, confusion matrix, fit).
+RUN_PICTURE_DPI = 100
+
+
+def add_out_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """--out FILE, the picture a command writes (default: default, in the current folder)."""
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(default),
+        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
+    )
+
+
+def add_dpi_option(
+    parser: argparse.ArgumentParser, default: int = 100, of: str = "the picture"
+) -> None:
+    """--dpi N, the resolution of the picture(s) a command writes, bounded by DPI."""
+    parser.add_argument(
+        "--dpi", type=DPI, default=default, help=f"resolution of {of}, {DPI} (default: %(default)s)"
+    )
 
 
 def check_path(path: Path, option: str, suffixes: tuple[str, ...] = FIGURE_SUFFIXES) -> Path:
