@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from deepkiso.errors import UsageError
 from deepkiso.nets import WEIGHT_INITS
@@ -173,7 +174,7 @@ def check_training_memory(sizes: list[int], batch_size: int) -> None:
         )
 
 
-def at_most(option: str, values: list, limit: int) -> list:
+def at_most(option: str, values: Sequence[Any], limit: int) -> Sequence[Any]:
     """values (given with nargs="+") if there are at most limit of them, else a UsageError naming the option."""
     if len(values) > limit:
         raise UsageError(f"{option} takes at most {limit} values, got {len(values)}")

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -291,8 +292,16 @@ def run(args: argparse.Namespace) -> int:
 # -- checking the options -----------------------------------------------------------------------
 
 
-def _check_common(args) -> tuple[list[int], object]:
-    """Check the shared options; return the seeds and the data set's info."""
+class _Classes(NamedTuple):
+    """What the experiments need of their (classification) data set."""
+
+    n_inputs: int
+    n_classes: int
+    class_names: tuple[str, ...]
+
+
+def _check_common(args) -> tuple[list[int], _Classes]:
+    """Check the shared options; return the seeds and what the data set's classes are."""
     if args.dataset not in _classification_sets():
         raise UsageError(
             f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}"
@@ -313,7 +322,10 @@ def _check_common(args) -> tuple[list[int], object]:
         if len(set(args.seeds)) != len(args.seeds):
             raise UsageError(f"--seeds: several seeds must be distinct, got {args.seeds}")
         seeds = list(args.seeds)
-    return seeds, dataset_info(args.dataset)
+    info = dataset_info(args.dataset)
+    # A classification set (checked above) has classes and their names.
+    assert info.n_classes is not None and info.class_names is not None
+    return seeds, _Classes(int(np.prod(info.input_shape)), info.n_classes, info.class_names)
 
 
 def _make_runner(args):
@@ -412,7 +424,7 @@ def _run_batch_size(args) -> int:
     at_most("--batch-sizes", args.batch_sizes, MAX_LIST)
     schedule = _schedule(args.batch_schedule) if args.batch_schedule else None
     largest = max([*args.batch_sizes, *(b for b, _ in schedule or ())])
-    check_training_memory([int(np.prod(info.input_shape)), *args.hidden, info.n_classes], largest)
+    check_training_memory([info.n_inputs, *args.hidden, info.n_classes], largest)
     specs = batch_size_trials(
         dataset=args.dataset,
         batch_sizes=list(dict.fromkeys(args.batch_sizes)),
@@ -455,9 +467,7 @@ def _schedule(text: str) -> tuple[tuple[int, int], ...]:
 def _run_sampling(args) -> int:
     seeds, info = _check_common(args)
     at_most("--samplers", args.samplers, MAX_LIST)
-    check_training_memory(
-        [int(np.prod(info.input_shape)), *args.hidden, info.n_classes], args.batch_size
-    )
+    check_training_memory([info.n_inputs, *args.hidden, info.n_classes], args.batch_size)
     for name in args.samplers:
         try:
             parse_sampler(name)

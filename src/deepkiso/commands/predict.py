@@ -248,7 +248,7 @@ def _normalised(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
         _check_finite(path, x32, "NaN, inf or beyond float32's range")
         return x32
     pixel_max = dataset_info(settings.dataset).pixel_max
-    if x.dtype.kind in "ui":
+    if x.dtype.kind in "ui" and pixel_max is not None:  # an image set (predict reads only those)
         _check_range(
             path,
             x,

@@ -455,7 +455,10 @@ def _shuffle_every(text: str) -> str | int:
 def _with_sizes(settings: RunSettings, x_train: np.ndarray, t_train: np.ndarray) -> RunSettings:
     """settings with the net's input and output sizes from the data (kept for evaluate and predict)."""
     if settings.task == "classification":
-        output_size = int(dataset_info(settings.dataset).n_classes)
+        n_classes = dataset_info(settings.dataset).n_classes
+        if n_classes is None:
+            raise UsageError(f"--task classification: {settings.dataset} is a regression data set")
+        output_size = n_classes
     else:
         output_size = int(t_train.shape[1])  # regression targets are (N, K)
     return dataclasses.replace(

@@ -21,10 +21,10 @@ __all__ = ["learning_curve_figure", "regression_fit_figure", "confusion_matrix_f
 class RunHistory(Protocol):
     """What the learning curves read of a run; ``deepkiso.training.History`` is one (plots import no training)."""
 
-    iteration_loss: Sequence[float]  # one loss per mini-batch
-    epochs: Sequence[
-        dict[str, Any]
-    ]  # one row per epoch: "epoch", "iteration", "train_loss", "test_loss", …
+    @property
+    def iteration_loss(self) -> Sequence[float]: ...  # one loss per mini-batch
+    @property
+    def epochs(self) -> Sequence[dict[str, Any]]: ...  # one row per epoch: "epoch", "train_loss", …
 
 
 def _metric(history: RunHistory, key: str) -> tuple[np.ndarray, np.ndarray]:
