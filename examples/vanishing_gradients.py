@@ -11,8 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from deepkiso.plots.vanishing import plot_vanishing
-from deepkiso.vanishing import compare_activations
+from deepkiso.vanishing import activation_derivatives, compare_activations
 
 
 def main(out_dir: Path) -> Path:
@@ -23,7 +25,8 @@ def main(out_dir: Path) -> Path:
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "vanishing_gradients.png"
-    plot_vanishing(results).savefig(out, dpi=80)
+    x = np.linspace(-6, 6, 601)
+    plot_vanishing(results, x, activation_derivatives(x)).savefig(out, dpi=80)
     print(f"wrote {out}")
     return out
 
