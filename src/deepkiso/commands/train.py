@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from tqdm import tqdm
 
 from deepkiso import __version__
 from deepkiso.blas import get_blas_threads, set_blas_threads
@@ -500,6 +499,10 @@ class _Report(Callback):
         self.next_refresh = 0.0
 
     def on_epoch_start(self, trainer, n_batches):
+        from tqdm import (
+            tqdm,  # here: a usage error should not wait for it (imported once, then cached)
+        )
+
         self.bar = tqdm(
             total=n_batches,
             desc=f"epoch {trainer.epoch + 1}/{trainer.n_epochs}",

@@ -33,19 +33,15 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import http.client
 import os
 import sys
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from tqdm import tqdm
 
 from deepkiso.files import remove_stale_temporaries, write_atomically
 
@@ -338,6 +334,8 @@ def _download_verified(
     """One attempt from one URL: stream into a temporary file, check it, and only then move it into place."""
 
     def fetch(temp_path: str) -> None:
+        import urllib.request  # here: it loads http.client, which every other command would wait for
+
         give_up_at = time.monotonic() + deadline
         with (
             open(temp_path, "wb") as file,
@@ -392,6 +390,8 @@ def _stream(
     passed give_up_at. read1 returns what has arrived instead of waiting for a whole chunk, so a
     mirror that drips bytes slowly is caught by the deadline.
     """
+    from tqdm import tqdm  # here: only a download shows a bar
+
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     received = 0
     # one byte beyond the recorded size is enough to know that the mirror sends too much
@@ -427,6 +427,8 @@ def _stream(
 
 
 def _describe(exc: BaseException) -> str:
+    import http.client  # loaded already: a download was tried
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):
