@@ -111,7 +111,7 @@ def run_deepkiso(x, t, hidden, batch_size, seed):
 
     net = TwoLayerNet(784, hidden, 10, weight_init_std="he", rng=seed)
     # seed=, not rng=: the --baseline contestant may be a tree from before the rename.
-    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, seed=seed)
+    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, rng=seed)
     trainer = Trainer(net, SGD(lr=0.1), sampler, 1, evaluate_train=False)
     started = time.perf_counter()
     trainer.train(x, t)

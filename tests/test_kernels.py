@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from strategies import float_arrays
 
 from deepkiso.functions import sigmoid
-from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
-from deepkiso.layers import Affine, Sigmoid, SoftmaxWithLoss
+from deepkiso.kernels import FastAffine, FastReLU, FastSoftmaxWithLoss
+from deepkiso.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from deepkiso.optimizers import RMSProp, make_optimizer
 
 TOL = {np.float64: 1e-12, np.float32: 1e-6}
@@ -61,6 +61,23 @@ def test_fast_affine_agrees_with_the_slides_affine(dtype, case):
     assert fast.backward(dout, need_dx=False) is None
     assert fast.grads["W"] is dW and fast.grads["b"] is db
     assert_close(fast.dW, slide.dW, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(
+    case=st.integers(1, 5).flatmap(lambda n: st.tuples(float_arrays((n, 4)), float_arrays((n, 4))))
+)
+def test_fast_relu_agrees_with_the_slides_relu_bit_for_bit_working_in_place(dtype, case):
+    x, dout = (a.astype(dtype) for a in case)
+    fast, slide = FastReLU(), ReLU()
+    y = slide.forward(x)
+    dx = slide.backward(dout)
+    x_fast, dout_fast = x.copy(), dout.copy()
+    y_fast = fast.forward(x_fast)
+    dx_fast = fast.backward(dout_fast)
+    # Bit for bit, signed zeros included; and in place, as the net's hidden layers use it.
+    assert y_fast.tobytes() == y.tobytes() and dx_fast.tobytes() == dx.tobytes()
+    assert y_fast is x_fast and dx_fast is dout_fast
 
 
 def test_the_slides_affine_sets_dw_and_db_as_the_slides_write_them():

@@ -28,6 +28,7 @@ __all__ = [
     "log_softmax",
     "cross_entropy_error",
     "to_labels",
+    "sum_to_shape",
     "softmax_cross_entropy",
     "sum_squared_error",
     "to_one_hot",
@@ -169,6 +170,22 @@ def to_one_hot(t: np.ndarray, n_classes: int, dtype: npt.DTypeLike = np.float32)
     out = np.zeros((t.size, n_classes), dtype=dtype)
     out[np.arange(t.size), t.reshape(-1)] = 1
     return out
+
+
+def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """grad summed over the axes that broadcasting added or stretched, giving shape.
+
+    Broadcasting copies an input along those axes in forward, so by the chain rule the copies'
+    gradients add up in backward (the bias of an Affine layer gets the sum over the batch).
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
 
 
 def to_labels(t: np.ndarray) -> np.ndarray:

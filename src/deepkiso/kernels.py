@@ -9,6 +9,9 @@ is made of at small batches:
 * ``FastAffine`` writes dW and db into the arrays the net hands out as its
   gradients (no new arrays per step) and can skip dx, which the first layer's
   caller never uses.
+* ``FastReLU`` works in place: inside a net its input is the Affine layer's
+  fresh output and its dout the next layer's fresh dx, which nothing else
+  reads, so it keeps the output (positive where x is) in place of a mask.
 * ``FastSoftmaxWithLoss`` works on the transpose of the scores, (C, N), where
   NumPy's reductions over the C classes run across rows instead of along short
   ones, and takes the loss from the same shifted scores, in one pass.
@@ -16,7 +19,7 @@ is made of at small batches:
 Reductions are called as ufunc methods (``np.add.reduce``) rather than as array
 methods (``a.sum()``), which go through a Python-level wrapper on every call.
 
-Both subclass the course classes, so ``isinstance(layer, Affine)`` still holds.
+All subclass the course classes, so ``isinstance(layer, Affine)`` still holds.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from typing import Literal, overload
 import numpy as np
 
 from deepkiso.functions import as_batch
-from deepkiso.layers import Affine, SoftmaxWithLoss
+from deepkiso.layers import Affine, ReLU, SoftmaxWithLoss
 
-__all__ = ["FastAffine", "FastSoftmaxWithLoss"]
+__all__ = ["FastAffine", "FastReLU", "FastSoftmaxWithLoss"]
 
 
 class FastAffine(Affine):
@@ -66,6 +69,29 @@ class FastAffine(Affine):
             return None
         dx: np.ndarray = dout @ self.params["W"].T
         return dx.reshape(self.x_shape)
+
+
+class FastReLU(ReLU):
+    """ReLU that overwrites its input with max(0, x) and its dout with dx; see the module docstring.
+
+    For a net's hidden layers only: the caller's x and dout are changed (ReLU leaves them alone).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: np.ndarray | None = None  # max(0, x): positive exactly where x is
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: a float array, overwritten. Returns it as y = max(0, x)."""
+        self.out = np.maximum(x, 0, out=x)
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: the output's shape, overwritten. Returns it as dx = dout where x > 0, else 0."""
+        assert self.out is not None, "backward before forward"
+        # dout · [x > 0], as ReLU's dout · ~mask: the same numbers (-0.0 where a negative dout is blocked).
+        dx: np.ndarray = np.multiply(dout, self.out > 0, out=dout)
+        return dx
 
 
 class FastSoftmaxWithLoss(SoftmaxWithLoss):

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from deepkiso.functions import as_batch, sigmoid, softmax, softmax_cross_entropy, tanh
+from deepkiso.functions import (
+    as_batch,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    sum_to_shape,
+    tanh,
+)
 
 __all__ = [
     "AddLayer",
@@ -32,18 +39,6 @@ __all__ = [
     "SquaredError",
     "ACTIVATIONS",
 ]
-
-
-def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum grad over the axes that broadcasting added or stretched, giving shape."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
 
 
 def _check_dout(layer: str, dout: Any, expected: tuple[int, ...]) -> None:
@@ -81,7 +76,7 @@ class AddLayer:
         if np.ndim(dout) == 0:
             return dout * 1, dout * 1
         assert self.x_shape is not None and self.y_shape is not None, "backward before forward"
-        return _sum_to_shape(dout, self.x_shape).copy(), _sum_to_shape(dout, self.y_shape).copy()
+        return sum_to_shape(dout, self.x_shape).copy(), sum_to_shape(dout, self.y_shape).copy()
 
 
 class MulLayer:
@@ -108,7 +103,7 @@ class MulLayer:
         dx, dy = dout * self.y, dout * self.x
         if np.ndim(dx) == 0 and np.ndim(dy) == 0:
             return dx, dy
-        return _sum_to_shape(np.asarray(dx), np.shape(self.x)), _sum_to_shape(
+        return sum_to_shape(np.asarray(dx), np.shape(self.x)), sum_to_shape(
             np.asarray(dy), np.shape(self.y)
         )
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from deepkiso import differentiation
 from deepkiso.functions import softmax, softmax_cross_entropy, to_labels
-from deepkiso.kernels import FastAffine, FastSoftmaxWithLoss
+from deepkiso.kernels import FastAffine, FastReLU, FastSoftmaxWithLoss
 from deepkiso.layers import ACTIVATIONS, Affine, ReLU, Sigmoid, SquaredError, Tanh
 
 __all__ = ["SimpleNet", "MultiLayerNet", "TwoLayerNet", "LOSSES", "WEIGHT_INITS"]
@@ -129,7 +129,10 @@ class MultiLayerNet:
             self.params[f"W{i}"], self.params[f"b{i}"] = W, b
             self.layers.append(FastAffine(W, b))
             if i < len(sizes) - 1:
-                self.layers.append(ACTIVATIONS[activation]())
+                # ReLU in its fast form (in place); sigmoid and tanh as the course writes them.
+                self.layers.append(
+                    FastReLU() if activation == "relu" else ACTIVATIONS[activation]()
+                )
         self.last_layer = LOSSES[loss]()
         # (name in params, layer, key in layer.grads): gradient() hands out the layers' own arrays
         self._grad_sources = [

@@ -82,6 +82,17 @@ class Optimizer:
         """One step: change every params[key] in place using grads[key] (same shape)."""
         raise NotImplementedError
 
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """The step the Trainer takes: ``update``'s numbers bit for bit; by default ``update`` itself.
+
+        An optimizer whose book form makes a temporary the size of a parameter (``lr * grad``) may
+        do the same arithmetic into arrays it keeps: with small batches, allocating that temporary
+        every step (a fresh mapping from the system above 128 KiB) costs as much as the step's sums.
+        """
+        self.update(params, grads)
+
     def _start_step(
         self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     ) -> None:
@@ -141,6 +152,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
+        self._scaled: dict[str, np.ndarray] = {}  # step's η ∂L/∂W per parameter (not state)
 
     def update(
         self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
@@ -149,6 +161,19 @@ class SGD(Optimizer):
         for key in params:
             # In place on purpose: the layers hold these same arrays and must see the new values.
             params[key] -= self.lr * grads[key]
+
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """update's W ← W - η ∂L/∂W with η ∂L/∂W written into an array kept for the next step."""
+        self._start_step(params, grads)
+        for key, param in params.items():
+            grad = grads[key]
+            scaled = self._scaled.get(key)
+            if scaled is None or scaled.shape != grad.shape or scaled.dtype != grad.dtype:
+                scaled = self._scaled[key] = np.empty_like(grad)
+            np.multiply(grad, self.lr, out=scaled)  # lr * grad, in grad's dtype as update's is
+            param -= scaled
 
 
 class Momentum(Optimizer):

@@ -108,7 +108,9 @@ def test_deepkiso_nets_are_recognised_as_the_right_models(activation, loss):
 
 def test_a_net_without_its_hidden_activation_is_recognised_as_that_mistake():
     net, x, t = _course_net()
-    net.layers = [layer for layer in net.layers if type(layer).__name__ != "ReLU"]
+    from deepkiso.layers import ReLU
+
+    net.layers = [layer for layer in net.layers if not isinstance(layer, ReLU)]
     assert recognise(net, net.params, x, t).model.wrong.startswith(
         "predict matches a net without the hidden activation"
     )

@@ -17,6 +17,7 @@ import numpy as np
 from deepkiso.commands import _output, _runs
 from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
+from deepkiso.functions import to_labels
 from deepkiso.training import evaluate
 
 NAME = "evaluate"
@@ -75,7 +76,7 @@ def confusion_matrix(
 ) -> tuple[np.ndarray, float]:
     """One pass over the data in chunks: the (C, C) counts (row the true class, column the
     predicted one) and the mean loss. t: labels (N,) or one-hot (N, C)."""
-    labels = np.argmax(t, axis=1) if t.ndim == 2 else t
+    labels = to_labels(t)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     loss_sum = 0.0
     for start in range(0, len(x), chunk_size):

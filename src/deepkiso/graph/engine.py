@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from deepkiso.functions import sum_to_shape
 from deepkiso.graph.labels import format_value, grouped, power_text, times
 
 
@@ -165,22 +166,6 @@ def _as_variable(x) -> Variable:
     return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
 
 
-def _sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum grad over the axes that broadcasting added or stretched, giving shape.
-
-    Broadcasting copies an input along those axes in forward, so by the chain
-    rule the copies' gradients add up in backward (the bias of an Affine layer
-    gets the sum over the batch).
-    """
-    if grad.shape == shape:
-        return grad
-    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
-
-
 # -------------------------------------------------------------------------------------------
 # The operation node, and the nodes that Python's operators make: +, −, ×, ÷, unary −, ** and @.
 # -------------------------------------------------------------------------------------------
@@ -223,7 +208,8 @@ class Operation:
     def backward(self, gy: np.ndarray) -> tuple[np.ndarray, ...]:
         """gy: the output's shape. Returns one gradient per input, each in that input's shape."""
         return tuple(
-            _sum_to(np.asarray(g), x.shape) for g, x in zip(self.input_gradients(gy), self.inputs)
+            sum_to_shape(np.asarray(g), x.shape)
+            for g, x in zip(self.input_gradients(gy), self.inputs)
         )
 
     def input_gradients(self, gy: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -319,12 +319,10 @@ class Trainer:
         n_batches = len(self.sampler) - done_before
         for callback in self.callbacks:
             callback.on_epoch_start(self, n_batches)
-        net, optimizer, params, losses = (
-            self.net,
-            self.optimizer,
-            self.net.params,
-            self.history.iteration_loss,
-        )
+        net, params, losses = self.net, self.net.params, self.history.iteration_loss
+        # The optimizer's step (update's numbers without its temporaries); update for an
+        # optimizer of one's own that has only that.
+        step = getattr(self.optimizer, "step", None) or self.optimizer.update
         for batch_number, index in enumerate(self.sampler.epoch(), start=1):
             n = len(index)
             # mode="clip" skips the bounds-checking copy that mode="raise" makes into `out`;
@@ -335,7 +333,7 @@ class Trainer:
             loss = net.last_layer.loss
             assert loss is not None  # gradient() ran the loss layer's forward
             self._check_loss(loss)
-            optimizer.update(params, grads)
+            step(params, grads)
             self.iteration += 1
             losses.append(loss)
             for callback in self.callbacks:
