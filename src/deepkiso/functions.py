@@ -235,4 +235,5 @@ def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
         raise ValueError(f"sum_squared_error: y has shape {y.shape} but t has shape {t.shape}")
     n = y.shape[0] if y.ndim > 1 else 1
     d = y - t
-    return float(0.5 * np.sum(d * d) / n)
+    # Summed in float64 whatever y's dtype: a float32 sum of many squares loses digits.
+    return float(0.5 * np.sum(d * d, dtype=np.float64) / n)

@@ -24,6 +24,7 @@ from deepkiso.functions import (
     sigmoid,
     softmax,
     softmax_cross_entropy,
+    sum_squared_error,
     sum_to_shape,
     tanh,
 )
@@ -357,9 +358,7 @@ class SquaredError:
                 )
         t = t.astype(y.dtype, copy=False)
         self.y, self.t = y, t
-        n = y.shape[0] if y.ndim > 1 else 1
-        d = y - t
-        self.loss = loss = float(0.5 * np.sum(d * d, dtype=np.float64) / n)
+        self.loss = loss = sum_squared_error(y, t)
         return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
