@@ -61,6 +61,8 @@ class Optimizer:
         self.hyper = {k: float(v) for k, v in hyper.items()}
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
+        # step's work arrays per parameter (not state: nothing of a step is left in them)
+        self._work: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names not found the usual way: the hyper-parameters and the buffers.
@@ -92,6 +94,18 @@ class Optimizer:
         every step (a fresh mapping from the system above 128 KiB) costs as much as the step's sums.
         """
         self.update(params, grads)
+
+    def _work_for(
+        self, key: str, param: np.ndarray, grad: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Two work arrays of param's shape and dtype for step; None when grad's dtype differs from
+        param's (update's arithmetic would then run in another dtype: step leaves it to update)."""
+        if grad.dtype != param.dtype:
+            return None
+        work = self._work.get(key)
+        if work is None or work[0].shape != param.shape or work[0].dtype != param.dtype:
+            work = self._work[key] = (np.empty_like(param), np.empty_like(param))
+        return work
 
     def _start_step(
         self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
@@ -152,7 +166,6 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
-        self._scaled: dict[str, np.ndarray] = {}  # step's η ∂L/∂W per parameter (not state)
 
     def update(
         self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
@@ -168,11 +181,11 @@ class SGD(Optimizer):
         """update's W ← W - η ∂L/∂W with η ∂L/∂W written into an array kept for the next step."""
         self._start_step(params, grads)
         for key, param in params.items():
-            grad = grads[key]
-            scaled = self._scaled.get(key)
-            if scaled is None or scaled.shape != grad.shape or scaled.dtype != grad.dtype:
-                scaled = self._scaled[key] = np.empty_like(grad)
-            np.multiply(grad, self.lr, out=scaled)  # lr * grad, in grad's dtype as update's is
+            grad, work = grads[key], self._work_for(key, param, grads[key])
+            if work is None:
+                param -= self.lr * grad
+                continue
+            scaled = np.multiply(grad, self.lr, out=work[0])  # lr * grad
             param -= scaled
 
 
@@ -197,6 +210,20 @@ class Momentum(Optimizer):
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
 
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """update's v ← αv - η ∂L/∂W; W ← W + v, the same operations in place."""
+        self._start_step(params, grads)
+        for key, param in params.items():
+            grad, v, work = grads[key], self.v[key], self._work_for(key, param, grads[key])
+            if work is None or v.dtype != param.dtype:
+                self.v[key] = v = self.momentum * v - self.lr * grad
+            else:
+                v *= self.momentum
+                v -= np.multiply(grad, self.lr, out=work[0])
+            param += v
+
 
 class AdaGrad(Optimizer):
     """h ← h + g²; W ← W - η g / (√h + ε): each weight's step shrinks as its gradients add up."""
@@ -213,6 +240,20 @@ class AdaGrad(Optimizer):
         for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
+
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """update's h ← h + (∂L/∂W)²; W ← W - η ∂L/∂W / (√h + ε), into work arrays."""
+        self._start_step(params, grads)
+        for key, param in params.items():
+            grad, h, work = grads[key], self.h[key], self._work_for(key, param, grads[key])
+            if work is None:
+                h += grad * grad
+                param -= self.lr * grad / (np.sqrt(h) + self.eps)
+                continue
+            h += np.multiply(grad, grad, out=work[0])
+            param -= _scaled_step(self.lr, grad, h, self.eps, work)
 
 
 class RMSProp(Optimizer):
@@ -231,6 +272,23 @@ class RMSProp(Optimizer):
             self.h[key] *= self.decay_rate
             self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + self.eps)
+
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """update's h ← ρh + (1 - ρ)(∂L/∂W)²; W ← W - η ∂L/∂W / (√h + ε), into work arrays."""
+        self._start_step(params, grads)
+        for key, param in params.items():
+            grad, h, work = grads[key], self.h[key], self._work_for(key, param, grads[key])
+            h *= self.decay_rate
+            if work is None:
+                h += (1 - self.decay_rate) * grad * grad
+                param -= self.lr * grad / (np.sqrt(h) + self.eps)
+                continue
+            squared = np.multiply(grad, 1 - self.decay_rate, out=work[0])
+            squared *= grad  # ((1 - ρ) g) g, in update's order
+            h += squared
+            param -= _scaled_step(self.lr, grad, h, self.eps, work)
 
 
 class Adam(Optimizer):
@@ -260,6 +318,50 @@ class Adam(Optimizer):
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)
+
+    def step(
+        self, params: MutableMapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """update's m, v and W, the same operations into work arrays."""
+        self._start_step(params, grads)
+        lr_t = (
+            self.lr
+            * math.sqrt(1.0 - self.beta2**self.iterations)
+            / (1.0 - self.beta1**self.iterations)
+        )
+        for key, param in params.items():
+            grad, m, v = grads[key], self.m[key], self.v[key]
+            work = self._work_for(key, param, grad)
+            if work is None:
+                m += (1 - self.beta1) * (grad - m)
+                v += (1 - self.beta2) * (grad**2 - v)
+                param -= lr_t * m / (np.sqrt(v) + self.eps)
+                continue
+            a, b = work
+            np.subtract(grad, m, out=a)
+            a *= 1 - self.beta1
+            m += a
+            np.multiply(grad, grad, out=a)  # grad ** 2 is grad · grad, exactly
+            a -= v
+            a *= 1 - self.beta2
+            v += a
+            np.multiply(m, lr_t, out=a)
+            np.sqrt(v, out=b)
+            b += self.eps
+            a /= b
+            param -= a
+
+
+def _scaled_step(
+    lr: float, grad: np.ndarray, h: np.ndarray, eps: float, work: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """lr · grad / (√h + ε) in work[0], computed as update computes it."""
+    scaled, root = work
+    np.multiply(grad, lr, out=scaled)
+    np.sqrt(h, out=root)
+    root += eps
+    scaled /= root
+    return scaled
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
