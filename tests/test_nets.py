@@ -211,3 +211,42 @@ def test_a_wrong_input_size_names_the_affine_layer_and_shapes():
         ValueError, match=r"Affine: expected input of shape \(N, 784\).*got shape \(2, 64\)"
     ):
         TwoLayerNet(784, 10, 10).predict(np.zeros((2, 64)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("one_hot", [False, True])
+@given(n=st.integers(1, 9), seed=st.integers(0, 2**16))
+def test_gradient_unchecked_gives_gradient_s_numbers_bit_for_bit(
+    activation, dtype, one_hot, n, seed
+):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 6)).astype(dtype)
+    t = rng.integers(0, 4, n)
+    if one_hot:
+        t = to_one_hot(t, 4, dtype=dtype)
+    checked = MultiLayerNet(6, [5, 3], 4, activation=activation, dtype=dtype, rng=seed)
+    unchecked = MultiLayerNet(6, [5, 3], 4, activation=activation, dtype=dtype, rng=seed)
+    assert unchecked.fits_unchecked(x, t)
+    expected = {k: g.copy() for k, g in checked.gradient(x.copy(), t).items()}
+    received = unchecked.gradient_unchecked(x.copy(), t)
+    assert expected.keys() == received.keys()
+    assert all(expected[k].tobytes() == received[k].tobytes() for k in expected)
+    assert checked.last_layer.loss == unchecked.last_layer.loss
+
+
+def test_data_that_does_not_fit_the_unchecked_gradient_trains_through_the_checked_one():
+    net = MultiLayerNet(6, [5], 4, rng=0)
+    x, labels = np.zeros((3, 6), np.float32), np.array([0, 1, 3])
+    assert net.fits_unchecked(x, labels)
+    assert not net.fits_unchecked(
+        x.astype(np.float64), labels
+    )  # another dtype: converted per batch
+    assert not net.fits_unchecked(
+        np.zeros((3, 2, 3), np.float32), labels
+    )  # images: flattened per batch
+    assert not net.fits_unchecked(x, np.array([0, 1, 4]))  # a label out of range: refused per batch
+    assert not net.fits_unchecked(x, np.array([0, -1, 2]))
+    assert not net.fits_unchecked(x, np.zeros((3, 3), np.float32))  # targets of the wrong width
+    regression = MultiLayerNet(6, [5], 2, loss="squared", rng=0)
+    assert not regression.fits_unchecked(x, np.zeros((3, 2), np.float32))

@@ -16,6 +16,11 @@ is made of at small batches:
   NumPy's reductions over the C classes run across rows instead of along short
   ones, and takes the loss from the same shifted scores, in one pass.
 
+For the Trainer, ``FastAffine.forward_rows``/``backward_rows`` and
+``FastSoftmaxWithLoss.forward_batch`` do the same arithmetic without the
+per-call checks: a net's ``gradient_unchecked`` calls them on data that
+``fits_unchecked`` once for the whole run.
+
 Reductions are called as ufunc methods (``np.add.reduce``) rather than as array
 methods (``a.sum()``), which go through a Python-level wrapper on every call.
 
@@ -45,6 +50,27 @@ class FastAffine(Affine):
         y: np.ndarray = rows @ self.params["W"]
         y += self.params["b"]  # in place: one array fewer than `x @ W + b`
         return y.reshape(-1) if x.ndim == 1 else y
+
+    def forward_rows(self, x: np.ndarray) -> np.ndarray:
+        """forward for a batch (N, D_in) of the layer's dtype, unchecked: the net's training step
+        calls it, its data checked once for the whole run. The same numbers as forward."""
+        self.x_shape = x.shape
+        self.x = x
+        y: np.ndarray = x @ self.params["W"]
+        y += self.params["b"]
+        return y
+
+    def weight_gradients_rows(self, dout: np.ndarray) -> None:
+        """backward's dW and db after forward_rows, unchecked: dout (N, D_out) as the next layer gives it."""
+        assert self.x is not None  # forward_rows ran
+        np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
+        np.add.reduce(dout, axis=0, out=self.grads["b"])
+
+    def backward_rows(self, dout: np.ndarray) -> np.ndarray:
+        """weight_gradients_rows, and dx = dout · Wᵀ (N, D_in)."""
+        self.weight_gradients_rows(dout)
+        dx: np.ndarray = dout @ self.params["W"].T
+        return dx
 
     # With need_dx left True it returns an array, as Affine.backward does.
     @overload
@@ -108,8 +134,15 @@ class FastSoftmaxWithLoss(SoftmaxWithLoss):
         self._samples: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        self.x_shape = np.shape(x)
         x2, t2 = as_batch(x, t, "SoftmaxWithLoss")  # also makes integer scores float64
+        loss = self.forward_batch(x2, t2)
+        self.x_shape = np.shape(x)  # dx comes back in x's own shape: (C,) for one sample
+        return loss
+
+    def forward_batch(self, x2: np.ndarray, t2: np.ndarray) -> float:
+        """forward for scores (N, C) and labels (N,) or targets (N, C) already checked (as_batch);
+        the net's training step calls it directly, its data checked once for the whole run."""
+        self.x_shape = x2.shape
         if t2.ndim == 2:
             t2 = t2.astype(x2.dtype, copy=False)
         n = x2.shape[0]

@@ -298,3 +298,30 @@ def test_a_stop_asked_for_in_an_epochs_last_batch_waits_for_its_end(make_trainer
         trainer.train(x, t)
     state = load_checkpoint(tmp_path).state
     assert state["epoch"] == 1 and state["iteration"] == 45 and len(state["history/epochs"]) == 1
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+def test_the_trainers_fast_path_trains_bit_for_bit_as_the_checked_gradient_and_update(optimizer):
+    """The default path (the net's unchecked gradient, the optimizer's in-place step) against
+    the course's calls (net.gradient, optimizer.update), on the same data and seeds."""
+
+    class Checked(TwoLayerNet):
+        def fits_unchecked(self, x, t):
+            return False
+
+    class BookOptimizer(optimizer):
+        def step(self, params, grads):
+            self.update(params, grads)
+
+    (x, t), _ = load_dataset("digits")
+    assert TwoLayerNet(64, 16, 10, rng=0).fits_unchecked(x, t) and not Checked(
+        64, 16, 10
+    ).fits_unchecked(x, t)
+    runs = []
+    for net_class, optimizer_class in ((TwoLayerNet, optimizer), (Checked, BookOptimizer)):
+        net = net_class(64, 16, 10, rng=0)
+        sampler = make_sampler("shuffle", n_samples=len(x), batch_size=32, rng=0)
+        Trainer(net, optimizer_class(lr=0.05), sampler, 2, evaluate_train=False).train(x, t)
+        runs.append(net.params)
+    fast, checked = runs
+    assert all(fast[k].tobytes() == checked[k].tobytes() for k in fast)

@@ -320,6 +320,11 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_epoch_start(self, n_batches)
         net, params, losses = self.net, self.net.params, self.history.iteration_loss
+        # The nets' unchecked gradient where the whole run's data fits it (the same numbers).
+        gradient = net.gradient
+        fits = getattr(net, "fits_unchecked", None)
+        if fits is not None and fits(x_train, t_train):
+            gradient = net.gradient_unchecked  # type: ignore[attr-defined]  # a MultiLayerNet's
         # The optimizer's step (update's numbers without its temporaries); update for an
         # optimizer of one's own that has only that.
         step = getattr(self.optimizer, "step", None) or self.optimizer.update
@@ -329,7 +334,7 @@ class Trainer:
             # the sampler only yields valid indices.
             x_batch = x_train.take(index, axis=0, out=x_buffer[:n], mode="clip")
             t_batch = t_train.take(index, axis=0, out=t_buffer[:n], mode="clip")
-            grads = net.gradient(x_batch, t_batch)
+            grads = gradient(x_batch, t_batch)
             loss = net.last_layer.loss
             assert loss is not None  # gradient() ran the loss layer's forward
             self._check_loss(loss)
