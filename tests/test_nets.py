@@ -248,5 +248,11 @@ def test_data_that_does_not_fit_the_unchecked_gradient_trains_through_the_checke
     assert not net.fits_unchecked(x, np.array([0, 1, 4]))  # a label out of range: refused per batch
     assert not net.fits_unchecked(x, np.array([0, -1, 2]))
     assert not net.fits_unchecked(x, np.zeros((3, 3), np.float32))  # targets of the wrong width
+
+    class OwnGradient(MultiLayerNet):
+        def gradient(self, x, t):
+            return super().gradient(x, t)
+
+    assert not OwnGradient(6, [5], 4, rng=0).fits_unchecked(x, labels)  # trained its own way
     regression = MultiLayerNet(6, [5], 2, loss="squared", rng=0)
     assert not regression.fits_unchecked(x, np.zeros((3, 2), np.float32))

@@ -79,6 +79,10 @@ class SimpleNet:
         return {"W": np.outer(x, dscores) if x.ndim == 1 else x.T @ dscores}
 
 
+# What gradient_unchecked does in place of these methods' own calls.
+_UNCHECKED_SKIPS = ("gradient", "loss", "predict")
+
+
 class MultiLayerNet:
     """A fully connected net: (Affine → activation) × len(hidden_sizes), Affine, loss layer.
 
@@ -149,6 +153,9 @@ class MultiLayerNet:
         gradient, whose layers check every batch (and say what is wrong).
         """
         if not isinstance(self.last_layer, FastSoftmaxWithLoss):
+            return False
+        # A subclass that computes its gradient, loss or predictions its own way trains its way.
+        if any(getattr(type(self), m) is not getattr(MultiLayerNet, m) for m in _UNCHECKED_SKIPS):
             return False
         if x.ndim != 2 or x.shape[1] != self.input_size or x.dtype != self.dtype:
             return False
