@@ -89,9 +89,10 @@ class Optimizer:
     ) -> None:
         """The step the Trainer takes: ``update``'s numbers bit for bit; by default ``update`` itself.
 
-        An optimizer whose book form makes a temporary the size of a parameter (``lr * grad``) may
-        do the same arithmetic into arrays it keeps: with small batches, allocating that temporary
-        every step (a fresh mapping from the system above 128 KiB) costs as much as the step's sums.
+        An optimizer whose book form makes several parameter-sized temporaries per step may do the
+        same arithmetic in place, into work arrays it keeps (Momentum, AdaGrad, RMSProp and Adam:
+        2.3-3.5x faster than their updates at 784 x 50 and 784 x 1000). For one temporary (SGD's
+        lr * grad) the allocator's reused, cache-hot block is faster than a kept array.
         """
         self.update(params, grads)
 
