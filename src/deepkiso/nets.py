@@ -169,8 +169,9 @@ class MultiLayerNet:
 
     def gradient_unchecked(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """gradient(x, t) for a batch of data that fits_unchecked: the same numbers, through the
-        layers' unchecked methods (FastAffine.forward_rows, …), which save a sixth of a training
-        step at small batches (benchmarks/bench_training_vs_torch.py's /plain column)."""
+        layers' unchecked methods (FastAffine.forward_rows, …). A Trainer step at hidden 50, batch 32
+        took 237 µs this way and 261 µs through gradient (an in-process A/B; the /plain column of
+        benchmarks/bench_training_vs_torch.py shows the effect on whole runs)."""
         out = x
         for layer in self.layers:
             out = layer.forward_rows(out) if isinstance(layer, FastAffine) else layer.forward(out)

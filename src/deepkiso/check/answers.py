@@ -129,7 +129,7 @@ class Decoder:
         if "s" in data:
             array = from_npy(data["s"])
             if array.ndim != 0:
-                raise InvalidTranscript("a scalar that is an array")
+                raise InvalidTranscript(f"a scalar that is an array of shape {array.shape}")
             return array[()]
         if "a" in data:
             array = from_npy(data["a"])
@@ -146,7 +146,9 @@ class Decoder:
         if "r" in data:
             index = data["r"]
             if type(index) is not int or not 0 <= index < len(self.refs):
-                raise InvalidTranscript("a reference to an unknown argument")
+                raise InvalidTranscript(
+                    f"a reference to an unknown argument {str(index)[:20]} (the call had {len(self.refs)})"
+                )
             return self.refs[index]
         if "h" in data:
             return self.session.proxy(data.get("h"), data.get("k"))

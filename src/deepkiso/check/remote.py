@@ -225,7 +225,10 @@ class Session:
 
     def proxy(self, handle: Any, kind: Any) -> Remote:
         if handle != len(self.proxies) or kind not in _KINDS:
-            raise InvalidTranscript("a handle out of order")
+            raise InvalidTranscript(
+                f"a handle out of order: expected handle {len(self.proxies)} of a kind in "
+                f"{_KINDS}, received {str(handle)[:20]} of kind {str(kind)[:20]!r}"
+            )
         proxy = _PROXIES[kind](self, handle)
         self.proxies.append(proxy)
         return proxy
@@ -250,13 +253,17 @@ class Session:
             value = from_npy(item[1])
             if copy is not None:
                 if copy.shape != value.shape:
-                    raise InvalidTranscript("a refreshed array of another shape")
+                    raise InvalidTranscript(
+                        f"a refreshed array of another shape: expected {copy.shape}, received {value.shape}"
+                    )
                 copy[...] = value
                 self.rebase(copy)
 
     def _check_handle(self, handle: int | None) -> None:
         if handle is not None and not 0 <= handle < len(self.proxies):
-            raise InvalidTranscript("an operation on an unknown handle")
+            raise InvalidTranscript(
+                f"an operation on an unknown handle {handle} (known: 0 to {len(self.proxies) - 1})"
+            )
 
     @staticmethod
     def descriptor(kind: str, handle: int | None, operands: tuple) -> list:
@@ -297,12 +304,17 @@ def _apply(change: Any, refs: list[Any], decoder: Decoder) -> None:
         raise InvalidTranscript("a change that names no argument")
     index = change["i"]
     if not 0 <= index < len(refs):
-        raise InvalidTranscript("a change of an unknown argument")
+        raise InvalidTranscript(
+            f"a change of an unknown argument {index} (the call had {len(refs)})"
+        )
     target = refs[index]
     if "a" in change:
         value = decoder.value({"a": change["a"]})
         if not isinstance(target, np.ndarray) or value.shape != target.shape:
-            raise InvalidTranscript("a change of an array to another shape")
+            raise InvalidTranscript(
+                f"a change of an array to another shape: expected {np.shape(target)}, "
+                f"received {value.shape}"
+            )
         target[...] = value
         decoder.session.rebase(target)
     elif "g" in change:
@@ -359,8 +371,17 @@ class ReplaySession(Session):
             raise InvalidTranscript(
                 f"an answer to {str(reply.get('op'))[:60]} where the check asked {kind!r}"
             )
-        if set(reply) - {"op", "value", "raise", "timeout", "location", "changes", "refreshed"}:
-            raise InvalidTranscript("a reply with unknown fields")
+        unknown = set(reply) - {
+            "op",
+            "value",
+            "raise",
+            "timeout",
+            "location",
+            "changes",
+            "refreshed",
+        }
+        if unknown:
+            raise InvalidTranscript(f"a reply with unknown fields {sorted(unknown)[:3]}")
         refs = tracked(operands) if kind in ("call", "setattr", "setitem") else []
         return self._answer(reply, refs)
 

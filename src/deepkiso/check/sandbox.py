@@ -63,7 +63,7 @@ from deepkiso.check.protocol import INVALID_CAUSE, FramedChannel, FrameReader, I
 from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
-from deepkiso.check.verdicts import Grading
+from deepkiso.check.verdicts import Grading, check_result
 
 __all__ = [
     "check_file",
@@ -408,14 +408,7 @@ def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> 
     if check is None:
         what = step.what if step else "starting the checker"
         return Result(id="import", subject=label, title=what, status=FAIL, message=outcome.reason)
-    return Result(
-        id=check.id,
-        subject=check.subject,
-        title=check.title,
-        status=FAIL,
-        exercise=check.exercise,
-        message=outcome.reason,
-    )
+    return check_result(check, FAIL, message=outcome.reason)
 
 
 def validate_limits(timeout: float, memory_mb: int) -> None:

@@ -22,7 +22,7 @@ from deepkiso.check.remote import MAX_REPLY_BYTES, InvalidTranscript, ReplaySess
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
 from deepkiso.check.timeouts import StepTimeout
 
-__all__ = ["judge", "replay", "from_learner", "Grading"]
+__all__ = ["judge", "replay", "from_learner", "check_result", "Grading"]
 
 TIMEOUT_CAUSE = "a loop that never ends (or work far too slow for the small arrays the check uses)"
 
@@ -30,6 +30,18 @@ TIMEOUT_CAUSE = "a loop that never ends (or work far too slow for the small arra
 def from_learner(exc: BaseException) -> bool:
     """Whether exc was raised by the learner's code (and so has been answered in a reply)."""
     return hasattr(exc, "learner_location")
+
+
+def check_result(check: Check, status: str, **fields: str) -> Result:
+    """A Result of check (its id, name, title and exercise) with status and the other fields given."""
+    return Result(
+        id=check.id,
+        subject=check.subject,
+        title=check.title,
+        status=status,
+        exercise=check.exercise,
+        **fields,
+    )
 
 
 def _where(exc: BaseException | None) -> str:
@@ -47,14 +59,7 @@ def judge(
     on_abort: called with a timeout or MemoryError that did not come from the learner's code
         (the checking process reports it as the check's last reply).
     """
-    result = Result(
-        id=check.id,
-        subject=check.subject,
-        title=check.title,
-        status=PASS,
-        exercise=check.exercise,
-        learner_name=ctx.name,
-    )
+    result = check_result(check, PASS, learner_name=ctx.name)
     crashed = False
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -187,12 +192,9 @@ class Grading:
             if check.subject not in self.gated:
                 raise InvalidEvent(f"check {check.id} left out")
             self.report.results.append(
-                Result(
-                    id=check.id,
-                    subject=check.subject,
-                    title=check.title,
-                    status=SKIP,
-                    exercise=check.exercise,
+                check_result(
+                    check,
+                    SKIP,
                     learner_name=self.names[check.subject],
                     message=f"skipped because they need '{self.gated[check.subject]}' to run",
                 )

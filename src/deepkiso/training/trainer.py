@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,9 +278,10 @@ class Trainer:
         # One buffer per array for the whole run: each batch is gathered into it, used, forgotten.
         x_buffer = np.empty((self.sampler.batch_size, *x_train.shape[1:]), dtype=x_train.dtype)
         t_buffer = np.empty((self.sampler.batch_size, *t_train.shape[1:]), dtype=t_train.dtype)
+        gradient = self._gradient_for(x_train, t_train)
         while self.epoch < self.n_epochs:
             started = time.perf_counter()
-            self._train_one_epoch(x_train, t_train, x_buffer, t_buffer)
+            self._train_one_epoch(x_train, t_train, x_buffer, t_buffer, gradient)
             metrics = self._end_epoch(
                 x_train, t_train, x_test, t_test, time.perf_counter() - started
             )
@@ -310,8 +311,21 @@ class Trainer:
             reason, self.iteration, self._epoch_of_last_iteration(), checkpoint
         )
 
+    def _gradient_for(self, x_train: np.ndarray, t_train: np.ndarray) -> Callable[..., Any]:
+        """The net's gradient for this run: its unchecked one where the whole run's data fits it
+        (the same numbers without the layers' per-batch checks), else gradient itself."""
+        fits = getattr(self.net, "fits_unchecked", None)
+        if fits is not None and fits(x_train, t_train):
+            return self.net.gradient_unchecked  # type: ignore[attr-defined, no-any-return]  # a MultiLayerNet
+        return self.net.gradient
+
     def _train_one_epoch(
-        self, x_train: np.ndarray, t_train: np.ndarray, x_buffer: np.ndarray, t_buffer: np.ndarray
+        self,
+        x_train: np.ndarray,
+        t_train: np.ndarray,
+        x_buffer: np.ndarray,
+        t_buffer: np.ndarray,
+        gradient: Callable[..., Any],
     ) -> None:
         done_before = self.iteration - (
             self.history.epochs[-1]["iteration"] if self.history.epochs else 0
@@ -320,11 +334,6 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_epoch_start(self, n_batches)
         net, params, losses = self.net, self.net.params, self.history.iteration_loss
-        # The nets' unchecked gradient where the whole run's data fits it (the same numbers).
-        gradient = net.gradient
-        fits = getattr(net, "fits_unchecked", None)
-        if fits is not None and fits(x_train, t_train):
-            gradient = net.gradient_unchecked  # type: ignore[attr-defined]  # a MultiLayerNet's
         # The optimizer's step (update's numbers without its temporaries); update for an
         # optimizer of one's own that has only that.
         step = getattr(self.optimizer, "step", None) or self.optimizer.update
