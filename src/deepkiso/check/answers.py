@@ -86,7 +86,7 @@ class Encoder:
             return {"r": self.refs[id(value)]}
         if value is None or isinstance(value, (bool, str)):
             return value
-        if isinstance(value, (int, float)) and type(value) in (int, float):
+        if type(value) in (int, float):  # not their subclasses (bool is handled above)
             return value
         if isinstance(value, np.generic) and value.dtype.kind in "biufc":
             return {"s": npy(np.asarray(value))}

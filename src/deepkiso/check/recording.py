@@ -190,11 +190,8 @@ class RecordingSession(Session):
         if kind == "setitem":
             target[real[0]] = real[1]
             return None
-        if kind == "call":
-            args, kwargs = operands
-            return target(
-                *(self._real(a) for a in args), **{k: self._real(v) for k, v in kwargs.items()}
-            )
+        if kind == "call":  # real[0]: the arguments as the learner gets them; keywords likewise
+            return target(*real[0], **{k: self._real(v) for k, v in operands[1].items()})
         if kind == "len":
             return len(target)
         if kind == "bool":
