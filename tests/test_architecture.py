@@ -28,6 +28,7 @@ RANKS = {
     "files": 0,
     "errors": 0,
     "blas": 0,
+    "i18n": 0,  # the language in use and the message catalog: a leaf
     "functions": 1,
     "_finite_differences": 1,
     "gradcheck": 1,
@@ -52,7 +53,7 @@ RANKS = {
     "cli": 7,
     "__main__": 8,
 }
-UTILITIES = {"_deprecation", "_types", "files", "errors", "blas"}
+UTILITIES = {"_deprecation", "_types", "files", "errors", "blas", "i18n"}
 CORE = UTILITIES | {
     "functions",
     "_finite_differences",

@@ -19,6 +19,7 @@ from pathlib import Path
 from deepkiso import __version__
 from deepkiso import commands as _commands
 from deepkiso.errors import JobError, UsageError, os_error_line
+from deepkiso.i18n import LANGUAGES, _, set_language
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +82,32 @@ def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
         description="deepkiso (基礎): deep learning from first principles, in NumPy.",
     )
     parser.add_argument("--version", action="version", version=f"deepkiso {__version__}")
+    _add_lang_option(parser)
     return parser, parser.add_subparsers(dest="command", metavar="COMMAND")
+
+
+def _add_lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help=_(
+            "language of messages and figures (default: $DEEPKISO_LANG, else the locale, else en)"
+        ),
+    )
+
+
+def _language_in(argv: Sequence[str]) -> str | None:
+    """The --lang value argv gives (the last one), read before parsing: the help texts depend on it."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found if found in LANGUAGES else None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -90,6 +116,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for mod in _command_modules(command):
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
+        _add_lang_option(p)
         p.set_defaults(_run=mod.run)
     return parser
 
@@ -108,6 +135,9 @@ def _listing_parser(argv: Sequence[str]) -> argparse.ArgumentParser | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the tool; return the exit code instead of exiting (testable)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    lang = _language_in(argv)
+    if lang is not None:
+        set_language(lang)
     parser = _listing_parser(argv) or build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
