@@ -88,7 +88,7 @@ def train_fashion(
     for n_epochs, lr in schedule:
         optimizer.lr = lr
         trainer.n_epochs += n_epochs
-        trainer.train(x_train, t_train, x_test, t_test)
+        trainer.train(x_train, t_train, x_test, t_test, verbose=False)
     seconds = time.perf_counter() - started
     accuracies = [row["test_accuracy"] for row in trainer.history.epochs]
     return accuracies[-1], max(accuracies), seconds

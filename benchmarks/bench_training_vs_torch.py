@@ -114,7 +114,7 @@ def run_deepkiso(x, t, hidden, batch_size, seed):
     sampler = make_sampler("shuffle", n_samples=len(x), batch_size=batch_size, rng=seed)
     trainer = Trainer(net, SGD(lr=0.1), sampler, 1, evaluate_train=False)
     started = time.perf_counter()
-    trainer.train(x, t)
+    trainer.train(x, t, verbose=False)
     return len(x) / (time.perf_counter() - started)
 
 

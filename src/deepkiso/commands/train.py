@@ -276,7 +276,7 @@ def run(args) -> int:
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
         with np.errstate(over="ignore", invalid="ignore"), _stopping_on_signals(trainer):
             try:
-                trainer.train(x_train, t_train, x_test, t_test)
+                trainer.train(x_train, t_train, x_test, t_test, verbose=False)
             finally:
                 report.close_bar()  # else a stopped epoch's bar stays on the screen above the message
     except TrainingDiverged as exc:

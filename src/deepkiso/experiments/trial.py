@@ -287,7 +287,7 @@ def _run_trial(spec: TrialSpec, data_dir: str | None) -> dict[str, Any]:
                 trainer.sampler = sampler
                 trainer.n_epochs += n_epochs
                 monitor.start_phase(lr, trainer.iteration)
-                trainer.train(x_train, t_train, x_test, t_test)
+                trainer.train(x_train, t_train, x_test, t_test, verbose=False)
         except TrainingDiverged as exc:
             diverged_at = {"epoch": exc.epoch, "iteration": exc.iteration, "message": str(exc)}
         seconds = time.perf_counter() - started

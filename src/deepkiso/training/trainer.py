@@ -25,9 +25,11 @@ import numpy as np
 from deepkiso._types import TrainableNet
 from deepkiso.data.samplers import Sampler
 from deepkiso.functions import to_labels
+from deepkiso.i18n import _
 from deepkiso.layers import SoftmaxWithLoss
 from deepkiso.optimizers import Optimizer
 from deepkiso.training.checkpoints import ExpectedArray, checkpoint_layout, save_checkpoint
+from deepkiso.training.progress import ProgressReport
 from deepkiso.training.state_checks import names_or_shapes_differ, section, state_problems
 
 __all__ = ["Trainer", "History", "Callback", "TrainingDiverged", "TrainingInterrupted", "evaluate"]
@@ -87,12 +89,14 @@ class TrainingDiverged(RuntimeError):
 
     def __init__(self, what: str, iteration: int, epoch: int, last_checkpoint: Path | None):
         where = (
-            f"the last good checkpoint is {last_checkpoint}"
+            _("the last good checkpoint is {path}").format(path=last_checkpoint)
             if last_checkpoint is not None
-            else "no checkpoint had been written yet"
+            else _("no checkpoint had been written yet")
         )
         super().__init__(
-            f"{what} at iteration {iteration} (epoch {epoch}); {where}; try a smaller learning rate"
+            _(
+                "{what} at iteration {iteration} (epoch {epoch}); {where}; try a smaller learning rate"
+            ).format(what=what, iteration=iteration, epoch=epoch, where=where)
         )
         self.iteration = iteration
         self.epoch = epoch
@@ -109,12 +113,14 @@ class TrainingInterrupted(Exception):
 
     def __init__(self, reason: str, iteration: int, epoch: int, checkpoint: Path | None):
         saved = (
-            f"checkpoint {checkpoint} written"
+            _("checkpoint {path} written").format(path=checkpoint)
             if checkpoint is not None
-            else "no checkpoint written"
+            else _("no checkpoint written")
         )
         super().__init__(
-            f"stopped by {reason} after iteration {iteration} (epoch {epoch}); {saved}"
+            _("stopped by {reason} after iteration {iteration} (epoch {epoch}); {saved}").format(
+                reason=reason, iteration=iteration, epoch=epoch, saved=saved
+            )
         )
         self.reason = reason
         self.iteration = iteration
@@ -196,32 +202,44 @@ class Trainer:
         divergence_iterations: int = 50,
     ) -> None:
         if int(n_epochs) != n_epochs or n_epochs < 0:
-            raise ValueError(f"Trainer: n_epochs must be a non-negative integer, got {n_epochs!r}")
+            raise ValueError(
+                _("Trainer: n_epochs must be a non-negative integer, got {value}").format(
+                    value=repr(n_epochs)
+                )
+            )
         if checkpoint_every is not None and (
             int(checkpoint_every) != checkpoint_every or checkpoint_every < 1
         ):
             raise ValueError(
-                f"Trainer: checkpoint_every must be a positive integer or None, got {checkpoint_every!r}"
+                _(
+                    "Trainer: checkpoint_every must be a positive integer or None, got {value}"
+                ).format(value=repr(checkpoint_every))
             )
         if checkpoint_every is not None and checkpoint_dir is None:
             raise ValueError(
-                f"Trainer: checkpoint_every={checkpoint_every} needs a checkpoint_dir to write to"
+                _("Trainer: checkpoint_every={value} needs a checkpoint_dir to write to").format(
+                    value=checkpoint_every
+                )
             )
         if int(eval_chunk_size) != eval_chunk_size or eval_chunk_size < 1:
             raise ValueError(
-                f"Trainer: eval_chunk_size must be a positive integer, got {eval_chunk_size!r}"
+                _("Trainer: eval_chunk_size must be a positive integer, got {value}").format(
+                    value=repr(eval_chunk_size)
+                )
             )
         if divergence_factor is not None and not (
             divergence_factor > 1 and math.isfinite(divergence_factor)
         ):
             raise ValueError(
-                f"Trainer: divergence_factor must be a finite number above 1 or None, "
-                f"got {divergence_factor!r}"
+                _(
+                    "Trainer: divergence_factor must be a finite number above 1 or None, got {value}"
+                ).format(value=repr(divergence_factor))
             )
         if int(divergence_iterations) != divergence_iterations or divergence_iterations < 1:
             raise ValueError(
-                f"Trainer: divergence_iterations must be a positive integer, "
-                f"got {divergence_iterations!r}"
+                _("Trainer: divergence_iterations must be a positive integer, got {value}").format(
+                    value=repr(divergence_iterations)
+                )
             )
         self.net = net
         self.optimizer = optimizer
@@ -254,41 +272,56 @@ class Trainer:
         t_train: np.ndarray,
         x_test: np.ndarray | None = None,
         t_test: np.ndarray | None = None,
+        *,
+        verbose: bool = True,
+        live_plot: bool = False,
     ) -> History:
         """Train until ``n_epochs`` epochs are done; returns the history.
 
         x_train: (N, …) inputs in the net's dtype (float32); t_train: labels (N,),
         one-hot (N, C) or regression targets (N, K). x_test, t_test likewise (optional).
         A trainer restored with ``load_state_dict`` continues where it stopped, mid-epoch included.
+        verbose: show a progress bar per epoch (a widget in a notebook) and print one line per
+            finished epoch (training.progress); False shows nothing. live_plot: in a notebook,
+            redraw the learning curves under the cell after every epoch.
         Raises TrainingDiverged when the run diverges (see the class's divergence_factor), and
         TrainingInterrupted, after writing a checkpoint, when ``request_stop`` was called.
         """
         if len(x_train) != len(t_train):
             raise ValueError(
-                f"Trainer.train: x_train has {len(x_train)} samples but t_train has {len(t_train)}"
+                _("Trainer.train: x_train has {n_x} samples but t_train has {n_t}").format(
+                    n_x=len(x_train), n_t=len(t_train)
+                )
             )
         n_samples = getattr(self.sampler, "n_samples", len(x_train))
         if n_samples != len(x_train):
             raise ValueError(
-                f"Trainer.train: the sampler was built for {n_samples} samples, "
-                f"x_train has {len(x_train)}"
+                _(
+                    "Trainer.train: the sampler was built for {n_samples} samples, x_train has {n_x}"
+                ).format(n_samples=n_samples, n_x=len(x_train))
             )
         if (x_test is None) != (t_test is None):
-            raise ValueError("Trainer.train: give both x_test and t_test, or neither")
+            raise ValueError(_("Trainer.train: give both x_test and t_test, or neither"))
         # One buffer per array for the whole run: each batch is gathered into it, used, forgotten.
         x_buffer = np.empty((self.sampler.batch_size, *x_train.shape[1:]), dtype=x_train.dtype)
         t_buffer = np.empty((self.sampler.batch_size, *t_train.shape[1:]), dtype=t_train.dtype)
         gradient = self._gradient_for(x_train, t_train)
-        while self.epoch < self.n_epochs:
-            started = time.perf_counter()
-            self._train_one_epoch(x_train, t_train, x_buffer, t_buffer, gradient)
-            metrics = self._end_epoch(
-                x_train, t_train, x_test, t_test, time.perf_counter() - started
-            )
-            for callback in self.callbacks:
-                callback.on_epoch_end(self, metrics)
-            if self.stop_reason is not None and self.epoch < self.n_epochs:
-                self._stop(saved=True)  # _end_epoch has just written the checkpoint
+        report = ProgressReport(live_plot) if verbose else None
+        callbacks: list[Any] = [*self.callbacks, *([report] if report else [])]
+        try:
+            while self.epoch < self.n_epochs:
+                started = time.perf_counter()
+                self._train_one_epoch(x_train, t_train, x_buffer, t_buffer, gradient, callbacks)
+                metrics = self._end_epoch(
+                    x_train, t_train, x_test, t_test, time.perf_counter() - started
+                )
+                for callback in callbacks:
+                    callback.on_epoch_end(self, metrics)
+                if self.stop_reason is not None and self.epoch < self.n_epochs:
+                    self._stop(saved=True)  # _end_epoch has just written the checkpoint
+        finally:
+            if report is not None:
+                report.close()
         self.stop_reason = (
             None  # a stop asked for as the last epoch ended: the run is complete anyway
         )
@@ -326,12 +359,13 @@ class Trainer:
         x_buffer: np.ndarray,
         t_buffer: np.ndarray,
         gradient: Callable[..., Any],
+        callbacks: list[Any],  # Callbacks and the ProgressReport
     ) -> None:
         done_before = self.iteration - (
             self.history.epochs[-1]["iteration"] if self.history.epochs else 0
         )
         n_batches = len(self.sampler) - done_before
-        for callback in self.callbacks:
+        for callback in callbacks:
             callback.on_epoch_start(self, n_batches)
         net, params, losses = self.net, self.net.params, self.history.iteration_loss
         # The optimizer's step (update's numbers without its temporaries); update for an
@@ -350,7 +384,7 @@ class Trainer:
             step(params, grads)
             self.iteration += 1
             losses.append(loss)
-            for callback in self.callbacks:
+            for callback in callbacks:
                 callback.on_iteration(self, loss)
             # The epoch's last batch is saved by _end_epoch, after the evaluation.
             if batch_number < n_batches:
@@ -367,7 +401,10 @@ class Trainer:
         """Raise TrainingDiverged when loss, the next iteration's, is not finite or ends a long rise."""
         if not math.isfinite(loss):
             raise TrainingDiverged(
-                f"the loss became {loss}", self.iteration + 1, self.epoch + 1, self.last_checkpoint
+                _("the loss became {loss}").format(loss=loss),
+                self.iteration + 1,
+                self.epoch + 1,
+                self.last_checkpoint,
             )
         threshold = self._threshold
         if threshold is None:
@@ -380,8 +417,16 @@ class Trainer:
             assert threshold is not None and self.divergence_factor is not None
             start = threshold / self.divergence_factor
             raise TrainingDiverged(
-                f"the loss stayed above {threshold:.4g} ({self.divergence_factor:g} × its start, "
-                f"{start:.4g}) for {self.divergence_iterations} iterations, reaching {loss:.4g}",
+                _(
+                    "the loss stayed above {threshold} ({factor} × its start, {start}) "
+                    "for {n} iterations, reaching {loss}"
+                ).format(
+                    threshold=f"{threshold:.4g}",
+                    factor=f"{self.divergence_factor:g}",
+                    start=f"{start:.4g}",
+                    n=self.divergence_iterations,
+                    loss=f"{loss:.4g}",
+                ),
                 self.iteration + 1,
                 self.epoch + 1,
                 self.last_checkpoint,
@@ -458,7 +503,9 @@ class Trainer:
             if k not in state
         ]
         if missing:
-            raise ValueError(f"Trainer.load_state_dict: the state lacks {missing}")
+            raise ValueError(
+                _("Trainer.load_state_dict: the state lacks {missing}").format(missing=missing)
+            )
         if names_or_shapes_differ(self.net, section(state, "net/")):
             self.net.load_state_dict(
                 section(state, "net/")
@@ -490,17 +537,17 @@ class Trainer:
         the last checkpoint is always one training can continue from.
         """
         if self.checkpoint_dir is None:
-            raise ValueError("Trainer.save: this trainer has no checkpoint_dir")
+            raise ValueError(_("Trainer.save: this trainer has no checkpoint_dir"))
         state = self.state_dict()
         for key, value in state.items():
             if key.startswith(("net/", "optimizer/")) and not np.all(np.isfinite(value)):
                 what = (
-                    f"parameter {key[4:]}"
+                    _("parameter {name} is no longer finite").format(name=key[4:])
                     if key.startswith("net/")
-                    else f"optimizer buffer {key[10:]}"
+                    else _("optimizer buffer {name} is no longer finite").format(name=key[10:])
                 )
                 raise TrainingDiverged(
-                    f"{what} is no longer finite",
+                    what,
                     self.iteration,
                     self._epoch_of_last_iteration(),
                     self.last_checkpoint,
