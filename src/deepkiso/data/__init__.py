@@ -14,6 +14,7 @@ from deepkiso.data.datasets import (
 )
 from deepkiso.data.download import DownloadError
 from deepkiso.data.idx import IdxFormatError, read_idx, write_idx
+from deepkiso.data.mnist import load_mnist
 from deepkiso.data.samplers import (
     SAMPLERS,
     BalancedSampler,
@@ -43,6 +44,7 @@ __all__ = [
     "available_datasets",
     "dataset_info",
     "iterate_minibatches",
+    "load_mnist",
     "load_dataset",
     "make_sampler",
     "read_idx",
