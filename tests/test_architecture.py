@@ -50,6 +50,7 @@ RANKS = {
     "plots": 4,
     "experiments": 5,
     "commands": 6,
+    "runs": 6,  # load_run: a run folder of the commands, back in Python
     "cli": 7,
     "__main__": 8,
 }
