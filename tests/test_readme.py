@@ -23,3 +23,23 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     namespace = {"__name__": "readme"}
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), namespace)
+
+
+def _shell_commands(text: str) -> set[str]:
+    """The command lines of a page's shell blocks, comments and spacing taken off, continuations joined."""
+    commands = set()
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = " ".join(line.split("  #")[0].split())
+            if line:
+                commands.add(line)
+    return commands
+
+
+def test_the_japanese_readme_shows_the_same_commands():
+    japanese = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    english, shown_in_japanese = _shell_commands(README), _shell_commands(japanese)
+    assert english - shown_in_japanese == set(), "in README.md, not in README.ja.md"
+    assert shown_in_japanese - english == set(), "in README.ja.md, not in README.md"
+    first_two = [b.strip() for b in re.findall(r"```bash\n(.*?)```", japanese, flags=re.S)[:2]]
+    assert first_two == [b.strip() for b in _blocks("bash")[:2]]
