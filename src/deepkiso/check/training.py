@@ -362,6 +362,7 @@ def sgd_update(ctx: Context) -> None:
 def sgd_in_place(ctx: Context) -> None:
     params, grads = _sgd_problem(ctx)
     arrays = dict(params)
+    before = {k: p.copy() for k, p in params.items()}
     expected = {k: p - 0.1 * grads[k] for k, p in params.items()}
     _optimizer(ctx, 0.1).update(params, grads)
     for key, array in arrays.items():
@@ -375,7 +376,7 @@ def sgd_in_place(ctx: Context) -> None:
                         "params[key] = params[key] - lr * grads[key] puts a new array in the dict while "
                         "the layers keep the old one: update in place, params[key] -= lr * grads[key]"
                     ),
-                    array.copy(),
+                    before[key],  # the original array left as it was: the dict holds a new one
                 )
             ],
         )
