@@ -163,7 +163,8 @@ class Model:
         """wrong in the language in use, the hidden activation put in; "" for a legitimate net."""
         if not self.wrong:
             return ""
-        # wrong is one of this module's N_-marked texts, so the catalog has it.
+        # wrong is one of this module's N_-marked texts (the catalog has it); translated here, where
+        # it is shown, as docs/TRANSLATING.md says of a text made at import time.
         return i18n._(self.wrong).format(activation=self.hidden)
 
     def corrected(self) -> Model:
