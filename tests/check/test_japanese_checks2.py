@@ -356,3 +356,29 @@ def test_the_class_summary_is_in_japanese_and_aligned_by_display_width(ja):
         return sum(2 if re.match(r"[\u3040-\u30ff\u4e00-\u9fff]", c) else 1 for c in text)
 
     assert columns(header) == len(english_header) == len(line)
+
+
+def test_every_title_and_limitation_of_these_checks_has_its_japanese():
+    from deepkiso.check.registry import all_checks
+
+    subjects = {"SimpleNet", "TwoLayerNet", "minibatches", "minibatches_with_replacement", "SGD"}
+    mine = [c for c in all_checks() if c.subject in subjects | {"train"}]
+    assert len(mine) == 24
+    japanese = catalog("ja")
+    for c in mine:
+        if c.title != "predict(x) = x · W":  # code alone, the same in both languages
+            assert_japanese(japanese[c.title])
+        if c.limitation:
+            assert_japanese(japanese[c.limitation])
+
+
+def test_a_class_folder_that_is_missing_or_empty_is_told_in_japanese(ja, tmp_path):
+    from deepkiso.check.batch import submissions
+
+    with pytest.raises(FileNotFoundError) as missing:
+        submissions(tmp_path / "none")
+    assert str(missing.value).endswith(
+        "none: そのようなフォルダはありません (--class には提出物のフォルダを指定します)"
+    )
+    with pytest.raises(ValueError, match="このフォルダには提出物がありません"):
+        submissions(tmp_path)
