@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 from deepkiso.check.contain import Tree, become_subreaper, starting_worker, worker_ended
 from deepkiso.check.project import _skipped_folder
 from deepkiso.check.report import FAIL, NOTE, PASS, SKIP
+from deepkiso.i18n import _
 
 __all__ = ["Row", "submissions", "grade_class", "rows_csv", "summary_table", "OUTPUT_LIMIT_BYTES"]
 
@@ -54,7 +56,11 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
     Raises FileNotFoundError when folder is missing and ValueError when it holds no submission.
     """
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder (--class takes a folder of submissions)")
+        raise FileNotFoundError(
+            _("{folder}: no such folder (--class takes a folder of submissions)").format(
+                folder=folder
+            )
+        )
     found = []
     for entry in sorted(folder.iterdir()):
         if entry.is_dir() and not _skipped_folder((entry.name,)):
@@ -63,7 +69,9 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
             found.append((entry.stem, entry))
     if not found:
         raise ValueError(
-            f"{folder}: no submission in this folder (expected .py files, notebooks or folders)"
+            _(
+                "{folder}: no submission in this folder (expected .py files, notebooks or folders)"
+            ).format(folder=folder)
         )
     return found
 
@@ -107,8 +115,10 @@ def _grade_one(
     if reason:
         return [Row(learner, "grading", "", FAIL, reason)]
     if process.returncode not in (0, 1):
-        last = tail[-1] if tail else f"exit code {process.returncode}"
-        return [Row(learner, "grading", "", FAIL, f"the grader stopped: {last}")]
+        last = tail[-1] if tail else _("exit code {code}").format(code=process.returncode)
+        return [
+            Row(learner, "grading", "", FAIL, _("the grader stopped: {last}").format(last=last))
+        ]
     try:
         if len(data) > OUTPUT_LIMIT_BYTES:
             raise ValueError("the report is over the limit")
@@ -124,7 +134,7 @@ def _grade_one(
             for r in report["results"]
         ]
     except (ValueError, TypeError, KeyError):
-        return [Row(learner, "grading", "", FAIL, "the grader's report was not valid JSON")]
+        return [Row(learner, "grading", "", FAIL, _("the grader's report was not valid JSON"))]
 
 
 def _watch(process: subprocess.Popen, seconds: float) -> str:
@@ -132,7 +142,9 @@ def _watch(process: subprocess.Popen, seconds: float) -> str:
     deadline = time.monotonic() + seconds
     while process.poll() is None:
         if time.monotonic() > deadline:
-            return f"the grader took more than {seconds:g} s for this submission and was stopped"
+            return _(
+                "the grader took more than {seconds:g} s for this submission and was stopped"
+            ).format(seconds=seconds)
         try:
             with open(f"/proc/{process.pid}/stat", "rb") as file:
                 if file.read().rsplit(b")", 1)[1].split()[0] == b"T":
@@ -141,7 +153,9 @@ def _watch(process: subprocess.Popen, seconds: float) -> str:
             pass
         time.sleep(_POLL_SECONDS)
     if process.returncode < 0:
-        return f"the grader was killed ({signal.Signals(-process.returncode).name}), by the submission's code"
+        return _("the grader was killed ({signal}), by the submission's code").format(
+            signal=signal.Signals(-process.returncode).name
+        )
     return ""
 
 
@@ -190,14 +204,29 @@ def summary_table(rows: list[Row]) -> str:
         by_exercise.setdefault(row.exercise or row.name, {}).setdefault(row.learner, []).append(
             row.verdict
         )
-    lines = [f"{'exercise':<10} {'learners':>8} {'passed':>7} {'failed':>7} {'skipped':>8}"]
+    header = (_("exercise"), _("learners"), _("passed"), _("failed"), _("skipped"))
+    lines = [_row(header)]
     for exercise in sorted(by_exercise):
         outcomes = [_outcome(verdicts) for verdicts in by_exercise[exercise].values()]
-        lines.append(
-            f"{exercise:<10} {len(outcomes):>8} {outcomes.count(PASS):>7} {outcomes.count(FAIL):>7} "
-            f"{outcomes.count(SKIP):>8}"
-        )
+        counts = (len(outcomes), outcomes.count(PASS), outcomes.count(FAIL), outcomes.count(SKIP))
+        lines.append(_row((exercise, *(str(c) for c in counts))))
     return "\n".join(lines)
+
+
+_WIDTHS = (10, 8, 7, 7, 8)  # the first column left-aligned, the counts right-aligned
+
+
+def _row(cells: tuple[str, ...]) -> str:
+    """One line of the summary table, aligned as the terminal shows it (a Japanese letter is two columns)."""
+    padded = []
+    for i, (cell, width) in enumerate(zip(cells, _WIDTHS, strict=True)):
+        gap = " " * max(0, width - _columns(cell))
+        padded.append(cell + gap if i == 0 else gap + cell)
+    return " ".join(padded)
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _outcome(verdicts: list[str]) -> str:

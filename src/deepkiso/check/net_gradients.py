@@ -18,15 +18,16 @@ from deepkiso.check.names import (
     source_line,
 )
 from deepkiso.check.net_models import (
-    _COPIES_CAUSE,
     _N,
     _NUMERICAL,
+    _copies_cause,
     _is_list_of_arrays,
     _loss,
     recognise,
 )
 from deepkiso.check.registry import Failure
 from deepkiso.differentiation import numerical_gradient
+from deepkiso.i18n import _
 
 
 def _reference_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
@@ -54,16 +55,18 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
         expect_unchanged(
             kept[key],
             param,
-            f"params[{key!r}] after {what}",
-            "numerical_gradient leaves the parameters perturbed: put each original value back "
-            "(x[idx] = tmp_val)",
+            _("params[{key}] after {what}").format(key=repr(key), what=what),
+            _(
+                "numerical_gradient leaves the parameters perturbed: put each original value back "
+                "(x[idx] = tmp_val)"
+            ),
         )
     if _is_list_of_arrays(result) and len(result) == len(params):  # vol. 2: [dW1, db1, dW2, db2]
         result = dict(zip(params, result, strict=True))
     if not isinstance(result, dict):
         raise Failure(
-            f"{what} returned {describe(result)}",
-            "a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
+            _("{what} returned {value}").format(what=what, value=describe(result)),
+            _("a dict {'W1': …, 'b1': …, 'W2': …, 'b2': …}"),
             describe(result),
         )
     grads = {}
@@ -71,16 +74,25 @@ def _grads(method, params: dict, x, t, what: str) -> dict[str, np.ndarray]:
         value = result.get(key, result.get(key.lower()))
         if value is None:
             raise Failure(
-                f"{what} returned keys {sorted(result)}; {key} is missing",
-                "keys W1, b1, W2, b2",
-                f"keys {sorted(result)}",
+                _("{what} returned keys {keys}; {key} is missing").format(
+                    what=what, keys=sorted(result), key=key
+                ),
+                _("keys W1, b1, W2, b2"),
+                _("keys {keys}").format(keys=sorted(result)),
             )
         grads[key] = np.array(value, dtype=np.float64)  # a copy: some nets reuse these buffers
         if grads[key].shape != params[key].shape:
             cause, line = _shape_cause(method, key, grads[key].shape, params)
             raise Failure(
-                f"{key} of {what} has shape {grads[key].shape}; params[{key!r}] has shape "
-                f"{params[key].shape}",
+                _(
+                    "{key} of {what} has shape {shape}; params[{key_repr}] has shape {expected}"
+                ).format(
+                    key=key,
+                    what=what,
+                    shape=grads[key].shape,
+                    key_repr=repr(key),
+                    expected=params[key].shape,
+                ),
                 describe(params[key]),
                 describe(grads[key]),
                 cause,
@@ -94,17 +106,17 @@ def _shape_cause(method, key: str, shape: tuple, params: dict) -> tuple[str, str
     line = source_line(method, f"'{key}'") or source_line(method, f'"{key}"')
     others = [k for k, p in params.items() if k != key and p.shape == shape]
     if others:
-        return (
-            f"grads[{key!r}] has the shape of params[{others[0]!r}]: a copy-paste slip, the gradient of "
-            f"{others[0]} stored under {key!r}; compute it from params[{key!r}]"
-        ), line
+        return _(
+            "grads[{key}] has the shape of params[{other}]: a copy-paste slip, the gradient of "
+            "{other_name} stored under {key}; compute it from params[{key}]"
+        ).format(key=repr(key), other=repr(others[0]), other_name=others[0]), line
     if getattr(method, "__name__", "") in _NUMERICAL:
-        return (
-            f"numerical_gradient(f, x) returns an array of x's shape: pass params[{key!r}] itself as x"
-        ), line
+        return _(
+            "numerical_gradient(f, x) returns an array of x's shape: pass params[{key}] itself as x"
+        ).format(key=repr(key)), line
     if key.startswith("b") and shape and shape[0] == _N:
-        return "the bias gradient is not summed over the batch: db = np.sum(dout, axis=0)", line
-    return "dW = xᵀ · dout has W's shape", line
+        return _("the bias gradient is not summed over the batch: db = np.sum(dout, axis=0)"), line
+    return _("dW = xᵀ · dout has W's shape"), line
 
 
 def _numerical_grads(net, params: dict, x, t) -> dict[str, np.ndarray]:
@@ -126,29 +138,43 @@ def _expect_grads(received: dict, expected: dict, what: str, params: dict) -> No
     for key in expected:
         if not expected[key].any() and received[key].any():
             raise Failure(
-                f"{key} of {what} is not zero, yet changing params[{key!r}] does not change the loss",
+                _(
+                    "{key} of {what} is not zero, yet changing params[{key_repr}] does not change "
+                    "the loss"
+                ).format(key=key, what=what, key_repr=repr(key)),
                 describe(expected[key]),
                 describe(received[key]),
-                _COPIES_CAUSE.format(name=key),
+                _copies_cause(key),
             )
         causes = [
             (
-                "the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, which loss never "
-                "reads; perturb it in place and restore it",
+                _(
+                    "the gradient is all zeros: numerical_gradient perturbs a copy of the parameter, "
+                    "which loss never reads; perturb it in place and restore it"
+                ),
                 np.zeros_like(expected[key]),
             ),
             (
-                f"{what} is N = {_N} times the gradient of loss(x, t): the loss and the backward pass disagree about "
-                "dividing by the batch size (divide once, in both)",
+                _(
+                    "{what} is N = {n} times the gradient of loss(x, t): the loss and the backward "
+                    "pass disagree about dividing by the batch size (divide once, in both)"
+                ).format(what=what, n=_N),
                 expected[key] * _N,
             ),
             (
-                f"{what} is the gradient of loss(x, t) divided by N = {_N}: the loss and the backward pass disagree "
-                "about dividing by the batch size (divide once, in both)",
+                _(
+                    "{what} is the gradient of loss(x, t) divided by N = {n}: the loss and the "
+                    "backward pass disagree about dividing by the batch size (divide once, in both)"
+                ).format(what=what, n=_N),
                 expected[key] / _N,
             ),
-            ("the sign is reversed", -expected[key]),
+            (_("the sign is reversed"), -expected[key]),
         ]
         expect_close(
-            received[key], expected[key], f"{key} of {what}", rtol=rtol, atol=atol, causes=causes
+            received[key],
+            expected[key],
+            _("{key} of {what}").format(key=key, what=what),
+            rtol=rtol,
+            atol=atol,
+            causes=causes,
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso import functions as F
+from deepkiso import i18n
 from deepkiso.check.expect import (
     as_array,
     as_scalar,
@@ -22,6 +23,7 @@ from deepkiso.check.names import (
     call_method,
     find_method,
 )
+from deepkiso.i18n import N_, _
 
 
 def _param_names(n_layers: int) -> tuple[str, ...]:
@@ -41,10 +43,15 @@ def _last(params: dict) -> tuple[str, str]:
 _D_IN, _HIDDEN, _D_OUT, _N = 4, 5, 3, 5
 _NUMERICAL = ("numerical_gradient", "numerical_grad", "num_gradient")
 _BACKPROP = ("gradient", "backprop_gradient", "gradient_backprop", "grad")
-_COPIES_CAUSE = (
-    "changing params[{name!r}] does not change the loss: the layers hold copies of the parameters; "
-    "give them the very arrays in self.params (Affine(self.params['W1'], self.params['b1']))"
-)
+
+
+def _copies_cause(name: str) -> str:
+    """The cause for a gradient of a parameter the loss does not read (the layers hold copies)."""
+    return _(
+        "changing params[{name!r}] does not change the loss: the layers hold copies of the "
+        "parameters; give them the very arrays in self.params "
+        "(Affine(self.params['W1'], self.params['b1']))"
+    ).format(name=name)
 
 
 def _loss(net, x: np.ndarray, t: np.ndarray) -> float:
@@ -78,7 +85,9 @@ class Model:
     order: "" for Affine → activation → Affine; "activation first" (activation → Affine → Affine)
         or "activation last" (the activation also after the last Affine).
     biases: which of b1, b2 the net adds.
-    wrong: "" for a legitimate net, else the cause of the difference, in one sentence.
+    wrong: "" for a legitimate net, else the cause of the difference, in one sentence: an English
+        text marked for the catalog, with {activation} for the hidden activation (``cause`` puts it
+        in, in the language in use).
     """
 
     hidden: str
@@ -129,22 +138,34 @@ class Model:
 
     def describe(self, n_layers: int = 2) -> str:
         """ "a ReLU hidden layer and a softmax output with the cross-entropy (predict returns the scores a2)"."""
-        hidden = (
-            f"a {_ACTIVATION_NAME[self.hidden]} hidden layer"
-            if self.hidden
-            else "no hidden activation"
-        )
-        if self.hidden and n_layers > 2:
-            hidden = f"{n_layers - 1} {_ACTIVATION_NAME[self.hidden]} hidden layers"
-        returns = "the scores a2" if self.output == "scores" else f"{self.output}(a2)"
+        activation = _ACTIVATION_NAME.get(self.hidden, "")
+        if not self.hidden:
+            hidden = _("no hidden activation")
+        elif n_layers > 2:
+            hidden = _("{count} {activation} hidden layers").format(
+                count=n_layers - 1, activation=activation
+            )
+        else:
+            hidden = _("a {activation} hidden layer").format(activation=activation)
+        returns = _("the scores a2") if self.output == "scores" else f"{self.output}(a2)"
         output = {
-            "cross_entropy": "a softmax output with the cross-entropy",
-            "squared": "an identity output with the squared error (a regression net)",
-            "softmax_squared": "a softmax output with the squared error",
-            "sigmoid_cross_entropy": "a sigmoid output with the cross-entropy",
-            "sigmoid_squared": "a sigmoid output with the squared error",
+            "cross_entropy": _("a softmax output with the cross-entropy"),
+            "squared": _("an identity output with the squared error (a regression net)"),
+            "softmax_squared": _("a softmax output with the squared error"),
+            "sigmoid_cross_entropy": _("a sigmoid output with the cross-entropy"),
+            "sigmoid_squared": _("a sigmoid output with the squared error"),
         }[self.loss]
-        return f"{hidden} and {output} (predict returns {returns})"
+        return _("{hidden} and {output} (predict returns {returns})").format(
+            hidden=hidden, output=output, returns=returns
+        )
+
+    def cause(self) -> str:
+        """wrong in the language in use, the hidden activation put in; "" for a legitimate net."""
+        if not self.wrong:
+            return ""
+        # wrong is one of this module's N_-marked texts (the catalog has it); translated here, where
+        # it is shown, as docs/TRANSLATING.md says of a text made at import time.
+        return i18n._(self.wrong).format(activation=self.hidden)
 
     def corrected(self) -> Model:
         """The legitimate model closest to this one (sigmoid where the hidden activation is missing)."""
@@ -162,21 +183,31 @@ def _cross_entropy(y: np.ndarray, t: np.ndarray, delta: float) -> float:
 _ACTIVATION = {"sigmoid": F.sigmoid, "relu": F.relu, "tanh": F.tanh}
 _ACTIVATION_NAME = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh"}
 _OUTPUT = {"scores": lambda a: a, "softmax": F.softmax, "sigmoid": F.sigmoid}
-_NO_ACTIVATION = (
+_NO_ACTIVATION = N_(
     "predict matches a net without the hidden activation: apply sigmoid/ReLU to a1, "
     "z1 = sigmoid(a1), before the second Affine"
 )
-_SIGMOID_OUTPUT = (
+_SIGMOID_OUTPUT = N_(
     "the output layer is sigmoid, not softmax: y = softmax(a2), whose rows sum to 1, "
     "with the cross-entropy as the loss"
 )
-_SOFTMAX_REGRESSION = (
+_SOFTMAX_REGRESSION = N_(
     "softmax left on a regression net: the output of a regression net is a2 itself "
     "(the identity), y = a2, with the squared error as the loss"
 )
-_SIGMOID_REGRESSION = (
+_SIGMOID_REGRESSION = N_(
     "an activation left on the output of a regression net: its output is a2 itself "
     "(the identity), y = a2"
+)
+_NO_B1 = N_("predict matches a net without the bias b1: a1 = x · W1 + b1")
+_NO_B2 = N_("predict matches a net without the bias b2: a2 = z1 · W2 + b2")
+_ACTIVATION_LAST = N_(
+    "wrong layer order: {activation} is applied after the last Affine too; the output layer "
+    "is Affine and then the output function only"
+)
+_ACTIVATION_FIRST = N_(
+    "wrong layer order: {activation} is applied to x before the first Affine; "
+    "the order is a1 = x · W1 + b1, z1 = {activation}(a1), a2 = z1 · W2 + b2"
 )
 # What predict may return for each loss: the scores, or the output function's values.
 _OUTPUTS_OF = {
@@ -218,7 +249,7 @@ def _models() -> tuple[Model, ...]:
                         loss,
                         biases=(False, True),
                         line=r"^(?=.*(dot|@))(?=.*W1)(?!.*b1)",
-                        wrong="predict matches a net without the bias b1: a1 = x · W1 + b1",
+                        wrong=_NO_B1,
                     ),
                     Model(
                         h,
@@ -226,23 +257,21 @@ def _models() -> tuple[Model, ...]:
                         loss,
                         biases=(True, False),
                         line=r"^(?=.*(dot|@))(?=.*W2)(?!.*b2)",
-                        wrong="predict matches a net without the bias b2: a2 = z1 · W2 + b2",
+                        wrong=_NO_B2,
                     ),
                     Model(
                         h,
                         out,
                         loss,
                         order="activation last",
-                        wrong=f"wrong layer order: {h} is applied after the last Affine too; the output layer "
-                        "is Affine and then the output function only",
+                        wrong=_ACTIVATION_LAST,
                     ),
                     Model(
                         h,
                         out,
                         loss,
                         order="activation first",
-                        wrong=f"wrong layer order: {h} is applied to x before the first Affine; "
-                        f"the order is a1 = x · W1 + b1, z1 = {h}(a1), a2 = z1 · W2 + b2",
+                        wrong=_ACTIVATION_FIRST,
                     ),
                 ]
     return tuple(right + wrong)

@@ -55,6 +55,7 @@ from deepkiso.check.net_models import (
 )
 from deepkiso.check.registry import Context, Failure, Note, Skip, check
 from deepkiso.check.remote import class_of
+from deepkiso.i18n import N_, _
 
 # --------------------------------------------------------------------------- TwoLayerNet
 
@@ -83,12 +84,18 @@ def _net_params(net, name: str) -> dict[str, np.ndarray]:
             found[key] = value
     missing = [k for k in _param_names(n_layers) if k not in found]
     if missing:
-        where = f"{name}.params" if isinstance(params, dict) else f"{name}'s attributes"
+        where = (
+            f"{name}.params"
+            if isinstance(params, dict)
+            else _("{name}'s attributes").format(name=name)
+        )
         raise Failure(
-            f"{where} lack {', '.join(missing)}",
-            "arrays W1, b1, W2, b2 in self.params",
-            f"keys {sorted(params)}" if isinstance(params, dict) else "no params dict",
-            "keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}",
+            _("{where} lack {missing}").format(where=where, missing=", ".join(missing)),
+            _("arrays W1, b1, W2, b2 in self.params"),
+            _("keys {keys}").format(keys=sorted(params))
+            if isinstance(params, dict)
+            else _("no params dict"),
+            _("keep the parameters in self.params = {'W1': …, 'b1': …, 'W2': …, 'b2': …}"),
         )
     return found
 
@@ -122,18 +129,22 @@ def _two_layer_net(ctx: Context):
     shapes: dict[str, tuple[int, ...]] = {}
     for i in range(1, n_layers + 1):
         shapes[f"W{i}"], shapes[f"b{i}"] = (widths[i - 1], widths[i]), (widths[i],)
-    wrong = [
-        f"{k} {params[k].shape} (expected {shapes[k]})"
+    wrong = ", ".join(
+        _("{key} {shape} (expected {expected})").format(
+            key=k, shape=params[k].shape, expected=shapes[k]
+        )
         for k in params
         if params[k].shape != shapes[k]
-    ]
+    )
     if wrong:
         raise Failure(
-            f"{ctx.name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
-            + ", ".join(wrong),
+            _(
+                "{name}(input_size=4, hidden_size=5, output_size=3) has wrongly shaped parameters: "
+                "{wrong}"
+            ).format(name=ctx.name, wrong=wrong),
             "W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)",
-            ", ".join(wrong),
-            "W1 is (input_size, hidden_size) and W2 is (hidden_size, output_size)",
+            wrong,
+            _("W1 is (input_size, hidden_size) and W2 is (hidden_size, output_size)"),
         )
     for key, param in params.items():
         # Small weights keep every softmax output well above the 1e-7 a learner adds inside the log,
@@ -181,40 +192,51 @@ def _vol2(obj) -> bool:
     )
 
 
-def _require(ctx: Context, names, later: str = "") -> None:
+def _no_method(name: str, method: str, later: bool = False) -> str:
+    """ "TwoLayerNet has no gradient method (exercise 2_16 adds it)"; later: a method 2_16 adds."""
+    if later:
+        return _("{name} has no {method} method (exercise 2_16 adds it)").format(
+            name=name, method=method
+        )
+    return _("{name} has no {method} method").format(name=name, method=method)
+
+
+def _require(ctx: Context, names, later: bool = False) -> None:
     """Skip unless the learner's class has one of the methods names (asked before building anything)."""
     if find_method(ctx.obj, names) is None and not (names == _BACKPROP and _vol2(ctx.obj)):
-        raise Skip(f"{ctx.name} has no {names[0]} method{later}")
+        raise Skip(_no_method(ctx.name, names[0], later))
 
 
-def _method(ctx: Context, net, names, later: str = ""):
+def _method(ctx: Context, net, names, later: bool = False):
     found = find_method(net, names)
     if found is None and names == _BACKPROP and _vol2(net):
-        return "forward(x, t) and backward()", _backward_gradient(net)
+        return _("forward(x, t) and backward()"), _backward_gradient(net)
     if found is None:
-        raise Skip(f"{ctx.name} has no {names[0]} method{later}")
+        raise Skip(_no_method(ctx.name, names[0], later))
     return found
 
 
-@check("TwoLayerNet", "2_8", "builds with params W1, b1, W2, b2 of the right shapes")
+@check("TwoLayerNet", "2_8", N_("builds with params W1, b1, W2, b2 of the right shapes"))
 def twolayernet_builds(ctx: Context) -> str | None:
     net, params = _two_layer_net(ctx)
     if _is_list_of_arrays(getattr(net, "params", None)):
         raise Note(
-            f"{ctx.name}.params is a list (the second volume's style); it is graded as [W1, b1, W2, b2] "
-            "in that order, and grads likewise"
+            _(
+                "{name}.params is a list (the second volume's style); it is graded as "
+                "[W1, b1, W2, b2] in that order, and grads likewise"
+            ).format(name=ctx.name)
         )
     if _layer_count(params) > 2:
-        return (
-            f"recognised a deeper variant: {_layer_count(params)} Affine layers (W1 … W{_layer_count(params)}); "
+        return _(
+            "recognised a deeper variant: {count} Affine layers (W1 … W{count}); "
             "it is checked against the reference net of the same depth"
-        )
+        ).format(count=_layer_count(params))
     return None
 
 
-@check("TwoLayerNet", "2_8", "predict and loss match the course's net given the same weights")
+@check("TwoLayerNet", "2_8", N_("predict and loss match the course's net given the same weights"))
 def twolayernet_reference(ctx: Context) -> str:
-    net, params, x, t, _ = _setup(ctx)
+    net, params, x, t, _classification = _setup(ctx)
     for key, param in params.items():
         # Larger than _setup's weights, so that sigmoid, tanh, ReLU and no activation differ clearly
         # (recognise matches the loss with and without the 1e-7 a learner adds inside the log).
@@ -222,11 +244,15 @@ def twolayernet_reference(ctx: Context) -> str:
     found = recognise(net, params, x, t)
     if found is None:
         raise Note(
-            "predict and loss match none of the two-layer nets the check knows (a sigmoid, ReLU or tanh "
-            "hidden layer; a softmax output with the cross-entropy, or an identity output with the "
-            "squared error), so they were checked only against the net's own gradients",
-            cause="a variant the check does not know (another activation or loss) is graded by the laws "
-            "below only",
+            _(
+                "predict and loss match none of the two-layer nets the check knows (a sigmoid, ReLU "
+                "or tanh hidden layer; a softmax output with the cross-entropy, or an identity output "
+                "with the squared error), so they were checked only against the net's own gradients"
+            ),
+            cause=_(
+                "a variant the check does not know (another activation or loss) is graded by the "
+                "laws below only"
+            ),
         )
     model = found.model
     if model.wrong:
@@ -239,17 +265,17 @@ def twolayernet_reference(ctx: Context) -> str:
         predict = find_method(net, ("predict",))
         where = _mistake_line(net, predict, model)
         raise Failure(
-            f"with the check's weights, {ctx.name} computes like a net with "
-            f"{model.describe(_layer_count(params))}",
+            _("with the check's weights, {name} computes like a net with {model}").format(
+                name=ctx.name, model=model.describe(_layer_count(params))
+            ),
             expected,
             received,
-            model.wrong,
+            model.cause(),
             where,
         )
-    return (
-        f"recognised {model.describe(_layer_count(params))}; predict and loss match deepkiso's reference net "
-        "with the same weights"
-    )
+    return _(
+        "recognised {model}; predict and loss match deepkiso's reference net with the same weights"
+    ).format(model=model.describe(_layer_count(params)))
 
 
 def _mistake_line(net, predict, model: Model) -> str:
@@ -270,33 +296,39 @@ def _mistake_line(net, predict, model: Model) -> str:
     return source_line(places[0]) if places else ""
 
 
-@check("TwoLayerNet", "2_8", "predict(x) gives one row per sample")
+@check("TwoLayerNet", "2_8", N_("predict(x) gives one row per sample"))
 def twolayernet_predict(ctx: Context) -> None:
     _require(ctx, ("predict", "forward"))
-    net, _params, x, _t, _ = _setup(ctx)
+    net, _params, x, _t, _classification = _setup(ctx)
     name, method = _method(ctx, net, ("predict", "forward"))
     y = as_array(call_method(method, x.copy(), training=False), f"{name}(x)")
     if y.shape != (_N, _D_OUT) or not np.isfinite(y).all():
         raise Failure(
-            f"{name}(x) for x of shape {x.shape} gives {describe(y)}",
-            f"finite, shape ({_N}, {_D_OUT})",
+            _("{name}(x) for x of shape {shape} gives {value}").format(
+                name=name, shape=x.shape, value=describe(y)
+            ),
+            _("finite, shape {shape}").format(shape=(_N, _D_OUT)),
             describe(y),
         )
 
 
-@check("TwoLayerNet", "2_8", "the loss is the batch mean: a batch repeated twice has the same loss")
+@check(
+    "TwoLayerNet",
+    "2_8",
+    N_("the loss is the batch mean: a batch repeated twice has the same loss"),
+)
 def twolayernet_loss_batch_mean(ctx: Context) -> None:
-    net, _params, x, t, _ = _setup(ctx)
+    net, _params, x, t, _classification = _setup(ctx)
     once = _loss(net, x, t)
     twice = _loss(net, np.concatenate([x, x]), np.concatenate([t, t]))
     causes = [
-        ("the loss is summed over the batch: divide by the batch size N", 2 * once),
-        ("the loss is divided by the batch size N twice", once / 2),
+        (_("the loss is summed over the batch: divide by the batch size N"), 2 * once),
+        (_("the loss is divided by the batch size N twice"), once / 2),
     ]
     expect_close(
         twice,
         once,
-        f"loss of the batch repeated twice (2N = {2 * _N} samples)",
+        _("loss of the batch repeated twice (2N = {count} samples)").format(count=2 * _N),
         rtol=1e-6,
         atol=1e-9,
         causes=causes,
@@ -304,21 +336,27 @@ def twolayernet_loss_batch_mean(ctx: Context) -> None:
 
 
 @check(
-    "TwoLayerNet", "2_8", "numerical_gradient(x, t) matches deepkiso's numerical gradient of loss"
+    "TwoLayerNet",
+    "2_8",
+    N_("numerical_gradient(x, t) matches deepkiso's numerical gradient of loss"),
 )
 def twolayernet_numerical_gradient(ctx: Context) -> None:
     _require(ctx, _NUMERICAL)
-    net, params, x, t, _ = _setup(ctx)
+    net, params, x, t, _classification = _setup(ctx)
     name, method = _method(ctx, net, _NUMERICAL)
     received = _grads(method, params, x, t, f"{name}(x, t)")
     _expect_grads(received, _reference_grads(net, params, x, t), f"{name}(x, t)", params)
 
 
-@check("TwoLayerNet", "2_16", "gradient(x, t) by backpropagation matches the numerical gradient")
+@check(
+    "TwoLayerNet",
+    "2_16",
+    N_("gradient(x, t) by backpropagation matches the numerical gradient"),
+)
 def twolayernet_gradient(ctx: Context) -> None:
-    _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
-    net, params, x, t, _ = _setup(ctx)
-    name, method = _method(ctx, net, _BACKPROP, " (exercise 2_16 adds it)")
+    _require(ctx, _BACKPROP, later=True)
+    net, params, x, t, _classification = _setup(ctx)
+    name, method = _method(ctx, net, _BACKPROP, later=True)
     # A forward pass on other samples first: a gradient that skips its own forward pass then reads stale values.
     _loss(net, x[::-1] * 0.5 + 0.3, t[::-1])
     received = _grads(method, params, x, t, f"{name}(x, t)")
@@ -332,10 +370,10 @@ def twolayernet_gradient(ctx: Context) -> None:
 
 
 def _stale_cause(name: str) -> str:
-    return (
-        f"{name}(x, t) uses what the previous forward pass left in the layers: run the forward pass on x "
-        "first, self.loss(x, t), then the backward pass"
-    )
+    return _(
+        "{name}(x, t) uses what the previous forward pass left in the layers: run the forward pass "
+        "on x first, self.loss(x, t), then the backward pass"
+    ).format(name=name)
 
 
 def _stale_forward(net, method, name: str, params: dict, x, t, expected: dict) -> bool:
@@ -350,13 +388,13 @@ def _stale_forward(net, method, name: str, params: dict, x, t, expected: dict) -
     return True
 
 
-@check("TwoLayerNet", "2_17", "numerical_gradient and gradient agree (the gradient check)")
+@check("TwoLayerNet", "2_17", N_("numerical_gradient and gradient agree (the gradient check)"))
 def twolayernet_gradients_agree(ctx: Context) -> str:
     _require(ctx, _NUMERICAL)
-    _require(ctx, _BACKPROP, " (exercise 2_16 adds it)")
-    net, params, x, t, _ = _setup(ctx)
+    _require(ctx, _BACKPROP, later=True)
+    net, params, x, t, _classification = _setup(ctx)
     numerical_name, numerical = _method(ctx, net, _NUMERICAL)
-    backprop_name, backprop = _method(ctx, net, _BACKPROP, " (exercise 2_16 adds it)")
+    backprop_name, backprop = _method(ctx, net, _BACKPROP, later=True)
     by_numbers = _grads(numerical, params, x, t, f"{numerical_name}(x, t)")
     by_backprop = _grads(backprop, params, x, t, f"{backprop_name}(x, t)")
     rtol, atol = _tolerances(params)
@@ -374,13 +412,17 @@ def twolayernet_gradients_agree(ctx: Context) -> str:
                 (backprop_name, backprop, by_backprop),
             )
             raise Failure(
-                f"{key}: the mean |backprop - numerical| is {diff:.3g}",
+                _("{key}: the mean |backprop - numerical| is {diff:.3g}").format(
+                    key=key, diff=diff
+                ),
                 *contrast(by_numbers[key], by_backprop[key]),
                 cause,
                 source_line(method),
             )
         errors.append(f"{key} {_relative_error(by_backprop[key], by_numbers[key]):.1e}")
-    return "relative error max |a - n| / max(|a| + |n|): " + ", ".join(errors)
+    return _("relative error max |a - n| / max(|a| + |n|): {errors}").format(
+        errors=", ".join(errors)
+    )
 
 
 def _which_is_wrong(
@@ -389,7 +431,10 @@ def _which_is_wrong(
     """(cause, the method to blame) when the gradient check fails: the one that differs from the reference."""
     expected = _reference_grads(net, params, x, t)
     rtol, atol = _tolerances(params)
-    (numerical_name, numerical_method, by_numbers), (backprop_name, backprop_method, _) = (
+    (
+        (numerical_name, numerical_method, by_numbers),
+        (backprop_name, backprop_method, _by_backprop),
+    ) = (
         numerical,
         backprop,
     )
@@ -397,11 +442,15 @@ def _which_is_wrong(
         if _stale_forward(net, backprop_method, backprop_name, params, x, t, expected):
             return _stale_cause(backprop_name), backprop_method
         return (
-            f"{backprop_name} (backpropagation) is the wrong one: {numerical_name} matches the reference",
+            _(
+                "{backprop} (backpropagation) is the wrong one: {numerical} matches the reference"
+            ).format(backprop=backprop_name, numerical=numerical_name),
             backprop_method,
         )
     return (
-        f"{numerical_name} is the wrong one: it differs from the reference gradient of loss",
+        _("{numerical} is the wrong one: it differs from the reference gradient of loss").format(
+            numerical=numerical_name
+        ),
         numerical_method,
     )
 
@@ -411,37 +460,40 @@ def _relative_error(a: np.ndarray, n: np.ndarray) -> float:
     return float(np.max(np.abs(a - n))) / scale if scale > 0 else 0.0
 
 
-def _descends(ctx: Context, names, later: str, steps: int) -> None:
+def _descends(ctx: Context, names, later: bool, steps: int) -> None:
     _require(ctx, names, later)
     net, params, x, t, classification = _setup(ctx)
     name, method = _method(ctx, net, names, later)
     before = _loss(net, x, t)
-    for _ in range(steps):
+    for _step in range(steps):
         grads = _grads(method, params, x, t, f"{name}(x, t)")
         for key, param in params.items():
             # In place, as an optimizer does: the net's layers hold these arrays.
             param -= 0.1 * grads[key].astype(param.dtype)
     after = _loss(net, x, t)
     if not after < before:
-        task = "classification" if classification else "regression"
+        task = _("classification") if classification else _("regression")
         raise Failure(
-            f"{steps} SGD steps (lr = 0.1) with {name} on a small {task} batch did not lower the loss",
-            f"a loss below {before:.6g}",
+            _(
+                "{steps} SGD steps (lr = 0.1) with {name} on a small {task} batch did not lower "
+                "the loss"
+            ).format(steps=steps, name=name, task=task),
+            _("a loss below {before:.6g}").format(before=before),
             f"{after:.6g}",
-            "the loss did not move: the layers may hold copies of params"
+            _("the loss did not move: the layers may hold copies of params")
             if after == before
-            else "the gradient points uphill: check its sign",
+            else _("the gradient points uphill: check its sign"),
         )
 
 
-@check("TwoLayerNet", "2_10", "a few SGD steps with numerical_gradient lower the loss")
+@check("TwoLayerNet", "2_10", N_("a few SGD steps with numerical_gradient lower the loss"))
 def twolayernet_descends_numerical(ctx: Context) -> None:
-    _descends(ctx, _NUMERICAL, "", steps=3)
+    _descends(ctx, _NUMERICAL, later=False, steps=3)
 
 
-@check("TwoLayerNet", "2_18", "a few SGD steps with gradient (backprop) lower the loss")
+@check("TwoLayerNet", "2_18", N_("a few SGD steps with gradient (backprop) lower the loss"))
 def twolayernet_descends_backprop(ctx: Context) -> None:
-    _descends(ctx, _BACKPROP, " (exercise 2_16 adds it)", steps=10)
+    _descends(ctx, _BACKPROP, later=True, steps=10)
 
 
 def _labels_note(net, method, name: str, x, t, expected: float) -> None:
@@ -455,21 +507,25 @@ def _labels_note(net, method, name: str, x, t, expected: float) -> None:
         return
     if np.isclose(by_labels, expected):
         raise Note(
-            f"{name}(x, t) takes integer labels (t = {labels.tolist()}); with those it is right",
-            cause="the course passes one-hot t: t = np.argmax(t, axis=1) when t.ndim == 2 accepts both",
+            _("{name}(x, t) takes integer labels (t = {labels}); with those it is right").format(
+                name=name, labels=labels.tolist()
+            ),
+            cause=_(
+                "the course passes one-hot t: t = np.argmax(t, axis=1) when t.ndim == 2 accepts both"
+            ),
         )
 
 
-@check("TwoLayerNet", "2_8", "accuracy(x, t) is the fraction of samples predicted right")
+@check("TwoLayerNet", "2_8", N_("accuracy(x, t) is the fraction of samples predicted right"))
 def twolayernet_accuracy(ctx: Context) -> None:
     _require(ctx, ("accuracy",))
     net, _params, x, t, classification = _setup(ctx)
     if not classification:
-        raise Skip("a regression net has no accuracy")
+        raise Skip(_("a regression net has no accuracy"))
     name, method = _method(ctx, net, ("accuracy",))
     predict = find_method(net, ("predict", "forward"))
     if predict is None:
-        raise Skip(f"{ctx.name} has no predict method")
+        raise Skip(_no_method(ctx.name, "predict"))
     scores = as_array(call_method(predict[1], x.copy(), training=False), "predict(x)")
     expected = float(np.mean(np.argmax(scores, axis=1) == np.argmax(t, axis=1)))
     try:
@@ -484,8 +540,13 @@ def twolayernet_accuracy(ctx: Context) -> None:
     expect_close(
         received,
         expected,
-        f"{name}(x, t) with one-hot t",
+        _("{name}(x, t) with one-hot t").format(name=name),
         causes=[
-            (f"counts the right answers without dividing by the batch size N = {_N}", expected * _N)
+            (
+                _("counts the right answers without dividing by the batch size N = {n}").format(
+                    n=_N
+                ),
+                expected * _N,
+            )
         ],
     )

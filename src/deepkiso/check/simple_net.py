@@ -21,6 +21,7 @@ from deepkiso.check.names import (
 from deepkiso.check.net_models import _BACKPROP, _NUMERICAL, _loss
 from deepkiso.check.registry import Context, Failure, Skip, check
 from deepkiso.check.remote import FACTS, fact
+from deepkiso.i18n import N_, _
 
 # --------------------------------------------------------------------------- SimpleNet
 
@@ -46,14 +47,16 @@ def _simple_net(ctx: Context):
     found = find_array(net, ("W", "w"), ("params",), ("W", "w"))
     if found is None or not isinstance(found[1], np.ndarray):
         raise Failure(
-            f"{ctx.name}() has no weight array self.W (or self.params['W'])",
-            "W of shape (2, 3)",
-            describe(found[1]) if found else "nothing",
+            _("{name}() has no weight array self.W (or self.params['W'])").format(name=ctx.name),
+            _("W of shape (2, 3)"),
+            describe(found[1]) if found else _("nothing"),
         )
     where, W = found
     if W.shape != (2, 3):
         raise Failure(
-            f"{where} has shape {W.shape}", "shape (2, 3): 2 inputs, 3 classes", describe(W)
+            _("{where} has shape {shape}").format(where=where, shape=W.shape),
+            _("shape (2, 3): 2 inputs, 3 classes"),
+            describe(W),
         )
     W[...] = ctx.rng.standard_normal((2, 3))  # in place: the net keeps reading its own array
     return net, where, W
@@ -62,31 +65,35 @@ def _simple_net(ctx: Context):
 _X_ONE, _T_ONE = np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0])
 
 
-@check("SimpleNet", "2_7", "predict(x) = x · W")
+@check("SimpleNet", "2_7", N_("predict(x) = x · W"))
 def simplenet_predict(ctx: Context) -> None:
     net, _where, W = _simple_net(ctx)
     method = find_method(net, ("predict", "forward"))
     if method is None:
-        raise Failure(f"{ctx.name} has no predict method", "predict(x) = x · W", "nothing")
+        raise Failure(
+            _("{name} has no {method} method").format(name=ctx.name, method="predict"),
+            "predict(x) = x · W",
+            _("nothing"),
+        )
     scores = call_method(method[1], _X_ONE.copy(), training=False)
-    expect_close(scores, _X_ONE @ W, f"{method[0]}(x) for x = [0.6, 0.9]")
+    expect_close(scores, _X_ONE @ W, _("{method}(x) for x = [0.6, 0.9]").format(method=method[0]))
 
 
-@check("SimpleNet", "2_7", "loss(x, t) = cross-entropy of softmax(x · W)")
+@check("SimpleNet", "2_7", N_("loss(x, t) = cross-entropy of softmax(x · W)"))
 def simplenet_loss(ctx: Context) -> None:
     net, _where, W = _simple_net(ctx)
     expected = F.softmax_cross_entropy(_X_ONE @ W, _T_ONE)
     expect_close(
         _loss(net, _X_ONE, _T_ONE),
         expected,
-        "loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]",
+        _("loss(x, t) for x = [0.6, 0.9], t = [0, 0, 1]"),
         rtol=1e-5,
         atol=1e-6,
-        causes=[("the minus sign is missing: E = -Σ t log y", -expected)],
+        causes=[(_("the minus sign is missing: E = -Σ t log y"), -expected)],
     )
 
 
-@check("SimpleNet", "2_7", "the gradient dL/dW")
+@check("SimpleNet", "2_7", N_("the gradient dL/dW"))
 def simplenet_gradient(ctx: Context) -> None:
     net, where, W = _simple_net(ctx)
     kept = W.copy()
@@ -99,7 +106,10 @@ def simplenet_gradient(ctx: Context) -> None:
         helper = fact(ctx.obj, "helper", "numerical_gradient")
         if helper is None:
             raise Skip(
-                f"{ctx.name} has no numerical_gradient method and the file no numerical_gradient function"
+                _(
+                    "{name} has no numerical_gradient method and the file no numerical_gradient "
+                    "function"
+                ).format(name=ctx.name)
             )
         learner_name, learners = helper
         what = f"{learner_name}(lambda w: net.loss(x, t), {where})"
@@ -107,20 +117,22 @@ def simplenet_gradient(ctx: Context) -> None:
     expect_unchanged(
         kept,
         W,
-        f"{where} after {what}",
-        "numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)",
+        _("{where} after {what}").format(where=where, what=what),
+        _("numerical_gradient leaves W perturbed: put the original value back (x[idx] = tmp_val)"),
     )
     expected = np.outer(_X_ONE, F.softmax(_X_ONE @ W) - _T_ONE)
     expect_close(
         dW,
         expected,
-        f"dL/dW from {what}",
+        _("dL/dW from {what}").format(what=what),
         rtol=1e-4,
         atol=1e-6,
         causes=[
             (
-                "the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss never "
-                "reads; perturb W itself, in place, and restore it",
+                _(
+                    "the gradient is all zeros: numerical_gradient perturbs a copy of W, which loss "
+                    "never reads; perturb W itself, in place, and restore it"
+                ),
                 np.zeros((2, 3)),
             )
         ],
