@@ -3,11 +3,11 @@
 For each layer: forward against ``deepkiso``'s reference on one sample and on
 a batch; backward against the numerical gradient (deepkiso's
 ``numerical_gradient``, float64) of L = Σ forward(x) · dout for a random dout;
-that backward scales with dout (2·ones gives twice what ones gives); batch
-handling (db summed over the batch, the loss divided by N once); and side
+that backward scales with dout (2·ones gives twice what ones gives); and side
 effects (forward must not change the caller's x). What the exercise does not
-ask for (a batch layer given one 1-D sample, integer labels, a loss layer's
-dout) is reported as a note.
+ask for (backward leaving dout unchanged) is reported as a note. The helpers
+here (``_forward``, ``_numerical``, the "ignores dout" cause) serve ``affine``
+and ``loss_layers`` too.
 """
 
 from __future__ import annotations
