@@ -21,6 +21,7 @@ from deepkiso.check.expect import (
 )
 from deepkiso.check.names import call_with
 from deepkiso.check.registry import Context, Failure, Note, check
+from deepkiso.i18n import N_, _
 
 
 class _Recorded:
@@ -46,42 +47,56 @@ _DIFF_CASES = (
 
 def _diff_cause(received: float, true: float, x: float, points: list[float]) -> str:
     if points and all(p == x for p in points):
-        return "x + h == x in float64 (rounding error): h is far too small; use h = 1e-4"
+        return _h_too_small()
     return diagnose(
         received,
         [
-            ("divides by h instead of 2h: (f(x + h) - f(x - h)) / (2 * h)", 2 * true),
-            ("the difference is reversed: (f(x + h) - f(x - h)) / (2 * h)", -true),
+            (_("divides by h instead of 2h: (f(x + h) - f(x - h)) / (2 * h)"), 2 * true),
+            (_("the difference is reversed: (f(x + h) - f(x - h)) / (2 * h)"), -true),
         ],
         rtol=1e-3,
         atol=1e-6,
     )
 
 
-@check("numerical_diff", "2_2", "approximates the derivative")
+def _h_too_small() -> str:
+    return _("x + h == x in float64 (rounding error): h is far too small; use h = 1e-4")
+
+
+def _diff_what(name: str, x: str, f: str) -> str:
+    return _("{name}(f, {x}) for f(x) = {f}").format(name=name, x=x, f=f)
+
+
+@check("numerical_diff", "2_2", N_("approximates the derivative"))
 def numerical_diff_values(ctx: Context) -> None:
     for text, f, x, true in _DIFF_CASES:
         recorded = _Recorded(f)
-        what = f"{ctx.name}(f, {x:g}) for f(x) = {text}"
+        what = _diff_what(ctx.name, f"{x:g}", text)
         received = as_scalar(ctx.obj(recorded, x), what)
         if not np.isclose(received, true, rtol=1e-3, atol=1e-6):
             points = [float(a.reshape(-1)[0]) for a in recorded.args if a.size == 1]
             raise Failure(
-                f"{what} is {received:.8g}; the derivative is {true:g}",
+                _("{what} is {value}; the derivative is {true}").format(
+                    what=what, value=f"{received:.8g}", true=f"{true:g}"
+                ),
                 describe(true),
                 describe(received),
                 _diff_cause(received, true, x, points),
             )
 
 
-@check("numerical_diff", "2_2", "uses the central difference (f(x + h) - f(x - h)) / 2h")
+@check("numerical_diff", "2_2", N_("uses the central difference (f(x + h) - f(x - h)) / 2h"))
 def numerical_diff_central(ctx: Context) -> None:
     x, true = 1.0, 3.0
     recorded = _Recorded(lambda z: z**3)
-    received = as_scalar(ctx.obj(recorded, x), f"{ctx.name}(f, 1) for f(x) = x³")
+    received = as_scalar(ctx.obj(recorded, x), _diff_what(ctx.name, "1", "x³"))
     points = [float(a.reshape(-1)[0]) for a in recorded.args if a.size == 1]
     if not points:
-        raise Failure(f"{ctx.name} never called f", "calls f(x + h) and f(x - h)", "no call of f")
+        raise Failure(
+            _("{name} never called f").format(name=ctx.name),
+            _("calls f(x + h) and f(x - h)"),
+            _("no call of f"),
+        )
     h = max(abs(p - x) for p in points)
     above, below, at = (
         any(p > x for p in points),
@@ -97,20 +112,34 @@ def numerical_diff_central(ctx: Context) -> None:
     )
     if kind:
         other = "x + h" if kind == "forward" else "x - h"
+        difference = _("forward difference") if kind == "forward" else _("backward difference")
         raise Failure(
-            f"{ctx.name} evaluates f at x and {other}: that is the {kind} difference, whose error is O(h). "
-            f"On f(x) = x³ at x = 1 it gives {received:.10g}, off by {abs(received - true):.1e}; "
-            f"the central difference with the same h is off by {h * h:.1e}",
-            expected="f evaluated at x + h and x - h",
-            received=f"f evaluated at {sorted(set(points))}",
-            cause="use the central difference (f(x + h) - f(x - h)) / (2 * h), as the exercise asks",
+            _(
+                "{name} evaluates f at x and {other}: that is the {difference}, whose error is O(h). "
+                "On f(x) = x³ at x = 1 it gives {value}, off by {error}; "
+                "the central difference with the same h is off by {central_error}"
+            ).format(
+                name=ctx.name,
+                other=other,
+                difference=difference,
+                value=f"{received:.10g}",
+                error=f"{abs(received - true):.1e}",
+                central_error=f"{h * h:.1e}",
+            ),
+            expected=_("f evaluated at x + h and x - h"),
+            received=_("f evaluated at {points}").format(points=sorted(set(points))),
+            cause=_(
+                "use the central difference (f(x + h) - f(x - h)) / (2 * h), as the exercise asks"
+            ),
         )
     if abs(np.mean(points) - x) > 1e-9 * max(1.0, h):
         raise Failure(
-            f"{ctx.name} evaluates f at points not centred on x: {sorted(set(points))}",
+            _("{name} evaluates f at points not centred on x: {points}").format(
+                name=ctx.name, points=sorted(set(points))
+            ),
             "f(x + h) and f(x - h)",
             describe(np.array(points)),
-            "evaluate f at x + h and at x - h, the same distance on each side",
+            _("evaluate f at x + h and at x - h, the same distance on each side"),
         )
 
 
@@ -155,31 +184,36 @@ def _final_point(result, shape: tuple, what: str) -> np.ndarray:
     if a.ndim == len(shape) + 1 and a.shape[1:] == shape:
         return a[-1]
     raise Failure(
-        f"{what} returned {describe(result)}",
-        f"the final x, shape {shape} (or (x, history))",
+        _("{what} returned {value}").format(what=what, value=describe(result)),
+        _("the final x, shape {shape} (or (x, history))").format(shape=shape),
         describe(result),
-        "return the final x",
+        _("return the final x"),
     )
 
 
-@check("gradient_descent", "2_3", "one step is x - lr · ∇f(x)")
+def _on_bowl(call: str) -> str:
+    return _("{call} on f = {f}").format(call=call, f="x0² + x1²")
+
+
+@check("gradient_descent", "2_3", N_("one step is x - lr · ∇f(x)"))
 def gradient_descent_one_step(ctx: Context) -> None:
     init_x = np.array([-3.0, 4.0])
-    what = f"{ctx.name}(f, init_x=[-3, 4], lr=0.1, step_num=1) on f = x0² + x1²"
+    what = _on_bowl(f"{ctx.name}(f, init_x=[-3, 4], lr=0.1, step_num=1)")
     x = _final_point(_descend(ctx, init_x.copy(), 0.1, 1), init_x.shape, what)
     gradient = 2 * init_x
     causes = [
-        ("moves uphill: the update is x = x - lr * grad (minus)", init_x + 0.1 * gradient),
-        ("returns the start point: return the updated x", init_x),
-        ("ignores its lr argument (the step matches lr = 0.01)", init_x - 0.01 * gradient),
+        (_("moves uphill: the update is x = x - lr * grad (minus)"), init_x + 0.1 * gradient),
+        (_("returns the start point: return the updated x"), init_x),
+        (_("ignores its lr argument (the step matches lr = 0.01)"), init_x - 0.01 * gradient),
     ]
     _expect_descent(x, init_x - 0.1 * gradient, what, causes)
 
 
-_INACCURATE = (
-    "close, but not exact: the gradient it uses is inaccurate (see numerical_gradient's checks: "
-    "a forward difference, or x left perturbed)"
-)
+def _inaccurate() -> str:
+    return _(
+        "close, but not exact: the gradient it uses is inaccurate (see numerical_gradient's checks: "
+        "a forward difference, or x left perturbed)"
+    )
 
 
 def _expect_descent(x: np.ndarray, expected: np.ndarray, what: str, causes: list) -> None:
@@ -190,17 +224,20 @@ def _expect_descent(x: np.ndarray, expected: np.ndarray, what: str, causes: list
         what,
         rtol=1e-6,
         atol=1e-6,
-        causes=causes + ([(_INACCURATE, x)] if near else []),
+        causes=causes + ([(_inaccurate(), x)] if near else []),
     )
 
 
-@check("gradient_descent", "2_3", "100 steps reach the minimum of x0² + x1²")
+@check("gradient_descent", "2_3", N_("100 steps reach the minimum of x0² + x1²"))
 def gradient_descent_converges(ctx: Context) -> None:
     init_x = np.array([-3.0, 4.0])
-    what = f"{ctx.name}(f, init_x=[-3, 4], lr=0.1, step_num=100) on f = x0² + x1²"
+    what = _on_bowl(f"{ctx.name}(f, init_x=[-3, 4], lr=0.1, step_num=100)")
     x = _final_point(_descend(ctx, init_x.copy(), 0.1, 100), init_x.shape, what)
     causes = [
-        ("ignores its step_num argument (the result is 1 step away from the start)", init_x * 0.8)
+        (
+            _("ignores its step_num argument (the result is 1 step away from the start)"),
+            init_x * 0.8,
+        )
     ]
     _expect_descent(x, np.zeros(2), what, causes)
 
@@ -208,8 +245,8 @@ def gradient_descent_converges(ctx: Context) -> None:
 @check(
     "gradient_descent",
     "2_3",
-    "leaves init_x unchanged",
-    limitation="the exercise does not ask to keep init_x; the caller just sees it change",
+    N_("leaves init_x unchanged"),
+    limitation=N_("the exercise does not ask to keep init_x; the caller just sees it change"),
 )
 def gradient_descent_init_x_unchanged(ctx: Context) -> None:
     init_x = np.array([-3.0, 4.0])
@@ -217,17 +254,20 @@ def gradient_descent_init_x_unchanged(ctx: Context) -> None:
     expect_unchanged(
         np.array([-3.0, 4.0]),
         init_x,
-        "the caller's init_x",
-        "x = init_x does not copy, so x -= … changes the caller's array: use x = init_x.copy()",
+        _("the caller's init_x"),
+        _("x = init_x does not copy, so x -= … changes the caller's array: use x = init_x.copy()"),
+        written_by=(ctx.obj, "", "init_x"),
     )
 
 
 # --------------------------------------------------------------------------- numerical_gradient
 
-_PERTURBED_CAUSE = (
-    "x is left perturbed: after evaluating f(x + h) and f(x - h), "
-    "put the original value back (x[idx] = tmp_val)"
-)
+
+def _perturbed_cause() -> str:
+    return _(
+        "x is left perturbed: after evaluating f(x + h) and f(x - h), "
+        "put the original value back (x[idx] = tmp_val)"
+    )
 
 
 def _gradient_causes(f, x: np.ndarray, recorded: _Recorded) -> list[tuple[str, np.ndarray]]:
@@ -238,12 +278,7 @@ def _gradient_causes(f, x: np.ndarray, recorded: _Recorded) -> list[tuple[str, n
         (float(np.max(np.abs(a - x))) for a in recorded.args if a.shape == x.shape), default=0.0
     )
     if h == 0.0:
-        return [
-            (
-                "x + h == x in float64 (rounding error): h is far too small; use h = 1e-4",
-                np.zeros_like(x),
-            )
-        ]
+        return [(_h_too_small(), np.zeros_like(x))]
     forward = np.zeros_like(x)
     f_x = float(f(x.copy()))
     for idx in np.ndindex(x.shape):
@@ -252,11 +287,13 @@ def _gradient_causes(f, x: np.ndarray, recorded: _Recorded) -> list[tuple[str, n
         forward[idx] = (float(f(x + step)) - f_x) / h
     return [
         (
-            "evaluates f at x itself: a forward difference, error O(h); use (f(x + h) - f(x - h)) / (2 * h)",
+            _(
+                "evaluates f at x itself: a forward difference, error O(h); use (f(x + h) - f(x - h)) / (2 * h)"
+            ),
             forward,
         ),
         (
-            "the second evaluation is at x, not x - h: set x[idx] = tmp_val - h before it",
+            _("the second evaluation is at x, not x - h: set x[idx] = tmp_val - h before it"),
             forward / 2,
         ),
     ]
@@ -278,11 +315,12 @@ def _expect_gradient(
     )
 
 
-@check("numerical_gradient", "2_4", "the gradient of a function of a vector")
+@check("numerical_gradient", "2_4", N_("the gradient of a function of a vector"))
 def numerical_gradient_values_1d(ctx: Context) -> None:
     for point in ([3.0, 4.0], [0.0, 2.0], [3.0, 0.0]):
         x = np.array(point)
-        _expect_gradient(ctx, _bowl, x, 2 * x, f"{ctx.name}(f, {point}) for f = x0² + x1²")
+        what = _("{call} for f = {f}").format(call=f"{ctx.name}(f, {point})", f="x0² + x1²")
+        _expect_gradient(ctx, _bowl, x, 2 * x, what)
 
 
 def _skip_one_dimensional(ctx: Context) -> None:
@@ -292,13 +330,15 @@ def _skip_one_dimensional(ctx: Context) -> None:
         ctx.obj(lambda z: float(np.sum(z**2)), x.copy())
     except (IndexError, ValueError, TypeError) as exc:
         raise Note(
-            f"{ctx.name} is the 1-D version of exercise 2_4 (on a 2-D array it {raised(exc)}); "
-            "not graded against 2_5, which extends it to 2-D arrays",
-            cause="for 2_5, visit every element, e.g. with np.nditer(x, flags=['multi_index'])",
+            _(
+                "{name} is the 1-D version of exercise 2_4 (on a 2-D array it {raised}); "
+                "not graded against 2_5, which extends it to 2-D arrays"
+            ).format(name=ctx.name, raised=raised(exc)),
+            cause=_("for 2_5, visit every element, e.g. with np.nditer(x, flags=['multi_index'])"),
         ) from None
 
 
-@check("numerical_gradient", "2_5", "the gradient with respect to a 2-D array")
+@check("numerical_gradient", "2_5", N_("the gradient with respect to a 2-D array"))
 def numerical_gradient_values_2d(ctx: Context) -> None:
     _skip_one_dimensional(ctx)
     x = ctx.rng.standard_normal((2, 3))
@@ -307,31 +347,36 @@ def numerical_gradient_values_2d(ctx: Context) -> None:
         lambda z: np.sum(z**2),
         x,
         2 * x,
-        f"{ctx.name}(f, x) for x of shape (2, 3), f = Σ x²",
-        shape_cause="the gradient must have x's shape: visit every element, "
-        "e.g. with np.nditer(x, flags=['multi_index'])",
+        _("{name}(f, x) for x of shape (2, 3), f = Σ x²").format(name=ctx.name),
+        shape_cause=_(
+            "the gradient must have x's shape: visit every element, "
+            "e.g. with np.nditer(x, flags=['multi_index'])"
+        ),
     )
 
 
-@check("numerical_gradient", "2_4", "leaves x exactly as it was")
+@check("numerical_gradient", "2_4", N_("leaves x exactly as it was"))
 def numerical_gradient_restores_x(ctx: Context) -> None:
     x = np.array([3.0, 4.0])
     kept = x.copy()
     ctx.obj(lambda z: np.sum(z**2), x)
-    expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
+    what = _("x after {name}(f, x)").format(name=ctx.name)
+    expect_unchanged(kept, x, what, _perturbed_cause())
     _skip_one_dimensional(ctx)
     for x in (ctx.rng.standard_normal((2, 3)),):
         kept = x.copy()
         ctx.obj(lambda z: np.sum(z**2), x)
-        expect_unchanged(kept, x, f"x after {ctx.name}(f, x)", _PERTURBED_CAUSE)
+        expect_unchanged(kept, x, what, _perturbed_cause())
 
 
 @check(
     "numerical_gradient",
     "2_7",
-    "works when f reads the array itself (f = lambda w: net.loss(x, t))",
-    limitation="it matters only where f ignores its argument and reads the array itself, "
-    "as 2_7's f = lambda w: net.loss(x, t) does",
+    N_("works when f reads the array itself (f = lambda w: net.loss(x, t))"),
+    limitation=N_(
+        "it matters only where f ignores its argument and reads the array itself, "
+        "as 2_7's f = lambda w: net.loss(x, t) does"
+    ),
 )
 def numerical_gradient_whole_array(ctx: Context) -> None:
     _skip_one_dimensional(ctx)
@@ -350,21 +395,21 @@ def numerical_gradient_whole_array(ctx: Context) -> None:
     if received.shape == true.shape and np.allclose(received, true, rtol=1e-6, atol=1e-7):
         return
     if not np.array_equal(W, kept):
-        cause = _PERTURBED_CAUSE
+        cause = _perturbed_cause()
     elif received.shape == true.shape and not received.any():
-        cause = (
+        cause = _(
             "perturbs a copy of x, so an f that reads the original array sees no change: "
             "perturb x itself, in place, and restore it"
         )
     elif any(s != W.shape for s in shapes):
-        cause = (
+        cause = _(
             "calls f on one row at a time: that is the gradient at each row's point, while the nets of "
             "2_7 and 2_8 need the gradient with respect to the whole array"
         )
     else:
         cause = ""
     raise Failure(
-        f"{ctx.name}(f, W) with an f that reads W itself is wrong",
+        _("{name}(f, W) with an f that reads W itself is wrong").format(name=ctx.name),
         describe(true),
         describe(received),
         cause,

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from deepkiso.check.registry import Failure
+from deepkiso.check.source_lines import locate
+from deepkiso.i18n import _
 
 __all__ = [
     "shorten",
@@ -41,7 +43,9 @@ def shorten(text: str) -> str:
 
 def raised(exc: BaseException) -> str:
     """ "raised ValueError: shapes (5,3) and (4,3) not aligned …", shortened to a few lines at most."""
-    return shorten(f"raised {type(exc).__name__}: {str(exc).strip()}")
+    return shorten(
+        _("raised {error}: {text}").format(error=type(exc).__name__, text=str(exc).strip())
+    )
 
 
 def describe(value: Any, n_numbers: int = 4) -> str:
@@ -57,7 +61,7 @@ def describe(value: Any, n_numbers: int = 4) -> str:
         return f"{a.item():.6g}"
     numbers = ", ".join(f"{v:.4g}" for v in a.ravel()[:n_numbers])
     more = ", …" if a.size > n_numbers else ""
-    return f"shape {a.shape}: [{numbers}{more}]"
+    return _("shape {shape}: [{numbers}]").format(shape=a.shape, numbers=numbers + more)
 
 
 def contrast(expected: Any, received: Any) -> tuple[str, str]:
@@ -79,23 +83,29 @@ def contrast(expected: Any, received: Any) -> tuple[str, str]:
         return f"{e.item():.12g}", f"{r.item():.12g}"
     worst = np.unravel_index(int(np.nanargmax(np.abs(r - e))), e.shape)
     at = tuple(int(i) for i in worst)
-    return f"{e_text}; at {at}: {e[worst]:.12g}", f"{r_text}; at {at}: {r[worst]:.12g}"
+    at_value = _("{description}; at {at}: {value}")
+    return (
+        at_value.format(description=e_text, at=at, value=f"{e[worst]:.12g}"),
+        at_value.format(description=r_text, at=at, value=f"{r[worst]:.12g}"),
+    )
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
     """value as a float64 array; a Failure that says what came back when it is not numbers."""
     if value is None:
         raise Failure(
-            f"{what} returned None",
-            expected="an array",
+            _("{what} returned None").format(what=what),
+            expected=_("an array"),
             received="None",
-            cause="a missing return statement",
+            cause=_("a missing return statement"),
         )
     try:
         return np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise Failure(
-            f"{what} is not an array of numbers", expected="an array", received=describe(value)
+            _("{what} is not an array of numbers").format(what=what),
+            expected=_("an array"),
+            received=describe(value),
         ) from None
 
 
@@ -104,10 +114,10 @@ def as_scalar(value: Any, what: str) -> float:
     a = as_array(value, what)
     if a.size != 1:
         raise Failure(
-            f"{what} should be one number, got shape {a.shape}",
-            expected="one number",
+            _("{what} should be one number, got shape {shape}").format(what=what, shape=a.shape),
+            expected=_("one number"),
             received=describe(a),
-            cause="the loss must be summed (and divided by N) to a single number",
+            cause=_("the loss must be summed (and divided by N) to a single number"),
         )
     return float(a.reshape(()))
 
@@ -148,12 +158,19 @@ def expect_close(
             shape_cause(r.shape) if callable(shape_cause) else shape_cause
         )
         raise Failure(
-            f"{what} has shape {r.shape}; expected {e.shape}", describe(e), describe(r), cause
+            _("{what} has shape {shape}; expected {expected}").format(
+                what=what, shape=r.shape, expected=e.shape
+            ),
+            describe(e),
+            describe(r),
+            cause,
         )
     finite = np.isfinite(e)
     if not np.isfinite(r[finite]).all():
         raise Failure(
-            f"{what} contains inf or nan", *contrast(e, r), diagnose(r, causes, rtol, atol)
+            _("{what} contains inf or nan").format(what=what),
+            *contrast(e, r),
+            diagnose(r, causes, rtol, atol),
         )
     bad = ~np.isclose(r, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
@@ -162,30 +179,54 @@ def expect_close(
             if r.ndim
             else ()
         )
-        at = f" at {tuple(int(i) for i in worst)}" if r.ndim else ""
         digits = 6 if f"{e[worst]:.6g}" != f"{r[worst]:.6g}" else 12
-        message = (
-            f"{what} is wrong{at}: expected {e[worst]:.{digits}g}, received {r[worst]:.{digits}g}"
+        values = {"expected": f"{e[worst]:.{digits}g}", "received": f"{r[worst]:.{digits}g}"}
+        if r.ndim:
+            message = _("{what} is wrong at {at}: expected {expected}, received {received}")
+            values["at"] = str(tuple(int(i) for i in worst))
+        else:
+            message = _("{what} is wrong: expected {expected}, received {received}")
+        raise Failure(
+            message.format(what=what, **values), *contrast(e, r), diagnose(r, causes, rtol, atol)
         )
-        raise Failure(message, *contrast(e, r), diagnose(r, causes, rtol, atol))
     return r
 
 
-def expect_unchanged(before: np.ndarray, after: Any, what: str, cause: str) -> None:
-    """Fail unless after still equals before, bit for bit (a side-effect check)."""
+def expect_unchanged(
+    before: np.ndarray,
+    after: Any,
+    what: str,
+    cause: str,
+    written_by: tuple[Any, str, str] | None = None,
+) -> None:
+    """Fail unless after still equals before, bit for bit (a side-effect check).
+
+    written_by: (the learner's object, the method's name, the array's name in it), to point the
+        report at the line that writes into the array (x[self.mask] = 0, x -= …) in any language.
+    """
     after = np.asarray(after)
     if after.shape == before.shape and np.array_equal(after, before, equal_nan=True):
         return
-    detail = ""
     if after.shape == before.shape:
         first = tuple(
             int(i)
             for i in np.argwhere(~((after == before) | (np.isnan(after) & np.isnan(before))))[0]
         )
-        detail = f" (first at {first}: {before[first]:.10g} became {after[first]:.10g})"
+        message = _("{what} was changed (first at {at}: {before} became {after})").format(
+            what=what, at=first, before=f"{before[first]:.10g}", after=f"{after[first]:.10g}"
+        )
+    else:
+        message = _("{what} was changed").format(what=what)
+    location = ""
+    if (
+        written_by is not None
+    ):  # locate reads the English words of its message, whatever the language
+        obj, method, name = written_by
+        location = locate(obj, method, f"the caller's {name} was changed")
     raise Failure(
-        f"{what} was changed{detail}",
+        message,
         expected=describe(before),
         received=describe(after),
         cause=cause,
+        location=location,
     )

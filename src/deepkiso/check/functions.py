@@ -13,6 +13,7 @@ import numpy as np
 from deepkiso import functions as F
 from deepkiso.check.expect import as_array, as_scalar, describe, expect_close, expect_unchanged
 from deepkiso.check.registry import Context, Failure, check
+from deepkiso.i18n import N_, _
 
 # Values chosen away from 0, where nothing special happens, but with both signs.
 _ONE_SAMPLE = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
@@ -29,42 +30,53 @@ def _call(ctx: Context, *args):
 def _unchanged_after_call(ctx: Context, x: np.ndarray, cause: str) -> None:
     kept = x.copy()
     ctx.obj(x)
-    expect_unchanged(kept, x, f"the caller's x, after {ctx.name}(x)", cause)
+    expect_unchanged(
+        kept,
+        x,
+        _("the caller's x, after {name}(x)").format(name=ctx.name),
+        cause,
+        written_by=(ctx.obj, "", "x"),
+    )
+
+
+def _for_shape(name: str, shape: tuple) -> str:
+    return _("{name}(x) for x of shape {shape}").format(name=name, shape=shape)
+
+
+def _at(name: str, x: str) -> str:
+    return _("{name}(x) at x = {x}").format(name=name, x=x)
 
 
 # --------------------------------------------------------------------------- sigmoid
 
 
 def _sigmoid_causes(x):
-    return [("uses exp(x) instead of exp(-x): y = 1 / (1 + exp(-x))", 1 / (1 + np.exp(x)))]
+    return [(_("uses exp(x) instead of exp(-x): y = 1 / (1 + exp(-x))"), 1 / (1 + np.exp(x)))]
 
 
-@check("sigmoid", "2_8", "values on one sample (1-D)")
+@check("sigmoid", "2_8", N_("values on one sample (1-D)"))
 def sigmoid_values(ctx: Context) -> None:
     x = _ONE_SAMPLE
     expect_close(_call(ctx, x), F.sigmoid(x), f"{ctx.name}(x)", causes=_sigmoid_causes(x))
 
 
-@check("sigmoid", "2_8", "values on a batch (2-D)")
+@check("sigmoid", "2_8", N_("values on a batch (2-D)"))
 def sigmoid_batch(ctx: Context) -> None:
     x = _batch(ctx)
     expect_close(
-        _call(ctx, x),
-        F.sigmoid(x),
-        f"{ctx.name}(x) for x of shape {x.shape}",
-        causes=_sigmoid_causes(x),
+        _call(ctx, x), F.sigmoid(x), _for_shape(ctx.name, x.shape), causes=_sigmoid_causes(x)
     )
 
 
-@check("sigmoid", "2_8", "finite at x = ±1000")
+@check("sigmoid", "2_8", N_("finite at x = ±1000"))
 def sigmoid_extremes(ctx: Context) -> None:
     x = np.array([-1000.0, 1000.0, 0.0])
-    expect_close(_call(ctx, x), F.sigmoid(x), f"{ctx.name}(x) at x = [-1000, 1000, 0]", atol=1e-12)
+    expect_close(_call(ctx, x), F.sigmoid(x), _at(ctx.name, "[-1000, 1000, 0]"), atol=1e-12)
 
 
-@check("sigmoid", "2_8", "leaves its input unchanged")
+@check("sigmoid", "2_8", N_("leaves its input unchanged"))
 def sigmoid_input_unchanged(ctx: Context) -> None:
-    _unchanged_after_call(ctx, _batch(ctx), "sigmoid writes into x: compute a new array instead")
+    _unchanged_after_call(ctx, _batch(ctx), _("sigmoid writes into x: compute a new array instead"))
 
 
 # --------------------------------------------------------------------------- relu
@@ -72,101 +84,113 @@ def sigmoid_input_unchanged(ctx: Context) -> None:
 
 def _relu_causes(x):
     return [
-        ("returns the derivative (1 where x > 0), not the value max(0, x)", (x > 0).astype(float))
+        (
+            _("returns the derivative (1 where x > 0), not the value max(0, x)"),
+            (x > 0).astype(float),
+        )
     ]
 
 
-@check("relu", "2_12", "values on one sample (1-D)")
+@check("relu", "2_12", N_("values on one sample (1-D)"))
 def relu_values(ctx: Context) -> None:
     x = _ONE_SAMPLE
     expect_close(_call(ctx, x), F.relu(x), f"{ctx.name}(x)", causes=_relu_causes(x))
 
 
-@check("relu", "2_12", "values on a batch (2-D)")
+@check("relu", "2_12", N_("values on a batch (2-D)"))
 def relu_batch(ctx: Context) -> None:
     x = _batch(ctx)
-    expect_close(
-        _call(ctx, x), F.relu(x), f"{ctx.name}(x) for x of shape {x.shape}", causes=_relu_causes(x)
-    )
+    expect_close(_call(ctx, x), F.relu(x), _for_shape(ctx.name, x.shape), causes=_relu_causes(x))
 
 
-@check("relu", "2_12", "leaves its input unchanged")
+@check("relu", "2_12", N_("leaves its input unchanged"))
 def relu_input_unchanged(ctx: Context) -> None:
     _unchanged_after_call(
         ctx,
         _batch(ctx),
-        "relu zeroed the caller's negative entries in place: return np.maximum(0, x), a new array",
+        _(
+            "relu zeroed the caller's negative entries in place: return np.maximum(0, x), a new array"
+        ),
     )
 
 
 # --------------------------------------------------------------------------- softmax
 
-OVERFLOW_CAUSE = (
-    "exp(1000) overflows to inf, and inf / inf is nan: subtract the maximum first, "
-    "x - np.max(x, axis=-1, keepdims=True), which leaves the softmax unchanged"
-)
-ROW_OVERFLOW_CAUSE = (
-    "one maximum for the whole batch: a row far below it underflows to 0 / 0; "
-    "subtract each row's own maximum, np.max(x, axis=-1, keepdims=True)"
-)
+
+def overflow_cause() -> str:
+    """Why a softmax without the max shift gives nan at ±1000 (also told by the loss layers' checks)."""
+    return _(
+        "exp(1000) overflows to inf, and inf / inf is nan: subtract the maximum first, "
+        "x - np.max(x, axis=-1, keepdims=True), which leaves the softmax unchanged"
+    )
 
 
-@check("softmax", "2_7", "values on one sample (1-D)")
+def row_overflow_cause() -> str:
+    """Why a softmax shifted by the whole batch's maximum gives nan on a row far below it."""
+    return _(
+        "one maximum for the whole batch: a row far below it underflows to 0 / 0; "
+        "subtract each row's own maximum, np.max(x, axis=-1, keepdims=True)"
+    )
+
+
+@check("softmax", "2_7", N_("values on one sample (1-D)"))
 def softmax_values(ctx: Context) -> None:
     x = np.array([0.3, 2.9, 4.0])
     expect_close(_call(ctx, x), F.softmax(x), f"{ctx.name}(x)")
 
 
-@check("softmax", "2_7", "values on a batch: each row sums to 1")
+@check("softmax", "2_7", N_("values on a batch: each row sums to 1"))
 def softmax_batch(ctx: Context) -> None:
     x = _batch(ctx) + np.array([[0.0], [3.0], [-2.0], [1.0]])  # rows on different levels
     e = np.exp(x)
     causes = [
         (
-            "divides by the sum over the whole batch: sum each row, np.sum(e, axis=-1, keepdims=True)",
+            _(
+                "divides by the sum over the whole batch: sum each row, np.sum(e, axis=-1, keepdims=True)"
+            ),
             e / e.sum(),
         ),
         (
-            "sums over axis 0 (down the batch): sum each row, np.sum(e, axis=-1, keepdims=True)",
+            _("sums over axis 0 (down the batch): sum each row, np.sum(e, axis=-1, keepdims=True)"),
             e / e.sum(axis=0),
         ),
     ]
     expect_close(
         _call(ctx, x),
         F.softmax(x),
-        f"{ctx.name}(x) for x of shape {x.shape}",
+        _for_shape(ctx.name, x.shape),
         causes=causes,
-        shape_cause="softmax must return an array of x's shape",
+        shape_cause=_("softmax must return an array of x's shape"),
     )
 
 
-@check("softmax", "2_7", "finite at x = ±1000 (one sample and a batch)")
+@check("softmax", "2_7", N_("finite at x = ±1000 (one sample and a batch)"))
 def softmax_extremes(ctx: Context) -> None:
     x = np.array([1000.0, 999.0, -1000.0])
     y = as_array(_call(ctx, x), f"{ctx.name}(x)")
     if not np.isfinite(y).all():
         raise Failure(
-            f"{ctx.name}(x) at x = [1000, 999, -1000] contains inf or nan",
+            _("{what} contains inf or nan").format(what=_at(ctx.name, "[1000, 999, -1000]")),
             describe(F.softmax(x)),
             describe(y),
-            OVERFLOW_CAUSE,
+            overflow_cause(),
         )
-    expect_close(y, F.softmax(x), f"{ctx.name}(x) at x = [1000, 999, -1000]")
+    expect_close(y, F.softmax(x), _at(ctx.name, "[1000, 999, -1000]"))
     batch = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0]])
     y = as_array(_call(ctx, batch), f"{ctx.name}(x)")
     if not np.isfinite(y).all():
         raise Failure(
-            f"{ctx.name}(x) at x = {batch.tolist()} contains inf or nan",
+            _("{what} contains inf or nan").format(what=_at(ctx.name, str(batch.tolist()))),
             describe(F.softmax(batch)),
             describe(y),
-            ROW_OVERFLOW_CAUSE,
+            row_overflow_cause(),
         )
-    expect_close(y, F.softmax(batch), f"{ctx.name}(x) at x = {batch.tolist()}")
+    expect_close(y, F.softmax(batch), _at(ctx.name, str(batch.tolist())))
 
 
-@check("softmax", "2_7", "leaves its input unchanged")
+@check("softmax", "2_7", N_("leaves its input unchanged"))
 def softmax_input_unchanged(ctx: Context) -> None:
-    cause = "x -= np.max(x) changes the caller's array: write x = x - np.max(x, …), a new array"
+    cause = _("x -= np.max(x) changes the caller's array: write x = x - np.max(x, …), a new array")
     _unchanged_after_call(ctx, np.array([0.3, 2.9, 4.0]), cause)
     _unchanged_after_call(ctx, _batch(ctx), cause)
 
@@ -180,17 +204,17 @@ def _probabilities(ctx: Context, n: int = 4, c: int = 3) -> tuple[np.ndarray, np
     return y, labels
 
 
-@check("cross_entropy_error", "2_7", "value on one sample (1-D, one-hot t)")
+@check("cross_entropy_error", "2_7", N_("value on one sample (1-D, one-hot t)"))
 def cross_entropy_error_values(ctx: Context) -> None:
     y = np.array([0.1, 0.05, 0.6, 0.25])
     t = np.array([0.0, 0.0, 1.0, 0.0])
     expected = F.cross_entropy_error(y, t)
-    causes = [("the minus sign is missing: E = -Σ t log y", -expected)]
+    causes = [(_("the minus sign is missing: E = -Σ t log y"), -expected)]
     received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t)")
     expect_close(received, expected, f"{ctx.name}(y, t)", rtol=1e-5, causes=causes)
 
 
-@check("cross_entropy_error", "2_7", "a batch of one-hot targets: the mean over the batch")
+@check("cross_entropy_error", "2_7", N_("a batch of one-hot targets: the mean over the batch"))
 def cross_entropy_error_batch(ctx: Context) -> None:
     y, labels = _probabilities(ctx)
     t = F.to_one_hot(labels, y.shape[1], dtype=np.float64)
@@ -198,71 +222,88 @@ def cross_entropy_error_batch(ctx: Context) -> None:
     expected = F.cross_entropy_error(y, t)
     causes = [
         (
-            f"sums over the batch without dividing by the batch size N = {n}: divide by y.shape[0]",
+            _(
+                "sums over the batch without dividing by the batch size N = {n}: divide by y.shape[0]"
+            ).format(n=n),
             expected * n,
         ),
-        ("divides by the batch size N twice", expected / n),
+        (_("divides by the batch size N twice"), expected / n),
         (
-            f"divides by the number of elements N·C = {n * c} (np.mean over everything): divide by N only",
+            _(
+                "divides by the number of elements N·C = {size} (np.mean over everything): divide by N only"
+            ).format(size=n * c),
             expected / c,
         ),
     ]
-    received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t) for a batch of {n}")
-    expect_close(
-        received, expected, f"{ctx.name}(y, t) for a batch of {n}", rtol=1e-5, causes=causes
-    )
+    what = _for_batch(ctx.name, n)
+    received = as_scalar(_call(ctx, y, t), what)
+    expect_close(received, expected, what, rtol=1e-5, causes=causes)
+
+
+def _for_batch(name: str, n: int) -> str:
+    return _("{name}(y, t) for a batch of {n}").format(name=name, n=n)
 
 
 @check(
     "cross_entropy_error",
     "2_7",
-    "a batch of integer labels",
-    limitation="the course passes one-hot targets; integer labels are a convenience",
+    N_("a batch of integer labels"),
+    limitation=N_("the course passes one-hot targets; integer labels are a convenience"),
 )
 def cross_entropy_error_labels(ctx: Context) -> None:
     y, labels = _probabilities(ctx)
-    received = as_scalar(_call(ctx, y, labels), f"{ctx.name}(y, t) with t = {labels.tolist()}")
+    received = as_scalar(
+        _call(ctx, y, labels),
+        _("{call} with t = {t}").format(call=f"{ctx.name}(y, t)", t=labels.tolist()),
+    )
     expect_close(
-        received, F.cross_entropy_error(y, labels), f"{ctx.name}(y, t) with labels", rtol=1e-5
+        received,
+        F.cross_entropy_error(y, labels),
+        _("{name}(y, t) with labels").format(name=ctx.name),
+        rtol=1e-5,
     )
 
 
-@check("cross_entropy_error", "2_7", "finite when y is 0 where t is 1")
+@check("cross_entropy_error", "2_7", N_("finite when y is 0 where t is 1"))
 def cross_entropy_error_extremes(ctx: Context) -> None:
     y = np.array([1.0, 0.0, 0.0])  # softmax([1000, -1000, -1000]): exactly 0 in float64
     t = np.array([0.0, 1.0, 0.0])
-    received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0]")
+    what = _("{name}(y, t) at y = {y}, t = {t}").format(name=ctx.name, y="[1, 0, 0]", t="[0, 1, 0]")
+    received = as_scalar(_call(ctx, y, t), what)
     if not np.isfinite(received):
         raise Failure(
-            f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received}",
-            "a large finite number (about 16 with log(y + 1e-7))",
+            _("{what} is {value}").format(what=what, value=received),
+            _("a large finite number (about 16 with log(y + 1e-7))"),
             describe(received),
-            "log(0) is -inf: add a tiny delta inside the log, np.log(y + 1e-7)",
+            _("log(0) is -inf: add a tiny delta inside the log, np.log(y + 1e-7)"),
         )
     if received < 10:
         raise Failure(
-            f"{ctx.name}(y, t) at y = [1, 0, 0], t = [0, 1, 0] is {received:.4g}; a sure wrong answer "
-            "must cost a lot",
-            "at least 10",
+            _("{what} is {value}; a sure wrong answer must cost a lot").format(
+                what=what, value=f"{received:.4g}"
+            ),
+            _("at least 10"),
             describe(received),
-            "the loss must be -Σ t log(y + delta)",
+            _("the loss must be -Σ t log(y + delta)"),
         )
 
 
 # --------------------------------------------------------------------------- sum_squared_error
 
 
-@check("sum_squared_error", "2_11", "value on one sample (1-D)")
+@check("sum_squared_error", "2_11", N_("value on one sample (1-D)"))
 def sum_squared_error_values(ctx: Context) -> None:
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
     t = np.zeros(10)
     t[2] = 1.0
     expected = F.sum_squared_error(y, t)
     causes = [
-        ("the ½ is missing: E = ½ Σ (y - t)²", 2 * expected),
+        (_("the ½ is missing: E = ½ Σ (y - t)²"), 2 * expected),
         (
-            f"divides by y.shape[0], which for one 1-D sample is its number of elements ({y.size}), not the batch "
-            "size 1: treat a 1-D y as a batch of one, y.reshape(1, -1)",
+            _(
+                "divides by y.shape[0], which for one 1-D sample is its number of elements ({size}), not the batch "
+                "size 1: treat a 1-D y as a batch of one, y.reshape(1, -1)"
+            ).format(size=y.size),
             expected / y.size,
         ),
     ]
@@ -273,13 +314,16 @@ def sum_squared_error_values(ctx: Context) -> None:
 @check(
     "sum_squared_error",
     "2_11",
-    "a batch: the mean over the batch",
-    limitation="the course's sum_squared_error is written for one sample; its loss layer divides by N",
+    N_("a batch: the mean over the batch"),
+    limitation=N_(
+        "the course's sum_squared_error is written for one sample; its loss layer divides by N"
+    ),
 )
 def sum_squared_error_batch(ctx: Context) -> None:
     y = ctx.rng.standard_normal((4, 3))
     t = ctx.rng.standard_normal((4, 3))
     expected = F.sum_squared_error(y, t)
-    causes = [("sums over the batch: divide by the batch size N = 4", 4 * expected)]
-    received = as_scalar(_call(ctx, y, t), f"{ctx.name}(y, t) for a batch of 4")
-    expect_close(received, expected, f"{ctx.name}(y, t) for a batch of 4", causes=causes)
+    causes = [(_("sums over the batch: divide by the batch size N = 4"), 4 * expected)]
+    what = _for_batch(ctx.name, 4)
+    received = as_scalar(_call(ctx, y, t), what)
+    expect_close(received, expected, what, causes=causes)

@@ -21,10 +21,11 @@ from deepkiso.check.expect import (
     expect_close,
     expect_unchanged,
 )
-from deepkiso.check.functions import OVERFLOW_CAUSE, ROW_OVERFLOW_CAUSE
+from deepkiso.check.functions import overflow_cause, row_overflow_cause
 from deepkiso.check.layers import _GRAD_ATOL, _GRAD_RTOL, _forward, _numerical
 from deepkiso.check.names import call_method
 from deepkiso.check.registry import Context, Failure, check
+from deepkiso.i18n import N_, _
 
 # --------------------------------------------------------------------------- SoftmaxWithLoss, SquaredError
 
@@ -54,16 +55,21 @@ def _softmax_loss_dx(x: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _dx_causes(y: np.ndarray, t: np.ndarray, n: int, one_sample: bool = False) -> list:
     causes = [
-        (f"dx is not divided by the batch size: dx = (y - t) / N with N = {n}", (y - t)),
-        ("dx is divided by the batch size twice", (y - t) / (n * n)),
-        ("the sign is reversed: dx = (y - t) / N", (t - y) / n),
+        (
+            _("dx is not divided by the batch size: dx = (y - t) / N with N = {n}").format(n=n),
+            (y - t),
+        ),
+        (_("dx is divided by the batch size twice"), (y - t) / (n * n)),
+        (_("the sign is reversed: dx = (y - t) / N"), (t - y) / n),
     ]
     if one_sample:
         causes.insert(
             0,
             (
-                f"dx is divided by t.shape[0], which for one 1-D sample is the number of classes "
-                f"({t.shape[-1]}), not the batch size 1",
+                _(
+                    "dx is divided by t.shape[0], which for one 1-D sample is the number of classes "
+                    "({classes}), not the batch size 1"
+                ).format(classes=t.shape[-1]),
                 (y - t) / t.shape[-1],
             ),
         )
@@ -73,27 +79,34 @@ def _dx_causes(y: np.ndarray, t: np.ndarray, n: int, one_sample: bool = False) -
 @check(
     "SoftmaxWithLoss",
     "2_15",
-    "forward on a batch (one-hot t): the mean cross-entropy",
+    N_("forward on a batch (one-hot t): the mean cross-entropy"),
     needs=("forward",),
 )
 def softmaxwithloss_forward_batch(ctx: Context) -> None:
-    x, _, t = _scores(ctx)
+    x, _labels, t = _scores(ctx)
     n = x.shape[0]
     expected = F.softmax_cross_entropy(x, t)
     causes = [
-        (f"the loss is summed over the batch: divide by the batch size N = {n}", expected * n),
-        ("the loss is divided by the batch size N twice", expected / n),
-        ("the minus sign is missing: E = -Σ t log y", -expected),
+        (_summed_over_the_batch(n), expected * n),
+        (_divided_twice(), expected / n),
+        (_("the minus sign is missing: E = -Σ t log y"), -expected),
     ]
-    loss = as_scalar(_forward(ctx.obj(), x, t), f"forward(x, t) for a batch of {n}")
-    expect_close(
-        loss, expected, f"forward(x, t) for a batch of {n}", rtol=1e-5, atol=1e-5, causes=causes
-    )
+    what = _("forward(x, t) for a batch of {n}").format(n=n)
+    loss = as_scalar(_forward(ctx.obj(), x, t), what)
+    expect_close(loss, expected, what, rtol=1e-5, atol=1e-5, causes=causes)
 
 
-@check("SoftmaxWithLoss", "2_15", "backward: dx = (y - t) / N matches the numerical gradient")
+def _summed_over_the_batch(n: int) -> str:
+    return _("the loss is summed over the batch: divide by the batch size N = {n}").format(n=n)
+
+
+def _divided_twice() -> str:
+    return _("the loss is divided by the batch size N twice")
+
+
+@check("SoftmaxWithLoss", "2_15", N_("backward: dx = (y - t) / N matches the numerical gradient"))
 def softmaxwithloss_backward(ctx: Context) -> None:
-    x, _, t = _scores(ctx)
+    x, _labels, t = _scores(ctx)
     layer = ctx.obj()
     _forward(layer, x, t)
     dx = _loss_backward(layer)
@@ -107,7 +120,7 @@ def softmaxwithloss_backward(ctx: Context) -> None:
     )
 
 
-@check("SoftmaxWithLoss", "2_15", "finite at scores of ±1000")
+@check("SoftmaxWithLoss", "2_15", N_("finite at scores of ±1000"))
 def softmaxwithloss_extremes(ctx: Context) -> None:
     x = np.array(
         [
@@ -120,40 +133,46 @@ def softmaxwithloss_extremes(ctx: Context) -> None:
     labels = np.array([1, 2, 0, 2])
     t = F.to_one_hot(labels, 3, dtype=np.float64)
     layer = ctx.obj()
-    loss = as_scalar(_forward(layer, x, t), "forward(x, t) at scores of ±1000")
-    dx = as_array(_loss_backward(layer), "backward() at scores of ±1000")
+    at_extremes = _("{call} at scores of ±1000")
+    loss = as_scalar(_forward(layer, x, t), at_extremes.format(call="forward(x, t)"))
+    dx = as_array(_loss_backward(layer), at_extremes.format(call="backward()"))
     if not np.isfinite(loss) or not np.isfinite(dx).all():
         if dx.shape == x.shape and not np.isfinite(dx).all():
-            cause = OVERFLOW_CAUSE if not np.isfinite(dx[0]).all() else ROW_OVERFLOW_CAUSE
+            cause = overflow_cause() if not np.isfinite(dx[0]).all() else row_overflow_cause()
         else:
-            cause = "log(0) is -inf: take log(y + 1e-7) in the cross-entropy"
+            cause = _("log(0) is -inf: take log(y + 1e-7) in the cross-entropy")
         raise Failure(
-            "the loss or dx is not finite at scores of ±1000",
-            f"a finite loss and dx {describe((F.softmax(x) - t) / 4)}",
-            f"loss {describe(loss)}, dx {describe(dx)}",
+            _("the loss or dx is not finite at scores of ±1000"),
+            _("a finite loss and dx {dx}").format(dx=describe((F.softmax(x) - t) / 4)),
+            _("loss {loss}, dx {dx}").format(loss=describe(loss), dx=describe(dx)),
             cause,
         )
-    expect_close(dx, (F.softmax(x) - t) / 4, "backward() at scores of ±1000", atol=1e-7)
+    expect_close(dx, (F.softmax(x) - t) / 4, at_extremes.format(call="backward()"), atol=1e-7)
 
 
 @check(
     "SoftmaxWithLoss",
     "2_15",
-    "one sample (1-D x and t) works too",
-    limitation="2_15 works on batches; one sample works as a batch of one, x.reshape(1, -1)",
+    N_("one sample (1-D x and t) works too"),
+    limitation=N_("2_15 works on batches; one sample works as a batch of one, x.reshape(1, -1)"),
 )
 def softmaxwithloss_one_sample(ctx: Context) -> None:
     x = np.array([0.3, 2.9, 4.0])
     t = np.array([0.0, 1.0, 0.0])
     layer = ctx.obj()
-    loss = as_scalar(_forward(layer, x, t), "forward(x, t) for one sample")
+    for_one = _("{call} for one sample")
+    loss = as_scalar(_forward(layer, x, t), for_one.format(call="forward(x, t)"))
     expect_close(
-        loss, F.softmax_cross_entropy(x, t), "forward(x, t) for one sample", rtol=1e-5, atol=1e-5
+        loss,
+        F.softmax_cross_entropy(x, t),
+        for_one.format(call="forward(x, t)"),
+        rtol=1e-5,
+        atol=1e-5,
     )
     expect_close(
         _loss_backward(layer),
         F.softmax(x) - t,
-        "backward() for one sample",
+        for_one.format(call="backward()"),
         rtol=_GRAD_RTOL,
         atol=_GRAD_ATOL,
         causes=_dx_causes(F.softmax(x), t, 1, one_sample=True),
@@ -163,24 +182,27 @@ def softmaxwithloss_one_sample(ctx: Context) -> None:
 @check(
     "SoftmaxWithLoss",
     "2_15",
-    "integer labels as t work too",
-    limitation="the course passes one-hot targets; integer labels are a convenience",
+    N_("integer labels as t work too"),
+    limitation=N_("the course passes one-hot targets; integer labels are a convenience"),
 )
 def softmaxwithloss_labels(ctx: Context) -> None:
     x, labels, t = _scores(ctx)
     layer = ctx.obj()
-    loss = as_scalar(_forward(layer, x, labels), f"forward(x, t) with t = {labels.tolist()}")
+    loss = as_scalar(
+        _forward(layer, x, labels),
+        _("{call} with t = {t}").format(call="forward(x, t)", t=labels.tolist()),
+    )
     expect_close(
         loss,
         F.softmax_cross_entropy(x, labels),
-        "forward(x, t) with integer labels",
+        _("forward(x, t) with integer labels"),
         rtol=1e-5,
         atol=1e-5,
     )
     expect_close(
         _loss_backward(layer),
         _softmax_loss_dx(x, t),
-        "backward() after integer labels",
+        _("backward() after integer labels"),
         rtol=_GRAD_RTOL,
         atol=_GRAD_ATOL,
     )
@@ -189,11 +211,11 @@ def softmaxwithloss_labels(ctx: Context) -> None:
 @check(
     "SoftmaxWithLoss",
     "2_15",
-    "backward scales with dout (backward(2) gives 2·dx)",
-    limitation="the loss layer is the last layer, so in a net the dout it receives is always 1",
+    N_("backward scales with dout (backward(2) gives 2·dx)"),
+    limitation=N_("the loss layer is the last layer, so in a net the dout it receives is always 1"),
 )
 def softmaxwithloss_scales_with_dout(ctx: Context) -> None:
-    x, _, t = _scores(ctx)
+    x, _labels, t = _scores(ctx)
     layer = ctx.obj()
     _forward(layer, x, t)
     once = as_array(_loss_backward(layer, 1.0), "backward(1)")
@@ -202,44 +224,56 @@ def softmaxwithloss_scales_with_dout(ctx: Context) -> None:
         _loss_backward(layer, 2.0),
         2 * once,
         "backward(2)",
-        causes=[("backward ignores dout: dx = dout · (y - t) / N", once)],
+        causes=[(_("backward ignores dout: dx = dout · (y - t) / N"), once)],
     )
 
 
-@check("SoftmaxWithLoss", "2_15", "forward and backward leave x and t unchanged")
+@check("SoftmaxWithLoss", "2_15", N_("forward and backward leave x and t unchanged"))
 def softmaxwithloss_unchanged(ctx: Context) -> None:
-    x, _, t = _scores(ctx)
+    x, _labels, t = _scores(ctx)
     given_x, given_t = x.copy(), t.copy()
     layer = ctx.obj()
     call_method(layer.forward, given_x, given_t, training=True)
     _loss_backward(layer)
-    cause = "the layer writes into the caller's array (x -= max, say): compute new arrays"
-    expect_unchanged(x, given_x, "the caller's x after forward and backward", cause)
-    expect_unchanged(t, given_t, "the caller's t after forward and backward", cause)
+    cause = _("the layer writes into the caller's array (x -= max, say): compute new arrays")
+    for name, before, after in (("x", x, given_x), ("t", t, given_t)):
+        expect_unchanged(
+            before,
+            after,
+            _("the caller's {name} after forward and backward").format(name=name),
+            cause,
+            written_by=(ctx.obj, "backward", name),
+        )
 
 
-@check("SquaredError", "2_11", "forward on a batch: ½ Σ (y - t)² divided by N", needs=("forward",))
+@check(
+    "SquaredError",
+    "2_11",
+    N_("forward on a batch: ½ Σ (y - t)² divided by N"),
+    needs=("forward",),
+)
 def squarederror_forward_batch(ctx: Context) -> None:
     y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
     expected = F.sum_squared_error(y, t)
     causes = [
-        ("the loss is summed over the batch: divide by the batch size N = 4", expected * 4),
-        ("the ½ is missing: L = ½ Σ (y - t)² / N", expected * 2),
-        ("the loss is divided by the batch size N twice", expected / 4),
+        (_summed_over_the_batch(4), expected * 4),
+        (_("the ½ is missing: L = ½ Σ (y - t)² / N"), expected * 2),
+        (_divided_twice(), expected / 4),
     ]
-    loss = as_scalar(_forward(ctx.obj(), y, t), "forward(y, t) for a batch of 4")
-    expect_close(loss, expected, "forward(y, t) for a batch of 4", causes=causes)
+    what = _("forward(y, t) for a batch of {n}").format(n=4)
+    loss = as_scalar(_forward(ctx.obj(), y, t), what)
+    expect_close(loss, expected, what, causes=causes)
 
 
-@check("SquaredError", "2_11", "backward: (y - t) / N matches the numerical gradient")
+@check("SquaredError", "2_11", N_("backward: (y - t) / N matches the numerical gradient"))
 def squarederror_backward(ctx: Context) -> None:
     y, t = ctx.rng.standard_normal((4, 2)), ctx.rng.standard_normal((4, 2))
     layer = ctx.obj()
     _forward(layer, y, t)
     expected = _numerical(lambda z: F.sum_squared_error(z, t), y)
     causes = [
-        ("dy is not divided by the batch size: dy = (y - t) / N with N = 4", y - t),
-        ("the sign is reversed: dy = (y - t) / N", (t - y) / 4),
+        (_("dy is not divided by the batch size: dy = (y - t) / N with N = 4"), y - t),
+        (_("the sign is reversed: dy = (y - t) / N"), (t - y) / 4),
     ]
     expect_close(
         _loss_backward(layer),

@@ -47,6 +47,7 @@ FAMILIES = (
     "functions",
     "differentiation",
     "layers",
+    "affine",
     "loss_layers",
     "simple_net",
     "nets",
