@@ -584,7 +584,7 @@ def _like(value: Any, template: Any) -> Any:
     """value with lists turned back into arrays wherever template holds an array."""
     if isinstance(template, dict):
         if not isinstance(value, dict) or set(value) != set(template):
-            raise KeyError(f"expected keys {sorted(template)}")
+            raise KeyError(_("expected keys {keys}").format(keys=sorted(template)))
         return {key: _like(value[key], template[key]) for key in template}
     if isinstance(template, np.ndarray):
         return np.asarray(value, dtype=template.dtype)
