@@ -227,7 +227,15 @@ def _scaling_sentence(groups: Sequence[Group], scaling: str) -> str | None:
                 hint=hint,
             )
         )
-    return " ".join(parts) or None
+    return _joined(parts) or None
+
+
+def _joined(sentences: Sequence[str]) -> str:
+    """Sentences one after another: a space after an English one, none after a Japanese "。"."""
+    text = ""
+    for sentence in sentences:
+        text += sentence if not text or text.endswith("。") else " " + sentence
+    return text
 
 
 def _cost_sentence(row: list[Group]) -> str | None:
