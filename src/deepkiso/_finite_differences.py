@@ -18,11 +18,7 @@ from typing import Any
 
 import numpy as np
 
-_H_NOT_POSITIVE = "{who}: h must be a positive number, got {h!r}"
-_H_BELOW_SPACING = (
-    "{who}: h = {h:g} is below the spacing of {dtype} numbers at {where} = {value:.9g} "
-    "(spacing {spacing:.3g}), so x ± h rounds back to x; use a larger h"
-)
+from deepkiso.i18n import _
 
 
 def gradient_in_place(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
@@ -59,7 +55,7 @@ def central_difference(
 def require_step(who: str, h: float, values: np.ndarray, name: str) -> None:
     """Refuse an h that is not positive, or below the spacing of values' dtype at its largest |value|."""
     if not (isinstance(h, (int, float, np.number)) and h > 0 and math.isfinite(h)):
-        raise ValueError(_H_NOT_POSITIVE.format(who=who, h=h))
+        raise ValueError(_("{who}: h must be a positive number, got {h!r}").format(who=who, h=h))
     if values.size == 0:
         return
     magnitudes = np.abs(values)
@@ -69,7 +65,10 @@ def require_step(who: str, h: float, values: np.ndarray, name: str) -> None:
         index = np.unravel_index(flat, values.shape)
         where = f"{name}[{', '.join(str(int(i)) for i in index)}]" if values.ndim else name
         raise ValueError(
-            _H_BELOW_SPACING.format(
+            _(
+                "{who}: h = {h:g} is below the spacing of {dtype} numbers at {where} = {value:.9g} "
+                "(spacing {spacing:.3g}), so x ± h rounds back to x; use a larger h"
+            ).format(
                 who=who,
                 h=h,
                 dtype=values.dtype,
@@ -176,7 +175,7 @@ def _float_arrays_held_by(f: Callable[..., Any]) -> list[np.ndarray]:
 
 def _is_filled(cell: types.CellType) -> bool:
     try:
-        _ = cell.cell_contents  # reading it is the test
+        __ = cell.cell_contents  # reading it is the test
     except ValueError:  # a cell not yet filled (a name the function assigns later)
         return False
     return True

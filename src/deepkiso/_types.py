@@ -23,6 +23,8 @@ from typing import Any, Literal, Protocol, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from deepkiso.i18n import _
+
 __all__ = [
     "Array",
     "FloatArray",
@@ -64,13 +66,15 @@ def as_generator(rng: RngLike) -> np.random.Generator:
 def _children(rng: RngLike, n: int) -> list[np.random.SeedSequence]:
     """n independent SeedSequences from rng; for an int seed s, ``SeedSequence(s).spawn(n)``."""
     if int(n) != n or n < 0:
-        raise ValueError(f"spawn: the number of streams must be a non-negative integer, got {n!r}")
+        raise ValueError(
+            _("spawn: the number of streams must be a non-negative integer, got {n!r}").format(n=n)
+        )
     if isinstance(rng, np.random.Generator):
         # The generator's own seed sequence spawns (and counts) its children, so two calls on one
         # Generator give different streams, as two draws from it would.
         seed_seq = rng.bit_generator.seed_seq
         if not isinstance(seed_seq, np.random.SeedSequence):
-            raise ValueError("spawn: the Generator's bit generator has no SeedSequence to split")
+            raise ValueError(_("spawn: the Generator's bit generator has no SeedSequence to split"))
         return seed_seq.spawn(int(n))
     return np.random.SeedSequence(rng).spawn(int(n))
 

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from deepkiso.i18n import _
+
 __all__ = ["get_blas_threads", "set_blas_threads", "single_blas_thread"]
 
 # Substrings of the shared-library names that carry a BLAS we can steer.
@@ -104,13 +106,15 @@ def set_blas_threads(n: int) -> bool:
     """Give NumPy's BLAS n threads from now on; False (and nothing changed) where it cannot be steered."""
     if int(n) != n or n < 1:
         raise ValueError(
-            f"set_blas_threads: the thread count must be a positive integer, got {n!r}"
+            _("set_blas_threads: the thread count must be a positive integer, got {n!r}").format(
+                n=n
+            )
         )
     controls = _controls()
     with _lock:
         if _depth:
             raise RuntimeError(
-                "set_blas_threads: a single_blas_thread() block is running in this process"
+                _("set_blas_threads: a single_blas_thread() block is running in this process")
             )
         for control in controls:
             control.set(int(n))

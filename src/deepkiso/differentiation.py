@@ -28,6 +28,7 @@ from deepkiso.gradcheck import (
     check_net_gradient,
     gradient_check,
 )
+from deepkiso.i18n import _
 
 __all__ = [
     "numerical_diff",
@@ -56,7 +57,11 @@ def numerical_diff(
     float64 numbers at x is refused: x ± h would round back to x.
     """
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+        raise ValueError(
+            _("unknown method {method!r}; choose one of {choices}").format(
+                method=method, choices=list(METHODS)
+            )
+        )
     x64 = np.float64(x)
     require_step("numerical_diff", h, np.asarray(x64), "x")
     x64 = float(x64)
@@ -91,7 +96,11 @@ def numerical_gradient(
     if not isinstance(x, np.ndarray):
         x = np.asarray(x, dtype=np.float64)
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"numerical_gradient: x must be a floating array, got dtype {x.dtype}")
+        raise ValueError(
+            _("numerical_gradient: x must be a floating array, got dtype {dtype}").format(
+                dtype=x.dtype
+            )
+        )
     if x.dtype == np.float64:
         return gradient_in_place(f, x, h)
     twin = float64_twin(f, [x])
@@ -122,7 +131,7 @@ def gradient_descent(
     without bound (and finally inf or nan); it is returned, not hidden.
     """
     if step_num < 0:
-        raise ValueError(f"step_num must be >= 0, got {step_num}")
+        raise ValueError(_("step_num must be >= 0, got {step_num}").format(step_num=step_num))
     x = np.array(init_x, dtype=np.float64)
     trajectory = np.empty((step_num + 1, *x.shape), dtype=np.float64)
     trajectory[0] = x

@@ -23,6 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deepkiso.errors import os_cause
+from deepkiso.i18n import _
+
 __all__ = [
     "read_regular_file",
     "remove_stale_temporaries",
@@ -127,22 +130,32 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     except FileNotFoundError:
         if path.is_symlink():
             raise ValueError(
-                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist"
+                _("{path}: a symbolic link to {target}, which does not exist").format(
+                    path=path, target=os.readlink(path)
+                )
             ) from None
-        raise FileNotFoundError(f"{path}: missing") from None
+        raise FileNotFoundError(_("{path}: missing").format(path=path)) from None
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise ValueError(_cannot_read(path, exc)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise ValueError(f"{path}: a directory, not a file")
+        raise ValueError(_("{path}: a directory, not a file").format(path=path))
     if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path}: not a regular file (a device, pipe or socket)")
+        raise ValueError(
+            _("{path}: not a regular file (a device, pipe or socket)").format(path=path)
+        )
     if info.st_size > max_bytes:
         raise ValueError(
-            f"{path}: {info.st_size} bytes, more than the {max_bytes} such a file may have"
+            _("{path}: {size} bytes, more than the {max_bytes} such a file may have").format(
+                path=path, size=info.st_size, max_bytes=max_bytes
+            )
         )
     try:
         with open(path, "rb") as f:
             # Its size as stat gave it, not max_bytes: read(n) sets n bytes aside before it reads.
             return f.read(info.st_size + 1)
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise ValueError(_cannot_read(path, exc)) from None
+
+
+def _cannot_read(path: Path, exc: OSError) -> str:
+    return _("{path}: cannot be read ({cause})").format(path=path, cause=os_cause(exc))

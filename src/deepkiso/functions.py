@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from deepkiso.i18n import _
+
 __all__ = [
     "identity",
     "step_function",
@@ -147,7 +149,11 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str) -> tuple[np.ndarray, np.nd
             else t.reshape(1)
         )
     if y.ndim != 2:
-        raise ValueError(f"{name}: expected y of shape (N, C) or (C,), got shape {y.shape}")
+        raise ValueError(
+            _("{name}: expected y of shape (N, C) or (C,), got shape {got}").format(
+                name=name, got=y.shape
+            )
+        )
     n, c = y.shape
     if t.shape == (n, c):
         return y, t
@@ -155,12 +161,16 @@ def as_batch(y: np.ndarray, t: np.ndarray, name: str) -> tuple[np.ndarray, np.nd
         # Read as unsigned, a negative label is huge: one pass over t checks both ends of [0, c).
         if t.size and np.maximum.reduce(t.view(t.dtype.str.replace("i", "u"))) >= c:
             raise ValueError(
-                f"{name}: labels must lie in [0, {c}), got values from {t.min()} to {t.max()}"
+                _("{name}: labels must lie in [0, {c}), got values from {low} to {high}").format(
+                    name=name, c=c, low=t.min(), high=t.max()
+                )
             )
         return y, t
     raise ValueError(
-        f"{name}: expected t as integer labels of shape ({n},) or one-hot of shape ({n}, {c}), "
-        f"got shape {t.shape} and dtype {t.dtype}"
+        _(
+            "{name}: expected t as integer labels of shape ({n},) or one-hot of shape ({n}, {c}), "
+            "got shape {shape} and dtype {dtype}"
+        ).format(name=name, n=n, c=c, shape=t.shape, dtype=t.dtype)
     )
 
 
@@ -232,7 +242,11 @@ def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
     y = _as_float(y)
     t = np.asarray(t, dtype=y.dtype)
     if y.shape != t.shape:
-        raise ValueError(f"sum_squared_error: y has shape {y.shape} but t has shape {t.shape}")
+        raise ValueError(
+            _("sum_squared_error: y has shape {y_shape} but t has shape {t_shape}").format(
+                y_shape=y.shape, t_shape=t.shape
+            )
+        )
     n = y.shape[0] if y.ndim > 1 else 1
     d = y - t
     # Summed in float64 whatever y's dtype: a float32 sum of many squares loses digits.

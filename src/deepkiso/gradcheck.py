@@ -20,6 +20,7 @@ import numpy as np
 
 from deepkiso._finite_differences import central_difference, float64_twin, require_step
 from deepkiso._types import Array, Net, RngLike
+from deepkiso.i18n import _
 
 __all__ = [
     "ParameterCheck",
@@ -102,36 +103,65 @@ class GradientCheckReport:
         raise KeyError(name)
 
     def __str__(self) -> str:
-        how = self.dtype if self.evaluation == "float64" else self.evaluation
-        head = (
-            f"gradient check ({self.mode}, {how}, h={self.h:g}; "
-            f"pass when |a-n| <= {self.atol:g} + {self.rtol:g}(|a|+|n|))"
-        )
-        rows = [head] + ([f"  note: {self.note}"] if self.note else [])
-        rows.append(
-            f"  {'parameter':<10} {'shape':<14} {'compared':>8} {'max |a-n|':>10} {'max rel':>9}  result"
-        )
+        how = self.dtype if self.evaluation == "float64" else _evaluation_text(self.evaluation)
+        head = _(
+            "gradient check ({mode}, {how}, h={h:g}; pass when |a-n| <= {atol:g} + {rtol:g}(|a|+|n|))"
+        ).format(mode=self.mode, how=how, h=self.h, atol=self.atol, rtol=self.rtol)
+        rows = [head] + ([_("  note: {note}").format(note=self.note)] if self.note else [])
+        header = (_("parameter"), _("shape"), _("compared"), _("max |a-n|"), _("max rel"))
+        rows.append(f"  {_columns(header)}  {_('result')}")
         for c in self.checks:
             if c.problem:
-                rows.append(
-                    f"  {c.name:<10} {c.shape!s:<14} {'-':>8} {'-':>10} {'-':>9}  FAIL: {c.problem}"
-                )
+                cells = (c.name, str(c.shape), "-", "-", "-")
+                fail = _("FAIL: {problem}").format(problem=c.problem)
+                rows.append(f"  {_columns(cells)}  {fail}")
                 continue
             verdict = (
-                "ok"
+                _("ok")
                 if c.passed
-                else (
-                    f"FAIL at {c.worst_index}: backprop {c.analytic_at_worst:.6g}, numerical {c.numeric_at_worst:.6g}"
+                else _("FAIL at {index}: backprop {analytic:.6g}, numerical {numeric:.6g}").format(
+                    index=c.worst_index, analytic=c.analytic_at_worst, numeric=c.numeric_at_worst
                 )
             )
-            rows.append(
-                f"  {c.name:<10} {c.shape!s:<14} {c.n_compared:>8} "
-                f"{c.max_abs_diff:>10.2e} {c.max_rel_error:>9.2e}  {verdict}"
+            cells = (
+                c.name,
+                str(c.shape),
+                str(c.n_compared),
+                f"{c.max_abs_diff:.2e}",
+                f"{c.max_rel_error:.2e}",
             )
+            rows.append(f"  {_columns(cells)}  {verdict}")
         rows.append(
-            "PASSED" if self.passed else f"FAILED: {', '.join(c.name for c in self.failures)}"
+            _("PASSED")
+            if self.passed
+            else _("FAILED: {names}").format(names=", ".join(c.name for c in self.failures))
         )
         return "\n".join(rows)
+
+
+# The report's columns: (width, right-aligned); widths count a full-width character as two.
+_COLUMNS = ((10, False), (14, False), (8, True), (10, True), (9, True))
+
+
+def _columns(cells: tuple[str, ...]) -> str:
+    """The report's cells padded to its columns, as a terminal shows them (CJK takes two places)."""
+    import unicodedata
+
+    padded = []
+    for text, (width, right) in zip(cells, _COLUMNS):
+        shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        space = " " * max(0, width - shown)
+        padded.append(space + text if right else text + space)
+    return " ".join(padded)
+
+
+def _evaluation_text(evaluation: str) -> str:
+    """How the loss was evaluated, in words (the settings' key in the language in use)."""
+    if evaluation == "float32 on a float64 copy":
+        return _("float32 on a float64 copy")
+    if evaluation == "float32 in place":
+        return _("float32 in place")
+    return evaluation
 
 
 def _settings(
@@ -274,7 +304,11 @@ def gradient_check(
     a failure that says so (for example db of shape (N, 3) instead of (3,)).
     """
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {list(MODES)}")
+        raise ValueError(
+            _("unknown mode {mode!r}; choose one of {choices}").format(
+                mode=mode, choices=list(MODES)
+            )
+        )
     rng = np.random.default_rng(rng)
     dtypes = {np.dtype(p.dtype) for p in params.values()}
     dtype = (
@@ -288,7 +322,7 @@ def gradient_check(
     for name, param in params.items():
         analytic = grads.get(name)
         if analytic is None:
-            report.checks.append(_problem(name, param.shape, "no backprop gradient was given"))
+            report.checks.append(_problem(name, param.shape, _("no backprop gradient was given")))
             continue
         analytic = np.asarray(analytic)
         if analytic.shape != param.shape:
@@ -296,7 +330,10 @@ def gradient_check(
                 _problem(
                     name,
                     param.shape,
-                    f"backprop gradient has shape {analytic.shape}, expected {param.shape} (the parameter's shape)",
+                    _(
+                        "backprop gradient has shape {got}, expected {expected} "
+                        "(the parameter's shape)"
+                    ).format(got=analytic.shape, expected=param.shape),
                 )
             )
             continue
@@ -330,9 +367,10 @@ def _evaluation(
             "float32 in place",
             f,
             dict(params),
-            (
-                "f could not be copied with float64 parameters (it reads them through a global, holds a view of them "
-                "or refuses deepcopy), so the loss was evaluated in float32 with loose tolerances"
+            _(
+                "f could not be copied with float64 parameters (it reads them through a global, "
+                "holds a view of them or refuses deepcopy), so the loss was evaluated in float32 "
+                "with loose tolerances"
             ),
         )
     f64, twins = twin

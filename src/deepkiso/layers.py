@@ -28,6 +28,7 @@ from deepkiso.functions import (
     sum_to_shape,
     tanh,
 )
+from deepkiso.i18n import _
 
 __all__ = [
     "AddLayer",
@@ -46,8 +47,10 @@ def _check_dout(layer: str, dout: Any, expected: tuple[int, ...]) -> None:
     # An array's own .shape: np.shape is a Python-level wrapper, and this runs on every backward.
     if (dout.shape if isinstance(dout, np.ndarray) else np.shape(dout)) != expected:
         raise ValueError(
-            f"{layer}.backward: expected dout of shape {expected} (the forward output's), "
-            f"got shape {np.shape(dout)}"
+            _(
+                "{layer}.backward: expected dout of shape {expected} (the forward output's), "
+                "got shape {got}"
+            ).format(layer=layer, expected=expected, got=np.shape(dout))
         )
 
 
@@ -200,8 +203,10 @@ class Affine:
     def __init__(self, W: np.ndarray, b: np.ndarray):
         if W.ndim != 2 or b.shape != (W.shape[1],):
             raise ValueError(
-                f"Affine: expected W of shape (D_in, D_out) and b of shape (D_out,), "
-                f"got {W.shape} and {b.shape}"
+                _(
+                    "Affine: expected W of shape (D_in, D_out) and b of shape (D_out,), "
+                    "got {W_shape} and {b_shape}"
+                ).format(W_shape=W.shape, b_shape=b.shape)
             )
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
@@ -264,8 +269,10 @@ class Affine:
         if x.ndim >= 2 and math.prod(x.shape[1:]) == d_in:
             return x.reshape(x.shape[0], d_in)
         raise ValueError(
-            f"Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
-            f"d1·d2·… = {d_in}, or ({d_in},)), got shape {x.shape}"
+            _(
+                "Affine: expected input of shape (N, {d_in}) (or (N, d1, d2, …) with "
+                "d1·d2·… = {d_in}, or ({d_in},)), got shape {got}"
+            ).format(d_in=d_in, got=x.shape)
         )
 
     def _dout_rows(self, dout: np.ndarray) -> np.ndarray:
@@ -354,7 +361,9 @@ class SquaredError:
                 t = t.reshape(-1, 1)
             else:
                 raise ValueError(
-                    f"SquaredError: expected t of shape {y.shape} (the output's), got shape {t.shape}"
+                    _(
+                        "SquaredError: expected t of shape {expected} (the output's), got shape {got}"
+                    ).format(expected=y.shape, got=t.shape)
                 )
         t = t.astype(y.dtype, copy=False)
         self.y, self.t = y, t

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from deepkiso import differentiation
 from deepkiso.functions import softmax, softmax_cross_entropy, to_labels
+from deepkiso.i18n import _
 from deepkiso.kernels import FastAffine, FastReLU, FastSoftmaxWithLoss
 from deepkiso.layers import ACTIVATIONS, Affine, ReLU, Sigmoid, SquaredError, Tanh
 
@@ -36,7 +37,11 @@ WEIGHT_INITS = ("he", "xavier")
 
 def _check_choice(what: str, value: object, choices: Collection[str]) -> None:
     if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(choices)}")
+        raise ValueError(
+            _("unknown {what} {value!r}; choose one of {choices}").format(
+                what=what, value=value, choices=sorted(choices)
+            )
+        )
 
 
 class SimpleNet:
@@ -53,7 +58,9 @@ class SimpleNet:
             else np.array(W, dtype=np.float64)
         )
         if W.shape != (2, 3):
-            raise ValueError(f"SimpleNet: expected W of shape (2, 3), got shape {W.shape}")
+            raise ValueError(
+                _("SimpleNet: expected W of shape (2, 3), got shape {got}").format(got=W.shape)
+            )
         self.params = {"W": W}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -115,7 +122,7 @@ class MultiLayerNet:
             _check_choice("weight_init", weight_init, WEIGHT_INITS)
         sizes = [int(input_size), *[int(h) for h in hidden_sizes], int(output_size)]
         if any(s <= 0 for s in sizes):
-            raise ValueError(f"layer sizes must be positive, got {sizes}")
+            raise ValueError(_("layer sizes must be positive, got {sizes}").format(sizes=sizes))
         self.input_size = int(input_size)
         self.hidden_sizes = [int(h) for h in hidden_sizes]
         self.output_size = int(output_size)
@@ -210,7 +217,7 @@ class MultiLayerNet:
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities softmax(predict(x)), (N, C). Softmax nets only."""
         if self.loss_name != "softmax":
-            raise ValueError("probabilities: this net has a squared-error output, not a softmax")
+            raise ValueError(_("probabilities: this net has a squared-error output, not a softmax"))
         return softmax(self.predict(x))
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
@@ -221,7 +228,7 @@ class MultiLayerNet:
         """Fraction of samples whose highest output is the right class. t: labels (N,) or one-hot (N, C)."""
         if self.output_size < 2:
             raise ValueError(
-                "accuracy: a net with a single output is a regression net; use loss() instead"
+                _("accuracy: a net with a single output is a regression net; use loss() instead")
             )
         y = np.argmax(self.predict(x), axis=1)
         return float(np.mean(y == to_labels(t)))
@@ -261,19 +268,25 @@ class MultiLayerNet:
         for name, param in self.params.items():
             if name not in state:
                 problems.append(
-                    f"{name}: missing from the saved state (net has shape {param.shape})"
+                    _("{name}: missing from the saved state (net has shape {shape})").format(
+                        name=name, shape=param.shape
+                    )
                 )
             elif np.shape(state[name]) != param.shape:
                 problems.append(
-                    f"{name}: saved shape {np.shape(state[name])}, net has shape {param.shape}"
+                    _("{name}: saved shape {saved}, net has shape {shape}").format(
+                        name=name, saved=np.shape(state[name]), shape=param.shape
+                    )
                 )
         problems += [
-            f"{name}: in the saved state but not in the net"
+            _("{name}: in the saved state but not in the net").format(name=name)
             for name in state
             if name not in self.params
         ]
         if problems:
-            raise ValueError("the saved state does not fit this net:\n  " + "\n  ".join(problems))
+            raise ValueError(
+                _("the saved state does not fit this net:") + "\n  " + "\n  ".join(problems)
+            )
         for name, param in self.params.items():
             # In place on purpose: the layers hold these same arrays.
             param[...] = state[name]

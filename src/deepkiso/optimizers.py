@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from deepkiso.i18n import _
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -56,7 +58,11 @@ class Optimizer:
 
     def __init__(self, lr: float, **hyper: float) -> None:
         if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
+            raise ValueError(
+                _("{optimizer}: the learning rate must be positive, got {lr}").format(
+                    optimizer=type(self).__name__, lr=lr
+                )
+            )
         self.lr = float(lr)
         self.hyper = {k: float(v) for k, v in hyper.items()}
         self.iterations = 0
@@ -130,8 +136,15 @@ class Optimizer:
             grad = grads[key]
             if grad.shape != param.shape:
                 raise ValueError(
-                    f"{type(self).__name__}: gradient of {key} has shape {grad.shape}, "
-                    f"parameter has shape {param.shape}"
+                    _(
+                        "{optimizer}: gradient of {key} has shape {grad_shape}, "
+                        "parameter has shape {param_shape}"
+                    ).format(
+                        optimizer=type(self).__name__,
+                        key=key,
+                        grad_shape=grad.shape,
+                        param_shape=param.shape,
+                    )
                 )
         for arrays in self.state.values():
             for key in params.keys() - arrays.keys():
@@ -152,10 +165,13 @@ class Optimizer:
         """Restore what ``state_dict`` returned. Unknown or missing keys raise a ValueError listing them."""
         expected = {"lr", "iterations", *self.hyper}
         buffer_keys = {k for k in state if "/" in k}
-        problems = [f"missing {k!r}" for k in sorted(expected - set(state))]
-        problems += [f"unexpected {k!r}" for k in sorted(set(state) - expected - buffer_keys)]
+        problems = [_("missing {key!r}").format(key=k) for k in sorted(expected - set(state))]
         problems += [
-            f"unexpected buffer {k!r}"
+            _("unexpected {key!r}").format(key=k)
+            for k in sorted(set(state) - expected - buffer_keys)
+        ]
+        problems += [
+            _("unexpected buffer {key!r}").format(key=k)
             for k in sorted(buffer_keys)
             if k.split("/", 1)[0] not in self.buffers
         ]
@@ -358,7 +374,11 @@ def make_optimizer(name: str, lr: float | None = None, **options: float) -> Opti
     """An optimizer by name ("sgd", "momentum", "adagrad", "rmsprop", "adam"); lr None keeps its default."""
     key = name.lower()
     if key not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+        raise ValueError(
+            _("unknown optimizer {name!r}; choose one of {choices}").format(
+                name=name, choices=sorted(OPTIMIZERS)
+            )
+        )
     if lr is not None:
         options["lr"] = lr
     return OPTIMIZERS[key](**options)

@@ -40,6 +40,7 @@ from deepkiso._deprecation import renamed_option
 from deepkiso.data import download as _download
 from deepkiso.data.idx import read_idx
 from deepkiso.functions import to_one_hot
+from deepkiso.i18n import _
 
 
 @dataclass(frozen=True)
@@ -239,16 +240,20 @@ def load_dataset(
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(
-            f"load_dataset: dtype must be a floating type such as float32, got {dtype}"
+            _("load_dataset: dtype must be a floating type such as float32, got {dtype}").format(
+                dtype=dtype
+            )
         )
     loader, allowed = _LOADERS[name]
     if "rng" in allowed:
         renamed_option(f"load_dataset({name!r})", "seed", "rng", options)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        takes = sorted(allowed) or "none"
+        takes = sorted(allowed) or _("none")
         raise ValueError(
-            f"load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}"
+            _("load_dataset({name!r}): unknown option(s) {unknown}; {name!r} takes {takes}").format(
+                name=name, unknown=unknown, takes=takes
+            )
         )
     if info.task == "regression":
         return loader(normalize=normalize, dtype=dtype, **options)
@@ -305,7 +310,7 @@ def locate_idx_files(
         if len(found) == len(IDX_FILE_NAMES):
             return found
     if not download:
-        failure = "downloading is switched off"
+        failure = _("downloading is switched off")
     else:
         try:
             mirrors = _download.mirrors_for(name) if mirrors is None else mirrors
@@ -314,20 +319,36 @@ def locate_idx_files(
                 **_download_missing(cached, cache_dir, mirrors, remote_files, progress),
             }
         except OSError as exc:  # DownloadError, or a cache folder that cannot be written
-            failure = f"download failed: {exc}"
+            failure = _("download failed: {error}").format(error=exc)
     looked = ", ".join(str(folder) for folder in (cache_dir, *system_folders))
     unusable = ""
     if rejected:
-        unusable = f" (passed over, as not matching the recorded checksums: {', '.join(map(str, rejected))})"
+        unusable = _(" (passed over, as not matching the recorded checksums: {files})").format(
+            files=", ".join(map(str, rejected))
+        )
     raise DatasetNotFoundError(
-        f"{name}: the data files are not in {looked}{unusable} and {failure}. Put {_WANTED} into {cache_dir}, "
-        f"or into a folder of your own and pass it as data_dir (--data-dir on the command line)"
+        _(
+            "{name}: the data files are not in {looked}{unusable} and {failure}. Put {wanted} into "
+            "{cache_dir}, or into a folder of your own and pass it as data_dir (--data-dir on the "
+            "command line)"
+        ).format(
+            name=name,
+            looked=looked,
+            unusable=unusable,
+            failure=failure,
+            wanted=_WANTED,
+            cache_dir=cache_dir,
+        )
     )
 
 
 def _check_name(name: str) -> None:
     if name not in _INFOS:
-        raise ValueError(f"unknown data set {name!r}; choose one of {available_datasets()}")
+        raise ValueError(
+            _("unknown data set {name!r}; choose one of {choices}").format(
+                name=name, choices=available_datasets()
+            )
+        )
 
 
 def _idx_files_in(folder: Path) -> dict[str, Path]:
@@ -345,19 +366,20 @@ def _idx_files_in(folder: Path) -> dict[str, Path]:
 def _idx_files_in_data_dir(folder: Path) -> dict[str, Path]:
     """The four files in a folder the user named, or a DatasetNotFoundError saying what is missing."""
     if not folder.exists():
-        problem = "no such folder"
+        problem = _("no such folder")
     elif not folder.is_dir():
-        problem = "not a folder"
+        problem = _("not a folder")
     else:
         found = _idx_files_in(folder)
         if len(found) == len(IDX_FILE_NAMES):
             return found
-        problem = "lacks " + ", ".join(
-            f"{file_name}[.gz]" for part, file_name in IDX_FILE_NAMES.items() if part not in found
-        )
+        lacking = (f"{name}[.gz]" for part, name in IDX_FILE_NAMES.items() if part not in found)
+        problem = _("lacks {files}").format(files=", ".join(lacking))
     raise DatasetNotFoundError(
-        f"{folder}: {problem}; data_dir (--data-dir) must be a folder holding {_WANTED}, "
-        f"and no other folder is searched when it is given"
+        _(
+            "{folder}: {problem}; data_dir (--data-dir) must be a folder holding {wanted}, "
+            "and no other folder is searched when it is given"
+        ).format(folder=folder, problem=problem, wanted=_WANTED)
     )
 
 
@@ -422,19 +444,32 @@ def _check_images_and_labels(
     x_path: Path, x: np.ndarray, t_path: Path, t: np.ndarray, info: DatasetInfo
 ) -> None:
     if x.dtype != np.uint8 or x.shape[1:] != info.input_shape:
+        h, w = info.input_shape
         raise ValueError(
-            f"{x_path}: expected unsigned-byte images of shape (N, {info.input_shape[0]}, "
-            f"{info.input_shape[1]}), found {x.dtype} of shape {x.shape}"
+            _(
+                "{path}: expected unsigned-byte images of shape (N, {h}, {w}), "
+                "found {dtype} of shape {shape}"
+            ).format(path=x_path, h=h, w=w, dtype=x.dtype, shape=x.shape)
         )
     if t.dtype != np.uint8 or t.ndim != 1:
         raise ValueError(
-            f"{t_path}: expected a 1-D array of unsigned-byte labels, found {t.dtype} of shape {t.shape}"
+            _(
+                "{path}: expected a 1-D array of unsigned-byte labels, found {dtype} of shape {shape}"
+            ).format(path=t_path, dtype=t.dtype, shape=t.shape)
         )
     if len(t) != len(x):
-        raise ValueError(f"{t_path}: holds {len(t)} labels but {x_path} holds {len(x)} images")
+        raise ValueError(
+            _("{t_path}: holds {n_labels} labels but {x_path} holds {n_images} images").format(
+                t_path=t_path, n_labels=len(t), x_path=x_path, n_images=len(x)
+            )
+        )
     assert info.n_classes is not None  # the image sets are all classification sets
     if t.max() >= info.n_classes:
-        raise ValueError(f"{t_path}: labels must be 0..{info.n_classes - 1}, found {int(t.max())}")
+        raise ValueError(
+            _("{path}: labels must be 0..{last}, found {found}").format(
+                path=t_path, last=info.n_classes - 1, found=int(t.max())
+            )
+        )
 
 
 def _load_digits(*, data_dir=None):
@@ -482,7 +517,11 @@ def _synthetic_loader(name: str):
         _check_positive_int(name, "n_samples", n_samples)
         _check_positive_int(name, "n_test", n_test)
         if not noise >= 0:
-            raise ValueError(f"load_dataset({name!r}): noise must be >= 0, got {noise}")
+            raise ValueError(
+                _("load_dataset({name!r}): noise must be >= 0, got {noise}").format(
+                    name=name, noise=noise
+                )
+            )
         rng = np.random.default_rng(rng)
         x_train = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
         t_train = curve(x_train) + noise * rng.standard_normal((n_samples, 1))
@@ -500,7 +539,9 @@ def _synthetic_loader(name: str):
 def _check_positive_int(name: str, option: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(
-            f"load_dataset({name!r}): {option} must be a positive integer, got {value!r}"
+            _("load_dataset({name!r}): {option} must be a positive integer, got {value!r}").format(
+                name=name, option=option, value=value
+            )
         )
 
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deepkiso.files import remove_stale_temporaries, write_atomically
+from deepkiso.i18n import _
 
 _CHUNK_BYTES = 1 << 20
 
@@ -200,7 +201,9 @@ def download_file(
     """
     if remote.sha256 is None and remote.md5 is None:
         raise ValueError(
-            f"{remote.name}: no SHA-256 or MD5 recorded, refusing to download an unverifiable file"
+            _(
+                "{name}: no SHA-256 or MD5 recorded, refusing to download an unverifiable file"
+            ).format(name=remote.name)
         )
     deadline = deadline_for(remote) if deadline is None else deadline
     dest_dir = Path(dest_dir)
@@ -216,8 +219,10 @@ def download_file(
         except Exception as exc:  # noqa: BLE001 - any failure of one mirror (a bad URL or header, a reset) moves
             # on to the next; none is dropped, every one is listed in the final error
             failures.append(f"{url}: {_describe(exc)}")
-    tried = "; ".join(failures) if failures else "no mirrors given"
-    raise DownloadError(f"{remote.name}: no mirror delivered it ({tried})")
+    tried = "; ".join(failures) if failures else _("no mirrors given")
+    raise DownloadError(
+        _("{name}: no mirror delivered it ({tried})").format(name=remote.name, tried=tried)
+    )
 
 
 def deadline_for(remote: RemoteFile) -> float:
@@ -260,8 +265,10 @@ def check_mirror_url(url: str, source: str) -> str:
         or (parts.scheme != "file" and not has_host)
     ):
         raise ValueError(
-            f"{source}: expected a mirror's base URL (http://HOST/PATH, https://… or file:///PATH), "
-            f"got {url!r}"
+            _(
+                "{source}: expected a mirror's base URL (http://HOST/PATH, https://… or "
+                "file:///PATH), got {url!r}"
+            ).format(source=source, url=url)
         )
     return url
 
@@ -346,14 +353,22 @@ def _download_verified(
                 response, file, remote, declared, progress, give_up_at, deadline
             )
         if declared is not None and received != declared:
-            raise _ChecksumMismatch(f"transfer ended early, got {received} of {declared} bytes")
+            raise _ChecksumMismatch(
+                _("transfer ended early, got {received} of {declared} bytes").format(
+                    received=received, declared=declared
+                )
+            )
         if remote.sha256 is not None and sha256 != remote.sha256:
             raise _ChecksumMismatch(
-                f"SHA-256 mismatch, expected {remote.sha256}, got {sha256} ({received} bytes)"
+                _("SHA-256 mismatch, expected {expected}, got {got} ({received} bytes)").format(
+                    expected=remote.sha256, got=sha256, received=received
+                )
             )
         if remote.sha256 is None and md5 != remote.md5:
             raise _ChecksumMismatch(
-                f"MD5 mismatch, expected {remote.md5}, got {md5} ({received} bytes)"
+                _("MD5 mismatch, expected {expected}, got {got} ({received} bytes)").format(
+                    expected=remote.md5, got=md5, received=received
+                )
             )
 
     # A failed check raises inside fetch: the temporary file is removed and nothing is renamed.
@@ -366,11 +381,13 @@ def _content_length(response, remote: RemoteFile) -> int | None:
     if text is None:
         return None
     if not text.strip().isdigit():
-        raise _MirrorRefused(f"bad Content-Length {text!r}")
+        raise _MirrorRefused(_("bad Content-Length {text!r}").format(text=text))
     declared = int(text)
     if remote.size is not None and declared > remote.size:
         raise _MirrorRefused(
-            f"declares {declared} bytes, more than the recorded size of {remote.size}"
+            _("declares {declared} bytes, more than the recorded size of {size}").format(
+                declared=declared, size=remote.size
+            )
         )
     return declared
 
@@ -416,12 +433,18 @@ def _stream(
             bar.update(len(chunk))
             if remote.size is not None and received > remote.size:
                 raise _MirrorRefused(
-                    f"sent more than the recorded size of {remote.size} bytes; stopped there"
+                    _("sent more than the recorded size of {size} bytes; stopped there").format(
+                        size=remote.size
+                    )
                 )
             if time.monotonic() > give_up_at:
                 raise _MirrorRefused(
-                    f"not complete within the deadline of {deadline:g} s "
-                    f"(got {received} of {declared or remote.size or '?'} bytes)"
+                    _(
+                        "not complete within the deadline of {deadline:g} s "
+                        "(got {received} of {total} bytes)"
+                    ).format(
+                        deadline=deadline, received=received, total=declared or remote.size or "?"
+                    )
                 )
     return sha256.hexdigest(), md5.hexdigest(), received
 
@@ -434,7 +457,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.URLError):
         return str(exc.reason)
     if isinstance(exc, http.client.IncompleteRead):
-        return f"transfer ended early, got {len(exc.partial)} more bytes, {exc.expected} missing"
+        return _("transfer ended early, got {got} more bytes, {missing} missing").format(
+            got=len(exc.partial), missing=exc.expected
+        )
     if isinstance(exc, (OSError, _ChecksumMismatch, _MirrorRefused)):
         return str(exc) or type(exc).__name__
     # anything else (ValueError from a malformed URL, http.client.InvalidURL, ...): say what kind it was

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso.files import write_file_atomically
+from deepkiso.i18n import _
 
 IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -72,18 +73,26 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             _check_declared_size(path, dtype, shape, expected, file_size, compressed)
             payload, extra = _read_payload(stream, expected - header_size)
     if len(payload) < expected - header_size or extra:
-        problem = "has extra bytes after the payload" if extra else "truncated"
+        problem = _("has extra bytes after the payload") if extra else _("truncated")
         if not compressed:
             found = str(file_size)
         elif extra:
-            found = (
-                f"more than {expected}"  # the rest of a (possibly huge) stream is never inflated
-            )
+            # the rest of a (possibly huge) stream is never inflated
+            found = _("more than {expected}").format(expected=expected)
         else:
             found = str(header_size + len(payload))
         raise IdxFormatError(
-            f"{path}: {problem} (header declares shape {shape} of {dtype.name} big-endian, "
-            f"expected {expected} bytes, found {found})"
+            _(
+                "{path}: {problem} (header declares shape {shape} of {dtype} big-endian, "
+                "expected {expected} bytes, found {found})"
+            ).format(
+                path=path,
+                problem=problem,
+                shape=shape,
+                dtype=dtype.name,
+                expected=expected,
+                found=found,
+            )
         )
     array = payload.view(dtype).reshape(shape)
     array.flags.writeable = False
@@ -103,11 +112,15 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     type_code = _type_code_for(array.dtype)
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(
-            f"write_idx: IDX holds arrays of 1 to 255 dimensions, got shape {array.shape}"
+            _("write_idx: IDX holds arrays of 1 to 255 dimensions, got shape {shape}").format(
+                shape=array.shape
+            )
         )
     if min(array.shape) < 1 or max(array.shape) > 0xFFFFFFFF:
         raise ValueError(
-            f"write_idx: every dimension must be 1 to 2**32 - 1, got shape {array.shape}"
+            _("write_idx: every dimension must be 1 to 2**32 - 1, got shape {shape}").format(
+                shape=array.shape
+            )
         )
     header = bytes([0, 0, type_code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = np.ascontiguousarray(array, dtype=IDX_DTYPES[type_code]).tobytes()
@@ -126,7 +139,9 @@ def _gzip_errors(path: Path, compressed: bool) -> Iterator[None]:
     except (OSError, EOFError, zlib.error) as exc:
         if not compressed:
             raise
-        raise IdxFormatError(f"{path}: corrupt gzip stream ({exc})") from exc
+        raise IdxFormatError(
+            _("{path}: corrupt gzip stream ({error})").format(path=path, error=exc)
+        ) from exc
 
 
 def _read_header(path: Path, stream: io.BufferedIOBase) -> tuple[np.dtype, tuple[int, ...], int]:
@@ -137,30 +152,44 @@ def _read_header(path: Path, stream: io.BufferedIOBase) -> tuple[np.dtype, tuple
     head = stream.read(4)
     if len(head) < 4:
         raise IdxFormatError(
-            f"{path}: truncated header (expected at least 4 bytes, found {len(head)})"
+            _("{path}: truncated header (expected at least 4 bytes, found {found})").format(
+                path=path, found=len(head)
+            )
         )
     if head[0] != 0 or head[1] != 0:
         raise IdxFormatError(
-            f"{path}: bad magic number 0x{head.hex()} (an IDX file starts with 0x0000, "
-            f"then the type code and the number of dimensions)"
+            _(
+                "{path}: bad magic number 0x{magic} (an IDX file starts with 0x0000, "
+                "then the type code and the number of dimensions)"
+            ).format(path=path, magic=head.hex())
         )
     type_code, ndim = head[2], head[3]
     if type_code not in IDX_DTYPES:
         allowed = ", ".join(f"0x{code:02X}" for code in IDX_DTYPES)
         raise IdxFormatError(
-            f"{path}: unknown type code 0x{type_code:02X} (expected one of {allowed})"
+            _("{path}: unknown type code 0x{code:02X} (expected one of {allowed})").format(
+                path=path, code=type_code, allowed=allowed
+            )
         )
     if ndim == 0:
-        raise IdxFormatError(f"{path}: header declares 0 dimensions (expected at least 1)")
+        raise IdxFormatError(
+            _("{path}: header declares 0 dimensions (expected at least 1)").format(path=path)
+        )
     header_size = 4 + 4 * ndim
     dims = stream.read(4 * ndim)
     if len(dims) < 4 * ndim:
         raise IdxFormatError(
-            f"{path}: truncated header ({ndim} dimensions need {header_size} bytes, found {4 + len(dims)})"
+            _(
+                "{path}: truncated header ({ndim} dimensions need {size} bytes, found {found})"
+            ).format(path=path, ndim=ndim, size=header_size, found=4 + len(dims))
         )
     shape = tuple(int(size) for size in np.frombuffer(dims, dtype=">u4"))
     if 0 in shape:
-        raise IdxFormatError(f"{path}: header declares an empty dimension, shape {shape}")
+        raise IdxFormatError(
+            _("{path}: header declares an empty dimension, shape {shape}").format(
+                path=path, shape=shape
+            )
+        )
     return IDX_DTYPES[type_code], shape, header_size
 
 
@@ -173,15 +202,27 @@ def _check_declared_size(
     compressed: bool,
 ) -> None:
     """Refuse, before allocating, a declared size that the file cannot possibly hold."""
-    declares = (
-        f"header declares shape {shape} of {dtype.name} big-endian, expected {expected} bytes"
-    )
     if not compressed and expected > file_size:
-        raise IdxFormatError(f"{path}: truncated ({declares}, found {file_size})")
+        raise IdxFormatError(
+            _(
+                "{path}: truncated (header declares shape {shape} of {dtype} big-endian, "
+                "expected {expected} bytes, found {found})"
+            ).format(path=path, shape=shape, dtype=dtype.name, expected=expected, found=file_size)
+        )
     if compressed and expected > GZIP_MAX_RATIO * file_size:
         raise IdxFormatError(
-            f"{path}: truncated ({declares}, more than a gzip file of {file_size} bytes can hold: "
-            f"at most {GZIP_MAX_RATIO * file_size})"
+            _(
+                "{path}: truncated (header declares shape {shape} of {dtype} big-endian, "
+                "expected {expected} bytes, more than a gzip file of {size} bytes can hold: "
+                "at most {most})"
+            ).format(
+                path=path,
+                shape=shape,
+                dtype=dtype.name,
+                expected=expected,
+                size=file_size,
+                most=GZIP_MAX_RATIO * file_size,
+            )
         )
 
 
@@ -210,4 +251,8 @@ def _type_code_for(dtype: np.dtype) -> int:
         if dtype.kind == idx_dtype.kind and dtype.itemsize == idx_dtype.itemsize:
             return code
     allowed = ", ".join(d.newbyteorder("=").name for d in IDX_DTYPES.values())
-    raise ValueError(f"write_idx: IDX cannot hold dtype {dtype}; use one of {allowed}")
+    raise ValueError(
+        _("write_idx: IDX cannot hold dtype {dtype}; use one of {allowed}").format(
+            dtype=dtype, allowed=allowed
+        )
+    )

@@ -24,6 +24,7 @@ import numpy as np
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.data.stratify import stratified_batch_counts
 from deepkiso.functions import to_labels
+from deepkiso.i18n import _
 
 
 class Sampler:
@@ -53,7 +54,10 @@ class Sampler:
         _check_positive_int("batch_size", batch_size)
         if drop_last and batch_size > n_samples:
             raise ValueError(
-                f"drop_last with batch_size {batch_size} > n_samples {n_samples} leaves no batch per epoch"
+                _(
+                    "drop_last with batch_size {batch_size} > n_samples {n_samples} "
+                    "leaves no batch per epoch"
+                ).format(batch_size=batch_size, n_samples=n_samples)
             )
         self.n_samples = int(n_samples)
         self.batch_size = int(batch_size)
@@ -130,17 +134,24 @@ class Sampler:
         expected = self.state_dict()
         missing = sorted(set(expected) - set(state))
         if missing:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state lacks {missing}")
+            raise ValueError(
+                _("{sampler}.load_state_dict: state lacks {missing}").format(
+                    sampler=type(self).__name__, missing=missing
+                )
+            )
         settings = ["sampler", "n_samples", "batch_size", "drop_last", *self._settings()]
         mismatches = [
-            f"{key} is {state[key]!r} in the state but {expected[key]!r} here"
+            _("{key} is {saved!r} in the state but {here!r} here").format(
+                key=key, saved=state[key], here=expected[key]
+            )
             for key in settings
             if state[key] != expected[key]
         ]
         if mismatches:
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: state is from another sampler: "
-                + "; ".join(mismatches)
+                _("{sampler}.load_state_dict: state is from another sampler: {mismatches}").format(
+                    sampler=type(self).__name__, mismatches="; ".join(mismatches)
+                )
             )
         epochs_done, batches_done, order_epoch = (
             state["epochs_done"],
@@ -152,7 +163,7 @@ class Sampler:
         if order_epoch is not None:
             _check_count("order_epoch", order_epoch, epochs_done + 1)
         elif batches_done > 0:
-            raise ValueError("load_state_dict: an epoch is in progress but order_epoch is None")
+            raise ValueError(_("load_state_dict: an epoch is in progress but order_epoch is None"))
         rng_state = self._restore_rng_state("rng_state", state["rng_state"])
         order_rng_state = None
         if order_epoch is not None:
@@ -185,7 +196,7 @@ class Sampler:
         while True:
             if iterator_id != self._iterator_id:
                 raise RuntimeError(
-                    "this epoch iterator was retired by a later epoch() or load_state_dict()"
+                    _("this epoch iterator was retired by a later epoch() or load_state_dict()")
                 )
             i = self._batches_done
             if i == last:
@@ -227,7 +238,10 @@ class Sampler:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             kind = template["bit_generator"]
             raise ValueError(
-                f"load_state_dict: {key} is not a state of this sampler's {kind} generator ({exc!r})"
+                _(
+                    "load_state_dict: {key} is not a state of this sampler's {kind} generator "
+                    "({error!r})"
+                ).format(key=key, kind=kind, error=exc)
             ) from exc
         return restored
 
@@ -274,7 +288,9 @@ class ShuffleSampler(Sampler):
         valid_int = _is_int(shuffle_every) and shuffle_every >= 1
         if not valid_int and shuffle_every not in ("epoch", "once", "never"):
             raise ValueError(
-                f"shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got {shuffle_every!r}"
+                _(
+                    "shuffle_every must be 'epoch', 'once', 'never' or an int k >= 1, got {value!r}"
+                ).format(value=shuffle_every)
             )
         super().__init__(n_samples, batch_size, rng=rng, drop_last=drop_last)
         self.shuffle_every = shuffle_every
@@ -465,22 +481,32 @@ def make_sampler(
     "rare-first" and "balanced", ignored by the others. options: "shuffle" takes shuffle_every.
     """
     if name not in SAMPLER_CLASSES:
-        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLER_CLASSES)}")
+        raise ValueError(
+            _("unknown sampler {name!r}; choose one of {choices}").format(
+                name=name, choices=sorted(SAMPLER_CLASSES)
+            )
+        )
     cls = SAMPLER_CLASSES[name]
     unknown = sorted(set(options) - set(cls.options))
     if unknown:
         raise ValueError(
-            f"sampler {name!r} takes {list(cls.options) or 'no options'}, got {unknown}"
+            _("sampler {name!r} takes {options}, got {unknown}").format(
+                name=name, options=list(cls.options) or _("no options"), unknown=unknown
+            )
         )
     if not cls.needs_labels:
         return cls(n_samples, batch_size, rng=rng, drop_last=drop_last, **options)
     if labels is None:
         raise ValueError(
-            f"sampler {name!r} needs labels (class labels of the {n_samples} samples), got None"
+            _(
+                "sampler {name!r} needs labels (class labels of the {n_samples} samples), got None"
+            ).format(name=name, n_samples=n_samples)
         )
     if len(labels) != n_samples:
         raise ValueError(
-            f"sampler {name!r}: expected labels for {n_samples} samples, got {len(labels)}"
+            _("sampler {name!r}: expected labels for {n_samples} samples, got {got}").format(
+                name=name, n_samples=n_samples, got=len(labels)
+            )
         )
     label_sampler = cast("type[_LabelSampler]", cls)  # needs_labels: it takes the labels first
     return label_sampler(labels, batch_size, rng=rng, drop_last=drop_last, **options)
@@ -496,8 +522,10 @@ def iterate_minibatches(
     """
     if len(x) != sampler.n_samples or len(t) != sampler.n_samples:
         raise ValueError(
-            f"iterate_minibatches: sampler is for {sampler.n_samples} samples, "
-            f"got x of shape {np.shape(x)} and t of shape {np.shape(t)}"
+            _(
+                "iterate_minibatches: sampler is for {n_samples} samples, "
+                "got x of shape {x_shape} and t of shape {t_shape}"
+            ).format(n_samples=sampler.n_samples, x_shape=np.shape(x), t_shape=np.shape(t))
         )
     for idx in sampler.epoch():
         yield np.take(x, idx, axis=0), np.take(t, idx, axis=0)
@@ -510,23 +538,31 @@ def _class_indices(labels: np.ndarray) -> np.ndarray:
         return to_labels(labels).astype(np.int64)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(
-            f"labels must be (N,) integer class labels or (N, C) one-hot rows, "
-            f"got {labels.dtype} of shape {labels.shape}"
+            _(
+                "labels must be (N,) integer class labels or (N, C) one-hot rows, "
+                "got {dtype} of shape {shape}"
+            ).format(dtype=labels.dtype, shape=labels.shape)
         )
     if len(labels) == 0:
-        raise ValueError("labels must not be empty")
+        raise ValueError(_("labels must not be empty"))
     return labels.astype(np.int64, copy=False)
 
 
 def _check_positive_int(name: str, value: Any) -> None:
     if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(
+            _("{name} must be a positive integer, got {value!r}").format(name=name, value=value)
+        )
 
 
 def _check_count(name: str, value: Any, stop: int | None = None) -> None:
     if not _is_int(value) or value < 0 or (stop is not None and value >= stop):
-        allowed = f"in [0, {stop})" if stop is not None else ">= 0"
-        raise ValueError(f"load_state_dict: {name} must be an integer {allowed}, got {value!r}")
+        allowed = _("in [0, {stop})").format(stop=stop) if stop is not None else _(">= 0")
+        raise ValueError(
+            _("load_state_dict: {name} must be an integer {allowed}, got {value!r}").format(
+                name=name, allowed=allowed, value=value
+            )
+        )
 
 
 def _is_int(value: Any) -> TypeGuard[int | np.integer[Any]]:
@@ -548,7 +584,7 @@ def _like(value: Any, template: Any) -> Any:
     """value with lists turned back into arrays wherever template holds an array."""
     if isinstance(template, dict):
         if not isinstance(value, dict) or set(value) != set(template):
-            raise KeyError(f"expected keys {sorted(template)}")
+            raise KeyError(_("expected keys {keys}").format(keys=sorted(template)))
         return {key: _like(value[key], template[key]) for key in template}
     if isinstance(template, np.ndarray):
         return np.asarray(value, dtype=template.dtype)

@@ -16,6 +16,7 @@ from typing import TypedDict
 
 from deepkiso.experiments.schedules import LR_SCALINGS, scaled_lr, warmup_lr
 from deepkiso.experiments.spec import Budget, Experiment, LrScaling, TrialSpec
+from deepkiso.i18n import _
 
 __all__ = [
     "LR_SCALINGS",
@@ -51,12 +52,16 @@ def parse_schedule(text: str) -> tuple[tuple[int, int], ...]:
             batch_size, n_epochs = (int(p) for p in pieces)
         except ValueError:
             raise ValueError(
-                f"batch schedule {text!r}: expected BATCH:EPOCHS pairs separated by commas, "
-                f"like 32:5,128:5, got {part.strip()!r}"
+                _(
+                    "batch schedule {text!r}: expected BATCH:EPOCHS pairs separated by commas, "
+                    "like 32:5,128:5, got {part!r}"
+                ).format(text=text, part=part.strip())
             ) from None
         if batch_size < 1 or n_epochs < 1:
             raise ValueError(
-                f"batch schedule {text!r}: batch sizes and epochs must be positive, got {part.strip()!r}"
+                _(
+                    "batch schedule {text!r}: batch sizes and epochs must be positive, got {part!r}"
+                ).format(text=text, part=part.strip())
             )
         phases.append((batch_size, n_epochs))
     return tuple(phases)
@@ -86,11 +91,17 @@ def batch_size_trials(
     The same seed gives every batch size the same initial weights, so they are compared in pairs.
     """
     if budget not in BUDGETS:
-        raise ValueError(f"unknown budget {budget!r}; choose one of {list(BUDGETS)}")
+        raise ValueError(
+            _("unknown budget {budget!r}; choose one of {choices}").format(
+                budget=budget, choices=list(BUDGETS)
+            )
+        )
     for scaling in lr_scalings:
         if scaling not in LR_SCALINGS:
             raise ValueError(
-                f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}"
+                _("unknown learning-rate scaling {scaling!r}; choose one of {choices}").format(
+                    scaling=scaling, choices=list(LR_SCALINGS)
+                )
             )
     common = _Common(
         experiment="batch-size",

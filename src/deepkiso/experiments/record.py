@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from deepkiso.experiments.spec import TrialSpec
+from deepkiso.i18n import _
 
 __all__ = ["TrialRun", "TrialRecord", "CURVE_KEYS", "FINAL_KEYS"]
 
@@ -128,13 +129,17 @@ class TrialRecord:
         names = [f.name for f in fields(cls)]
         if data.get("status") not in ("ok", "diverged"):
             raise ValueError(
-                f"a trial record with status {data.get('status')!r}: only an 'ok' or 'diverged' "
-                "trial has a TrialRecord (a failed one is its error and traceback)"
+                _(
+                    "a trial record with status {status!r}: only an 'ok' or 'diverged' "
+                    "trial has a TrialRecord (a failed one is its error and traceback)"
+                ).format(status=data.get("status"))
             )
         missing, unknown = [n for n in names if n not in data], sorted(set(data) - set(names))
         if missing or unknown:
             raise ValueError(
-                f"a trial record with missing keys {missing} and unknown keys {unknown}"
+                _("a trial record with missing keys {missing} and unknown keys {unknown}").format(
+                    missing=missing, unknown=unknown
+                )
             )
         return cls(**{n: data[n] for n in names})
 

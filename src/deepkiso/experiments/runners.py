@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from deepkiso.i18n import _
+
 __all__ = ["SequentialRunner", "ProcessRunner", "DaskRunner", "make_runner", "DASK_INSTALL_HINT"]
 
 DASK_INSTALL_HINT = "pip install 'deepkiso[dask]'"
@@ -35,7 +37,9 @@ Outcome = tuple[int, Any, BaseException | None]
 class SequentialRunner:
     """Runs the tasks in this process, in order."""
 
-    description = "sequentially in this process"
+    @property
+    def description(self) -> str:
+        return _("sequentially in this process")
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
         for index, task in enumerate(tasks):
@@ -50,9 +54,11 @@ class ProcessRunner:
 
     def __init__(self, jobs: int):
         if int(jobs) != jobs or jobs < 1:
-            raise ValueError(f"ProcessRunner: jobs must be a positive integer, got {jobs!r}")
+            raise ValueError(
+                _("ProcessRunner: jobs must be a positive integer, got {jobs!r}").format(jobs=jobs)
+            )
         self.jobs = int(jobs)
-        self.description = f"in {self.jobs} processes"
+        self.description = _("in {jobs} processes").format(jobs=self.jobs)
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
         if not tasks:
@@ -81,7 +87,7 @@ class DaskRunner:
     def __init__(self, address: str):
         self.distributed = import_dask_distributed()  # fail before any work when Dask is missing
         self.address = address
-        self.description = f"on the Dask scheduler at {address}"
+        self.description = _("on the Dask scheduler at {address}").format(address=address)
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
         if not tasks:
@@ -109,7 +115,9 @@ def import_dask_distributed():
         import dask.distributed as distributed
     except ImportError:
         raise ImportError(
-            f"running on a Dask cluster needs dask.distributed: {DASK_INSTALL_HINT}"
+            _("running on a Dask cluster needs dask.distributed: {hint}").format(
+                hint=DASK_INSTALL_HINT
+            )
         ) from None
     return distributed
 

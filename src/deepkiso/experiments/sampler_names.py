@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deepkiso.i18n import _
+
 __all__ = ["SAMPLERS", "parse_sampler"]
 
 SAMPLERS = (
@@ -40,5 +42,7 @@ def parse_sampler(name: str) -> tuple[str, dict[str, Any]]:
         if k.isdigit() and int(k) >= 1:
             return "shuffle", {"shuffle_every": int(k)}
     raise ValueError(
-        f"unknown sampler {name!r}; choose one of {list(SAMPLERS)} (K a positive integer)"
+        _("unknown sampler {name!r}; choose one of {choices} (K a positive integer)").format(
+            name=name, choices=list(SAMPLERS)
+        )
     )

@@ -27,6 +27,7 @@ import numpy as np
 
 from deepkiso.experiments.sampler_names import SAMPLERS, parse_sampler
 from deepkiso.experiments.spec import TrialSpec
+from deepkiso.i18n import _
 
 __all__ = ["SAMPLERS", "parse_sampler", "imbalanced_indices", "sampling_trials"]
 
@@ -40,7 +41,7 @@ def imbalanced_indices(
     at least one, chosen at random with seed; every other sample is kept.
     """
     if not 0 < keep <= 1:
-        raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
+        raise ValueError(_("keep must be a fraction in (0, 1], got {keep}").format(keep=keep))
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
     dropped = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from deepkiso.i18n import _
+
 __all__ = ["LR_SCALINGS", "scaled_lr", "warmup_lr"]
 
 LR_SCALINGS = ("none", "linear", "sqrt")
@@ -27,7 +29,9 @@ def scaled_lr(lr: float, batch_size: int, base_batch_size: int, scaling: str) ->
     if scaling == "sqrt":
         return lr * math.sqrt(batch_size / base_batch_size)
     raise ValueError(
-        f"unknown learning-rate scaling {scaling!r}; choose one of {list(LR_SCALINGS)}"
+        _("unknown learning-rate scaling {scaling!r}; choose one of {choices}").format(
+            scaling=scaling, choices=list(LR_SCALINGS)
+        )
     )
 
 

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from deepkiso.i18n import _
+
 __all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT", "Experiment", "Budget", "LrScaling"]
 
 # Part of every trial id: raise it when a change to the trial code changes what a trial measures,
@@ -94,7 +96,11 @@ class TrialSpec:
         }
         unknown, missing = sorted(set(data) - names), sorted(required - set(data))
         if unknown or missing:
-            raise ValueError(f"TrialSpec: unknown fields {unknown}, missing fields {missing}")
+            raise ValueError(
+                _("TrialSpec: unknown fields {unknown}, missing fields {missing}").format(
+                    unknown=unknown, missing=missing
+                )
+            )
         return cls(**data)
 
     @property

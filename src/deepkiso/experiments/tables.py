@@ -7,23 +7,28 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
 
 from deepkiso.experiments.groups import Group
+from deepkiso.i18n import _
 
 __all__ = ["markdown_table", "batch_size_table", "sampling_table"]
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub Markdown table: first column left-aligned, the others (numbers) right-aligned."""
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    """A GitHub Markdown table: first column left-aligned, the others (numbers) right-aligned.
+
+    Widths are as a terminal shows the text: a full-width (Japanese) character takes two places.
+    """
+    widths = [max(_width(str(x)) for x in column) for column in zip(headers, *rows)]
 
     def line(cells) -> str:
         padded = (
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            str(c) + " " * (w - _width(str(c))) if i == 0 else " " * (w - _width(str(c))) + str(c)
             for i, (c, w) in enumerate(zip(cells, widths))
         )
         return "| " + " | ".join(padded) + " |"
@@ -36,6 +41,10 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
         + "|"
     )
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def plus_minus(g: Group, metric: str, decimals: int | None = 3) -> str:
@@ -57,7 +66,8 @@ def plus_minus(g: Group, metric: str, decimals: int | None = 3) -> str:
 
 
 def _seeds_cell(g: Group) -> str:
-    return f"{len(g.records)}" + (f" ({g.n_diverged} diverged)" if g.n_diverged else "")
+    diverged = _(" ({n} diverged)").format(n=g.n_diverged) if g.n_diverged else ""
+    return f"{len(g.records)}{diverged}"
 
 
 def _to_target(g: Group) -> str:
@@ -65,23 +75,23 @@ def _to_target(g: Group) -> str:
         return "–"
     reached = g.values("epochs_to_target")
     if not reached:
-        return "never"
+        return _("never")
     text = f"{np.mean(reached):.1f}"
     return text if len(reached) == len(g.records) else f"{text} ({len(reached)}/{len(g.records)})"
 
 
 def batch_size_table(groups: Sequence[Group]) -> str:
     headers = [
-        "setting",
-        "seeds",
-        "test acc",
-        "train acc",
-        "gap (acc)",
-        "gap (loss)",
-        "updates",
-        "epochs to target",
-        "s/epoch",
-        "step MB",
+        _("setting"),
+        _("seeds"),
+        _("test acc"),
+        _("train acc"),
+        _("gap (acc)"),
+        _("gap (loss)"),
+        _("updates"),
+        _("epochs to target"),
+        _("s/epoch"),
+        _("step MB"),
     ]
     rows = [
         [
@@ -115,9 +125,9 @@ def class_subset_mean(g: Group, classes: Sequence[int]) -> float | None:
 
 def sampling_table(groups: Sequence[Group], class_names: Sequence[str] | None = None) -> str:
     rare = rare_classes(groups[0]) if groups else []
-    headers = ["sampler", "seeds", "test acc", "train acc", "gap (acc)", "worst class"]
-    headers += ["rare classes"] if rare else []
-    headers += ["epochs to target", "s/epoch"]
+    headers = [_("sampler"), _("seeds"), _("test acc"), _("train acc"), _("gap (acc)")]
+    headers += [_("worst class")] + ([_("rare classes")] if rare else [])
+    headers += [_("epochs to target"), _("s/epoch")]
     rows = []
     for g in groups:
         means = g.per_class_mean()

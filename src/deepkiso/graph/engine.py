@@ -17,6 +17,7 @@ import numpy as np
 
 from deepkiso.functions import sum_to_shape
 from deepkiso.graph.labels import format_value, grouped, power_text, times
+from deepkiso.i18n import _
 
 
 class Variable:
@@ -44,13 +45,17 @@ class Variable:
     ):
         if isinstance(data, Variable):
             raise TypeError(
-                "Variable: expected a number or an array of numbers, got a Variable; use it directly"
+                _(
+                    "Variable: expected a number or an array of numbers, got a Variable; use it directly"
+                )
             )
         try:
             self.data = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as exc:
             raise TypeError(
-                f"Variable: expected a number or an array of numbers, got {data!r}"
+                _("Variable: expected a number or an array of numbers, got {data!r}").format(
+                    data=data
+                )
             ) from exc
         self.name = name
         self.requires_grad = requires_grad
@@ -105,13 +110,15 @@ class Variable:
     def __pow__(self, exponent):
         if isinstance(exponent, Variable) or np.ndim(exponent) != 0:
             raise TypeError(
-                f"Variable ** exponent: the exponent must be a number, got {type(exponent).__name__}; "
-                "for a variable exponent write exp(b * log(a))"
+                _(
+                    "Variable ** exponent: the exponent must be a number, got {type}; "
+                    "for a variable exponent write exp(b * log(a))"
+                ).format(type=type(exponent).__name__)
             )
         return Pow(float(exponent))(self)
 
     def __rpow__(self, base):
-        raise TypeError("number ** Variable is not supported; write exp(x * log(base)) instead")
+        raise TypeError(_("number ** Variable is not supported; write exp(x * log(base)) instead"))
 
     def __matmul__(self, other):
         return MatMul()(self, other)
@@ -136,7 +143,9 @@ class Variable:
         seed = np.ones_like(self.data) if dout is None else np.asarray(dout, dtype=self.data.dtype)
         if seed.shape != self.shape:
             raise ValueError(
-                f"backward: expected dout of shape {self.shape} (the output's), got shape {seed.shape}"
+                _(
+                    "backward: expected dout of shape {expected} (the output's), got shape {got}"
+                ).format(expected=self.shape, got=seed.shape)
             )
         operations = topological_operations(self)
         grads: dict[int, np.ndarray] = {id(self): seed}
@@ -359,7 +368,9 @@ class MatMul(Operation):
     def forward(self, a, b):
         if a.ndim not in (1, 2) or b.ndim not in (1, 2) or a.shape[-1] != b.shape[0]:
             raise ValueError(
-                f"matmul: expected shapes (N, D) or (D,) and (D, M) or (D,), got {a.shape} @ {b.shape}"
+                _(
+                    "matmul: expected shapes (N, D) or (D,) and (D, M) or (D,), got {a} @ {b}"
+                ).format(a=a.shape, b=b.shape)
             )
         return a @ b
 

@@ -15,6 +15,7 @@ from deepkiso import functions
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.graph.engine import Variable
 from deepkiso.graph.operations import exp, log, matmul, mean, reciprocal, square, sum
+from deepkiso.i18n import _
 
 
 @dataclass
@@ -105,8 +106,10 @@ def squared_error_detailed_example(
     vy, vt = Variable(y, "y"), Variable(t, "t", requires_grad=False)
     if vy.ndim != 2 or vt.shape != vy.shape:
         raise ValueError(
-            f"squared_error_detailed_example: expected y and t of the same shape (N, K), "
-            f"got {vy.shape} and {vt.shape}"
+            _(
+                "squared_error_detailed_example: expected y and t of the same shape (N, K), "
+                "got {y_shape} and {t_shape}"
+            ).format(y_shape=vy.shape, t_shape=vt.shape)
         )
     d = (vy - vt).named("y - t")
     s = square(d).named("(y - t)²")

@@ -47,7 +47,9 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from deepkiso._types import Net
+from deepkiso.errors import os_cause
 from deepkiso.files import read_regular_file, write_file_atomically
+from deepkiso.i18n import _
 from deepkiso.optimizers import Optimizer
 
 __all__ = [
@@ -95,7 +97,11 @@ def _sha256(path: Path) -> str:
 def _json_default(value: object) -> Any:
     if isinstance(value, np.generic):
         return value.item()
-    raise TypeError(f"checkpoint: cannot store a value of type {type(value).__name__} in JSON")
+    raise TypeError(
+        _("checkpoint: cannot store a value of type {type} in JSON").format(
+            type=type(value).__name__
+        )
+    )
 
 
 def _meta_digest(meta: dict[str, Any]) -> str:
@@ -192,8 +198,15 @@ def load_checkpoint(
     found = _sha256(arrays_path)
     if found != meta["arrays_sha256"]:
         raise ValueError(
-            f"{arrays_path}: SHA-256 {found} does not match {meta['arrays_sha256']} "
-            f"recorded in {json_path.name} (the file is damaged)"
+            _(
+                "{path}: SHA-256 {found} does not match {recorded} "
+                "recorded in {json_name} (the file is damaged)"
+            ).format(
+                path=arrays_path,
+                found=found,
+                recorded=meta["arrays_sha256"],
+                json_name=json_path.name,
+            )
         )
     arrays = _read_npz(arrays_path, expected_arrays)
     return Checkpoint(
@@ -232,18 +245,25 @@ def _read_meta(json_path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{json_path}: not a readable checkpoint ({exc})") from None
+        raise ValueError(
+            _("{path}: not a readable checkpoint ({error})").format(path=json_path, error=exc)
+        ) from None
     except RecursionError:
-        raise ValueError(f"{json_path}: not a readable checkpoint (nested too deeply)") from None
+        raise ValueError(
+            _("{path}: not a readable checkpoint (nested too deeply)").format(path=json_path)
+        ) from None
     if not isinstance(meta, dict) or meta.get("format") != _CHECKPOINT_FORMAT:
         raise ValueError(
-            f'{json_path}: not a deepkiso checkpoint (expected "format": "{_CHECKPOINT_FORMAT}")'
+            _('{path}: not a deepkiso checkpoint (expected "format": "{format}")').format(
+                path=json_path, format=_CHECKPOINT_FORMAT
+            )
         )
     version = meta.get("version")
     if type(version) is not int or version not in (1, _CHECKPOINT_VERSION):
         raise ValueError(
-            f"{json_path}: checkpoint version {version!r}, "
-            f"this deepkiso reads versions 1 and {_CHECKPOINT_VERSION}"
+            _(
+                "{path}: checkpoint version {version!r}, this deepkiso reads versions 1 and {latest}"
+            ).format(path=json_path, version=version, latest=_CHECKPOINT_VERSION)
         )
     if version == 1:  # the one hash of version 1 was the arrays' own
         meta = {**meta, "arrays_sha256": meta.get("sha256")}
@@ -252,14 +272,24 @@ def _read_meta(json_path: Path) -> dict[str, Any]:
     )
     missing = [key for key in required if key not in meta]
     if missing:
-        raise ValueError(f"{json_path}: the checkpoint lacks {missing} (found keys {sorted(meta)})")
+        raise ValueError(
+            _("{path}: the checkpoint lacks {missing} (found keys {found})").format(
+                path=json_path, missing=missing, found=sorted(meta)
+            )
+        )
     for key in ("state", "settings"):
         if not isinstance(meta[key], dict):
-            raise ValueError(f'{json_path}: "{key}" must be an object, got {shown(meta[key])}')
+            raise ValueError(
+                _('{path}: "{key}" must be an object, got {got}').format(
+                    path=json_path, key=key, got=shown(meta[key])
+                )
+            )
     for key in ("sha256", "arrays_sha256"):
         if key in meta and not (isinstance(meta[key], str) and _SHA256.fullmatch(meta[key])):
             raise ValueError(
-                f'{json_path}: "{key}" must be 64 hexadecimal digits, got {shown(meta[key])}'
+                _('{path}: "{key}" must be 64 hexadecimal digits, got {got}').format(
+                    path=json_path, key=key, got=shown(meta[key])
+                )
             )
     name = meta["arrays"]
     if not (
@@ -268,13 +298,17 @@ def _read_meta(json_path: Path) -> dict[str, Any]:
         and name[11:27] == meta["arrays_sha256"][:16]
     ):
         raise ValueError(
-            f'{json_path}: "arrays" must be the file name checkpoint-<the first 16 digits of '
-            f"arrays_sha256>.npz, in the run directory, got {shown(name)}"
+            _(
+                '{path}: "arrays" must be the file name checkpoint-<the first 16 digits of '
+                "arrays_sha256>.npz, in the run directory, got {got}"
+            ).format(path=json_path, got=shown(name))
         )
     if version > 1 and _meta_digest(meta) != meta["sha256"]:
         raise ValueError(
-            f"{json_path}: its fields do not match the SHA-256 it records "
-            f"(the file was edited or is damaged)"
+            _(
+                "{path}: its fields do not match the SHA-256 it records "
+                "(the file was edited or is damaged)"
+            ).format(path=json_path)
         )
     return meta
 
@@ -290,16 +324,24 @@ def _check_arrays_file(json_path: Path, arrays_path: Path) -> None:
     try:
         info = arrays_path.lstat()
     except FileNotFoundError:
-        raise ValueError(f"{json_path}: names {arrays_path.name}, which does not exist") from None
+        raise ValueError(
+            _("{path}: names {name}, which does not exist").format(
+                path=json_path, name=arrays_path.name
+            )
+        ) from None
     except OSError as exc:
-        raise ValueError(f"{arrays_path}: cannot be read ({exc.strerror or exc})") from None
+        raise ValueError(
+            _("{path}: cannot be read ({cause})").format(path=arrays_path, cause=os_cause(exc))
+        ) from None
     if stat.S_ISLNK(info.st_mode):
         raise ValueError(
-            f"{arrays_path}: a symbolic link; a checkpoint's arrays must be a regular file "
-            f"in the run directory"
+            _(
+                "{path}: a symbolic link; a checkpoint's arrays must be a regular file "
+                "in the run directory"
+            ).format(path=arrays_path)
         )
     if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{arrays_path}: not a regular file")
+        raise ValueError(_("{path}: not a regular file").format(path=arrays_path))
 
 
 # What reading a damaged .npz or .npy header can raise (zipfile; numpy.lib.format, which parses a
@@ -346,7 +388,11 @@ def _unreadable_npz(path: Path) -> Iterator[None]:
     except _BadMember as exc:
         raise ValueError(f"{path}: {exc}") from None
     except _NPZ_ERRORS as exc:
-        raise ValueError(f"{path}: not a readable .npz of arrays ({_shown_error(exc)})") from None
+        raise ValueError(
+            _("{path}: not a readable .npz of arrays ({error})").format(
+                path=path, error=_shown_error(exc)
+            )
+        ) from None
 
 
 class _BadMember(ValueError):
@@ -383,15 +429,21 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, _Member]:
     for member in archive.infolist():
         name = member.filename
         if not name.endswith(".npy") or name[:-4] in members:
-            raise _BadMember(f"member {name!r}: expected one .npy per array name")
+            raise _BadMember(
+                _("member {name!r}: expected one .npy per array name").format(name=name)
+            )
         if member.compress_type != zipfile.ZIP_STORED or member.compress_size != member.file_size:
             raise _BadMember(
-                f"member {name!r}: compressed (declares {member.file_size} bytes in "
-                f"{member.compress_size}); deepkiso writes and reads stored members only"
+                _(
+                    "member {name!r}: compressed (declares {size} bytes in {compressed}); "
+                    "deepkiso writes and reads stored members only"
+                ).format(name=name, size=member.file_size, compressed=member.compress_size)
             )
         if member.header_offset + member.compress_size > size:
             raise _BadMember(
-                f"member {name!r}: declares {member.compress_size} bytes, beyond the file's {size}"
+                _("member {name!r}: declares {declared} bytes, beyond the file's {size}").format(
+                    name=name, declared=member.compress_size, size=size
+                )
             )
         with archive.open(member) as f:
             version = np.lib.format.read_magic(f)
@@ -400,16 +452,32 @@ def _npz_members(path: Path, archive: zipfile.ZipFile) -> dict[str, _Member]:
                 (2, 0): np.lib.format.read_array_header_2_0,
             }.get(version)
             if read_header is None:
-                raise _BadMember(f"member {name!r}: .npy version {version} is not read here")
+                raise _BadMember(
+                    _("member {name!r}: .npy version {version} is not read here").format(
+                        name=name, version=version
+                    )
+                )
             shape, fortran_order, dtype = read_header(f)
             offset = f.tell()
         if dtype.hasobject:
-            raise _BadMember(f"member {name!r}: holds Python objects, which are never unpickled")
+            raise _BadMember(
+                _("member {name!r}: holds Python objects, which are never unpickled").format(
+                    name=name
+                )
+            )
         n_bytes = math.prod(shape) * dtype.itemsize
         if n_bytes != member.file_size - offset:
             raise _BadMember(
-                f"member {name!r}: its header declares shape {shape} of {dtype} ({n_bytes} bytes), "
-                f"the member holds {member.file_size - offset}"
+                _(
+                    "member {name!r}: its header declares shape {shape} of {dtype} "
+                    "({n_bytes} bytes), the member holds {held}"
+                ).format(
+                    name=name,
+                    shape=shape,
+                    dtype=dtype,
+                    n_bytes=n_bytes,
+                    held=member.file_size - offset,
+                )
             )
         members[name[:-4]] = (member, shape, dtype, fortran_order, offset)
     return members
@@ -421,25 +489,39 @@ def _check_members(
     """Every member must be one of expected, with its shape (None: any length) and dtype, and every required
     one there; lists every misfit."""
     problems = []
-    for key, (_, shape, dtype, _, _) in members.items():
+    for key, (_member, shape, dtype, _order, _offset) in members.items():
         if key not in expected:
-            problems.append(f"{key}: saved, but not an array of this run's net and optimizer")
+            problems.append(
+                _("{key}: saved, but not an array of this run's net and optimizer").format(key=key)
+            )
             continue
-        want_shape, want_dtype, _ = expected[key]
+        want_shape, want_dtype, _required = expected[key]
         fits = len(shape) == len(want_shape) and all(
             w is None or w == s for s, w in zip(shape, want_shape)
         )
         if not fits or dtype != want_dtype:
-            wanted = str(tuple(want_shape)).replace("None", "any")
+            wanted = str(tuple(want_shape)).replace("None", _("any"))
             problems.append(
-                f"{key}: saved {dtype} of shape {shape}, expected {np.dtype(want_dtype)} of shape {wanted}"
+                _(
+                    "{key}: saved {dtype} of shape {shape}, expected {want_dtype} of shape {wanted}"
+                ).format(
+                    key=key,
+                    dtype=dtype,
+                    shape=shape,
+                    want_dtype=np.dtype(want_dtype),
+                    wanted=wanted,
+                )
             )
     problems += [
-        f"{key}: missing (expected {np.dtype(dtype)} of shape {shape})"
+        _("{key}: missing (expected {dtype} of shape {shape})").format(
+            key=key, dtype=np.dtype(dtype), shape=shape
+        )
         for key, (shape, dtype, required) in expected.items()
         if required and key not in members
     ]
     if problems:
         raise ValueError(
-            f"{path}: does not fit this run's net and optimizer: " + "; ".join(problems)
+            _("{path}: does not fit this run's net and optimizer: {problems}").format(
+                path=path, problems="; ".join(problems)
+            )
         )

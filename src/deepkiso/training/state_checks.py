@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from deepkiso._types import Net
+from deepkiso.i18n import _
 from deepkiso.optimizers import Optimizer
 from deepkiso.training.checkpoints import shown
 
@@ -27,7 +28,9 @@ def state_problems(state: dict[str, Any], net: Net, optimizer: Optimizer) -> lis
     epoch, iteration = state["epoch"], state["iteration"]
     for key, value in (("epoch", epoch), ("iteration", iteration)):
         if not _is_count(value):
-            problems.append(f"{key}: expected an integer >= 0, got {shown(value)}")
+            problems.append(
+                _("{key}: expected an integer >= 0, got {got}").format(key=key, got=shown(value))
+            )
     if problems:
         return problems
     problems += _history_problems(
@@ -37,22 +40,35 @@ def state_problems(state: dict[str, Any], net: Net, optimizer: Optimizer) -> lis
     for name, param in net.params.items():
         value = state[f"net/{name}"]
         if not isinstance(value, np.ndarray) or value.dtype != param.dtype:
-            problems.append(f"net/{name}: expected {param.dtype} values, got {_kind(value)}")
+            problems.append(
+                _("net/{name}: expected {dtype} values, got {got}").format(
+                    name=name, dtype=param.dtype, got=_kind(value)
+                )
+            )
         elif not np.all(np.isfinite(value)):
             problems.append(
-                f"net/{name}: expected finite values, got {np.count_nonzero(~np.isfinite(value))} "
-                f"that are not"
+                _("net/{name}: expected finite values, got {count} that are not").format(
+                    name=name, count=np.count_nonzero(~np.isfinite(value))
+                )
             )
     sampler = state["sampler"]
     if not isinstance(sampler, dict):
-        problems.append(f"sampler: expected an object, got {shown(sampler)}")
+        problems.append(_("sampler: expected an object, got {got}").format(got=shown(sampler)))
     elif not problems:
         done_in_epoch = iteration - (state["history/epochs"][-1]["iteration"] if epoch else 0)
         for key, want in (("epochs_done", epoch), ("batches_done", done_in_epoch)):
             if sampler.get(key) != want:
                 problems.append(
-                    f"sampler/{key}: expected {want} (from epoch {epoch}, iteration {iteration}), "
-                    f"got {shown(sampler.get(key))}"
+                    _(
+                        "sampler/{key}: expected {want} (from epoch {epoch}, "
+                        "iteration {iteration}), got {got}"
+                    ).format(
+                        key=key,
+                        want=want,
+                        epoch=epoch,
+                        iteration=iteration,
+                        got=shown(sampler.get(key)),
+                    )
                 )
     return problems
 
@@ -79,7 +95,7 @@ def _is_number(value: Any) -> TypeGuard[float]:
 def _kind(value: Any) -> str:
     """What value is, for a message: an array's dtype and shape, or the value itself."""
     if isinstance(value, np.ndarray):
-        return f"{value.dtype} array of shape {value.shape}"
+        return _("{dtype} array of shape {shape}").format(dtype=value.dtype, shape=value.shape)
     return shown(value)
 
 
@@ -100,38 +116,48 @@ def _history_problems(rows: Any, losses: Any, epoch: int, iteration: int) -> lis
         or losses.shape != (iteration,)
     ):
         problems.append(
-            f"history/iteration_loss: expected float64 of shape ({iteration},) (one loss per "
-            f"iteration), got {_kind(losses)}"
+            _(
+                "history/iteration_loss: expected float64 of shape ({iteration},) (one loss per "
+                "iteration), got {got}"
+            ).format(iteration=iteration, got=_kind(losses))
         )
     elif not np.all(np.isfinite(losses)):
-        problems.append("history/iteration_loss: expected finite losses, got some that are not")
+        problems.append(_("history/iteration_loss: expected finite losses, got some that are not"))
     if not isinstance(rows, list) or len(rows) != epoch:
-        got = f"{len(rows)} rows" if isinstance(rows, list) else shown(rows)
+        got = _("{n} rows").format(n=len(rows)) if isinstance(rows, list) else shown(rows)
         return [
             *problems,
-            f"history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}",
+            _(
+                "history/epochs: expected a list of {epoch} rows (one per finished epoch), got {got}"
+            ).format(epoch=epoch, got=got),
         ]
     previous = 0
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or row.get("epoch") != number:
             problems.append(
-                f'history/epochs row {number}: expected an object with "epoch": {number}, '
-                f"got {shown(row)}"
+                _(
+                    'history/epochs row {number}: expected an object with "epoch": {number}, '
+                    "got {got}"
+                ).format(number=number, got=shown(row))
             )
             continue
         at = row.get("iteration")
         if not _is_count(at) or not previous <= at <= iteration:
             problems.append(
-                f'history/epochs row {number}: expected "iteration" in [{previous}, {iteration}], '
-                f"got {shown(at)}"
+                _(
+                    'history/epochs row {number}: expected "iteration" in '
+                    "[{previous}, {iteration}], got {got}"
+                ).format(number=number, previous=previous, iteration=iteration, got=shown(at))
             )
             continue
         previous = at
         for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"):
             if row.get(key) is not None and not _is_number(row[key]):
                 problems.append(
-                    f'history/epochs row {number}: expected a finite number or null as "{key}", '
-                    f"got {shown(row[key])}"
+                    _(
+                        'history/epochs row {number}: expected a finite number or null as "{key}", '
+                        "got {got}"
+                    ).format(number=number, key=key, got=shown(row[key]))
                 )
     return problems
 
@@ -144,16 +170,21 @@ def _optimizer_problems(
     problems = []
     lr = state.get("lr")
     if not (_is_number(lr) and lr > 0):
-        problems.append(f"optimizer/lr: expected a positive finite number, got {shown(lr)}")
+        problems.append(
+            _("optimizer/lr: expected a positive finite number, got {got}").format(got=shown(lr))
+        )
     for key in optimizer.hyper:
         if not _is_number(state.get(key)):
             problems.append(
-                f"optimizer/{key}: expected a finite number, got {shown(state.get(key))}"
+                _("optimizer/{key}: expected a finite number, got {got}").format(
+                    key=key, got=shown(state.get(key))
+                )
             )
     if state.get("iterations") != iteration or not _is_count(state.get("iterations")):
         problems.append(
-            f"optimizer/iterations: expected {iteration} (the trainer's), "
-            f"got {shown(state.get('iterations'))}"
+            _("optimizer/iterations: expected {iteration} (the trainer's), got {got}").format(
+                iteration=iteration, got=shown(state.get("iterations"))
+            )
         )
     buffers = {k: v for k, v in state.items() if "/" in k}
     wanted = (
@@ -162,7 +193,9 @@ def _optimizer_problems(
         else {}
     )
     problems += [
-        f"optimizer/{key}: missing (expected {param.dtype} of shape {param.shape})"
+        _("optimizer/{key}: missing (expected {dtype} of shape {shape})").format(
+            key=key, dtype=param.dtype, shape=param.shape
+        )
         for key, param in wanted.items()
         if key not in buffers
     ]
@@ -170,7 +203,9 @@ def _optimizer_problems(
         param = wanted.get(key)
         if param is None:
             problems.append(
-                f"optimizer/{key}: not a buffer of {type(optimizer).__name__} after {iteration} iterations"
+                _(
+                    "optimizer/{key}: not a buffer of {optimizer} after {iteration} iterations"
+                ).format(key=key, optimizer=type(optimizer).__name__, iteration=iteration)
             )
         elif (
             not isinstance(value, np.ndarray)
@@ -178,8 +213,12 @@ def _optimizer_problems(
             or value.shape != param.shape
         ):
             problems.append(
-                f"optimizer/{key}: expected {param.dtype} of shape {param.shape}, got {_kind(value)}"
+                _("optimizer/{key}: expected {dtype} of shape {shape}, got {got}").format(
+                    key=key, dtype=param.dtype, shape=param.shape, got=_kind(value)
+                )
             )
         elif not np.all(np.isfinite(value)):
-            problems.append(f"optimizer/{key}: expected finite values, got some that are not")
+            problems.append(
+                _("optimizer/{key}: expected finite values, got some that are not").format(key=key)
+            )
     return problems
