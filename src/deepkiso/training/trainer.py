@@ -512,7 +512,11 @@ class Trainer:
             )  # raises, listing every missing or misshaped array
         problems = state_problems(state, self.net, self.optimizer)
         if problems:
-            raise ValueError("the saved state does not fit this trainer: " + "; ".join(problems))
+            raise ValueError(
+                _("the saved state does not fit this trainer: {problems}").format(
+                    problems="; ".join(problems)
+                )
+            )
         # The sampler checks its own state (settings, counters, generator) before it changes anything.
         self.sampler.load_state_dict(state["sampler"])
         self.optimizer.load_state_dict(section(state, "optimizer/"))
