@@ -187,6 +187,21 @@ def _language_in(argv: Sequence[str]) -> str | None:
     return found if found in LANGUAGES else None
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command argv names: its first word that is neither an option nor --lang's value."""
+    after_lang = False
+    for arg in argv:
+        if after_lang:
+            after_lang = False
+        elif arg == "--lang":
+            after_lang = True
+        elif arg == "--":
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with command, only that sub-command's options are declared."""
     parser, sub = _top_parser()
@@ -202,7 +217,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _listing_parser(argv: Sequence[str]) -> argparse.ArgumentParser | None:
     """A parser that only lists the commands, when argv names none (`deepkiso --help`, a typo)."""
     lines = _command_lines()
-    if lines is None or (argv and argv[0] in {name for name, _help in lines}):
+    if lines is None or _command_in(argv) in {name for name, _help in lines}:
         return None
     parser, sub = _top_parser()
     for name, help_line in lines:
@@ -219,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_language(lang)
     if language() != "en":
         _speak_argparse_in_language()
-    parser = _listing_parser(argv) or build_parser(argv[0] if argv else None)
+    parser = _listing_parser(argv) or build_parser(_command_in(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help, --version and bad usage

@@ -626,17 +626,7 @@ def _describe(
     settings: RunSettings, net, n_train: int, n_test: int, run_dir: Path, trainer: Trainer
 ) -> str:
     sizes = "-".join(str(s) for s in (net.input_size, *net.hidden_sizes, net.output_size))
-    if trainer.iteration:
-        start = _("resuming at epoch {epoch}, iteration {iteration}").format(
-            epoch=trainer.epoch + 1, iteration=trainer.iteration + 1
-        )
-    else:
-        start = _("training")
-    return _(
-        "{start}: {model} {sizes} ({activation}, {loss}) on {dataset} ({n_train} train / {n_test} "
-        "test), {optimizer} lr {lr:g}, batch {batch_size}, {epochs} epochs -> {run_dir}"
-    ).format(
-        start=start,
+    values = dict(
         model=settings.model,
         sizes=sizes,
         activation=settings.activation,
@@ -650,6 +640,16 @@ def _describe(
         epochs=settings.epochs,
         run_dir=run_dir,
     )
+    if trainer.iteration:
+        return _(
+            "resuming at epoch {epoch}, iteration {iteration}: {model} {sizes} ({activation}, "
+            "{loss}) on {dataset} ({n_train} train / {n_test} test), {optimizer} lr {lr:g}, "
+            "batch {batch_size}, {epochs} epochs -> {run_dir}"
+        ).format(epoch=trainer.epoch + 1, iteration=trainer.iteration + 1, **values)
+    return _(
+        "training: {model} {sizes} ({activation}, {loss}) on {dataset} ({n_train} train / "
+        "{n_test} test), {optimizer} lr {lr:g}, batch {batch_size}, {epochs} epochs -> {run_dir}"
+    ).format(**values)
 
 
 def _final_line(trainer: Trainer, run_dir: Path, curves: Path) -> str:
