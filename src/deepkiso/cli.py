@@ -73,8 +73,46 @@ def _speak_argparse_in_language() -> None:
         argparse.ngettext = i18n.n_  # type: ignore[attr-defined]
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, with Japanese text wrapped by the columns it takes on a terminal.
+
+    argparse wraps at spaces and counts characters; a Japanese sentence has no spaces and each of
+    its characters takes two columns. English is left to argparse, as it always was (and
+    deepkiso.commands._columns is imported only for Japanese: `deepkiso --help` imports no module
+    of the commands).
+    """
+
+    def _split_lines(self, text, width):
+        if language() == "en":
+            return super()._split_lines(text, width)
+        from deepkiso.commands import _columns
+
+        return _columns.wrap(text, width)
+
+    def _fill_text(self, text, width, indent):
+        if language() == "en":
+            return super()._fill_text(text, width, indent)
+        from deepkiso.commands import _columns
+
+        return "\n".join(indent + line for line in _columns.wrap(text, width - len(indent)))
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        # argparse indents the usage's next lines by len(prefix): give it as wide a prefix in spaces.
+        shown = _("usage: ") if prefix is None else prefix
+        if language() == "en":
+            return super()._format_usage(usage, actions, groups, prefix)
+        from deepkiso.commands import _columns
+
+        spaces = " " * _columns.text_width(shown)
+        return shown + super()._format_usage(usage, actions, groups, spaces)[len(spaces) :]
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage mistakes are one line (it prints no usage block above them)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(

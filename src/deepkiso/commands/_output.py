@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 from pathlib import Path
 
+from deepkiso.commands._columns import pad, text_width
 from deepkiso.commands._options import DPI
 from deepkiso.errors import UsageError
 from deepkiso.files import write_atomically, write_json
@@ -104,14 +104,3 @@ def save_gif(animation, path: Path, fps: int, dpi: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: animation.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
     print(_("wrote {path}").format(path=path), file=sys.stderr)
-
-
-def text_width(text: str) -> int:
-    """Columns text takes on a terminal: a full-width character (kana, kanji) takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pad(text: str, width: int, align: str) -> str:
-    """text padded with spaces to width terminal columns, on the right ("<") or the left (">")."""
-    fill = " " * max(0, width - text_width(text))
-    return text + fill if align == "<" else fill + text

@@ -513,24 +513,17 @@ def _run_batch_size(args) -> int:
         optimizer=args.optimizer,
         target_accuracy=args.target_accuracy or None,
     )
-    title = (
-        _(
+    values = vars(args) | {"seeds": len(seeds)}  # dataset, optimizer, lr, base_batch_size, epochs
+    if args.budget == "updates":
+        title = _(
             "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
             "{base_batch_size}, {epochs} epochs of the smallest batch"
-        )
-        if args.budget == "updates"
-        else _(
+        ).format(**values)
+    else:
+        title = _(
             "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
             "{base_batch_size}, {epochs} epochs"
-        )
-    ).format(
-        dataset=args.dataset,
-        seeds=len(seeds),
-        optimizer=args.optimizer,
-        lr=args.lr,
-        base_batch_size=args.base_batch_size,
-        epochs=args.epochs,
-    )
+        ).format(**values)
     return _sweep(args, specs, "batch-size", title, info)
 
 
@@ -590,13 +583,5 @@ def _run_sampling(args) -> int:
     title = _(
         "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
         "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(
-        dataset=args.dataset,
-        imbalance=imbalance,
-        seeds=len(seeds),
-        batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        epochs=args.epochs,
-    )
+    ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
     return _sweep(args, specs, "sampling", title, info)
