@@ -25,7 +25,7 @@ from pathlib import Path
 from deepkiso import __version__, i18n
 from deepkiso import commands as _commands
 from deepkiso.errors import JobError, UsageError, os_error_line
-from deepkiso.i18n import LANGUAGES, N_, _, language, n_, set_language
+from deepkiso.i18n import LANGUAGES, N_, _, language, set_language
 
 # argparse's own texts that a user of deepkiso can meet, exactly as argparse writes them (Python
 # 3.10 to 3.13; 3.13 added the last ones). Listed so that the catalog tool knows them as marked:
@@ -47,7 +47,8 @@ ARGPARSE_TEXTS = [
     N_("expected one argument"),
     N_("expected at least one argument"),
     N_("expected at most one argument"),
-    n_("expected %s argument", "expected %s arguments", 2),
+    N_("expected %s argument"),  # argparse's ngettext: singular and plural
+    N_("expected %s arguments"),
     N_("ignored explicit argument %r"),
     N_("not allowed with argument %s"),
     N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
