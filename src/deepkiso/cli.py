@@ -116,6 +116,13 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):
+        name, colon, cause = message.removeprefix("argument ").partition(": ")
+        if sys.version_info < (3, 11) and message.startswith("argument ") and colon:
+            # Python 3.10's ArgumentError writes this prefix without gettext: translated here.
+            message = _("argument %(argument_name)s: %(message)s") % {
+                "argument_name": name,
+                "message": cause,
+            }
         self.exit(
             2,
             _("{prog}: error: {message} (see {prog} --help)").format(

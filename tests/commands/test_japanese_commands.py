@@ -346,3 +346,16 @@ def test_english_help_parses_no_catalog():
         env=clean,
     )
     assert done.stdout.splitlines()[-1] == "1 False", done.stderr  # parsed once, still no NumPy
+
+
+def test_the_list_of_graph_examples_in_japanese(capsys):
+    import inspect
+
+    from deepkiso.commands.graph import EXAMPLE_LINES
+
+    firsts = [inspect.getdoc(build).splitlines()[0] for build in EXAMPLES.values()]
+    assert firsts == EXAMPLE_LINES  # the marked copies are the docstrings' own lines
+    assert main(["--lang", "ja", "graph", "--list-examples"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(EXAMPLES) and lines[0].startswith("chain_rule               連鎖律")
+    assert all(english_left(line.split(maxsplit=1)[1]) == [] for line in lines), lines

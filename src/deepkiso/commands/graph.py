@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.commands._output import add_dpi_option, check_path
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression
@@ -92,10 +93,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dpi_option(parser, default=150, of=_("a .png"))
 
 
+# The first lines of the examples' docstrings, which --list-examples prints: marked here for the
+# catalog (a test checks that they are the docstrings' own), so that the list is in Japanese too.
+EXAMPLE_LINES = [
+    N_("The chain rule slide: y = t², t = x₁ + x₂, so ∂y/∂x₁ = ∂y/∂x₂ = 2t · 1 = 2(x₁ + x₂)."),
+    N_("The add node: z = x + y; ∂z/∂x = ∂z/∂y = 1, so the gradient passes through unchanged."),
+    N_("The multiply node: z = x · y; ∂z/∂x = y and ∂z/∂y = x (the inputs swap places)."),
+    N_(
+        "A shopping bill built from multiply and add nodes: "
+        "(pencil·n_pencils + notebook·n_notebooks) · tax."
+    ),
+    N_("L = ½ Σ_k (y_k − t_k)² from subtract, square, sum and multiply-by-½ nodes; ∂L/∂y = y − t."),
+    N_("The group work's detailed graph: L = (1/N) · (1/2) · Σ_n Σ_k (y − t)² for a batch."),
+    N_(
+        "The tanh group work: y = (1 − e)·(1/(1 + e)) with e = exp(−2x), "
+        "so y = tanh(x) and dy/dx = 1 − y²."
+    ),
+    N_("The sigmoid slide: y = 1/t with t = 1 + exp(−x), so dy/dx = y(1 − y)."),
+    N_("Affine + Softmax-with-Loss, every step a node: ∂L/∂a = (y − t)/N."),
+]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_examples:
         for name, build in EXAMPLES.items():
-            print(f"{name:24s} {(inspect.getdoc(build) or name).splitlines()[0]}")
+            line = (inspect.getdoc(build) or name).splitlines()[0]
+            print(f"{name:24s} {i18n._(line)}")  # marked in EXAMPLE_LINES
         return 0
     if args.out is not None:
         _check_out(args.out, args.renderer)
