@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.commands._options import SEED, Integer, Number
 from deepkiso.commands._output import (
     add_dpi_option,
@@ -29,6 +30,7 @@ from deepkiso.commands._output import (
     pad,
     save_figure,
     save_gif,
+    text_width,
 )
 from deepkiso.errors import UsageError
 from deepkiso.i18n import N_, _
@@ -300,6 +302,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+# What the "ends as" column says of each kind of end point (deepkiso.landscape's names for them).
+_KINDS = {
+    "minimum": N_("minimum"),
+    "maximum": N_("maximum"),
+    "saddle": N_("saddle"),
+    "plateau": N_("plateau"),
+    "descending": N_("descending"),
+    "diverging": N_("diverging"),
+}
+
+
 def _print_table(surface, paths) -> None:
     goal = (
         _("steps to f<{goal:g}").format(goal=surface.goal)
@@ -307,19 +320,29 @@ def _print_table(surface, paths) -> None:
         else _("steps to goal")
     )
     print(f"{surface.formula}")
-    heads = [_("optimizer"), _("lr"), _("start"), goal, _("end point"), "f(end)"]
-    widths = [10, 7, 17, 16, 23, 11]
-    aligned = [pad(heads[0], widths[0], "<")]
-    aligned += [pad(head, width, ">") for head, width in zip(heads[1:], widths[1:])]
-    print(" ".join(aligned) + "  " + _("ends as"))
+    heads = [_("optimizer"), _("lr"), _("start"), goal, _("end point"), "f(end)", _("ends as")]
+    # Columns as wide as the numbers need, or as their heading where it is wider (in Japanese).
+    widths = [max(w, text_width(h)) for w, h in zip((10, 7, 17, 16, 23, 11), heads)]
+
+    def row(cells: list[str]) -> str:
+        aligned = [pad(cells[0], widths[0], "<")]
+        aligned += [pad(cell, width, ">") for cell, width in zip(cells[1:6], widths[1:])]
+        return " ".join(aligned) + "  " + cells[6]
+
+    print(row(heads))
     for p in paths:
-        start = f"({p.start[0]:.4g}, {p.start[1]:.4g})"
-        end = f"({p.points[-1][0]:.4g}, {p.points[-1][1]:.4g})"
         needed = (
             "-"
             if p.goal is None
             else (str(p.steps_needed) if p.steps_needed is not None else f">{p.n_steps}")
         )
-        print(
-            f"{p.optimizer:<10} {p.lr:>7.4g} {start:>17} {needed:>16} {end:>23} {p.values[-1]:>11.4g}  {p.kind}"
-        )
+        cells = [
+            p.optimizer,
+            f"{p.lr:.4g}",
+            f"({p.start[0]:.4g}, {p.start[1]:.4g})",
+            needed,
+            f"({p.points[-1][0]:.4g}, {p.points[-1][1]:.4g})",
+            f"{p.values[-1]:.4g}",
+            i18n._(_KINDS[p.kind]) if p.kind in _KINDS else p.kind,
+        ]
+        print(row(cells))
