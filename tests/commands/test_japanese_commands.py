@@ -282,13 +282,30 @@ def test_train_and_evaluate_print_japanese_summaries(tmp_path, capsys):
 
 def test_landscape_and_numdiff_tables_in_japanese(tmp_path, capsys):
     out = tmp_path / "l.png"
-    assert (
-        main(["--lang", "ja", "landscape", "--steps", "3", "--dpi", "20", "--out", str(out)]) == 0
-    )
+    argv = ["landscape", "--steps", "3", "--dpi", "20", "--out", str(out)]
+    assert main(["--lang", "ja", *argv]) == 0
     captured = capsys.readouterr()
-    heading = captured.out.splitlines()[1]
+    heading, *rows = captured.out.splitlines()[1:]
     assert heading.split()[:3] == ["最適化手法", "学習率", "開始点"] and "終点の種類" in heading
+    assert rows and all(row.endswith(("降下中", "鞍点", "最小点", "プラトー")) for row in rows)
+    # The end point's column ends under its heading.
+    end = _columns.text_width(heading[: heading.index("終点 ") + 2])
+    assert all(row.index(")", row.index(")") + 1) + 1 == end for row in rows), captured.out
     assert captured.err.strip() == f"{out} を書き出しました"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the figure's glyphs are the plots' part of the work
+        argv = ["numdiff", "--no-timing", "--dpi", "20", "--out", str(tmp_path / "n.png")]
+        assert main(["--lang", "ja", *argv]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "f(x) = sin x の x = 1 での df/dx の相対誤差"
+    assert lines[1].split() == ["h", "前進差分", "float32", "前進差分", "float64"] + [
+        "中心差分",
+        "float32",
+        "中心差分",
+        "float64",
+    ]
+    assert lines[-1].startswith("最良の h ")
 
 
 # -- argparse's own texts ------------------------------------------------------------------------
