@@ -220,6 +220,16 @@ def _add_lang_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _nested_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of parser's own sub-commands, and of theirs, and so on."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # an alias maps to its parser
+                found += [child, *_nested_parsers(child)]
+    return found
+
+
 def _language_in(argv: Sequence[str]) -> str | None:
     """The --lang value argv gives (the last one), read before parsing: the help texts depend on it."""
     found = None
@@ -256,6 +266,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(mod.NAME, help=help_line, description=help_line)
         mod.add_arguments(p)
         _add_lang_option(p)
+        for nested in _nested_parsers(p):  # experiment's batch-size and sampling
+            _add_lang_option(nested)
         p.set_defaults(_run=mod.run)
     return parser
 

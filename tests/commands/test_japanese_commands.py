@@ -226,6 +226,14 @@ def test_usage_errors_in_japanese_are_one_line(capsys, argv, line):
     assert english_left(err[0]) == [], err[0]
 
 
+def test_lang_is_taken_after_a_nested_command_too(capsys):
+    assert main(["experiment", "batch-size", "--seeds", "0", "--lang", "ja"]) == 2
+    assert capsys.readouterr().err == (
+        "deepkiso experiment: エラー: --seeds N はシードの数で、1 から 100 までにしてください。"
+        "指定された値は 0 です\n"
+    )
+
+
 def test_a_failed_job_and_out_of_memory_in_japanese(capsys, monkeypatch):
     import deepkiso.commands.landscape as landscape
 
