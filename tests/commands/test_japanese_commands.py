@@ -295,7 +295,7 @@ def test_landscape_and_numdiff_tables_in_japanese(tmp_path, capsys):
     captured = capsys.readouterr()
     heading, *rows = captured.out.splitlines()[1:]
     assert heading.split()[:3] == ["最適化手法", "学習率", "開始点"] and "終点の種類" in heading
-    assert rows and all(row.endswith(("降下中", "鞍点", "最小点", "プラトー")) for row in rows)
+    assert rows and all(row.endswith(("下降中", "鞍点", "極小点", "プラトー")) for row in rows)
     # The end point's column ends under its heading.
     end = _columns.text_width(heading[: heading.index("終点 ") + 2])
     assert all(row.index(")", row.index(")") + 1) + 1 == end for row in rows), captured.out
