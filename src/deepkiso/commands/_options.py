@@ -19,7 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from deepkiso import i18n
 from deepkiso.errors import UsageError
+from deepkiso.i18n import _
 from deepkiso.nets import WEIGHT_INITS
 
 
@@ -35,14 +37,16 @@ class Integer:
             value = int(text.strip(), 10)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"expected an integer from {self}, got {text!r}"
+                _("expected an integer from {range}, got {text!r}").format(range=self, text=text)
             ) from None
         if not self.low <= value <= self.high:
-            raise argparse.ArgumentTypeError(f"expected an integer from {self}, got {value}")
+            raise argparse.ArgumentTypeError(
+                _("expected an integer from {range}, got {value}").format(range=self, value=value)
+            )
         return value
 
     def __str__(self) -> str:
-        return f"{self.low} to {self.high}"
+        return _("{low} to {high}").format(low=self.low, high=self.high)
 
 
 @dataclass(frozen=True)
@@ -57,19 +61,28 @@ class Number:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number {self}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected a number {range}, got {text!r}").format(range=self, text=text)
+            ) from None
         inside = (value > self.low if self.low_open else value >= self.low) and value <= self.high
         if not (math.isfinite(value) and inside):
-            raise argparse.ArgumentTypeError(f"expected a number {self}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("expected a number {range}, got {text}").format(range=self, text=text)
+            )
         return value
 
     def __str__(self) -> str:
-        return f"{'above' if self.low_open else 'from'} {self.low:g} {'up ' if self.low_open else ''}to {self.high:g}"
+        if self.low_open:
+            return _("above {low:g} up to {high:g}").format(low=self.low, high=self.high)
+        return _("from {low:g} to {high:g}").format(low=self.low, high=self.high)
 
 
 @dataclass(frozen=True)
 class Choice:
-    """An argparse type: one of choices (names), refused as "unknown <what> ...; choose one of ..."."""
+    """An argparse type: one of choices (names), refused as "unknown <what> ...; choose one of ...".
+
+    what: what a choice is ("data set"), marked with N_ where the Choice is made.
+    """
 
     what: str
     choices: tuple[str, ...]
@@ -81,7 +94,9 @@ class Choice:
     def __call__(self, text: str) -> str:
         if text not in self.choices:
             raise argparse.ArgumentTypeError(
-                f"unknown {self.what} {text!r}; choose one of {', '.join(sorted(self.choices))}"
+                _("unknown {what} {text!r}; choose one of {choices}").format(
+                    what=i18n._(self.what), text=text, choices=", ".join(sorted(self.choices))
+                )
             )
         return text
 
@@ -115,7 +130,9 @@ def weight_init(text: str) -> str | float:
         return WEIGHT_STD(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected he, xavier or a standard deviation {WEIGHT_STD}, got {text!r}"
+            _("expected he, xavier or a standard deviation {range}, got {text!r}").format(
+                range=WEIGHT_STD, text=text
+            )
         ) from None
 
 
@@ -168,14 +185,24 @@ def check_training_memory(sizes: list[int], batch_size: int) -> None:
     needed = 4 * 4 * (n_weights + batch_size * sum(sizes))
     if needed > TRAINING_MEMORY_GB * 1024**3:
         raise UsageError(
-            f"a {'-'.join(map(str, sizes))} net with batch size {batch_size} needs about "
-            f"{needed / 1024**3:.1f} GB to train; the limit is {TRAINING_MEMORY_GB} GB: "
-            "use fewer or smaller --hidden layers or a smaller batch size"
+            _(
+                "a {sizes} net with batch size {batch_size} needs about {needed:.1f} GB to train; "
+                "the limit is {limit} GB: use fewer or smaller --hidden layers or a smaller batch size"
+            ).format(
+                sizes="-".join(map(str, sizes)),
+                batch_size=batch_size,
+                needed=needed / 1024**3,
+                limit=TRAINING_MEMORY_GB,
+            )
         )
 
 
 def at_most(option: str, values: Sequence[Any], limit: int) -> Sequence[Any]:
     """values (given with nargs="+") if there are at most limit of them, else a UsageError naming the option."""
     if len(values) > limit:
-        raise UsageError(f"{option} takes at most {limit} values, got {len(values)}")
+        raise UsageError(
+            _("{option} takes at most {limit} values, got {count}").format(
+                option=option, limit=limit, count=len(values)
+            )
+        )
     return values

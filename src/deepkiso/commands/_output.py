@@ -14,9 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from deepkiso.commands._columns import pad, text_width
 from deepkiso.commands._options import DPI
 from deepkiso.errors import UsageError
 from deepkiso.files import write_atomically, write_json
+from deepkiso.i18n import _
 
 __all__ = [
     "FIGURE_SUFFIXES",
@@ -24,8 +26,10 @@ __all__ = [
     "add_dpi_option",
     "add_out_option",
     "check_path",
+    "pad",
     "save_figure",
     "save_gif",
+    "text_width",
     "write_figure",
     "write_json",
 ]
@@ -41,25 +45,37 @@ def add_out_option(parser: argparse.ArgumentParser, default: str) -> None:
         "--out",
         type=Path,
         default=Path(default),
-        help="the picture: .png, .svg, .pdf or .jpg (default: %(default)s)",
+        help=_("the picture: .png, .svg, .pdf or .jpg (default: %(default)s)"),
     )
 
 
-def add_dpi_option(
-    parser: argparse.ArgumentParser, default: int = 100, of: str = "the picture"
-) -> None:
-    """--dpi N, the resolution of the picture(s) a command writes, bounded by DPI."""
+def add_dpi_option(parser: argparse.ArgumentParser, default: int = 100, of: str = "") -> None:
+    """--dpi N, the resolution of the picture(s) a command writes, bounded by DPI.
+
+    of: what is drawn, in the language in use (default: "the picture").
+    """
     parser.add_argument(
-        "--dpi", type=DPI, default=default, help=f"resolution of {of}, {DPI} (default: %(default)s)"
+        "--dpi",
+        type=DPI,
+        default=default,
+        help=_("resolution of {what}, {range} (default: %(default)s)").format(
+            what=of or _("the picture"), range=DPI
+        ),
     )
 
 
 def check_path(path: Path, option: str, suffixes: tuple[str, ...] = FIGURE_SUFFIXES) -> Path:
     """Refuse an output name we cannot write before any work is done (a UsageError naming the option)."""
     if path.suffix.lower() not in suffixes:
-        raise UsageError(f"{option} {path}: the file name must end in one of {', '.join(suffixes)}")
+        raise UsageError(
+            _("{option} {path}: the file name must end in one of {suffixes}").format(
+                option=option, path=path, suffixes=", ".join(suffixes)
+            )
+        )
     if path.exists() and path.is_dir():
-        raise UsageError(f"{option} {path}: is a folder; give a file name")
+        raise UsageError(
+            _("{option} {path}: is a folder; give a file name").format(option=option, path=path)
+        )
     return path
 
 
@@ -78,7 +94,7 @@ def write_figure(figure, path: Path, dpi: int) -> Path:
 def save_figure(figure, path: Path, dpi: int) -> None:
     """write_figure, then log the name to stderr."""
     write_figure(figure, path, dpi)
-    print(f"wrote {path}", file=sys.stderr)
+    print(_("wrote {path}").format(path=path), file=sys.stderr)
 
 
 def save_gif(animation, path: Path, fps: int, dpi: int) -> None:
@@ -87,4 +103,4 @@ def save_gif(animation, path: Path, fps: int, dpi: int) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: animation.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
-    print(f"wrote {path}", file=sys.stderr)
+    print(_("wrote {path}").format(path=path), file=sys.stderr)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from deepkiso.commands import _runs
 from deepkiso.errors import UsageError
+from deepkiso.i18n import _
 from deepkiso.training import CHECKPOINT_NAME
 
 FILES_OF_A_RUN = (
@@ -30,11 +31,13 @@ def refuse_to_overwrite(out: str | None, force: bool) -> None:
         return
     run_dir = Path(out)
     if run_dir.exists() and not run_dir.is_dir():
-        raise UsageError(f"--out {run_dir} is a file, not a directory")
+        raise UsageError(_("--out {path} is a file, not a directory").format(path=run_dir))
     if run_dir.is_dir() and any(run_dir.iterdir()) and not force:
         raise UsageError(
-            f"{run_dir} already exists; continue it with --resume {run_dir}, "
-            f"or pass --force to start it over"
+            _(
+                "{path} already exists; continue it with --resume {path}, "
+                "or pass --force to start it over"
+            ).format(path=run_dir)
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeAlias
 
 from deepkiso._types import ActivationName, LossName, OptimizerName, WeightInitName
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info
+from deepkiso.i18n import _
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES, WEIGHT_INITS
 from deepkiso.optimizers import OPTIMIZERS
@@ -92,15 +93,21 @@ class RunSettings:
         no RunSettings field has are ignored, as a reader of a newer file ignores what it adds.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+            raise ValueError(
+                _("expected a JSON object, got {type}").format(type=type(data).__name__)
+            )
         missing = [name for name in _REQUIRED if name not in data]
         if missing:
-            raise ValueError(f"missing {', '.join(missing)}")
+            raise ValueError(_("missing {names}").format(names=", ".join(missing)))
         for key, check in _CHECKS.items():
             if key in data:
                 expected = check(data[key], data)
                 if expected is not None:
-                    raise ValueError(f'"{key}" must be {expected}, got {shown(data[key])}')
+                    raise ValueError(
+                        _('"{key}" must be {expected}, got {got}').format(
+                            key=key, expected=expected, got=shown(data[key])
+                        )
+                    )
         fields: dict[str, Any] = {name: data.get(name) for name in _FIELDS}  # optional ones: None
         fields["hidden"] = tuple(data["hidden"])
         return cls(**fields)
@@ -109,7 +116,7 @@ class RunSettings:
     def layer_sizes(self) -> list[int]:
         """The net's layer sizes, input first: [input_size, *hidden, output_size]."""
         if self.input_size is None or self.output_size is None:
-            raise ValueError("RunSettings: the input and output sizes are not known yet")
+            raise ValueError(_("RunSettings: the input and output sizes are not known yet"))
         return [self.input_size, *self.hidden, self.output_size]
 
 
@@ -137,34 +144,38 @@ def _n_parameters(data: Mapping[str, Any]) -> int:
 
 def _check_hidden(value: Any, data: Mapping[str, Any]) -> str | None:
     if not (isinstance(value, list) and value and all(_is_int_at_least(size, 1) for size in value)):
-        return "a non-empty list of positive integers"
+        return _("a non-empty list of positive integers")
     if data.get("model") == "two-layer" and len(value) != 1:
-        return "one size for the two-layer model"
+        return _("one size for the two-layer model")
     if (
         all(_is_int_at_least(data.get(key), 1) for key in ("input_size", "output_size"))
         and _n_parameters(data) > MAX_PARAMETERS
     ):
-        return f"sizes of a net with at most {MAX_PARAMETERS} weights"
+        return _("sizes of a net with at most {limit} weights").format(limit=MAX_PARAMETERS)
     return None
 
 
 def _one_of(choices: Any) -> Callable[[Any, Mapping[str, Any]], str | None]:
     # isinstance first: an edited file may hold a list, which no dict of choices can be asked about.
     return lambda v, d: (
-        None if isinstance(v, str) and v in choices else f"one of {', '.join(choices)}"
+        None
+        if isinstance(v, str) and v in choices
+        else _("one of {choices}").format(choices=", ".join(choices))
     )
 
 
 # For each field: (value, the whole object) -> None when it is right, else what it must be.
 _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str | None]] = {
     "dataset": lambda v, d: (
-        None if v in available_datasets() else f"one of {', '.join(available_datasets())}"
+        None
+        if v in available_datasets()
+        else _("one of {choices}").format(choices=", ".join(available_datasets()))
     ),
     "task": lambda v, d: (
         None
         if v in ("classification", "regression")
         and (d.get("dataset") not in available_datasets() or v == dataset_info(d["dataset"]).task)
-        else "the data set's task"
+        else _("the data set's task")
     ),
     "model": _one_of(MODELS),
     "hidden": _check_hidden,
@@ -173,28 +184,32 @@ _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str | None]] = {
     "weight_init": lambda v, d: (
         None
         if (isinstance(v, str) and v in WEIGHT_INITS) or _is_positive_number(v)
-        else "he, xavier or a positive standard deviation"
+        else _("he, xavier or a positive standard deviation")
     ),
-    "input_size": lambda v, d: None if _is_int_at_least(v, 1) else "a positive integer",
-    "output_size": lambda v, d: None if _is_int_at_least(v, 1) else "a positive integer",
-    "seed": lambda v, d: None if _is_int_at_least(v, 0) else "a non-negative integer",
+    "input_size": lambda v, d: None if _is_int_at_least(v, 1) else _("a positive integer"),
+    "output_size": lambda v, d: None if _is_int_at_least(v, 1) else _("a positive integer"),
+    "seed": lambda v, d: None if _is_int_at_least(v, 0) else _("a non-negative integer"),
     "optimizer": _one_of(OPTIMIZERS),
-    "lr": lambda v, d: None if _is_positive_number(v) else "a positive number",
-    "batch_size": lambda v, d: None if _is_int_at_least(v, 1) else "a positive integer",
-    "epochs": lambda v, d: None if _is_int_at_least(v, 1) else "a positive integer",
+    "lr": lambda v, d: None if _is_positive_number(v) else _("a positive number"),
+    "batch_size": lambda v, d: None if _is_int_at_least(v, 1) else _("a positive integer"),
+    "epochs": lambda v, d: None if _is_int_at_least(v, 1) else _("a positive integer"),
     "sampler": _one_of(SAMPLERS),
     "shuffle_every": lambda v, d: (
         None
         if v in (None, "epoch", "once", "never") or _is_int_at_least(v, 1)
-        else "epoch, once, never, a positive number of epochs or null"
+        else _("epoch, once, never, a positive number of epochs or null")
     ),
-    "checkpoint_every": lambda v, d: None if _is_int_at_least(v, 0) else "a non-negative integer",
+    "checkpoint_every": lambda v, d: (
+        None if _is_int_at_least(v, 0) else _("a non-negative integer")
+    ),
     "blas_threads": lambda v, d: (
-        None if v is None or _is_int_at_least(v, 1) else "a positive integer or null"
+        None if v is None or _is_int_at_least(v, 1) else _("a positive integer or null")
     ),
-    "data_dir": lambda v, d: None if v is None or isinstance(v, str) else "a folder's path or null",
+    "data_dir": lambda v, d: (
+        None if v is None or isinstance(v, str) else _("a folder's path or null")
+    ),
     "deepkiso_version": lambda v, d: (
-        None if v is None or isinstance(v, str) else "a string or null"
+        None if v is None or isinstance(v, str) else _("a string or null")
     ),
-    "started": lambda v, d: None if v is None or isinstance(v, str) else "a string or null",
+    "started": lambda v, d: None if v is None or isinstance(v, str) else _("a string or null"),
 }

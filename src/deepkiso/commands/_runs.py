@@ -20,6 +20,7 @@ from deepkiso.data import dataset_info, load_dataset
 from deepkiso.data.download import MIRROR_VARIABLE, MIRRORS, check_mirror_url
 from deepkiso.errors import JobError, UsageError
 from deepkiso.files import read_regular_file, write_file_atomically, write_json
+from deepkiso.i18n import _
 from deepkiso.nets import MultiLayerNet, TwoLayerNet
 from deepkiso.optimizers import make_optimizer
 from deepkiso.training import CHECKPOINT_NAME, Checkpoint, checkpoint_layout, load_checkpoint
@@ -49,9 +50,11 @@ def add_mirror_argument(parser) -> None:
     parser.add_argument(
         "--mirror",
         metavar="URL",
-        help=f"a mirror of one's own, tried before the recorded ones when mnist, fashion-mnist or "
-        f"kmnist must be downloaded: URL/<dataset>/<file>.gz, http(s):// or file:// "
-        f"(default: ${MIRROR_VARIABLE}, else none)",
+        help=_(
+            "a mirror of one's own, tried before the recorded ones when mnist, fashion-mnist or "
+            "kmnist must be downloaded: URL/<dataset>/<file>.gz, http(s):// or file:// "
+            "(default: ${variable}, else none)"
+        ).format(variable=MIRROR_VARIABLE),
     )
 
 
@@ -65,8 +68,10 @@ def data_options(dataset: str, data_dir: str | None, mirror: str | None) -> dict
     reads_files = dataset in MIRRORS
     if data_dir is not None and not reads_files:
         raise UsageError(
-            f"--data-dir applies to the data sets read from files ({', '.join(MIRRORS)}), "
-            f"not to {dataset}, which needs no files"
+            _(
+                "--data-dir applies to the data sets read from files ({names}), "
+                "not to {dataset}, which needs no files"
+            ).format(names=", ".join(MIRRORS), dataset=dataset)
         )
     options: dict[str, Any] = {} if data_dir is None else {"data_dir": data_dir}
     if mirror is not None:
@@ -81,7 +86,11 @@ def data_options(dataset: str, data_dir: str | None, mirror: str | None) -> dict
 
 def choice(option: str, value: str, choices) -> str:
     if value not in choices:
-        raise UsageError(f"unknown {option} {value!r}; choose one of {', '.join(sorted(choices))}")
+        raise UsageError(
+            _("unknown {option} {value!r}; choose one of {choices}").format(
+                option=option, value=value, choices=", ".join(sorted(choices))
+            )
+        )
     return value
 
 
@@ -107,9 +116,13 @@ def existing_run_dir(text: str) -> Path:
     """A run directory given on the command line: it must exist and hold settings.json."""
     run_dir = Path(text)
     if not run_dir.is_dir():
-        raise UsageError(f"run directory {run_dir} does not exist")
+        raise UsageError(_("run directory {path} does not exist").format(path=run_dir))
     if not (run_dir / SETTINGS_NAME).is_file():
-        raise UsageError(f"{run_dir} is not a run directory: it holds no {SETTINGS_NAME}")
+        raise UsageError(
+            _("{path} is not a run directory: it holds no {name}").format(
+                path=run_dir, name=SETTINGS_NAME
+            )
+        )
     return run_dir
 
 
@@ -123,7 +136,9 @@ def read_settings(run_dir: Path) -> RunSettings:
         ValueError,
         RecursionError,
     ) as exc:  # JSONDecodeError is a ValueError
-        raise UsageError(f"{path}: cannot be read as JSON ({_one_line(exc)})") from None
+        raise UsageError(
+            _("{path}: cannot be read as JSON ({cause})").format(path=path, cause=_one_line(exc))
+        ) from None
     try:
         return RunSettings.from_dict(data)
     except ValueError as exc:
@@ -159,7 +174,7 @@ def load_data(settings: RunSettings, mirror: str | None = None):
 def build_net(settings: RunSettings) -> MultiLayerNet:
     """A fresh net as the settings describe it, its weights drawn from the run's seed."""
     input_size, *hidden, output_size = settings.layer_sizes
-    net_rng, _ = run_rngs(settings.seed)
+    net_rng, _sampler_rng = run_rngs(settings.seed)
     if settings.model == "two-layer":
         return TwoLayerNet(
             input_size,
@@ -199,8 +214,10 @@ def restore_net(run_dir: Path, settings: RunSettings) -> MultiLayerNet:
     checkpoint = read_checkpoint(run_dir, checkpoint_layout(net, build_optimizer(settings)))
     if checkpoint is None:
         raise UsageError(
-            f"{run_dir} holds no checkpoint yet ({CHECKPOINT_NAME}): "
-            f"the run stopped before its first one; resume it with deepkiso train --resume {run_dir}"
+            _(
+                "{path} holds no checkpoint yet ({name}): the run stopped before its first one; "
+                "resume it with deepkiso train --resume {path}"
+            ).format(path=run_dir, name=CHECKPOINT_NAME)
         )
     load_into(
         net.load_state_dict,
@@ -208,7 +225,9 @@ def restore_net(run_dir: Path, settings: RunSettings) -> MultiLayerNet:
         checkpoint.json_path,
     )
     if not all(np.all(np.isfinite(param)) for param in net.params.values()):
-        raise JobError(f"{checkpoint.arrays_path}: holds weights that are not finite")
+        raise JobError(
+            _("{path}: holds weights that are not finite").format(path=checkpoint.arrays_path)
+        )
     return net
 
 
@@ -225,8 +244,15 @@ def read_checkpoint(run_dir: Path, layout: dict[str, tuple]) -> Checkpoint | Non
         traces = _traces_of_training(run_dir)
         if traces:
             raise JobError(
-                f"{run_dir / CHECKPOINT_NAME}: missing, yet {run_dir} holds {traces} from training; "
-                f"nothing was changed (restore {CHECKPOINT_NAME}, or train a new run with --out)"
+                _(
+                    "{path}: missing, yet {run_dir} holds {traces} from training; "
+                    "nothing was changed (restore {name}, or train a new run with --out)"
+                ).format(
+                    path=run_dir / CHECKPOINT_NAME,
+                    run_dir=run_dir,
+                    traces=traces,
+                    name=CHECKPOINT_NAME,
+                )
             ) from None
         return None
     except ValueError as exc:
@@ -238,7 +264,9 @@ def _traces_of_training(run_dir: Path) -> str:
     names = sorted(path.name for path in run_dir.glob("checkpoint-*.npz"))
     names += [name for name in (METRICS_CSV, METRICS_JSONL) if (run_dir / name).exists()]
     if len(names) > 3:
-        return f"{', '.join(names[:3])} and {len(names) - 3} more"
+        return _("{names} and {count} more").format(
+            names=", ".join(names[:3]), count=len(names) - 3
+        )
     return ", ".join(names)
 
 
@@ -248,7 +276,9 @@ def load_into(load_state_dict, state: dict, source: Path) -> None:
         load_state_dict(state)
     except ValueError as exc:
         raise JobError(
-            f"{source} does not fit the run that {SETTINGS_NAME} describes: {_one_line(exc)}"
+            _("{source} does not fit the run that {name} describes: {cause}").format(
+                source=source, name=SETTINGS_NAME, cause=_one_line(exc)
+            )
         ) from None
 
 

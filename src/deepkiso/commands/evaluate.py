@@ -18,21 +18,24 @@ from deepkiso.commands import _output, _runs
 from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.functions import to_labels
+from deepkiso.i18n import N_, _
 from deepkiso.training import evaluate
 
 NAME = "evaluate"
-HELP = "measure a trained run on its test data: accuracy, per-class accuracy, confusion matrix"
+HELP = N_("measure a trained run on its test data: accuracy, per-class accuracy, confusion matrix")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by deepkiso train")
     parser.add_argument(
-        "--split", metavar="SPLIT", default="test", help="test or train (default: test)"
+        "run_dir", metavar="RUN_DIR", help=_("a directory written by deepkiso train")
+    )
+    parser.add_argument(
+        "--split", metavar="SPLIT", default="test", help=_("test or train (default: test)")
     )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="folder with the data set's files (default: the one the run was trained with)",
+        help=_("folder with the data set's files (default: the one the run was trained with)"),
     )
     _runs.add_mirror_argument(parser)
     parser.add_argument(
@@ -40,13 +43,17 @@ def add_arguments(parser) -> None:
         metavar="N",
         type=BATCH_SIZE,
         default=10_000,
-        help=f"samples per forward pass, which bounds memory, {BATCH_SIZE} (default: 10000)",
+        help=_("samples per forward pass, which bounds memory, {range} (default: 10000)").format(
+            range=BATCH_SIZE
+        ),
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="where to save the picture, .png, .svg, .pdf or .jpg (default: RUN_DIR/confusion.png, "
-        "or fit.png for regression)",
+        help=_(
+            "where to save the picture, .png, .svg, .pdf or .jpg (default: RUN_DIR/confusion.png, "
+            "or fit.png for regression)"
+        ),
     )
 
 
@@ -67,7 +74,7 @@ def run(args) -> int:
     else:
         picture = _regression_report(net, x, t, settings, chunk_size, split, out, run_dir)
     if picture is not None:
-        print(f"picture: {picture}")
+        print(_("picture: {path}").format(path=picture))
     return 0
 
 
@@ -95,12 +102,27 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
     correct = np.diag(matrix)
     counts = matrix.sum(axis=1)
     print(
-        f"{settings.dataset} {split}: {len(x)} samples, accuracy {correct.sum() / len(x):.4f}, loss {loss:.4f}"
+        _("{dataset} {split}: {n} samples, accuracy {accuracy:.4f}, loss {loss:.4f}").format(
+            dataset=settings.dataset,
+            split=split,
+            n=len(x),
+            accuracy=correct.sum() / len(x),
+            loss=loss,
+        )
     )
-    width = max(len("class"), *(len(name) for name in names))
-    print(
-        f"{'class':<{width}}  {'samples':>7}  {'correct':>7}  {'accuracy':>8}  most often taken for"
-    )
+    heads = [_("class"), _("samples"), _("correct"), _("accuracy"), _("most often taken for")]
+    # Columns as wide as their heading (a Japanese one is wider) and at least as the numbers need.
+    widths = [
+        max(_output.text_width(heads[0]), *(_output.text_width(name) for name in names)),
+        *(max(least, _output.text_width(head)) for head, least in zip(heads[1:4], (7, 7, 8))),
+    ]
+
+    def row(*cells: str) -> str:
+        aligned = [_output.pad(cells[0], widths[0], "<")]
+        aligned += [_output.pad(cell, w, ">") for cell, w in zip(cells[1:4], widths[1:])]
+        return "  ".join([*aligned, cells[4]])
+
+    print(row(*heads))
     for k, name in enumerate(names):
         accuracy = f"{correct[k] / counts[k]:.4f}" if counts[k] else "-"
         wrong = matrix[k].copy()
@@ -108,9 +130,11 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
         confused = (
             f"{names[int(np.argmax(wrong))]} ({int(wrong.max())})" if wrong.max() > 0 else "-"
         )
-        print(f"{name:<{width}}  {counts[k]:>7}  {correct[k]:>7}  {accuracy:>8}  {confused}")
+        print(row(name, str(counts[k]), str(correct[k]), accuracy, confused))
     path = out or run_dir / _runs.CONFUSION_NAME
-    title = f"{settings.dataset} {split}: accuracy {correct.sum() / len(x):.4f}"
+    title = _("{dataset} {split}: accuracy {accuracy:.4f}").format(
+        dataset=settings.dataset, split=split, accuracy=correct.sum() / len(x)
+    )
     from deepkiso.plots.curves import confusion_matrix_figure  # here: matplotlib is slow to load
 
     return _output.write_figure(
@@ -119,15 +143,25 @@ def _classification_report(net, x, t, settings, chunk_size, split, out, run_dir)
 
 
 def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> Path | None:
-    loss, _ = evaluate(net, x, t, chunk_size)
+    loss, _accuracy = evaluate(net, x, t, chunk_size)
     print(
-        f"{settings.dataset} {split}: {len(x)} samples, squared-error loss {loss:.6f} "
-        f"(root mean squared error {np.sqrt(2 * loss / t.shape[1]):.4f})"
+        _(
+            "{dataset} {split}: {n} samples, squared-error loss {loss:.6f} "
+            "(root mean squared error {rmse:.4f})"
+        ).format(
+            dataset=settings.dataset,
+            split=split,
+            n=len(x),
+            loss=loss,
+            rmse=np.sqrt(2 * loss / t.shape[1]),
+        )
     )
     if x.shape[1] != 1 or t.shape[1] != 1:
         print(
-            f"no picture: {settings.dataset} has {x.shape[1]} inputs and {t.shape[1]} outputs, "
-            f"and a fitted curve is drawn for one of each"
+            _(
+                "no picture: {dataset} has {inputs} inputs and {outputs} outputs, "
+                "and a fitted curve is drawn for one of each"
+            ).format(dataset=settings.dataset, inputs=x.shape[1], outputs=t.shape[1])
         )
         return None
     x_line = np.linspace(x.min(), x.max(), 400, dtype=x.dtype).reshape(-1, 1)
@@ -138,7 +172,9 @@ def _regression_report(net, x, t, settings, chunk_size, split, out, run_dir) -> 
         t[:, 0],
         x_line[:, 0],
         net.predict(x_line)[:, 0],
-        title=f"{settings.dataset} {split}: loss {loss:.5f}",
+        title=_("{dataset} {split}: loss {loss:.5f}").format(
+            dataset=settings.dataset, split=split, loss=loss
+        ),
     )
     return _output.write_figure(figure, out or run_dir / _runs.FIT_NAME, _output.RUN_PICTURE_DPI)
 
@@ -147,5 +183,7 @@ def _check_out(path: Path) -> Path:
     """Refuse an --out we cannot write before the evaluation runs."""
     _output.check_path(path, "--out")
     if not path.parent.is_dir():
-        raise UsageError(f"--out {path}: folder {path.parent} does not exist")
+        raise UsageError(
+            _("--out {path}: folder {folder} does not exist").format(path=path, folder=path.parent)
+        )
     return path

@@ -49,10 +49,11 @@ from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
 from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
 from deepkiso.experiments.trial import shared_dataset
+from deepkiso.i18n import N_, _, n_
 from deepkiso.optimizers import OPTIMIZERS
 
 NAME = "experiment"
-HELP = "reproducible sweeps: batch size (バッチサイズの決め方) and sampling (exercise 2_1)"
+HELP = N_("reproducible sweeps: batch size (バッチサイズの決め方) and sampling (exercise 2_1)")
 
 DEFAULT_BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 DEFAULT_SAMPLERS = (
@@ -90,8 +91,10 @@ def _scheduler(text: str) -> str:
     match = re.fullmatch(r"(tcp|tls|ws|wss)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
     if not match or not 1 <= int(match.group(3)) <= 65535:
         raise argparse.ArgumentTypeError(
-            f"expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
-            f"(tcp, tls, ws or wss; a port from 1 to 65535), got {text!r}"
+            _(
+                "expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
+                "(tcp, tls, ws or wss; a port from 1 to 65535), got {text!r}"
+            ).format(text=text)
         )
     return text
 
@@ -105,15 +108,19 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
         "--dataset",
         default="digits",
         metavar="NAME",
-        help=f"data set to train on, one of {', '.join(_classification_sets())} (default: digits)",
+        help=_("data set to train on, one of {names} (default: digits)").format(
+            names=", ".join(_classification_sets())
+        ),
     )
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder holding the MNIST-format files (default: none: the cache and the system's "
-        "data folders, downloading if needed)",
+        help=_(
+            "folder holding the MNIST-format files (default: none: the cache and the system's "
+            "data folders, downloading if needed)"
+        ),
     )
     _runs.add_mirror_argument(parser)
     parser.add_argument(
@@ -122,21 +129,23 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
         nargs="+",
         default=[3],
         metavar="N",
-        help=f"one number N from 1 to {MAX_SEEDS}: seeds 0 … N-1; several numbers: those seeds, "
-        f"at most {MAX_SEEDS}, each {SEED} (default: 3)",
+        help=_(
+            "one number N from 1 to {limit}: seeds 0 … N-1; several numbers: those seeds, "
+            "at most {limit}, each {range} (default: 3)"
+        ).format(limit=MAX_SEEDS, range=SEED),
     )
     parser.add_argument(
         "--epochs",
         type=EPOCHS,
         default=20,
         metavar="E",
-        help=f"epochs per trial, {EPOCHS} (default: 20)",
+        help=_("epochs per trial, {range} (default: 20)").format(range=EPOCHS),
     )
     parser.add_argument(
         "--lr",
         type=LEARNING_RATE,
         default=0.1,
-        help=f"learning rate, {LEARNING_RATE} (default: 0.1)",
+        help=_("learning rate, {range} (default: 0.1)").format(range=LEARNING_RATE),
     )
     parser.add_argument(
         "--hidden",
@@ -144,43 +153,55 @@ def _add_common(parser: argparse.ArgumentParser, experiment: str) -> None:
         nargs="+",
         default=[64],
         metavar="H",
-        help=f"widths of the hidden layers, up to {MAX_HIDDEN_LAYERS}, each {HIDDEN_SIZE} "
-        "(default: 64)",
+        help=_("widths of the hidden layers, up to {layers}, each {range} (default: 64)").format(
+            layers=MAX_HIDDEN_LAYERS, range=HIDDEN_SIZE
+        ),
     )
     parser.add_argument(
-        "--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="optimizer (default: sgd)"
+        "--optimizer",
+        default="sgd",
+        choices=sorted(OPTIMIZERS),
+        help=_("optimizer (default: sgd)"),
     )
     parser.add_argument(
         "--target-accuracy",
         type=TARGET_ACCURACY,
         default=0.9,
         metavar="ACC",
-        help=f"record the first epoch whose test accuracy reaches ACC, {TARGET_ACCURACY}; 0 turns it "
-        "off (default: 0.9)",
+        help=_(
+            "record the first epoch whose test accuracy reaches ACC, {range}; 0 turns it "
+            "off (default: 0.9)"
+        ).format(range=TARGET_ACCURACY),
     )
     parser.add_argument(
         "--jobs",
         type=JOBS,
         default=1,
         metavar="N",
-        help=f"run N trials at once in separate processes, {JOBS} (default: 1: one after another)",
+        help=_(
+            "run N trials at once in separate processes, {range} (default: 1: one after another)"
+        ).format(range=JOBS),
     )
     parser.add_argument(
         "--scheduler",
         type=_scheduler,
         default=None,
         metavar="ADDRESS",
-        help="run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
-        f"needs {DASK_INSTALL_HINT} (default: none: run on this machine)",
+        help=_(
+            "run the trials on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786; "
+            "needs {install} (default: none: run on this machine)"
+        ).format(install=DASK_INSTALL_HINT),
     )
-    add_dpi_option(parser, of="the pictures")
+    add_dpi_option(parser, of=_("the pictures"))
     parser.add_argument(
         "--out",
         type=Path,
         default=Path("experiments") / experiment,
         metavar="DIR",
-        help=f"folder for the results, tables and pictures; finished trials found there are "
-        f"skipped (default: experiments/{experiment})",
+        help=_(
+            "folder for the results, tables and pictures; finished trials found there are "
+            "skipped (default: experiments/{experiment})"
+        ).format(experiment=experiment),
     )
 
 
@@ -189,9 +210,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     batch = experiments.add_parser(
         "batch-size",
-        help="test accuracy, generalization gap, time and memory against the batch size",
-        description="Train the same net over a list of batch sizes and seeds; print a table and a summary, "
-        "write results.csv, summary.csv, report.md and pictures into --out.",
+        help=_("test accuracy, generalization gap, time and memory against the batch size"),
+        description=_(
+            "Train the same net over a list of batch sizes and seeds; print a table and a "
+            "summary, write results.csv, summary.csv, report.md and pictures into --out."
+        ),
     )
     _add_common(batch, "batch-size")
     batch.add_argument(
@@ -200,15 +223,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=list(DEFAULT_BATCH_SIZES),
         metavar="B",
-        help=f"batch sizes to compare, up to {MAX_LIST}, each {BATCH_SIZE} "
-        f"(default: {' '.join(map(str, DEFAULT_BATCH_SIZES))})",
+        help=_("batch sizes to compare, up to {limit}, each {range} (default: {default})").format(
+            limit=MAX_LIST, range=BATCH_SIZE, default=" ".join(map(str, DEFAULT_BATCH_SIZES))
+        ),
     )
     batch.add_argument(
         "--budget",
         default="epochs",
         choices=BUDGETS,
-        help="equal epochs for every batch size, or equal updates (as many as the smallest batch "
-        "size makes in --epochs epochs) (default: epochs)",
+        help=_(
+            "equal epochs for every batch size, or equal updates (as many as the smallest batch "
+            "size makes in --epochs epochs) (default: epochs)"
+        ),
     )
     batch.add_argument(
         "--lr-scaling",
@@ -216,39 +242,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=["none"],
         choices=LR_SCALINGS,
         metavar="RULE",
-        help="learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
-        "several rules are compared side by side (default: none)",
+        help=_(
+            "learning rate at batch B: none (lr), linear (lr·B/base), sqrt (lr·√(B/base)); "
+            "several rules are compared side by side (default: none)"
+        ),
     )
     batch.add_argument(
         "--base-batch-size",
         type=BATCH_SIZE,
         default=32,
         metavar="B0",
-        help=f"the batch size at which --lr applies unscaled, {BATCH_SIZE} (default: 32)",
+        help=_("the batch size at which --lr applies unscaled, {range} (default: 32)").format(
+            range=BATCH_SIZE
+        ),
     )
     batch.add_argument(
         "--warmup-epochs",
         type=WARMUP_EPOCHS,
         default=0.0,
         metavar="E",
-        help=f"raise the learning rate linearly to its scaled value over E epochs, {WARMUP_EPOCHS} "
-        "(default: 0)",
+        help=_(
+            "raise the learning rate linearly to its scaled value over E epochs, {range} "
+            "(default: 0)"
+        ).format(range=WARMUP_EPOCHS),
     )
     batch.add_argument(
         "--batch-schedule",
         default=None,
         metavar="B:E,…",
-        help=f"also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
-        f"then 128, then 512): up to {MAX_LIST} phases, batch sizes {BATCH_SIZE}, epochs "
-        f"{EPOCHS} in all (default: none)",
+        help=_(
+            "also train with a growing batch, e.g. 32:5,128:5,512:5 (batch 32 for 5 epochs, "
+            "then 128, then 512): up to {limit} phases, batch sizes {batch_range}, epochs "
+            "{epoch_range} in all (default: none)"
+        ).format(limit=MAX_LIST, batch_range=BATCH_SIZE, epoch_range=EPOCHS),
     )
     batch.set_defaults(_experiment=_run_batch_size)
 
     sampling = experiments.add_parser(
         "sampling",
-        help="compare the ways of drawing mini-batches (exercise 2_1), optionally on imbalanced data",
-        description="Train the same net with each sampler and seed; print a table and a summary, write "
-        "results.csv, summary.csv, report.md and pictures (per-class accuracy) into --out.",
+        help=_(
+            "compare the ways of drawing mini-batches (exercise 2_1), optionally on imbalanced data"
+        ),
+        description=_(
+            "Train the same net with each sampler and seed; print a table and a summary, write "
+            "results.csv, summary.csv, report.md and pictures (per-class accuracy) into --out."
+        ),
     )
     _add_common(sampling, "sampling")
     sampling.add_argument(
@@ -256,15 +294,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=list(DEFAULT_SAMPLERS),
         metavar="NAME",
-        help=f"samplers to compare, from {', '.join(SAMPLERS)} (K a number) "
-        f"(default: {' '.join(DEFAULT_SAMPLERS)})",
+        help=_("samplers to compare, from {names} (K a number) (default: {default})").format(
+            names=", ".join(SAMPLERS), default=" ".join(DEFAULT_SAMPLERS)
+        ),
     )
     sampling.add_argument(
         "--batch-size",
         type=BATCH_SIZE,
         default=32,
         metavar="B",
-        help=f"batch size, {BATCH_SIZE} (default: 32)",
+        help=_("batch size, {range} (default: 32)").format(range=BATCH_SIZE),
     )
     sampling.add_argument(
         "--imbalance",
@@ -272,15 +311,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="CLASS",
-        help=f"make these classes rare in the training set, class numbers {CLASS} and below the data "
-        "set's number of classes (default: none: the data set as it is)",
+        help=_(
+            "make these classes rare in the training set, class numbers {range} and below the "
+            "data set's number of classes (default: none: the data set as it is)"
+        ).format(range=CLASS),
     )
     sampling.add_argument(
         "--keep",
         type=KEEP,
         default=0.1,
         metavar="FRACTION",
-        help=f"fraction of the --imbalance classes' training samples to keep, {KEEP} (default: 0.1)",
+        help=_(
+            "fraction of the --imbalance classes' training samples to keep, {range} (default: 0.1)"
+        ).format(range=KEEP),
     )
     sampling.set_defaults(_experiment=_run_sampling)
 
@@ -304,23 +347,31 @@ def _check_common(args) -> tuple[list[int], _Classes]:
     """Check the shared options; return the seeds and what the data set's classes are."""
     if args.dataset not in _classification_sets():
         raise UsageError(
-            f"--dataset {args.dataset!r}: choose one of {', '.join(_classification_sets())}"
+            _("--dataset {dataset!r}: choose one of {names}").format(
+                dataset=args.dataset, names=", ".join(_classification_sets())
+            )
         )
     at_most("--hidden", args.hidden, MAX_HIDDEN_LAYERS)
     at_most("--seeds", args.seeds, MAX_SEEDS)
     if args.scheduler and args.jobs > 1:
         raise UsageError(
-            "give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)"
+            _(
+                "give --jobs or --scheduler, not both (on a cluster, the scheduler spreads the trials)"
+            )
         )
     if len(args.seeds) == 1:
         if not 1 <= args.seeds[0] <= MAX_SEEDS:
             raise UsageError(
-                f"--seeds N must be a number of seeds from 1 to {MAX_SEEDS}, got {args.seeds[0]}"
+                _("--seeds N must be a number of seeds from 1 to {limit}, got {value}").format(
+                    limit=MAX_SEEDS, value=args.seeds[0]
+                )
             )
         seeds = list(range(args.seeds[0]))
     else:
         if len(set(args.seeds)) != len(args.seeds):
-            raise UsageError(f"--seeds: several seeds must be distinct, got {args.seeds}")
+            raise UsageError(
+                _("--seeds: several seeds must be distinct, got {seeds}").format(seeds=args.seeds)
+            )
         seeds = list(args.seeds)
     info = dataset_info(args.dataset)
     # A classification set (checked above) has classes and their names.
@@ -363,23 +414,28 @@ def _check_data(args) -> None:
 def _progress(record: dict, n_done: int, n_total: int) -> None:
     head = f"[{n_done:>{len(str(n_total))}}/{n_total}] {record['trial_id']}"
     if record["status"] == "failed":
-        print(f"{head}: FAILED: {record['error']}", file=sys.stderr)
+        line = _("{head}: FAILED: {error}").format(head=head, error=record["error"])
     elif record["status"] == "diverged":
-        print(f"{head}: diverged at epoch {record['diverged_at']['epoch']}", file=sys.stderr)
-    else:
-        final = record["final"]
-        print(
-            f"{head}: test accuracy {final['test_accuracy']:.4f}, gap {record['gap_accuracy']:+.4f} "
-            f"({record['measurements']['seconds']:.1f} s)",
-            file=sys.stderr,
+        line = _("{head}: diverged at epoch {epoch}").format(
+            head=head, epoch=record["diverged_at"]["epoch"]
         )
+    else:
+        line = _("{head}: test accuracy {accuracy:.4f}, gap {gap:+.4f} ({seconds:.1f} s)").format(
+            head=head,
+            accuracy=record["final"]["test_accuracy"],
+            gap=record["gap_accuracy"],
+            seconds=record["measurements"]["seconds"],
+        )
+    print(line, file=sys.stderr)
 
 
 def _sweep(args, specs, experiment: str, title: str, info) -> int:
     if len(specs) > MAX_TRIALS:
         raise UsageError(
-            f"the sweep has {len(specs)} trials; at most {MAX_TRIALS} are run at once "
-            "(give fewer --seeds or list entries)"
+            _(
+                "the sweep has {n} trials; at most {limit} are run at once "
+                "(give fewer --seeds or list entries)"
+            ).format(n=len(specs), limit=MAX_TRIALS)
         )
     runner = _make_runner(args)
     _check_data(args)
@@ -389,7 +445,9 @@ def _sweep(args, specs, experiment: str, title: str, info) -> int:
         if not k.startswith("_")
     }
     print(
-        f"deepkiso experiment {experiment}: {len(specs)} trials, {runner.description}; results in {args.out}",
+        _("deepkiso experiment {experiment}: {n} trials, {runner}; results in {out}").format(
+            experiment=experiment, n=len(specs), runner=runner.description, out=args.out
+        ),
         file=sys.stderr,
     )
     outcome = run_sweep(
@@ -397,7 +455,11 @@ def _sweep(args, specs, experiment: str, title: str, info) -> int:
     )
     if outcome.skipped:
         print(
-            f"{len(outcome.skipped)} trials were already finished in {args.out} and were skipped",
+            n_(
+                "{n} trial was already finished in {out} and was skipped",
+                "{n} trials were already finished in {out} and were skipped",
+                len(outcome.skipped),
+            ).format(n=len(outcome.skipped), out=args.out),
             file=sys.stderr,
         )
     report = write_report(
@@ -409,12 +471,23 @@ def _sweep(args, specs, experiment: str, title: str, info) -> int:
         dpi=args.dpi,
     )
     print(report.text, end="")
-    print("wrote " + ", ".join(str(path) for path in report.files), file=sys.stderr)
+    print(
+        _("wrote {path}").format(path=", ".join(str(path) for path in report.files)),
+        file=sys.stderr,
+    )
     if outcome.failures:
         first = outcome.failures[0]
         raise JobError(
-            f"{len(outcome.failures)} of {len(specs)} trials failed (first: {first['trial_id']}: "
-            f"{first['error']}); details in {args.out / 'trials'}; run the same command again to retry them"
+            _(
+                "{failed} of {n} trials failed (first: {trial}: {error}); details in {details}; "
+                "run the same command again to retry them"
+            ).format(
+                failed=len(outcome.failures),
+                n=len(specs),
+                trial=first["trial_id"],
+                error=first["error"],
+                details=args.out / "trials",
+            )
         )
     return 0
 
@@ -423,7 +496,7 @@ def _run_batch_size(args) -> int:
     seeds, info = _check_common(args)
     at_most("--batch-sizes", args.batch_sizes, MAX_LIST)
     schedule = _schedule(args.batch_schedule) if args.batch_schedule else None
-    largest = max([*args.batch_sizes, *(b for b, _ in schedule or ())])
+    largest = max([*args.batch_sizes, *(b for b, _epochs in schedule or ())])
     check_training_memory([info.n_inputs, *args.hidden, info.n_classes], largest)
     specs = batch_size_trials(
         dataset=args.dataset,
@@ -440,11 +513,17 @@ def _run_batch_size(args) -> int:
         optimizer=args.optimizer,
         target_accuracy=args.target_accuracy or None,
     )
-    title = (
-        f"{args.dataset}: batch-size sweep, {len(seeds)} seeds, {args.optimizer} lr {args.lr:g} at batch "
-        f"{args.base_batch_size}, {args.epochs} epochs"
-        + (" of the smallest batch" if args.budget == "updates" else "")
-    )
+    values = vars(args) | {"seeds": len(seeds)}  # dataset, optimizer, lr, base_batch_size, epochs
+    if args.budget == "updates":
+        title = _(
+            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
+            "{base_batch_size}, {epochs} epochs of the smallest batch"
+        ).format(**values)
+    else:
+        title = _(
+            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
+            "{base_batch_size}, {epochs} epochs"
+        ).format(**values)
     return _sweep(args, specs, "batch-size", title, info)
 
 
@@ -453,13 +532,15 @@ def _schedule(text: str) -> tuple[tuple[int, int], ...]:
     try:
         schedule = parse_schedule(text)
     except ValueError as exc:
-        raise UsageError(f"--batch-schedule: {exc}") from None
+        raise UsageError(_("--batch-schedule: {cause}").format(cause=exc)) from None
     at_most("--batch-schedule", schedule, MAX_LIST)
-    too_large = [b for b, _ in schedule if b > BATCH_SIZE.high]
-    if too_large or sum(e for _, e in schedule) > EPOCHS.high:
+    too_large = [b for b, _epochs in schedule if b > BATCH_SIZE.high]
+    if too_large or sum(e for _batch, e in schedule) > EPOCHS.high:
         raise UsageError(
-            f"--batch-schedule {text!r}: batch sizes must be {BATCH_SIZE} and the epochs "
-            f"{EPOCHS} in all"
+            _(
+                "--batch-schedule {text!r}: batch sizes must be {batch_range} and the epochs "
+                "{epoch_range} in all"
+            ).format(text=text, batch_range=BATCH_SIZE, epoch_range=EPOCHS)
         )
     return schedule
 
@@ -472,11 +553,13 @@ def _run_sampling(args) -> int:
         try:
             parse_sampler(name)
         except ValueError as exc:
-            raise UsageError(f"--samplers: {exc}") from None
+            raise UsageError(_("--samplers: {cause}").format(cause=exc)) from None
     bad = [c for c in args.imbalance if not 0 <= c < info.n_classes]
     if bad:
         raise UsageError(
-            f"--imbalance: {args.dataset} has classes 0 … {info.n_classes - 1}, got {bad}"
+            _("--imbalance: {dataset} has classes 0 … {last}, got {bad}").format(
+                dataset=args.dataset, last=info.n_classes - 1, bad=bad
+            )
         )
     specs = sampling_trials(
         dataset=args.dataset,
@@ -492,9 +575,13 @@ def _run_sampling(args) -> int:
         imbalance_keep=args.keep,
     )
     names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
-    imbalance = f", {names} kept at {args.keep:.0%}" if args.imbalance else ""
-    title = (
-        f"{args.dataset}{imbalance}: samplers, {len(seeds)} seeds, batch {args.batch_size}, "
-        f"{args.optimizer} lr {args.lr:g}, {args.epochs} epochs"
+    imbalance = (
+        _(", {names} kept at {keep:.0%}").format(names=names, keep=args.keep)
+        if args.imbalance
+        else ""
     )
+    title = _(
+        "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
+        "{optimizer} lr {lr:g}, {epochs} epochs"
+    ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
     return _sweep(args, specs, "sampling", title, info)

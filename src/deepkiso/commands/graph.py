@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.commands._output import add_dpi_option, check_path
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression
 from deepkiso.graph import EXAMPLES, Variable
+from deepkiso.i18n import N_, _
 
 NAME = "graph"
-HELP = "draw the computational graph of an expression, with every node's value and gradient"
+HELP = N_("draw the computational graph of an expression, with every node's value and gradient")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,9 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "expression",
         nargs="?",
         metavar="EXPR",
-        help='an expression such as "(x1 + x2)**2": numbers, variable names, + - * / **, '
-        "and exp, log, tanh, sigmoid, relu, square, reciprocal, sum, mean "
-        "(default: none; give EXPR or --example)",
+        help=_(
+            'an expression such as "(x1 + x2)**2": numbers, variable names, + - * / **, '
+            "and exp, log, tanh, sigmoid, relu, square, reciprocal, sum, mean "
+            "(default: none; give EXPR or --example)"
+        ),
     )
     parser.add_argument(
         "--set",
@@ -42,55 +46,85 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="extend",
         default=[],
         metavar="NAME=VALUE",
-        help="a value for each variable: a number, a comma list for a vector (x=1,2,3) or rows "
-        "separated by ';' for a matrix; with --example, overrides the example's "
-        "parameters (default: none)",
+        help=_(
+            "a value for each variable: a number, a comma list for a vector (x=1,2,3) or rows "
+            "separated by ';' for a matrix; with --example, overrides the example's "
+            "parameters (default: none)"
+        ),
     )
     parser.add_argument(
         "--example",
         metavar="NAME",
         default=None,
-        help="draw a ready-made graph from the slides instead of EXPR (default: none; "
-        "see --list-examples)",
+        help=_(
+            "draw a ready-made graph from the slides instead of EXPR (default: none; "
+            "see --list-examples)"
+        ),
     )
     parser.add_argument(
         "--list-examples",
         action="store_true",
-        help="list the ready-made graphs and exit (default: off)",
+        help=_("list the ready-made graphs and exit (default: off)"),
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="PATH",
-        help="write the graph to PATH: .svg or .png (a picture) or .dot (Graphviz text) "
-        "(default: none, only print the values)",
+        help=_(
+            "write the graph to PATH: .svg or .png (a picture) or .dot (Graphviz text) "
+            "(default: none, only print the values)"
+        ),
     )
     parser.add_argument(
         "--renderer",
         choices=("auto", "dot", "matplotlib"),
         default="auto",
-        help="who draws .svg/.png: Graphviz's dot if installed (auto), dot, or matplotlib "
-        "(default: %(default)s)",
+        help=_(
+            "who draws .svg/.png: Graphviz's dot if installed (auto), dot, or matplotlib "
+            "(default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--title",
         default=None,
-        help="a title above the drawing (default: the example's title, or the expression)",
+        help=_("a title above the drawing (default: the example's title, or the expression)"),
     )
-    add_dpi_option(parser, default=150, of="a .png")
+    add_dpi_option(parser, default=150, of=_("a .png"))
+
+
+# The first lines of the examples' docstrings, which --list-examples prints: marked here for the
+# catalog (a test checks that they are the docstrings' own), so that the list is in Japanese too.
+EXAMPLE_LINES = [
+    N_("The chain rule slide: y = t², t = x₁ + x₂, so ∂y/∂x₁ = ∂y/∂x₂ = 2t · 1 = 2(x₁ + x₂)."),
+    N_("The add node: z = x + y; ∂z/∂x = ∂z/∂y = 1, so the gradient passes through unchanged."),
+    N_("The multiply node: z = x · y; ∂z/∂x = y and ∂z/∂y = x (the inputs swap places)."),
+    N_(
+        "A shopping bill built from multiply and add nodes: "
+        "(pencil·n_pencils + notebook·n_notebooks) · tax."
+    ),
+    N_("L = ½ Σ_k (y_k − t_k)² from subtract, square, sum and multiply-by-½ nodes; ∂L/∂y = y − t."),
+    N_("The group work's detailed graph: L = (1/N) · (1/2) · Σ_n Σ_k (y − t)² for a batch."),
+    N_(
+        "The tanh group work: y = (1 − e)·(1/(1 + e)) with e = exp(−2x), "
+        "so y = tanh(x) and dy/dx = 1 − y²."
+    ),
+    N_("The sigmoid slide: y = 1/t with t = 1 + exp(−x), so dy/dx = y(1 − y)."),
+    N_("Affine + Softmax-with-Loss, every step a node: ∂L/∂a = (y − t)/N."),
+]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_examples:
         for name, build in EXAMPLES.items():
-            print(f"{name:24s} {(inspect.getdoc(build) or name).splitlines()[0]}")
+            line = (inspect.getdoc(build) or name).splitlines()[0]
+            print(f"{name:24s} {i18n._(line)}")  # marked in EXAMPLE_LINES
         return 0
     if args.out is not None:
         _check_out(args.out, args.renderer)
     values = _parse_settings(args.set)
     if args.example is not None and args.expression is not None:
-        raise UsageError("give either EXPR or --example NAME, not both")
+        raise UsageError(_("give either EXPR or --example NAME, not both"))
     with np.errstate(all="ignore"):  # a nan or inf is reported below, not as a NumPy warning
         if args.example is not None:
             output, inputs, title = _example(args.example, values)
@@ -98,14 +132,19 @@ def run(args: argparse.Namespace) -> int:
             output, inputs, title = _expression(args.expression, values)
         else:
             raise UsageError(
-                'give an expression, as in deepkiso graph "(x1 + x2)**2" --set x1=1 x2=2, '
-                "or --example NAME (see --list-examples)"
+                _(
+                    'give an expression, as in deepkiso graph "(x1 + x2)**2" --set x1=1 x2=2, '
+                    "or --example NAME (see --list-examples)"
+                )
             )
         output.backward()
     _print_results(output, inputs)
     if not np.all(np.isfinite(output.data)):
         print(
-            f"deepkiso graph: warning: the output is not finite ({output.data}); check the inputs' domain",
+            _(
+                "deepkiso graph: warning: the output is not finite ({value}); "
+                "check the inputs' domain"
+            ).format(value=output.data),
             file=sys.stderr,
         )
     if args.out is not None:
@@ -121,14 +160,18 @@ def _parse_settings(settings: list[str]) -> dict[str, object]:
         name = name.strip()
         if not sep or not name.isidentifier():
             raise UsageError(
-                f"--set expects NAME=VALUE, such as x1=1.5, got {setting!r} (put EXPR before --set)"
+                _(
+                    "--set expects NAME=VALUE, such as x1=1.5, got {setting!r} (put EXPR before --set)"
+                ).format(setting=setting)
             )
         try:
             values[name] = _parse_value(text)
         except ValueError:
             raise UsageError(
-                f"--set {name}: expected a number, a comma list (1,2,3) or rows (1,2;3,4), "
-                f"got {text!r}"
+                _(
+                    "--set {name}: expected a number, a comma list (1,2,3) or rows (1,2;3,4), "
+                    "got {text!r}"
+                ).format(name=name, text=text)
             ) from None
     return values
 
@@ -150,19 +193,25 @@ def _parse_value(text: str):
 
 def _example(name: str, values: dict[str, object]):
     if name not in EXAMPLES:
-        raise UsageError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+        raise UsageError(
+            _("unknown example {name!r}; choose one of {names}").format(
+                name=name, names=", ".join(EXAMPLES)
+            )
+        )
     build = EXAMPLES[name]
     parameters = list(inspect.signature(build).parameters)
     unknown = [key for key in values if key not in parameters]
     if unknown:
         raise UsageError(
-            f"--set {unknown[0]}: the example {name!r} has no such parameter; "
-            f"its parameters are {', '.join(parameters)}"
+            _(
+                "--set {parameter}: the example {name!r} has no such parameter; "
+                "its parameters are {parameters}"
+            ).format(parameter=unknown[0], name=name, parameters=", ".join(parameters))
         )
     try:
         example = build(**values)
     except (TypeError, ValueError) as exc:
-        raise UsageError(f"--example {name}: {exc}") from None
+        raise UsageError(_("--example {name}: {cause}").format(name=name, cause=exc)) from None
     return example.output, example.inputs, example.title
 
 
@@ -174,19 +223,24 @@ def _expression(text: str, values: dict[str, object]):
     unused = [name for name in values if name not in expression.names]
     if unused:
         raise UsageError(
-            f"--set {unused[0]}: {text!r} has no variable {unused[0]!r}; "
-            f"its variables are {', '.join(expression.names) or 'none'}"
+            _("--set {name}: {text!r} has no variable {name!r}; its variables are {names}").format(
+                name=unused[0], text=text, names=", ".join(expression.names) or _("none")
+            )
         )
     unset = [name for name in expression.names if name not in values]
     if unset:
         raise UsageError(
-            f"unknown variable {unset[0]!r} at column {expression.columns[unset[0]]}: no value was "
-            f"given for it (give it with --set {unset[0]}=VALUE)"
+            _(
+                "unknown variable {name!r} at column {column}: no value was "
+                "given for it (give it with --set {name}=VALUE)"
+            ).format(name=unset[0], column=expression.columns[unset[0]])
         )
     try:
         output, inputs = expression.evaluate(values)
     except ValueError as exc:  # shapes that do not broadcast
-        raise UsageError(f"cannot compute {text!r} with these values: {exc}") from None
+        raise UsageError(
+            _("cannot compute {text!r} with these values: {cause}").format(text=text, cause=exc)
+        ) from None
     return output, inputs, text
 
 
@@ -209,8 +263,10 @@ def _check_out(path: Path, renderer: str) -> None:
     check_path(path, "--out", (".svg", ".png", ".dot"))
     if renderer == "dot" and path.suffix.lower() != ".dot" and shutil.which("dot") is None:
         raise UsageError(
-            "--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
-            "Graphviz or use --renderer matplotlib (or auto)"
+            _(
+                "--renderer dot needs Graphviz's dot program, which is not on the PATH; install "
+                "Graphviz or use --renderer matplotlib (or auto)"
+            )
         )
 
 
@@ -224,4 +280,4 @@ def _save(output: Variable, path: Path, renderer: str, title: str | None, dpi: i
         raise UsageError(str(exc).removeprefix("save_graph: ")) from None
     except RuntimeError as exc:
         raise JobError(str(exc)) from None
-    print(f"wrote {path} ({used})", file=sys.stderr)
+    print(_("wrote {path} ({renderer})").format(path=path, renderer=used), file=sys.stderr)

@@ -21,15 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.commands._options import SEED, Integer, Number
 from deepkiso.commands._output import (
     add_dpi_option,
     add_out_option,
     check_path,
+    pad,
     save_figure,
     save_gif,
+    text_width,
 )
 from deepkiso.errors import UsageError
+from deepkiso.i18n import N_, _
 from deepkiso.landscape import (
     OPTIMIZER_CHOICES,
     SURFACES,
@@ -39,7 +43,7 @@ from deepkiso.landscape import (
 )
 
 NAME = "landscape"
-HELP = "walk down a 2-D surface (bowl, saddle, plateau, …) with optimizers and draw the paths"
+HELP = N_("walk down a 2-D surface (bowl, saddle, plateau, …) with optimizers and draw the paths")
 
 # A path is a Python loop of NumPy scalars (about 10 µs a step) and its drawing keeps every point:
 # 50 paths of 100,000 steps take about a minute and 80 MB.
@@ -59,25 +63,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--function",
         default="saddle",
         metavar="NAME_OR_EXPR",
-        help=f'one of {", ".join(SURFACES)}, or a formula in x and y such as "x**2 - y**2" '
-        "(default: %(default)s)",
+        help=_(
+            'one of {names}, or a formula in x and y such as "x**2 - y**2" (default: %(default)s)'
+        ).format(names=", ".join(SURFACES)),
     )
     parser.add_argument(
         "--start",
         action="append",
         default=None,
         metavar="X,Y",
-        help=f"a starting point, each coordinate {COORDINATE}; repeat for several "
-        "(write --start=-2,1.5 for a negative x) "
-        "(default: the surface's own, e.g. 1,0.001 for the saddle)",
+        help=_(
+            "a starting point, each coordinate {range}; repeat for several "
+            "(write --start=-2,1.5 for a negative x) "
+            "(default: the surface's own, e.g. 1,0.001 for the saddle)"
+        ).format(range=COORDINATE),
     )
     parser.add_argument(
         "--optimizer",
         nargs="+",
         default=["sgd"],
         metavar="NAME",
-        help=f"one or more of {', '.join(OPTIMIZER_CHOICES)}; sgd is plain gradient descent and "
-        "noisy-gd adds Gaussian noise to its gradient (default: sgd)",
+        help=_(
+            "one or more of {names}; sgd is plain gradient descent and "
+            "noisy-gd adds Gaussian noise to its gradient (default: sgd)"
+        ).format(names=", ".join(OPTIMIZER_CHOICES)),
     )
     parser.add_argument(
         "--lr",
@@ -85,70 +94,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=LEARNING_RATE,
         default=[0.1],
         metavar="ETA",
-        help=f"learning rate {LEARNING_RATE}: one for all, or one per optimizer; with one optimizer, "
-        "several learning rates compare it with itself (default: 0.1)",
+        help=_(
+            "learning rate {range}: one for all, or one per optimizer; with one optimizer, "
+            "several learning rates compare it with itself (default: 0.1)"
+        ).format(range=LEARNING_RATE),
     )
     parser.add_argument(
         "--steps",
         type=STEPS,
         default=100,
-        help=f"steps per path, {STEPS}; at most {MAX_PATHS} paths (starts x optimizers x rates) "
-        "(default: %(default)s)",
+        help=_(
+            "steps per path, {range}; at most {limit} paths (starts x optimizers x rates) "
+            "(default: %(default)s)"
+        ).format(range=STEPS, limit=MAX_PATHS),
     )
     parser.add_argument(
         "--noise",
         type=NOISE,
         default=None,
         metavar="STD",
-        help=f"standard deviation of the gradient noise of noisy-gd, {NOISE} (default: 1.0)",
+        help=_(
+            "standard deviation of the gradient noise of noisy-gd, {range} (default: 1.0)"
+        ).format(range=NOISE),
     )
     parser.add_argument(
         "--goal",
         type=GOAL,
         default=None,
-        help=f"count the steps until f < GOAL, {GOAL} "
-        "(default: the surface's, e.g. -1 for the saddle)",
+        help=_(
+            "count the steps until f < GOAL, {range} (default: the surface's, e.g. -1 for the saddle)"
+        ).format(range=GOAL),
     )
     parser.add_argument(
         "--xlim",
         default=None,
         metavar="LOW,HIGH",
-        help=f"x range of the picture, each end {COORDINATE}; write --xlim=-3,3 when LOW is negative "
-        "(default: the surface's; -3,3 for a formula)",
+        help=_(
+            "x range of the picture, each end {range}; write --xlim=-3,3 when LOW is negative "
+            "(default: the surface's; -3,3 for a formula)"
+        ).format(range=COORDINATE),
     )
     parser.add_argument(
         "--ylim",
         default=None,
         metavar="LOW,HIGH",
-        help=f"y range of the picture, each end {COORDINATE}; write --ylim=-3,3 when LOW is negative "
-        "(default: the surface's; -3,3 for a formula)",
+        help=_(
+            "y range of the picture, each end {range}; write --ylim=-3,3 when LOW is negative "
+            "(default: the surface's; -3,3 for a formula)"
+        ).format(range=COORDINATE),
     )
     add_out_option(parser, "landscape.png")
     parser.add_argument(
         "--surface",
         action="store_true",
-        help="add a 3-D view of the surface as a third panel (default: off)",
+        help=_("add a 3-D view of the surface as a third panel (default: off)"),
     )
     parser.add_argument(
         "--gif",
         type=Path,
         default=None,
         metavar="PATH",
-        help="also write the walk as an animated GIF (default: none)",
+        help=_("also write the walk as an animated GIF (default: none)"),
     )
     parser.add_argument(
         "--gif-frames",
         type=GIF_FRAMES,
         default=40,
         metavar="N",
-        help=f"frames of the GIF, spread evenly over the steps, {GIF_FRAMES} (default: %(default)s)",
+        help=_(
+            "frames of the GIF, spread evenly over the steps, {range} (default: %(default)s)"
+        ).format(range=GIF_FRAMES),
     )
     add_dpi_option(parser)
     parser.add_argument(
         "--seed",
         type=SEED,
         default=0,
-        help=f"seed of the gradient noise, {SEED} (default: %(default)s)",
+        help=_("seed of the gradient noise, {range} (default: %(default)s)").format(range=SEED),
     )
 
 
@@ -157,10 +179,16 @@ def _pair(text: str, option: str) -> tuple[float, float]:
         a, b = (float(v) for v in text.split(","))
     except ValueError:
         raise UsageError(
-            f"{option} expects two numbers separated by a comma, such as 1,0.5, got {text!r}"
+            _(
+                "{option} expects two numbers separated by a comma, such as 1,0.5, got {text!r}"
+            ).format(option=option, text=text)
         ) from None
     if not all(COORDINATE.low <= v <= COORDINATE.high for v in (a, b)):
-        raise UsageError(f"{option} expects numbers {COORDINATE}, got {text!r}")
+        raise UsageError(
+            _("{option} expects numbers {range}, got {text!r}").format(
+                option=option, range=COORDINATE, text=text
+            )
+        )
     return a, b
 
 
@@ -169,7 +197,11 @@ def _range(text: str | None, option: str) -> tuple[float, float] | None:
         return None
     low, high = _pair(text, option)
     if not low < high:
-        raise UsageError(f"{option} expects LOW,HIGH with LOW < HIGH, got {text!r}")
+        raise UsageError(
+            _("{option} expects LOW,HIGH with LOW < HIGH, got {text!r}").format(
+                option=option, text=text
+            )
+        )
     return low, high
 
 
@@ -188,7 +220,11 @@ def _surface(args: argparse.Namespace):
             args.function, xlim or (-3.0, 3.0), ylim or (-3.0, 3.0), args.goal
         )
     except ValueError as exc:
-        raise UsageError(f"--function: not one of {', '.join(SURFACES)}, and {exc}") from None
+        raise UsageError(
+            _("--function: not one of {names}, and {cause}").format(
+                names=", ".join(SURFACES), cause=exc
+            )
+        ) from None
 
 
 def _runs(args: argparse.Namespace) -> list[tuple[str, float]]:
@@ -197,7 +233,9 @@ def _runs(args: argparse.Namespace) -> list[tuple[str, float]]:
     unknown = [o for o in optimizers if o not in OPTIMIZER_CHOICES]
     if unknown:
         raise UsageError(
-            f"--optimizer: unknown {unknown[0]!r}; choose from {', '.join(OPTIMIZER_CHOICES)}"
+            _("--optimizer: unknown {name!r}; choose from {names}").format(
+                name=unknown[0], names=", ".join(OPTIMIZER_CHOICES)
+            )
         )
     if len(optimizers) == 1:
         optimizers = optimizers * len(lrs)
@@ -205,7 +243,9 @@ def _runs(args: argparse.Namespace) -> list[tuple[str, float]]:
         lrs = lrs * len(optimizers)
     if len(optimizers) != len(lrs):
         raise UsageError(
-            f"--lr: give one learning rate or one per optimizer ({len(optimizers)}), got {len(lrs)}"
+            _("--lr: give one learning rate or one per optimizer ({expected}), got {got}").format(
+                expected=len(optimizers), got=len(lrs)
+            )
         )
     return list(zip(optimizers, lrs))
 
@@ -223,8 +263,15 @@ def run(args: argparse.Namespace) -> int:
     runs = _runs(args)
     if len(starts) * len(runs) > MAX_PATHS:
         raise UsageError(
-            f"at most {MAX_PATHS} paths (starts x optimizers x learning rates), got "
-            f"{len(starts)} x {len(runs)} = {len(starts) * len(runs)}"
+            _(
+                "at most {limit} paths (starts x optimizers x learning rates), got "
+                "{starts} x {runs} = {paths}"
+            ).format(
+                limit=MAX_PATHS,
+                starts=len(starts),
+                runs=len(runs),
+                paths=len(starts) * len(runs),
+            )
         )
     rng = np.random.default_rng(args.seed)
     paths = []
@@ -242,10 +289,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         figure = plot_landscape(surface, paths, show_surface=args.surface)
     except ValueError as exc:  # a formula with no finite value in the window
-        raise UsageError(f"{exc}; choose another --xlim/--ylim") from None
+        raise UsageError(_("{cause}; choose another --xlim/--ylim").format(cause=exc)) from None
     save_figure(figure, args.out, args.dpi)
     if args.gif is not None:
-        print("drawing the animation…", file=sys.stderr)
+        print(_("drawing the animation…"), file=sys.stderr)
         save_gif(
             animate_descent(surface, paths, n_frames=args.gif_frames),
             args.gif,
@@ -255,20 +302,47 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+# What the "ends as" column says of each kind of end point (deepkiso.landscape's names for them).
+_KINDS = {
+    "minimum": N_("minimum"),
+    "maximum": N_("maximum"),
+    "saddle": N_("saddle"),
+    "plateau": N_("plateau"),
+    "descending": N_("descending"),
+    "diverging": N_("diverging"),
+}
+
+
 def _print_table(surface, paths) -> None:
-    goal = f"steps to f<{surface.goal:g}" if surface.goal is not None else "steps to goal"
-    print(f"{surface.formula}")
-    print(
-        f"{'optimizer':<10} {'lr':>7} {'start':>17} {goal:>16} {'end point':>23} {'f(end)':>11}  ends as"
+    goal = (
+        _("steps to f<{goal:g}").format(goal=surface.goal)
+        if surface.goal is not None
+        else _("steps to goal")
     )
+    print(f"{surface.formula}")
+    heads = [_("optimizer"), _("lr"), _("start"), goal, _("end point"), "f(end)", _("ends as")]
+    # Columns as wide as the numbers need, or as their heading where it is wider (in Japanese).
+    widths = [max(w, text_width(h)) for w, h in zip((10, 7, 17, 16, 23, 11), heads)]
+
+    def row(cells: list[str]) -> str:
+        aligned = [pad(cells[0], widths[0], "<")]
+        aligned += [pad(cell, width, ">") for cell, width in zip(cells[1:6], widths[1:])]
+        return " ".join(aligned) + "  " + cells[6]
+
+    print(row(heads))
     for p in paths:
-        start = f"({p.start[0]:.4g}, {p.start[1]:.4g})"
-        end = f"({p.points[-1][0]:.4g}, {p.points[-1][1]:.4g})"
         needed = (
             "-"
             if p.goal is None
             else (str(p.steps_needed) if p.steps_needed is not None else f">{p.n_steps}")
         )
-        print(
-            f"{p.optimizer:<10} {p.lr:>7.4g} {start:>17} {needed:>16} {end:>23} {p.values[-1]:>11.4g}  {p.kind}"
-        )
+        cells = [
+            p.optimizer,
+            f"{p.lr:.4g}",
+            f"({p.start[0]:.4g}, {p.start[1]:.4g})",
+            needed,
+            f"({p.points[-1][0]:.4g}, {p.points[-1][1]:.4g})",
+            f"{p.values[-1]:.4g}",
+            i18n._(_KINDS[p.kind]) if p.kind in _KINDS else p.kind,
+        ]
+        print(row(cells))

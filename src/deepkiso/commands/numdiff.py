@@ -14,12 +14,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from deepkiso import i18n
 from deepkiso.commands._options import SEED, Integer, at_most
-from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
+from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, pad, save_figure
 from deepkiso.diff_error import SCALAR_FUNCTIONS, difference_errors, time_gradients
+from deepkiso.i18n import N_, _
 
 NAME = "numdiff"
-HELP = "error of forward/central differences against h (float32, float64) and numerical-vs-backprop time"
+HELP = N_(
+    "error of forward/central differences against h (float32, float64) and numerical-vs-backprop time"
+)
 
 _SHOWN_STEPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12)
 # A numerical gradient costs two forward passes per weight: 512 hidden units (10,756 weights)
@@ -34,8 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--function",
         choices=sorted(SCALAR_FUNCTIONS),
         default="sin",
-        help="the function to differentiate: sin at x=1, exp at x=1, or the course's "
-        "quadratic 0.01x²+0.1x at x=5 (default: %(default)s)",
+        help=_(
+            "the function to differentiate: sin at x=1, exp at x=1, or the course's "
+            "quadratic 0.01x²+0.1x at x=5 (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--sizes",
@@ -43,19 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=HIDDEN_SIZE,
         default=[2, 8, 32, 128],
         metavar="H",
-        help=f"hidden sizes of the TwoLayerNets to time (16 inputs, 4 classes), up to {MAX_SIZES} "
-        f"sizes, each {HIDDEN_SIZE} (default: 2 8 32 128)",
+        help=_(
+            "hidden sizes of the TwoLayerNets to time (16 inputs, 4 classes), up to {limit} "
+            "sizes, each {range} (default: 2 8 32 128)"
+        ).format(limit=MAX_SIZES, range=HIDDEN_SIZE),
     )
     parser.add_argument(
         "--repeats",
         type=REPEATS,
         default=3,
-        help=f"time each gradient this many times and keep the best, {REPEATS} (default: %(default)s)",
+        help=_(
+            "time each gradient this many times and keep the best, {range} (default: %(default)s)"
+        ).format(range=REPEATS),
     )
     parser.add_argument(
         "--no-timing",
         action="store_true",
-        help="skip the timing and draw only the error curves (default: off)",
+        help=_("skip the timing and draw only the error curves (default: off)"),
     )
     add_out_option(parser, "numdiff.png")
     add_dpi_option(parser)
@@ -63,7 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed",
         type=SEED,
         default=0,
-        help=f"seed of the timed nets and data, {SEED} (default: %(default)s)",
+        help=_("seed of the timed nets and data, {range} (default: %(default)s)").format(
+            range=SEED
+        ),
     )
 
 
@@ -75,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     _print_errors(errors)
     rows = None
     if not args.no_timing:
-        print("timing gradients…", file=sys.stderr)
+        print(_("timing gradients…"), file=sys.stderr)
         rows = time_gradients(args.sizes, repeats=args.repeats, rng=args.seed)
         _print_timing(rows)
 
@@ -88,17 +100,27 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_errors(errors) -> None:
     f = errors.function
-    print(f"relative error of df/dx for {f.formula} at x = {f.x:g}")
+    print(_("relative error of df/dx for {formula} at x = {x:g}").format(formula=f.formula, x=f.x))
     curves = list(errors.errors)
-    print(f"{'h':>8} " + " ".join(f"{m + ' ' + d:>17}" for m, d in curves))
+    print(f"{'h':>8} " + " ".join(pad(f"{_method(m)} {d}", 17, ">") for m, d in curves))
     for h in _SHOWN_STEPS:
         print(f"{h:>8.0e} " + " ".join(f"{errors.error_at(h, m, d):>17.2e}" for m, d in curves))
-    print(f"{'best h':>8} " + " ".join(f"{errors.best_step(m, d)[0]:>17.1e}" for m, d in curves))
+    best = " ".join(f"{errors.best_step(m, d)[0]:>17.1e}" for m, d in curves)
+    print(pad(_("best h"), 8, ">") + " " + best)
+
+
+# The difference quotients by the names diff_error gives them, as a table's heading shows them.
+_METHODS = {"forward": N_("forward"), "central": N_("central")}
+
+
+def _method(name: str) -> str:
+    return i18n._(_METHODS[name]) if name in _METHODS else name
 
 
 def _print_timing(rows) -> None:
-    print("seconds per full gradient (best of the repeats; this machine)")
-    print(f"{'hidden':>6} {'params':>7} {'numerical':>11} {'backprop':>11} {'ratio':>8}")
+    print(_("seconds per full gradient (best of the repeats; this machine)"))
+    heads = [_("hidden"), _("params"), _("numerical"), _("backprop"), _("ratio")]
+    print(" ".join(pad(head, width, ">") for head, width in zip(heads, (6, 7, 11, 11, 8))))
     for r in rows:
         print(
             f"{r.hidden_size:>6} {r.n_params:>7} {r.numerical_seconds:>11.2e} {r.backprop_seconds:>11.2e} "

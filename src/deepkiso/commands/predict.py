@@ -30,9 +30,10 @@ from deepkiso.commands._run_settings import RunSettings
 from deepkiso.data import dataset_info
 from deepkiso.errors import UsageError
 from deepkiso.functions import softmax
+from deepkiso.i18n import N_, _
 
 NAME = "predict"
-HELP = "predict the class of images (PNG, JPEG, BMP, GIF or .npy) with a trained run"
+HELP = N_("predict the class of images (PNG, JPEG, BMP, GIF or .npy) with a trained run")
 
 # suffix -> the Pillow format it must be: the file's content decides nothing else
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF"}
@@ -46,25 +47,29 @@ TOP = Integer(1, 1000)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by deepkiso train")
+    parser.add_argument(
+        "run_dir", metavar="RUN_DIR", help=_("a directory written by deepkiso train")
+    )
     parser.add_argument(
         "files",
         metavar="FILE",
         nargs="+",
-        help="images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
-        f"{MAX_NPY_VALUES} values",
+        help=_(
+            "images of the data set's size (.png, .jpg, .bmp, .gif) or .npy arrays of at most "
+            "{limit} values"
+        ).format(limit=MAX_NPY_VALUES),
     )
     parser.add_argument(
         "--top",
         metavar="K",
         type=TOP,
         default=1,
-        help=f"print the K most likely classes, {TOP} (default: 1)",
+        help=_("print the K most likely classes, {range} (default: 1)").format(range=TOP),
     )
     parser.add_argument(
         "--invert",
         action="store_true",
-        help="invert images (dark ink on a light ground) before predicting (default: off)",
+        help=_("invert images (dark ink on a light ground) before predicting (default: off)"),
     )
 
 
@@ -98,12 +103,14 @@ def _describe_values(values: np.ndarray) -> str:
 def _read_input(path: Path, settings: RunSettings, invert: bool) -> np.ndarray:
     """The file as a stack of network inputs: (N, *input_shape) float32, normalised like the data set."""
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
     if suffix in IMAGE_FORMATS:
         if settings.task != "classification":
             raise UsageError(
-                f"{path}: a regression run takes its inputs as .npy rows, not a picture"
+                _("{path}: a regression run takes its inputs as .npy rows, not a picture").format(
+                    path=path
+                )
             )
         x = _read_image(path, IMAGE_FORMATS[suffix], settings)
         if invert:
@@ -112,8 +119,9 @@ def _read_input(path: Path, settings: RunSettings, invert: bool) -> np.ndarray:
         x = _read_npy(path)
     else:
         raise UsageError(
-            f"{path}: expected a .npy file or an image ({', '.join(IMAGE_FORMATS)}), "
-            f"got {suffix or 'no suffix'}"
+            _("{path}: expected a .npy file or an image ({suffixes}), got {suffix}").format(
+                path=path, suffixes=", ".join(IMAGE_FORMATS), suffix=suffix or _("no suffix")
+            )
         )
     # values first, so that a message's index is one into the file's own array
     return _as_batch(path, _normalised(path, x, settings), settings)
@@ -143,7 +151,9 @@ def _read_image(path: Path, image_format: str, settings: RunSettings) -> np.ndar
         Image.DecompressionBombWarning,
     ) as exc:
         raise UsageError(
-            f"{path}: not a readable {image_format} image ({_runs._one_line(exc)})"
+            _("{path}: not a readable {format} image ({cause})").format(
+                path=path, format=image_format, cause=_runs._one_line(exc)
+            )
         ) from None
 
 
@@ -152,8 +162,16 @@ def _check_image_size(path: Path, size: tuple[int, int], settings: RunSettings) 
     shape = tuple(dataset_info(settings.dataset).input_shape)
     if size != shape:
         raise UsageError(
-            f"{path}: image is {size[0]}x{size[1]}, but the run's data set {settings.dataset} takes "
-            f"{shape[0]}x{shape[1]} (refused from its header, before decoding); resize it first"
+            _(
+                "{path}: image is {height}x{width}, but the run's data set {dataset} takes "
+                "{expected} (refused from its header, before decoding); resize it first"
+            ).format(
+                path=path,
+                height=size[0],
+                width=size[1],
+                dataset=settings.dataset,
+                expected=f"{shape[0]}x{shape[1]}",
+            )
         )
 
 
@@ -175,27 +193,43 @@ def _read_npy(path: Path) -> np.ndarray:
         if (
             file.read(4) == b"PK\x03\x04"
         ):  # np.load would open an .npz archive whatever the file is called
-            raise UsageError(f"{path}: expected one array (.npy), got an .npz archive")
+            raise UsageError(
+                _("{path}: expected one array (.npy), got an .npz archive").format(path=path)
+            )
         file.seek(0)
         shape, dtype = _npy_header(path, file)
         payload = os.fstat(file.fileno()).st_size - file.tell()
     n_values = math.prod(shape)
     if dtype.kind not in "uif":
-        raise UsageError(f"{path}: expected numbers, got an array of dtype {dtype}")
+        raise UsageError(
+            _("{path}: expected numbers, got an array of dtype {dtype}").format(
+                path=path, dtype=dtype
+            )
+        )
     if n_values > MAX_NPY_VALUES:
         raise UsageError(
-            f"{path}: header declares shape {shape}, {n_values} values; predict takes at most "
-            f"{MAX_NPY_VALUES} per file (split the stack)"
+            _(
+                "{path}: header declares shape {shape}, {n} values; predict takes at most "
+                "{limit} per file (split the stack)"
+            ).format(path=path, shape=shape, n=n_values, limit=MAX_NPY_VALUES)
         )
     if n_values * dtype.itemsize > payload:
         raise UsageError(
-            f"{path}: truncated (header declares shape {shape} of {dtype}, "
-            f"{n_values * dtype.itemsize} bytes, the file holds {payload} after its header)"
+            _(
+                "{path}: truncated (header declares shape {shape} of {dtype}, "
+                "{needed} bytes, the file holds {payload} after its header)"
+            ).format(
+                path=path,
+                shape=shape,
+                dtype=dtype,
+                needed=n_values * dtype.itemsize,
+                payload=payload,
+            )
         )
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable .npy file ({_runs._one_line(exc)})") from None
+        raise UsageError(_not_npy(path, exc)) from None
 
 
 def _npy_header(path: Path, file) -> tuple[tuple[int, ...], np.dtype]:
@@ -207,11 +241,21 @@ def _npy_header(path: Path, file) -> tuple[tuple[int, ...], np.dtype]:
     try:
         version = np.lib.format.read_magic(file)
         if version not in readers:
-            raise ValueError(f"format version {version[0]}.{version[1]}; 1.0 and 2.0 are read")
-        shape, _, dtype = readers[version](file)
+            raise ValueError(
+                _("format version {major}.{minor}; 1.0 and 2.0 are read").format(
+                    major=version[0], minor=version[1]
+                )
+            )
+        shape, _fortran_order, dtype = readers[version](file)
     except (ValueError, OSError) as exc:
-        raise UsageError(f"{path}: not a readable .npy file ({_runs._one_line(exc)})") from None
+        raise UsageError(_not_npy(path, exc)) from None
     return shape, dtype
+
+
+def _not_npy(path: Path, exc: BaseException) -> str:
+    return _("{path}: not a readable .npy file ({cause})").format(
+        path=path, cause=_runs._one_line(exc)
+    )
 
 
 def _as_batch(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
@@ -226,10 +270,19 @@ def _as_batch(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
         return x.reshape(len(x), *shape)
     expected = "x".join(str(n) for n in shape)
     received = "x".join(str(n) for n in x.shape)
-    what = "image" if settings.task == "classification" else "input"
+    message = (
+        _(
+            "{path}: image is {received}, but the run's data set {dataset} takes "
+            "{expected} (or a stack of them); resize it first"
+        )
+        if settings.task == "classification"
+        else _(
+            "{path}: input is {received}, but the run's data set {dataset} takes "
+            "{expected} (or a stack of them); resize it first"
+        )
+    )
     raise UsageError(
-        f"{path}: {what} is {received}, but the run's data set {settings.dataset} takes "
-        f"{expected} (or a stack of them); resize it first"
+        message.format(path=path, received=received, dataset=settings.dataset, expected=expected)
     )
 
 
@@ -245,7 +298,7 @@ def _normalised(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
             over="ignore"
         ):  # a value beyond float32 becomes inf, which is refused just below
             x32 = x.astype(np.float32)
-        _check_finite(path, x32, "NaN, inf or beyond float32's range")
+        _check_finite(path, x32, _("NaN, inf or beyond float32's range"))
         return x32
     pixel_max = dataset_info(settings.dataset).pixel_max
     if x.dtype.kind in "ui" and pixel_max is not None:  # an image set (predict reads only those)
@@ -253,13 +306,17 @@ def _normalised(path: Path, x: np.ndarray, settings: RunSettings) -> np.ndarray:
             path,
             x,
             pixel_max,
-            f"raw pixel values (integers) of {settings.dataset}",
-            "floats are taken as normalised values in [0, 1]",
+            _("raw pixel values (integers) of {dataset}").format(dataset=settings.dataset),
+            _("floats are taken as normalised values in [0, 1]"),
         )
         return (x / pixel_max).astype(np.float32)
-    _check_finite(path, x, "NaN or inf")
+    _check_finite(path, x, _("NaN or inf"))
     _check_range(
-        path, x, 1, "normalised values (floats)", f"integers are taken as raw pixels 0..{pixel_max}"
+        path,
+        x,
+        1,
+        _("normalised values (floats)"),
+        _("integers are taken as raw pixels 0..{high}").format(high=pixel_max),
     )
     return x.astype(np.float32)
 
@@ -269,8 +326,9 @@ def _check_finite(path: Path, x: np.ndarray, what: str) -> None:
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise UsageError(
-            f"{path}: {int(bad.sum())} of {x.size} values are not finite ({what}), "
-            f"the first at index {first}"
+            _(
+                "{path}: {bad} of {n} values are not finite ({what}), the first at index {first}"
+            ).format(path=path, bad=int(bad.sum()), n=x.size, what=what, first=first)
         )
 
 
@@ -280,5 +338,14 @@ def _check_range(path: Path, x: np.ndarray, high: int, what: str, hint: str) -> 
     low_found, high_found = x.min(), x.max()
     if low_found < 0 or high_found > high:
         raise UsageError(
-            f"{path}: {what} lie in 0..{high}, found {low_found:g} to {high_found:g} ({hint})"
+            _(
+                "{path}: {what} lie in 0..{high}, found {low_found:g} to {high_found:g} ({hint})"
+            ).format(
+                path=path,
+                what=what,
+                high=high,
+                low_found=low_found,
+                high_found=high_found,
+                hint=hint,
+            )
         )

@@ -19,7 +19,6 @@ import shlex
 import signal
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -49,20 +48,22 @@ from deepkiso.commands._options import (
 )
 from deepkiso.commands._output import RUN_PICTURE_DPI, write_figure
 from deepkiso.commands._run_settings import MODELS, RunSettings, Task
+from deepkiso.commands._train_report import Report as _Report
+from deepkiso.commands._train_report import curves_figure, describe, final_line
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
+from deepkiso.i18n import N_, _
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
 from deepkiso.training import (
-    Callback,
     Trainer,
     TrainingDiverged,
     TrainingInterrupted,
 )
 
 NAME = "train"
-HELP = "train a net on a data set (default: a two-layer net on the embedded digits)"
+HELP = N_("train a net on a data set (default: a two-layer net on the embedded digits)")
 
 # The defaults of the options are in their declarations below; these are the ones that depend on the
 # data set's task: the digits reach 0.95 test accuracy with the classification ones in a few
@@ -83,27 +84,29 @@ def add_arguments(parser) -> None:
     # Every option's default is in its declaration, so --resume cannot tell a typed value from its
     # default by looking at it: it asks args.options_given, the options as they were typed.
     record_given_options(parser)
-    data = parser.add_argument_group("data")
+    data = parser.add_argument_group(_("data"))
     data.add_argument(
         "--dataset",
         metavar="NAME",
-        type=Choice("data set", available_datasets()),
+        type=Choice(N_("data set"), available_datasets()),
         default="digits",
-        help=f"one of {', '.join(available_datasets())} (default: %(default)s, embedded, no network)",
+        help=_("one of {names} (default: %(default)s, embedded, no network)").format(
+            names=", ".join(available_datasets())
+        ),
     )
     data.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="folder with the MNIST-format files (default: the cache, then system folders)",
+        help=_("folder with the MNIST-format files (default: the cache, then system folders)"),
     )
     _runs.add_mirror_argument(data)
-    model = parser.add_argument_group("net")
+    model = parser.add_argument_group(_("net"))
     model.add_argument(
         "--model",
         metavar="MODEL",
-        type=Choice("model", MODELS),
+        type=Choice(N_("model"), MODELS),
         default="two-layer",
-        help="two-layer or mlp (default: %(default)s)",
+        help=_("two-layer or mlp (default: %(default)s)"),
     )
     hidden = [100]
     model.add_argument(
@@ -112,114 +115,138 @@ def add_arguments(parser) -> None:
         nargs="+",
         type=HIDDEN_SIZE,
         default=hidden,
-        help=f"hidden layer sizes, each {HIDDEN_SIZE}; one for two-layer, up to {MAX_HIDDEN_LAYERS} "
-        f"for mlp; the net and one batch must fit in {TRAINING_MEMORY_GB} GB "
-        f"(default: {' '.join(map(str, hidden))})",
+        help=_(
+            "hidden layer sizes, each {range}; one for two-layer, up to {layers} for mlp; "
+            "the net and one batch must fit in {memory} GB (default: {default})"
+        ).format(
+            range=HIDDEN_SIZE,
+            layers=MAX_HIDDEN_LAYERS,
+            memory=TRAINING_MEMORY_GB,
+            default=" ".join(map(str, hidden)),
+        ),
     )
     model.add_argument(
         "--activation",
         metavar="NAME",
-        type=Choice("activation", ACTIVATIONS),
+        type=Choice(N_("activation"), ACTIVATIONS),
         default="relu",
-        help=f"{', '.join(ACTIVATIONS)} (default: %(default)s)",
+        help=_("{names} (default: %(default)s)").format(names=", ".join(ACTIVATIONS)),
     )
     model.add_argument(
         "--weight-init",
         metavar="INIT",
         type=weight_init,
         default="he",
-        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01 (default: %(default)s)",
+        help=_(
+            "he, xavier or a standard deviation {range} such as 0.01 (default: %(default)s)"
+        ).format(range=WEIGHT_STD),
     )
     model.add_argument(
         "--loss",
         metavar="NAME",
-        type=Choice("loss", LOSSES),
-        help=f"{', '.join(LOSSES)} (default: softmax for classification, squared for regression)",
+        type=Choice(N_("loss"), LOSSES),
+        help=_("{names} (default: softmax for classification, squared for regression)").format(
+            names=", ".join(LOSSES)
+        ),
     )
-    learning = parser.add_argument_group("learning")
+    learning = parser.add_argument_group(_("learning"))
     learning.add_argument(
         "--optimizer",
         metavar="NAME",
-        type=Choice("optimizer", OPTIMIZERS),
+        type=Choice(N_("optimizer"), OPTIMIZERS),
         default="adam",
-        help=f"{', '.join(OPTIMIZERS)} (default: %(default)s)",
+        help=_("{names} (default: %(default)s)").format(names=", ".join(OPTIMIZERS)),
     )
     learning.add_argument(
         "--lr",
         metavar="RATE",
         type=LEARNING_RATE,
-        help=f"learning rate, {LEARNING_RATE} (default: the optimizer's own, e.g. 0.001 for adam "
-        "and 0.01 for sgd, for classification; 0.01 for regression)",
+        help=_(
+            "learning rate, {range} (default: the optimizer's own, e.g. 0.001 for adam "
+            "and 0.01 for sgd, for classification; 0.01 for regression)"
+        ).format(range=LEARNING_RATE),
     )
     learning.add_argument(
         "--batch-size",
         metavar="N",
         type=BATCH_SIZE,
         default=32,
-        help=f"samples per mini-batch, {BATCH_SIZE} (default: %(default)s)",
+        help=_("samples per mini-batch, {range} (default: %(default)s)").format(range=BATCH_SIZE),
     )
     learning.add_argument(
         "--epochs",
         metavar="N",
         type=EPOCHS,
-        help=f"epochs to train in all, {EPOCHS} (default: 30 for classification, 300 for "
-        "regression); with --resume, a larger number trains a finished run further",
+        help=_(
+            "epochs to train in all, {range} (default: 30 for classification, 300 for "
+            "regression); with --resume, a larger number trains a finished run further"
+        ).format(range=EPOCHS),
     )
     learning.add_argument(
         "--sampler",
         metavar="NAME",
-        type=Choice("sampler", SAMPLERS),
+        type=Choice(N_("sampler"), SAMPLERS),
         default="shuffle",
-        help=f"{', '.join(SAMPLERS)} (default: %(default)s)",
+        help=_("{names} (default: %(default)s)").format(names=", ".join(SAMPLERS)),
     )
     learning.add_argument(
         "--shuffle-every",
         metavar="WHEN",
         type=_shuffle_every,
         default="epoch",
-        help=f"for --sampler shuffle: epoch, once, never or a number k of epochs, {SHUFFLE_EVERY} "
-        "(default: %(default)s)",
+        help=_(
+            "for --sampler shuffle: epoch, once, never or a number k of epochs, {range} "
+            "(default: %(default)s)"
+        ).format(range=SHUFFLE_EVERY),
     )
     learning.add_argument(
         "--seed",
         metavar="N",
         type=SEED,
         default=0,
-        help=f"seed of the initial weights and the sampler, {SEED} (default: %(default)s)",
+        help=_(
+            "seed of the initial weights and the sampler, {range} (default: %(default)s)"
+        ).format(range=SEED),
     )
-    run = parser.add_argument_group("run directory")
+    run = parser.add_argument_group(_("run directory"))
     run.add_argument(
         "--out",
         metavar="RUN_DIR",
-        help="where the run goes (default: runs/<dataset>-<date>-<time>)",
+        help=_("where the run goes (default: runs/<dataset>-<date>-<time>)"),
     )
     run.add_argument(
         "--force",
         action="store_true",
-        help="replace the files of an existing run in --out (default: refuse)",
+        help=_("replace the files of an existing run in --out (default: refuse)"),
     )
     run.add_argument(
-        "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint"
+        "--resume",
+        metavar="RUN_DIR",
+        help=_("continue the run in RUN_DIR from its latest checkpoint"),
     )
     run.add_argument(
         "--checkpoint-every",
         metavar="N",
         type=CHECKPOINT_EVERY,
         default=1000,
-        help=f"also write a checkpoint every N iterations, {CHECKPOINT_EVERY}, 0 for epoch ends only "
-        "(default: %(default)s)",
+        help=_(
+            "also write a checkpoint every N iterations, {range}, 0 for epoch ends only "
+            "(default: %(default)s)"
+        ).format(range=CHECKPOINT_EVERY),
     )
     run.add_argument(
         "--quiet",
         action="store_true",
-        help="no progress bar or log lines on stderr (default: show them)",
+        help=_("no progress bar or log lines on stderr (default: show them)"),
     )
     run.add_argument(
         "--threads",
         metavar="N",
         type=THREADS,
-        help=f"BLAS threads for the matrix products, {THREADS} (default: the BLAS's own setting, usually "
-        "one per core; a resumed run uses the count it was started with)",
+        help=_(
+            "BLAS threads for the matrix products, {range} (default: the BLAS's own setting, "
+            "usually one per core; a resumed run uses the count it was started with)"
+        ).format(range=THREADS),
     )
 
 
@@ -256,7 +283,9 @@ def run(args) -> int:
     if trainer.epoch >= trainer.n_epochs:
         _runs.write_settings(run_dir, settings)
         print(
-            f"nothing to train: {run_dir} has done all {trainer.epoch} epochs (pass a larger --epochs)"
+            _(
+                "nothing to train: {path} has done all {epochs} epochs (pass a larger --epochs)"
+            ).format(path=run_dir, epochs=trainer.epoch)
         )
         return 0
     threads_before = get_blas_threads()
@@ -270,7 +299,7 @@ def run(args) -> int:
         _runs.write_settings(run_dir, settings)
         if not args.quiet:
             print(
-                _describe(settings, net, len(x_train), len(x_test), run_dir, trainer),
+                describe(settings, net, len(x_train), len(x_test), run_dir, trainer),
                 file=sys.stderr,
             )
         # A diverging run overflows on its way to NaN; the check below reports it in one line.
@@ -283,7 +312,9 @@ def run(args) -> int:
         raise JobError(str(exc)) from None
     except TrainingInterrupted as exc:
         print(
-            f"deepkiso train: {exc}; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
+            _("deepkiso train: {cause}; continue with: deepkiso train --resume {path}").format(
+                cause=exc, path=shlex.quote(str(run_dir))
+            ),
             file=sys.stderr,
         )
         return (
@@ -293,7 +324,9 @@ def run(args) -> int:
         KeyboardInterrupt
     ):  # a second Ctrl-C: stopped at once, with the last checkpoint written on schedule
         print(
-            f"stopped; continue with: deepkiso train --resume {shlex.quote(str(run_dir))}",
+            _("stopped; continue with: deepkiso train --resume {path}").format(
+                path=shlex.quote(str(run_dir))
+            ),
             file=sys.stderr,
         )
         raise
@@ -301,11 +334,11 @@ def run(args) -> int:
         if threads_before is not None and get_blas_threads() != threads_before:
             set_blas_threads(threads_before)  # for a caller that goes on in this process
     curves = write_figure(
-        _curves_figure(settings, trainer, x_train, t_train),
+        curves_figure(settings, trainer, x_train, t_train),
         run_dir / _runs.CURVES_NAME,
         RUN_PICTURE_DPI,
     )
-    print(_final_line(trainer, run_dir, curves))
+    print(final_line(trainer, run_dir, curves))
     return 0
 
 
@@ -320,18 +353,30 @@ def _new_settings(args) -> RunSettings:
     hidden = at_most("--hidden", args.hidden, MAX_HIDDEN_LAYERS)
     if args.model == "two-layer" and len(hidden) != 1:
         raise UsageError(
-            f"--model two-layer takes one --hidden size, got {len(hidden)}; use --model mlp for more"
+            _(
+                "--model two-layer takes one --hidden size, got {count}; use --model mlp for more"
+            ).format(count=len(hidden))
         )
     loss = args.loss or task_defaults["loss"]
     if task == "regression" and loss == "softmax":
-        raise UsageError(f"{name} is a regression data set; its loss is squared, not softmax")
+        raise UsageError(
+            _("{dataset} is a regression data set; its loss is squared, not softmax").format(
+                dataset=name
+            )
+        )
     sampler = args.sampler
     if SAMPLERS[sampler].needs_labels and task == "regression":
         raise UsageError(
-            f"--sampler {sampler} needs class labels, and {name} is a regression data set"
+            _(
+                "--sampler {sampler} needs class labels, and {dataset} is a regression data set"
+            ).format(sampler=sampler, dataset=name)
         )
     if "shuffle_every" in args.options_given and sampler != "shuffle":
-        raise UsageError(f"--shuffle-every applies to --sampler shuffle only, not {sampler}")
+        raise UsageError(
+            _("--shuffle-every applies to --sampler shuffle only, not {sampler}").format(
+                sampler=sampler
+            )
+        )
     return RunSettings(
         dataset=name,
         task=task,
@@ -363,9 +408,11 @@ def _resumed_settings(args) -> tuple[Path, RunSettings]:
     ]
     if fixed:
         raise UsageError(
-            f"--resume continues a run with the settings in its {_runs.SETTINGS_NAME}; "
-            f"only --epochs, --checkpoint-every, --data-dir, --mirror, --threads and --quiet may be given with it, "
-            f"got {', '.join(fixed)}"
+            _(
+                "--resume continues a run with the settings in its {name}; only --epochs, "
+                "--checkpoint-every, --data-dir, --mirror, --threads and --quiet may be given "
+                "with it, got {options}"
+            ).format(name=_runs.SETTINGS_NAME, options=", ".join(fixed))
         )
     run_dir = _runs.existing_run_dir(args.resume)
     settings = _runs.read_settings(run_dir)
@@ -391,8 +438,16 @@ def _restore(trainer: Trainer, run_dir: Path) -> None:
         got = checkpoint.state.get(f"optimizer/{key}")
         if got != want:
             raise JobError(
-                f"{checkpoint.json_path}: optimizer/{key} is {got!r}, but the optimizer that "
-                f"{_runs.SETTINGS_NAME} describes has {want!r}; nothing was changed"
+                _(
+                    "{path}: optimizer/{key} is {got!r}, but the optimizer that {name} describes "
+                    "has {want!r}; nothing was changed"
+                ).format(
+                    path=checkpoint.json_path,
+                    key=key,
+                    got=got,
+                    name=_runs.SETTINGS_NAME,
+                    want=want,
+                )
             )
     _runs.load_into(trainer.load_state_dict, checkpoint.state, checkpoint.json_path)
     trainer.last_checkpoint = checkpoint.json_path
@@ -426,14 +481,18 @@ def _set_threads(threads: int | None, recorded: int | None) -> int | None:
     wanted = threads if threads is not None else recorded
     if wanted is not None and wanted != get_blas_threads() and not set_blas_threads(wanted):
         print(
-            "deepkiso train: warning: this NumPy's BLAS thread count cannot be set here (no OpenBLAS, MKL or "
-            "BLIS found); it keeps its own",
+            _(
+                "deepkiso train: warning: this NumPy's BLAS thread count cannot be set here "
+                "(no OpenBLAS, MKL or BLIS found); it keeps its own"
+            ),
             file=sys.stderr,
         )
     if recorded is not None and wanted != recorded:
         print(
-            f"deepkiso train: warning: the run has trained with {recorded} BLAS threads; with {wanted} its "
-            f"weights will differ in the last bits from those of an uninterrupted run",
+            _(
+                "deepkiso train: warning: the run has trained with {recorded} BLAS threads; with "
+                "{wanted} its weights will differ in the last bits from those of an uninterrupted run"
+            ).format(recorded=recorded, wanted=wanted),
             file=sys.stderr,
         )
     return get_blas_threads()
@@ -447,7 +506,9 @@ def _shuffle_every(text: str) -> str | int:
         return SHUFFLE_EVERY(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected epoch, once, never or a number of epochs {SHUFFLE_EVERY}, got {text!r}"
+            _("expected epoch, once, never or a number of epochs {range}, got {text!r}").format(
+                range=SHUFFLE_EVERY, text=text
+            )
         ) from None
 
 
@@ -456,7 +517,11 @@ def _with_sizes(settings: RunSettings, x_train: np.ndarray, t_train: np.ndarray)
     if settings.task == "classification":
         n_classes = dataset_info(settings.dataset).n_classes
         if n_classes is None:
-            raise UsageError(f"--task classification: {settings.dataset} is a regression data set")
+            raise UsageError(
+                _("--task classification: {dataset} is a regression data set").format(
+                    dataset=settings.dataset
+                )
+            )
         output_size = n_classes
     else:
         output_size = int(t_train.shape[1])  # regression targets are (N, K)
@@ -470,7 +535,7 @@ def _make_sampler(settings: RunSettings, t_train: np.ndarray):
         {"shuffle_every": settings.shuffle_every} if settings.sampler == "shuffle" else {}
     )
     labels = t_train if settings.task == "classification" else None
-    _, sampler_rng = _runs.run_rngs(settings.seed)
+    _net_rng, sampler_rng = _runs.run_rngs(settings.seed)
     try:
         return make_sampler(
             settings.sampler,
@@ -482,114 +547,3 @@ def _make_sampler(settings: RunSettings, t_train: np.ndarray):
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-# -- reporting -----------------------------------------------------------------------------------
-
-
-class _Report(Callback):
-    """Progress bar per epoch (stderr), one summary line per epoch (stdout), metrics files."""
-
-    def __init__(self, run_dir: Path, quiet: bool):
-        self.run_dir = run_dir
-        self.quiet = quiet
-        self.bar = None
-        self.loss_sum = 0.0
-        self.n_losses = 0
-        self.next_refresh = 0.0
-
-    def on_epoch_start(self, trainer, n_batches):
-        from tqdm import (
-            tqdm,  # here: a usage error should not wait for it (imported once, then cached)
-        )
-
-        self.bar = tqdm(
-            total=n_batches,
-            desc=f"epoch {trainer.epoch + 1}/{trainer.n_epochs}",
-            unit="batch",
-            file=sys.stderr,
-            leave=False,
-            disable=self.quiet,
-            dynamic_ncols=True,
-        )
-        self.loss_sum, self.n_losses, self.next_refresh = 0.0, 0, 0.0
-
-    def close_bar(self) -> None:
-        """Take the epoch's progress bar off the screen (it is drawn with leave=False)."""
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-    def on_iteration(self, trainer, loss):
-        self.loss_sum += loss
-        self.n_losses += 1
-        self.bar.update()
-        # Formatting the postfix costs more than the update itself: only when the bar is redrawn.
-        now = time.monotonic()
-        if now >= self.next_refresh and not self.quiet:
-            self.bar.set_postfix_str(f"loss {self.loss_sum / self.n_losses:.4f}", refresh=False)
-            self.next_refresh = now + 0.2
-
-    def on_epoch_end(self, trainer, metrics):
-        self.close_bar()
-        print(_epoch_line(trainer.n_epochs, metrics), flush=True)
-        _runs.write_metrics(self.run_dir, trainer.history.epochs)
-
-
-def _epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
-    width = len(str(n_epochs))
-    parts = [f"epoch {metrics['epoch']:>{width}}/{n_epochs}"]
-    for key, label in (
-        ("train_loss", "loss"),
-        ("train_accuracy", "train acc"),
-        ("test_loss", "test loss"),
-        ("test_accuracy", "test acc"),
-    ):
-        if metrics.get(key) is not None:
-            parts.append(f"{label} {metrics[key]:.4f}")
-    parts.append(f"{metrics['seconds']:.1f} s")
-    return "  ".join(parts)
-
-
-def _describe(
-    settings: RunSettings, net, n_train: int, n_test: int, run_dir: Path, trainer: Trainer
-) -> str:
-    sizes = "-".join(str(s) for s in (net.input_size, *net.hidden_sizes, net.output_size))
-    start = (
-        f"resuming at epoch {trainer.epoch + 1}, iteration {trainer.iteration + 1}"
-        if trainer.iteration
-        else "training"
-    )
-    return (
-        f"{start}: {settings.model} {sizes} ({settings.activation}, {settings.loss}) on "
-        f"{settings.dataset} ({n_train} train / {n_test} test), {settings.optimizer} lr {settings.lr:g}, "
-        f"batch {settings.batch_size}, {settings.epochs} epochs -> {run_dir}"
-    )
-
-
-def _final_line(trainer: Trainer, run_dir: Path, curves: Path) -> str:
-    last = trainer.history.epochs[-1]
-    result = (
-        f"test accuracy {last['test_accuracy']:.4f}"
-        if last.get("test_accuracy") is not None
-        else f"test loss {last['test_loss']:.5f}"
-    )
-    return f"done: {result} after {last['epoch']} epochs; run directory {run_dir}, curves {curves}"
-
-
-def _curves_figure(
-    settings: RunSettings, trainer: Trainer, x_train: np.ndarray, t_train: np.ndarray
-):
-    sizes = "-".join(str(size) for size in settings.layer_sizes)
-    title = (
-        f"{settings.dataset}: {settings.model} {sizes} ({settings.activation}), "
-        f"{settings.optimizer} lr {settings.lr:g}, batch {settings.batch_size}"
-    )
-    fit = None
-    if settings.task == "regression" and x_train.shape[1] == 1 and t_train.shape[1] == 1:
-        x_line = np.linspace(x_train.min(), x_train.max(), 400, dtype=x_train.dtype).reshape(-1, 1)
-        fit = (x_train[:, 0], t_train[:, 0], x_line[:, 0], trainer.net.predict(x_line)[:, 0])
-    # Imported here: matplotlib takes a moment to load, and `--help` and usage errors should not wait for it.
-    from deepkiso.plots.curves import learning_curve_figure
-
-    return learning_curve_figure(trainer.history, title=title, fit=fit)

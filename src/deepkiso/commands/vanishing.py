@@ -13,13 +13,16 @@ from __future__ import annotations
 import argparse
 
 from deepkiso.commands._options import SEED, WEIGHT_STD, Integer, weight_init
-from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
+from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, pad, save_figure
 from deepkiso.errors import UsageError
+from deepkiso.i18n import N_, _
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.vanishing import activation_derivatives, compare_activations
 
 NAME = "vanishing"
-HELP = "vanishing gradients: ‖∂L/∂W‖ per layer of a deep net at initialisation, sigmoid vs tanh vs ReLU"
+HELP = N_(
+    "vanishing gradients: ‖∂L/∂W‖ per layer of a deep net at initialisation, sigmoid vs tanh vs ReLU"
+)
 
 # 100 layers of 512 units are 26 M float64 weights and gradients (about 420 MB) and one backprop: seconds.
 LAYERS = Integer(1, 100)
@@ -28,29 +31,35 @@ WIDTH = Integer(1, 512)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--layers", type=LAYERS, default=10, help=f"hidden layers, {LAYERS} (default: %(default)s)"
+        "--layers",
+        type=LAYERS,
+        default=10,
+        help=_("hidden layers, {range} (default: %(default)s)").format(range=LAYERS),
     )
     parser.add_argument(
         "--width",
         type=WIDTH,
         default=64,
-        help=f"units per hidden layer, {WIDTH} (default: %(default)s)",
+        help=_("units per hidden layer, {range} (default: %(default)s)").format(range=WIDTH),
     )
     parser.add_argument(
         "--activations",
         nargs="+",
         default=["sigmoid", "tanh", "relu"],
         metavar="NAME",
-        help=f"activations to compare, from {', '.join(sorted(ACTIVATIONS))} "
-        "(default: sigmoid tanh relu)",
+        help=_("activations to compare, from {names} (default: sigmoid tanh relu)").format(
+            names=", ".join(sorted(ACTIVATIONS))
+        ),
     )
     parser.add_argument(
         "--weight-init",
         type=weight_init,
         default=None,
         metavar="INIT",
-        help=f"he, xavier or a standard deviation {WEIGHT_STD} such as 0.01, for every net "
-        "(default: xavier for sigmoid and tanh, he for relu)",
+        help=_(
+            "he, xavier or a standard deviation {range} such as 0.01, for every net "
+            "(default: xavier for sigmoid and tanh, he for relu)"
+        ).format(range=WEIGHT_STD),
     )
     add_out_option(parser, "vanishing.png")
     add_dpi_option(parser)
@@ -58,7 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed",
         type=SEED,
         default=0,
-        help=f"seed of the weights and the batch, {SEED} (default: %(default)s)",
+        help=_("seed of the weights and the batch, {range} (default: %(default)s)").format(
+            range=SEED
+        ),
     )
 
 
@@ -67,15 +78,18 @@ def run(args: argparse.Namespace) -> int:
     unknown = [a for a in args.activations if a not in ACTIVATIONS]
     if unknown:
         raise UsageError(
-            f"--activations: unknown {unknown[0]!r}; choose from {', '.join(sorted(ACTIVATIONS))}"
+            _("--activations: unknown {name!r}; choose from {names}").format(
+                name=unknown[0], names=", ".join(sorted(ACTIVATIONS))
+            )
         )
 
     results = compare_activations(
         args.activations, args.layers, args.width, weight_init=args.weight_init, rng=args.seed
     )
-    print("‖∂L/∂W‖ per layer at initialisation (layer 1 next to the input)")
+    print(_("‖∂L/∂W‖ per layer at initialisation (layer 1 next to the input)"))
     print(
-        f"{'layer':>5} "
+        pad(_("layer"), 5, ">")
+        + " "
         + " ".join(f"{r.activation + ' (' + str(r.weight_init) + ')':>18}" for r in results)
     )
     for i in range(args.layers + 1):

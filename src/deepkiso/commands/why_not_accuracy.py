@@ -19,10 +19,13 @@ import numpy as np
 from deepkiso.commands._options import SEED, Integer
 from deepkiso.commands._output import add_dpi_option, add_out_option, check_path, save_figure
 from deepkiso.data import load_dataset
+from deepkiso.i18n import N_, _
 from deepkiso.loss_surface import count_zero_gradients, random_direction, scan_line, train_briefly
 
 NAME = "why-not-accuracy"
-HELP = "why the misclassification rate is no loss: a staircase with zero gradient vs a smooth cross-entropy"
+HELP = N_(
+    "why the misclassification rate is no loss: a staircase with zero gradient vs a smooth cross-entropy"
+)
 
 # The whole numerical gradient is taken twice, so the time grows with --hidden x --samples:
 # at these limits the command takes about a minute and well under 1 GB.
@@ -37,26 +40,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--samples",
         type=SAMPLES,
         default=100,
-        help=f"images the two quantities are measured on, {SAMPLES}; the rate moves in steps of "
-        "1/SAMPLES (default: %(default)s)",
+        help=_(
+            "images the two quantities are measured on, {range}; the rate moves in steps of "
+            "1/SAMPLES (default: %(default)s)"
+        ).format(range=SAMPLES),
     )
     parser.add_argument(
         "--hidden",
         type=HIDDEN_SIZE,
         default=16,
-        help=f"hidden units of the net, {HIDDEN_SIZE} (default: %(default)s)",
+        help=_("hidden units of the net, {range} (default: %(default)s)").format(range=HIDDEN_SIZE),
     )
     parser.add_argument(
         "--train-steps",
         type=TRAIN_STEPS,
         default=300,
-        help=f"SGD steps of the brief training, batch 50, η = 0.1, {TRAIN_STEPS} (default: %(default)s)",
+        help=_(
+            "SGD steps of the brief training, batch 50, η = 0.1, {range} (default: %(default)s)"
+        ).format(range=TRAIN_STEPS),
     )
     parser.add_argument(
         "--points",
         type=POINTS,
         default=401,
-        help=f"points along the line, α from -1 to 1, {POINTS} (default: %(default)s)",
+        help=_("points along the line, α from -1 to 1, {range} (default: %(default)s)").format(
+            range=POINTS
+        ),
     )
     add_out_option(parser, "why_not_accuracy.png")
     add_dpi_option(parser)
@@ -64,15 +73,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed",
         type=SEED,
         default=0,
-        help=f"seed of the training, the samples and the direction, {SEED} (default: %(default)s)",
+        help=_(
+            "seed of the training, the samples and the direction, {range} (default: %(default)s)"
+        ).format(range=SEED),
     )
 
 
 def run(args: argparse.Namespace) -> int:
     check_path(args.out, "--out")
-    (x, t), _ = load_dataset("digits")
+    (x, t), _test = load_dataset("digits")
     rng = np.random.default_rng(args.seed)
-    print(f"training a 64-{args.hidden}-10 tanh net for {args.train_steps} steps…", file=sys.stderr)
+    print(
+        _("training a 64-{hidden}-10 tanh net for {steps} steps…").format(
+            hidden=args.hidden, steps=args.train_steps
+        ),
+        file=sys.stderr,
+    )
     net = train_briefly(x, t, hidden_size=args.hidden, n_steps=args.train_steps, rng=rng)
     chosen = rng.choice(len(x), size=args.samples, replace=False)
     xs, ts = x[chosen], t[chosen]
@@ -90,22 +106,48 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(scan, counts) -> None:
     print(
-        f"along θ* + α·d, α in [{scan.alphas[0]:g}, {scan.alphas[-1]:g}], {len(scan.alphas)} points, "
-        f"{scan.n_samples} images:"
+        _(
+            "along θ* + α·d, α in [{low:g}, {high:g}], {n_points} points, {n_samples} images:"
+        ).format(
+            low=scan.alphas[0],
+            high=scan.alphas[-1],
+            n_points=len(scan.alphas),
+            n_samples=scan.n_samples,
+        )
     )
     print(
-        f"  misclassification rate: {len(np.unique(scan.error_rate))} distinct values from "
-        f"{scan.error_rate.min():.3f} to {scan.error_rate.max():.3f}; numerical slope 0 at "
-        f"{scan.zero_slope_fraction('error_rate'):.1%} of the points"
+        _(
+            "  misclassification rate: {n} distinct values from {low:.3f} to {high:.3f}; "
+            "numerical slope 0 at {zero:.1%} of the points"
+        ).format(
+            n=len(np.unique(scan.error_rate)),
+            low=scan.error_rate.min(),
+            high=scan.error_rate.max(),
+            zero=scan.zero_slope_fraction("error_rate"),
+        )
     )
     print(
-        f"  cross-entropy:          {len(np.unique(scan.cross_entropy))} distinct values from "
-        f"{scan.cross_entropy.min():.3f} to {scan.cross_entropy.max():.3f}; numerical slope 0 at "
-        f"{scan.zero_slope_fraction('cross_entropy'):.1%} of the points"
+        _(
+            "  cross-entropy:          {n} distinct values from {low:.3f} to {high:.3f}; "
+            "numerical slope 0 at {zero:.1%} of the points"
+        ).format(
+            n=len(np.unique(scan.cross_entropy)),
+            low=scan.cross_entropy.min(),
+            high=scan.cross_entropy.max(),
+            zero=scan.zero_slope_fraction("cross_entropy"),
+        )
     )
     for c in counts:
         print(
-            f"  whole numerical gradient at α = {c.alpha:g}: {c.error_rate_zeros} of {c.n_params} partial "
-            f"derivatives are 0 for the rate, {c.cross_entropy_zeros} for the cross-entropy "
-            f"({c.inert_params} weights from always-blank pixels)"
+            _(
+                "  whole numerical gradient at α = {alpha:g}: {rate_zeros} of {n_params} partial "
+                "derivatives are 0 for the rate, {entropy_zeros} for the cross-entropy "
+                "({inert} weights from always-blank pixels)"
+            ).format(
+                alpha=c.alpha,
+                rate_zeros=c.error_rate_zeros,
+                n_params=c.n_params,
+                entropy_zeros=c.cross_entropy_zeros,
+                inert=c.inert_params,
+            )
         )
