@@ -5,10 +5,7 @@ summaries and the learning-curve picture, in the language in use. The leading un
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -16,78 +13,26 @@ from deepkiso.commands import _runs
 from deepkiso.commands._run_settings import RunSettings
 from deepkiso.i18n import _
 from deepkiso.training import Callback, Trainer
+from deepkiso.training.progress import ProgressReport
 
-__all__ = ["Report", "curves_figure", "describe", "epoch_line", "final_line"]
+__all__ = ["Report", "curves_figure", "describe", "final_line"]
 
 
-class Report(Callback):
-    """Progress bar per epoch (stderr), one summary line per epoch (stdout), metrics files."""
+class Report(ProgressReport, Callback):
+    """The Trainer's progress report (a bar per epoch on stderr, unless quiet, and a line per epoch on
+    stdout), and the run's metrics files written after every epoch."""
 
     def __init__(self, run_dir: Path, quiet: bool):
+        super().__init__(bar=not quiet)
         self.run_dir = run_dir
-        self.quiet = quiet
-        self.bar = None
-        self.loss_sum = 0.0
-        self.n_losses = 0
-        self.next_refresh = 0.0
-
-    def on_epoch_start(self, trainer, n_batches):
-        from tqdm import (
-            tqdm,  # here: a usage error should not wait for it (imported once, then cached)
-        )
-
-        self.bar = tqdm(
-            total=n_batches,
-            desc=_("epoch {epoch}/{epochs}").format(
-                epoch=trainer.epoch + 1, epochs=trainer.n_epochs
-            ),
-            unit="batch",
-            file=sys.stderr,
-            leave=False,
-            disable=self.quiet,
-            dynamic_ncols=True,
-        )
-        self.loss_sum, self.n_losses, self.next_refresh = 0.0, 0, 0.0
 
     def close_bar(self) -> None:
         """Take the epoch's progress bar off the screen (it is drawn with leave=False)."""
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-    def on_iteration(self, trainer, loss):
-        self.loss_sum += loss
-        self.n_losses += 1
-        self.bar.update()
-        # Formatting the postfix costs more than the update itself: only when the bar is redrawn.
-        now = time.monotonic()
-        if now >= self.next_refresh and not self.quiet:
-            self.bar.set_postfix_str(
-                _("loss {loss:.4f}").format(loss=self.loss_sum / self.n_losses), refresh=False
-            )
-            self.next_refresh = now + 0.2
+        self.close()
 
     def on_epoch_end(self, trainer, metrics):
-        self.close_bar()
-        print(epoch_line(trainer.n_epochs, metrics), flush=True)
+        super().on_epoch_end(trainer, metrics)
         _runs.write_metrics(self.run_dir, trainer.history.epochs)
-
-
-def epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
-    width = len(str(n_epochs))
-    parts = [
-        _("epoch {epoch}/{epochs}").format(epoch=f"{metrics['epoch']:>{width}}", epochs=n_epochs)
-    ]
-    for key, label in (
-        ("train_loss", _("loss {value:.4f}")),
-        ("train_accuracy", _("train acc {value:.4f}")),
-        ("test_loss", _("test loss {value:.4f}")),
-        ("test_accuracy", _("test acc {value:.4f}")),
-    ):
-        if metrics.get(key) is not None:
-            parts.append(label.format(value=metrics[key]))
-    parts.append(_("{seconds:.1f} s").format(seconds=metrics["seconds"]))
-    return "  ".join(parts)
 
 
 def describe(

@@ -28,26 +28,24 @@ class _Run(Protocol):
 
 
 def epoch_line(n_epochs: int, metrics: dict[str, Any]) -> str:
-    """One finished epoch's summary: "epoch 3/10  loss 0.2810  train acc 0.9213  …  1.2 s".
+    """One finished epoch's summary: "epoch  3/10  loss 0.2810  train acc 0.9213  …  1.2 s".
 
     metrics: a row of History.epochs; measures that are None (no test data, a regression net) are
     left out.
     """
     width = len(str(n_epochs))
     parts = [
-        _("epoch {epoch}/{n_epochs}").format(
-            epoch=f"{metrics['epoch']:>{width}}", n_epochs=n_epochs
-        )
+        _("epoch {epoch}/{epochs}").format(epoch=f"{metrics['epoch']:>{width}}", epochs=n_epochs)
     ]
     for key, label in (
-        ("train_loss", _("loss")),
-        ("train_accuracy", _("train acc")),
-        ("test_loss", _("test loss")),
-        ("test_accuracy", _("test acc")),
+        ("train_loss", _("loss {value:.4f}")),
+        ("train_accuracy", _("train acc {value:.4f}")),
+        ("test_loss", _("test loss {value:.4f}")),
+        ("test_accuracy", _("test acc {value:.4f}")),
     ):
         if metrics.get(key) is not None:
-            parts.append(f"{label} {metrics[key]:.4f}")
-    parts.append(_("{seconds} s").format(seconds=f"{metrics['seconds']:.1f}"))
+            parts.append(label.format(value=metrics[key]))
+    parts.append(_("{seconds:.1f} s").format(seconds=metrics["seconds"]))
     return "  ".join(parts)
 
 
@@ -71,11 +69,12 @@ def _tqdm_class() -> Any:
 class ProgressReport:
     """The Trainer's own callback (the hooks of training.Callback): a bar per epoch with the running mean of the mini-batch loss, and one line per finished epoch.
 
-    live_plot: in a notebook, draw the learning curves (plots.learning_curve_figure) under the cell
+    bar: False prints the lines only (deepkiso train --quiet). live_plot: in a notebook, draw the learning curves (plots.learning_curve_figure) under the cell
     and redraw them after every epoch; elsewhere it is ignored with a warning.
     """
 
-    def __init__(self, live_plot: bool = False) -> None:
+    def __init__(self, live_plot: bool = False, bar: bool = True) -> None:
+        self.bar = bar
         self.live_plot = live_plot and in_notebook()
         if live_plot and not self.live_plot:
             warnings.warn(
@@ -91,13 +90,14 @@ class ProgressReport:
     def on_epoch_start(self, trainer: _Run, n_batches: int) -> None:
         self._bar = _tqdm_class()(
             total=n_batches,
-            desc=_("epoch {epoch}/{n_epochs}").format(
-                epoch=trainer.epoch + 1, n_epochs=trainer.n_epochs
+            desc=_("epoch {epoch}/{epochs}").format(
+                epoch=trainer.epoch + 1, epochs=trainer.n_epochs
             ),
             unit=_("batch"),
             leave=False,
             file=sys.stderr,
             dynamic_ncols=True,
+            disable=not self.bar,
         )
         self._loss_sum, self._n_losses, self._next_refresh = 0.0, 0, 0.0
 
@@ -107,10 +107,9 @@ class ProgressReport:
         self._bar.update()
         # Formatting the postfix costs more than the update itself: only when the bar is redrawn.
         now = time.monotonic()
-        if now >= self._next_refresh:
+        if now >= self._next_refresh and self.bar:
             self._bar.set_postfix_str(
-                _("loss {loss}").format(loss=f"{self._loss_sum / self._n_losses:.4f}"),
-                refresh=False,
+                _("loss {loss:.4f}").format(loss=self._loss_sum / self._n_losses), refresh=False
             )
             self._next_refresh = now + 0.2
 
