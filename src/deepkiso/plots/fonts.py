@@ -1,0 +1,94 @@
+"""Japanese in deepkiso's figures: a CJK font behind the usual one, glyph by glyph.
+
+The figures are drawn in Japanese with ``--lang ja``, and KMNIST's class names (お, き, す, …)
+are kana in either language. matplotlib's default font, DejaVu Sans, has no kana or kanji, so each
+text of a deepkiso figure gets a font family *list*: the families it already has (the user's
+``font.family``, DejaVu Sans by default), then a Japanese font. matplotlib (3.6 and later) takes
+each glyph from the first font of the list that has it, so Latin letters, digits and symbols look
+as they always do and only the Japanese characters come from the Japanese font.
+
+The Japanese font is IPAex Gothic, which the ``matplotlib-fontja`` package bundles (a dependency of
+deepkiso); without the package, a Noto Sans CJK font installed on the system. Nothing here
+changes the user's rcParams: the families are set on the texts of deepkiso's own figures, and
+while such a figure draws (``_figure.CourseFigure``), for the tick labels it makes then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from functools import cache
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+__all__ = ["japanese_family", "with_japanese", "japanese_fonts", "SYSTEM_FAMILIES"]
+
+# Installed by fonts-noto-cjk (Debian, Ubuntu), google-noto-sans-cjk (Fedora) and others.
+SYSTEM_FAMILIES = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+)
+
+
+@cache
+def japanese_family() -> str | None:
+    """The family name of the Japanese font deepkiso draws with ("IPAexGothic"), None if there is none.
+
+    The first call registers the font that matplotlib-fontja bundles with matplotlib's font
+    manager (adding a font changes no setting).
+    """
+    bundled = _bundled_font()
+    if bundled is not None:
+        return bundled
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((family for family in SYSTEM_FAMILIES if family in installed), None)
+
+
+def _bundled_font() -> str | None:
+    try:
+        # Importing matplotlib_fontja registers its font and also sets rcParams["font.family"]
+        # to it; the rc_context puts the user's setting back, and only the font stays registered.
+        with matplotlib.rc_context():
+            import matplotlib_fontja
+    except ImportError:
+        return None
+    path = matplotlib_fontja.get_font_ttf_path()
+    name = font_manager.FontProperties(fname=path).get_name()
+    if name not in {entry.name for entry in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    return name
+
+
+def with_japanese(families: str | Sequence[str]) -> list[str]:
+    """families with the Japanese font after them (once), so CJK glyphs fall back to it."""
+    families = [families] if isinstance(families, str) else list(families)
+    japanese = japanese_family()
+    if japanese is None or japanese in families:
+        return families
+    return [*families, japanese]
+
+
+def add_japanese_fallback(figure: Figure) -> None:
+    """Put the Japanese font behind the families of every text of figure (titles, labels, legends)."""
+    for text in figure.findobj(Text):
+        properties = text.get_fontproperties()
+        families = properties.get_family()
+        fallback = with_japanese(families)
+        if fallback != families:
+            # On the text's own properties, not through set_fontfamily: the text is not stale,
+            # it draws the same glyphs wherever the first fonts have them.
+            properties.set_family(fallback)
+
+
+@contextlib.contextmanager
+def japanese_fonts(figure: Figure) -> Iterator[None]:
+    """While it lasts, figure's texts and the texts made meanwhile (tick labels) have the fallback."""
+    add_japanese_fallback(figure)
+    with matplotlib.rc_context({"font.family": with_japanese(matplotlib.rcParams["font.family"])}):
+        yield
