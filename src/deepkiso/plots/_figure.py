@@ -93,7 +93,7 @@ def _notebook_backend_in_use() -> bool:
     import matplotlib
 
     try:
-        backend = matplotlib.get_backend(auto_select=False)  # type: ignore[call-arg]
+        backend = matplotlib.get_backend(auto_select=False)
     except TypeError:  # matplotlib < 3.10 has no auto_select; the sentinel means "not chosen yet"
         backend = matplotlib.rcParams._get("backend")
     return isinstance(backend, str) and backend.lower() in NOTEBOOK_BACKENDS

@@ -16,6 +16,7 @@ while such a figure draws (``_figure.CourseFigure``), for the tick labels it mak
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Sequence
 from functools import cache
 
@@ -43,11 +44,13 @@ def japanese_family() -> str | None:
     The first call registers the font that matplotlib-fontja bundles with matplotlib's font
     manager (adding a font changes no setting).
     """
-    bundled = _bundled_font()
-    if bundled is not None:
-        return bundled
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    return next((family for family in SYSTEM_FAMILIES if family in installed), None)
+    family = _bundled_font()
+    if family is None:
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
+        family = next((name for name in SYSTEM_FAMILIES if name in installed), None)
+    if family is not None:
+        _bold_as_regular(family)
+    return family
 
 
 def _bundled_font() -> str | None:
@@ -63,6 +66,22 @@ def _bundled_font() -> str | None:
     if name not in {entry.name for entry in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(path)
     return name
+
+
+def _bold_as_regular(family: str) -> None:
+    """Let bold text of family use its regular face, as matplotlib would, without a warning each time.
+
+    IPAex Gothic has one weight. matplotlib synthesizes no bold: asked for one (a graph's node
+    names, its title), it logs "Failed to find font weight bold" and uses the regular face. An
+    entry of the same file under weight 700 says so once, here.
+    """
+    entries = [entry for entry in font_manager.fontManager.ttflist if entry.name == family]
+    if entries and not any(_weight(entry.weight) >= 600 for entry in entries):
+        font_manager.fontManager.ttflist.append(dataclasses.replace(entries[0], weight=700))
+
+
+def _weight(weight: int | str) -> int:
+    return weight if isinstance(weight, int) else font_manager.weight_dict.get(weight, 400)
 
 
 def with_japanese(families: str | Sequence[str]) -> list[str]:
