@@ -17,16 +17,19 @@ Either way the Figure is a ``CourseFigure``: it draws with the Japanese font beh
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import io
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from deepkiso.plots import fonts
 
-__all__ = ["CourseFigure", "new_figure", "NOTEBOOK_BACKENDS"]
+__all__ = ["CourseFigure", "new_figure", "outside_pyplot", "NOTEBOOK_BACKENDS"]
 
 # matplotlib's names of the backends that show figures in a notebook's output.
 NOTEBOOK_BACKENDS = frozenset(
@@ -76,14 +79,40 @@ def new_figure(*, through_pyplot: bool | None = None, **options: Any) -> Figure:
     (a figure made only to be saved, or to be rendered by its caller).
     """
     if through_pyplot is None:
-        through_pyplot = _notebook_backend_in_use()
+        through_pyplot = _notebook_backend_in_use() and not _outside_pyplot.get()
     if not through_pyplot:
-        return CourseFigure(**options)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        figure = CourseFigure(**options)
+        FigureCanvasAgg(figure)  # drawn to pixels by Agg, like savefig's PNG (canvas.draw works)
+        return figure
+
     import matplotlib.pyplot as plt
 
     figure = plt.figure(FigureClass=CourseFigure, **options)
     _show_once_in_ipython()
     return figure
+
+
+_outside_pyplot: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "deepkiso_outside_pyplot", default=False
+)
+
+
+@contextlib.contextmanager
+def outside_pyplot() -> Iterator[None]:
+    """Figures made meanwhile are plain ones, even in a notebook: for a figure only saved or rendered.
+
+        with outside_pyplot():
+            png = learning_curve_figure(history).savefig(buffer, format="png")
+
+    (Through pyplot, the inline backend would show such a figure again when the cell ends.)
+    """
+    token = _outside_pyplot.set(True)
+    try:
+        yield
+    finally:
+        _outside_pyplot.reset(token)
 
 
 def _notebook_backend_in_use() -> bool:

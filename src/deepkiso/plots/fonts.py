@@ -27,6 +27,8 @@ from matplotlib.text import Text
 
 __all__ = ["japanese_family", "with_japanese", "japanese_fonts", "SYSTEM_FAMILIES"]
 
+# matplotlib's own font, always there: the one behind all others.
+_LAST_RESORT = "DejaVu Sans"
 # Installed by fonts-noto-cjk (Debian, Ubuntu), google-noto-sans-cjk (Fedora) and others.
 SYSTEM_FAMILIES = (
     "Noto Sans CJK JP",
@@ -85,12 +87,15 @@ def _weight(weight: int | str) -> int:
 
 
 def with_japanese(families: str | Sequence[str]) -> list[str]:
-    """families with the Japanese font after them (once), so CJK glyphs fall back to it."""
+    """families, then the Japanese font and matplotlib's DejaVu Sans (each once) for the glyphs they lack.
+
+    DejaVu Sans last: where the families are a Japanese font alone (as ``import matplotlib_fontja``
+    sets them), the symbols it lacks (≤, ∇, ‖) still come from a font that has them.
+    """
     families = [families] if isinstance(families, str) else list(families)
     japanese = japanese_family()
-    if japanese is None or japanese in families:
-        return families
-    return [*families, japanese]
+    extra = [name for name in (japanese, _LAST_RESORT) if name is not None and name not in families]
+    return [*families, *extra]
 
 
 def add_japanese_fallback(figure: Figure) -> None:
