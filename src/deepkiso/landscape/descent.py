@@ -94,12 +94,14 @@ def _optimizer_and_noise(optimizer: str, lr: float, noise_std: float | None):
     key = optimizer.lower()
     if key not in OPTIMIZER_CHOICES:
         raise ValueError(
-            f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZER_CHOICES)}"
+            _("unknown optimizer {optimizer!r}; choose one of {choices}").format(
+                optimizer=optimizer, choices=list(OPTIMIZER_CHOICES)
+            )
         )
     if noise_std is None:
         noise_std = NOISY_GD_NOISE_STD if key == "noisy-gd" else 0.0
     if noise_std < 0:
-        raise ValueError(f"noise_std must be >= 0, got {noise_std}")
+        raise ValueError(_("noise_std must be >= 0, got {value}").format(value=noise_std))
     return make_optimizer("sgd" if key == "noisy-gd" else key, lr), key, float(noise_std)
 
 
@@ -125,9 +127,12 @@ def descend(
     """
     start = np.array(start, dtype=np.float64).reshape(-1)
     if start.shape != (2,) or not np.all(np.isfinite(start)):
-        raise ValueError(f"start must be two finite numbers (x, y), got {start.tolist()}")
+        raise ValueError(
+            _("start must be two finite numbers (x, y), got {value}").format(value=start.tolist())
+        )
     if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0, got {n_steps}")
+        raise ValueError(_("n_steps must be >= 0, got {value}").format(value=n_steps))
+
     opt, key, noise_std = _optimizer_and_noise(optimizer, lr, noise_std)
     generator = np.random.default_rng(rng)
     params = {"x": start.copy()}

@@ -166,12 +166,19 @@ def confusion_matrix_figure(
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(
-            f"confusion_matrix_figure: expected a square (C, C) matrix, got shape {matrix.shape}"
+            _("confusion_matrix_figure: expected a square (C, C) matrix, got shape {shape}").format(
+                shape=matrix.shape
+            )
         )
     n = matrix.shape[0]
     names = [str(i) for i in range(n)] if class_names is None else list(class_names)
     if len(names) != n:
-        raise ValueError(f"confusion_matrix_figure: {n} classes but {len(names)} class names")
+        raise ValueError(
+            _("confusion_matrix_figure: {n} classes but {n_names} class names").format(
+                n=n, n_names=len(names)
+            )
+        )
+
     row_sums = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, row_sums, out=np.zeros(matrix.shape), where=row_sums > 0)
     size = max(4.5, 0.5 * n + 2.5)

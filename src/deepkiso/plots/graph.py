@@ -127,11 +127,15 @@ def save_graph(
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(
-            f"save_graph: cannot write {path.name!r}; the file name must end in one of {list(SUFFIXES)}"
+            _(
+                "save_graph: cannot write {name!r}; the file name must end in one of {suffixes}"
+            ).format(name=path.name, suffixes=list(SUFFIXES))
         )
     if renderer not in RENDERERS:
         raise ValueError(
-            f"save_graph: unknown renderer {renderer!r}; choose one of {list(RENDERERS)}"
+            _("save_graph: unknown renderer {renderer!r}; choose one of {choices}").format(
+                renderer=renderer, choices=list(RENDERERS)
+            )
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".dot":
@@ -142,8 +146,10 @@ def save_graph(
     dot = shutil.which("dot")
     if renderer == "dot" and dot is None:
         raise ValueError(
-            "save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
-            "PATH; install Graphviz or use the matplotlib renderer"
+            _(
+                "save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
+                "PATH; install Graphviz or use the matplotlib renderer"
+            )
         )
     if dot is not None and renderer != "matplotlib":
         write_atomically(
@@ -214,7 +220,11 @@ def _run_dot(dot: str, text: str, fmt: str, tmp: str, dpi: int) -> None:
     )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", errors="replace").strip()
-        raise RuntimeError(f"Graphviz dot failed with exit code {result.returncode}: {message}")
+        raise RuntimeError(
+            _("Graphviz dot failed with exit code {code}: {message}").format(
+                code=result.returncode, message=message
+            )
+        )
 
 
 def _text_width(text: str, size: float, weight: str = "normal") -> float:

@@ -84,8 +84,9 @@ def _grid(surface: Surface, n: int):
     Z = surface.values(X, Y)
     if not np.isfinite(Z).any():
         raise ValueError(
-            f"{surface.formula} is not finite anywhere in the window "
-            f"x in {surface.x_range}, y in {surface.y_range}"
+            _(
+                "{formula} is not finite anywhere in the window x in {x_range}, y in {y_range}"
+            ).format(formula=surface.formula, x_range=surface.x_range, y_range=surface.y_range)
         )
     return X, Y, Z
 
@@ -366,7 +367,8 @@ def animate_descent(
     """
     paths = list(paths)
     if not paths:
-        raise ValueError("animate_descent: give at least one path to animate, got none")
+        raise ValueError(_("animate_descent: give at least one path to animate, got none"))
+
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
     # Not through pyplot: the animation is shown by its own HTML (to_jshtml) or saved as a GIF,
     # and a notebook's inline backend would add its first frame as a still picture.

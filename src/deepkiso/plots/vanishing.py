@@ -106,7 +106,8 @@ def plot_vanishing(
     (``vanishing.activation_derivatives(x)``).
     """
     if not results:
-        raise ValueError("plot_vanishing: give at least one LayerGradients, got none")
+        raise ValueError(_("plot_vanishing: give at least one LayerGradients, got none"))
+
     fig = new_figure(figsize=(12.8, 5.2), layout="constrained")
     _draw_derivatives(fig.add_subplot(1, 2, 1), x, derivatives)
     _draw_norms(fig.add_subplot(1, 2, 2), results)
