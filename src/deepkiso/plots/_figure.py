@@ -83,15 +83,15 @@ def new_figure(*, through_pyplot: bool | None = None, **options: Any) -> Figure:
     if not through_pyplot:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        figure = CourseFigure(**options)
-        FigureCanvasAgg(figure)  # drawn to pixels by Agg, like savefig's PNG (canvas.draw works)
-        return figure
-
+        plain = CourseFigure(**options)
+        FigureCanvasAgg(plain)  # drawn to pixels by Agg, like savefig's PNG (canvas.draw works)
+        return plain
     import matplotlib.pyplot as plt
 
-    figure = plt.figure(FigureClass=CourseFigure, **options)
+    managed = plt.figure(FigureClass=CourseFigure, **options)
     _show_once_in_ipython()
-    return figure
+    return managed
+
 
 
 _outside_pyplot: contextvars.ContextVar[bool] = contextvars.ContextVar(
