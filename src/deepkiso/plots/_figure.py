@@ -93,7 +93,6 @@ def new_figure(*, through_pyplot: bool | None = None, **options: Any) -> Figure:
     return managed
 
 
-
 _outside_pyplot: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "deepkiso_outside_pyplot", default=False
 )
