@@ -25,7 +25,13 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-__all__ = ["japanese_family", "with_japanese", "japanese_fonts", "SYSTEM_FAMILIES"]
+__all__ = [
+    "japanese_family",
+    "with_japanese",
+    "add_japanese_fallback",
+    "japanese_fonts",
+    "SYSTEM_FAMILIES",
+]
 
 # matplotlib's own font, always there: the one behind all others.
 _LAST_RESORT = "DejaVu Sans"
