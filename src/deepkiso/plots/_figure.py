@@ -29,13 +29,14 @@ from matplotlib.figure import Figure
 
 from deepkiso.plots import fonts
 
-__all__ = ["CourseFigure", "new_figure", "outside_pyplot", "NOTEBOOK_BACKENDS"]
+__all__ = ["CourseFigure", "new_figure", "outside_pyplot", "NOTEBOOK_BACKENDS", "INLINE_BACKENDS"]
 
-# matplotlib's names of the backends that show figures in a notebook's output.
-NOTEBOOK_BACKENDS = frozenset(
+# matplotlib's names of the backends that show figures in a notebook's output: the inline one
+# (a Jupyter kernel's default), which shows a cell's figures as pictures when it ends, and the
+# interactive ones.
+INLINE_BACKENDS = frozenset({"inline", "module://matplotlib_inline.backend_inline"})
+NOTEBOOK_BACKENDS = INLINE_BACKENDS | frozenset(
     {
-        "inline",
-        "module://matplotlib_inline.backend_inline",
         "nbagg",
         "notebook",
         "ipympl",
@@ -53,13 +54,14 @@ class CourseFigure(Figure):
             super().draw(renderer)
 
     def show(self, warn: bool = True) -> None:
-        """Show the figure: in a notebook, in the cell's output now; elsewhere as pyplot's Figure.show."""
-        if _in_a_notebook():
+        """Show the figure: in a notebook's output now, once; elsewhere as pyplot's Figure.show."""
+        managed = self.canvas.manager is not None
+        if _in_a_notebook() and (not managed or _pyplot_backend() in INLINE_BACKENDS):
             from IPython.display import display
 
-            display(
-                self
-            )  # through pyplot, the display closes it, so the cell's end does not repeat it
+            # Through pyplot's inline backend the display also closes the figure (see
+            # _show_once_in_ipython), so the end of the cell does not show it again.
+            display(self)
             return
         super().show(warn)
 
@@ -89,7 +91,8 @@ def new_figure(*, through_pyplot: bool | None = None, **options: Any) -> Figure:
     import matplotlib.pyplot as plt
 
     managed = plt.figure(FigureClass=CourseFigure, **options)
-    _show_once_in_ipython()
+    if _pyplot_backend() in INLINE_BACKENDS:
+        _show_once_in_ipython()
     return managed
 
 
@@ -103,7 +106,8 @@ def outside_pyplot() -> Iterator[None]:
     """Figures made meanwhile are plain ones, even in a notebook: for a figure only saved or rendered.
 
         with outside_pyplot():
-            png = learning_curve_figure(history).savefig(buffer, format="png")
+            figure = learning_curve_figure(history)
+        figure.savefig(buffer, format="png")
 
     (Through pyplot, the inline backend would show such a figure again when the cell ends.)
     """
@@ -116,15 +120,20 @@ def outside_pyplot() -> Iterator[None]:
 
 def _notebook_backend_in_use() -> bool:
     """pyplot is imported (so the user works with it) and its backend shows figures in a notebook."""
+    return _pyplot_backend() in NOTEBOOK_BACKENDS
+
+
+def _pyplot_backend() -> str | None:
+    """The name of pyplot's backend in lower case; None where pyplot is not imported or has none yet."""
     if "matplotlib.pyplot" not in sys.modules:
-        return False
+        return None
     import matplotlib
 
     try:
         backend = matplotlib.get_backend(auto_select=False)
     except TypeError:  # matplotlib < 3.10 has no auto_select; the sentinel means "not chosen yet"
         backend = matplotlib.rcParams._get("backend")
-    return isinstance(backend, str) and backend.lower() in NOTEBOOK_BACKENDS
+    return backend.lower() if isinstance(backend, str) else None
 
 
 def _in_a_notebook() -> bool:
@@ -166,8 +175,21 @@ def _print_and_close(formatter, figure: Figure):
     except KeyError:
         return None
     data = printer(figure)
-    if figure.canvas.manager is not None:
+    if figure.canvas.manager is not None and _inline_closes_figures():
         import matplotlib.pyplot as plt
 
         plt.close(figure)
     return data
+
+
+def _inline_closes_figures() -> bool:
+    """The inline backend is pyplot's and closes the figures when a cell ends (its default).
+
+    Where it keeps them (``InlineBackend.close_figures = False``), figures are meant to live on
+    from cell to cell, so showing one does not close it either.
+    """
+    if _pyplot_backend() not in INLINE_BACKENDS:
+        return False
+    from matplotlib_inline.config import InlineBackend
+
+    return bool(InlineBackend.instance().close_figures)
