@@ -140,7 +140,35 @@ def test_every_figure_renders_its_japanese_with_no_missing_glyph(japanese, tmp_p
     assert dict(matplotlib.rcParams) == before
 
 
+def test_the_batch_size_figures_render_their_japanese(japanese, tmp_path, caplog):
+    from experiments.test_report import _batch_records  # a made-up finished sweep
+
+    from deepkiso.experiments.report import group_results
+    from deepkiso.plots.experiments import (
+        plot_batch_size_accuracy,
+        plot_batch_size_cost,
+        plot_learning_curves,
+    )
+
+    groups = group_results(
+        _batch_records(lambda b: 0.01, lambda b, s: 0.9, scalings=("none", "linear"))
+    )
+    figures = {
+        "バッチサイズ": plot_batch_size_accuracy(groups),
+        "1 エポックあたりの秒数": plot_batch_size_cost(groups),
+        "エポック": plot_learning_curves(groups),
+    }
+    for n, (word, figure) in enumerate(figures.items()):
+        axes = figure.axes[0]
+        assert word in (axes.get_xlabel(), axes.get_ylabel()), (
+            axes.get_xlabel(),
+            axes.get_ylabel(),
+        )
+        _render_without_missing_glyphs(figure, tmp_path / f"{n}.png", caplog)
+
+
 def test_english_figures_render_with_no_missing_glyph_too(tmp_path, caplog):
+
     for name, figure in _figures().items():
         _render_without_missing_glyphs(figure, tmp_path / f"{name}.png", caplog)
 
