@@ -197,7 +197,6 @@ def time_gradients(
     """
     if repeats < 1:
         raise ValueError(_("repeats must be >= 1, got {value}").format(value=repeats))
-
     rng = np.random.default_rng(rng)
     x = rng.standard_normal((batch_size, input_size))
     t = rng.integers(0, output_size, size=batch_size)

@@ -80,6 +80,5 @@ def gradient_name(v, output) -> str:
     """
     if not v.name:
         return _("grad")
-
     simple = v.name.isidentifier() or re.fullmatch(r"\w+\([^()]*\)", v.name)  # "x1", "exp(a)"
     return f"∂{output.name or 'y'}/∂{v.name if simple else f'({v.name})'}"

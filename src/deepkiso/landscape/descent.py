@@ -132,7 +132,6 @@ def descend(
         )
     if n_steps < 0:
         raise ValueError(_("n_steps must be >= 0, got {value}").format(value=n_steps))
-
     opt, key, noise_std = _optimizer_and_noise(optimizer, lr, noise_std)
     generator = np.random.default_rng(rng)
     params = {"x": start.copy()}
