@@ -1,14 +1,20 @@
 """Japanese in the figures: every glyph of --lang ja and of KMNIST's kana found in a font, and no
 global font setting changed."""
 
+import dataclasses
 import importlib.util
 import logging
+import os
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
 
@@ -212,3 +218,52 @@ def test_a_users_font_family_is_kept_with_the_japanese_behind_it(tmp_path, caplo
             "DejaVu Sans",
         ]
         assert matplotlib.rcParams["font.family"] == ["serif"]
+
+
+def test_finding_the_font_changes_no_setting_of_the_users():
+    code = (
+        "import matplotlib\n"
+        "before = dict(matplotlib.rcParams)\n"
+        "from deepkiso.plots import fonts\n"
+        "assert fonts.japanese_family() == 'IPAexGothic'\n"
+        "assert dict(matplotlib.rcParams) == before, matplotlib.rcParams['font.family']\n"
+    )
+    src = str(Path(fonts.__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def no_bundled_font(monkeypatch):
+    """As if matplotlib-fontja were not installed; the font found again afterwards."""
+    monkeypatch.setattr(fonts, "_bundled_font", lambda: None)
+    fonts.japanese_family.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    fonts.japanese_family.cache_clear()
+
+
+def test_without_the_package_a_system_noto_sans_cjk_is_used(no_bundled_font):
+    entries = font_manager.fontManager.ttflist
+    noto = dataclasses.replace(entries[0], name="Noto Sans CJK JP", weight=400)
+    no_bundled_font.setattr(font_manager.fontManager, "ttflist", [*entries, noto])
+    assert fonts.japanese_family() == "Noto Sans CJK JP"
+    assert fonts.with_japanese("sans-serif") == ["sans-serif", "Noto Sans CJK JP", "DejaVu Sans"]
+
+
+def test_without_any_japanese_font_the_families_are_left_as_they_are(no_bundled_font):
+    names = set(fonts.SYSTEM_FAMILIES)
+    no_bundled_font.setattr(
+        font_manager.fontManager,
+        "ttflist",
+        [e for e in font_manager.fontManager.ttflist if e.name not in names],
+    )
+    assert fonts.japanese_family() is None
+    assert fonts.with_japanese(["sans-serif"]) == ["sans-serif", "DejaVu Sans"]
