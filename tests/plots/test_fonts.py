@@ -267,3 +267,19 @@ def test_without_any_japanese_font_the_families_are_left_as_they_are(no_bundled_
     )
     assert fonts.japanese_family() is None
     assert fonts.with_japanese(["sans-serif"]) == ["sans-serif", "DejaVu Sans"]
+
+
+def test_use_japanese_lets_a_pyplot_figure_of_ones_own_draw_japanese(tmp_path, caplog):
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context():
+        assert fonts.use_japanese() == ["sans-serif", "IPAexGothic", "DejaVu Sans"]
+        assert matplotlib.rcParams["font.family"] == ["sans-serif", "IPAexGothic", "DejaVu Sans"]
+        figure, ax = plt.subplots()
+        try:
+            ax.bar(["お", "を"], [1, 2])
+            ax.set_title("エポックごとの損失 ≤ 1")
+            _render_without_missing_glyphs(figure, tmp_path / "own.png", caplog)
+        finally:
+            plt.close(figure)
+    assert matplotlib.rcParams["font.family"] == ["sans-serif"]

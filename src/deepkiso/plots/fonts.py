@@ -29,6 +29,7 @@ __all__ = [
     "japanese_family",
     "with_japanese",
     "add_japanese_fallback",
+    "use_japanese",
     "japanese_fonts",
     "SYSTEM_FAMILIES",
 ]
@@ -114,6 +115,22 @@ def add_japanese_fallback(figure: Figure) -> None:
             # On the text's own properties, not through set_fontfamily: the text is not stale,
             # it draws the same glyphs wherever the first fonts have them.
             properties.set_family(fallback)
+
+
+def use_japanese() -> list[str]:
+    """Let every figure draw Japanese, also those you make with pyplot yourself; returns the families.
+
+    Unlike the rest of deepkiso, this changes a setting of yours, because you ask for it: it sets
+    ``rcParams["font.family"]`` to its families with the Japanese font behind them (undo with
+    ``matplotlib.rcdefaults()``, or call it inside ``with matplotlib.rc_context():``).
+
+        from deepkiso.plots.fonts import use_japanese
+        use_japanese()
+        plt.title("エポックごとの損失")
+    """
+    families = with_japanese(matplotlib.rcParams["font.family"])
+    matplotlib.rcParams["font.family"] = families
+    return families
 
 
 @contextlib.contextmanager
