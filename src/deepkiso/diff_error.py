@@ -21,6 +21,7 @@ from functools import partial
 
 import numpy as np
 
+from deepkiso.i18n import _
 from deepkiso.nets import TwoLayerNet
 
 __all__ = [
@@ -82,7 +83,9 @@ def difference_quotient(
         return float((f(x_ + h_) - f(x_ - h_)) / (kind(2) * h_))
     if method == "forward":
         return float((f(x_ + h_) - f(x_)) / h_)
-    raise ValueError(f"unknown method {method!r}; choose 'central' or 'forward'")
+    raise ValueError(
+        _("unknown method {method!r}; choose 'central' or 'forward'").format(method=method)
+    )
 
 
 @dataclass
@@ -127,12 +130,16 @@ def difference_errors(
     if isinstance(function, str):
         if function not in SCALAR_FUNCTIONS:
             raise ValueError(
-                f"unknown function {function!r}; choose one of {sorted(SCALAR_FUNCTIONS)}"
+                _("unknown function {function!r}; choose one of {choices}").format(
+                    function=function, choices=sorted(SCALAR_FUNCTIONS)
+                )
             )
         function = SCALAR_FUNCTIONS[function]
     steps = np.asarray(steps, dtype=np.float64)
     if steps.ndim != 1 or steps.size == 0 or np.any(steps <= 0):
-        raise ValueError(f"steps must be a 1-D list of positive numbers, got {steps!r}")
+        raise ValueError(
+            _("steps must be a 1-D list of positive numbers, got {steps!r}").format(steps=steps)
+        )
     exact = float(function.dfdx(function.x))
     result = DifferenceErrors(function=function, steps=steps)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -162,7 +169,7 @@ class GradientTiming:
 
 def _best_time(function: Callable[[], object], repeats: int) -> float:
     best = float("inf")
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         start = time.perf_counter()
         function()
         best = min(best, time.perf_counter() - start)
@@ -189,7 +196,7 @@ def time_gradients(
     on the machine, and are measured, not assumed.
     """
     if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+        raise ValueError(_("repeats must be >= 1, got {value}").format(value=repeats))
     rng = np.random.default_rng(rng)
     x = rng.standard_normal((batch_size, input_size))
     t = rng.integers(0, output_size, size=batch_size)

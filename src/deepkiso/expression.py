@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from deepkiso import graph
+from deepkiso.i18n import _
 
 __all__ = [
     "ExpressionError",
@@ -52,9 +53,13 @@ MAX_DEPTH = 500
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
-_ALLOWED = "numbers, variable names, + - * / **, unary minus and the functions " + ", ".join(
-    FUNCTIONS
-)
+
+def _allowed() -> str:
+    """What an expression may hold, for the messages that refuse something else."""
+    return _(
+        "numbers, variable names, + - * / **, unary minus and the functions {functions}"
+    ).format(functions=", ".join(FUNCTIONS))
+
 
 _REFUSED_OPERATORS = {
     ast.MatMult: "@",
@@ -69,28 +74,31 @@ _REFUSED_OPERATORS = {
     ast.Not: "not",
 }
 
-# What to call the refused pieces of syntax in a message.
-_DESCRIPTIONS = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "subscript",
-    ast.Lambda: "lambda",
-    ast.ListComp: "list comprehension",
-    ast.SetComp: "set comprehension",
-    ast.DictComp: "dict comprehension",
-    ast.GeneratorExp: "generator expression",
-    ast.Compare: "comparison",
-    ast.BoolOp: "boolean operator",
-    ast.IfExp: "conditional expression",
-    ast.List: "list",
-    ast.Tuple: "tuple",
-    ast.Dict: "dict",
-    ast.Set: "set",
-    ast.JoinedStr: "f-string",
-    ast.NamedExpr: "assignment expression",
-    ast.Starred: "starred argument",
-    ast.Await: "await",
-    ast.Slice: "slice",
-}
+
+def _description(kind: type, default: str) -> str:
+    """What to call a refused piece of syntax in a message ("attribute access"); default for others."""
+    descriptions = {
+        ast.Attribute: _("attribute access"),
+        ast.Subscript: _("subscript"),
+        ast.Lambda: _("lambda"),
+        ast.ListComp: _("list comprehension"),
+        ast.SetComp: _("set comprehension"),
+        ast.DictComp: _("dict comprehension"),
+        ast.GeneratorExp: _("generator expression"),
+        ast.Compare: _("comparison"),
+        ast.BoolOp: _("boolean operator"),
+        ast.IfExp: _("conditional expression"),
+        ast.List: _("list"),
+        ast.Tuple: _("tuple"),
+        ast.Dict: _("dict"),
+        ast.Set: _("set"),
+        ast.JoinedStr: _("f-string"),
+        ast.NamedExpr: _("assignment expression"),
+        ast.Starred: _("starred argument"),
+        ast.Await: _("await"),
+        ast.Slice: _("slice"),
+    }
+    return descriptions.get(kind, default)
 
 
 class ExpressionError(ValueError):
@@ -127,8 +135,9 @@ class Expression:
         for name in self.names:
             if name not in values:
                 raise ExpressionError(
-                    f"unknown variable {name!r} at column {self.columns[name]}: "
-                    f"no value was given for it",
+                    _(
+                        "unknown variable {name!r} at column {column}: no value was given for it"
+                    ).format(name=name, column=self.columns[name]),
                     self.columns[name],
                 )
         inputs = {name: _to_variable(name, values[name]) for name in self.names}
@@ -144,27 +153,40 @@ def parse_expression(text: str) -> Expression:
     Parsing uses ``ast.parse`` (it reads the text into a tree and runs nothing).
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"expected the expression as a string, got {type(text).__name__}")
+        raise ExpressionError(
+            _("expected the expression as a string, got {type}").format(type=type(text).__name__)
+        )
     if not text.strip():
-        raise ExpressionError("the expression is empty; write something like '(x1 + x2)**2'")
+        raise ExpressionError(_("the expression is empty; write something like '(x1 + x2)**2'"))
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted"
+            _("the expression is {length} characters long; at most {limit} are accepted").format(
+                length=len(text), limit=MAX_LENGTH
+            )
         )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         column = exc.offset if exc.offset else None
-        where = f" at column {column}" if column else ""
-        raise ExpressionError(f"syntax error{where}: {exc.msg} in {text!r}", column) from None
+        if column:
+            message = _("syntax error at column {column}: {error} in {text!r}")
+        else:
+            message = _("syntax error: {error} in {text!r}")
+        raise ExpressionError(
+            message.format(column=column, error=exc.msg, text=text), column
+        ) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
-            f"the expression is nested too deeply; at most {MAX_DEPTH} levels are accepted"
+            _("the expression is nested too deeply; at most {limit} levels are accepted").format(
+                limit=MAX_DEPTH
+            )
         ) from None
     depth = _depth(tree.body)
     if depth > MAX_DEPTH:
         raise ExpressionError(
-            f"the expression is nested {depth} levels deep; at most {MAX_DEPTH} are accepted"
+            _("the expression is nested {depth} levels deep; at most {limit} are accepted").format(
+                depth=depth, limit=MAX_DEPTH
+            )
         )
     columns: dict[str, int] = {}
     _check(tree.body, text.strip(), columns)
@@ -202,8 +224,11 @@ def _refuse(
 ) -> ExpressionError:
     column = column or _column(text, node)
     piece = ast.get_source_segment(text, node) or ""
+    hint = hint or _("use only {allowed}").format(allowed=_allowed())
     return ExpressionError(
-        f"{what} {piece!r} at column {column} is not allowed; {hint or 'use only ' + _ALLOWED}",
+        _("{what} {piece!r} at column {column} is not allowed; {hint}").format(
+            what=what, piece=piece, column=column, hint=hint
+        ),
         column,
     )
 
@@ -222,51 +247,49 @@ def _check(node: ast.expr, text: str, names: dict[str, int]) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             kind = (
-                "string"
+                _("string")
                 if isinstance(node.value, (str, bytes))
-                else f"constant {type(node.value).__name__}"
+                else _("constant {type}").format(type=type(node.value).__name__)
             )
             raise _refuse(text, node, kind)
         if isinstance(node.value, int) and abs(node.value) > 10**300:
-            raise _refuse(text, node, "number", "it is too large for float64")
+            raise _refuse(text, node, _("number"), _("it is too large for float64"))
         return
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
-            raise _refuse(text, node, "function name", f"call it, as in {node.id}(x)")
+            raise _refuse(
+                text, node, _("function name"), _("call it, as in {name}(x)").format(name=node.id)
+            )
         if node.id.startswith("_"):
-            raise _refuse(text, node, "name", "variable names may not start with '_'")
+            raise _refuse(text, node, _("name"), _("variable names may not start with '_'"))
         names.setdefault(node.id, _column(text, node))
         return
     if isinstance(node, ast.BinOp):
         if not isinstance(node.op, _ARITHMETIC):
             symbol = _REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)
-            hint = "write ** for a power" if symbol == "^" else None
-            raise _refuse(
-                text, node, f"operator {symbol} in", hint, _operator_column(text, node, symbol)
-            )
+            hint = _("write ** for a power") if symbol == "^" else None
+            what = _("operator {symbol} in").format(symbol=symbol)
+            raise _refuse(text, node, what, hint, _operator_column(text, node, symbol))
         if isinstance(node.op, ast.Pow) and _number(node.right) is None:
             raise _refuse(
                 text,
                 node.right,
-                "exponent",
-                "the exponent must be a number, as in x ** 2 (for a^b write exp(b * log(a)))",
+                _("exponent"),
+                _("the exponent must be a number, as in x ** 2 (for a^b write exp(b * log(a)))"),
             )
         _check(node.left, text, names)
         _check(node.right, text, names)
         return
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise _refuse(
-                text,
-                node,
-                f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)} in",
-            )
+            symbol = _REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)
+            raise _refuse(text, node, _("operator {symbol} in").format(symbol=symbol))
         _check(node.operand, text, names)
         return
     if isinstance(node, ast.Call):
         _check_call(node, text, names)
         return
-    raise _refuse(text, node, _DESCRIPTIONS.get(type(node), type(node).__name__))
+    raise _refuse(text, node, _description(type(node), type(node).__name__))
 
 
 def _check_call(node: ast.Call, text: str, names: dict[str, int]) -> None:
@@ -274,24 +297,31 @@ def _check_call(node: ast.Call, text: str, names: dict[str, int]) -> None:
         raise _refuse(
             text,
             node.func,
-            _DESCRIPTIONS.get(type(node.func), "call of"),
-            f"only the functions {', '.join(FUNCTIONS)} may be called",
+            _description(type(node.func), _("call of")),
+            _("only the functions {functions} may be called").format(
+                functions=", ".join(FUNCTIONS)
+            ),
         )
     if node.func.id not in FUNCTIONS:
         raise ExpressionError(
-            f"unknown function {node.func.id!r} at column {_column(text, node)}; "
-            f"the functions are {', '.join(FUNCTIONS)}",
+            _("unknown function {name!r} at column {column}; the functions are {functions}").format(
+                name=node.func.id, column=_column(text, node), functions=", ".join(FUNCTIONS)
+            ),
             _column(text, node),
         )
     if node.keywords:
         keyword = node.keywords[0]
         raise _refuse(
-            text, keyword, "keyword argument", f"{node.func.id}() takes one plain argument"
+            text,
+            keyword,
+            _("keyword argument"),
+            _("{name}() takes one plain argument").format(name=node.func.id),
         )
     if len(node.args) != 1:
         raise ExpressionError(
-            f"{node.func.id}() takes one argument, got {len(node.args)} at column "
-            f"{_column(text, node)}",
+            _("{name}() takes one argument, got {n} at column {column}").format(
+                name=node.func.id, n=len(node.args), column=_column(text, node)
+            ),
             _column(text, node),
         )
     _check(node.args[0], text, names)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso.differentiation import numerical_gradient
+from deepkiso.i18n import _
 from deepkiso.nets import MultiLayerNet
 from deepkiso.optimizers import SGD
 
@@ -39,8 +40,10 @@ _DEFAULT_ALPHAS = np.linspace(-1, 1, 401)
 def _check_data(x: np.ndarray, t: np.ndarray) -> None:
     if np.ndim(x) != 2 or np.ndim(t) != 1 or len(x) != len(t) or len(x) == 0:
         raise ValueError(
-            f"expected x of shape (N, D) and integer labels t of shape (N,), "
-            f"got shapes {np.shape(x)} and {np.shape(t)}"
+            _(
+                "expected x of shape (N, D) and integer labels t of shape (N,), "
+                "got shapes {x_shape} and {t_shape}"
+            ).format(x_shape=np.shape(x), t_shape=np.shape(t))
         )
 
 
@@ -72,7 +75,7 @@ def train_briefly(
         rng=rng,
     )
     optimizer = SGD(lr=learning_rate)
-    for _ in range(n_steps):
+    for _step in range(n_steps):
         batch = rng.choice(len(x), size=min(batch_size, len(x)), replace=False)
         optimizer.update(net.params, net.gradient(x[batch], t[batch]))
     return net
@@ -131,7 +134,12 @@ class LineScan:
         """The fraction of the points where the slope of "error_rate" or "cross_entropy" is exactly 0."""
         slopes = {"error_rate": self.error_rate_slope, "cross_entropy": self.cross_entropy_slope}
         if which not in slopes:
-            raise ValueError(f"unknown quantity {which!r}; choose one of {sorted(slopes)}")
+            raise ValueError(
+                _("unknown quantity {which!r}; choose one of {choices}").format(
+                    which=which, choices=sorted(slopes)
+                )
+            )
+
         return float(np.mean(slopes[which] == 0))
 
 

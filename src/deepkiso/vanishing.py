@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso.functions import relu_grad, sigmoid_grad, tanh_grad
+from deepkiso.i18n import _
 from deepkiso.nets import MultiLayerNet
 
 __all__ = [
@@ -81,13 +82,16 @@ def layer_gradient_norms(
     """
     if n_hidden_layers < 1 or width < 1:
         raise ValueError(
-            f"n_hidden_layers and width must be positive, got {n_hidden_layers} and {width}"
+            _(
+                "n_hidden_layers and width must be positive, got {n_hidden_layers} and {width}"
+            ).format(n_hidden_layers=n_hidden_layers, width=width)
         )
     rng = np.random.default_rng(rng)
     if x is None:
         x, t = _random_batch(64, n_classes, 100, rng)
     elif t is None:
-        raise ValueError("layer_gradient_norms: x was given without its labels t")
+        raise ValueError(_("layer_gradient_norms: x was given without its labels t"))
+
     else:
         n_classes = int(np.max(t)) + 1
     weight_init = DEFAULT_WEIGHT_INIT.get(activation, "he") if weight_init is None else weight_init

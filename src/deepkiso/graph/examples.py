@@ -32,21 +32,21 @@ def chain_rule_example(x1: float = 1.0, x2: float = 2.0) -> GraphExample:
     v1, v2 = Variable(x1, "x1"), Variable(x2, "x2")
     t = (v1 + v2).named("t")
     y = square(t).named("y")
-    return GraphExample(y, {"x1": v1, "x2": v2}, "Chain rule: y = (x₁ + x₂)²")
+    return GraphExample(y, {"x1": v1, "x2": v2}, _("Chain rule: y = (x₁ + x₂)²"))
 
 
 def add_node_example(x: float = 2.0, y: float = 3.0) -> GraphExample:
     """The add node: z = x + y; ∂z/∂x = ∂z/∂y = 1, so the gradient passes through unchanged."""
     vx, vy = Variable(x, "x"), Variable(y, "y")
     z = (vx + vy).named("z")
-    return GraphExample(z, {"x": vx, "y": vy}, "Add node: z = x + y")
+    return GraphExample(z, {"x": vx, "y": vy}, _("Add node: z = x + y"))
 
 
 def multiply_node_example(x: float = 4.0, y: float = 5.0) -> GraphExample:
     """The multiply node: z = x · y; ∂z/∂x = y and ∂z/∂y = x (the inputs swap places)."""
     vx, vy = Variable(x, "x"), Variable(y, "y")
     z = (vx * vy).named("z")
-    return GraphExample(z, {"x": vx, "y": vy}, "Multiply node: z = x × y")
+    return GraphExample(z, {"x": vx, "y": vy}, _("Multiply node: z = x × y"))
 
 
 def shopping_example(
@@ -75,7 +75,7 @@ def shopping_example(
     notebooks = (inputs["notebook"] * inputs["n_notebooks"]).named("notebooks")
     subtotal = (pencils + notebooks).named("subtotal")
     total = (subtotal * inputs["tax"]).named("total")
-    return GraphExample(total, inputs, "Shopping: add and multiply nodes")
+    return GraphExample(total, inputs, _("Shopping: add and multiply nodes"))
 
 
 def squared_error_example(
@@ -90,7 +90,7 @@ def squared_error_example(
     s = square(d).named("(y - t)²")
     total = sum(s).named("Σ(y - t)²")
     loss = (Variable(0.5, "½", requires_grad=False) * total).named("L")
-    return GraphExample(loss, {"y": vy, "t": vt}, "Squared error: ∂L/∂y = y − t")
+    return GraphExample(loss, {"y": vy, "t": vt}, _("Squared error: ∂L/∂y = y − t"))
 
 
 def squared_error_detailed_example(
@@ -118,7 +118,7 @@ def squared_error_detailed_example(
     inverse_n = reciprocal(Variable(vy.shape[0], "N", requires_grad=False)).named("1/N")
     half_total = (total * half).named("½Σ(y - t)²")
     loss = (half_total * inverse_n).named("L")
-    return GraphExample(loss, {"y": vy, "t": vt}, "Squared error, detailed: ∂L/∂y = (y − t)/N")
+    return GraphExample(loss, {"y": vy, "t": vt}, _("Squared error, detailed: ∂L/∂y = (y − t)/N"))
 
 
 def tanh_example(x: float = 0.5) -> GraphExample:
@@ -134,7 +134,7 @@ def tanh_example(x: float = 0.5) -> GraphExample:
     minus_e = (-e).named("-e")
     numerator = (1.0 + minus_e).named("1 - e")
     y = (numerator * r).named("y")
-    return GraphExample(y, {"x": vx}, "tanh from exp, add and reciprocal nodes: dy/dx = 1 − y²")
+    return GraphExample(y, {"x": vx}, _("tanh from exp, add and reciprocal nodes: dy/dx = 1 − y²"))
 
 
 def sigmoid_example(x: float = 0.5) -> GraphExample:
@@ -145,7 +145,7 @@ def sigmoid_example(x: float = 0.5) -> GraphExample:
     t = (1.0 + e).named("t")
     y = reciprocal(t).named("y")
     return GraphExample(
-        y, {"x": vx}, "Sigmoid from exp, add and reciprocal nodes: dy/dx = y(1 − y)"
+        y, {"x": vx}, _("Sigmoid from exp, add and reciprocal nodes: dy/dx = y(1 − y)")
     )
 
 
@@ -184,7 +184,7 @@ def affine_softmax_loss_example(
     cross_entropy = (-per_sample).named("-Σ t·log y")
     loss = mean(cross_entropy).named("L")
     return GraphExample(
-        loss, {"x": x, "W": W, "b": b, "t": t}, "Affine + Softmax-with-Loss: ∂L/∂a = (y − t)/N"
+        loss, {"x": x, "W": W, "b": b, "t": t}, _("Affine + Softmax-with-Loss: ∂L/∂a = (y − t)/N")
     )
 
 

@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from deepkiso.i18n import _
+
 # One palette for the DOT text and the matplotlib drawing, so both renderers agree.
 COLORS = {
     "value_fill": "#e8f1fb",
@@ -74,9 +76,9 @@ def gradient_name(v, output) -> str:
     """What v's gradient is called in drawings: "∂L/∂x" (L the output's name, "y" if it has none).
 
     A name that is itself an expression is put in parentheses, "∂y/∂(1 - e)";
-    an unnamed node's gradient is just "grad".
+    an unnamed node's gradient is just "grad" (in Japanese 勾配).
     """
     if not v.name:
-        return "grad"
+        return _("grad")
     simple = v.name.isidentifier() or re.fullmatch(r"\w+\([^()]*\)", v.name)  # "x1", "exp(a)"
     return f"∂{output.name or 'y'}/∂{v.name if simple else f'({v.name})'}"

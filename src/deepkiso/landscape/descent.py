@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deepkiso._deprecation import renamed_keyword
+from deepkiso.i18n import _, n_
 from deepkiso.landscape.points import classify_point
 from deepkiso.landscape.surfaces import Surface
 from deepkiso.optimizers import OPTIMIZERS, make_optimizer
@@ -62,38 +63,45 @@ class DescentPath:
     def label(self, with_start: bool = False) -> str:
         """A legend entry: "adam, η=0.1: f < −1 after 11 steps, ends still descending"."""
         noisy = self.noise_std > 0 and self.optimizer != "noisy-gd"
-        text = f"{self.optimizer}{'+noise' if noisy else ''}, η={self.lr:g}"
+        text = f"{self.optimizer}{_('+noise') if noisy else ''}, η={self.lr:g}"
         if with_start:
-            text += f", from ({self.start[0]:g}, {self.start[1]:g})"
+            text += _(", from ({x}, {y})").format(x=f"{self.start[0]:g}", y=f"{self.start[1]:g}")
         if self.goal is not None:
             goal = f"f < {self.goal:g}".replace("-", "−")
             if self.steps_needed is None:
-                text += f": {goal} not reached in {self.n_steps} steps"
+                text += _(": {goal} not reached in {n} steps").format(goal=goal, n=self.n_steps)
             else:
-                text += f": {goal} after {self.steps_needed} step{'s' if self.steps_needed != 1 else ''}"
-        return f"{text}, ends {_KIND_PHRASES[self.kind]}"
+                text += n_(
+                    ": {goal} after {n} step", ": {goal} after {n} steps", self.steps_needed
+                ).format(goal=goal, n=self.steps_needed)
+        return text + _(", ends {where}").format(where=_kind_phrase(self.kind))
 
 
-_KIND_PHRASES = {
-    "minimum": "at a minimum",
-    "maximum": "at a maximum",
-    "saddle": "at a saddle point",
-    "plateau": "on a plateau",
-    "descending": "still descending",
-    "diverging": "diverging",
-}
+def _kind_phrase(kind: str) -> str:
+    """Where a path stopped, as its legend entry says it ("at a saddle point")."""
+    phrases = {
+        "minimum": _("at a minimum"),
+        "maximum": _("at a maximum"),
+        "saddle": _("at a saddle point"),
+        "plateau": _("on a plateau"),
+        "descending": _("still descending"),
+        "diverging": _("diverging"),
+    }
+    return phrases[kind]
 
 
 def _optimizer_and_noise(optimizer: str, lr: float, noise_std: float | None):
     key = optimizer.lower()
     if key not in OPTIMIZER_CHOICES:
         raise ValueError(
-            f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZER_CHOICES)}"
+            _("unknown optimizer {optimizer!r}; choose one of {choices}").format(
+                optimizer=optimizer, choices=list(OPTIMIZER_CHOICES)
+            )
         )
     if noise_std is None:
         noise_std = NOISY_GD_NOISE_STD if key == "noisy-gd" else 0.0
     if noise_std < 0:
-        raise ValueError(f"noise_std must be >= 0, got {noise_std}")
+        raise ValueError(_("noise_std must be >= 0, got {value}").format(value=noise_std))
     return make_optimizer("sgd" if key == "noisy-gd" else key, lr), key, float(noise_std)
 
 
@@ -119,14 +127,16 @@ def descend(
     """
     start = np.array(start, dtype=np.float64).reshape(-1)
     if start.shape != (2,) or not np.all(np.isfinite(start)):
-        raise ValueError(f"start must be two finite numbers (x, y), got {start.tolist()}")
+        raise ValueError(
+            _("start must be two finite numbers (x, y), got {value}").format(value=start.tolist())
+        )
     if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0, got {n_steps}")
+        raise ValueError(_("n_steps must be >= 0, got {value}").format(value=n_steps))
     opt, key, noise_std = _optimizer_and_noise(optimizer, lr, noise_std)
     generator = np.random.default_rng(rng)
     params = {"x": start.copy()}
     visited = [start.copy()]
-    for _ in range(n_steps):
+    for _step in range(n_steps):
         grad = surface.gradient(params["x"])
         if noise_std:
             grad = grad + noise_std * generator.standard_normal(2)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deepkiso.i18n import _
 from deepkiso.landscape.points import CURVATURE_TOL, GRAD_TOL, point_kind
 
 __all__ = ["StallReport", "diagnose_stall", "diagnose_net"]
@@ -27,10 +28,24 @@ class StallReport:
     highest_curvature: float
 
     def __str__(self) -> str:
-        return (
-            f"{self.kind}: |gradient| = {self.gradient_norm:.3g}, curvature from "
-            f"{self.lowest_curvature:.3g} to {self.highest_curvature:.3g}"
+        return _("{kind}: |gradient| = {norm}, curvature from {lowest} to {highest}").format(
+            kind=_kind_name(self.kind),
+            norm=f"{self.gradient_norm:.3g}",
+            lowest=f"{self.lowest_curvature:.3g}",
+            highest=f"{self.highest_curvature:.3g}",
         )
+
+
+def _kind_name(kind: str) -> str:
+    """A kind of point as a report names it: the kind itself in English ("saddle"), 鞍点 in Japanese."""
+    names = {
+        "minimum": _("minimum"),
+        "maximum": _("maximum"),
+        "saddle": _("saddle"),
+        "plateau": _("plateau"),
+        "descending": _("descending"),
+    }
+    return names.get(kind, kind)
 
 
 def _lanczos_extremes(hessian_times, n: int, n_iterations: int, rng) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepkiso.expression import parse_expression
+from deepkiso.i18n import _
 
 __all__ = ["Surface", "SURFACES", "get_surface", "surface_from_expression"]
 
@@ -156,7 +157,9 @@ def get_surface(name: str) -> Surface:
     """A named surface (see SURFACES)."""
     if name not in SURFACES:
         raise ValueError(
-            f"unknown function {name!r}; choose one of {sorted(SURFACES)} or give an expression"
+            _("unknown function {name!r}; choose one of {choices} or give an expression").format(
+                name=name, choices=sorted(SURFACES)
+            )
         )
     return SURFACES[name]
 
@@ -184,15 +187,24 @@ def surface_from_expression(
     Raises ValueError naming what is not allowed.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"expression must be a non-empty formula in x and y, got {text!r}")
+        raise ValueError(
+            _("expression must be a non-empty formula in x and y, got {text!r}").format(text=text)
+        )
     # "x^2" means a power to a learner. Swapping the text (not the ^ operator's node)
     # keeps the power's precedence: x^2 + y^2 is (x**2) + (y**2), never x ^ (2 + y) ^ 2.
     expression = parse_expression(text.strip().replace("^", "**"))
     for name in expression.names:
         if name not in _COORDINATES and name not in _CONSTANTS:
             raise ValueError(
-                f"expression {text!r}: unknown name {name!r} at column {expression.columns[name]}; "
-                f"use x and y (or x0 and x1) and the constants {sorted(_CONSTANTS)}"
+                _(
+                    "expression {text!r}: unknown name {name!r} at column {column}; "
+                    "use x and y (or x0 and x1) and the constants {constants}"
+                ).format(
+                    text=text,
+                    name=name,
+                    column=expression.columns[name],
+                    constants=sorted(_CONSTANTS),
+                )
             )
 
     def function(x, y):

@@ -15,6 +15,9 @@ from typing import Any, Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 __all__ = ["learning_curve_figure", "regression_fit_figure", "confusion_matrix_figure"]
 
 
@@ -39,7 +42,7 @@ def _draw_loss(ax, history: RunHistory) -> None:
     losses = np.asarray(history.iteration_loss, dtype=float)
     iterations = np.arange(1, len(losses) + 1)
     ax.plot(
-        iterations, losses, color="tab:blue", linewidth=0.6, alpha=0.45, label="mini-batch loss"
+        iterations, losses, color="tab:blue", linewidth=0.6, alpha=0.45, label=_("mini-batch loss")
     )
     # Each epoch's mean mini-batch loss, placed at the epoch's last iteration: the trend the noise hides.
     ends = [row["iteration"] for row in history.epochs]
@@ -52,7 +55,7 @@ def _draw_loss(ax, history: RunHistory) -> None:
             color="tab:blue",
             marker="o",
             markersize=3,
-            label="epoch mean",
+            label=_("epoch mean"),
         )
     if history.epochs and history.epochs[-1].get("test_loss") is not None:
         test = [
@@ -61,40 +64,50 @@ def _draw_loss(ax, history: RunHistory) -> None:
             if row.get("test_loss") is not None
         ]
         ax.plot(
-            *zip(*test), color="tab:orange", marker="s", markersize=3, label="test loss (per epoch)"
+            *zip(*test),
+            color="tab:orange",
+            marker="s",
+            markersize=3,
+            label=_("test loss (per epoch)"),
         )
     finite = losses[np.isfinite(losses) & (losses > 0)]
     if finite.size and finite.max() / finite.min() > 100:
         ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
-    ax.set_title("loss per iteration")
+    ax.set_xlabel(_("iteration"))
+    ax.set_ylabel(_("loss"))
+    ax.set_title(_("loss per iteration"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 
 
 def _draw_epoch_metric(ax, history: RunHistory, key: str, label: str) -> None:
-    for split, color in (("train", "tab:blue"), ("test", "tab:orange")):
+    """key: "accuracy" or "loss", drawn for train and test; label: its name as the figure says it."""
+    splits = (("train", _("train"), "tab:blue"), ("test", _("test"), "tab:orange"))
+    for split, name, color in splits:
         epochs, values = _metric(history, f"{split}_{key}")
         if values.size:
-            ax.plot(epochs, values, color=color, marker="o", markersize=3, label=split)
-    ax.set_xlabel("epoch")
+            ax.plot(epochs, values, color=color, marker="o", markersize=3, label=name)
+    ax.set_xlabel(_("epoch"))
     ax.set_ylabel(label)
-    ax.set_title(f"{label} per epoch")
+    ax.set_title(_("{metric} per epoch").format(metric=label))
     ax.grid(True, alpha=0.3)
     if ax.has_data():
         ax.legend(fontsize="small")
 
 
 def _draw_fit(ax, x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.ndarray) -> None:
-    ax.scatter(np.ravel(x), np.ravel(t), s=8, color="tab:gray", alpha=0.6, label="data")
+    ax.scatter(np.ravel(x), np.ravel(t), s=8, color="tab:gray", alpha=0.6, label=_("data"))
     order = np.argsort(np.ravel(x_line))
     ax.plot(
-        np.ravel(x_line)[order], np.ravel(y_line)[order], color="tab:red", linewidth=2, label="net"
+        np.ravel(x_line)[order],
+        np.ravel(y_line)[order],
+        color="tab:red",
+        linewidth=2,
+        label=_("net"),
     )
     ax.set_xlabel("x")
     ax.set_ylabel("t")
-    ax.set_title("fitted curve")
+    ax.set_title(_("fitted curve"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 
@@ -113,7 +126,7 @@ def learning_curve_figure(
     net's curve over it (exercise 2_11).
     """
     n_panels = 3 if fit is not None else 2
-    figure = Figure(figsize=(4.6 * n_panels, 3.8), layout="constrained")
+    figure = new_figure(figsize=(4.6 * n_panels, 3.8), layout="constrained")
     axes = figure.subplots(1, n_panels)
     _draw_loss(axes[0], history)
     has_accuracy = any(
@@ -121,9 +134,9 @@ def learning_curve_figure(
         for row in history.epochs
     )
     if has_accuracy:
-        _draw_epoch_metric(axes[1], history, "accuracy", "accuracy")
+        _draw_epoch_metric(axes[1], history, "accuracy", _("accuracy"))
     else:
-        _draw_epoch_metric(axes[1], history, "loss", "loss")
+        _draw_epoch_metric(axes[1], history, "loss", _("loss"))
     if fit is not None:
         _draw_fit(axes[2], *fit)
     if title:
@@ -135,7 +148,7 @@ def regression_fit_figure(
     x: np.ndarray, t: np.ndarray, x_line: np.ndarray, y_line: np.ndarray, title: str | None = None
 ) -> Figure:
     """Data points (x, t), each (N,) or (N, 1), and the net's curve y_line over x_line, each (M,)."""
-    figure = Figure(figsize=(5.0, 3.8), layout="constrained")
+    figure = new_figure(figsize=(5.0, 3.8), layout="constrained")
     _draw_fit(figure.subplots(), x, t, x_line, y_line)
     if title:
         figure.suptitle(title)
@@ -153,19 +166,26 @@ def confusion_matrix_figure(
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(
-            f"confusion_matrix_figure: expected a square (C, C) matrix, got shape {matrix.shape}"
+            _("confusion_matrix_figure: expected a square (C, C) matrix, got shape {shape}").format(
+                shape=matrix.shape
+            )
         )
     n = matrix.shape[0]
     names = [str(i) for i in range(n)] if class_names is None else list(class_names)
     if len(names) != n:
-        raise ValueError(f"confusion_matrix_figure: {n} classes but {len(names)} class names")
+        raise ValueError(
+            _("confusion_matrix_figure: {n} classes but {n_names} class names").format(
+                n=n, n_names=len(names)
+            )
+        )
+
     row_sums = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, row_sums, out=np.zeros(matrix.shape), where=row_sums > 0)
     size = max(4.5, 0.5 * n + 2.5)
-    figure = Figure(figsize=(size + 1.0, size), layout="constrained")
+    figure = new_figure(figsize=(size + 1.0, size), layout="constrained")
     ax = figure.subplots()
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
-    figure.colorbar(image, ax=ax, label="share of the true class", shrink=0.8)
+    figure.colorbar(image, ax=ax, label=_("share of the true class"), shrink=0.8)
     if n <= 30:
         for i in range(n):
             for j in range(n):
@@ -180,7 +200,8 @@ def confusion_matrix_figure(
                 )
     ax.set_xticks(range(n), names, rotation=45, ha="right")
     ax.set_yticks(range(n), names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.set_title(title or "confusion matrix")
+    ax.set_xlabel(_("predicted class"))
+    ax.set_ylabel(_("true class"))
+    ax.set_title(title or _("confusion matrix"))
+
     return figure

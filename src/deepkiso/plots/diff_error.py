@@ -15,6 +15,9 @@ from typing import Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 
 class _Function(Protocol):
     @property
@@ -58,15 +61,27 @@ _DTYPE_STYLES = {"float64": "-", "float32": "--"}
 COURSE_STEP = 1e-4
 
 
+def _method_name(method: str) -> str:
+    """A difference method's name as the legend says it ("forward", "central")."""
+    return {"forward": _("forward"), "central": _("central")}.get(method, method)
+
+
 def _draw_errors(ax, result: DifferenceErrors) -> None:
     for (method, dtype), error in result.errors.items():
         color, style = _METHOD_COLORS.get(method, "black"), _DTYPE_STYLES.get(dtype, ":")
-        ax.loglog(result.steps, error, style, color=color, lw=2, label=f"{method}, {dtype}")
+        ax.loglog(
+            result.steps,
+            error,
+            style,
+            color=color,
+            lw=2,
+            label=_("{method}, {dtype}").format(method=_method_name(method), dtype=dtype),
+        )
         h, best = result.best_step(method, dtype)
         ax.plot(h, best, "o", color=color, ms=7, mec="black", mew=0.8)
     ax.axvline(COURSE_STEP, color="0.3", ls=":", lw=1.5)
     ax.annotate(
-        "the course's\nh = 1e-4",
+        _("the course's\nh = 1e-4"),
         xy=(COURSE_STEP, 1),
         xycoords=("data", "axes fraction"),
         xytext=(-5, -6),
@@ -77,7 +92,7 @@ def _draw_errors(ax, result: DifferenceErrors) -> None:
     )
     # Large h on the left (the x axis is inverted): truncation dominates there, rounding on the right.
     ax.annotate(
-        "← truncation error:\n∝ h (forward), ∝ h² (central)",
+        _("← truncation error:\n∝ h (forward), ∝ h² (central)"),
         xy=(0.03, 0.06),
         xycoords="axes fraction",
         ha="left",
@@ -86,7 +101,7 @@ def _draw_errors(ax, result: DifferenceErrors) -> None:
         color="0.25",
     )
     ax.annotate(
-        "rounding error:\n∝ eps·|f| / h →",
+        _("rounding error:\n∝ eps·|f| / h →"),
         xy=(0.97, 0.70),
         xycoords="axes fraction",
         ha="right",
@@ -95,11 +110,12 @@ def _draw_errors(ax, result: DifferenceErrors) -> None:
         color="0.25",
     )
     ax.invert_xaxis()  # read left to right as h gets smaller, the way a learner tries it
-    ax.set_xlabel("step h  (smaller →)")
-    ax.set_ylabel("relative error |numerical − analytic| / |analytic|")
+    ax.set_xlabel(_("step h  (smaller →)"))
+    ax.set_ylabel(_("relative error |numerical − analytic| / |analytic|"))
     ax.set_title(
-        f"Error of difference quotients, {result.function.formula} at x = {result.function.x:g}\n"
-        "(● the best h of each curve)",
+        _(
+            "Error of difference quotients, {formula} at x = {x}\n(● the best h of each curve)"
+        ).format(formula=result.function.formula, x=f"{result.function.x:g}"),
         fontsize=11,
     )
     ax.grid(alpha=0.3, which="major")
@@ -116,9 +132,9 @@ def _draw_timing(ax, rows: Sequence[GradientTiming]) -> None:
         "-o",
         color="#d62728",
         lw=2,
-        label="numerical gradient (central differences)",
+        label=_("numerical gradient (central differences)"),
     )
-    ax.loglog(n_params, backprop, "-o", color="#1f77b4", lw=2, label="backpropagation")
+    ax.loglog(n_params, backprop, "-o", color="#1f77b4", lw=2, label=_("backpropagation"))
     for n, num, back in zip(n_params, numerical, backprop):
         ax.annotate(
             f"×{num / back:,.0f}",
@@ -128,10 +144,11 @@ def _draw_timing(ax, rows: Sequence[GradientTiming]) -> None:
             fontsize=9,
             bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7"),
         )
-    ax.set_xlabel("number of parameters of the net")
-    ax.set_ylabel("seconds per full gradient (measured)")
+    ax.set_xlabel(_("number of parameters of the net"))
+    ax.set_ylabel(_("seconds per full gradient (measured)"))
     ax.set_title(
-        "Numerical differentiation is slow\n(×: how many times slower than backprop)", fontsize=11
+        _("Numerical differentiation is slow\n(×: how many times slower than backprop)"),
+        fontsize=11,
     )
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc="upper left", fontsize=10)
@@ -139,21 +156,21 @@ def _draw_timing(ax, rows: Sequence[GradientTiming]) -> None:
 
 def plot_difference_errors(result: DifferenceErrors) -> Figure:
     """Relative error against h (log-log), one curve per method and dtype; 6.4 × 5.2 in."""
-    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
+    fig = new_figure(figsize=(6.4, 5.2), layout="constrained")
     _draw_errors(fig.add_subplot(), result)
     return fig
 
 
 def plot_gradient_timing(rows: Sequence[GradientTiming]) -> Figure:
     """Seconds per gradient against the number of parameters, numerical vs backprop; 6.4 × 5.2 in."""
-    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
+    fig = new_figure(figsize=(6.4, 5.2), layout="constrained")
     _draw_timing(fig.add_subplot(), rows)
     return fig
 
 
 def plot_numdiff(result: DifferenceErrors, rows: Sequence[GradientTiming] | None = None) -> Figure:
     """Both pictures side by side (12.8 × 5.2 in), or only the errors when rows is None (6.4 × 5.2 in)."""
-    fig = Figure(figsize=(12.8 if rows else 6.4, 5.2), layout="constrained")
+    fig = new_figure(figsize=(12.8 if rows else 6.4, 5.2), layout="constrained")
     _draw_errors(fig.add_subplot(1, 2 if rows else 1, 1), result)
     if rows:
         _draw_timing(fig.add_subplot(1, 2, 2), rows)

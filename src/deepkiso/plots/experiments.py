@@ -21,6 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 from matplotlib.typing import LineStyleType
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 __all__ = [
     "plot_batch_size_accuracy",
     "plot_batch_size_cost",
@@ -51,7 +54,25 @@ CATEGORY_COLORS = [
 ]
 
 
+def _metric_name(metric: str) -> str:
+    """A metric of the records as the figure says it: "test_accuracy" -> "test accuracy"."""
+    names = {
+        "test_accuracy": _("test accuracy"),
+        "train_accuracy": _("train accuracy"),
+        "gap_accuracy": _("train accuracy − test accuracy"),
+        "test_loss": _("test loss"),
+        "train_loss": _("train loss"),
+    }
+    return names.get(metric, metric.replace("_", " "))
+
+
+def _capitalized(text: str) -> str:
+    """text with its first letter in upper case (English titles; Japanese has none)."""
+    return text[:1].upper() + text[1:]
+
+
 def _fixed(groups) -> list:
+
     return [g for g in groups if g.batch_size is not None]
 
 
@@ -66,7 +87,7 @@ def _batch_axis(ax, batch_sizes: Sequence[int]) -> None:
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([str(b) for b in ticks])
-    ax.set_xlabel("batch size")
+    ax.set_xlabel(_("batch size"))
     ax.grid(True, alpha=0.3)
 
 
@@ -123,7 +144,7 @@ def _schedules(ax, groups, metric: str) -> None:
                 markeredgecolor="black",
                 capsize=3,
                 linestyle="none",
-                label=f"{g.label} (schedule)",
+                label=_("{label} (schedule)").format(label=g.label),
             )
 
 
@@ -133,14 +154,21 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
     One colour per learning-rate scaling; a batch-size schedule is a dash-dotted segment over its
     batch sizes ending in a star at its final batch size. Error bars: ± one standard deviation over seeds.
     """
-    figure = Figure(figsize=(11, 4.3), layout="constrained")
+    figure = new_figure(figsize=(11, 4.3), layout="constrained")
     acc_ax, gap_ax = figure.subplots(1, 2)
     fixed = _fixed(groups)
     all_sizes = [b for g in groups for b in g.batch_sizes]
     for scaling in _scalings(fixed):
         members = sorted((g for g in fixed if g.lr_scaling == scaling), key=lambda g: g.batch_size)
         color = SCALING_COLORS.get(scaling, "#555555")
-        _series(acc_ax, members, "test_accuracy", color, "-", f"test, lr {scaling}")
+        _series(
+            acc_ax,
+            members,
+            "test_accuracy",
+            color,
+            "-",
+            _("test, lr {scaling}").format(scaling=scaling),
+        )
         train = [g for g in members if g.values("train_accuracy")]
         if train:
             acc_ax.plot(
@@ -149,19 +177,21 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
                 color=color,
                 linestyle=":",
                 alpha=0.7,
-                label=f"train, lr {scaling}",
+                label=_("train, lr {scaling}").format(scaling=scaling),
             )
-        _series(gap_ax, members, "gap_accuracy", color, "-", f"lr {scaling}")
+        _series(
+            gap_ax, members, "gap_accuracy", color, "-", _("lr {scaling}").format(scaling=scaling)
+        )
     _schedules(acc_ax, groups, "test_accuracy")
     _schedules(gap_ax, groups, "gap_accuracy")
     for ax in (acc_ax, gap_ax):
         _batch_axis(ax, all_sizes)
         ax.legend(fontsize=8, loc="best")
-    acc_ax.set_ylabel("accuracy (final epoch)")
-    acc_ax.set_title("Test and train accuracy")
+    acc_ax.set_ylabel(_("accuracy (final epoch)"))
+    acc_ax.set_title(_("Test and train accuracy"))
     gap_ax.axhline(0, color="0.5", linewidth=0.8)
-    gap_ax.set_ylabel("train accuracy − test accuracy")
-    gap_ax.set_title("Generalization gap")
+    gap_ax.set_ylabel(_("train accuracy − test accuracy"))
+    gap_ax.set_title(_("Generalization gap"))
     if title:
         figure.suptitle(title)
     return figure
@@ -188,7 +218,7 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
     evaluation (dashed); right: a training step's peak memory. Log–log, ± one standard deviation
     over every trial of the batch size (all seeds and learning-rate scalings pooled).
     """
-    figure = Figure(figsize=(11, 4.0), layout="constrained")
+    figure = new_figure(figsize=(11, 4.0), layout="constrained")
     time_ax, memory_ax = figure.subplots(1, 2)
     fixed = _fixed(groups)
     sizes = sorted({g.batch_size for g in fixed})
@@ -205,8 +235,8 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
         for b in sizes
     ]
     color = SCALING_COLORS["none"]
-    _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", "updates only")
-    _series(time_ax, pooled, "epoch_seconds", color, "--", "updates and evaluation")
+    _series(time_ax, pooled, "train_seconds_per_epoch", color, "-", _("updates only"))
+    _series(time_ax, pooled, "epoch_seconds", color, "--", _("updates and evaluation"))
     measured = any(p.values("step_peak_mb") for p in pooled)
     if measured:
         _series(
@@ -215,13 +245,13 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
             "step_peak_mb",
             color,
             "-",
-            "forward, backward and update of one batch",
+            _("forward, backward and update of one batch"),
         )
     else:
         memory_ax.text(
             0.5,
             0.5,
-            "not measured:\nthe trials ran as threads of one process",
+            _("not measured:\nthe trials ran as threads of one process"),
             ha="center",
             va="center",
             transform=memory_ax.transAxes,
@@ -236,10 +266,10 @@ def plot_batch_size_cost(groups, title: str | None = None) -> Figure:
         _batch_axis(memory_ax, sizes or [1])
         memory_ax.set_xlim(time_ax.get_xlim())
         memory_ax.set_yticks([])
-    time_ax.set_ylabel("seconds per epoch")
-    time_ax.set_title("Time per epoch (one BLAS thread)")
-    memory_ax.set_ylabel("MB (tracemalloc peak)")
-    memory_ax.set_title("Memory of one training step")
+    time_ax.set_ylabel(_("seconds per epoch"))
+    time_ax.set_title(_("Time per epoch (one BLAS thread)"))
+    memory_ax.set_ylabel(_("MB (tracemalloc peak)"))
+    memory_ax.set_title(_("Memory of one training step"))
     if title:
         figure.suptitle(title)
     return figure
@@ -261,7 +291,7 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
     Batch-size sweeps: colour = batch size (dark small, light large), line style = learning-rate
     scaling, red = a batch-size schedule. Sampling sweeps: one colour per sampler.
     """
-    figure = Figure(figsize=(11.5, 4.3), layout="constrained")
+    figure = new_figure(figsize=(11.5, 4.3), layout="constrained")
     epoch_ax, update_ax = figure.subplots(1, 2)
     by_batch = any(g.experiment == "batch-size" for g in groups)
     batch_colors = _batch_colors([g.batch_size for g in _fixed(groups)]) if by_batch else {}
@@ -294,12 +324,18 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
         scalings = _scalings(groups)
         if len(scalings) > 1:
             handles += [
-                Line2D([], [], color="0.3", linestyle=SCALING_STYLES.get(s, "-"), label=f"lr {s}")
+                Line2D(
+                    [],
+                    [],
+                    color="0.3",
+                    linestyle=SCALING_STYLES.get(s, "-"),
+                    label=_("lr {scaling}").format(scaling=s),
+                )
                 for s in scalings
             ]
-    pretty = metric.replace("_", " ")
-    epoch_ax.set_xlabel("epoch")
-    update_ax.set_xlabel("updates (log scale)")
+    pretty = _metric_name(metric)
+    epoch_ax.set_xlabel(_("epoch"))
+    update_ax.set_xlabel(_("updates (log scale)"))
     update_ax.set_xscale("log")
     low, high = update_ax.get_xlim()
     # Ticks at 1, 2, 5 × 10ᵏ while the updates span few decades (so there are some), at 10ᵏ beyond.
@@ -311,8 +347,8 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
     for ax in (epoch_ax, update_ax):
         ax.set_ylabel(pretty)
         ax.grid(True, alpha=0.3)
-    epoch_ax.set_title(f"{pretty.capitalize()} per epoch")
-    update_ax.set_title(f"{pretty.capitalize()} against updates made")
+    epoch_ax.set_title(_capitalized(_("{metric} per epoch").format(metric=pretty)))
+    update_ax.set_title(_capitalized(_("{metric} against updates made").format(metric=pretty)))
     figure.legend(handles=handles, loc="outside right center", fontsize=8)
     if title:
         figure.suptitle(title)
@@ -332,7 +368,7 @@ def plot_sampling_accuracy(
     """
     n_classes = max((len(g.per_class_mean()) for g in groups), default=0)
     class_names = list(class_names) if class_names else [str(c) for c in range(n_classes)]
-    figure = Figure(figsize=(12, 0.42 * len(groups) + 2.6), layout="constrained")
+    figure = new_figure(figsize=(12, 0.42 * len(groups) + 2.6), layout="constrained")
     bar_ax, heat_ax = figure.subplots(1, 2, width_ratios=[1, 1.7])
     y = np.arange(len(groups))
     for i, g in enumerate(groups):
@@ -352,8 +388,8 @@ def plot_sampling_accuracy(
             )
     bar_ax.set_yticks(y, [g.label for g in groups])
     bar_ax.invert_yaxis()
-    bar_ax.set_xlabel("test accuracy (final epoch)")
-    bar_ax.set_title("Overall test accuracy")
+    bar_ax.set_xlabel(_("test accuracy (final epoch)"))
+    bar_ax.set_title(_("Overall test accuracy"))
     bar_ax.grid(True, axis="x", alpha=0.3)
     grid = np.full((len(groups), n_classes), np.nan)
     for i, g in enumerate(groups):
@@ -375,8 +411,12 @@ def plot_sampling_accuracy(
     labels = [f"{name}*" if c in rare else name for c, name in enumerate(class_names[:n_classes])]
     heat_ax.set_xticks(np.arange(n_classes), labels, rotation=35, ha="right", fontsize=8)
     heat_ax.set_yticks(y, [g.label for g in groups])
-    heat_ax.set_title("Test accuracy per class" + (" (* = thinned-out class)" if rare else ""))
-    figure.colorbar(image, ax=heat_ax, shrink=0.8, label="accuracy")
+    heat_ax.set_title(
+        _("Test accuracy per class (* = thinned-out class)")
+        if rare
+        else _("Test accuracy per class")
+    )
+    figure.colorbar(image, ax=heat_ax, shrink=0.8, label=_("accuracy"))
     if title:
         figure.suptitle(title)
     return figure

@@ -31,6 +31,9 @@ from matplotlib.typing import LineStyleType
 
 from deepkiso.files import write_atomically
 from deepkiso.graph import COLORS, Operation, Variable, to_dot
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+from deepkiso.plots.fonts import with_japanese
 from deepkiso.plots.graph_layout import (
     FONT_SIZE,
     LABEL_SIZE,
@@ -59,6 +62,8 @@ TITLE_SPACE = 0.45  # inches above the drawing for a title
 LEGEND_SPACE = 0.4  # inches below it for the legend
 LEGEND_WIDTH = 6.2  # inches: no figure is narrower, so the legend always fits
 _POINTS = 72.0
+# The nodes' font, as Graphviz's drawing has it; the Japanese font behind it (plots.fonts).
+_FAMILY = "DejaVu Sans"
 
 
 # -------------------------------------------------------------------------------------------
@@ -86,9 +91,20 @@ def draw_graph(
     max_width: inches; a wider graph is folded into rows (read left to right,
     then the next row) so that it still fits a slide.
     """
+    return _draw(output, title, show_gradients, max_items, max_width, through_pyplot=None)
+
+
+def _draw(
+    output: Variable,
+    title: str | None,
+    show_gradients: bool,
+    max_items: int,
+    max_width: float,
+    through_pyplot: bool | None,
+) -> Figure:
     layout = Layout.build(output, show_gradients, max_items, _text_width)
     layout.place(max_width)
-    return _render(layout, title, show_gradients)
+    return _render(layout, title, show_gradients, through_pyplot)
 
 
 def save_graph(
@@ -111,11 +127,15 @@ def save_graph(
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(
-            f"save_graph: cannot write {path.name!r}; the file name must end in one of {list(SUFFIXES)}"
+            _(
+                "save_graph: cannot write {name!r}; the file name must end in one of {suffixes}"
+            ).format(name=path.name, suffixes=list(SUFFIXES))
         )
     if renderer not in RENDERERS:
         raise ValueError(
-            f"save_graph: unknown renderer {renderer!r}; choose one of {list(RENDERERS)}"
+            _("save_graph: unknown renderer {renderer!r}; choose one of {choices}").format(
+                renderer=renderer, choices=list(RENDERERS)
+            )
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".dot":
@@ -126,15 +146,18 @@ def save_graph(
     dot = shutil.which("dot")
     if renderer == "dot" and dot is None:
         raise ValueError(
-            "save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
-            "PATH; install Graphviz or use the matplotlib renderer"
+            _(
+                "save_graph: the renderer 'dot' needs Graphviz's dot program, which is not on the "
+                "PATH; install Graphviz or use the matplotlib renderer"
+            )
         )
     if dot is not None and renderer != "matplotlib":
         write_atomically(
             path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi)
         )
         return "dot"
-    figure = draw_graph(output, title=title, max_width=max_width)
+    # Not through pyplot: a figure made to be saved is not shown in a notebook's output.
+    figure = _draw(output, title, True, 3, max_width, through_pyplot=False)
     write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
     return "matplotlib"
 
@@ -164,8 +187,10 @@ class GraphView:
         return to_dot(self.output, title=self.title)
 
     def _repr_svg_(self) -> str:
+        # Outside pyplot: the view is shown as this SVG, not as a figure of the inline backend too.
+        figure = _draw(self.output, self.title, True, 3, self.max_width, through_pyplot=False)
         buffer = io.StringIO()
-        self.figure().savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
         return buffer.getvalue()
 
 
@@ -195,14 +220,18 @@ def _run_dot(dot: str, text: str, fmt: str, tmp: str, dpi: int) -> None:
     )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", errors="replace").strip()
-        raise RuntimeError(f"Graphviz dot failed with exit code {result.returncode}: {message}")
+        raise RuntimeError(
+            _("Graphviz dot failed with exit code {code}: {message}").format(
+                code=result.returncode, message=message
+            )
+        )
 
 
 def _text_width(text: str, size: float, weight: str = "normal") -> float:
     """Width of text in inches, measured from the glyph outlines (needs no renderer)."""
     if not text:
         return 0.0
-    prop = FontProperties(family="DejaVu Sans", weight=weight)
+    prop = FontProperties(family=with_japanese(_FAMILY), weight=weight)
     return TextPath((0, 0), text, size=size, prop=prop).get_extents().width / _POINTS
 
 
@@ -211,7 +240,9 @@ def _text_width(text: str, size: float, weight: str = "normal") -> float:
 # -------------------------------------------------------------------------------------------
 
 
-def _render(layout: Layout, title: str | None, show_gradients: bool) -> Figure:
+def _render(
+    layout: Layout, title: str | None, show_gradients: bool, through_pyplot: bool | None
+) -> Figure:
     with_gradients = show_gradients and any(
         isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes
     )
@@ -227,7 +258,7 @@ def _render(layout: Layout, title: str | None, show_gradients: bool) -> Figure:
     right = left + width
     top = min(ys) - MARGIN - (TITLE_SPACE if title else 0.0)
     bottom = max(ys) + MARGIN + LEGEND_SPACE
-    figure = Figure(figsize=(right - left, bottom - top))
+    figure = new_figure(figsize=(right - left, bottom - top), through_pyplot=through_pyplot)
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)  # y grows downwards, as the layout's does
@@ -378,7 +409,7 @@ def _draw_value(ax, node: Node) -> None:
             fontsize=FONT_SIZE,
             color=colour,
             fontweight=weight,
-            family="DejaVu Sans",
+            family=_FAMILY,
             parse_math=False,
             zorder=4,
         )
@@ -406,16 +437,18 @@ def _draw_op(ax, node: Node) -> None:
         va="center",
         fontsize=SYMBOL_SIZE,
         color=c["text"],
-        family="DejaVu Sans",
+        family=_FAMILY,
         parse_math=False,
         zorder=4,
     )
 
 
 def _draw_legend(ax, x: float, y: float, with_gradients: bool) -> None:
-    entries: list[tuple[str, LineStyleType, str]] = [(COLORS["forward"], "-", "forward: values")]
+    entries: list[tuple[str, LineStyleType, str]] = [(COLORS["forward"], "-", _("forward: values"))]
     if with_gradients:
-        entries.append((COLORS["gradient"], (0, (4, 2.5)), "backward: gradient × local derivative"))
+        entries.append(
+            (COLORS["gradient"], (0, (4, 2.5)), _("backward: gradient × local derivative"))
+        )
     for colour, style, text in entries:
         ax.add_line(Line2D([x, x + 0.45], [y, y], color=colour, linestyle=style, linewidth=1.3))
         ax.text(

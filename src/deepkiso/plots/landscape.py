@@ -17,6 +17,9 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 
 class Surface(Protocol):
     """What a picture needs of a surface (``deepkiso.landscape.Surface`` is one): plain data."""
@@ -81,8 +84,9 @@ def _grid(surface: Surface, n: int):
     Z = surface.values(X, Y)
     if not np.isfinite(Z).any():
         raise ValueError(
-            f"{surface.formula} is not finite anywhere in the window "
-            f"x in {surface.x_range}, y in {surface.y_range}"
+            _(
+                "{formula} is not finite anywhere in the window x in {x_range}, y in {y_range}"
+            ).format(formula=surface.formula, x_range=surface.x_range, y_range=surface.y_range)
         )
     return X, Y, Z
 
@@ -202,7 +206,7 @@ def _draw_path(ax, path: DescentPath, color: str, label: str, layer: int, n_path
 
 def _draw_values(ax, surface: Surface, paths: Sequence[DescentPath], colors: Sequence[str]) -> None:
     """f at each step of each path; a dot where the goal was first reached."""
-    _, _, Z = _grid(surface, 80)
+    Z = _grid(surface, 80)[2]
     low, high = float(np.nanmin(Z)), float(np.nanmax(Z))
     for layer, path, color in zip(_layers(paths), paths, colors):
         ax.plot(
@@ -229,9 +233,11 @@ def _draw_values(ax, surface: Surface, paths: Sequence[DescentPath], colors: Seq
             color="black",
             ls="--",
             lw=1,
-            label=f"goal: f < {surface.goal:g}".replace("-", "−"),
+            label=_("goal: {condition}").format(
+                condition=f"f < {surface.goal:g}".replace("-", "−")
+            ),
         )
-        ax.plot([], [], "o", color="0.6", mec="black", ms=8, label="first step below the goal")
+        ax.plot([], [], "o", color="0.6", mec="black", ms=8, label=_("first step below the goal"))
         ax.legend(loc="best", fontsize=9, framealpha=0.9)
     # From the lowest to the highest value the paths reach, but never beyond the
     # map's own range: a path that leaves the window can run off to ±∞.
@@ -255,9 +261,9 @@ def _draw_values(ax, surface: Surface, paths: Sequence[DescentPath], colors: Seq
         margin = 0.05 * (top - bottom) or 0.5
         ax.set_ylim(bottom - margin, top + margin)
     ax.set_xlim(0, max(len(p.values) - 1 for p in paths) or 1)
-    ax.set_xlabel("step")
+    ax.set_xlabel(_("step"))
     ax.set_ylabel("f(x, y)")
-    ax.set_title("f along each path")
+    ax.set_title(_("f along each path"))
     ax.grid(alpha=0.3)
 
 
@@ -292,7 +298,7 @@ def _draw_surface3d(
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("f", labelpad=2)
-    ax.set_title("surface")
+    ax.set_title(_("surface"))
     # From this side both the fall along x (into the saddle) and along y (out of it) face the viewer.
     ax.view_init(elev=28, azim=-130)
 
@@ -319,7 +325,7 @@ def plot_landscape(
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
     n_panels = 1 + bool(paths) + bool(show_surface)
     legend_rows = len(paths)
-    fig = Figure(
+    fig = new_figure(
         figsize=_inches(PANEL_SIZE[0] * n_panels, PANEL_SIZE[1] + LEGEND_HEIGHT * legend_rows),
         layout="constrained",
     )
@@ -329,7 +335,8 @@ def plot_landscape(
     for layer, path, color in zip(_layers(paths), paths, colors):
         _draw_path(ax, path, color, path.label(with_start=with_start), layer, len(paths))
     ax.set_title(
-        surface.formula + ("\narrows: −∇f (length ∝ log |∇f|)" if arrows else ""), fontsize=11
+        surface.formula + ("\n" + _("arrows: −∇f (length ∝ log |∇f|)") if arrows else ""),
+        fontsize=11,
     )
     if paths:
         _draw_values(fig.add_subplot(1, n_panels, 2), surface, paths, colors)
@@ -360,11 +367,15 @@ def animate_descent(
     """
     paths = list(paths)
     if not paths:
-        raise ValueError("animate_descent: give at least one path to animate, got none")
+        raise ValueError(_("animate_descent: give at least one path to animate, got none"))
+
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
-    fig = Figure(
+    # Not through pyplot: the animation is shown by its own HTML (to_jshtml) or saved as a GIF,
+    # and a notebook's inline backend would add its first frame as a still picture.
+    fig = new_figure(
         figsize=_inches(PANEL_SIZE[0] + 0.6, PANEL_SIZE[1] + LEGEND_HEIGHT * len(paths)),
         layout="constrained",
+        through_pyplot=False,
     )
     ax = fig.add_subplot()
     _draw_map(ax, surface, arrows=True, grid_size=150, arrow_grid=13)
@@ -400,7 +411,8 @@ def animate_descent(
             upto = min(step, path.n_steps)
             line.set_data(path.points[: upto + 1, 0], path.points[: upto + 1, 1])
             head.set_data([path.points[upto, 0]], [path.points[upto, 1]])
-        heading.set_text(f"{surface.formula}    step {step}")
+        heading.set_text(_("{formula}    step {step}").format(formula=surface.formula, step=step))
+
         return [*lines, *heads, heading]
 
     return FuncAnimation(fig, draw, frames=len(steps), interval=interval_ms, blit=False)

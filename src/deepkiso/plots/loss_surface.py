@@ -14,6 +14,9 @@ from typing import Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 
 class LineScan(Protocol):
     """The scan along θ* + α·d (``deepkiso.loss_surface.LineScan`` is one): arrays of (n,)."""
@@ -59,21 +62,31 @@ _LOSS_COLOR = "#1f77b4"
 
 def _zero_note(counts: Sequence[ZeroGradientCount]) -> str:
     c = counts[0]
-    points = "at α = " + ", ".join(f"{k.alpha:g}" for k in counts)
+    alphas = ", ".join(f"{k.alpha:g}" for k in counts)
     loss_zeros = max(k.cross_entropy_zeros for k in counts)
+    numbers = dict(
+        n_params=f"{c.n_params:,}",
+        alphas=alphas,
+        error_zeros=f"{max(k.error_rate_zeros for k in counts):,}",
+        loss_zeros=f"{loss_zeros:,}",
+        inert=f"{c.inert_params:,}",
+    )
     # "only" when the inert weights are all of the cross-entropy's zeros, as they are on the digits.
-    which = (
-        f"only the {c.inert_params:,}"
-        if loss_zeros == c.inert_params
-        else f"{c.inert_params:,} of them are the"
-    )
-    return (
-        f"The whole numerical gradient, all {c.n_params:,} weights, {points}:  "
-        f"misclassification rate: {max(k.error_rate_zeros for k in counts):,} of {c.n_params:,} "
-        "partial derivatives are 0;  "
-        f"cross-entropy: {loss_zeros:,}\n({which} weights from "
-        f"pixels that are blank in every image, which no loss depends on)"
-    )
+    if loss_zeros == c.inert_params:
+        note = _(
+            "The whole numerical gradient, all {n_params} weights, at α = {alphas}:  "
+            "misclassification rate: {error_zeros} of {n_params} partial derivatives are 0;  "
+            "cross-entropy: {loss_zeros}\n(only the {inert} weights from pixels that are blank "
+            "in every image, which no loss depends on)"
+        )
+    else:
+        note = _(
+            "The whole numerical gradient, all {n_params} weights, at α = {alphas}:  "
+            "misclassification rate: {error_zeros} of {n_params} partial derivatives are 0;  "
+            "cross-entropy: {loss_zeros}\n({inert} of them are the weights from pixels that are "
+            "blank in every image, which no loss depends on)"
+        )
+    return note.format(**numbers)
 
 
 def plot_loss_vs_error_rate(
@@ -84,7 +97,7 @@ def plot_loss_vs_error_rate(
     counts: optional whole-gradient zero counts, written under the panels.
     Returns a Figure of 12 × 8.4 in.
     """
-    fig = Figure(figsize=(12, 8.4), layout="constrained")
+    fig = new_figure(figsize=(12, 8.4), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
     a = scan.alphas
     n = scan.n_samples
@@ -92,14 +105,17 @@ def plot_loss_vs_error_rate(
     ax = axes[0, 0]
     ax.plot(a, scan.error_rate, color=_ERROR_COLOR, lw=1.8, drawstyle="steps-mid")
     ax.set_title(
-        f"Misclassification rate on {n} images:\na staircase in steps of 1/{n}", fontsize=11
+        _("Misclassification rate on {n} images:\na staircase in steps of 1/{n}").format(n=n),
+        fontsize=11,
     )
-    ax.set_ylabel("misclassification rate")
+    ax.set_ylabel(_("misclassification rate"))
 
     ax = axes[0, 1]
     ax.plot(a, scan.cross_entropy, color=_LOSS_COLOR, lw=1.8)
-    ax.set_title(f"Cross-entropy on the same {n} images:\na smooth curve", fontsize=11)
-    ax.set_ylabel("cross-entropy")
+    ax.set_title(
+        _("Cross-entropy on the same {n} images:\na smooth curve").format(n=n), fontsize=11
+    )
+    ax.set_ylabel(_("cross-entropy"))
 
     zero_error = scan.zero_slope_fraction("error_rate")
     ax = axes[1, 0]
@@ -110,7 +126,7 @@ def plot_loss_vs_error_rate(
         "o",
         color=_ERROR_COLOR,
         ms=2.5,
-        label="slope = 0",
+        label=_("slope = 0"),
     )
     spike = 1 / (n * 2 * scan.h)
     ax.plot(
@@ -119,14 +135,18 @@ def plot_loss_vs_error_rate(
         "^",
         color="black",
         ms=6,
-        label=f"slope ≠ 0: a step lies within α ± h, so the slope is (1/{n}) / 2h = ±{spike:g}",
+        label=_(
+            "slope ≠ 0: a step lies within α ± h, so the slope is (1/{n}) / 2h = ±{spike}"
+        ).format(n=n, spike=f"{spike:g}"),
     )
     ax.set_title(
-        f"Its numerical slope along the line: 0 at {zero_error:.1%} of the {len(a)} points\n"
-        "— nothing for gradient descent to follow",
+        _(
+            "Its numerical slope along the line: 0 at {share} of the {n_points} points\n"
+            "— nothing for gradient descent to follow"
+        ).format(share=f"{zero_error:.1%}", n_points=len(a)),
         fontsize=11,
     )
-    ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
+    ax.set_ylabel(_("slope, central difference (h = {h})").format(h=f"{scan.h:g}"))
     # Symmetric limits put the ±spikes near the top and bottom and leave the band
     # between 0 and the top spikes free for the legend.
     reach = 1.2 * max(spike, float(np.max(np.abs(scan.error_rate_slope))))
@@ -138,18 +158,21 @@ def plot_loss_vs_error_rate(
     ax.axhline(0, color="0.5", lw=0.8)
     ax.plot(a, scan.cross_entropy_slope, color=_LOSS_COLOR, lw=1.8)
     ax.set_title(
-        f"Its numerical slope along the line: 0 at {zero_loss:.1%} of the points\n"
-        "— it shows the way downhill at every point",
+        _(
+            "Its numerical slope along the line: 0 at {share} of the points\n"
+            "— it shows the way downhill at every point"
+        ).format(share=f"{zero_loss:.1%}"),
         fontsize=11,
     )
-    ax.set_ylabel(f"slope, central difference (h = {scan.h:g})")
+    ax.set_ylabel(_("slope, central difference (h = {h})").format(h=f"{scan.h:g}"))
 
     for ax in axes.flat:
         ax.axvline(0, color="0.5", ls=":", lw=1)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
-        ax.set_xlabel("α: weights θ* + α·d  (θ* trained, d a random direction)")
+        ax.set_xlabel(_("α: weights θ* + α·d  (θ* trained, d a random direction)"))
     if counts:
         fig.supxlabel(_zero_note(counts), fontsize=10)
-    fig.suptitle("Why not use the misclassification rate as the loss?", fontsize=13)
+    fig.suptitle(_("Why not use the misclassification rate as the loss?"), fontsize=13)
+
     return fig

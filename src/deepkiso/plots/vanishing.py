@@ -14,6 +14,9 @@ from typing import Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
+from deepkiso.i18n import _
+from deepkiso.plots._figure import new_figure
+
 __all__ = ["plot_vanishing", "ACTIVATION_COLORS", "GradientNorms"]
 
 SIGMOID_GRAD_MAX = 0.25  # max of y(1 - y), at x = 0
@@ -52,7 +55,7 @@ def _draw_derivatives(ax, x: np.ndarray, derivatives: Mapping[str, np.ndarray]) 
     ax.set_ylim(-0.05, 1.15)
     ax.set_xlabel("x")
     ax.set_ylabel("dy/dx")
-    ax.set_title("Derivatives of the activations", fontsize=11)
+    ax.set_title(_("Derivatives of the activations"), fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=10)
 
@@ -67,19 +70,29 @@ def _draw_norms(ax, results: Sequence[GradientNorms]) -> None:
             "-o",
             color=color,
             lw=2.2,
-            label=f"{r.activation} ({r.weight_init} init): layer 1 gets ×{r.first_to_last:.2g} of the last",
+            label=_("{activation} ({init} init): layer 1 gets ×{ratio} of the last").format(
+                activation=r.activation, init=r.weight_init, ratio=f"{r.first_to_last:.2g}"
+            ),
         )
         if r.activation == "sigmoid":
             # What the 0.25 alone would do: one factor per sigmoid layer between W_i and the loss.
             guide = r.norms[-1] * SIGMOID_GRAD_MAX ** (layers[-1] - layers)
             ax.semilogy(
-                layers, guide, ":", color=color, lw=1.5, label="×0.25 per layer (the bound alone)"
+                layers,
+                guide,
+                ":",
+                color=color,
+                lw=1.5,
+                label=_("×0.25 per layer (the bound alone)"),
             )
     ax.set_xticks(np.arange(1, max(len(r.norms) for r in results) + 1))
-    ax.set_xlabel("layer (1 = next to the input, last = next to the loss)")
-    ax.set_ylabel("‖∂L/∂W‖ at initialisation")
+    ax.set_xlabel(_("layer (1 = next to the input, last = next to the loss)"))
+    ax.set_ylabel(_("‖∂L/∂W‖ at initialisation"))
     depth = len(results[0].norms) - 1 if results else 0
-    ax.set_title(f"Gradient reaching each layer of a net with {depth} hidden layers", fontsize=11)
+    ax.set_title(
+        _("Gradient reaching each layer of a net with {depth} hidden layers").format(depth=depth),
+        fontsize=11,
+    )
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc="lower right", fontsize=9.5)
 
@@ -93,11 +106,12 @@ def plot_vanishing(
     (``vanishing.activation_derivatives(x)``).
     """
     if not results:
-        raise ValueError("plot_vanishing: give at least one LayerGradients, got none")
-    fig = Figure(figsize=(12.8, 5.2), layout="constrained")
+        raise ValueError(_("plot_vanishing: give at least one LayerGradients, got none"))
+
+    fig = new_figure(figsize=(12.8, 5.2), layout="constrained")
     _draw_derivatives(fig.add_subplot(1, 2, 1), x, derivatives)
     _draw_norms(fig.add_subplot(1, 2, 2), results)
     fig.suptitle(
-        "Vanishing gradients: each sigmoid layer passes back at most a quarter", fontsize=13
+        _("Vanishing gradients: each sigmoid layer passes back at most a quarter"), fontsize=13
     )
     return fig
