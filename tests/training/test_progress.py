@@ -85,6 +85,7 @@ def test_live_plot_in_a_notebook_redraws_one_picture(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     code = """
+import matplotlib.pyplot as plt  # pyplot in use: the curves must still not stay open in it
 from deepkiso.data import load_dataset, make_sampler
 from deepkiso.nets import TwoLayerNet
 from deepkiso.optimizers import SGD
@@ -94,10 +95,12 @@ net = TwoLayerNet(64, 16, 10, rng=0)
 sampler = make_sampler("shuffle", n_samples=len(x), batch_size=64, rng=0)
 history = Trainer(net, SGD(0.1), sampler, 3).train(x, t, x_test, t_test, live_plot=True)
 """
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print(plt.get_fignums())")]
+    notebook = nbformat.v4.new_notebook(cells=cells)
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     outputs = notebook.cells[0].outputs
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1  # drawn after epoch 1, then updated in place
     printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
     assert printed.count("epoch ") == 3
+    assert notebook.cells[1].outputs[0]["text"] == "[]\n"

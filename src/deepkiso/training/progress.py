@@ -132,10 +132,13 @@ class ProgressReport:
 
         from IPython.display import Image, display
 
+        from deepkiso.plots._figure import outside_pyplot
         from deepkiso.plots.curves import learning_curve_figure
 
         png = io.BytesIO()
-        learning_curve_figure(trainer.history).savefig(png, format="png", dpi=80)
+        with outside_pyplot():  # else pyplot would keep each epoch's figure and show it again
+            figure = learning_curve_figure(trainer.history)
+        figure.savefig(png, format="png", dpi=80)
         image = Image(data=png.getvalue(), format="png")
         if self._display is None:
             self._display = display(image, display_id=True)
