@@ -31,6 +31,7 @@ import signal
 import struct
 
 from deepkiso.check.report import FAIL, NOTE, Result
+from deepkiso.i18n import N_
 
 __all__ = [
     "FramedChannel",
@@ -44,7 +45,7 @@ __all__ = [
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # one reply: an array of a few million numbers
 _HEADER = struct.Struct(">I")
 _REQUIRED_RESULT = ("id", "subject", "title", "status")
-INVALID_CAUSE = (
+INVALID_CAUSE = N_(
     "the code under test may have written to the checker's channel itself; "
     "the rest of this file's checks were not trusted"
 )

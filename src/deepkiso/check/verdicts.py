@@ -15,16 +15,20 @@ from collections.abc import Callable
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.check.learner_code import describe_error
 from deepkiso.check.protocol import InvalidEvent
 from deepkiso.check.registry import Check, Context, Failure, Note, Skip
 from deepkiso.check.remote import MAX_REPLY_BYTES, InvalidTranscript, ReplaySession
-from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
+from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result, skipped_because
 from deepkiso.check.timeouts import StepTimeout
+from deepkiso.i18n import N_, _
 
 __all__ = ["judge", "replay", "from_learner", "check_result", "Grading"]
 
-TIMEOUT_CAUSE = "a loop that never ends (or work far too slow for the small arrays the check uses)"
+TIMEOUT_CAUSE = N_(
+    "a loop that never ends (or work far too slow for the small arrays the check uses)"
+)
 
 
 def from_learner(exc: BaseException) -> bool:
@@ -33,11 +37,14 @@ def from_learner(exc: BaseException) -> bool:
 
 
 def check_result(check: Check, status: str, **fields: str) -> Result:
-    """A Result of check (its id, name, title and exercise) with status and the other fields given."""
+    """A Result of check (its id, name, title and exercise) with status and the other fields given.
+
+    The title, which the check's module keeps in English (marked with N_), is given in the language in use.
+    """
     return Result(
         id=check.id,
         subject=check.subject,
-        title=check.title,
+        title=i18n._(check.title),
         status=status,
         exercise=check.exercise,
         **fields,
@@ -79,8 +86,9 @@ def judge(
         crashed = True
         if on_abort is not None and not from_learner(exc):
             on_abort(exc)
-        result.status, result.message = FAIL, f"timed out after {exc.seconds:g} s"
-        result.location, result.cause = _where(exc), TIMEOUT_CAUSE
+        result.status = FAIL
+        result.message = _("timed out after {seconds} s").format(seconds=f"{exc.seconds:g}")
+        result.location, result.cause = _where(exc), i18n._(TIMEOUT_CAUSE)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the learner's code raises is reported
         crashed = True
         if on_abort is not None and isinstance(exc, MemoryError) and not from_learner(exc):
@@ -88,9 +96,11 @@ def judge(
         result.status, result.location = FAIL, _where(exc)
         result.message, result.cause = describe_error(exc, memory_mb)
         if not result.location and not isinstance(exc, MemoryError):
-            result.message = f"the check could not use what {ctx.name} returned: {result.message}"
+            result.message = _("the check could not use what {name} returned: {error}").format(
+                name=ctx.name, error=result.message
+            )
     if check.limitation and result.status == FAIL:
-        result.status, result.note_reason = NOTE, check.limitation
+        result.status, result.note_reason = NOTE, i18n._(check.limitation)
     return result, crashed
 
 
@@ -196,7 +206,11 @@ class Grading:
                     check,
                     SKIP,
                     learner_name=self.names[check.subject],
-                    message=f"skipped because they need '{self.gated[check.subject]}' to run",
+                    message=skipped_because(
+                        _("they need '{title}' to run").format(
+                            title=i18n._(self.gated[check.subject])
+                        )
+                    ),
                 )
             )
             self.done.add(check.id)
