@@ -428,8 +428,9 @@ def scrubbed_environment(home: Path, tmp: Path) -> dict[str, str]:
 
 def confine_self(workspace_home: Path, workspace_tmp: Path, cwd: Path, max_processes: int) -> None:
     """In the worker, before the learner's code: scrubbed environment, own folders, no privileges, bounded files."""
+    kept = scrubbed_environment(workspace_home, workspace_tmp)  # read before the clear
     os.environ.clear()
-    os.environ.update(scrubbed_environment(workspace_home, workspace_tmp))
+    os.environ.update(kept)
     tempfile.tempdir = None  # computed again from TMPDIR
     os.chdir(cwd)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the grader killed: the worker dies with it

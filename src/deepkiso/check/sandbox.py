@@ -265,6 +265,9 @@ class _Child:
             isolation_tool(), self.workspace.folder, write_fd, job.memory_mb * 1024 * 1024
         )
         env = scrubbed_environment(self.workspace.home, self.workspace.tmp)
+        # The worker imports the very deepkiso this grader runs (a checkout on PYTHONPATH too, not an
+        # older installed one), so that both speak the same protocol and the same language.
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
         process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
