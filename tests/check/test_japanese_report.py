@@ -415,3 +415,5 @@ def test_the_json_report_in_japanese_translates_texts_and_keeps_statuses(japanes
     ]
     assert data["results"][2]["title"] == "残りのチェック"
     assert data["results"][1]["location"] == "my.py, 3 行目: y = x @ W"
+    assert data["results"][4]["message"] == "飛ばしました: they need 'forward' to run"
+    assert data["results"][5]["message"] == "採点しません: no forward"

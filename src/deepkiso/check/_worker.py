@@ -124,7 +124,7 @@ def drive(
                 namespace=chosen.namespace,
             )
             ctx = check.context(session.root(), chosen.learner_name)
-            _, crashed = judge(
+            _result, crashed = judge(
                 check, ctx, job.memory_mb, on_abort=lambda exc: send(aborted_reply(exc))
             )
     except (

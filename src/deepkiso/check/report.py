@@ -216,14 +216,21 @@ def shown(r: Result) -> Result:
     """r as shown in the language in use: the texts a check module keeps in English translated.
 
     Titles, causes and note reasons are often constants marked with N_ (and a message may be one);
-    a text already in the language, or with no catalog entry, stays as it is.
+    a text already in the language, or with no catalog entry, stays as it is. A skip's
+    "not graded: …" or "skipped because …" gets the language's words around its reason.
     """
     if language() == "en":
         return r
+    message = i18n._(r.message) if r.message else ""
+    for template, say in ((_SKIPPED_BECAUSE, skipped_because), (_NOT_GRADED, not_graded)):
+        reason = _reason(message, template) if r.status == SKIP else None
+        if reason is not None:  # said with the English words around it
+            message = say(reason)
+            break
     return replace(
         r,
         title=i18n._(r.title),
-        message=i18n._(r.message) if r.message else "",
+        message=message,
         cause=i18n._(r.cause) if r.cause else "",
         note_reason=i18n._(r.note_reason) if r.note_reason else "",
         location=shown_where(r.location),

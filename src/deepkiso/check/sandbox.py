@@ -301,7 +301,7 @@ class _Child:
                 chunk = os.read(self.fd, 65536)
                 if not chunk:
                     if self.reader.leftover():
-                        raise InvalidEvent("a message cut short")
+                        raise InvalidEvent(_("a message cut short"))
                     return
                 self.reader.feed(chunk)
             polls += 1
@@ -321,7 +321,7 @@ class _Child:
         if self.process is not None:
             self.returncode = self.process.wait()
         else:
-            _, status = os.waitpid(self.pid, 0)
+            _pid, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
         worker_ended(self.pid)
         self.tree.kill(seconds=1.0)  # anything reparented to this process as the worker died

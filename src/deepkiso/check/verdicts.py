@@ -111,7 +111,9 @@ def replay(check: Check, learner_name: str, replies: list, memory_mb: int) -> tu
     result, crashed = judge(check, ctx, memory_mb)
     if session.leftover():
         raise InvalidTranscript(
-            f"{len(session.leftover())} answers to operations check {check.id} did not make"
+            _("{count} answers to operations check {id} did not make").format(
+                count=len(session.leftover()), id=check.id
+            )
         )
     return result, crashed
 
@@ -144,7 +146,9 @@ class Grading:
 
     def result(self, result: Result) -> None:
         if result.id in self.checks:
-            raise InvalidEvent(f"a verdict on check {result.id[:60]}, which only the grader gives")
+            raise InvalidEvent(
+                _("a verdict on check {id}, which only the grader gives").format(id=result.id[:60])
+            )
         self.report.results.append(result)
         self.done.add(result.id)
 
@@ -158,26 +162,32 @@ class Grading:
             or check.subject in self.gated
             or self.current is not None
         ):
-            raise InvalidEvent(f"a start of check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(
+                _("a start of check {id} out of turn").format(id=repr(check_id[:60]))
+            )
         self._skip_gated(until=check)
         self.current, self.replies, self.size = check_id, [], 0
 
     def reply(self, check_id: str, reply: dict, size: int) -> None:
         if check_id != self.current:
-            raise InvalidEvent(f"a reply for check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(
+                _("a reply for check {id} out of turn").format(id=repr(check_id[:60]))
+            )
         self.size += size
         if self.size > MAX_REPLY_BYTES:
-            raise InvalidEvent(f"replies of more than {MAX_REPLY_BYTES} bytes for one check")
+            raise InvalidEvent(
+                _("replies of more than {limit} bytes for one check").format(limit=MAX_REPLY_BYTES)
+            )
         self.replies.append(reply)
 
     def end(self, check_id: str) -> None:
         if check_id != self.current or self.names is None:
-            raise InvalidEvent(f"an end of check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(_("an end of check {id} out of turn").format(id=repr(check_id[:60])))
         check = self.checks[check_id]
         try:
             result, crashed = replay(check, self.names[check.subject], self.replies, self.memory_mb)
         except InvalidTranscript as exc:
-            raise InvalidEvent(f"check {check.id}: {exc}") from None
+            raise InvalidEvent(_("check {id}: {error}").format(id=check.id, error=exc)) from None
         if crashed and not self._checked(check.subject):
             self.gated[check.subject] = check.title
         self.report.results.append(result)
@@ -186,7 +196,9 @@ class Grading:
 
     def finish(self) -> None:
         if self.current is not None:
-            raise InvalidEvent(f"the end of the checks inside check {self.current[:60]!r}")
+            raise InvalidEvent(
+                _("the end of the checks inside check {id}").format(id=repr(self.current[:60]))
+            )
         self._skip_gated(until=None)
 
     def _checked(self, subject: str) -> bool:
@@ -200,7 +212,7 @@ class Grading:
             if check.id in self.done or self.names is None or check.subject not in self.names:
                 continue
             if check.subject not in self.gated:
-                raise InvalidEvent(f"check {check.id} left out")
+                raise InvalidEvent(_("check {id} left out").format(id=check.id))
             self.report.results.append(
                 check_result(
                     check,
