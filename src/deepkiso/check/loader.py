@@ -71,7 +71,7 @@ from deepkiso.check.project import (
     find_root,
     learner_paths,
 )
-from deepkiso.check.report import FAIL, NOTE, Result, shown_where
+from deepkiso.check.report import FAIL, NOTE, Result, listed, shown_where
 from deepkiso.check.source_lines import code_of
 from deepkiso.check.statements import (
     _DEFINITIONS,
@@ -236,7 +236,7 @@ class _Runner:
             return None
         count = sum(len(reasons) for reasons in self.not_run.values())
         places = "; ".join(
-            f"{shown_where(place)} ({', '.join(i18n._(r) for r in dict.fromkeys(reasons))})"
+            f"{shown_where(place)} ({listed([i18n._(r) for r in dict.fromkeys(reasons)])})"
             for place, reasons in self.not_run.items()
         )
         text = n_(

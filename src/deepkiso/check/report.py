@@ -18,6 +18,7 @@ both languages.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -41,6 +42,7 @@ __all__ = [
     "shown_where",
     "skipped_because",
     "not_graded",
+    "listed",
 ]
 
 PASS, FAIL, NOTE, SKIP = "pass", "fail", "note", "skip"
@@ -174,6 +176,11 @@ def _reason(message: str, template: str) -> str | None:
     return None
 
 
+def listed(items: list[str]) -> str:
+    """Words of the language in one list: "a loop, a call" in English, 「ループ、関数呼び出し」 in Japanese."""
+    return functools.reduce(lambda a, b: _("{first}, {second}").format(first=a, second=b), items)
+
+
 def _width(text: str) -> int:
     """Columns text takes in a terminal: Japanese characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -187,7 +194,7 @@ def _label(status: str) -> str:
 
 
 _WHERE = re.compile(
-    r"(?:(?<=^)|(?<=, )|(?<=\())(?:line (\d+)|cell In\[(\d+)\]|code cell (\d+))(?=$|, |: |\)|;)"
+    r"(?:(?<=^)|(?<=, )|(?<=、)|(?<=\())(?:line (\d+)|cell In\[(\d+)\]|code cell (\d+))(?=$|, |: |\)|;)"
 )
 
 
