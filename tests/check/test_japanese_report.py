@@ -7,11 +7,14 @@ real command line in a fresh process, so that the language chosen never leaks in
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -271,6 +274,10 @@ _CASES = [
     "load_nb_missing_dataset",
     "load_nb_shadowed_by_import",
     "load_several_files",
+    "grade_samplers_both",
+    "grade_sgd_uphill",
+    "grade_train_loop",
+    "grade_nb_samplers",
 ]
 # The checks' own titles, messages and causes are translated in the checks' modules
 # (check/layers.py, loss_layers.py, functions.py, differentiation.py, expect.py; nets.py,
@@ -281,34 +288,45 @@ _CHECKS_NOT_TRANSLATED_YET = pytest.mark.xfail(
 )
 
 
+@functools.cache
+def _japanese(case: str) -> tuple[str, dict]:
+    """The case's Japanese report, as text and as JSON (one run: --json FILE prints the text too)."""
+    path = Path(tempfile.mkdtemp(prefix="deepkiso-ja-")) / "report.json"
+    try:
+        done = _check(case, "--lang", "ja", "--json", str(path))
+        assert done.returncode in (0, 1), done.stderr
+        return done.stdout, json.loads(path.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
 @pytest.mark.parametrize(
     "case", [pytest.param(case, marks=_CHECKS_NOT_TRANSLATED_YET) for case in _CASES]
 )
 def test_a_japanese_report_has_no_english_sentence_left(case):
-    done = _check(case, "--lang", "ja")
-    assert done.returncode in (0, 1), done.stderr
-    left = english_left(done.stdout)
+    left = english_left(_japanese(case)[0])
     assert not left, f"{len(left)} lines with English: " + " | ".join(left[:10])
 
 
-def test_the_reports_own_lines_have_no_english_left():
+@pytest.mark.parametrize("case", _CASES)
+def test_the_reports_own_lines_have_no_english_left(case):
     """What this report's own code writes (not the checks' texts): headings, labels, loading problems, notes."""
-    for case in _CASES:
-        done = _check(case, "--lang", "ja", "--json")
-        report = json.loads(done.stdout)
-        reports = report if isinstance(report, list) else [report]
-        for one in reports:
-            own = [
-                r
-                for r in one["results"]
-                if r["id"] in ("import", "names", "memory", "protocol", "stopped")
-                or r["id"].endswith(".conventions")
-            ]
-            text = "x\n" + "\n".join(
-                f"{r['title']}\n{r['message']}\n{r['cause']}\n{r['location']}" for r in own
-            )
-            text += "\n" + "\n".join(one["found"].values())
-            assert english_left(text) == [], case
+    text, report = _japanese(case)
+    summary = text.rstrip().splitlines()[-1]
+    headings = [line for line in text.splitlines()[1:] if line and not line.startswith(" ")]
+    assert english_left("\n".join(["x", summary, *headings])) == []
+    for one in report if isinstance(report, list) else [report]:
+        own = [
+            r
+            for r in one["results"]
+            if r["id"] in ("import", "names", "memory", "protocol", "stopped")
+            or r["id"].endswith(".conventions")
+        ]
+        lines = "x\n" + "\n".join(
+            f"{r['title']}\n{r['message']}\n{r['cause']}\n{r['location']}" for r in own
+        )
+        lines += "\n" + "\n".join(one["found"].values())
+        assert english_left(lines) == []
 
 
 # --- the formatting itself, in this process (the language from the environment, put back after) --

@@ -5,11 +5,11 @@ One ``Result`` is one line of the report: a check of one of the learner's names
 Results travel from the checking process to the parent as plain dicts, so
 they hold only strings.
 
-Languages (``deepkiso.i18n``): every text of a Result is made in the language in use by the
-process that makes it (the grader, or the checking process, which gets the language through
-``$DEEPKISO_LANG``), and a check's title, cause or note reason that a check module keeps as an
-English constant (marked with ``N_``) is translated here, where it is shown (``shown``): a text
-with no catalog entry stays as it is. The line labels, the verdict words, the headings and the
+Languages (``deepkiso.i18n``): the texts of a Result are made in the language in use by the
+process that makes them (the grader, or the checking process, which gets the language through
+``$DEEPKISO_LANG``), except a check's title and note reason, which stay the English constants
+the check modules mark with ``N_``; those, and any cause or message that is such a constant,
+are translated here, where they are shown (``shown``): a text with no catalog entry stays as it is. The line labels, the verdict words, the headings and the
 summary line are this module's. The JSON report (``format_json``) follows the language in its
 human texts (titles, messages, causes, notes, where names were found) and never in its keys,
 ids, statuses ("pass", "fail", …), course names or exercise numbers, so tools read it alike in

@@ -39,12 +39,13 @@ def from_learner(exc: BaseException) -> bool:
 def check_result(check: Check, status: str, **fields: str) -> Result:
     """A Result of check (its id, name, title and exercise) with status and the other fields given.
 
-    The title, which the check's module keeps in English (marked with N_), is given in the language in use.
+    The title stays as the check's module keeps it, in English (marked with N_): the report
+    translates it where it is shown (``report.shown``), as it does the note reason.
     """
     return Result(
         id=check.id,
         subject=check.subject,
-        title=i18n._(check.title),
+        title=check.title,
         status=status,
         exercise=check.exercise,
         **fields,
@@ -100,7 +101,7 @@ def judge(
                 name=ctx.name, error=result.message
             )
     if check.limitation and result.status == FAIL:
-        result.status, result.note_reason = NOTE, i18n._(check.limitation)
+        result.status, result.note_reason = NOTE, check.limitation
     return result, crashed
 
 
