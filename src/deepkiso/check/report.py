@@ -8,12 +8,14 @@ they hold only strings.
 Languages (``deepkiso.i18n``): the texts of a Result are made in the language in use by the
 process that makes them (the grader, or the checking process, which gets the language through
 ``$DEEPKISO_LANG``), except a check's title and note reason, which stay the English constants
-the check modules mark with ``N_``; those, and any cause or message that is such a constant,
-are translated here, where they are shown (``shown``): a text with no catalog entry stays as it is. The line labels, the verdict words, the headings and the
-summary line are this module's. The JSON report (``format_json``) follows the language in its
-human texts (titles, messages, causes, notes, where names were found) and never in its keys,
-ids, statuses ("pass", "fail", …), course names or exercise numbers, so tools read it alike in
-both languages.
+the check modules mark with ``N_``; those, and any other text that is such a constant, are
+translated here, where they are shown (``shown``); a text with no catalog entry stays as it is.
+The places ("line 23", "cell In[3]"), the line labels, the verdict words, the headings and the
+summary line are this module's. The text, HTML (Jupyter) and JSON reports all show the same
+translated texts. The JSON report (``format_json``) follows the language in its human texts
+(titles, messages, causes, notes, where names were found) and never in its keys, ids, statuses
+("pass", "fail", …), course names or exercise numbers, so tools read it alike in both
+languages. The Results themselves (``Report.results``) keep what was made, for the same reason.
 """
 
 from __future__ import annotations
@@ -238,6 +240,8 @@ def shown(r: Result) -> Result:
         r,
         title=i18n._(r.title),
         message=message,
+        expected=i18n._(r.expected) if r.expected else "",
+        received=i18n._(r.received) if r.received else "",
         cause=i18n._(r.cause) if r.cause else "",
         note_reason=i18n._(r.note_reason) if r.note_reason else "",
         location=shown_where(r.location),
