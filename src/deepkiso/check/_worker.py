@@ -47,6 +47,7 @@ from deepkiso.check.remote import aborted_reply
 from deepkiso.check.report import FAIL, NOTE, Result
 from deepkiso.check.timeouts import StepTimeout, time_limit
 from deepkiso.check.verdicts import judge
+from deepkiso.i18n import _
 
 
 @dataclass
@@ -82,12 +83,14 @@ def limit_memory(memory_mb: int) -> str:
     try:
         import resource
     except ImportError:
-        return "this system has no resource limits (the time limit still holds)"
+        return _("this system has no resource limits (the time limit still holds)")
     limit = _address_space() + int(memory_mb) * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError) as exc:  # macOS, for one, refuses RLIMIT_AS
-        return f"this system refused the memory limit ({exc}); the time limit still holds"
+        return _(
+            "this system refused the memory limit ({error}); the time limit still holds"
+        ).format(error=exc)
     return ""
 
 
@@ -121,7 +124,7 @@ def drive(
                 namespace=chosen.namespace,
             )
             ctx = check.context(session.root(), chosen.learner_name)
-            _, crashed = judge(
+            _result, crashed = judge(
                 check, ctx, job.memory_mb, on_abort=lambda exc: send(aborted_reply(exc))
             )
     except (
@@ -145,7 +148,7 @@ def _found_text(course: str, chosen: Graded) -> str:
     return (
         chosen.where
         if chosen.learner_name == course
-        else f"your {chosen.learner_name}, {chosen.where}"
+        else _("your {name}, {where}").format(name=chosen.learner_name, where=chosen.where)
     )
 
 
@@ -158,7 +161,7 @@ def serve(job: Job, channel: FramedChannel) -> None:
             result=Result(
                 id="memory",
                 subject=job.label,
-                title="setting the memory limit",
+                title=_("setting the memory limit"),
                 status=NOTE,
                 message=refused,
             ).to_dict(),
@@ -191,11 +194,15 @@ def serve(job: Job, channel: FramedChannel) -> None:
                 result=Result(
                     id="names",
                     subject=job.label,
-                    title="finding the names to check",
+                    title=_("finding the names to check"),
                     status=FAIL,
-                    message=f"{job.label} defines none of the names these checks are for",
-                    expected="one of " + ", ".join(s.name for s in subjects),
-                    cause="check the spelling of your functions and classes (see examples/exercises/)",
+                    message=_("{label} defines none of the names these checks are for").format(
+                        label=job.label
+                    ),
+                    expected=_("one of {names}").format(names=", ".join(s.name for s in subjects)),
+                    cause=_(
+                        "check the spelling of your functions and classes (see examples/exercises/)"
+                    ),
                 ).to_dict(),
             )
         for (
@@ -209,7 +216,7 @@ def serve(job: Job, channel: FramedChannel) -> None:
                     result=Result(
                         id=f"{name}.conventions",
                         subject=name,
-                        title="recognised: your names and conventions",
+                        title=_("recognised: your names and conventions"),
                         status=NOTE,
                         learner_name=graded_name.learner_name,
                         message="\n".join(notes),
@@ -243,7 +250,10 @@ def _run_checks(
         if check.subject not in chosen or check.id in job.skip or check.subject in gated:
             continue
         channel.send(
-            event="step", what=f"running check {check.id}", check=check.id, seconds=job.timeout
+            event="step",
+            what=_("running check {id}").format(id=check.id),
+            check=check.id,
+            seconds=job.timeout,
         )
         crashed = drive(check, code, chosen[check.subject], job, _reply_sender(channel, check.id))
         if crashed and check.subject not in first_checked:

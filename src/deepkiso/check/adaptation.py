@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from deepkiso.check.calling import parameters_of
+from deepkiso.check.report import not_graded
 from deepkiso.check.spelling import typo_method
 from deepkiso.check.subjects import SUBJECT_BY_NAME, spelling_note
+from deepkiso.i18n import _
 
 __all__ = ["CALLS", "METHODS", "call_problem", "adapt", "conventions"]
 
@@ -120,9 +122,10 @@ def call_problem(
         args = CALLS[subject]
         if _binds(obj, args, bound=False):
             return ""
-        return (
-            f"not graded: expected {subject}({', '.join(args)}), found "
-            f"{_signature_text(obj, learner_name)}"
+        return not_graded(
+            _("expected {call}, found {found}").format(
+                call=f"{subject}({', '.join(args)})", found=_signature_text(obj, learner_name)
+            )
         )
     methods = METHODS.get(subject, {})
     for method in needs if needs is not None else tuple(methods):
@@ -132,14 +135,17 @@ def call_problem(
         if func is None or (method == "__init__" and func is object.__init__):
             if method == "__init__":
                 continue
-            kind = "a forward-only layer" if method == "backward" else "a layer without forward"
-            return f"not graded: {learner_name} has no {method} method ({kind})"
+            if method == "backward":
+                reason = _("{name} has no backward method (a forward-only layer)")
+            else:
+                reason = _("{name} has no {method} method (a layer without forward)")
+            return not_graded(reason.format(name=learner_name, method=method))
         wanted = methods[method]
         if wanted is not None and not _binds(func, wanted, bound=True):
             constructor = method == "__init__"
             call = f"{subject if constructor else method}({', '.join(wanted)})"
             found = _signature_text(func, learner_name if constructor else method)
-            return f"not graded: expected {call}, found {found}"
+            return not_graded(_("expected {call}, found {found}").format(call=call, found=found))
     return ""
 
 
@@ -190,15 +196,19 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
         if subject in ("numerical_diff", "numerical_gradient") and _point_first(obj):
             names = [p.name for p in parameters_of(obj)][:2]
             notes.append(
-                f"your {subject} takes ({names[0]}, {names[1]}), the point first; it is graded with the "
-                "arguments in your order"
+                _(
+                    "your {name} takes ({first}, {second}), the point first; "
+                    "it is graded with the arguments in your order"
+                ).format(name=subject, first=names[0], second=names[1])
             )
             return _swap_function(obj), notes
         if subject in ("cross_entropy_error", "sum_squared_error") and _swapped(obj):
             names = [p.name for p in parameters_of(obj)][:2]
             notes.append(
-                f"your {subject} takes ({names[0]}, {names[1]}), the target first; it is graded with "
-                "the arguments in your order"
+                _(
+                    "your {name} takes ({first}, {second}), the target first; "
+                    "it is graded with the arguments in your order"
+                ).format(name=subject, first=names[0], second=names[1])
             )
             return _swap_function(obj), notes
         return obj, notes
@@ -207,14 +217,20 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
         typo = typo_method(obj, canonical)
         if typo is not None:
             extra[canonical] = getattr(obj, typo)
-            notes.append(f"your method {typo} is called as the course's {canonical}")
+            notes.append(
+                _("your method {typo} is called as the course's {method}").format(
+                    typo=typo, method=canonical
+                )
+            )
     forward = extra.get("forward", getattr(obj, "forward", None))
     if subject in ("SoftmaxWithLoss", "SquaredError") and forward is not None and _swapped(forward):
         names = [p.name for p in parameters_of(forward) if p.name != "self"][:2]
         extra["forward"] = _swap_method(forward)
         notes.append(
-            f"your forward takes ({names[0]}, {names[1]}), the target first; it is graded with the "
-            "arguments in your order"
+            _(
+                "your {name} takes ({first}, {second}), the target first; "
+                "it is graded with the arguments in your order"
+            ).format(name="forward", first=names[0], second=names[1])
         )
     if subject == "Affine":
         own = _affine_call_shape(obj, extra)
@@ -227,7 +243,7 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
         and _returns_pair(forward)
     ):
         extra["forward"] = _loss_only(extra.get("forward", forward))
-        notes.append("your forward returns (y, loss); the loss is graded")
+        notes.append(_("your forward returns (y, loss); the loss is graded"))
     if (
         subject in METHODS
         and "backward" in METHODS[subject]
@@ -236,7 +252,9 @@ def adapt(subject: str, obj: Any) -> tuple[Any, list[str]]:
         and "backward" not in extra
     ):
         notes.append(
-            f"{obj.__name__} is a forward-only layer: its forward is graded, the backward checks are not"
+            _(
+                "{name} is a forward-only layer: its forward is graded, the backward checks are not"
+            ).format(name=obj.__name__)
         )
     if not extra:
         return obj, notes
@@ -308,10 +326,10 @@ def _affine_call_shape(cls: type, extra: dict):
     # inspect.unwrap (code_of, source_line) finds the learner's methods behind the adapters.
     call_forward.__wrapped__ = forward  # type: ignore[attr-defined]
     call_backward.__wrapped__ = backward  # type: ignore[attr-defined]
-    note = (
-        f"your {cls.__name__} is built empty and called forward({', '.join(params)}); it is graded as "
-        "the course's Affine(W, b).forward(x), with your argument order"
-    )
+    note = _(
+        "your {name} is built empty and called forward({params}); "
+        "it is graded as the course's Affine(W, b).forward(x), with your argument order"
+    ).format(name=cls.__name__, params=", ".join(params))
     return {"__init__": __init__, "forward": call_forward, "backward": call_backward}, note
 
 

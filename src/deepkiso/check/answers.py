@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from deepkiso.i18n import _
+
 __all__ = [
     "InvalidTranscript",
     "MAX_DEPTH",
@@ -54,13 +56,15 @@ def npy(array: np.ndarray) -> str:
 
 def from_npy(text: Any) -> np.ndarray:
     if not isinstance(text, str):
-        raise InvalidTranscript("an array that is not .npy bytes")
+        raise InvalidTranscript(_("an array that is not .npy bytes"))
     try:
         array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
     except (ValueError, OSError, EOFError, TypeError) as exc:
-        raise InvalidTranscript(f"an array that does not load ({exc})") from None
+        raise InvalidTranscript(
+            _("an array that does not load ({error})").format(error=exc)
+        ) from None
     if not isinstance(array, np.ndarray):
-        raise InvalidTranscript("an array that is not one")
+        raise InvalidTranscript(_("an array that is not one"))
     return array
 
 
@@ -121,15 +125,19 @@ class Decoder:
 
     def value(self, data: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH + 1:
-            raise InvalidTranscript("a value nested too deeply")
+            raise InvalidTranscript(_("a value nested too deeply"))
         if data is None or isinstance(data, (bool, int, float, str)):
             return data
         if not isinstance(data, dict) or len(data) not in (1, 2):
-            raise InvalidTranscript(f"an unknown value {str(data)[:40]!r}")
+            raise InvalidTranscript(
+                _("an unknown value {value}").format(value=repr(str(data)[:40]))
+            )
         if "s" in data:
             array = from_npy(data["s"])
             if array.ndim != 0:
-                raise InvalidTranscript(f"a scalar that is an array of shape {array.shape}")
+                raise InvalidTranscript(
+                    _("a scalar that is an array of shape {shape}").format(shape=array.shape)
+                )
             return array[()]
         if "a" in data:
             array = from_npy(data["a"])
@@ -138,7 +146,7 @@ class Decoder:
         if "t" in data or "l" in data:
             items = data.get("t", data.get("l"))
             if not isinstance(items, list):
-                raise InvalidTranscript("a sequence that is not a list")
+                raise InvalidTranscript(_("a sequence that is not a list"))
             values = [self.value(v, depth + 1) for v in items]
             return tuple(values) if "t" in data else values
         if "d" in data:
@@ -147,24 +155,26 @@ class Decoder:
             index = data["r"]
             if type(index) is not int or not 0 <= index < len(self.refs):
                 raise InvalidTranscript(
-                    f"a reference to an unknown argument {str(index)[:20]} (the call had {len(self.refs)})"
+                    _("a reference to an unknown argument {index} (the call had {count})").format(
+                        index=str(index)[:20], count=len(self.refs)
+                    )
                 )
             return self.refs[index]
         if "h" in data:
             return self.session.proxy(data.get("h"), data.get("k"))
-        raise InvalidTranscript(f"an unknown value {str(data)[:40]!r}")
+        raise InvalidTranscript(_("an unknown value {value}").format(value=repr(str(data)[:40])))
 
     def _dict(self, data: dict, depth: int) -> dict:
         items = data["d"]
         if not isinstance(items, list) or not all(
             isinstance(i, list) and len(i) == 2 for i in items
         ):
-            raise InvalidTranscript("a dict that is not a list of pairs")
+            raise InvalidTranscript(_("a dict that is not a list of pairs"))
         result: dict = OrderedDict() if data.get("o") is True else {}
         for key, value in items:
             key = self.value(key, depth + 1)
             if not plain_key(key):
-                raise InvalidTranscript("a dict key that is not plain")
+                raise InvalidTranscript(_("a dict key that is not plain"))
             result[key] = self.value(value, depth + 1)
         return result
 
@@ -184,12 +194,14 @@ def rebuilt(info: Any) -> BaseException:
     if not isinstance(info, dict) or not all(
         isinstance(info.get(k), str) for k in ("type", "base", "text", "location")
     ):
-        raise InvalidTranscript("an exception that is not described by its type, base and text")
+        raise InvalidTranscript(_("an exception that is not described by its type, base and text"))
     base = getattr(builtins, info["base"], None)
     if not (isinstance(base, type) and issubclass(base, BaseException)) or issubclass(
         base, (KeyboardInterrupt, GeneratorExit)
     ):
-        raise InvalidTranscript(f"an exception of the unknown base {info['base'][:40]!r}")
+        raise InvalidTranscript(
+            _("an exception of the unknown base {base}").format(base=repr(info["base"][:40]))
+        )
     name = info["type"][:80] or base.__name__
     cls: type[BaseException] | None = _REBUILT.get((name, base.__name__))
     if cls is None:
@@ -213,7 +225,9 @@ def signature_from(data: Any) -> inspect.Signature:
             ]
         )
     except (TypeError, ValueError) as exc:
-        raise InvalidTranscript(f"a signature that is not one ({exc})") from None
+        raise InvalidTranscript(
+            _("a signature that is not one ({error})").format(error=exc)
+        ) from None
 
 
 def signature_of(obj: Any) -> list | None:

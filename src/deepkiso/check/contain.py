@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deepkiso.check.loader import _NOT_LEARNER_DIRS
+from deepkiso.i18n import _
 
 __all__ = [
     "become_subreaper",
@@ -62,9 +63,11 @@ COPY_FILE_COUNT = (
 )
 LOG_LIMIT_BYTES = 16 * 1024 * 1024  # what the worker prints, and any one file it writes
 _SHM = Path("/dev/shm")
-# Variables the worker keeps: how to find programs, the language, hashing and thread counts. Not tokens.
+# Variables the worker keeps: how to find programs, the language (deepkiso's own, so that the
+# worker's messages are in the grader's language, and the locale), hashing and thread counts. Not tokens.
 _KEPT_VARIABLES = (
     "PATH",
+    "DEEPKISO_LANG",
     "LANG",
     "LANGUAGE",
     "TZ",
@@ -201,7 +204,7 @@ class Tree:
         """Note this process's children and /dev/shm now; set root once the worker is forked."""
         me = os.getpid()
         others = (
-            {pid for pid, (ppid, _) in _processes().items() if ppid == me}
+            {pid for pid, (ppid, _state) in _processes().items() if ppid == me}
             if os.path.isdir("/proc/self")
             else set()
         )
@@ -223,7 +226,7 @@ class Tree:
             strangers = self.others | (_WORKERS - {self.root})
         me = os.getpid()
         children: dict[int, list[int]] = {}
-        for pid, (ppid, _) in table.items():
+        for pid, (ppid, _state) in table.items():
             children.setdefault(ppid, []).append(pid)
         start = [self.root] + [
             p for p in children.get(me, []) if p != self.root and p not in strangers
@@ -244,7 +247,9 @@ class Tree:
             return
         if len(members) > self.max_processes:
             raise TreeOverLimit(
-                f"the code started more than {self.max_processes} processes (the limit)"
+                _("the code started more than {limit} processes (the limit)").format(
+                    limit=self.max_processes
+                )
             )
         if scan_files:
             for pid in members:
@@ -254,8 +259,10 @@ class Tree:
             self.baseline = used
         if used - self.baseline > self.memory_bytes:
             raise TreeOverLimit(
-                f"the code used more than {self.memory_bytes // 2**20} MB of memory, all its "
-                "processes and shared-memory files together (the limit)"
+                _(
+                    "the code used more than {limit} MB of memory, all its "
+                    "processes and shared-memory files together (the limit)"
+                ).format(limit=self.memory_bytes // 2**20)
             )
 
     def kill(self, seconds: float = 5.0) -> None:
@@ -421,8 +428,9 @@ def scrubbed_environment(home: Path, tmp: Path) -> dict[str, str]:
 
 def confine_self(workspace_home: Path, workspace_tmp: Path, cwd: Path, max_processes: int) -> None:
     """In the worker, before the learner's code: scrubbed environment, own folders, no privileges, bounded files."""
+    kept = scrubbed_environment(workspace_home, workspace_tmp)  # read before the clear
     os.environ.clear()
-    os.environ.update(scrubbed_environment(workspace_home, workspace_tmp))
+    os.environ.update(kept)
     tempfile.tempdir = None  # computed again from TMPDIR
     os.chdir(cwd)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the grader killed: the worker dies with it

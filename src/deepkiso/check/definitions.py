@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deepkiso.check.learner_code import LearnerCode, Module, where_defined
+from deepkiso.check.learner_code import LearnerCode, Module, defined_by_learner, where_defined
 from deepkiso.check.source_lines import code_of
+from deepkiso.i18n import _
 
 __all__ = ["Graded", "graded"]
 
@@ -70,19 +71,23 @@ def graded(code: LearnerCode, subjects, discover: Callable) -> dict[str, Graded]
     for course, found in candidates.items():
         own, module, learner, obj, view = next((c for c in found if c[0]), found[0])
         others = [
-            f"also bound by `{b.statement}` ({_prefix(module, single)}{b.where}), not graded"
+            _("also bound by `{statement}` ({where}), not graded").format(
+                statement=b.statement, where=_prefix(module, single) + b.where
+            )
             for b in module.bindings.get(learner, ())
             if _identity(b.obj) != _identity(obj)
         ]
         seen = {_identity(obj)}
-        for _, other_module, _, other, _ in found:
+        for _own, other_module, _learner, other, _view in found:
             if _identity(other) not in seen and other_module is not module:
                 seen.add(_identity(other))
                 where = where_defined(other, code, None)
                 others.append(
-                    f"also {where} in {other_module.label}, not graded"
-                    if where.startswith("imported")
-                    else f"also defined in {where}, not graded"
+                    _("also {where} in {module}, not graded").format(
+                        where=where, module=other_module.label
+                    )
+                    if not defined_by_learner(other, code)
+                    else _("also defined in {where}, not graded").format(where=where)
                 )
         where = where_defined(obj, code, single)
         chosen[course] = Graded(

@@ -35,6 +35,8 @@ import sys
 from pathlib import Path
 
 import deepkiso
+from deepkiso import i18n
+from deepkiso.i18n import N_
 
 __all__ = [
     "isolation_tool",
@@ -45,7 +47,7 @@ __all__ = [
     "NO_TOOL",
 ]
 
-NO_TOOL = (
+NO_TOOL = N_(
     "--isolate needs bubblewrap or a working util-linux unshare, and neither is usable here: "
     "install the 'bubblewrap' package (Debian/Ubuntu: apt-get install bubblewrap; "
     "Fedora: dnf install bubblewrap)"
@@ -88,7 +90,7 @@ def unshare_flags() -> list[str]:
 def isolation_tool() -> str:
     """The program to sandbox the worker with: bwrap, else unshare; ValueError (NO_TOOL) when neither works."""
     if not sys.platform.startswith("linux"):
-        raise ValueError(NO_TOOL)
+        raise ValueError(i18n._(NO_TOOL))
     true = shutil.which("true") or "/bin/true"
     bwrap = shutil.which("bwrap")
     if bwrap is not None and _probe(
@@ -98,7 +100,7 @@ def isolation_tool() -> str:
     unshare = shutil.which("unshare")
     if unshare is not None and _probe((unshare, *unshare_flags(), "--", true)):
         return unshare
-    raise ValueError(NO_TOOL)
+    raise ValueError(i18n._(NO_TOOL))
 
 
 def isolation_available() -> bool:

@@ -16,8 +16,17 @@ from typing import Any
 
 from deepkiso.check.expect import raised, shorten
 from deepkiso.check.source_lines import code_of
+from deepkiso.i18n import _
 
-__all__ = ["Binding", "Module", "LearnerCode", "location", "where_defined", "describe_error"]
+__all__ = [
+    "Binding",
+    "Module",
+    "LearnerCode",
+    "location",
+    "where_defined",
+    "defined_by_learner",
+    "describe_error",
+]
 
 
 @dataclass
@@ -120,6 +129,12 @@ def location(exc: BaseException, code: LearnerCode) -> str:
     return f"{code.label(frame.filename)}, line {frame.lineno}: {text}"
 
 
+def defined_by_learner(obj: Any, code: LearnerCode) -> bool:
+    """Whether obj's code is in the learner's own files (where_defined gives its line), not imported."""
+    code_object = code_of(obj)
+    return code_object is not None and code.label(code_object.co_filename) is not None
+
+
 def where_defined(obj: Any, code: LearnerCode, own_label: str | None) -> str:
     """ "line 12", "cell In[3], line 4", "common/layers.py, line 8" or "imported from x".
 
@@ -128,7 +143,10 @@ def where_defined(obj: Any, code: LearnerCode, own_label: str | None) -> str:
     code_object = code_of(obj)
     label = code.label(code_object.co_filename) if code_object is not None else None
     if label is None:
-        return f"imported from {getattr(obj, '__module__', None) or 'elsewhere'}"
+        module = getattr(obj, "__module__", None)
+        if not module:
+            return _("imported from elsewhere")
+        return _("imported from {module}").format(module=module)
     line = code_object.co_firstlineno
     lines = code.sources.get(code_object.co_filename) or linecache.getlines(code_object.co_filename)
     if isinstance(obj, type):  # the class statement, above its first method
@@ -148,12 +166,16 @@ def where_defined(obj: Any, code: LearnerCode, own_label: str | None) -> str:
 def describe_error(exc: BaseException, memory_mb: int) -> tuple[str, str]:
     """(message, likely cause) for an exception raised in the learner's code."""
     if isinstance(exc, MemoryError):
-        text = f"ran out of memory (the limit is {memory_mb} MB)" + (f": {exc}" if str(exc) else "")
-        cause = "an array far larger than intended; check the shapes (raise the limit with --memory-mb if it is needed)"
+        text = _("ran out of memory (the limit is {limit} MB)").format(limit=memory_mb)
+        text += f": {exc}" if str(exc) else ""
+        cause = _(
+            "an array far larger than intended; check the shapes "
+            "(raise the limit with --memory-mb if it is needed)"
+        )
         return shorten(text), cause
     if isinstance(exc, NotImplementedError):
         return (
-            "not written yet (raise NotImplementedError)",
-            "replace `raise NotImplementedError` with your code",
+            _("not written yet (raise NotImplementedError)"),
+            _("replace `raise NotImplementedError` with your code"),
         )
     return raised(exc), ""

@@ -26,13 +26,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from deepkiso import i18n
 from deepkiso.check.loader import LearnerCode, Module
 from deepkiso.check.report import Report
 from deepkiso.check.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, check_code
+from deepkiso.i18n import N_, _
 
 __all__ = ["check", "load_ipython_extension"]
 
-_USAGE = (
+_USAGE = N_(
     "check() grades functions and classes: check(Affine), check(Affine, relu) or check(globals())"
 )
 
@@ -65,7 +67,11 @@ def _gather(objects: tuple) -> tuple[dict, dict, str]:
             helpers.update(_globals_of(obj))
             labels.append(obj.__name__)
         else:
-            raise TypeError(f"{_USAGE}; got {type(obj).__name__} {obj!r:.60}")
+            raise TypeError(
+                _("{usage}; got {kind} {value}").format(
+                    usage=i18n._(_USAGE), kind=type(obj).__name__, value=f"{obj!r:.60}"
+                )
+            )
     return given, {**helpers, **given}, ", ".join(dict.fromkeys(labels))
 
 
@@ -92,14 +98,13 @@ def check(
     function, a class or a dict.
     """
     if not objects:
-        raise TypeError(_USAGE)
+        raise TypeError(i18n._(_USAGE))
     given, helpers, label = _gather(objects)
     code = LearnerCode(roots=[Path(os.getcwd()).resolve()])
-    code.modules.append(Module(code.roots[0], f"live objects: {label}", given, helpers=helpers))
+    label = _("live objects: {names}").format(names=label)
+    code.modules.append(Module(code.roots[0], label, given, helpers=helpers))
     _kernel_cells(code)
-    return check_code(
-        code, f"live objects: {label}", only=only, timeout=timeout, memory_mb=memory_mb
-    )
+    return check_code(code, label, only=only, timeout=timeout, memory_mb=memory_mb)
 
 
 def load_ipython_extension(ipython) -> None:
@@ -111,7 +116,9 @@ def load_ipython_extension(ipython) -> None:
         missing = [n for n in names if n not in ipython.user_ns]
         if missing:
             raise UsageError(
-                f"%check: no name {missing[0]!r} in this notebook; usage: %check Affine relu"
+                _("%check: no name {name} in this notebook; usage: %check Affine relu").format(
+                    name=repr(missing[0])
+                )
             )
         return check(*(ipython.user_ns[n] for n in names)) if names else check(ipython.user_ns)
 

@@ -49,6 +49,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from deepkiso import i18n
 from deepkiso.check.definitions import Graded, graded
 from deepkiso.check.learner_code import (
     Binding,
@@ -70,7 +71,7 @@ from deepkiso.check.project import (
     find_root,
     learner_paths,
 )
-from deepkiso.check.report import FAIL, NOTE, Result
+from deepkiso.check.report import FAIL, NOTE, Result, listed, shown_where
 from deepkiso.check.source_lines import code_of
 from deepkiso.check.statements import (
     _DEFINITIONS,
@@ -81,6 +82,7 @@ from deepkiso.check.statements import (
     why_not_run,
 )
 from deepkiso.check.timeouts import StepTimeout, time_limit
+from deepkiso.i18n import N_, _, n_
 
 __all__ = [
     "StepTimeout",
@@ -109,7 +111,9 @@ __all__ = [
 
 _DATA_MODULES = re.compile(r"(^|\.)(dataset|datasets|mnist)(\.|$)")
 
-NOT_RUN_NOTE = "not run, as they do not decide the verdict (training, plotting, data loading, the check itself)"
+NOT_RUN_NOTE = N_(
+    "not run, as they do not decide the verdict (training, plotting, data loading, the check itself)"
+)
 
 
 def _problem(
@@ -205,8 +209,9 @@ class _Runner:
                         self.module.label,
                         NOTE,
                         title,
-                        f"the data set is missing: {message}; "
-                        "the statements that use it did not run",
+                        _(
+                            "the data set is missing: {error}; the statements that use it did not run"
+                        ).format(error=message),
                         where,
                     )
                 )
@@ -219,7 +224,7 @@ class _Runner:
                     self.module.label,
                     NOTE,
                     title,
-                    message + "; the notebook's other statements still ran",
+                    _("{error}; the notebook's other statements still ran").format(error=message),
                     where,
                     cause,
                 )
@@ -231,14 +236,19 @@ class _Runner:
             return None
         count = sum(len(reasons) for reasons in self.not_run.values())
         places = "; ".join(
-            f"{place} ({', '.join(dict.fromkeys(reasons))})"
+            f"{shown_where(place)} ({listed([i18n._(r) for r in dict.fromkeys(reasons)])})"
             for place, reasons in self.not_run.items()
+        )
+        text = n_(
+            "{count} top-level statement {not_run}: {places}",
+            "{count} top-level statements {not_run}: {places}",
+            count,
         )
         return _problem(
             self.module.label,
             NOTE,
-            f"statements of {self.module.label} that did not run",
-            f"{count} top-level statement{'s' if count > 1 else ''} {NOT_RUN_NOTE}: {places}",
+            _("statements of {label} that did not run").format(label=self.module.label),
+            text.format(count=count, not_run=i18n._(NOT_RUN_NOTE), places=places),
             "",
         )
 
@@ -311,7 +321,7 @@ def defer_plotting_imports() -> None:
     """Put a _Deferred stand-in in sys.modules for each plotting module not loaded yet (and installed)."""
     specs: dict[str, importlib.machinery.ModuleSpec] = {}
     for name in _DEFERRED:
-        parent, _, child = name.rpartition(".")
+        parent, _dot, child = name.rpartition(".")
         if name in sys.modules or (parent and parent not in specs):
             continue
         spec = importlib.machinery.PathFinder.find_spec(
@@ -366,7 +376,7 @@ def _load_python(
     text = path.read_text(encoding="utf-8")
     filename = str(path)
     code.add_source(filename, label, "", text)
-    title = f"importing {label}"
+    title = _("importing {label}").format(label=label)
     try:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as exc:
@@ -377,7 +387,7 @@ def _load_python(
                 title,
                 f"{type(exc).__name__}: {exc.msg}",
                 location(exc, code),
-                "nothing in the file could run; fix this line first",
+                _("nothing in the file could run; fix this line first"),
             )
         ]
     name, package, parent = module_name(path, root, _uses_relative_imports(tree))
@@ -399,8 +409,12 @@ def _load_python(
             )
             runner.run(text, filename, "", title)
     except StepTimeout as exc:
-        message = f"timed out after {timeout:g} s while importing {label}; the rest of the file did not run"
-        cause = 'a loop that never ends, or long top-level work: put it under if __name__ == "__main__":'
+        message = _(
+            "timed out after {seconds} s while importing {label}; the rest of the file did not run"
+        ).format(seconds=f"{timeout:g}", label=label)
+        cause = _(
+            'a loop that never ends, or long top-level work: put it under if __name__ == "__main__":'
+        )
         runner.problems.append(_problem(label, FAIL, title, message, location(exc, code), cause))
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the package's __init__.py raised
         message, cause = describe_error(exc, memory_mb)
@@ -409,7 +423,7 @@ def _load_python(
                 label,
                 FAIL,
                 title,
-                f"importing its package {parent}: {message}",
+                _("importing its package {package}: {error}").format(package=parent, error=message),
                 location(exc, code),
                 cause,
             )
@@ -435,15 +449,17 @@ def _load_notebook(
             code.add_source(filename, label, part, text)
         cells.append((part, text, why, filename))
     used = used_by_definitions(
-        [(text, filename) for _, text, _, filename in cells if text is not None]
+        [(text, filename) for _part, text, _why, filename in cells if text is not None]
     )
     runner = _Runner(code, module, used, memory_mb, notebook=True)
     for part, text, why, filename in cells:
-        title = f"running {label}, {part}"
+        title = _("running {label}, {cell}").format(label=label, cell=shown_where(part))
         if text is None:
-            runner.problems.append(_problem(label, NOTE, title, f"skipped: {why}", ""))
+            runner.problems.append(
+                _problem(label, NOTE, title, _("skipped: {why}").format(why=why), "")
+            )
             continue
-        on_step(f"{label}, {part}", timeout)
+        on_step(f"{label}, {shown_where(part)}", timeout)
         try:
             with time_limit(timeout):
                 runner.run(text, filename, part, title)
@@ -455,7 +471,7 @@ def _load_notebook(
                     title,
                     f"{type(exc).__name__}: {exc.msg}",
                     location(exc, code),
-                    "this cell could not run; its definitions are missing",
+                    _("this cell could not run; its definitions are missing"),
                 )
             )
         except StepTimeout as exc:
@@ -464,7 +480,9 @@ def _load_notebook(
                     label,
                     NOTE,
                     title,
-                    f"stopped after {timeout:g} s; the definitions made before that point are kept",
+                    _(
+                        "stopped after {seconds} s; the definitions made before that point are kept"
+                    ).format(seconds=f"{timeout:g}"),
                     location(exc, code),
                 )
             )

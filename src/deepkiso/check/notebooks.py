@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from deepkiso.i18n import _
+
 __all__ = ["Cell", "notebook_cells", "python_source", "cell_part"]
 
 _BODY_MAGICS = ("time", "timeit", "capture")
@@ -30,11 +32,15 @@ def notebook_cells(path: Path) -> list[Cell]:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"{path}: not a notebook: invalid JSON at line {exc.lineno} ({exc.msg})"
+            _("{path}: not a notebook: invalid JSON at line {line} ({error})").format(
+                path=path, line=exc.lineno, error=exc.msg
+            )
         ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError(
-            f"{path}: not a Jupyter notebook of format 4 (no list of 'cells'); re-save it with Jupyter"
+            _(
+                "{path}: not a Jupyter notebook of format 4 (no list of 'cells'); re-save it with Jupyter"
+            ).format(path=path)
         )
     cells = []
     for cell in notebook["cells"]:
@@ -60,7 +66,7 @@ def python_source(cell: str) -> tuple[str | None, str]:
     if first.startswith("%%"):
         magic = first[2:].split()[0] if first[2:].split() else ""
         if magic not in _BODY_MAGICS:
-            return None, f"a %%{magic} cell is not Python"
+            return None, _("a %%{magic} cell is not Python").format(magic=magic)
         lines[0] = ""
     out = []
     for line in lines:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deepkiso.i18n import _
+
 __all__ = ["ROOT_MARKERS", "ROOT_PACKAGES", "find_root", "learner_paths", "file_label"]
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", ".git")
@@ -61,17 +63,21 @@ def learner_paths(given: list[Path]) -> list[Path]:
                 and not _skipped_folder(p.relative_to(path).parts[:-1])
             )
             if not found:
-                raise ValueError(f"{path}: no .py file or .ipynb notebook in this folder")
+                raise ValueError(
+                    _("{path}: no .py file or .ipynb notebook in this folder").format(path=path)
+                )
             files.extend(found)
         elif path.is_file():
             if path.suffix not in (".py", ".ipynb"):
+                suffix = repr(path.suffix or _("no suffix"))
                 raise ValueError(
-                    f"{path}: expected a .py file, a .ipynb notebook or a folder, "
-                    f"got {path.suffix or 'no suffix'!r}"
+                    _(
+                        "{path}: expected a .py file, a .ipynb notebook or a folder, got {suffix}"
+                    ).format(path=path, suffix=suffix)
                 )
             files.append(path)
         else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
+            raise FileNotFoundError(_("{path}: no such file or folder").format(path=path))
     return list(dict.fromkeys(p.resolve() for p in files))
 
 

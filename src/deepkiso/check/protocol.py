@@ -30,7 +30,9 @@ import os
 import signal
 import struct
 
+from deepkiso import i18n
 from deepkiso.check.report import FAIL, NOTE, Result
+from deepkiso.i18n import N_, _
 
 __all__ = [
     "FramedChannel",
@@ -44,7 +46,7 @@ __all__ = [
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # one reply: an array of a few million numbers
 _HEADER = struct.Struct(">I")
 _REQUIRED_RESULT = ("id", "subject", "title", "status")
-INVALID_CAUSE = (
+INVALID_CAUSE = N_(
     "the code under test may have written to the checker's channel itself; "
     "the rest of this file's checks were not trusted"
 )
@@ -86,8 +88,9 @@ class FrameReader:
             and _HEADER.unpack_from(self._buffer)[0] > MAX_FRAME_BYTES
         ):
             raise InvalidEvent(
-                f"a message of {_HEADER.unpack_from(self._buffer)[0]} bytes "
-                f"(at most {MAX_FRAME_BYTES} are accepted)"
+                _("a message of {size} bytes (at most {limit} are accepted)").format(
+                    size=_HEADER.unpack_from(self._buffer)[0], limit=MAX_FRAME_BYTES
+                )
             )
 
     def events(self):
@@ -96,7 +99,9 @@ class FrameReader:
             size = _HEADER.unpack_from(self._buffer)[0]
             if size > MAX_FRAME_BYTES:
                 raise InvalidEvent(
-                    f"a message of {size} bytes (at most {MAX_FRAME_BYTES} are accepted)"
+                    _("a message of {size} bytes (at most {limit} are accepted)").format(
+                        size=size, limit=MAX_FRAME_BYTES
+                    )
                 )
             if len(self._buffer) < _HEADER.size + size:
                 return
@@ -114,16 +119,22 @@ def _decode(body: bytes) -> dict:
     try:
         event = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidEvent("a message that is not JSON") from None
+        raise InvalidEvent(_("a message that is not JSON")) from None
     if not isinstance(event, dict):
-        raise InvalidEvent(f"a JSON {type(event).__name__} instead of an event object")
+        raise InvalidEvent(
+            _("a JSON {kind} instead of an event object").format(kind=type(event).__name__)
+        )
     return event
 
 
 def _expect(event: dict, name: str, kinds: tuple[type, ...], what: str):
     value = event.get(name)
     if name not in event or not isinstance(value, kinds) or isinstance(value, bool):
-        raise InvalidEvent(f"a {event.get('event')!r} event whose {name!r} is not {what}")
+        raise InvalidEvent(
+            _("a {event} event whose {name} is not {what}").format(
+                event=repr(event.get("event")), name=repr(name), what=i18n._(what)
+            )
+        )
     return value
 
 
@@ -139,40 +150,48 @@ def validate(event: dict) -> dict:
         "done": set(),
     }
     if not isinstance(kind, str) or kind not in allowed:
-        raise InvalidEvent(f"an unknown event {str(kind)[:40]!r}")
+        raise InvalidEvent(_("an unknown event {event}").format(event=repr(str(kind)[:40])))
     extra = set(event) - allowed[kind] - {"event"}
     if extra:
-        raise InvalidEvent(f"a {kind!r} event with unknown fields {sorted(extra)[:3]}")
+        raise InvalidEvent(
+            _("a {event} event with unknown fields {fields}").format(
+                event=repr(kind), fields=sorted(extra)[:3]
+            )
+        )
     if kind == "step":
-        _expect(event, "what", (str,), "a string")
+        _expect(event, "what", (str,), N_("a string"))
         if event.get("check") is not None and not isinstance(event["check"], str):
-            raise InvalidEvent("a 'step' event whose 'check' is not a check id")
-        seconds = _expect(event, "seconds", (int, float), "a number")
+            raise InvalidEvent(_("a 'step' event whose 'check' is not a check id"))
+        seconds = _expect(event, "seconds", (int, float), N_("a number"))
         if not (math.isfinite(seconds) and 0 < seconds <= 86400):
-            raise InvalidEvent("a 'step' event whose 'seconds' is not a time limit")
+            raise InvalidEvent(_("a 'step' event whose 'seconds' is not a time limit"))
     elif kind == "result":
-        data = _expect(event, "result", (dict,), "an object")
+        data = _expect(event, "result", (dict,), N_("an object"))
         for name in _REQUIRED_RESULT:
-            _expect(data, name, (str,), "a string")
+            _expect(data, name, (str,), N_("a string"))
         if set(data) - set(Result.__dataclass_fields__) or not all(
             isinstance(v, str) for v in data.values()
         ):
             raise InvalidEvent(
-                "a 'result' event with unknown fields or values that are not strings"
+                _("a 'result' event with unknown fields or values that are not strings")
             )
         if data["status"] not in (FAIL, NOTE):
-            raise InvalidEvent(f"a 'result' event with the status {data['status'][:20]!r}")
+            raise InvalidEvent(
+                _("a 'result' event with the status {status}").format(
+                    status=repr(data["status"][:20])
+                )
+            )
         event = dict(event, result=Result.from_dict(data))
     elif kind == "found":
-        found = _expect(event, "found", (dict,), "an object")
-        names = _expect(event, "names", (dict,), "an object")
-        missing = _expect(event, "missing", (list,), "a list")
+        found = _expect(event, "found", (dict,), N_("an object"))
+        names = _expect(event, "names", (dict,), N_("an object"))
+        missing = _expect(event, "missing", (list,), N_("a list"))
         if set(names) != set(found) or not all(
             isinstance(v, str) for v in [*found, *found.values(), *names.values(), *missing]
         ):
-            raise InvalidEvent("a 'found' event with names that are not strings")
+            raise InvalidEvent(_("a 'found' event with names that are not strings"))
     elif kind in ("reply", "ended"):
-        _expect(event, "check", (str,), "a check id")
+        _expect(event, "check", (str,), N_("a check id"))
         if kind == "reply":
-            _expect(event, "reply", (dict,), "an object")
+            _expect(event, "reply", (dict,), N_("an object"))
     return event

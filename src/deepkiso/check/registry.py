@@ -30,6 +30,7 @@ from deepkiso.check.names import (
     subjects_named,
 )
 from deepkiso.check.remote import FACTS, fact
+from deepkiso.i18n import _
 
 __all__ = [
     "Failure",
@@ -215,8 +216,10 @@ def select(only: list[str] | None) -> list[Check]:
                     {c.exercise for c in checks}, key=lambda e: int(e.split("_")[1])
                 )
                 raise ValueError(
-                    f"exercise {exercise} has no checks (it has no code to check); "
-                    f"exercises with checks: {', '.join(with_checks)}"
+                    _(
+                        "exercise {exercise} has no checks (it has no code to check); "
+                        "exercises with checks: {exercises}"
+                    ).format(exercise=exercise, exercises=", ".join(with_checks))
                 )
             chosen.update(c.id for c in hits)
         elif subjects:
@@ -224,9 +227,11 @@ def select(only: list[str] | None) -> list[Check]:
         else:
             names = [s.name for s in SUBJECTS]
             close = difflib.get_close_matches(token, names + [c.id for c in checks], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = _(" (did you mean {name}?)").format(name=repr(close[0])) if close else ""
             raise ValueError(
-                f"unknown --only name {token!r}{hint}; choose a name ({', '.join(names)}), "
-                f"an exercise number (2_1 … 2_18) or a check id such as 'Affine.backward_db'"
+                _(
+                    "unknown --only name {token}{hint}; choose a name ({names}), "
+                    "an exercise number (2_1 … 2_18) or a check id such as 'Affine.backward_db'"
+                ).format(token=repr(token), hint=hint, names=", ".join(names))
             )
     return [c for c in checks if c.id in chosen]

@@ -42,6 +42,7 @@ from deepkiso.check.answers import (
     signature_from,
 )
 from deepkiso.check.timeouts import StepTimeout
+from deepkiso.i18n import _
 
 __all__ = [
     "Remote",
@@ -226,8 +227,15 @@ class Session:
     def proxy(self, handle: Any, kind: Any) -> Remote:
         if handle != len(self.proxies) or kind not in _KINDS:
             raise InvalidTranscript(
-                f"a handle out of order: expected handle {len(self.proxies)} of a kind in "
-                f"{_KINDS}, received {str(handle)[:20]} of kind {str(kind)[:20]!r}"
+                _(
+                    "a handle out of order: expected handle {expected} of a kind in {kinds}, "
+                    "received {handle} of kind {kind}"
+                ).format(
+                    expected=len(self.proxies),
+                    kinds=_KINDS,
+                    handle=str(handle)[:20],
+                    kind=repr(str(kind)[:20]),
+                )
             )
         proxy = _PROXIES[kind](self, handle)
         self.proxies.append(proxy)
@@ -244,17 +252,19 @@ class Session:
     def _refresh(self, refreshed: Any) -> None:
         """Update the check's copies of the learner's arrays that the learner's code changed in place."""
         if not isinstance(refreshed, list):
-            raise InvalidTranscript("refreshed arrays that are not a list")
+            raise InvalidTranscript(_("refreshed arrays that are not a list"))
         for item in refreshed:
             if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int):
-                raise InvalidTranscript("a refreshed array that names no copy")
+                raise InvalidTranscript(_("a refreshed array that names no copy"))
             ref = self.copies.get(item[0])
             copy = ref() if ref is not None else None
             value = from_npy(item[1])
             if copy is not None:
                 if copy.shape != value.shape:
                     raise InvalidTranscript(
-                        f"a refreshed array of another shape: expected {copy.shape}, received {value.shape}"
+                        _(
+                            "a refreshed array of another shape: expected {expected}, received {received}"
+                        ).format(expected=copy.shape, received=value.shape)
                     )
                 copy[...] = value
                 self.rebase(copy)
@@ -262,7 +272,9 @@ class Session:
     def _check_handle(self, handle: int | None) -> None:
         if handle is not None and not 0 <= handle < len(self.proxies):
             raise InvalidTranscript(
-                f"an operation on an unknown handle {handle} (known: 0 to {len(self.proxies) - 1})"
+                _("an operation on an unknown handle {handle} (known: 0 to {last})").format(
+                    handle=handle, last=len(self.proxies) - 1
+                )
             )
 
     @staticmethod
@@ -277,7 +289,7 @@ class Session:
         value = decoder.value(reply["value"]) if "value" in reply else None
         changes = reply.get("changes", [])
         if not isinstance(changes, list):
-            raise InvalidTranscript("changes that are not a list")
+            raise InvalidTranscript(_("changes that are not a list"))
         for change in changes:
             _apply(change, refs, decoder)
         self._refresh(reply.get("refreshed", []))
@@ -286,13 +298,13 @@ class Session:
         if "timeout" in reply:
             raise _timeout(reply["timeout"], reply.get("location", ""))
         if "value" not in reply:
-            raise InvalidTranscript("a reply without a value")
+            raise InvalidTranscript(_("a reply without a value"))
         return value
 
 
 def _timeout(seconds: Any, where: Any) -> BaseException:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not seconds > 0:
-        raise InvalidTranscript("a timeout that is not a number of seconds")
+        raise InvalidTranscript(_("a timeout that is not a number of seconds"))
     exc = StepTimeout(float(seconds))
     exc.learner_location = str(where)[:500]  # type: ignore[attr-defined]
     return exc
@@ -301,45 +313,50 @@ def _timeout(seconds: Any, where: Any) -> BaseException:
 def _apply(change: Any, refs: list[Any], decoder: Decoder) -> None:
     """Apply one change of a check's argument (what the learner's call did to it)."""
     if not isinstance(change, dict) or type(change.get("i")) is not int:
-        raise InvalidTranscript("a change that names no argument")
+        raise InvalidTranscript(_("a change that names no argument"))
     index = change["i"]
     if not 0 <= index < len(refs):
         raise InvalidTranscript(
-            f"a change of an unknown argument {index} (the call had {len(refs)})"
+            _("a change of an unknown argument {index} (the call had {count})").format(
+                index=index, count=len(refs)
+            )
         )
     target = refs[index]
     if "a" in change:
         value = decoder.value({"a": change["a"]})
         if not isinstance(target, np.ndarray) or value.shape != target.shape:
             raise InvalidTranscript(
-                f"a change of an array to another shape: expected {np.shape(target)}, "
-                f"received {value.shape}"
+                _(
+                    "a change of an array to another shape: expected {expected}, received {received}"
+                ).format(expected=np.shape(target), received=value.shape)
             )
         target[...] = value
         decoder.session.rebase(target)
     elif "g" in change:
         if not isinstance(target, np.random.Generator):
-            raise InvalidTranscript("a generator's state for something else")
+            raise InvalidTranscript(_("a generator's state for something else"))
         try:
             target.bit_generator.state = change["g"]
         except (TypeError, ValueError, KeyError) as exc:
-            raise InvalidTranscript(f"a generator state that is not one ({exc})") from None
+            raise InvalidTranscript(
+                _("a generator state that is not one ({error})").format(error=exc)
+            ) from None
     elif "l" in change:
         if not isinstance(target, list):
-            raise InvalidTranscript("a list's items for something else")
+            raise InvalidTranscript(_("a list's items for something else"))
         target[:] = decoder.value({"l": change["l"]})
     elif "d" in change:
         if isinstance(target, (list, np.ndarray, np.random.Generator)):
-            raise InvalidTranscript("a dict's items for something else")
+            raise InvalidTranscript(_("a dict's items for something else"))
         items = target if isinstance(target, dict) else vars(target)
         removed = change.get("x", [])
         if not isinstance(removed, list):
-            raise InvalidTranscript("removed keys that are not a list")
+            raise InvalidTranscript(_("removed keys that are not a list"))
         for key in removed:
             items.pop(decoder.value(key), None)
         items.update(decoder.value({"d": change["d"]}))
     else:
-        raise InvalidTranscript("a change of an unknown kind")
+        raise InvalidTranscript(_("a change of an unknown kind"))
 
 
 class ReplaySession(Session):
@@ -359,17 +376,21 @@ class ReplaySession(Session):
                 # A line for the report that the checking process never needed: its copy of the check
                 # took another way (the learner's code changed it). The line is only left out.
                 return ""
-            raise InvalidTranscript(f"no answer to the check's {kind!r} operation")
+            raise InvalidTranscript(
+                _("no answer to the check's {kind} operation").format(kind=repr(kind))
+            )
         reply = self.replies[self.next]
         self.next += 1
         if not isinstance(reply, dict):
-            raise InvalidTranscript("a reply that is not an object")
+            raise InvalidTranscript(_("a reply that is not an object"))
         if "abort" in reply:  # the checking process stopped this check here (out of time or memory)
             self.next -= 1
             raise _aborted(reply)
         if reply.get("op") != self.descriptor(kind, handle, operands):
             raise InvalidTranscript(
-                f"an answer to {str(reply.get('op'))[:60]} where the check asked {kind!r}"
+                _("an answer to {op} where the check asked {kind}").format(
+                    op=str(reply.get("op"))[:60], kind=repr(kind)
+                )
             )
         unknown = set(reply) - {
             "op",
@@ -381,7 +402,9 @@ class ReplaySession(Session):
             "refreshed",
         }
         if unknown:
-            raise InvalidTranscript(f"a reply with unknown fields {sorted(unknown)[:3]}")
+            raise InvalidTranscript(
+                _("a reply with unknown fields {fields}").format(fields=sorted(unknown)[:3])
+            )
         refs = tracked(operands) if kind in ("call", "setattr", "setitem") else []
         return self._answer(reply, refs)
 
@@ -403,4 +426,4 @@ def _aborted(reply: dict) -> BaseException:
         return _timeout(reply.get("seconds"), "")
     if reply.get("abort") == "memory":
         return MemoryError()
-    raise InvalidTranscript("an abort of an unknown kind")
+    raise InvalidTranscript(_("an abort of an unknown kind"))

@@ -44,6 +44,7 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from deepkiso import i18n
 from deepkiso.check._worker import Job, serve
 from deepkiso.check.contain import (
     DEFAULT_MAX_PROCESSES,
@@ -64,6 +65,7 @@ from deepkiso.check.registry import Check
 from deepkiso.check.registry import select as select_checks
 from deepkiso.check.report import FAIL, SKIP, Report, Result
 from deepkiso.check.verdicts import Grading, check_result
+from deepkiso.i18n import N_, _
 
 __all__ = [
     "check_file",
@@ -83,7 +85,8 @@ _CRASHED = (
     70  # the child's exit code when deepkiso itself failed in it (its traceback is in the log)
 )
 _POLL_SECONDS = 0.05  # how often the parent measures the child's process tree
-INVALID_TITLE = "the checking process sent something invalid"
+INVALID_TITLE = N_("the checking process sent something invalid")
+_STARTING = N_("starting the checker")
 
 
 def _grace(seconds: float) -> float:
@@ -262,6 +265,9 @@ class _Child:
             isolation_tool(), self.workspace.folder, write_fd, job.memory_mb * 1024 * 1024
         )
         env = scrubbed_environment(self.workspace.home, self.workspace.tmp)
+        # The worker imports the very deepkiso this grader runs (a checkout on PYTHONPATH too, not an
+        # older installed one), so that both speak the same protocol and the same language.
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
         process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -288,12 +294,14 @@ class _Child:
             remaining = step.deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self.fd], [], [], min(remaining, _POLL_SECONDS))
+            ready, _writable, _errors = select.select(
+                [self.fd], [], [], min(remaining, _POLL_SECONDS)
+            )
             if ready:
                 chunk = os.read(self.fd, 65536)
                 if not chunk:
                     if self.reader.leftover():
-                        raise InvalidEvent("a message cut short")
+                        raise InvalidEvent(_("a message cut short"))
                     return
                 self.reader.feed(chunk)
             polls += 1
@@ -313,7 +321,7 @@ class _Child:
         if self.process is not None:
             self.returncode = self.process.wait()
         else:
-            _, status = os.waitpid(self.pid, 0)
+            _pid, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
         worker_ended(self.pid)
         self.tree.kill(seconds=1.0)  # anything reparented to this process as the worker died
@@ -335,7 +343,7 @@ def _run_child(job: Job, grading: Grading, report: Report, limits: _Limits) -> _
     """Run one child to its end, grading what it reports; say where and why it stopped if it did not finish."""
     child = _Child(job, limits)
     grading.restart()
-    step = _Step("starting the checker", None, time.monotonic() + _STARTUP_SECONDS)
+    step = _Step(i18n._(_STARTING), None, time.monotonic() + _STARTUP_SECONDS)
     try:
         try:
             for event in child.events(step):
@@ -364,15 +372,22 @@ def _run_child(job: Job, grading: Grading, report: Report, limits: _Limits) -> _
             return _Outcome(
                 False,
                 step,
-                f"timed out after {job.timeout:g} s; the checker had to stop the process "
-                "(the code did not return to Python, or caught the timeout)",
+                _(
+                    "timed out after {seconds} s; the checker had to stop the process "
+                    "(the code did not return to Python, or caught the timeout)"
+                ).format(seconds=f"{job.timeout:g}"),
             )
         except TreeOverLimit as exc:
             child.kill()
-            return _Outcome(False, step, f"stopped: {exc}")
+            return _Outcome(False, step, _("stopped: {reason}").format(reason=exc))
         except InvalidEvent as exc:
             child.kill()
-            return _Outcome(False, step, f"{INVALID_TITLE}: {exc}", invalid=True)
+            return _Outcome(
+                False,
+                step,
+                _("{title}: {error}").format(title=i18n._(INVALID_TITLE), error=exc),
+                invalid=True,
+            )
         child.kill()
         return _Outcome(False, step, _death(child))
     finally:
@@ -383,14 +398,14 @@ def _death(child: _Child) -> str:
     code = child.returncode
     tail = child.log_tail()
     if code is not None and code < 0:
-        reason = f"the checking process died ({_signal_name(code)})"
+        reason = _("the checking process died ({signal})").format(signal=_signal_name(code))
         if code == -signal.SIGKILL:
-            reason += "; perhaps the system ran out of memory"
+            reason += _("; perhaps the system ran out of memory")
     elif code == _CRASHED:
-        reason = "the checker itself failed (please report this)"
+        reason = _("the checker itself failed (please report this)")
     else:
-        reason = f"the checking process stopped unexpectedly (exit code {code})"
-    return reason + (f"; its last output: {tail}" if tail else "")
+        reason = _("the checking process stopped unexpectedly (exit code {code})").format(code=code)
+    return reason + (_("; its last output: {output}").format(output=tail) if tail else "")
 
 
 def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> Result:
@@ -398,15 +413,15 @@ def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> 
         return Result(
             id="protocol",
             subject=label,
-            title=INVALID_TITLE,
+            title=i18n._(INVALID_TITLE),
             status=FAIL,
             message=outcome.reason,
-            cause=INVALID_CAUSE,
+            cause=i18n._(INVALID_CAUSE),
         )
     step = outcome.step
     check = checks.get(step.check) if step and step.check else None
     if check is None:
-        what = step.what if step else "starting the checker"
+        what = step.what if step else i18n._(_STARTING)
         return Result(id="import", subject=label, title=what, status=FAIL, message=outcome.reason)
     return check_result(check, FAIL, message=outcome.reason)
 
@@ -414,10 +429,14 @@ def _stopped_result(outcome: _Outcome, checks: dict[str, Check], label: str) -> 
 def validate_limits(timeout: float, memory_mb: int) -> None:
     """ValueError unless the limits can work."""
     if not timeout > 0:
-        raise ValueError(f"the timeout must be a positive number of seconds, got {timeout}")
+        raise ValueError(
+            _("the timeout must be a positive number of seconds, got {value}").format(value=timeout)
+        )
     if memory_mb < 256:
         raise ValueError(
-            f"the memory limit must be at least 256 MB (Python and NumPy need that), got {memory_mb}"
+            _(
+                "the memory limit must be at least 256 MB (Python and NumPy need that), got {value}"
+            ).format(value=memory_mb)
         )
 
 
@@ -470,9 +489,11 @@ def _run_children(
             Result(
                 id="stopped",
                 subject=job.label,
-                title="the remaining checks",
+                title=_("the remaining checks"),
                 status=SKIP,
-                message=f"not run: the checker was stopped {_MAX_RESTARTS + 1} times",
+                message=_("not run: the checker was stopped {count} times").format(
+                    count=_MAX_RESTARTS + 1
+                ),
             )
         )
 
@@ -508,11 +529,13 @@ def check_file(
     paths = learner_paths(given)
     validate_limits(timeout, memory_mb)
     if not max_processes >= 1:
-        raise ValueError(f"the process limit must be at least 1, got {max_processes}")
+        raise ValueError(
+            _("the process limit must be at least 1, got {value}").format(value=max_processes)
+        )
     if isolate:
         isolation_tool()
     if root is not None and not Path(root).is_dir():
-        raise ValueError(f"--root {root}: no such folder")
+        raise ValueError(_("--root {root}: no such folder").format(root=root))
     for notebook in (p for p in paths if p.suffix == ".ipynb"):
         notebook_cells(
             notebook

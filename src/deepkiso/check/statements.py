@@ -14,6 +14,7 @@ import re
 import symtable
 
 from deepkiso.check.subjects import subjects_named
+from deepkiso.i18n import N_
 
 __all__ = ["used_by_definitions", "why_not_run"]
 
@@ -124,34 +125,37 @@ def _holds_definitions(statement: ast.stmt) -> bool:
 
 
 def why_not_run(statement: ast.stmt, used: set[str], tainted: set[str]) -> str | None:
-    """None when the statement runs; otherwise why it does not ("a loop", "loads a data set", …)."""
+    """None when the statement runs; otherwise why it does not ("a loop", "loads a data set", …).
+
+    The reason is in English (marked with N_): the report translates it where it is shown.
+    """
     if isinstance(statement, _DEFINITIONS + _IMPORTS + (ast.Global, ast.Nonlocal, ast.Pass)):
         return None
     if isinstance(statement, ast.If) and _is_main_block(statement):
-        return "the main block"
+        return N_("the main block")
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
-        return "a loop"
+        return N_("a loop")
     if _names(statement, ast.Load) & tainted:
-        return "uses what did not run"
+        return N_("uses what did not run")
     if any(_DATA_LOADING.search(_dotted(c.func).rsplit(".", 1)[-1]) for c in _calls(statement)):
-        return "loads a data set"
+        return N_("loads a data set")
     if isinstance(statement, ast.Expr):
         plain = isinstance(statement.value, ast.Constant)
-        return None if plain or _sets_up_imports(statement) else "a call"
+        return None if plain or _sets_up_imports(statement) else N_("a call")
     if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = _bound(statement) | {_dotted(t).split(".")[0] for t in _targets(statement)}
         if targets & used or any(subjects_named(t) for t in targets) or not _calls(statement):
             return None
-        return "a value no definition uses"
+        return N_("a value no definition uses")
     if isinstance(statement, (ast.If, ast.Try, ast.With, ast.AsyncWith)):
         return (
             None
             if _holds_definitions(statement) or _bound(statement) & used
-            else "a block without definitions"
+            else N_("a block without definitions")
         )
     if isinstance(statement, ast.Delete):
         return None
-    return "a statement that defines nothing"
+    return N_("a statement that defines nothing")
 
 
 def _targets(statement: ast.Assign | ast.AnnAssign | ast.AugAssign) -> list[ast.expr]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deepkiso.check.spelling import misspelling, normal
+from deepkiso.i18n import _
 
 __all__ = ["Subject", "SUBJECTS", "SUBJECT_BY_NAME", "subjects_named", "discover", "spelling_note"]
 
@@ -212,5 +213,9 @@ def spelling_note(subject: Subject, learner_name: str) -> str:
     if normal(learner_name) == normal(subject.name):
         return ""
     if learner_name in subject.aliases:
-        return f"your {learner_name} is graded as the course's {subject.name} (another name for it)"
-    return f"your {learner_name} is graded as the course's {subject.name} (it looks like a misspelling of it)"
+        return _("your {name} is graded as the course's {course} (another name for it)").format(
+            name=learner_name, course=subject.name
+        )
+    return _(
+        "your {name} is graded as the course's {course} (it looks like a misspelling of it)"
+    ).format(name=learner_name, course=subject.name)

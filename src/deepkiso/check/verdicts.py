@@ -15,16 +15,20 @@ from collections.abc import Callable
 
 import numpy as np
 
+from deepkiso import i18n
 from deepkiso.check.learner_code import describe_error
 from deepkiso.check.protocol import InvalidEvent
 from deepkiso.check.registry import Check, Context, Failure, Note, Skip
 from deepkiso.check.remote import MAX_REPLY_BYTES, InvalidTranscript, ReplaySession
-from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result
+from deepkiso.check.report import FAIL, NOTE, PASS, SKIP, Result, skipped_because
 from deepkiso.check.timeouts import StepTimeout
+from deepkiso.i18n import N_, _
 
 __all__ = ["judge", "replay", "from_learner", "check_result", "Grading"]
 
-TIMEOUT_CAUSE = "a loop that never ends (or work far too slow for the small arrays the check uses)"
+TIMEOUT_CAUSE = N_(
+    "a loop that never ends (or work far too slow for the small arrays the check uses)"
+)
 
 
 def from_learner(exc: BaseException) -> bool:
@@ -33,7 +37,11 @@ def from_learner(exc: BaseException) -> bool:
 
 
 def check_result(check: Check, status: str, **fields: str) -> Result:
-    """A Result of check (its id, name, title and exercise) with status and the other fields given."""
+    """A Result of check (its id, name, title and exercise) with status and the other fields given.
+
+    The title stays as the check's module keeps it, in English (marked with N_): the report
+    translates it where it is shown (``report.shown``), as it does the note reason.
+    """
     return Result(
         id=check.id,
         subject=check.subject,
@@ -79,8 +87,9 @@ def judge(
         crashed = True
         if on_abort is not None and not from_learner(exc):
             on_abort(exc)
-        result.status, result.message = FAIL, f"timed out after {exc.seconds:g} s"
-        result.location, result.cause = _where(exc), TIMEOUT_CAUSE
+        result.status = FAIL
+        result.message = _("timed out after {seconds} s").format(seconds=f"{exc.seconds:g}")
+        result.location, result.cause = _where(exc), i18n._(TIMEOUT_CAUSE)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the learner's code raises is reported
         crashed = True
         if on_abort is not None and isinstance(exc, MemoryError) and not from_learner(exc):
@@ -88,7 +97,9 @@ def judge(
         result.status, result.location = FAIL, _where(exc)
         result.message, result.cause = describe_error(exc, memory_mb)
         if not result.location and not isinstance(exc, MemoryError):
-            result.message = f"the check could not use what {ctx.name} returned: {result.message}"
+            result.message = _("the check could not use what {name} returned: {error}").format(
+                name=ctx.name, error=result.message
+            )
     if check.limitation and result.status == FAIL:
         result.status, result.note_reason = NOTE, check.limitation
     return result, crashed
@@ -101,7 +112,9 @@ def replay(check: Check, learner_name: str, replies: list, memory_mb: int) -> tu
     result, crashed = judge(check, ctx, memory_mb)
     if session.leftover():
         raise InvalidTranscript(
-            f"{len(session.leftover())} answers to operations check {check.id} did not make"
+            _("{count} answers to operations check {id} did not make").format(
+                count=len(session.leftover()), id=check.id
+            )
         )
     return result, crashed
 
@@ -134,7 +147,9 @@ class Grading:
 
     def result(self, result: Result) -> None:
         if result.id in self.checks:
-            raise InvalidEvent(f"a verdict on check {result.id[:60]}, which only the grader gives")
+            raise InvalidEvent(
+                _("a verdict on check {id}, which only the grader gives").format(id=result.id[:60])
+            )
         self.report.results.append(result)
         self.done.add(result.id)
 
@@ -148,26 +163,32 @@ class Grading:
             or check.subject in self.gated
             or self.current is not None
         ):
-            raise InvalidEvent(f"a start of check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(
+                _("a start of check {id} out of turn").format(id=repr(check_id[:60]))
+            )
         self._skip_gated(until=check)
         self.current, self.replies, self.size = check_id, [], 0
 
     def reply(self, check_id: str, reply: dict, size: int) -> None:
         if check_id != self.current:
-            raise InvalidEvent(f"a reply for check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(
+                _("a reply for check {id} out of turn").format(id=repr(check_id[:60]))
+            )
         self.size += size
         if self.size > MAX_REPLY_BYTES:
-            raise InvalidEvent(f"replies of more than {MAX_REPLY_BYTES} bytes for one check")
+            raise InvalidEvent(
+                _("replies of more than {limit} bytes for one check").format(limit=MAX_REPLY_BYTES)
+            )
         self.replies.append(reply)
 
     def end(self, check_id: str) -> None:
         if check_id != self.current or self.names is None:
-            raise InvalidEvent(f"an end of check {check_id[:60]!r} out of turn")
+            raise InvalidEvent(_("an end of check {id} out of turn").format(id=repr(check_id[:60])))
         check = self.checks[check_id]
         try:
             result, crashed = replay(check, self.names[check.subject], self.replies, self.memory_mb)
         except InvalidTranscript as exc:
-            raise InvalidEvent(f"check {check.id}: {exc}") from None
+            raise InvalidEvent(_("check {id}: {error}").format(id=check.id, error=exc)) from None
         if crashed and not self._checked(check.subject):
             self.gated[check.subject] = check.title
         self.report.results.append(result)
@@ -176,7 +197,9 @@ class Grading:
 
     def finish(self) -> None:
         if self.current is not None:
-            raise InvalidEvent(f"the end of the checks inside check {self.current[:60]!r}")
+            raise InvalidEvent(
+                _("the end of the checks inside check {id}").format(id=repr(self.current[:60]))
+            )
         self._skip_gated(until=None)
 
     def _checked(self, subject: str) -> bool:
@@ -190,13 +213,17 @@ class Grading:
             if check.id in self.done or self.names is None or check.subject not in self.names:
                 continue
             if check.subject not in self.gated:
-                raise InvalidEvent(f"check {check.id} left out")
+                raise InvalidEvent(_("check {id} left out").format(id=check.id))
             self.report.results.append(
                 check_result(
                     check,
                     SKIP,
                     learner_name=self.names[check.subject],
-                    message=f"skipped because they need '{self.gated[check.subject]}' to run",
+                    message=skipped_because(
+                        _("they need '{title}' to run").format(
+                            title=i18n._(self.gated[check.subject])
+                        )
+                    ),
                 )
             )
             self.done.add(check.id)

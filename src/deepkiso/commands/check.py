@@ -26,9 +26,12 @@ from deepkiso.check.sandbox import validate_limits
 from deepkiso.commands._options import Integer, Number
 from deepkiso.errors import UsageError
 from deepkiso.files import write_file_atomically
+from deepkiso.i18n import N_, _
 
 NAME = "check"
-HELP = "check your own functions, layers and nets (.py files, notebooks or folders) against deepkiso's references"
+HELP = N_(
+    "check your own functions, layers and nets (.py files, notebooks or folders) against deepkiso's references"
+)
 _CLASS_SECONDS_PER_STEP = (
     30  # a submission's whole grading may take this many --timeout (a stopped grader ends)
 )
@@ -47,8 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "path",
         metavar="PATH",
         nargs="*",
-        help="your .py files, .ipynb notebooks or folders (each name is graded once); "
-        "with --class, one folder of submissions",
+        help=_(
+            "your .py files, .ipynb notebooks or folders (each name is graded once); "
+            "with --class, one folder of submissions"
+        ),
     )
     parser.add_argument(
         "--only",
@@ -56,15 +61,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="extend",
         metavar="NAME",
         default=[],
-        help="check only these: names (Affine, softmax, …), exercise numbers (2_14) or check ids "
-        "(Affine.backward_db); commas work too (default: everything the file defines)",
+        help=_(
+            "check only these: names (Affine, softmax, …), exercise numbers (2_14) or check ids "
+            "(Affine.backward_db); commas work too (default: everything the file defines)"
+        ),
     )
     parser.add_argument(
         "--root",
         metavar="DIR",
         default=None,
-        help="your project's root folder, put on sys.path (default: the nearest folder above each "
-        "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)",
+        help=_(
+            "your project's root folder, put on sys.path (default: the nearest folder above each "
+            "file holding common/ or dataset/, pyproject.toml, setup.py or .git; else the file's)"
+        ),
     )
     parser.add_argument(
         "--json",
@@ -72,57 +81,66 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         const=True,
         default=None,
         metavar="FILE.json",
-        help="print the report as JSON (default: text); with a FILE.json, write it there",
+        help=_("print the report as JSON (default: text); with a FILE.json, write it there"),
     )
     parser.add_argument(
         "--timeout",
         type=TIMEOUT,
         default=DEFAULT_TIMEOUT,
         metavar="S",
-        help=f"seconds allowed for each file (each notebook cell) and for each check, {TIMEOUT} "
-        f"(default: {DEFAULT_TIMEOUT:g})",
+        help=_(
+            "seconds allowed for each file (each notebook cell) and for each check, {range} "
+            "(default: {default})"
+        ).format(range=TIMEOUT, default=f"{DEFAULT_TIMEOUT:g}"),
     )
     parser.add_argument(
         "--memory-mb",
         type=MEMORY_MB,
         default=DEFAULT_MEMORY_MB,
         metavar="M",
-        help=f"memory your code may allocate, in MB, in each process and in all of them together, "
-        f"{MEMORY_MB} (default: {DEFAULT_MEMORY_MB})",
+        help=_(
+            "memory your code may allocate, in MB, in each process and in all of them together, "
+            "{range} (default: {default})"
+        ).format(range=MEMORY_MB, default=DEFAULT_MEMORY_MB),
     )
     parser.add_argument(
         "--max-processes",
         type=MAX_PROCESSES,
         default=DEFAULT_MAX_PROCESSES,
         metavar="N",
-        help=f"processes your code may run at once, {MAX_PROCESSES} "
-        f"(default: {DEFAULT_MAX_PROCESSES})",
+        help=_("processes your code may run at once, {range} (default: {default})").format(
+            range=MAX_PROCESSES, default=DEFAULT_MAX_PROCESSES
+        ),
     )
     parser.add_argument(
         "--isolate",
         action="store_true",
-        help="for untrusted code: run it in a sandbox, bubblewrap or else unshare (no network, read-only system, "
-        "no home folder, own /tmp, /dev/shm and process ids)",
+        help=_(
+            "for untrusted code: run it in a sandbox, bubblewrap or else unshare (no network, "
+            "read-only system, no home folder, own /tmp, /dev/shm and process ids)"
+        ),
     )
     parser.add_argument(
         "--class",
         dest="class_folder",
         action="store_true",
-        help="PATH is a folder of submissions: each .py file, notebook or folder in it is one "
-        "learner's; one row per learner and check, and a summary per exercise",
+        help=_(
+            "PATH is a folder of submissions: each .py file, notebook or folder in it is one "
+            "learner's; one row per learner and check, and a summary per exercise"
+        ),
     )
     parser.add_argument(
         "--jobs",
         type=JOBS,
         default=1,
         metavar="N",
-        help=f"with --class: submissions graded at once, {JOBS} (default: 1)",
+        help=_("with --class: submissions graded at once, {range} (default: 1)").format(range=JOBS),
     )
     parser.add_argument(
         "--csv",
         metavar="FILE.csv",
         default=None,
-        help="with --class: write the rows (learner, name, exercise, verdict, cause) there",
+        help=_("with --class: write the rows (learner, name, exercise, verdict, cause) there"),
     )
 
 
@@ -131,13 +149,13 @@ def run(args: argparse.Namespace) -> int:
         args.path.insert(0, args.json)  # `--json my.py`: the flag, then a PATH
         args.json = True
     if not args.path:
-        raise UsageError("check: give the .py files, notebooks or folders to check (PATH)")
+        raise UsageError(_("check: give the .py files, notebooks or folders to check (PATH)"))
     only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
     if args.class_folder:
         return _run_class(args, only)
     if args.jobs != 1 or args.csv:
         raise UsageError(
-            "--jobs and --csv grade a class: add --class and give one folder of submissions"
+            _("--jobs and --csv grade a class: add --class and give one folder of submissions")
         )
     try:
         report = check_file(
@@ -161,10 +179,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_class(args: argparse.Namespace, only: list[str]) -> int:
     if len(args.path) != 1:
-        raise UsageError(f"--class takes one folder of submissions, got {len(args.path)} paths")
+        raise UsageError(
+            _("--class takes one folder of submissions, got {count} paths").format(
+                count=len(args.path)
+            )
+        )
     if args.root is not None:
         raise UsageError(
-            "--root does not apply to --class: each submission's root is found on its own"
+            _("--root does not apply to --class: each submission's root is found on its own")
         )
     options = [
         "--timeout",
@@ -185,7 +207,9 @@ def _run_class(args: argparse.Namespace, only: list[str]) -> int:
             args.jobs,
             options,
             _CLASS_SECONDS_PER_STEP * args.timeout + 60,
-            on_learner=lambda learner, rows: print(f"graded {learner}", file=sys.stderr),
+            on_learner=lambda learner, rows: print(
+                _("graded {learner}").format(learner=learner), file=sys.stderr
+            ),
         )
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
@@ -203,4 +227,6 @@ def _write(path: str, text: str) -> None:
     try:
         write_file_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write the report ({exc.strerror})") from None
+        raise UsageError(
+            _("{path}: cannot write the report ({error})").format(path=path, error=exc.strerror)
+        ) from None
