@@ -109,10 +109,10 @@ def _code_lines(cell: Cell, name: str, lang: str, solutions: bool) -> list[str]:
         number = cell.line + offset
         start, end = _START.match(line), _END.match(line)
         if (start or end) and cell.role != "exercise":
-            raise SourceError(f"{name}:{number}: a solution marker outside an exercise cell")
+            raise SourceError(f"{name}.py:{number}: a solution marker outside an exercise cell")
         if start:
             if block_start is not None:
-                raise SourceError(f"{name}:{number}: a solution block inside another")
+                raise SourceError(f"{name}.py:{number}: a solution block inside another")
             block_start = number
             if not solutions:
                 indent = start["indent"]
@@ -120,7 +120,7 @@ def _code_lines(cell: Cell, name: str, lang: str, solutions: bool) -> list[str]:
             continue
         if end:
             if block_start is None:
-                raise SourceError(f"{name}:{number}: '# <<< solution' without '# >>> solution'")
+                raise SourceError(f"{name}.py:{number}: '# <<< solution' without '# >>> solution'")
             block_start = None
             continue
         if block_start is not None and not solutions:
@@ -137,5 +137,5 @@ def _code_lines(cell: Cell, name: str, lang: str, solutions: bool) -> list[str]:
             continue
         out.append(line)
     if block_start is not None:
-        raise SourceError(f"{name}:{block_start}: '# >>> solution' is never closed")
+        raise SourceError(f"{name}.py:{block_start}: '# >>> solution' is never closed")
     return out

@@ -1,0 +1,169 @@
+"""Every course notebook executed in a Jupyter kernel (nbclient), as a learner would run it.
+
+The solutions run top to bottom in Japanese and English with every check cell reporting no failure
+(and at least one pass); the learner's version runs top to bottom without an error, each check cell
+reporting the blanks as not written yet. The notebooks of one language and version run one after another in one kernel, its namespace
+reset between them. The learner's version is executed in Japanese only: the
+English one differs from it only in text (Markdown, comments and string literals), which
+``test_the_learners_versions_differ_only_in_text`` shows. Verdicts are read from the cells' outputs.
+Every source in deepkiso/notebooks/sources is picked up.
+"""
+
+import ast
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import deepkiso
+from deepkiso.i18n import _, set_language
+from deepkiso.notebooks import NOTEBOOKS, build_notebook
+
+nbclient = pytest.importorskip("nbclient")
+
+# A cell of a learner's notebook may train a little (digits, a few epochs): minutes would be a bug.
+CELL_TIMEOUT = 120
+
+
+RESET = 'get_ipython().run_line_magic("reset", "-f")  # the next notebook starts afresh'
+
+
+def execute_all(lang: str, solutions: bool, folder: Path) -> dict[str, list]:
+    """Every notebook (lang, version) executed one after another in one kernel: name -> its cells.
+
+    One kernel for all (its namespace reset between notebooks, as a fresh kernel's is) saves a
+    kernel's start and NumPy's and matplotlib's imports per notebook: seconds each, on 2 cores.
+    An error in a cell is kept as that cell's output (allow_errors), for its notebook's test.
+    """
+    cells, spans = [], {}
+    for name in NOTEBOOKS:
+        notebook = nbformat.from_dict(build_notebook(name, lang, solutions))
+        cells.append(nbformat.v4.new_code_cell(RESET))
+        spans[name] = (len(cells), len(cells) + len(notebook.cells))
+        cells += notebook.cells
+    combined = nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
+    src = str(Path(deepkiso.__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
+        # The suite's Agg backend would hide the figures; a kernel draws them inline.
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+    nbclient.NotebookClient(
+        combined,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(folder)}},
+    ).execute(env=env)
+    return {name: combined.cells[a:b] for name, (a, b) in spans.items()}
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    """executed(lang, solutions) -> {name: cells}, each set executed once per session."""
+    runs: dict[tuple[str, bool], dict[str, list]] = {}
+
+    def run(lang: str, solutions: bool) -> dict[str, list]:
+        if (lang, solutions) not in runs:
+            folder = tmp_path_factory.mktemp(f"notebooks-{lang}-{solutions}")
+            runs[lang, solutions] = execute_all(lang, solutions, folder)
+        return runs[lang, solutions]
+
+    return run
+
+
+def text_of(cell) -> str:
+    """Everything a code cell showed, as text (stdout, stderr, results, errors)."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            parts.append(output["text"])
+        elif output["output_type"] == "error":
+            parts.append(f"{output['ename']}: {output['evalue']}")
+        else:
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def check_cells(cells):
+    return [c for c in cells if "check" in c.metadata.get("tags", [])]
+
+
+def counts_pattern(lang: str) -> re.Pattern:
+    """The report's count line, in lang, with its numbers to read."""
+    set_language(lang)
+    try:
+        template = _("{passed} passed, {failed} failed, {notes} notes, {skipped} skipped")
+    finally:
+        set_language(None)
+    pattern = re.escape(template)
+    for field in ("passed", "failed", "notes", "skipped"):
+        pattern = pattern.replace(re.escape(f"{{{field}}}"), rf"(?P<{field}>\d+)")
+    return re.compile(pattern)
+
+
+def not_written_yet(lang: str) -> str:
+    set_language(lang)
+    try:
+        return _("not written yet (raise NotImplementedError)")
+    finally:
+        set_language(None)
+
+
+def errors_of(cells) -> list[str]:
+    return [
+        f"cell {i}: {o['ename']}: {o['evalue']}"
+        for i, c in enumerate(cells)
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_execute_solution_notebook_every_check_passes(name, lang, executed):
+    notebook = executed(lang, True)[name]
+    assert errors_of(notebook) == []
+    pattern = counts_pattern(lang)
+    for cell in check_cells(notebook):
+        shown = text_of(cell)
+        found = pattern.search(shown)
+        assert found, f"{name} ({lang}): no report in the check cell {cell.source!r}:\n{shown}"
+        assert int(found["failed"]) == 0 and int(found["passed"]) >= 1, f"{name} ({lang}):\n{shown}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_execute_learners_notebook_runs_and_reports_not_written_yet(name, executed):
+    lang = "ja"
+    notebook = executed(lang, False)[name]
+    assert errors_of(notebook) == []
+    pattern, blank = counts_pattern(lang), not_written_yet(lang)
+    for cell in check_cells(notebook):
+        shown = text_of(cell)
+        found = pattern.search(shown)
+        assert found, f"{name}: no report in the check cell {cell.source!r}:\n{shown}"
+        assert blank in shown and int(found["failed"]) >= 1, f"{name}:\n{shown}"
+
+
+class _Text(ast.NodeTransformer):
+    """Blanks every string literal: what is left is the code's logic."""
+
+    def visit_Constant(self, node):
+        return ast.Constant("") if isinstance(node.value, str) else node
+
+
+def _logic(source: str) -> str:
+    return ast.dump(_Text().visit(ast.parse(source)))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_learners_versions_differ_only_in_text(name):
+    ja, en = build_notebook(name, "ja", False), build_notebook(name, "en", False)
+    code_ja = [c["source"] for c in ja["cells"] if c["cell_type"] == "code"]
+    code_en = [c["source"] for c in en["cells"] if c["cell_type"] == "code"]
+    assert len(code_ja) == len(code_en), f"{name}: the languages have different code cells"
+    for a, b in zip(code_ja, code_en):
+        assert _logic(a) == _logic(b), f"{name}: the code differs beyond text:\n{a}\n---\n{b}"
