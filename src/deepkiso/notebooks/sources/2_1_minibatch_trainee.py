@@ -122,42 +122,32 @@ check(minibatches_with_replacement)
 # %% [markdown] ja
 # ## 比べてみる: 1エポックで各データが選ばれる回数
 #
-# 100個のデータを、バッチサイズ10で1エポック分抽出します。非復元抽出ではどのデータもちょうど1回、
-# 復元抽出では0回のデータも2回以上のデータも出てきます。$N$ 回の復元抽出で一度も選ばれない
+# 100個のデータを、バッチサイズ10で1エポック分抽出し、0回・1回・2回…選ばれたデータがそれぞれ何個あるかを数えます。
+# 非復元抽出ではどのデータもちょうど1回、復元抽出では0回のデータも2回以上のデータも出てきます。$N$ 回の復元抽出で一度も選ばれない
 # データの割合は $(1 - 1/N)^N \approx e^{-1} \approx 37\%$ です。
 
 # %% [markdown] en
 # ## Compare: how often each sample is drawn in one epoch
 #
-# Draw one epoch of 100 samples with batch size 10. Without replacement every sample comes exactly
-# once; with replacement some never come and some come twice or more. The share of samples that
+# Draw one epoch of 100 samples with batch size 10 and count how many samples were drawn 0, 1, 2, …
+# times. Without replacement every sample comes exactly once; with replacement some never come and some come twice or more. The share of samples that
 # $N$ draws with replacement miss is $(1 - 1/N)^N \approx e^{-1} \approx 37\%$.
 
-# %% picture
-import matplotlib.pyplot as plt
-
+# %%
 x_demo = np.arange(100, dtype=float).reshape(100, 1)
 t_demo = np.arange(100)
 if implemented(minibatches, x_demo, t_demo, 10) and implemented(
     minibatches_with_replacement, x_demo, t_demo, 10
 ):
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharey=True)
-    samplers = [
-        (minibatches, "非復元抽出"),  # ja
-        (minibatches_with_replacement, "復元抽出"),  # ja
-        (minibatches, "without replacement"),  # en
-        (minibatches_with_replacement, "with replacement"),  # en
-    ]
-    for ax, (sampler, title) in zip(axes, samplers):
+    counts = {}
+    for sampler in (minibatches, minibatches_with_replacement):
         drawn = np.concatenate([tb for _xb, tb in sampler(x_demo, t_demo, 10)])
-        counts = np.bincount(drawn, minlength=100)
-        ax.bar(np.arange(100), counts)
-        ax.set_title(title)
-        ax.set_xlabel("データの番号")  # ja
-        ax.set_xlabel("sample index")  # en
-    axes[0].set_ylabel("1エポックで選ばれた回数")  # ja
-    axes[0].set_ylabel("times drawn in one epoch")  # en
-    plt.show()
+        counts[sampler.__name__] = np.bincount(np.bincount(drawn, minlength=100), minlength=5)
+    print("選ばれた回数   非復元抽出   復元抽出")  # ja
+    print("times drawn   without   with replacement")  # en
+    for times in range(5):
+        without, with_ = counts["minibatches"][times], counts["minibatches_with_replacement"][times]
+        print(f"{times:>11}   {without:>7}   {with_:>7}")
 
 # %% [markdown] ja
 # ## 学習への影響
