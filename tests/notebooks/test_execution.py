@@ -1,10 +1,12 @@
 """Every course notebook executed in a Jupyter kernel (nbclient), as a learner would run it.
 
 The solutions run top to bottom in Japanese and English with every check cell reporting no failure
-(and at least one pass); the learner's version runs top to bottom without an error, each check cell
-reporting the blanks as not written yet. Each notebook runs in a fresh kernel, two at a time. The learner's version is executed in Japanese only: the
-English one differs from it only in text (Markdown, comments and string literals), which
-``test_the_learners_versions_differ_only_in_text`` shows. Verdicts are read from the cells' outputs.
+(and at least one pass), every picture cell showing a picture and no text missing from the font;
+the learner's version runs top to bottom without an error in both languages, each check cell
+reporting the blanks as not written yet. Each notebook runs in a fresh kernel, two at a time.
+Verdicts are read from the cells' outputs (the report's count line and "not written yet", in the
+notebook's language), never decided by code in the notebook. The two languages' code differs only
+in text (``test_the_learners_versions_differ_only_in_text``).
 Every source in deepkiso/notebooks/sources is picked up.
 """
 
@@ -163,17 +165,17 @@ def test_execute_solution_notebook_draws_every_picture(name, lang, executed):
             assert shown, f"{name} ({lang}): the picture cell {cell.source[:80]!r} drew nothing"
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_execute_learners_notebook_runs_and_reports_not_written_yet(name, executed):
-    lang = "ja"
+def test_execute_learners_notebook_runs_and_reports_not_written_yet(name, lang, executed):
     notebook = executed(lang, False)[name]
     assert errors_of(notebook) == []
     pattern, blank = counts_pattern(lang), not_written_yet(lang)
     for cell in check_cells(notebook):
         shown = text_of(cell)
         found = pattern.search(shown)
-        assert found, f"{name}: no report in the check cell {cell.source!r}:\n{shown}"
-        assert blank in shown and int(found["failed"]) >= 1, f"{name}:\n{shown}"
+        assert found, f"{name} ({lang}): no report in the check cell {cell.source!r}:\n{shown}"
+        assert blank in shown and int(found["failed"]) >= 1, f"{name} ({lang}):\n{shown}"
 
 
 class _Text(ast.NodeTransformer):

@@ -153,7 +153,7 @@ def test_implemented_tells_a_written_function_from_a_blank(capsys):
     )
     set_language("ja")
     assert not implemented(blank, 1)
-    assert "blank はまだ書かれていません" in capsys.readouterr().out
+    assert "blank はまだ実装されていません" in capsys.readouterr().out
 
 
 def test_implemented_lets_the_learners_own_errors_through():

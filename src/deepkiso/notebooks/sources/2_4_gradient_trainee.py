@@ -45,6 +45,8 @@ set_language("{{lang}}")
 # $$\frac{\partial f}{\partial x_i} \approx \frac{f(\ldots, x_i + h, \ldots) - f(\ldots, x_i - h, \ldots)}{2h}$$
 #
 # ずらした値は、次の要素に移る前に必ず元に戻します (`x[i] = tmp_val`)。
+#
+# 2次元配列への拡張は 2_5 の演習です。それまでは、2次元配列についてのチェックは「注意」(NOTE) として表示されます。
 
 # %% [markdown] en
 # ## The gradient vector
@@ -55,6 +57,8 @@ set_language("{{lang}}")
 # $$\frac{\partial f}{\partial x_i} \approx \frac{f(\ldots, x_i + h, \ldots) - f(\ldots, x_i - h, \ldots)}{2h}$$
 #
 # Put each element back (`x[i] = tmp_val`) before moving to the next.
+#
+# Extending it to 2-D arrays is exercise 2_5; until then, the checks on 2-D arrays show as NOTEs.
 
 
 # %% exercise

@@ -100,7 +100,7 @@ class TwoLayerNet:
 check(TwoLayerNet)
 
 # %% [markdown] ja
-# `gradient` (誤差逆伝播法による勾配) は 2_16 で加えるので、ここではそのチェックは SKIP になります。
+# `gradient` (誤差逆伝播法による勾配) は 2_16 で加えるので、ここではそのチェックは未採点 (SKIP) になります。
 #
 # ## 勾配の形
 #
@@ -108,7 +108,7 @@ check(TwoLayerNet)
 # 数値微分は重み1つにつき損失を2回計算するので、重みが多いと時間がかかります (MNIST の 784-50-10 なら 39,760 個)。
 
 # %% [markdown] en
-# `gradient` (backpropagation) comes in 2_16, so its checks are SKIPped here.
+# `gradient` (backpropagation) comes in 2_16, so its checks are not graded (SKIP) here.
 #
 # ## The shapes of the gradients
 #

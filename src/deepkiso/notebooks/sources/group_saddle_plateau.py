@@ -59,20 +59,23 @@ set_language("{{lang}}")
 saddle = get_surface("saddle")
 stuck = descend(saddle, (1.0, 0.0), "sgd", lr=0.1, n_steps=60)
 report = classify_point(saddle, stuck.points[-1])
-print(stuck.points[-1], report.kind)
-print(report)
+print("終点:", stuck.points[-1], report.kind)  # ja
+print("end:", stuck.points[-1], report.kind)  # en
+print("∇f:", report.gradient)
+print("固有値 (曲率):", report.curvatures)  # ja
+print("eigenvalues (curvatures):", report.curvatures)  # en
 
 # %% [markdown] ja
 # ## 抜け出す: ゆらぎと慣性
 #
 # 同じ点から、勾配にノイズを加えた勾配降下法 (`noisy-gd`、小さなミニバッチの勾配に似たゆらぎ) と、
-# Momentum、Adam で下ります。
+# Momentum、Adam で下ります。鞍点から抜け出せるのはどれでしょうか。それはなぜでしょうか。
 
 # %% [markdown] en
 # ## Getting out: noise and momentum
 #
 # From the same point, walk with noise added to the gradient (`noisy-gd`, like the gradient of a small
-# mini-batch), with Momentum and with Adam.
+# mini-batch), with Momentum and with Adam. Which of them leave the saddle point, and why?
 
 # %% picture
 paths = [
@@ -107,15 +110,15 @@ plot_landscape(plateau, paths)
 #
 # 損失の曲線が平らになったら、勾配の大きさ (ノルム) を見るのが第一歩です。deepkiso の
 # `diagnose_net` は、NN のパラメータ全体について、勾配のノルムと、ランダムな向きの曲率から
-# 止まっている場所の種類を推定します。ここでは重みの初期値をとても小さくした NN を少しだけ学習させて調べます。
+# 止まっている場所の種類を推定します。ここでは、重みの初期値をとても小さくした学習前の NN を調べます。
 
 # %% [markdown] en
 # ## In a net being trained: when the loss stops falling
 #
 # When the loss curve flattens, the size (norm) of the gradient is the first thing to look at.
 # deepkiso's `diagnose_net` estimates, for all of a net's parameters at once, the gradient norm and
-# the curvature along random directions, and what kind of place training sits at. Here: a net with
-# tiny initial weights, trained only a little.
+# the curvature along random directions, and what kind of place training sits at. Here: an untrained
+# net with tiny initial weights.
 
 # %%
 from deepkiso import TwoLayerNet
