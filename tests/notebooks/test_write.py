@@ -106,10 +106,25 @@ def test_the_command_refuses_an_edited_notebook_in_one_line(tmp_path, capsys):
     assert main(["notebooks", str(tmp_path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"deepkiso notebooks: error: {tmp_path / NOTEBOOKS[0]}.ipynb was edited since deepkiso wrote "
-        "it; write to another folder, or pass --force to overwrite it\n"
+        f"deepkiso notebooks: error: {tmp_path / NOTEBOOKS[0]}.ipynb is not as deepkiso wrote it "
+        "(edited, or another file); write to another folder, or pass --force to overwrite it\n"
     )
     assert main(["notebooks", str(tmp_path), "--lang", "en", "--force"]) == 0
+
+
+def test_the_command_counts_every_notebook_in_the_way(tmp_path, capsys):
+    for name in NOTEBOOKS[:3]:
+        (tmp_path / f"{name}.ipynb").write_text("the course's own notebook")
+    assert main(["notebooks", str(tmp_path), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.endswith("overwrite it (and 2 more like it)\n")
+
+
+def test_a_folder_in_a_notebooks_place_is_refused_in_one_line(tmp_path, capsys):
+    (tmp_path / f"{NOTEBOOKS[0]}.ipynb").mkdir()
+    assert main(["notebooks", str(tmp_path), "--lang", "en"]) == 2
+    assert main(["notebooks", str(tmp_path), "--lang", "en", "--force"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[1].startswith(f"deepkiso notebooks: failed: {tmp_path}")
 
 
 def test_the_command_refuses_a_file_for_a_folder(tmp_path, capsys):

@@ -90,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _edited_line(paths: list[Path]) -> str:
     line = _(
-        "{path} was edited since deepkiso wrote it; write to another folder, "
-        "or pass --force to overwrite it"
+        "{path} is not as deepkiso wrote it (edited, or another file); write to another "
+        "folder, or pass --force to overwrite it"
     ).format(path=paths[0])
     if len(paths) > 1:
-        line += " " + _("({count} more notebooks were edited)").format(count=len(paths) - 1)
+        line += " " + _("(and {count} more like it)").format(count=len(paths) - 1)
     return line
