@@ -171,6 +171,15 @@ def test_implemented_tells_a_written_function_from_a_blank(capsys):
     assert "blank はまだ実装されていません" in capsys.readouterr().out
 
 
+def test_implemented_names_a_method_with_its_class(capsys):
+    class SimpleNet:
+        def loss(self, x):
+            raise NotImplementedError
+
+    assert not implemented(SimpleNet().loss, 1)
+    assert capsys.readouterr().out.startswith("SimpleNet.loss is not written yet")
+
+
 def test_implemented_lets_the_learners_own_errors_through():
     def wrong(x):
         return x[10]

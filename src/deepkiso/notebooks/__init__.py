@@ -159,7 +159,9 @@ def implemented(function: Callable[..., Any], *args: Any, **kwargs: Any) -> bool
         if inspect.isgenerator(result):
             next(result, None)
     except NotImplementedError:
-        name = getattr(function, "__name__", repr(function))
+        # SimpleNet.loss for a method; a function's own name wherever it was defined.
+        qualified = getattr(function, "__qualname__", None) or repr(function)
+        name = qualified.rpartition("<locals>.")[2]
         print(
             _(
                 "{name} is not written yet: fill in its cell above and run it, then run this cell again"
