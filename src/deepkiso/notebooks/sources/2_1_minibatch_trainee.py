@@ -75,7 +75,8 @@ np.random.seed(0)
 
 # %% exercise
 def minibatches(x, t, batch_size, shuffle=True):
-    """The mini-batches (x_batch, t_batch) of one epoch, each sample at most once (非復元抽出)."""
+    """1エポック分のミニバッチ (x_batch, t_batch)。どのデータも高々1回 (非復元抽出)。"""  # ja
+    """The mini-batches (x_batch, t_batch) of one epoch, each sample at most once."""  # en
     # >>> solution
     N = len(x)
     # ja: エポックごとに新しい順序: 同じデータがいつも同じ仲間と組むことがないように
@@ -107,7 +108,8 @@ check(minibatches)
 
 # %% exercise
 def minibatches_with_replacement(x, t, batch_size):
-    """N // batch_size mini-batches (x_batch, t_batch), each drawn independently (復元抽出)."""
+    """N // batch_size 個のミニバッチ (x_batch, t_batch)。それぞれ独立に抽出 (復元抽出)。"""  # ja
+    """N // batch_size mini-batches (x_batch, t_batch), each drawn independently."""  # en
     # >>> solution
     N = len(x)
     for _step in range(N // batch_size):

@@ -50,7 +50,8 @@ set_language("{{lang}}")
 
 # %% exercise
 def numerical_diff(f, x):
-    """df/dx at x by the central difference (f(x + h) - f(x - h)) / 2h, h = 1e-4."""
+    """x での df/dx を中心差分 (f(x + h) - f(x - h)) / 2h (h = 1e-4) で求める。"""  # ja
+    """df/dx at x by the central difference (f(x + h) - f(x - h)) / 2h, h = 1e-4."""  # en
     # >>> solution
     h = 1e-4
     return (f(x + h) - f(x - h)) / (2 * h)

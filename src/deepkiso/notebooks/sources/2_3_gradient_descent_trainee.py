@@ -52,7 +52,8 @@ set_language("{{lang}}")
 
 # %% exercise
 def gradient_descent(f, init_x, lr=0.01, step_num=100):
-    """(the final x, the points visited (step_num + 1, *x.shape)) of x ← x - lr · ∇f(x)."""
+    """x ← x - lr · ∇f(x) を step_num 回: (最後の x, 通った点 (step_num + 1, *x.shape))。"""  # ja
+    """x ← x - lr · ∇f(x), step_num times: (the final x, the points visited (step_num + 1, *x.shape))."""  # en
     # >>> solution
     x = init_x.copy()
     history = [x.copy()]
@@ -87,7 +88,8 @@ bowl = get_surface("bowl")
 
 
 def walk(lr):
-    """The learner's gradient_descent on the bowl, as a path deepkiso can draw."""
+    """あなたの gradient_descent でお椀の形の関数を下った経路 (deepkiso が描ける形)。"""  # ja
+    """Your gradient_descent down the bowl, as a path deepkiso can draw."""  # en
     _x, history = gradient_descent(bowl, np.array([-2.0, 1.5]), lr=lr, step_num=30)
     values = np.array([bowl(p) for p in history])
     diverged = not np.all(np.isfinite(values)) or values[-1] > values[0]

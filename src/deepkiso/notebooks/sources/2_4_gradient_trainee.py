@@ -63,7 +63,8 @@ set_language("{{lang}}")
 
 # %% exercise
 def numerical_gradient(f, x):
-    """∂f/∂x_i for every element of the 1-D array x (float), by central differences; x unchanged."""
+    """1次元配列 x (float) の各要素についての ∂f/∂x_i を中心差分で求める。x は元のまま。"""  # ja
+    """∂f/∂x_i for every element of the 1-D array x (float), by central differences; x unchanged."""  # en
     # >>> solution
     h = 1e-4
     grad = np.zeros_like(x)

@@ -54,7 +54,8 @@ set_language("{{lang}}")
 
 # %% exercise
 def numerical_gradient(f, x):
-    """∂f/∂x for an array x of any shape (float): an array of x's shape; x unchanged."""
+    """任意の形の配列 x (float) についての ∂f/∂x (x と同じ形)。x は元のまま。"""  # ja
+    """∂f/∂x for an array x of any shape (float): an array of x's shape; x unchanged."""  # en
     # >>> solution
     h = 1e-4
     grad = np.zeros_like(x)

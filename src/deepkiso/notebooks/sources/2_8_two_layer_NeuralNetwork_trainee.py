@@ -64,7 +64,8 @@ class TwoLayerNet:
         }
 
     def predict(self, x):
-        """y = softmax(sigmoid(x · W1 + b1) · W2 + b2), (N, output_size)."""
+        """y = softmax(sigmoid(x · W1 + b1) · W2 + b2), (N, output_size)。"""  # ja
+        """y = softmax(sigmoid(x · W1 + b1) · W2 + b2), (N, output_size)."""  # en
         # >>> solution
         W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
         z1 = sigmoid(np.dot(x, W1) + b1)
@@ -72,13 +73,15 @@ class TwoLayerNet:
         # <<< solution
 
     def loss(self, x, t):
-        """The mean cross-entropy error of the batch; t one-hot (N, output_size)."""
+        """バッチの交差エントロピー誤差の平均。t は one-hot (N, output_size)。"""  # ja
+        """The mean cross-entropy error of the batch; t one-hot (N, output_size)."""  # en
         # >>> solution
         return cross_entropy_error(self.predict(x), t)
         # <<< solution
 
     def accuracy(self, x, t):
-        """The fraction of samples whose largest output is the correct label."""
+        """出力が最大のクラスが正解ラベルと一致するデータの割合 (正解率)。"""  # ja
+        """The fraction of samples whose largest output is the correct label (accuracy)."""  # en
         # >>> solution
         y = np.argmax(self.predict(x), axis=1)
         labels = np.argmax(t, axis=1)
@@ -86,13 +89,15 @@ class TwoLayerNet:
         # <<< solution
 
     def numerical_gradient(self, x, t):
-        """grads[key] = dL/dparams[key] for W1, b1, W2, b2, by numerical differentiation."""
-
+        """W1, b1, W2, b2 のそれぞれについて grads[key] = dL/dparams[key] を数値微分で求める。"""  # ja
+        """grads[key] = dL/dparams[key] for W1, b1, W2, b2, by numerical differentiation."""  # en
         # >>> solution
-        def loss_w(w):
-            return self.loss(x, t)
-
-        return {key: numerical_gradient(loss_w, self.params[key]) for key in self.params}
+        # ja: f は引数 w を使わなくてよい: numerical_gradient が params[key] そのものをずらし、loss がそれを読む
+        # en: f may ignore its w: numerical_gradient moves params[key] itself, which loss reads
+        grads = {}
+        for key in ("W1", "b1", "W2", "b2"):
+            grads[key] = numerical_gradient(lambda w: self.loss(x, t), self.params[key])
+        return grads
         # <<< solution
 
 

@@ -46,7 +46,8 @@ set_language("{{lang}}")
 
 
 def sweep(specs):
-    """Run the trials (in a temporary folder) and group their results by setting."""
+    """試行を (一時フォルダで) 実行し、結果を設定ごとにまとめる。"""  # ja
+    """Run the trials (in a temporary folder) and group their results by setting."""  # en
     with tempfile.TemporaryDirectory() as folder:
         return group_results(run_sweep(specs, folder).results)
 
