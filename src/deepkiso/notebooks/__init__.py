@@ -54,7 +54,7 @@ class NotebookEdited(ValueError):
     """A notebook in the way that deepkiso did not write as it is now: the learner's work (paths: all of them)."""
 
     def __init__(self, paths: list[Path]):
-        super().__init__(f"{paths[0]}: edited since deepkiso wrote it")
+        super().__init__(f"{paths[0]}: not as deepkiso wrote it (edited, or another file)")
         self.paths = paths
 
 
