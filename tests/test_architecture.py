@@ -7,7 +7,7 @@ depend on the code that produced its data through a type hint either.
 
 The order, lowest first: the utilities (files, errors, blas) ← functions, differentiation,
 gradcheck ← layers (and kernels, their fast forms), optimizers, data ← nets ← training and the course's studies (vanishing,
-loss_surface, landscape, diff_error, expression) ← experiments ← commands ← cli. Beside it:
+loss_surface, landscape, diff_error, expression) ← experiments ← commands (and notebooks) ← cli. Beside it:
 graph/ and check/ stand on the core alone, plots/ takes plain data (only the utilities and the
 graph's Variables), and nothing but ``__main__`` imports cli.py.
 """
@@ -51,6 +51,9 @@ RANKS = {
     "experiments": 5,
     "commands": 6,
     "runs": 6,  # load_run: a run folder of the commands, back in Python
+    # The course's notebooks: the builder and its sources (which import what they draw with);
+    # beside the commands, so nothing below imports them and only `deepkiso notebooks` does.
+    "notebooks": 6,
     "cli": 7,
     "__main__": 8,
 }
@@ -71,6 +74,8 @@ ONLY = {
     "graph": CORE,
     "check": CORE,
     "plots": UTILITIES | {"graph"},
+    # The notebooks draw on every part of the library, but never on the commands.
+    "notebooks": {name for name, rank in RANKS.items() if rank < RANKS["commands"]},
 }
 
 # Known violations left for later: each (importer, imported) with the reason and the owner, to be fixed

@@ -53,6 +53,7 @@ BASES = {
     ],
     "graph": ["graph", "x * y + 1", "--set", "x=1", "y=2"],
     "landscape": ["landscape", "--steps", "2", "--dpi", "20", "--out", "{tmp}/l.png"],
+    "notebooks": ["notebooks", "{tmp}/notebooks"],
     "numdiff": ["numdiff", "--no-timing", "--dpi", "20", "--out", "{tmp}/n.png"],
     "predict": ["predict", "{run}", "{image}"],
     "train": [

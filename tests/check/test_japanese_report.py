@@ -279,13 +279,6 @@ _CASES = [
     "grade_train_loop",
     "grade_nb_samplers",
 ]
-# The checks' own titles, messages and causes are translated in the checks' modules
-# (check/layers.py, loss_layers.py, functions.py, differentiation.py, expect.py; nets.py,
-# net_models.py, net_gradients.py, simple_net.py, training.py, batch.py): until they are, a report
-# that shows one of their English texts holds English.
-_CHECKS_NOT_TRANSLATED_YET = pytest.mark.xfail(
-    strict=False, reason="the checks' own texts (check/layers.py, nets.py, …) are still English"
-)
 
 
 @functools.cache
@@ -300,9 +293,7 @@ def _japanese(case: str) -> tuple[str, dict]:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(case, marks=_CHECKS_NOT_TRANSLATED_YET) for case in _CASES]
-)
+@pytest.mark.parametrize("case", _CASES)
 def test_a_japanese_report_has_no_english_sentence_left(case):
     left = english_left(_japanese(case)[0])
     assert not left, f"{len(left)} lines with English: " + " | ".join(left[:10])
