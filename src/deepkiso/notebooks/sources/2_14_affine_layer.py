@@ -88,9 +88,10 @@ class Affine:
         self.W = W
         self.b = b
         self.x = None
-        self.dW = None  # ja: 重みの勾配 (backward で計算)
-        self.db = None  # ja: バイアスの勾配 (backward で計算)
-        # en: dW and db are filled in by backward
+        # ja: 重みとバイアスの勾配 (backward で計算)
+        # en: the gradients of the weights and the bias (set by backward)
+        self.dW = None
+        self.db = None
 
     def forward(self, x):
         # >>> solution
