@@ -181,34 +181,36 @@ if implemented(train, probe, x_small[:30], t_small[:30], 0.5, 30, 1):
 # ## MNIST で学習する (時間がかかります)
 #
 # 次のセルは、MNIST (28×28 画素、訓練データ 60,000 枚) で同じ学習を行います。入力が 784 個になり、
-# パラメータは約 8,000 個に増えるので、数値微分では 1 回の更新に数秒かかります。ここでは最初の
-# 10,000 枚で 1 エポック (100 回の更新) だけ学習します (数分かかります)。MNIST のファイルが
-# 必要です (`deepkiso.data.load_mnist` がキャッシュなどから探します)。このセルは自動実行の対象外です。
+# パラメータは約 8,000 個に増えるので、数値微分では 1 回の更新に 5〜10 秒かかります。ここでは最初の
+# 2,000 枚で 1 エポック (20 回の更新) だけ学習します (数分かかります)。60,000 枚で 1 エポック学習すると
+# 1 時間を超えます。MNIST のファイルが必要です (`deepkiso.data.load_mnist` がキャッシュなどから探します)。
+# このセルは自動実行の対象外です。
 
 # %% [markdown] en
 # ## Training on MNIST (this takes a while)
 #
 # The next cell runs the same training on MNIST (28×28 pixels, 60,000 training images). With 784
-# inputs the network has about 8,000 parameters, so one update by numerical differentiation takes
-# seconds: the cell trains for one epoch (100 updates) on the first 10,000 images only, which takes
-# a few minutes. It needs the MNIST files (`deepkiso.data.load_mnist` finds them, in the cache for
-# example). Automatic runs of the notebook skip this cell.
+# inputs the network has about 8,000 parameters, so one update by numerical differentiation takes 5
+# to 10 seconds: the cell trains for one epoch (20 updates) on the first 2,000 images only, which
+# takes a few minutes (one epoch of all 60,000 would take over an hour). It needs the MNIST files
+# (`deepkiso.data.load_mnist` finds them, in the cache for example). Automatic runs of the notebook
+# skip this cell.
 
 # %% full-run
 from deepkiso.data import load_mnist  # noqa: E402 (the full run only: it needs the MNIST files)
 
 (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, flatten=True, one_hot_label=False)
 network = TwoLayerNet(784, 10, 10, weight_init_std=0.1, rng=0)
-losses = train(network, x_train[:10000], t_train[:10000], learning_rate=0.5, batch_size=100)
+losses = train(network, x_train[:2000], t_train[:2000], learning_rate=0.5, batch_size=100)
 mnist_history = History(
     iteration_loss=losses,
     epochs=[
         {
             "epoch": 1,
             "iteration": len(losses),
-            "train_loss": network.loss(x_train[:10000], t_train[:10000]),
+            "train_loss": network.loss(x_train[:2000], t_train[:2000]),
             "test_loss": network.loss(x_test, t_test),
-            "train_accuracy": network.accuracy(x_train[:10000], t_train[:10000]),
+            "train_accuracy": network.accuracy(x_train[:2000], t_train[:2000]),
             "test_accuracy": network.accuracy(x_test, t_test),
         }
     ],

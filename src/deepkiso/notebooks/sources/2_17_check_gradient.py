@@ -46,9 +46,8 @@
 # %%
 from collections import OrderedDict
 
+import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
-from matplotlib.figure import Figure
 
 from deepkiso import numerical_gradient
 from deepkiso.check import check
@@ -220,8 +219,7 @@ if implemented(gradient_check, buggy, x_batch, t_batch):
         "correct network": gradient_check(network, x_batch, t_batch),  # en
         "ReLU without its mask": gradient_check(buggy, x_batch, t_batch),  # en
     }
-    figure = Figure(figsize=(7, 3.6), layout="constrained")
-    ax = figure.subplots()
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     keys = list(network.params)
     for offset, (label, errors) in zip((-0.2, 0.2), results.items()):
         ax.bar(np.arange(len(keys)) + offset, [errors[k] for k in keys], width=0.4, label=label)
@@ -232,4 +230,4 @@ if implemented(gradient_check, buggy, x_batch, t_batch):
     ax.set_title("勾配確認: 誤差逆伝播法と数値微分の相対誤差")  # ja
     ax.set_title("Gradient check: relative error of backprop against numerical")  # en
     ax.legend()
-    display(figure)
+    plt.show()
