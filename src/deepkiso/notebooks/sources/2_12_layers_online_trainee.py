@@ -8,8 +8,7 @@
 # - `forward`: 入力から出力を計算する (順伝播)。逆伝播で必要な値を覚えておく。
 # - `backward`: 上流 (出力側) から来た勾配 `dout` に局所的な微分を掛けて、下流 (入力側) へ渡す (逆伝播)。
 #
-# この演習では、計算グラフの加算ノード・乗算ノードにあたる **AddLayer**、**MulLayer** と、活性化関数の
-# **Relu**、**Sigmoid** を、1 つのデータ (スカラーや 1 次元の配列) について実装します。
+# この演習では、計算グラフの加算ノード・乗算ノードにあたる **AddLayer**、**MulLayer** と、活性化関数の **Relu**、**Sigmoid** を、1 つのデータ (スカラーや 1 次元の配列) について実装します。
 
 # %% [markdown] en
 # # 2_12 Layers, one sample at a time
@@ -42,8 +41,7 @@ set_language("{{lang}}")
 # %% [markdown] ja
 # ## 演習 1: 加算レイヤ
 #
-# $z = x + y$ では $\frac{\partial z}{\partial x} = 1$、$\frac{\partial z}{\partial y} = 1$ なので、
-# 連鎖律から
+# $z = x + y$ では $\frac{\partial z}{\partial x} = 1$、$\frac{\partial z}{\partial y} = 1$ なので、連鎖律から
 #
 # $$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial z} \times 1, \qquad
 # \frac{\partial L}{\partial y} = \frac{\partial L}{\partial z} \times 1$$
@@ -91,8 +89,7 @@ check(AddLayer)
 # $$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial z} \times y, \qquad
 # \frac{\partial L}{\partial y} = \frac{\partial L}{\partial z} \times x$$
 #
-# 乗算ノードは、上流の勾配に **もう一方の入力** を掛けて渡します (x と y を入れ替えて掛ける)。
-# そのため、順伝播の入力 `x`、`y` を覚えておく必要があります。
+# 乗算ノードは、上流の勾配に **もう一方の入力** を掛けて渡します (x と y を入れ替えて掛ける)。そのため、順伝播の入力 `x`、`y` を覚えておく必要があります。
 
 # %% [markdown] en
 # ## Exercise 2: the multiply layer
@@ -133,10 +130,7 @@ check(MulLayer)
 # %% [markdown] ja
 # ## 買い物の計算グラフ
 #
-# 鉛筆 80 円を 3 本、ノート 150 円を 2 冊買い、消費税 1.1 倍を掛けた支払額を、あなたの
-# MulLayer と AddLayer で順伝播・逆伝播します。逆伝播の結果は「鉛筆の値段が 1 円上がると
-# 支払いがいくら増えるか」などを表します。下の図は同じ計算を deepkiso の計算グラフで描いたもので、
-# 赤い数字 (勾配) があなたの結果と一致するはずです。
+# 鉛筆 80 円を 3 本、ノート 150 円を 2 冊買い、消費税 1.1 倍を掛けた支払額を、あなたの MulLayer と AddLayer で順伝播・逆伝播します。逆伝播の結果は「鉛筆の値段が 1 円上がると支払いがいくら増えるか」などを表します。下の図は同じ計算を deepkiso の計算グラフで描いたもので、赤い数字 (勾配) があなたの結果と一致するはずです。
 
 # %% [markdown] en
 # ## The shopping graph
@@ -178,9 +172,7 @@ draw_graph(shopping.output, title=shopping.title)
 # $$y = \begin{cases} x & (x > 0) \\ 0 & (x \leq 0) \end{cases}, \qquad
 # \frac{\partial y}{\partial x} = \begin{cases} 1 & (x > 0) \\ 0 & (x \leq 0) \end{cases}$$
 #
-# 逆伝播では、順伝播で $x > 0$ だった要素は `dout` をそのまま通し、$x \leq 0$ だった要素は 0 にします。
-# どの要素が $x \leq 0$ だったかを `forward` で覚えておきます (`mask`)。呼び出し元の `x` や `dout` を
-# 書き換えないよう、コピーしてから 0 を入れてください。
+# 逆伝播では、順伝播で $x > 0$ だった要素は `dout` をそのまま通し、$x \leq 0$ だった要素は 0 にします。どの要素が $x \leq 0$ だったかを `forward` で覚えておきます (`mask`)。呼び出し元の `x` や `dout` を書き換えないよう、コピーしてから 0 を入れてください。
 
 # %% [markdown] en
 # ## Exercise 3: the ReLU layer
@@ -227,9 +219,7 @@ check(Relu)
 # $$\frac{\partial y}{\partial x} = \frac{\partial y}{\partial t} \frac{\partial t}{\partial x}
 # = -t^{-2} \times (-\exp(-x)) = y(1 - y)$$
 #
-# です。逆伝播は $\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \times y(1 - y)$ なので、
-# 順伝播の **出力** $y$ を覚えておけば足ります。$x = -1000$ のような値で $\exp$ があふれないよう、
-# 工夫してください (例えば `np.clip` で $x$ を $[-500, 500]$ に収めても、値はほとんど変わりません)。
+# です。逆伝播は $\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \times y(1 - y)$ なので、順伝播の **出力** $y$ を覚えておけば足ります。$x = -1000$ のような値で $\exp$ があふれないよう、工夫してください (例えば `np.clip` で $x$ を $[-500, 500]$ に収めても、値はほとんど変わりません)。
 
 # %% [markdown] en
 # ## Exercise 4: the sigmoid layer
@@ -270,11 +260,7 @@ check(Sigmoid)
 # %% [markdown] ja
 # ## ReLU とシグモイドの微分: 勾配消失
 #
-# あなたの Relu と Sigmoid に $x$ の値を並べた配列を通し、`dout` に 1 を与えて逆伝播すると、
-# 各点の微分 $\frac{\partial y}{\partial x}$ が得られます (左の図)。シグモイドの微分は最大でも 0.25 なので、
-# 層を重ねて何度も掛け合わせると、入力層に近づくほど勾配が小さくなります。これが **勾配消失** です。
-# ReLU の微分は $x > 0$ で 1 なので、何度掛けても小さくなりません。右の図は、隠れ層 10 層の
-# ネットワークで、各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
+# あなたの Relu と Sigmoid に $x$ の値を並べた配列を通し、`dout` に 1 を与えて逆伝播すると、各点の微分 $\frac{\partial y}{\partial x}$ が得られます (左の図)。シグモイドの微分は最大でも 0.25 なので、層を重ねて何度も掛け合わせると、入力層に近づくほど勾配が小さくなります。これが **勾配消失** です。ReLU の微分は $x > 0$ で 1 なので、何度掛けても小さくなりません。右の図は、隠れ層 10 層のネットワークで、各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
 
 # %% [markdown] en
 # ## The derivatives of ReLU and sigmoid: vanishing gradients

@@ -3,10 +3,7 @@
 # %% [markdown] ja
 # # 2_14 Affine レイヤ (アフィンレイヤ)
 #
-# ニューラルネットワークの中間層は、入力に重みを掛けてバイアスを足します。行列の積にバイアスを
-# 足す計算は幾何学でいうアフィン変換なので、この層を **Affine レイヤ** と呼びます。
-# この演習では、バッチ (N 個のデータをまとめた行列) に対応した Affine レイヤの順伝播と逆伝播を
-# 実装します。
+# ニューラルネットワークの中間層は、入力に重みを掛けてバイアスを足します。行列の積にバイアスを足す計算は幾何学でいうアフィン変換なので、この層を **Affine レイヤ** と呼びます。この演習では、バッチ (N 個のデータをまとめた行列) に対応した Affine レイヤの順伝播と逆伝播を実装します。
 
 # %% [markdown] en
 # # 2_14 The Affine layer
@@ -23,20 +20,14 @@
 #
 # $$Y = X \cdot W + B$$
 #
-# で、$Y$ は $(N, M)$ になります ($B$ は各行に同じものが足されます)。
-# 逆伝播では、上流から $\frac{\partial L}{\partial Y}$ (形状 $(N, M)$、コードでは `dout`) を
-# 受け取り、連鎖律で次の 3 つを求めます。
+# で、$Y$ は $(N, M)$ になります ($B$ は各行に同じものが足されます)。逆伝播では、上流から $\frac{\partial L}{\partial Y}$ (形状 $(N, M)$、コードでは `dout`) を受け取り、連鎖律で次の 3 つを求めます。
 #
 # $$\frac{\partial L}{\partial X} = \frac{\partial L}{\partial Y} \cdot W^{\mathsf T}, \qquad
 # \frac{\partial L}{\partial W} = X^{\mathsf T} \cdot \frac{\partial L}{\partial Y}, \qquad
 # \frac{\partial L}{\partial B} = \frac{\partial L}{\partial Y_1} + \frac{\partial L}{\partial Y_2}
 # + \dots + \frac{\partial L}{\partial Y_N}$$
 #
-# 形状を確かめると覚えやすくなります。$\frac{\partial L}{\partial X}$ は $X$ と同じ $(N, D)$、
-# $\frac{\partial L}{\partial W}$ は $W$ と同じ $(D, M)$ です。$B$ はバッチの N 個のデータすべてに
-# 足されたので、その勾配は N 個の勾配の合計 (バッチ方向の和、`axis=0`) になります。
-# $W$ の勾配も N 個の合計ですが、その和は行列の積 $X^{\mathsf T} \cdot \frac{\partial L}{\partial Y}$
-# の中で計算されます。
+# 形状を確かめると覚えやすくなります。$\frac{\partial L}{\partial X}$ は $X$ と同じ $(N, D)$、$\frac{\partial L}{\partial W}$ は $W$ と同じ $(D, M)$ です。$B$ はバッチの N 個のデータすべてに足されたので、その勾配は N 個の勾配の合計 (バッチ方向の和、`axis=0`) になります。$W$ の勾配も N 個の合計ですが、その和は行列の積 $X^{\mathsf T} \cdot \frac{\partial L}{\partial Y}$ の中で計算されます。
 
 # %% [markdown] en
 # ## Forward and backward
@@ -76,9 +67,7 @@ set_language("{{lang}}")
 # %% [markdown] ja
 # ## 演習: Affine クラス
 #
-# `forward(x)` は逆伝播で使う `x` を覚えておき、$Y$ を返します。`backward(dout)` は
-# `self.dW` と `self.db` に重みとバイアスの勾配を入れ、入力の勾配 `dx` を返します。
-# `x` や `dout` を書き換えず、新しい配列を作ってください。
+# `forward(x)` は逆伝播で使う `x` を覚えておき、$Y$ を返します。`backward(dout)` は `self.dW` と `self.db` に重みとバイアスの勾配を入れ、入力の勾配 `dx` を返します。`x` や `dout` を書き換えず、新しい配列を作ってください。
 
 # %% [markdown] en
 # ## Exercise: the Affine class
@@ -145,10 +134,7 @@ if implemented(layer.forward, X) and implemented(layer.backward, np.ones((5, 3))
 # %% [markdown] ja
 # ## 計算グラフで確かめる
 #
-# deepkiso の計算グラフ (`deepkiso.graph`) で $L = \sum (X \cdot W + B)$ を作り、逆伝播させます。
-# このとき $\frac{\partial L}{\partial Y}$ はすべて 1 なので、グラフが求めた
-# $\frac{\partial L}{\partial W}, \frac{\partial L}{\partial B}$ と、あなたの Affine に
-# `dout = np.ones(...)` を渡した結果が一致するはずです。図の赤い数字が各ノードの勾配です。
+# deepkiso の計算グラフ (`deepkiso.graph`) で $L = \sum (X \cdot W + B)$ を作り、逆伝播させます。このとき $\frac{\partial L}{\partial Y}$ はすべて 1 なので、グラフが求めた $\frac{\partial L}{\partial W}, \frac{\partial L}{\partial B}$ と、あなたの Affine に `dout = np.ones(...)` を渡した結果が一致するはずです。図の赤い数字が各ノードの勾配です。
 
 # %% [markdown] en
 # ## Checking with a computational graph

@@ -3,10 +3,7 @@
 # %% [markdown] ja
 # # 2_15 Softmax-with-Loss レイヤ
 #
-# 分類問題の出力層では、スコア $a$ をソフトマックス関数で確率 $y$ に変え、正解ラベル $t$ との
-# 交差エントロピー誤差 $L$ を損失にします。この 2 つをまとめて 1 つのレイヤにすると、逆伝播が
-# $y - t$ という驚くほど簡単な形になります。この演習では、そのレイヤ **Softmax-with-Loss** を
-# 実装します。
+# 分類問題の出力層では、スコア $a$ をソフトマックス関数で確率 $y$ に変え、正解ラベル $t$ との交差エントロピー誤差 $L$ を損失にします。この 2 つをまとめて 1 つのレイヤにすると、逆伝播が $y - t$ という驚くほど簡単な形になります。この演習では、そのレイヤ **Softmax-with-Loss** を実装します。
 
 # %% [markdown] en
 # # 2_15 The Softmax-with-Loss layer
@@ -23,8 +20,7 @@
 #
 # $$y_k = \frac{\exp(a_k)}{\sum_{i=1}^{K} \exp(a_i)}, \qquad L = -\sum_{k=1}^{K} t_k \log y_k$$
 #
-# です ($K$ はクラスの数)。$\exp$ はすぐに大きくなってあふれるので、各行の最大値を引いてから
-# $\exp$ を取ります (分子と分母に同じ数を掛けるだけなので、値は変わりません)。
+# です ($K$ はクラスの数)。$\exp$ はすぐに大きくなってあふれるので、各行の最大値を引いてから $\exp$ を取ります (分子と分母に同じ数を掛けるだけなので、値は変わりません)。
 #
 # バッチでは N 個の損失の平均を取ります。
 #
@@ -34,9 +30,7 @@
 #
 # $$\frac{\partial L}{\partial a_{nk}} = \frac{y_{nk} - t_{nk}}{N}$$
 #
-# です。損失関数レイヤの逆伝播では、**バッチサイズ N で割る** ことを忘れないでください
-# (順伝播で平均を取ったからです)。正解ラベル `t` は、one-hot 表現 (形状 $(N, K)$) でも、
-# ラベルの番号 (形状 $(N,)$) でも受け取れるようにします。
+# です。損失関数レイヤの逆伝播では、**バッチサイズ N で割る** ことを忘れないでください (順伝播で平均を取ったからです)。正解ラベル `t` は、one-hot 表現 (形状 $(N, K)$) でも、ラベルの番号 (形状 $(N,)$) でも受け取れるようにします。
 
 # %% [markdown] en
 # ## The formulas
@@ -74,8 +68,7 @@ set_language("{{lang}}")
 # %% [markdown] ja
 # ## 演習 1: ソフトマックス関数
 #
-# 1 つのデータ (1 次元) にもバッチ (2 次元、1 行が 1 データ) にも使えるように、最後の軸
-# (`axis=-1`) に沿って計算してください。
+# 1 つのデータ (1 次元) にもバッチ (2 次元、1 行が 1 データ) にも使えるように、最後の軸 (`axis=-1`) に沿って計算してください。
 
 # %% [markdown] en
 # ## Exercise 1: the softmax function
@@ -101,8 +94,7 @@ check(softmax)
 # %% [markdown] ja
 # ## 演習 2: 交差エントロピー誤差
 #
-# `y` はソフトマックスの出力、`t` は one-hot 表現かラベルの番号です。バッチの平均を返します。
-# $\log 0$ は $-\infty$ になるので、小さな値 (例えば $10^{-7}$) を足してから $\log$ を取ります。
+# `y` はソフトマックスの出力、`t` は one-hot 表現かラベルの番号です。バッチの平均を返します。$\log 0$ は $-\infty$ になるので、小さな値 (例えば $10^{-7}$) を足してから $\log$ を取ります。
 
 # %% [markdown] en
 # ## Exercise 2: the cross-entropy error
@@ -134,9 +126,7 @@ check(cross_entropy_error)
 # %% [markdown] ja
 # ## 演習 3: SoftmaxWithLoss クラス
 #
-# `forward(x, t)` はソフトマックスの出力 `self.y` と `t` を覚えておき、損失を返します。
-# `backward(dout=1)` は $\frac{\partial L}{\partial a} = \text{dout} \cdot \frac{y - t}{N}$ を返します。
-# `t` がラベルの番号のときは、$y$ の各行の正解の位置から 1 を引けば $y - t$ になります。
+# `forward(x, t)` はソフトマックスの出力 `self.y` と `t` を覚えておき、損失を返します。`backward(dout=1)` は $\frac{\partial L}{\partial a} = \text{dout} \cdot \frac{y - t}{N}$ を返します。`t` がラベルの番号のときは、$y$ の各行の正解の位置から 1 を引けば $y - t$ になります。
 
 # %% [markdown] en
 # ## Exercise 3: the SoftmaxWithLoss class
@@ -190,10 +180,7 @@ check(SoftmaxWithLoss)
 # %% [markdown] ja
 # ## 計算グラフで確かめる: $\frac{\partial L}{\partial a} = \frac{y - t}{N}$
 #
-# 下の図は、Affine レイヤと Softmax-with-Loss レイヤを、$\exp$、和 ($\Sigma$)、逆数 ($1/x$)、
-# $\log$、乗算、平均のノードまで分解した計算グラフです (`deepkiso.graph` の
-# `affine_softmax_loss_example`)。逆伝播させると、途中のノードの勾配はどれも複雑なのに、
-# スコア $a$ の勾配は $(y - t)/N$ にまとまります。あなたのレイヤの `backward` と比べます。
+# 下の図は、Affine レイヤと Softmax-with-Loss レイヤを、$\exp$、和 ($\Sigma$)、逆数 ($1/x$)、$\log$、乗算、平均のノードまで分解した計算グラフです (`deepkiso.graph` の `affine_softmax_loss_example`)。逆伝播させると、途中のノードの勾配はどれも複雑なのに、スコア $a$ の勾配は $(y - t)/N$ にまとまります。あなたのレイヤの `backward` と比べます。
 
 # %% [markdown] en
 # ## Checking with a computational graph: $\frac{\partial L}{\partial a} = \frac{y - t}{N}$

@@ -3,10 +3,7 @@
 # %% [markdown] ja
 # # 2_16 誤差逆伝播法に対応したニューラルネットワーク
 #
-# 2_8 の 2 層ニューラルネットワークは、勾配を数値微分で求めていました。数値微分はパラメータ 1 つごとに
-# 損失を 2 回計算し直すので、パラメータが増えると極端に遅くなります。この演習では、2_12〜2_15 の
-# レイヤを組み合わせてネットワークを作り、勾配を **誤差逆伝播法** で求める `gradient` メソッドを
-# 実装します。
+# 2_8 の 2 層ニューラルネットワークは、勾配を数値微分で求めていました。数値微分はパラメータ 1 つごとに損失を 2 回計算し直すので、パラメータが増えると極端に遅くなります。この演習では、2_12〜2_15 のレイヤを組み合わせてネットワークを作り、勾配を **誤差逆伝播法** で求める `gradient` メソッドを実装します。
 
 # %% [markdown] en
 # # 2_16 A neural network with backpropagation
@@ -24,17 +21,13 @@
 # $$X \xrightarrow{\text{Affine1}} A_1 \xrightarrow{\text{Relu1}} Z_1 \xrightarrow{\text{Affine2}} A_2
 # \xrightarrow{\text{SoftmaxWithLoss}} L$$
 #
-# レイヤは順番を保つ辞書 `OrderedDict` に入れておきます。`predict` は辞書の順にレイヤの `forward` を
-# 呼び、`gradient` は最後のレイヤ (Softmax-with-Loss) から **逆の順** に `backward` を呼びます。
-# 連鎖律により、各レイヤは上流から来た勾配に自分の局所的な微分を掛けて下流へ渡すだけです。
+# レイヤは順番を保つ辞書 `OrderedDict` に入れておきます。`predict` は辞書の順にレイヤの `forward` を呼び、`gradient` は最後のレイヤ (Softmax-with-Loss) から **逆の順** に `backward` を呼びます。連鎖律により、各レイヤは上流から来た勾配に自分の局所的な微分を掛けて下流へ渡すだけです。
 #
 # $$\frac{\partial L}{\partial A_2} = \frac{Y - T}{N}, \quad
 # \frac{\partial L}{\partial W_2} = Z_1^{\mathsf T} \frac{\partial L}{\partial A_2}, \quad
 # \frac{\partial L}{\partial Z_1} = \frac{\partial L}{\partial A_2} W_2^{\mathsf T}, \quad \dots$$
 #
-# 逆伝播が終わると、各 Affine レイヤの `dW`、`db` に重みとバイアスの勾配が入っています。
-# ここではレイヤとして deepkiso の `Affine`、`ReLU`、`SoftmaxWithLoss` を使います
-# (2_12〜2_15 で書いた自分のクラスに置き換えてもかまいません)。
+# 逆伝播が終わると、各 Affine レイヤの `dW`、`db` に重みとバイアスの勾配が入っています。ここではレイヤとして deepkiso の `Affine`、`ReLU`、`SoftmaxWithLoss` を使います (2_12〜2_15 で書いた自分のクラスに置き換えてもかまいません)。
 
 # %% [markdown] en
 # ## Layers in a row
@@ -80,14 +73,10 @@ set_language("{{lang}}")
 #
 # 埋めるところは 4 つです。
 #
-# 1. `__init__`: レイヤ `Affine1`、`Relu1`、`Affine2` を `self.layers` (OrderedDict) に入れ、
-#    最後のレイヤ `SoftmaxWithLoss` を `self.last_layer` に入れる。Affine には `self.params` の配列
-#    そのもの (コピーではなく) を渡します。パラメータ更新が `self.params` の配列をその場で書き換えると、
-#    レイヤからも新しい値が見えるようにするためです。
+# 1. `__init__`: レイヤ `Affine1`、`Relu1`、`Affine2` を `self.layers` (OrderedDict) に入れ、最後のレイヤ `SoftmaxWithLoss` を `self.last_layer` に入れる。Affine には `self.params` の配列そのもの (コピーではなく) を渡します。パラメータ更新が `self.params` の配列をその場で書き換えると、レイヤからも新しい値が見えるようにするためです。
 # 2. `predict`: レイヤを順に通す。
 # 3. `loss`: `predict` の出力と `t` を最後のレイヤに渡す。
-# 4. `gradient`: 順伝播 (損失の計算) のあと、最後のレイヤから逆順に `backward` を呼び、
-#    `{"W1": …, "b1": …, "W2": …, "b2": …}` を返す。
+# 4. `gradient`: 順伝播 (損失の計算) のあと、最後のレイヤから逆順に `backward` を呼び、`{"W1": …, "b1": …, "W2": …, "b2": …}` を返す。
 
 # %% [markdown] en
 # ## Exercise: TwoLayerNet
@@ -166,9 +155,7 @@ check(TwoLayerNet)
 # %% [markdown] ja
 # ## どれだけ速くなったか
 #
-# 入力 16、出力 4 で隠れ層の大きさを変えたネットワークについて、あなたの `numerical_gradient` と
-# `gradient` が 1 回の勾配にかかる時間を測ります。パラメータが多いほど差が開きます
-# (図の「×」は誤差逆伝播法の何倍遅いか)。
+# 入力 16、出力 4 で隠れ層の大きさを変えたネットワークについて、あなたの `numerical_gradient` と `gradient` が 1 回の勾配にかかる時間を測ります。パラメータが多いほど差が開きます (図の「×」は誤差逆伝播法の何倍遅いか)。
 
 # %% [markdown] en
 # ## How much faster

@@ -3,12 +3,9 @@
 # %% [markdown] ja
 # # グループワーク: 2乗和誤差レイヤの逆伝播を詳細な計算グラフで確かめる
 #
-# 2乗和誤差レイヤの逆伝播は $y_k - t_k$ になる、と学びました。本当にそうなるのかを、加算ノードと
-# 乗算ノードだけでなく、**減算ノード**、**2 乗ノード**、**逆数ノード** なども使った詳細な計算グラフを
-# 描いて確かめましょう。どのノードも微分できるので、連鎖律で勾配を 1 ノードずつ逆にたどれます。
+# 2乗和誤差レイヤの逆伝播は $y_k - t_k$ になる、と学びました。本当にそうなるのかを、加算ノードと乗算ノードだけでなく、**減算ノード**、**2 乗ノード**、**逆数ノード** なども使った詳細な計算グラフを描いて確かめましょう。どのノードも微分できるので、連鎖律で勾配を 1 ノードずつ逆にたどれます。
 #
-# 2〜3 名のグループで、まず紙に計算グラフを描き、各ノードの局所的な微分を書き込んでから、
-# 下のセルで deepkiso の計算グラフ (`deepkiso.graph`) を使って確かめてください。
+# 2〜3 名のグループで、まず紙に計算グラフを描き、各ノードの局所的な微分を書き込んでから、下のセルで deepkiso の計算グラフ (`deepkiso.graph`) を使って確かめてください。
 
 # %% [markdown] en
 # # Group work: the squared-error layer's backward pass, as a detailed computational graph
@@ -85,10 +82,7 @@ set_language("{{lang}}")
 # %% [markdown] ja
 # ## 演習 1: 計算グラフを組み立てる
 #
-# deepkiso の `Variable` どうしの演算 (`-`、`*`) と関数 `square`、`graph_sum` (`deepkiso.graph` の
-# `sum`)、`reciprocal` で、上の表のとおりにグラフを組み立て、損失のノード `L` と出力のノード `y` を
-# 返してください。`.named("…")` で付けた名前が図に表示されます。正解値 `t` は勾配のいらない定数
-# (`requires_grad=False`) にします。
+# deepkiso の `Variable` どうしの演算 (`-`、`*`) と関数 `square`、`graph_sum` (`deepkiso.graph` の `sum`)、`reciprocal` で、上の表のとおりにグラフを組み立て、損失のノード `L` と出力のノード `y` を返してください。`.named("…")` で付けた名前が図に表示されます。正解値 `t` は勾配のいらない定数 (`requires_grad=False`) にします。
 
 # %% [markdown] en
 # ## Exercise 1: building the graph
@@ -116,9 +110,7 @@ def squared_error_graph(y, t):
 # %% [markdown] ja
 # ## 逆伝播させて確かめる
 #
-# 出力 $y = (0.7, 0.2, 0.1)$、正解 $t = (1, 0, 0)$ で `L.backward()` を呼ぶと、`y.grad` に
-# $\frac{\partial L}{\partial y}$ が入ります。$y - t$ と一致するでしょうか。図では、各ノードの値 (黒) と
-# 勾配 (赤)、逆向きの破線の矢印に局所的な微分が書かれています。
+# 出力 $y = (0.7, 0.2, 0.1)$、正解 $t = (1, 0, 0)$ で `L.backward()` を呼ぶと、`y.grad` に $\frac{\partial L}{\partial y}$ が入ります。$y - t$ と一致するでしょうか。図では、各ノードの値 (黒) と勾配 (赤)、逆向きの破線の矢印に局所的な微分が書かれています。
 
 # %% [markdown] en
 # ## Running it backward
@@ -140,9 +132,7 @@ if implemented(squared_error_graph, y, t):
 # %% [markdown] ja
 # ## バッチの場合: $(y - t)/N$
 #
-# バッチ (N 個のデータ) では損失を N で割って平均を取るので、逆数ノード $1/N$ がもう 1 つ増え、
-# 勾配は $\frac{y - t}{N}$ になります。損失関数レイヤの逆伝播でバッチサイズで割るのはこのためです。
-# 下の図は deepkiso に用意された詳細版のグラフ (`squared_error_detailed_example`、N = 2) です。
+# バッチ (N 個のデータ) では損失を N で割って平均を取るので、逆数ノード $1/N$ がもう 1 つ増え、勾配は $\frac{y - t}{N}$ になります。損失関数レイヤの逆伝播でバッチサイズで割るのはこのためです。下の図は deepkiso に用意された詳細版のグラフ (`squared_error_detailed_example`、N = 2) です。
 
 # %% [markdown] en
 # ## For a batch: $(y - t)/N$
@@ -164,9 +154,7 @@ draw_graph(example.output, title=example.title)
 # %% [markdown] ja
 # ## 演習 2: 2乗和誤差レイヤ
 #
-# 以上をレイヤにまとめます。`forward(y, t)` はバッチの平均の損失 $\frac{1}{N} \sum_n \frac{1}{2}
-# \sum_k (y_{nk} - t_{nk})^2$ を返し、`backward(dout=1)` は $\text{dout} \cdot \frac{y - t}{N}$ を
-# 返します。1 つのデータ (1 次元) は 1 行のバッチとして扱ってかまいません。
+# 以上をレイヤにまとめます。`forward(y, t)` はバッチの平均の損失 $\frac{1}{N} \sum_n \frac{1}{2} \sum_k (y_{nk} - t_{nk})^2$ を返し、`backward(dout=1)` は $\text{dout} \cdot \frac{y - t}{N}$ を返します。1 つのデータ (1 次元) は 1 行のバッチとして扱ってかまいません。
 
 # %% [markdown] en
 # ## Exercise 2: the squared-error layer
@@ -222,8 +210,7 @@ if implemented(layer.forward, y_batch, t_batch) and implemented(layer.backward):
 #
 # - 損失に $\frac{1}{2}$ を付けなかったら、逆伝播はどうなるでしょうか。学習に影響はあるでしょうか。
 # - 2乗のかわりに絶対値 $|y - t|$ を使うと、逆伝播はどうなるでしょうか (`deepkiso.graph.absolute`)。
-# - 同じ計算グラフを、別のノードの分け方 (例えば $d^2 = d \times d$ の乗算ノード) で描くこともできます。
-#   勾配は変わるでしょうか。
+# - 同じ計算グラフを、別のノードの分け方 (例えば $d^2 = d \times d$ の乗算ノード) で描くこともできます。勾配は変わるでしょうか。
 
 # %% [markdown] en
 # ## To discuss

@@ -3,13 +3,9 @@
 # %% [markdown] ja
 # # グループワーク: tanh の逆伝播
 #
-# 活性化関数として使われる $\tanh$ (双曲線正接関数) の逆伝播はどうなるでしょうか。詳細な計算グラフを
-# 描いて確かめましょう。ノードは加算ノードや乗算ノードのほかに、$\exp$ ノード、逆数ノード、減算ノード
-# など、微分できるものなら何を使ってもかまいません。最後に、$y = \tanh(x)$ のとき
-# $\frac{dy}{dx}$ が $y$ だけで表せることを確かめます。
+# 活性化関数として使われる $\tanh$ (双曲線正接関数) の逆伝播はどうなるでしょうか。詳細な計算グラフを描いて確かめましょう。ノードは加算ノードや乗算ノードのほかに、$\exp$ ノード、逆数ノード、減算ノードなど、微分できるものなら何を使ってもかまいません。最後に、$y = \tanh(x)$ のとき $\frac{dy}{dx}$ が $y$ だけで表せることを確かめます。
 #
-# 2〜3 名のグループで、まず紙に計算グラフを描き、各ノードの局所的な微分を書き込んでから、
-# 下のセルで deepkiso の計算グラフ (`deepkiso.graph`) を使って確かめてください。
+# 2〜3 名のグループで、まず紙に計算グラフを描き、各ノードの局所的な微分を書き込んでから、下のセルで deepkiso の計算グラフ (`deepkiso.graph`) を使って確かめてください。
 
 # %% [markdown] en
 # # Group work: the backward pass of tanh
@@ -102,10 +98,7 @@ set_language("{{lang}}")
 # %% [markdown] ja
 # ## 演習 1: tanh の計算グラフを組み立てる
 #
-# deepkiso の `Variable` どうしの演算 (`+`、`-`、`*`) と関数 `exp`、`reciprocal` で、上の表のとおりに
-# グラフを組み立て、出力のノード `y` と入力のノード `x` を返してください。数 (`-2.0` や `1.0`) は
-# そのまま `Variable` と演算できます。`.named("…")` で付けた名前が図に表示されます。
-# `np.tanh` や `deepkiso.graph.tanh` は使わないでください。
+# deepkiso の `Variable` どうしの演算 (`+`、`-`、`*`) と関数 `exp`、`reciprocal` で、上の表のとおりにグラフを組み立て、出力のノード `y` と入力のノード `x` を返してください。数 (`-2.0` や `1.0`) はそのまま `Variable` と演算できます。`.named("…")` で付けた名前が図に表示されます。`np.tanh` や `deepkiso.graph.tanh` は使わないでください。
 
 # %% [markdown] en
 # ## Exercise 1: building the graph of tanh
@@ -133,9 +126,7 @@ def tanh_graph(x):
 # %% [markdown] ja
 # ## 逆伝播させて確かめる
 #
-# $x = 0.5$ で `y.backward()` を呼ぶと、`x.grad` に $\frac{dy}{dx}$ が入ります。順伝播の値が
-# `np.tanh(0.5)` と、勾配が $1 - y^2$ と一致するでしょうか。図の $e$ のノードでは、2 つの経路から
-# 戻ってきた勾配が足し合わされています。
+# $x = 0.5$ で `y.backward()` を呼ぶと、`x.grad` に $\frac{dy}{dx}$ が入ります。順伝播の値が `np.tanh(0.5)` と、勾配が $1 - y^2$ と一致するでしょうか。図の $e$ のノードでは、2 つの経路から戻ってきた勾配が足し合わされています。
 
 # %% [markdown] en
 # ## Running it backward
@@ -155,9 +146,7 @@ if implemented(tanh_graph, 0.5):
 # %% [markdown] ja
 # ## 演習 2: Tanh レイヤ
 #
-# 結果をレイヤにまとめます。`forward(x)` は $y = \tanh(x)$ (`np.tanh` を使ってかまいません) を返して
-# $y$ を覚えておき、`backward(dout)` は $\frac{\partial L}{\partial x} = \text{dout} \times (1 - y^2)$ を
-# 返します。
+# 結果をレイヤにまとめます。`forward(x)` は $y = \tanh(x)$ (`np.tanh` を使ってかまいません) を返して $y$ を覚えておき、`backward(dout)` は $\frac{\partial L}{\partial x} = \text{dout} \times (1 - y^2)$ を返します。
 
 # %% [markdown] en
 # ## Exercise 2: the Tanh layer
@@ -190,9 +179,7 @@ check(Tanh)
 # %% [markdown] ja
 # ## tanh、シグモイド、ReLU の微分
 #
-# あなたの Tanh レイヤの `backward` で求めた $1 - y^2$ を、シグモイドと ReLU の微分と並べます (左)。
-# $\tanh$ の微分は $x = 0$ で最大の 1 になり、シグモイドの 0.25 の 4 倍です。右の図は、隠れ層 10 層の
-# ネットワークで各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
+# あなたの Tanh レイヤの `backward` で求めた $1 - y^2$ を、シグモイドと ReLU の微分と並べます (左)。$\tanh$ の微分は $x = 0$ で最大の 1 になり、シグモイドの 0.25 の 4 倍です。右の図は、隠れ層 10 層のネットワークで各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
 
 # %% [markdown] en
 # ## The derivatives of tanh, sigmoid and ReLU
@@ -213,8 +200,7 @@ if implemented(layer.forward, xs) and implemented(layer.backward, np.ones_like(x
 # %% [markdown] ja
 # ## 話し合ってみよう
 #
-# - $\tanh(x) = 2\,\sigma(2x) - 1$ ($\sigma$ はシグモイド関数) を使うと、$1 - y^2$ をシグモイドの
-#   $y(1 - y)$ から導けるでしょうか。
+# - $\tanh(x) = 2\,\sigma(2x) - 1$ ($\sigma$ はシグモイド関数) を使うと、$1 - y^2$ をシグモイドの $y(1 - y)$ から導けるでしょうか。
 # - $\tanh$ の出力は $-1$ から $1$、シグモイドは $0$ から $1$ です。この違いは学習にどう影響するでしょうか。
 # - $\tanh$ を活性化関数に使うと、勾配消失は起こらないのでしょうか ($|x|$ が大きいときの微分は?)。
 
