@@ -182,7 +182,7 @@ if implemented(train, probe, x_small[:30], t_small[:30], 0.5, 30, 1):
 # skip this cell.
 
 # %% full-run
-from deepkiso.data import load_mnist  # noqa: E402 (the full run only: it needs the MNIST files)
+from deepkiso.data import load_mnist
 
 (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, flatten=True, one_hot_label=False)
 network = TwoLayerNet(784, 10, 10, weight_init_std=0.1, rng=0)

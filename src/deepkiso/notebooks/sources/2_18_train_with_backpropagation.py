@@ -138,7 +138,7 @@ if implemented(train, probe, x_train[:100], t_train[:100], 0.5, 100, 1):
 # above 0.95.
 
 # %% full-run
-from deepkiso.data import load_mnist  # noqa: E402 (the full run only: it needs the MNIST files)
+from deepkiso.data import load_mnist
 
 (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, flatten=True, one_hot_label=False)
 network = TwoLayerNet(784, 50, 10, weight_init_std=0.01, rng=0)
