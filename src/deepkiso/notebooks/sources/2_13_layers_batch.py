@@ -178,7 +178,7 @@ if implemented(sigmoid.forward, x_batch) and implemented(sigmoid.backward, dout_
 # %% [markdown] ja
 # ## 4 人分の買い物をまとめて計算する
 #
-# 4 人がそれぞれ鉛筆 (80 円) を何本かとノート (150 円) を何冊か買い、全員に同じ税率 1.1 を掛けます。損失にあたる $L$ は 4 人の支払額の合計です。あなたのレイヤでバッチのまま順伝播・逆伝播し、deepkiso の計算グラフの結果と比べます。税率の勾配は、4 人分の勾配の合計になることを確かめましょう (図では税率のノードに「summed」と書かれています)。
+# 4 人がそれぞれ鉛筆 (80 円) を何本かとノート (150 円) を何冊か買い、全員に同じ税率 1.1 を掛けます。損失にあたる $L$ は 4 人の支払額の合計です。あなたのレイヤでバッチのまま順伝播・逆伝播し、deepkiso の計算グラフの結果と比べます。税率の勾配は、4 人分の勾配の合計になることを確かめましょう (図では、税率へ戻る破線の矢印に、合計したことが書き添えられています)。
 
 # %% [markdown] en
 # ## Four shopping bills at once
@@ -186,7 +186,8 @@ if implemented(sigmoid.forward, x_batch) and implemented(sigmoid.backward, dout_
 # Four customers each buy some pencils (80 yen) and notebooks (150 yen), and everyone pays the same
 # tax rate 1.1. The "loss" $L$ is the sum of the four bills. Your layers run forward and backward on
 # the whole batch and are compared with deepkiso's computational graph. Check that the tax rate's
-# gradient is the sum of the four customers' gradients (the drawing marks it "summed").
+# gradient is the sum of the four customers' gradients (in the drawing, the dashed arrow back to
+# the tax rate says it was summed).
 
 # %% picture
 n_pencils = np.array([3.0, 1.0, 0.0, 5.0])
