@@ -25,18 +25,16 @@
 # or 1-D arrays).
 
 # %%
-from types import SimpleNamespace
-
 import numpy as np
 from IPython.display import display
 
 from deepkiso.check import check
 from deepkiso.graph import shopping_example
 from deepkiso.i18n import set_language
-from deepkiso.nets import MultiLayerNet
 from deepkiso.notebooks import implemented
 from deepkiso.plots.graph import draw_graph
 from deepkiso.plots.vanishing import plot_vanishing
+from deepkiso.vanishing import compare_activations
 
 set_language("{{lang}}")
 
@@ -262,7 +260,7 @@ check(Sigmoid)
 # %% [markdown] ja
 # ## ReLU とシグモイドの微分: 勾配消失
 #
-# あなたの Relu と Sigmoid に $x$ の値を並べた配列を通し、`dout` に 1 を与えて逆伝播すると、各点の微分 $\frac{\partial y}{\partial x}$ が得られます (左の図)。シグモイドの微分は最大でも 0.25 なので、層を重ねて何度も掛け合わせると、入力層に近づくほど勾配が小さくなります。これが **勾配消失** です。ReLU の微分は $x > 0$ で 1 なので、何度掛けても小さくなりません。右の図は、隠れ層 10 層のネットワークで、各層に届く勾配の大きさを比べたものです (deepkiso の `MultiLayerNet` に 1 回逆伝播させて、各層の $\left\| \frac{\partial L}{\partial W} \right\|$ を測ります)。
+# あなたの Relu と Sigmoid に $x$ の値を並べた配列を通し、`dout` に 1 を与えて逆伝播すると、各点の微分 $\frac{\partial y}{\partial x}$ が得られます (左の図)。シグモイドの微分は最大でも 0.25 なので、層を重ねて何度も掛け合わせると、入力層に近づくほど勾配が小さくなります。これが **勾配消失** です。ReLU の微分は $x > 0$ で 1 なので、何度掛けても小さくなりません。右の図は、隠れ層 10 層のネットワークで、各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
 
 # %% [markdown] en
 # ## The derivatives of ReLU and sigmoid: vanishing gradients
@@ -272,31 +270,13 @@ check(Sigmoid)
 # at most 0.25, so multiplied again and again through many layers, the gradient shrinks on its way
 # to the input layer: **vanishing gradients**. ReLU's derivative is 1 for $x > 0$, and stays 1
 # however often it is multiplied. The right panel compares the size of the gradient reaching each
-# layer of a net with 10 hidden layers (one backward pass through deepkiso's `MultiLayerNet`
-# measures $\left\| \frac{\partial L}{\partial W} \right\|$ at each layer).
-
+# layer of a net with 10 hidden layers (`deepkiso.vanishing`).
 
 # %% picture
-def gradient_norms(activation, weight_init):
-    """‖∂L/∂W‖ of each Affine layer of a net with 10 hidden layers, by one backward pass."""
-    rng = np.random.default_rng(0)
-    x, t = rng.standard_normal((100, 64)), rng.integers(0, 10, 100)
-    net = MultiLayerNet(64, [64] * 10, 10, activation, weight_init=weight_init, rng=1)
-    grads = net.gradient(x, t)
-    norms = np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(1, 12)])
-    return SimpleNamespace(
-        activation=activation,
-        weight_init=weight_init,
-        norms=norms,
-        first_to_last=norms[0] / norms[-1],
-    )
-
-
 xs = np.linspace(-6, 6, 241)
 derivatives = {}
 for name, layer in (("sigmoid", Sigmoid()), ("relu", Relu())):
     if implemented(layer.forward, xs) and implemented(layer.backward, np.ones_like(xs)):
         derivatives[name] = layer.backward(np.ones_like(xs))
 if derivatives:
-    results = [gradient_norms("sigmoid", "xavier"), gradient_norms("relu", "he")]
-    display(plot_vanishing(results, xs, derivatives))
+    display(plot_vanishing(compare_activations(("sigmoid", "relu")), xs, derivatives))

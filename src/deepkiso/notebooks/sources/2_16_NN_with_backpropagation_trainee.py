@@ -53,13 +53,13 @@
 # %%
 import time
 from collections import OrderedDict
-from types import SimpleNamespace
 
 import numpy as np
 from IPython.display import display
 
 from deepkiso import numerical_gradient
 from deepkiso.check import check
+from deepkiso.diff_error import GradientTiming
 from deepkiso.i18n import set_language
 from deepkiso.layers import Affine, SoftmaxWithLoss
 from deepkiso.layers import ReLU as Relu
@@ -185,7 +185,8 @@ if implemented(TwoLayerNet, 16, 2, 4) and implemented(
     for hidden in (2, 8, 32):
         net = TwoLayerNet(16, hidden, 4, weight_init_std=0.1)
         rows.append(
-            SimpleNamespace(
+            GradientTiming(
+                hidden_size=hidden,
                 n_params=sum(p.size for p in net.params.values()),
                 numerical_seconds=seconds(
                     lambda net=net: net.numerical_gradient(x_demo, t_demo), 1

@@ -82,19 +82,16 @@
 # As with the sigmoid's $y(1 - y)$, the forward output $y$ is all the backward pass needs.
 
 # %%
-from types import SimpleNamespace
-
 import numpy as np
 from IPython.display import display
 
 from deepkiso.check import check
 from deepkiso.graph import Variable, exp, reciprocal
 from deepkiso.i18n import set_language
-from deepkiso.layers import ReLU, Sigmoid
-from deepkiso.nets import MultiLayerNet
 from deepkiso.notebooks import implemented
 from deepkiso.plots.graph import draw_graph
 from deepkiso.plots.vanishing import plot_vanishing
+from deepkiso.vanishing import activation_derivatives, compare_activations
 
 set_language("{{lang}}")
 
@@ -182,47 +179,23 @@ check(Tanh)
 # %% [markdown] ja
 # ## tanh、シグモイド、ReLU の微分
 #
-# あなたの Tanh レイヤの `backward` で求めた $1 - y^2$ を、シグモイドと ReLU の微分と並べます (左)。$\tanh$ の微分は $x = 0$ で最大の 1 になり、シグモイドの 0.25 の 4 倍です。右の図は、隠れ層 10 層のネットワークで各層に届く勾配の大きさを比べたものです (deepkiso の `MultiLayerNet` に 1 回逆伝播させて、各層の $\left\| \frac{\partial L}{\partial W} \right\|$ を測ります)。
+# あなたの Tanh レイヤの `backward` で求めた $1 - y^2$ を、シグモイドと ReLU の微分と並べます (左)。$\tanh$ の微分は $x = 0$ で最大の 1 になり、シグモイドの 0.25 の 4 倍です。右の図は、隠れ層 10 層のネットワークで各層に届く勾配の大きさを比べたものです (`deepkiso.vanishing`)。
 
 # %% [markdown] en
 # ## The derivatives of tanh, sigmoid and ReLU
 #
 # The $1 - y^2$ of your Tanh layer's `backward`, beside the derivatives of the sigmoid and ReLU
 # (left). The derivative of $\tanh$ peaks at 1 at $x = 0$, four times the sigmoid's 0.25. The right
-# panel compares the size of the gradient reaching each layer of a net with 10 hidden layers (one
-# backward pass through deepkiso's `MultiLayerNet` measures
-# $\left\| \frac{\partial L}{\partial W} \right\|$ at each layer).
-
+# panel compares the size of the gradient reaching each layer of a net with 10 hidden layers
+# (`deepkiso.vanishing`).
 
 # %% picture
-def gradient_norms(activation, weight_init):
-    """‖∂L/∂W‖ of each Affine layer of a net with 10 hidden layers, by one backward pass."""
-    rng = np.random.default_rng(0)
-    x, t = rng.standard_normal((100, 64)), rng.integers(0, 10, 100)
-    net = MultiLayerNet(64, [64] * 10, 10, activation, weight_init=weight_init, rng=1)
-    grads = net.gradient(x, t)
-    norms = np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(1, 12)])
-    return SimpleNamespace(
-        activation=activation,
-        weight_init=weight_init,
-        norms=norms,
-        first_to_last=norms[0] / norms[-1],
-    )
-
-
 xs = np.linspace(-6, 6, 241)
 layer = Tanh()
 if implemented(layer.forward, xs) and implemented(layer.backward, np.ones_like(xs)):
-    derivatives = {"tanh": layer.backward(np.ones_like(xs))}
-    for name, reference in (("sigmoid", Sigmoid()), ("relu", ReLU())):
-        reference.forward(xs)
-        derivatives[name] = reference.backward(np.ones_like(xs))
-    results = [
-        gradient_norms("sigmoid", "xavier"),
-        gradient_norms("tanh", "xavier"),
-        gradient_norms("relu", "he"),
-    ]
-    display(plot_vanishing(results, xs, derivatives))
+    derivatives = activation_derivatives(xs)
+    derivatives["tanh"] = layer.backward(np.ones_like(xs))
+    display(plot_vanishing(compare_activations(), xs, derivatives))
 
 # %% [markdown] ja
 # ## 話し合ってみよう
