@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+README_JA = ROOT / "README.ja.md"
 CORPUS = ROOT / "tests" / "check" / "corpus"
 # (case folder, the command shown): each shown as "$ deepkiso check …", its output, "$ echo $?", the exit code.
 COMMANDS = [
@@ -24,6 +25,7 @@ COMMANDS = [
     ("load_nb_shadowed_by_import", "deepkiso check 2_14_affine_trainee.ipynb --only Affine"),
 ]
 _SAMPLE = r"```python\n((?:(?!```).)*?)```\s*```text\n\$ deepkiso check my_layers.py\n(.*?)\$ echo"
+_SAMPLE_JA = r"```python\n((?:(?!```).)*?)```\s*```text\n(deepkiso check mine\.py\n.*?)```"
 _LIVE = r"```python\n(# In \[1\]:\n(?:(?!```).)*?)```\s*```text\n(.*?)```"
 
 
@@ -70,6 +72,23 @@ def run_live(cells_text: str) -> str:
 def test_the_sample_report_is_a_real_run(tmp_path):
     source, shown = re.search(_SAMPLE, README.read_text(encoding="utf-8"), flags=re.S).groups()
     assert run_sample(source, tmp_path) == shown
+
+
+def test_the_japanese_readmes_sample_report_is_a_real_run(tmp_path):
+    from deepkiso.check import check_file, format_text
+    from deepkiso.i18n import set_language
+
+    source, shown = re.search(
+        _SAMPLE_JA, README_JA.read_text(encoding="utf-8"), flags=re.S
+    ).groups()
+    (tmp_path / "mine.py").write_text(source, encoding="utf-8")
+    set_language("ja")
+    try:
+        report = check_file(tmp_path / "mine.py")
+        report.path = "mine.py"
+        assert format_text(report) + "\n" == shown
+    finally:
+        set_language(None)
 
 
 def test_the_project_and_notebook_reports_are_real_runs():
