@@ -14,6 +14,7 @@ from deepkiso.data.datasets import (
 )
 from deepkiso.data.download import DownloadError
 from deepkiso.data.idx import IdxFormatError, read_idx, write_idx
+from deepkiso.data.images import ScaledImages
 from deepkiso.data.mnist import load_mnist
 from deepkiso.data.samplers import (
     SAMPLERS,
@@ -30,6 +31,7 @@ from deepkiso.data.samplers import (
 
 __all__ = [
     "SAMPLERS",
+    "ScaledImages",
     "BalancedSampler",
     "DatasetInfo",
     "DatasetNotFoundError",

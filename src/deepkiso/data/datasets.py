@@ -39,6 +39,8 @@ import numpy as np
 from deepkiso._deprecation import renamed_option
 from deepkiso.data import download as _download
 from deepkiso.data.idx import read_idx
+from deepkiso.data.images import ScaledImages
+from deepkiso.data.regression import CURVES, Split, load_terrain, synthetic_loader
 from deepkiso.functions import to_one_hot
 from deepkiso.i18n import _
 
@@ -197,8 +199,6 @@ IDX_FILE_NAMES = {
 }
 _WANTED = ", ".join(f"{file_name}[.gz]" for file_name in IDX_FILE_NAMES.values())
 
-Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
 
 def available_datasets() -> list[str]:
     """Names load_dataset accepts: the classification sets, then the regression sets."""
@@ -218,6 +218,7 @@ def load_dataset(
     flatten: bool = True,
     one_hot: bool = False,
     dtype: np.dtype | type = np.float32,
+    compact: bool = False,
     **options,
 ) -> Split:
     """Load a data set as ((x_train, t_train), (x_test, t_test)).
@@ -233,6 +234,9 @@ def load_dataset(
         flatten and one_hot do not apply. Options as dataset_info(name).description lists them.
     data_dir: the folder holding the MNIST-format files ("~" allowed); when given, nothing else is
         searched or downloaded. The other sets ignore it.
+    compact: for an image set, x is a data.ScaledImages that keeps the stored uint8 pixels (a
+        quarter of the memory) and gives the same float rows per batch and per chunk (flatten is
+        then implied); the regression sets ignore it.
     Raises ValueError for an unknown name or option, IdxFormatError (a ValueError) for a corrupt
     file, DatasetNotFoundError when the files can be neither found nor downloaded.
     """
@@ -258,10 +262,8 @@ def load_dataset(
     if info.task == "regression":
         return loader(normalize=normalize, dtype=dtype, **options)
     (x_train, t_train), (x_test, t_test) = loader(data_dir=data_dir, **options)
-    return (
-        _prepare_images(x_train, t_train, info, normalize, flatten, one_hot, dtype),
-        _prepare_images(x_test, t_test, info, normalize, flatten, one_hot, dtype),
-    )
+    how = (info, normalize, flatten, one_hot, dtype, compact)
+    return _prepare_images(x_train, t_train, *how), _prepare_images(x_test, t_test, *how)
 
 
 def default_cache_dir(name: str) -> Path:
@@ -480,107 +482,21 @@ def _load_digits(*, data_dir=None):
     return (parts["x_train"], parts["t_train"]), (parts["x_test"], parts["t_test"])
 
 
-def _prepare_images(x, t, info, normalize, flatten, one_hot, dtype):
+def _prepare_images(x, t, info, normalize, flatten, one_hot, dtype, compact=False):
     """Raw images (N, H, W) and labels (N,) -> training arrays as load_dataset documents them."""
+    labels = t.astype(np.int64)
+    if compact:
+        images = ScaledImages(x, info.pixel_max if normalize else None, dtype)
+        return images, (to_one_hot(labels, info.n_classes, dtype) if one_hot else labels)
     x = x.astype(dtype)
     if normalize:
         # in place on purpose: x is the fresh copy astype just made
         x /= info.pixel_max
     if flatten:
         x = x.reshape(len(x), -1)
-    labels = t.astype(np.int64)
     if one_hot:
         return x, to_one_hot(labels, info.n_classes, dtype)
     return x, labels
-
-
-_CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sine": lambda x: np.sin(np.pi * x),
-    "cubic": lambda x: 4 * x**3 - 3 * x,
-    "quadratic": lambda x: 2 * x**2 - 1,
-}
-
-
-def _synthetic_loader(name: str):
-    curve = _CURVES[name]
-
-    def load(
-        *,
-        normalize: bool,
-        dtype: np.dtype,
-        rng: int | np.random.Generator | None = 0,
-        n_samples: int = 200,
-        n_test: int = 100,
-        noise: float = 0.1,
-    ) -> Split:
-        # normalize has nothing to do: x already lies in [-1, 1] and t in about [-1, 1]
-        _check_positive_int(name, "n_samples", n_samples)
-        _check_positive_int(name, "n_test", n_test)
-        if not noise >= 0:
-            raise ValueError(
-                _("load_dataset({name!r}): noise must be >= 0, got {noise}").format(
-                    name=name, noise=noise
-                )
-            )
-        rng = np.random.default_rng(rng)
-        x_train = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
-        t_train = curve(x_train) + noise * rng.standard_normal((n_samples, 1))
-        # an evenly spaced test set, so a fitted curve is drawn and judged over the whole interval
-        x_test = np.linspace(-1.0, 1.0, n_test).reshape(n_test, 1)
-        t_test = curve(x_test) + noise * rng.standard_normal((n_test, 1))
-        return (x_train.astype(dtype), t_train.astype(dtype)), (
-            x_test.astype(dtype),
-            t_test.astype(dtype),
-        )
-
-    return load
-
-
-def _check_positive_int(name: str, option: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            _("load_dataset({name!r}): {option} must be a positive integer, got {value!r}").format(
-                name=name, option=option, value=value
-            )
-        )
-
-
-def _load_terrain(*, normalize: bool, dtype: np.dtype, stride: int = 4) -> Split:
-    from matplotlib import cbook
-
-    _check_positive_int("terrain", "stride", stride)
-    with np.load(
-        cbook.get_sample_data("jacksboro_fault_dem.npz", asfileobj=False), allow_pickle=False
-    ) as dem:
-        elevation = dem["elevation"]
-        # the file's "ymin" is the latitude of the first (northern) row: rows run southwards
-        west, north, step_x, step_y = (
-            float(dem["xmin"]),
-            float(dem["ymin"]),
-            float(dem["dx"]),
-            float(dem["dy"]),
-        )
-    rows, cols = elevation.shape
-    row_index, col_index = np.meshgrid(
-        np.arange(0, rows, stride), np.arange(0, cols, stride), indexing="ij"
-    )
-    longitude = west + col_index.ravel() * step_x
-    latitude = north - row_index.ravel() * step_y
-    x = np.column_stack([longitude, latitude])
-    t = elevation[row_index, col_index].reshape(-1, 1).astype(np.float64)
-    if normalize:
-        extent_low = np.array([west, north - (rows - 1) * step_y])
-        extent_size = np.array([(cols - 1) * step_x, (rows - 1) * step_y])
-        x = (x - extent_low) / extent_size
-    is_test = np.arange(len(x)) % 5 == 4
-    x_train, t_train, x_test, t_test = x[~is_test], t[~is_test], x[is_test], t[is_test]
-    if normalize:
-        low, high = t_train.min(), t_train.max()
-        t_train, t_test = (t_train - low) / (high - low), (t_test - low) / (high - low)
-    return (x_train.astype(dtype), t_train.astype(dtype)), (
-        x_test.astype(dtype),
-        t_test.astype(dtype),
-    )
 
 
 # name -> (loader, the options it takes beyond load_dataset's own arguments)
@@ -590,8 +506,6 @@ _LOADERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
         name: (functools.partial(_load_mnist_format, name), ("download", "progress", "mirror"))
         for name in _MNIST_FORMAT
     },
-    **{
-        name: (_synthetic_loader(name), ("rng", "n_samples", "n_test", "noise")) for name in _CURVES
-    },
-    "terrain": (_load_terrain, ("stride",)),
+    **{name: (synthetic_loader(name), ("rng", "n_samples", "n_test", "noise")) for name in CURVES},
+    "terrain": (load_terrain, ("stride",)),
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,14 +147,29 @@ def evaluate(
     classifier = _is_classifier(net)
     loss_sum = 0.0
     correct = 0
-    for start in range(0, n, chunk_size):
-        x_chunk, t_chunk = x[start : start + chunk_size], t[start : start + chunk_size]
+    for start, x_chunk in _chunks(x, chunk_size):
+        t_chunk = t[start : start + len(x_chunk)]
         y = net.predict(x_chunk)
         # The loss layer returns the chunk's mean; weight it back to a sum.
         loss_sum += net.last_layer.forward(y, t_chunk) * len(x_chunk)
         if classifier:
             correct += int(np.count_nonzero(np.argmax(y, axis=1) == to_labels(t_chunk)))
     return loss_sum / n, (correct / n if classifier else None)
+
+
+def _chunks(x: np.ndarray, chunk_size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, x[start : start + chunk_size]) over x. An array's chunks are views; images kept as
+    bytes (data.ScaledImages, which has rows) are scaled into one buffer, chunk after chunk, since
+    the first layer keeps its last input and fresh chunks would keep two alive."""
+    rows = getattr(x, "rows", None)
+    if rows is None:
+        for start in range(0, len(x), chunk_size):
+            yield start, x[start : start + chunk_size]
+        return
+    buffer = np.empty((min(chunk_size, len(x)), *x.shape[1:]), x.dtype)
+    for start in range(0, len(x), chunk_size):
+        stop = min(start + chunk_size, len(x))
+        yield start, rows(start, stop, out=buffer[: stop - start])
 
 
 class Trainer:
