@@ -19,7 +19,7 @@ from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.functions import to_labels
 from deepkiso.i18n import N_, _
-from deepkiso.training import evaluate
+from deepkiso.training.trainer import evaluate, in_chunks
 
 NAME = "evaluate"
 HELP = N_("measure a trained run on its test data: accuracy, per-class accuracy, confusion matrix")
@@ -86,10 +86,10 @@ def confusion_matrix(
     labels = to_labels(t)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     loss_sum = 0.0
-    for start in range(0, len(x), chunk_size):
-        scores = net.predict(x[start : start + chunk_size])
-        loss_sum += net.last_layer.forward(scores, t[start : start + chunk_size]) * len(scores)
-        truth = labels[start : start + chunk_size]
+    for start, x_chunk in in_chunks(x, chunk_size):
+        scores = net.predict(x_chunk)
+        loss_sum += net.last_layer.forward(scores, t[start : start + len(scores)]) * len(scores)
+        truth = labels[start : start + len(scores)]
         matrix += np.bincount(
             truth * n_classes + np.argmax(scores, axis=1), minlength=n_classes * n_classes
         ).reshape(n_classes, n_classes)

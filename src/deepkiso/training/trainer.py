@@ -32,7 +32,15 @@ from deepkiso.training.checkpoints import ExpectedArray, checkpoint_layout, save
 from deepkiso.training.progress import ProgressReport
 from deepkiso.training.state_checks import names_or_shapes_differ, section, state_problems
 
-__all__ = ["Trainer", "History", "Callback", "TrainingDiverged", "TrainingInterrupted", "evaluate"]
+__all__ = [
+    "Trainer",
+    "History",
+    "Callback",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "evaluate",
+    "in_chunks",
+]
 
 
 @dataclass
@@ -147,7 +155,7 @@ def evaluate(
     classifier = _is_classifier(net)
     loss_sum = 0.0
     correct = 0
-    for start, x_chunk in _chunks(x, chunk_size):
+    for start, x_chunk in in_chunks(x, chunk_size):
         t_chunk = t[start : start + len(x_chunk)]
         y = net.predict(x_chunk)
         # The loss layer returns the chunk's mean; weight it back to a sum.
@@ -157,7 +165,7 @@ def evaluate(
     return loss_sum / n, (correct / n if classifier else None)
 
 
-def _chunks(x: np.ndarray, chunk_size: int) -> Iterator[tuple[int, np.ndarray]]:
+def in_chunks(x: np.ndarray, chunk_size: int) -> Iterator[tuple[int, np.ndarray]]:
     """(start, x[start : start + chunk_size]) over x. An array's chunks are views; images kept as
     bytes (data.ScaledImages, which has rows) are scaled into one buffer, chunk after chunk, since
     the first layer keeps its last input and fresh chunks would keep two alive."""
