@@ -27,6 +27,7 @@ from deepkiso.commands._options import (
     LEARNING_RATE,
     MAX_HIDDEN_LAYERS,
     SEED,
+    Choice,
     Integer,
     Number,
     at_most,
@@ -48,6 +49,7 @@ from deepkiso.experiments import (
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
 from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
+from deepkiso.experiments.spec import ORDERS
 from deepkiso.experiments.trial import shared_dataset
 from deepkiso.i18n import N_, _, n_
 from deepkiso.optimizers import OPTIMIZERS
@@ -304,6 +306,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=32,
         metavar="B",
         help=_("batch size, {range} (default: 32)").format(range=BATCH_SIZE),
+    )
+    sampling.add_argument(
+        "--order",
+        type=Choice(N_("order"), ORDERS),
+        default="by-label",
+        metavar="stored|by-label",
+        help=_(
+            "the order of the training set the samplers see: by-label sorts it by label, as data "
+            "stored class by class is, so that sequential hands out one class per mini-batch; "
+            "stored keeps the data set's own order (for digits and MNIST already mixed) "
+            "(default: %(default)s)"
+        ),
     )
     sampling.add_argument(
         "--imbalance",
@@ -573,6 +587,7 @@ def _run_sampling(args) -> int:
         target_accuracy=args.target_accuracy or None,
         imbalance_classes=args.imbalance,
         imbalance_keep=args.keep,
+        order=args.order,
     )
     names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
     imbalance = (
@@ -580,8 +595,14 @@ def _run_sampling(args) -> int:
         if args.imbalance
         else ""
     )
-    title = _(
-        "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
-        "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
+    if args.order == "by-label":
+        title = _(
+            "{dataset} sorted by label{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
+            "{optimizer} lr {lr:g}, {epochs} epochs"
+        ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
+    else:
+        title = _(
+            "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
+            "{optimizer} lr {lr:g}, {epochs} epochs"
+        ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
     return _sweep(args, specs, "sampling", title, info)
