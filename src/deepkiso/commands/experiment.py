@@ -48,8 +48,7 @@ from deepkiso.experiments import (
 )
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
-from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
-from deepkiso.experiments.spec import ORDERS
+from deepkiso.experiments.sampling import ORDERS, SAMPLERS, parse_sampler
 from deepkiso.experiments.trial import shared_dataset
 from deepkiso.i18n import N_, _, n_
 from deepkiso.optimizers import OPTIMIZERS
@@ -313,10 +312,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="by-label",
         metavar="stored|by-label",
         help=_(
-            "the order of the training set the samplers see: by-label sorts it by label, as data "
-            "stored class by class is, so that sequential hands out one class per mini-batch; "
-            "stored keeps the data set's own order (for digits and MNIST already mixed) "
-            "(default: %(default)s)"
+            "by-label sorts the training set by label, as data stored class by class is, so that "
+            "sequential gives one class per mini-batch; stored keeps its own (default: %(default)s)"
         ),
     )
     sampling.add_argument(
@@ -595,14 +592,9 @@ def _run_sampling(args) -> int:
         if args.imbalance
         else ""
     )
-    if args.order == "by-label":
-        title = _(
-            "{dataset} sorted by label{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
-            "{optimizer} lr {lr:g}, {epochs} epochs"
-        ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
-    else:
-        title = _(
-            "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
-            "{optimizer} lr {lr:g}, {epochs} epochs"
-        ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
+    dataset = args.dataset + (_(" sorted by label") if args.order == "by-label" else "")
+    title = _(
+        "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
+        "{optimizer} lr {lr:g}, {epochs} epochs"
+    ).format(**vars(args) | {"dataset": dataset, "seeds": len(seeds), "imbalance": imbalance})
     return _sweep(args, specs, "sampling", title, info)

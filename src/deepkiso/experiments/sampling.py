@@ -30,10 +30,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from deepkiso.experiments.sampler_names import SAMPLERS, parse_sampler
-from deepkiso.experiments.spec import Order, TrialSpec
+from deepkiso.experiments.spec import ORDERS, Order, TrialSpec
 from deepkiso.i18n import _
 
-__all__ = ["SAMPLERS", "parse_sampler", "imbalanced_indices", "sampling_trials"]
+__all__ = ["SAMPLERS", "ORDERS", "parse_sampler", "imbalanced_indices", "sampling_trials"]
 
 
 def imbalanced_indices(

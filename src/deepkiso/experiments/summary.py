@@ -358,9 +358,7 @@ def batch_size_summary(groups: Sequence[Group]) -> list[str]:
     return [line for line in lines if line]
 
 
-def _order_sentences(
-    by_label: dict[str, Group], name: Callable[[int], str], dataset: str
-) -> list[str]:
+def _order_sentences(by_label: dict[str, Group], name: Callable[[int], str]) -> list[str]:
     """What the order of the training set did to sequential, against shuffle: why it hurts when the
     data are sorted by label, and what was measured (overall and on the last and worst classes)."""
     if "sequential" not in by_label or "shuffle" not in by_label:
@@ -369,11 +367,10 @@ def _order_sentences(
     if sequential.spec.get("order", "stored") != "by-label":
         return [
             _(
-                "The training set keeps its stored order: where that is already mixed, as in "
-                "{dataset}, sequential draws mixed mini-batches and differs little from shuffling "
-                "once; --order by-label shows what sequential order does to data stored class by "
-                "class."
-            ).format(dataset=dataset)
+                "The training set keeps its stored order (--order stored), so what sequential "
+                "order does depends on how mixed that order is (digits and MNIST are stored "
+                "mixed); --order by-label shows what it does to data stored class by class."
+            )
         ]
     a_sequential, a_shuffle = _mean(sequential, "test_accuracy"), _mean(shuffle, "test_accuracy")
     difference = a_sequential - a_shuffle
@@ -441,7 +438,7 @@ def sampling_summary(
     ranking = ", ".join(f"{g.label} {plus_minus(g, 'test_accuracy')}" for g in ranked)
     lines = [_("Test accuracy, best first: {ranking}.").format(ranking=ranking)]
     name = (lambda c: class_names[c]) if class_names else str
-    lines += _order_sentences(by_label, name, ok[0].spec["dataset"])
+    lines += _order_sentences(by_label, name)
     if "replacement" in by_label and "shuffle" in by_label:
         a, b = by_label["replacement"], by_label["shuffle"]
         difference = _mean(a, "test_accuracy") - _mean(b, "test_accuracy")
