@@ -8,7 +8,7 @@ import pytest
 
 from deepkiso import i18n
 from deepkiso.experiments import run_sweep, sampling_trials
-from deepkiso.experiments.report import group_results, sampling_summary
+from deepkiso.experiments.report import group_results, sampling_summary, trial_rows
 from deepkiso.experiments.sweep import TrialSpec
 from deepkiso.experiments.trial import load_trial_data
 
@@ -146,3 +146,11 @@ def test_records_without_an_order_group_with_the_stored_order(small_sweeps):
     old["spec"]["seed"] = 7
     groups = group_results([*records, old])
     assert [len(g.records) for g in groups] == [3, 2]
+
+
+def test_results_csv_rows_name_the_order(small_sweeps):
+    by_label = [r for g in small_sweeps["by-label"].values() for r in g.records]
+    assert {row["order"] for row in trial_rows(by_label)} == {"by-label"}
+    old = json.loads(json.dumps(by_label[0]))
+    del old["spec"]["order"]
+    assert trial_rows([old])[0]["order"] == "stored"

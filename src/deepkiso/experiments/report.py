@@ -85,6 +85,7 @@ def trial_rows(
             "lr_scaling": spec["lr_scaling"],
             "lr": ";".join(f"{lr:.6g}" for lr in record["lr"]),
             "sampler": spec["sampler"],
+            "order": spec.get("order", "stored"),
             "status": record["status"],
         }
         row.update({name: metric_value(record, name) for name in METRICS})
