@@ -3,9 +3,8 @@
 The batch-size sweep (the group work バッチサイズの決め方): the generalization gap's trend, test
 accuracy, what scaling the learning rate won back, cost, time to a target accuracy, schedules. The
 sampling sweep (exercise 2_1): the ranking, why sequential order hurts on data sorted by label (and
-what it did), with against without replacement, the rare classes. A
-difference smaller than the seeds' spread is called one. ``report.write_report`` puts them under the
-table.
+what it did), with against without replacement, the rare classes. A difference smaller than the
+seeds' spread is called one. ``report.write_report`` puts them under the table.
 """
 
 from __future__ import annotations
