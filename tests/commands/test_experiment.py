@@ -199,3 +199,44 @@ def test_every_option_shows_its_default_in_its_help():
         for action in sub._actions:
             if action.option_strings and action.dest != "help":
                 assert "(default: " in action.help, f"{name} {action.option_strings[0]}"
+
+
+@pytest.mark.parametrize(
+    ("given", "order", "title"),
+    [
+        ([], "by-label", "# digits sorted by label: samplers"),
+        (["--order", "stored"], "stored", "# digits: samplers"),
+    ],
+)
+def test_sampling_sorts_the_data_by_label_by_default_and_records_the_order(
+    tmp_path, capsys, given, order, title
+):
+    options = ["experiment", "sampling", "--samplers", "sequential", "shuffle", *given]
+    assert (
+        main([*options, "--seeds", "2", "--epochs", "3", "--hidden", "16", "--out", str(tmp_path)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    records = _trial_files(tmp_path)
+    assert len(records) == 4 and {r["spec"]["order"] for r in records.values()} == {order}
+    assert (tmp_path / "report.md").read_text().startswith(title)
+    if order == "by-label":
+        assert all(
+            name.startswith(("sequential-by-label-", "shuffle-by-label-")) for name in records
+        )
+        assert "so sequential order hands out mini-batches of one class each" in out
+        accuracy = {r["spec"]["sampler"]: r["final"]["test_accuracy"] for r in records.values()}
+        assert accuracy["sequential"] < accuracy["shuffle"] - 0.3
+    else:
+        assert "The training set keeps its stored order (--order stored)" in out
+    # Run again: every trial is found finished, whichever the order.
+    assert (
+        main([*options, "--seeds", "2", "--epochs", "3", "--hidden", "16", "--out", str(tmp_path)])
+        == 0
+    )
+    assert "4 trials were already finished" in capsys.readouterr().err
+
+
+def test_sampling_refuses_an_unknown_order(tmp_path, capsys):
+    assert main(["experiment", "sampling", "--order", "random", "--out", str(tmp_path)]) == 2
+    assert "unknown order 'random'; choose one of by-label, stored" in capsys.readouterr().err

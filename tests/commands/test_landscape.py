@@ -151,3 +151,39 @@ def test_bad_usage_is_one_line_and_exit_code_2(tmp_path, capsys, arguments, mess
     assert len(err.strip().splitlines()) == 1
     assert re.search(message, err)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], "linear"), (["--arrows", "log"], "log")])
+def test_arrows_option_reaches_the_picture(tmp_path, capsys, monkeypatch, given, expected):
+    import deepkiso.plots.landscape as plots
+
+    scales = []
+    original = plots.plot_landscape
+
+    def recording(*args, **kwargs):
+        scales.append(kwargs.get("arrow_scale"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_landscape", recording)
+    out = tmp_path / "bowl.png"
+    code = main(
+        [
+            "landscape",
+            "--function",
+            "bowl",
+            "--steps",
+            "3",
+            "--dpi",
+            "50",
+            "--out",
+            str(out),
+            *given,
+        ]
+    )
+    assert code == 0 and scales == [expected]
+    assert_picture(out, 2 * 280, 250 + 16)
+
+
+def test_arrows_option_refuses_other_scales(capsys):
+    assert main(["landscape", "--arrows", "cube"]) == 2
+    assert "unknown arrow scale 'cube'; choose one of linear, log" in capsys.readouterr().err

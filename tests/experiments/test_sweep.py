@@ -20,6 +20,7 @@ specs_strategy = st.builds(
     lr=st.floats(1e-4, 10),
     lr_scaling=st.sampled_from(["none", "linear", "sqrt"]),
     imbalance_classes=st.lists(st.integers(0, 9), max_size=3),
+    order=st.sampled_from(["stored", "by-label"]),
 )
 
 

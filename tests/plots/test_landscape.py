@@ -8,7 +8,13 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from deepkiso.landscape import descend, get_surface, surface_from_expression
-from deepkiso.plots.landscape import PATH_COLORS, animate_descent, plot_landscape
+from deepkiso.plots.landscape import (
+    PATH_COLORS,
+    animate_descent,
+    arrow_caption,
+    arrow_lengths,
+    plot_landscape,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +72,68 @@ def test_animation_has_one_frame_per_shown_step(saddle_paths):
     gc.collect()  # drop it here, where its warning is filtered, not during a later test
     with pytest.raises(ValueError, match="at least one path"):
         animate_descent(saddle, [])
+
+
+# The gradient arrows: true relative size by default, the log scale as an option.
+
+
+def _quiver(fig):
+    from matplotlib.quiver import Quiver
+
+    (quiver,) = [c for c in fig.axes[0].collections if isinstance(c, Quiver)]
+    return quiver.X, quiver.Y, quiver.U, quiver.V
+
+
+def _arrow_at(x, y, u, v, point):
+    i = int(np.argmin(np.hypot(x - point[0], y - point[1])))
+    return x[i], y[i], float(np.hypot(u[i], v[i]))
+
+
+def test_linear_arrows_are_as_much_shorter_on_the_plateau_as_the_gradient_is_smaller():
+    plateau = get_surface("plateau")
+    fig = plot_landscape(plateau, grid_size=30, arrow_grid=15)
+    x, y, u, v = _quiver(fig)
+    flat_x, flat_y, flat = _arrow_at(x, y, u, v, (3.5, 3.5))
+    wall_x, wall_y, wall = _arrow_at(x, y, u, v, (1.0, 0.0))
+    gx, gy = plateau.gradient_field(np.array([flat_x, wall_x]), np.array([flat_y, wall_y]))
+    gradient = np.hypot(gx, gy)
+    assert gradient[0] < 1e-4 * gradient[1]  # the flat plain: almost no gradient
+    np.testing.assert_allclose(flat / wall, gradient[0] / gradient[1], rtol=1e-9)
+    # They point down the slope, −∇f.
+    i = int(np.argmin(np.hypot(x - wall_x, y - wall_y)))
+    assert u[i] < 0 and abs(v[i]) < 1e-12
+    # The longest arrow is 0.9 of a grid cell (8 / 16 here).
+    np.testing.assert_allclose(np.hypot(u, v).max(), 0.9 * 8 / 16)
+    assert fig.axes[0].get_title().endswith("arrows: −∇f (length ∝ |∇f|; dots: too short to draw)")
+
+
+def test_log_arrows_keep_the_plateau_visible_and_say_so():
+    plateau = get_surface("plateau")
+    fig = plot_landscape(plateau, grid_size=30, arrow_grid=15, arrow_scale="log")
+    x, y, u, v = _quiver(fig)
+    flat = _arrow_at(x, y, u, v, (3.5, 3.5))[2]
+    wall = _arrow_at(x, y, u, v, (1.0, 0.0))[2]
+    assert 0.1 < flat / wall < 0.5  # shorter, but drawn
+    assert fig.axes[0].get_title().endswith("arrows: −∇f (length ∝ log |∇f|)")
+
+
+def test_arrow_lengths_linear_and_log():
+    norm = np.array([1e-8, 1e-3, 0.5, 1.0])
+    np.testing.assert_allclose(arrow_lengths(norm, 2.0), 1.8 * norm)
+    np.testing.assert_allclose(
+        arrow_lengths(norm, 2.0, "log"), 1.8 * np.array([0.12, 0.5, 0.95, 1]), atol=1e-2
+    )
+    with pytest.raises(ValueError, match="arrow_scale must be one of linear, log; got 'cube'"):
+        plot_landscape(get_surface("bowl"), arrow_scale="cube")
+
+
+def test_arrow_captions_in_japanese():
+    from deepkiso.i18n import set_language
+
+    set_language("ja")
+    try:
+        assert arrow_caption() == "矢印: −∇f (長さ ∝ |∇f|、点: 短すぎて描けない矢印)"
+        assert arrow_caption("log") == "矢印: −∇f (長さ ∝ log |∇f|)"
+    finally:
+        set_language(None)
+    assert arrow_caption("log") == "arrows: −∇f (length ∝ log |∇f|)"

@@ -27,6 +27,7 @@ from deepkiso.commands._options import (
     LEARNING_RATE,
     MAX_HIDDEN_LAYERS,
     SEED,
+    Choice,
     Integer,
     Number,
     at_most,
@@ -47,7 +48,7 @@ from deepkiso.experiments import (
 )
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
 from deepkiso.experiments.runners import DASK_INSTALL_HINT
-from deepkiso.experiments.sampling import SAMPLERS, parse_sampler
+from deepkiso.experiments.sampling import ORDERS, SAMPLERS, parse_sampler
 from deepkiso.experiments.trial import shared_dataset
 from deepkiso.i18n import N_, _, n_
 from deepkiso.optimizers import OPTIMIZERS
@@ -304,6 +305,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=32,
         metavar="B",
         help=_("batch size, {range} (default: 32)").format(range=BATCH_SIZE),
+    )
+    sampling.add_argument(
+        "--order",
+        type=Choice(N_("order"), ORDERS),
+        default="by-label",
+        metavar="stored|by-label",
+        help=_(
+            "by-label sorts the training set by label, as data stored class by class is, so that "
+            "sequential gives one class per mini-batch; stored keeps its own (default: %(default)s)"
+        ),
     )
     sampling.add_argument(
         "--imbalance",
@@ -573,6 +584,7 @@ def _run_sampling(args) -> int:
         target_accuracy=args.target_accuracy or None,
         imbalance_classes=args.imbalance,
         imbalance_keep=args.keep,
+        order=args.order,
     )
     names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
     imbalance = (
@@ -580,8 +592,9 @@ def _run_sampling(args) -> int:
         if args.imbalance
         else ""
     )
+    dataset = args.dataset + (_(" sorted by label") if args.order == "by-label" else "")
     title = _(
         "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
         "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
+    ).format(**vars(args) | {"dataset": dataset, "seeds": len(seeds), "imbalance": imbalance})
     return _sweep(args, specs, "sampling", title, info)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso import i18n
-from deepkiso.commands._options import SEED, Integer, Number
+from deepkiso.commands._options import SEED, Choice, Integer, Number
 from deepkiso.commands._output import (
     add_dpi_option,
     add_out_option,
@@ -148,6 +148,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--surface",
         action="store_true",
         help=_("add a 3-D view of the surface as a third panel (default: off)"),
+    )
+    parser.add_argument(
+        "--arrows",
+        type=Choice(N_("arrow scale"), ("linear", "log")),
+        default="linear",
+        metavar="linear|log",
+        help=_(
+            "length of the arrows of −∇f: linear, proportional to |∇f| (where it is too small "
+            "to draw, a dot), or log, growing with log |∇f| so that every arrow shows "
+            "(default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--gif",
@@ -287,14 +298,14 @@ def run(args: argparse.Namespace) -> int:
     from deepkiso.plots.landscape import animate_descent, plot_landscape
 
     try:
-        figure = plot_landscape(surface, paths, show_surface=args.surface)
+        figure = plot_landscape(surface, paths, show_surface=args.surface, arrow_scale=args.arrows)
     except ValueError as exc:  # a formula with no finite value in the window
         raise UsageError(_("{cause}; choose another --xlim/--ylim").format(cause=exc)) from None
     save_figure(figure, args.out, args.dpi)
     if args.gif is not None:
         print(_("drawing the animation…"), file=sys.stderr)
         save_gif(
-            animate_descent(surface, paths, n_frames=args.gif_frames),
+            animate_descent(surface, paths, n_frames=args.gif_frames, arrow_scale=args.arrows),
             args.gif,
             fps=6,
             dpi=min(args.dpi, 80),

@@ -62,7 +62,9 @@ def group_results(results: Sequence[dict[str, Any]]) -> list[Group]:
     scaling, then batch size, schedules last; sampling sweeps keep the order of the first trials."""
     groups: dict[str, Group] = {}
     for record in results:
-        setting = {k: v for k, v in record["spec"].items() if k != "seed"}
+        # A record written before the spec had an order is of the stored order.
+        spec = {"order": "stored", **record["spec"]}
+        setting = {k: v for k, v in spec.items() if k != "seed"}
         key = repr(sorted(setting.items()))
         groups.setdefault(key, Group(label=record["label"])).records.append(record)
     return sorted(groups.values(), key=_group_order)  # sorted() is stable: sampling keeps its order
@@ -83,6 +85,7 @@ def trial_rows(
             "lr_scaling": spec["lr_scaling"],
             "lr": ";".join(f"{lr:.6g}" for lr in record["lr"]),
             "sampler": spec["sampler"],
+            "order": spec.get("order", "stored"),
             "status": record["status"],
         }
         row.update({name: metric_value(record, name) for name in METRICS})

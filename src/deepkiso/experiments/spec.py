@@ -15,7 +15,16 @@ from typing import Any, Literal
 
 from deepkiso.i18n import _
 
-__all__ = ["TrialSpec", "failure_record", "TRIAL_FORMAT", "Experiment", "Budget", "LrScaling"]
+__all__ = [
+    "TrialSpec",
+    "failure_record",
+    "TRIAL_FORMAT",
+    "Experiment",
+    "Budget",
+    "LrScaling",
+    "Order",
+    "ORDERS",
+]
 
 # Part of every trial id: raise it when a change to the trial code changes what a trial measures,
 # or when a trial record's JSON changes shape (a field added, removed or given another meaning),
@@ -28,6 +37,8 @@ TRIAL_FORMAT = 1
 Experiment = Literal["batch-size", "sampling"]
 Budget = Literal["epochs", "updates"]
 LrScaling = Literal["none", "linear", "sqrt"]
+Order = Literal["stored", "by-label"]
+ORDERS: tuple[Order, ...] = ("stored", "by-label")
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,11 @@ class TrialSpec:
     target_accuracy: the test accuracy whose first reaching is recorded (None: not recorded).
     imbalance_classes, imbalance_keep: keep only this fraction of the training samples of these
         classes (the test set stays whole, so every class is still measured).
+    order: the order of the training set that the samplers see: "stored" (as the data set stores
+        it) or "by-label" (sorted by label, all 0s, then all 1s, …, as data stored by class is;
+        the order within a class kept). It matters to the samplers that keep the data's order
+        (sequential, shuffle-never); the others draw orders of their own. A spec of order
+        "stored" has the trial id it had before the field existed.
     """
 
     experiment: Experiment
@@ -71,6 +87,7 @@ class TrialSpec:
     target_accuracy: float | None = None
     imbalance_classes: tuple[int, ...] = ()
     imbalance_keep: float = 1.0
+    order: Order = "stored"
 
     def __post_init__(self):
         # JSON gives lists back; tuples keep the spec hashable and equal to the one written.
@@ -80,6 +97,12 @@ class TrialSpec:
         object.__setattr__(self, "lr", float(self.lr))
         object.__setattr__(self, "warmup_epochs", float(self.warmup_epochs))
         object.__setattr__(self, "imbalance_keep", float(self.imbalance_keep))
+        if self.order not in ORDERS:
+            raise ValueError(
+                _("TrialSpec: order must be one of {orders}, got {order!r}").format(
+                    orders=", ".join(ORDERS), order=self.order
+                )
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain JSON values (tuples become lists)."""
@@ -116,7 +139,8 @@ class TrialSpec:
     def config_label(self) -> str:
         """What distinguishes this trial from the others of its sweep, seed left out, for tables.
 
-        e.g. "B=128", "B=128 linear", "B 32→128→512", "shuffle-every-5".
+        e.g. "B=128", "B=128 linear", "B 32→128→512", "shuffle-every-5" (the order of the data,
+        the same for a whole sweep, is said in its title, not in each label).
         """
         if self.experiment == "sampling":
             return self.sampler
@@ -128,13 +152,18 @@ class TrialSpec:
 
     @property
     def trial_id(self) -> str:
-        """A readable prefix, the seed and a hash of every field, e.g. "b00128-none-s0-3fa29c01d2"."""
-        text = json.dumps(
-            {"format": TRIAL_FORMAT, **self.to_dict()}, sort_keys=True, separators=(",", ":")
-        )
+        """A readable prefix, the seed and a hash of every field, e.g. "b00128-none-s0-3fa29c01d2".
+
+        The order "stored" is left out of the hash, so the trials of the data sets' own order
+        keep the ids (and the finished results) they had before ``order`` was a field.
+        """
+        fields = self.to_dict()
+        if fields["order"] == "stored":
+            del fields["order"]
+        text = json.dumps({"format": TRIAL_FORMAT, **fields}, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(text.encode()).hexdigest()[:10]
         if self.experiment == "sampling":
-            prefix = self.sampler
+            prefix = self.sampler if self.order == "stored" else f"{self.sampler}-{self.order}"
         elif self.is_schedule:
             prefix = "sched-" + "-".join(f"{b}x{e}" for b, e in self.phases) + f"-{self.lr_scaling}"
         else:

@@ -93,7 +93,9 @@ def load_trial_data(spec: TrialSpec, data_dir: str | None = None):
     """(x_train (N, D), t_train (N,), x_test (M, D), t_test (M,)) as the trial trains on them.
 
     Float32 inputs in [0, 1], int64 labels; the training set reduced as the spec's imbalance
-    says (the test set is always whole). A worker process loads each data set once.
+    says (the test set is always whole), then sorted by label when the spec's order is
+    "by-label" (a stable sort: the stored order within each class). A worker process loads
+    each data set once.
     """
     x_train, t_train, x_test, t_test = shared_dataset(
         spec.dataset, None if data_dir is None else str(data_dir)
@@ -103,6 +105,9 @@ def load_trial_data(spec: TrialSpec, data_dir: str | None = None):
             t_train, spec.imbalance_classes, spec.imbalance_keep, seed=_seeds(spec)["data"]
         )
         x_train, t_train = x_train[kept], t_train[kept]
+    if spec.order == "by-label":
+        by_label = np.argsort(t_train, kind="stable")
+        x_train, t_train = x_train[by_label], t_train[by_label]
     return x_train, t_train, x_test, t_test
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
-from deepkiso.i18n import _
+from deepkiso.i18n import N_, _
 from deepkiso.plots._figure import new_figure
 
 
@@ -53,7 +53,14 @@ class DescentPath(Protocol):
     def label(self, with_start: bool = False) -> str: ...
 
 
-__all__ = ["plot_landscape", "animate_descent", "PATH_COLORS"]
+__all__ = [
+    "plot_landscape",
+    "animate_descent",
+    "arrow_caption",
+    "arrow_lengths",
+    "ARROW_SCALES",
+    "PATH_COLORS",
+]
 
 # Strong, distinct colours that stand out on the grey contour map (tab10 without its grey).
 PATH_COLORS = [
@@ -120,13 +127,15 @@ def _levels(Z: np.ndarray, n: int = 16) -> np.ndarray:
     return np.linspace(low, high, n)
 
 
-def _draw_map(ax, surface: Surface, arrows: bool, grid_size: int, arrow_grid: int) -> None:
+def _draw_map(
+    ax, surface: Surface, arrows: bool, grid_size: int, arrow_grid: int, arrow_scale: str
+) -> None:
     X, Y, Z = _grid(surface, grid_size)
     levels = _levels(Z)
     ax.contourf(X, Y, Z, levels=levels, cmap="Greys_r", alpha=0.55)
     ax.contour(X, Y, Z, levels=levels, colors="0.35", linewidths=0.6)
     if arrows:
-        _draw_arrows(ax, surface, arrow_grid)
+        _draw_arrows(ax, surface, arrow_grid, arrow_scale)
     ax.set_xlim(*surface.x_range)
     ax.set_ylim(*surface.y_range)
     ax.set_xlabel("x")
@@ -140,9 +149,46 @@ def _similar_ranges(surface: Surface) -> bool:
     return 0.5 <= width / height <= 2
 
 
-def _draw_arrows(ax, surface: Surface, n: int) -> None:
-    """Arrows of −∇f. Their length grows with log |∇f|, so both a plateau's tiny
-    gradient and a valley wall's huge one stay visible, and flat stays short."""
+ARROW_SCALES = ("linear", "log")
+# What the caption under the formula says of the arrows, by arrow_scale.
+_ARROW_CAPTIONS = {
+    "linear": N_("arrows: −∇f (length ∝ |∇f|; dots: too short to draw)"),
+    "log": N_("arrows: −∇f (length ∝ log |∇f|)"),
+}
+ARROW_LENGTH = 0.9  # the longest arrow, in grid cells
+
+
+def arrow_caption(arrow_scale: str = "linear") -> str:
+    """The caption that names how the arrows' lengths are drawn, in the language in use."""
+    return _(_ARROW_CAPTIONS[_arrow_scale(arrow_scale)])
+
+
+def _arrow_scale(arrow_scale: str) -> str:
+    if arrow_scale not in ARROW_SCALES:
+        raise ValueError(
+            _("arrow_scale must be one of {choices}; got {value!r}").format(
+                choices=", ".join(ARROW_SCALES), value=arrow_scale
+            )
+        )
+    return arrow_scale
+
+
+def arrow_lengths(norm: np.ndarray, cell: float, arrow_scale: str = "linear") -> np.ndarray:
+    """The length drawn for each |∇f| in norm (all > 0), the longest ARROW_LENGTH grid cells.
+
+    linear: proportional to |∇f|, the true relative size, so a plateau's arrows
+    shrink to dots beside a valley's (the slide's "almost no gradient"); log:
+    six decades below the steepest map to the shortest length drawn, so every
+    arrow stays visible, flat still shorter than steep.
+    """
+    longest = ARROW_LENGTH * cell
+    if _arrow_scale(arrow_scale) == "linear":
+        return norm / norm.max() * longest
+    return np.clip((np.log10(norm) - np.log10(norm.max()) + 6) / 6, 0.12, 1.0) * longest
+
+
+def _draw_arrows(ax, surface: Surface, n: int, arrow_scale: str) -> None:
+    """Arrows of −∇f on an n × n grid inside the window, their lengths by arrow_lengths."""
     X, Y = np.meshgrid(
         np.linspace(*surface.x_range, n + 2)[1:-1], np.linspace(*surface.y_range, n + 2)[1:-1]
     )
@@ -154,8 +200,9 @@ def _draw_arrows(ax, surface: Surface, n: int) -> None:
     # Only where the gradient exists and is not 0: a zero-length arrow would still leave a dot.
     X, Y, gx, gy, norm = X[ok], Y[ok], gx[ok], gy[ok], norm[ok]
     cell = min(np.ptp(surface.x_range), np.ptp(surface.y_range)) / (n + 1)
-    # Six decades below the steepest arrow map to the shortest length drawn.
-    length = np.clip((np.log10(norm) - np.log10(norm.max()) + 6) / 6, 0.12, 1.0) * 0.85 * cell
+    length = arrow_lengths(norm, cell, arrow_scale)
+    # An arrow shorter than minlength shaft widths is drawn as a dot (a small hexagon) of that
+    # size: in linear mode, where the gradient is too small to show at this scale.
     ax.quiver(
         X,
         Y,
@@ -170,6 +217,7 @@ def _draw_arrows(ax, surface: Surface, n: int) -> None:
         headwidth=4,
         headlength=4,
         headaxislength=3.5,
+        minlength=1.6,
         zorder=2,
     )
 
@@ -311,6 +359,7 @@ def plot_landscape(
     title: str | None = None,
     grid_size: int = 200,
     arrow_grid: int = 15,
+    arrow_scale: str = "linear",
 ) -> Figure:
     """The contour map of f with arrows of −∇f and each path; f along each path; optionally the 3-D surface.
 
@@ -319,9 +368,14 @@ def plot_landscape(
     steps it needed to reach the surface's goal and what kind of point it
     stopped at. The panel of f per step appears when there are paths.
     show_surface: add a 3-D view of f with the paths on it.
+    arrow_scale: "linear" (default) draws each arrow of −∇f with a length
+    proportional to |∇f|, the longest 0.9 grid cells, so flat regions show
+    dots; "log" grows the lengths with log |∇f|, so every arrow stays visible.
+    The caption under the formula says which.
     Returns a Figure of width 5.6 in per panel and height 5.0 in plus a legend row per path.
     """
     paths = list(paths)
+    _arrow_scale(arrow_scale)
     colors = [PATH_COLORS[i % len(PATH_COLORS)] for i in range(len(paths))]
     n_panels = 1 + bool(paths) + bool(show_surface)
     legend_rows = len(paths)
@@ -330,12 +384,12 @@ def plot_landscape(
         layout="constrained",
     )
     ax = fig.add_subplot(1, n_panels, 1)
-    _draw_map(ax, surface, arrows, grid_size, arrow_grid)
+    _draw_map(ax, surface, arrows, grid_size, arrow_grid, arrow_scale)
     with_start = len({tuple(p.start) for p in paths}) > 1
     for layer, path, color in zip(_layers(paths), paths, colors):
         _draw_path(ax, path, color, path.label(with_start=with_start), layer, len(paths))
     ax.set_title(
-        surface.formula + ("\n" + _("arrows: −∇f (length ∝ log |∇f|)") if arrows else ""),
+        surface.formula + ("\n" + arrow_caption(arrow_scale) if arrows else ""),
         fontsize=11,
     )
     if paths:
@@ -358,6 +412,7 @@ def animate_descent(
     n_frames: int = 60,
     interval_ms: int = 120,
     title: str | None = None,
+    arrow_scale: str = "linear",
 ) -> FuncAnimation:
     """The walk as an animation: each frame draws the paths up to one more step.
 
@@ -378,7 +433,7 @@ def animate_descent(
         through_pyplot=False,
     )
     ax = fig.add_subplot()
-    _draw_map(ax, surface, arrows=True, grid_size=150, arrow_grid=13)
+    _draw_map(ax, surface, arrows=True, grid_size=150, arrow_grid=13, arrow_scale=arrow_scale)
     longest = max(p.n_steps for p in paths)
     steps = np.unique(np.linspace(0, longest, min(n_frames, longest + 1)).round().astype(int))
     with_start = len({tuple(p.start) for p in paths}) > 1
