@@ -157,6 +157,8 @@ if implemented(minibatches, x_demo, t_demo, 10) and implemented(
 # deepkiso の実験 (`deepkiso.experiments`) で、手書き数字の小さなデータセット `digits` に2層NNを
 # 5エポック学習させ、抽出方法ごとのテストデータの正解率を比べます (シード3つ)。
 # `sequential` はシャッフルせず、いつも同じ順序で同じミニバッチを使います。
+# 訓練データはラベル順 (0 の画像がすべて先、9 の画像が最後) に並べてあります。クラスごとに保存されたデータでは、
+# `sequential` の各ミニバッチには 1 つのクラスしか入らず、エポックの最後に学んだクラスばかりを答えるようになります。
 
 # %% [markdown] en
 # ## The effect on training
@@ -164,6 +166,9 @@ if implemented(minibatches, x_demo, t_demo, 10) and implemented(
 # With deepkiso's experiments (`deepkiso.experiments`), train a two-layer net for 5 epochs on the
 # small handwritten-digits set `digits` and compare the test accuracy of each way of sampling
 # (3 seeds). `sequential` never shuffles: the same mini-batches, in the same order, every epoch.
+# The training data are sorted by label (every 0 first, the 9s last), as data stored by class are:
+# each of `sequential`'s mini-batches then holds one class, and the net ends up answering the
+# classes it saw last.
 
 # %% picture
 import tempfile
