@@ -58,10 +58,8 @@ def test_affine_batch_graph_draws_the_bias_branching_into_one_node_per_row():
         "add_row"
     ] * 3  # B feeds N nodes, so its gradients add up
     assert [op.symbol for op in readers] == ["row 1 +", "row 2 +", "row 3 +"]
-    assert [op.gradient_labels for op in readers][1] == ("× 1, into row 2", "× 1")
-    assert example.title == (
-        "Affine layer for a batch of N = 3: Y = X·W + B, ∂L/∂B = ∂L/∂Y₁ + ∂L/∂Y₂ + ∂L/∂Y₃"
-    )
+    assert [op.gradient_labels for op in readers][1] == ("× 1 (row 2)", "× 1")
+    assert example.title == "Affine layer for a batch (N = 3): ∂L/∂B = ∂L/∂Y₁ + ∂L/∂Y₂ + ∂L/∂Y₃"
     with pytest.raises(ValueError, match="batch_size must be from 1 to 4, got 5"):
         g.affine_batch_example(batch_size=5)
 
@@ -121,7 +119,7 @@ def test_simple_softmax_with_loss_graph_backward_is_y_minus_t():
     assert example.inputs["t"].grad is None  # the labels are a constant
     (op,) = g.topological_operations(example.output)
     assert (op.symbol, op.gradient_labels[0]) == ("Softmax-with-Loss", "× (y - t)")
-    assert example.title == "Softmax-with-Loss, the result only: ∂L/∂a = y − t, y = softmax(a)"
+    assert example.title == "Softmax-with-Loss: ∂L/∂a = y − t, where y = softmax(a)"
 
 
 @given(data=st.data())

@@ -224,9 +224,7 @@ def affine_batch_example(
     return GraphExample(
         loss,
         {"X": X, "W": W, "B": B},
-        _("Affine layer for a batch of N = {n}: Y = X·W + B, ∂L/∂B = {terms}").format(
-            n=batch_size, terms=terms
-        ),
+        _("Affine layer for a batch (N = {n}): ∂L/∂B = {terms}").format(n=batch_size, terms=terms),
     )
 
 
@@ -245,9 +243,9 @@ def softmax_with_loss_simple_example(
     va, vt = Variable(a, "a"), Variable(t, "t", requires_grad=False)
     loss = softmax_with_loss(va, vt).named("L")
     if va.ndim == 1:
-        title = _("Softmax-with-Loss, the result only: ∂L/∂a = y − t, y = softmax(a)")
+        title = _("Softmax-with-Loss: ∂L/∂a = y − t, where y = softmax(a)")
     else:
-        title = _("Softmax-with-Loss, the result only: ∂L/∂a = (y − t)/N, y = softmax(a)")
+        title = _("Softmax-with-Loss: ∂L/∂a = (y − t)/N, where y = softmax(a)")
     return GraphExample(loss, {"a": va, "t": vt}, title)
 
 

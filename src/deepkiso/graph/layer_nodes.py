@@ -64,7 +64,7 @@ class AddRow(Operation):
 
     @property
     def gradient_labels(self):
-        return _("× 1, into row {n}").format(n=self.row + 1), "× 1"
+        return _("× 1 (row {n})").format(n=self.row + 1), "× 1"
 
 
 class Upstream(Operation):
