@@ -2,6 +2,11 @@
 layer for a batch (∂L/∂B is the sum of the N rows' ∂L/∂Y_n), Softmax-with-Loss as one node
 (∂L/∂a = y − t, or (y − t)/N for a batch), and tanh's title with dy/dx = 1 − y²."""
 
+import importlib.util
+import logging
+import warnings
+
+import matplotlib.text
 import numpy as np
 import pytest
 from hypothesis import given
@@ -187,3 +192,21 @@ def test_the_new_examples_are_named_for_the_command():
     names = list(g.EXAMPLES)
     # Beside the detailed Softmax-with-Loss graph, in the slides' order.
     assert names.index("softmax_with_loss_simple") + 1 == names.index("affine_softmax_loss")
+
+
+@pytest.mark.parametrize("name", ["affine_batch", "softmax_with_loss_simple", "tanh"])
+def test_the_new_graphs_draw_their_japanese_with_no_missing_glyph(name, japanese, tmp_path, caplog):
+    if importlib.util.find_spec("matplotlib_fontja") is None:
+        pytest.skip("matplotlib-fontja is not installed")
+    from deepkiso.plots.graph import draw_graph
+
+    example = g.EXAMPLES[name]()
+    example.output.backward()
+    figure = draw_graph(example.output, title=example.title)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph \d+ .*missing from font")
+        with caplog.at_level(logging.WARNING, logger="matplotlib"):
+            figure.savefig(tmp_path / f"{name}.png", dpi=40)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    texts = [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
+    assert example.title in texts
