@@ -116,3 +116,13 @@ def test_secant_figure_has_no_missing_glyph(language, tmp_path, caplog):
             fig.savefig(tmp_path / "secants.png", dpi=40)
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]
     assert (tmp_path / "secants.png").stat().st_size > 1000
+
+
+def test_secant_figure_says_0_for_an_error_within_rounding():
+    # The central difference of a quadratic has no truncation error; float64 leaves about 1e-17.
+    labels = [
+        t.get_text()
+        for t in plot_secants(secants("quadratic", 5.0, 4.0)).axes[0].get_legend().get_texts()
+    ]
+    assert labels[2] == "central difference, secant over 2h: slope 0.2 (error 0)"
+    assert labels[3] == "forward difference, secant over h: slope 0.24 (error +0.04)"

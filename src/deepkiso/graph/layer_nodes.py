@@ -125,13 +125,10 @@ class SoftmaxWithLoss(Operation):
 
     def input_gradients(self, gy):
         a, t = (x.data for x in self.inputs)
-        n = a.shape[0] if a.ndim == 2 else 1
-        y = functions.softmax(a)
-        # log y from the scores, as the loss is: exact where y underflows.
-        log_y = a - np.max(a, axis=-1, keepdims=True)
-        log_y = log_y - np.log(np.sum(np.exp(log_y), axis=-1, keepdims=True))
-        da = (y * np.sum(t, axis=-1, keepdims=True) - t) / n
-        return gy * da, -gy * log_y / n
+        n = self.batch_size
+        da = (functions.softmax(a) * np.sum(t, axis=-1, keepdims=True) - t) / n
+        # ∂L/∂t = −log y / N, log y from the scores as the loss is: exact where y underflows.
+        return gy * da, -gy * functions.log_softmax(a) / n
 
     @property
     def batch_size(self) -> int:

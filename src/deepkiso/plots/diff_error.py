@@ -213,7 +213,10 @@ def _number(value: float) -> str:
     return f"{value + 0.0:.4g}"
 
 
-def _signed(value: float) -> str:
+def _error(value: float, scale: float) -> str:
+    """An error with its sign; one within rounding of 0 (the central difference of a quadratic) is 0."""
+    if abs(value) <= 1e-12 * max(1.0, abs(scale)):
+        return "0"
     return f"{value + 0.0:+.3g}"
 
 
@@ -246,7 +249,8 @@ def plot_secants(result: Secants) -> Figure:
             _METHOD_COLORS["central"],
             "--",
             _("central difference, secant over 2h: slope {slope} (error {error})").format(
-                slope=_number(result.central), error=_signed(result.central - result.tangent)
+                slope=_number(result.central),
+                error=_error(result.central - result.tangent, result.tangent),
             ),
         ),
         (
@@ -256,7 +260,8 @@ def plot_secants(result: Secants) -> Figure:
             _METHOD_COLORS["forward"],
             "-.",
             _("forward difference, secant over h: slope {slope} (error {error})").format(
-                slope=_number(result.forward), error=_signed(result.forward - result.tangent)
+                slope=_number(result.forward),
+                error=_error(result.forward - result.tangent, result.tangent),
             ),
         ),
     ]
