@@ -16,7 +16,8 @@ be checked against numerical ones.
 
 The package, in reading order: ``engine`` (Variable, Operation, the operator
 nodes and backward), ``operations`` (exp, log, tanh, … one class each),
-``labels`` (the text of values, gradients and local derivatives),
+``layer_nodes`` (nodes that stand for a piece of a layer: one row of X·W plus B, the layers
+above, Softmax-with-Loss in one node), ``labels`` (the text of values, gradients and local derivatives),
 ``dot`` (the DOT text) and ``examples`` (the slides' graphs). Everything is
 importable from ``deepkiso.graph`` itself, as below.
 """
