@@ -1,8 +1,8 @@
 """The ready-made graphs of the slides: the chain rule, the add and multiply nodes, the shopping
 bill, the squared error (also in the group work's detailed form), tanh, sigmoid, the Affine layer
-for a batch, Softmax-with-Loss as one node (its backward's result only) and
-Affine + Softmax-with-Loss node by node. Each returns a ``GraphExample`` with forward done and backward not yet,
-so a learner can call ``backward()`` and read the gradients.
+for a batch, Softmax-with-Loss as one node (its backward's result only) and Affine +
+Softmax-with-Loss node by node. Each returns a ``GraphExample`` with forward done and backward not
+yet, so a learner can call ``backward()`` and read the gradients.
 """
 
 from __future__ import annotations
