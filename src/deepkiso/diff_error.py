@@ -14,6 +14,7 @@ float32 — the reason for the course's h = 1e-4.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from functools import partial
 
 import numpy as np
 
+from deepkiso.expression import parse_expression
 from deepkiso.i18n import _
 from deepkiso.nets import TwoLayerNet
 
@@ -32,6 +34,9 @@ __all__ = [
     "difference_errors",
     "GradientTiming",
     "time_gradients",
+    "function_from_formula",
+    "Secants",
+    "secants",
 ]
 
 
@@ -220,3 +225,152 @@ def time_gradients(
             )
         )
     return rows
+
+
+# -------------------------------------------------------------------------------------------
+# The picture of the slide: the tangent at x against the secants of the central and the forward
+# difference (数値微分と解析的微分: the slope over the small range 2h, 中心差分).
+# -------------------------------------------------------------------------------------------
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _formula_text(text: str) -> str:
+    """A formula as the slides write it: "0.01*x**2 + 0.1*x" → "0.01x² + 0.1x", "x*exp(x)" → "x·exp(x)"."""
+    text = re.sub(r"\s*\*\*\s*(-?\d+)\b", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"(\d)\s*\*\s*(?=[A-Za-z(])", r"\1", text)  # 2*x → 2x, 0.5*(x+1) → 0.5(x+1)
+    text = re.sub(r"\s*\*\s*", "·", text)
+    return text
+
+
+def function_from_formula(text: str, x: float = 1.0) -> ScalarFunction:
+    """A ScalarFunction from a formula in x that a user typed, such as "x**3" or "0.01*x**2 + 0.1*x".
+
+    The text goes through ``deepkiso.expression``'s whitelist (never eval'd); ``^`` is read as a
+    power. f is evaluated by the computational graph (float64), and df/dx by its backward: the
+    analytic derivative, exact to rounding. x: the point to differentiate at.
+    Raises ValueError naming what is not allowed (another variable than x, a refused piece).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(
+            _("expected a formula in x, such as 'x**3', got {text!r}").format(text=text)
+        )
+    source = text.strip().replace("^", "**")
+    expression = parse_expression(source)
+    others = [name for name in expression.names if name != "x"]
+    if others:
+        raise ValueError(
+            _("formula {text!r}: unknown name {name!r} at column {column}; use x only").format(
+                text=text, name=others[0], column=expression.columns[others[0]]
+            )
+        )
+
+    def f(values):
+        values = np.asarray(values, dtype=np.float64)
+        if "x" not in expression.names:  # a constant: the same value everywhere
+            return np.broadcast_to(expression.evaluate({})[0].data, values.shape).copy()
+        y = expression.evaluate({"x": values})[0].data
+        if y.shape != values.shape:
+            raise ValueError(
+                _(
+                    "formula {text!r}: expected a value for each x; sum and mean are not elementwise"
+                ).format(text=text)
+            )
+        return y
+
+    def dfdx(at: float) -> float:
+        if "x" not in expression.names:
+            return 0.0
+        output, inputs = expression.evaluate({"x": float(at)})
+        output.backward()
+        grad = inputs["x"].grad
+        return float(grad) if grad is not None else 0.0
+
+    return ScalarFunction(source, f"f(x) = {_formula_text(source)}", f, dfdx, float(x))
+
+
+@dataclass(frozen=True)
+class Secants:
+    """The numbers of the central-difference picture at x with step h.
+
+    tangent: f′(x), the analytic derivative; central: (f(x + h) − f(x − h)) / 2h, the slope of
+    the secant through x ± h; forward: (f(x + h) − f(x)) / h, the secant through x and x + h.
+    curve_x, curve_y: (n,) f over [x − span, x + span], to draw it.
+    """
+
+    function: ScalarFunction
+    x: float
+    h: float
+    f_minus: float
+    f_x: float
+    f_plus: float
+    tangent: float
+    central: float
+    forward: float
+    curve_x: np.ndarray
+    curve_y: np.ndarray
+
+    @property
+    def central_error(self) -> float:
+        return self.central - self.tangent
+
+    @property
+    def forward_error(self) -> float:
+        return self.forward - self.tangent
+
+
+def secants(
+    function: str | ScalarFunction = "x**3",
+    x: float | None = None,
+    h: float = 0.5,
+    *,
+    span: float | None = None,
+    points: int = 201,
+) -> Secants:
+    """The tangent at x and the central and forward secants with step h, for the slide's picture.
+
+    function: a name in SCALAR_FUNCTIONS ("sin", "exp", "quadratic"), a formula in x
+    ("x**3", see ``function_from_formula``) or a ScalarFunction.
+    x: the point (default: the function's own, 1 for a formula). h: the step, > 0; a large one
+    (0.5 for x³ at 1) makes the secants' errors visible: on x³ the central one errs by h²
+    exactly and the forward one by 3xh + h². span: half the width of the curve drawn
+    (default 1.8h, so x ± h sit well inside); points: how many points draw it.
+    """
+    if isinstance(function, str):
+        function = SCALAR_FUNCTIONS.get(function) or function_from_formula(function)
+    if x is None:
+        x = function.x
+    if not (np.isfinite(h) and h > 0):
+        raise ValueError(_("h must be a positive number, got {h!r}").format(h=h))
+    if not np.isfinite(x):
+        raise ValueError(_("x must be a finite number, got {x!r}").format(x=x))
+    span = 1.8 * h if span is None else span
+    if points < 2:
+        raise ValueError(_("points must be >= 2, got {value}").format(value=points))
+    x, h = float(x), float(h)
+    with np.errstate(all="ignore"):
+        values = np.asarray(function.f(np.array([x - h, x, x + h])), dtype=np.float64)
+        curve_x = np.linspace(x - span, x + span, points)
+        curve_y = np.asarray(function.f(curve_x), dtype=np.float64)
+        tangent = float(function.dfdx(x))
+    f_minus, f_x, f_plus = (float(v) for v in values)
+    if not np.all(np.isfinite([f_minus, f_x, f_plus, tangent])):
+        raise ValueError(
+            _(
+                "{formula} has no finite value or derivative near x = {x:g} with h = {h:g}; "
+                "choose another x or h"
+            ).format(formula=function.formula, x=x, h=h)
+        )
+    return Secants(
+        function=function,
+        x=x,
+        h=h,
+        f_minus=f_minus,
+        f_x=f_x,
+        f_plus=f_plus,
+        tangent=tangent,
+        central=(f_plus - f_minus) / (2 * h),
+        forward=(f_plus - f_x) / h,
+        curve_x=curve_x,
+        curve_y=curve_y,
+    )

@@ -110,6 +110,8 @@ EXAMPLE_LINES = [
         "so y = tanh(x) and dy/dx = 1 − y²."
     ),
     N_("The sigmoid slide: y = 1/t with t = 1 + exp(−x), so dy/dx = y(1 − y)."),
+    N_("The Affine layer for a batch: Y = X·W + B, where ∂L/∂B sums the N rows' ∂L/∂Y_n."),
+    N_("Softmax-with-Loss as one node, its backward as the result only: ∂L/∂a = y − t."),
     N_("Affine + Softmax-with-Loss, every step a node: ∂L/∂a = (y − t)/N."),
 ]
 

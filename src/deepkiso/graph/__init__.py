@@ -16,7 +16,8 @@ be checked against numerical ones.
 
 The package, in reading order: ``engine`` (Variable, Operation, the operator
 nodes and backward), ``operations`` (exp, log, tanh, … one class each),
-``labels`` (the text of values, gradients and local derivatives),
+``layer_nodes`` (nodes that stand for a piece of a layer: one row of X·W plus B, the layers
+above, Softmax-with-Loss in one node), ``labels`` (the text of values, gradients and local derivatives),
 ``dot`` (the DOT text) and ``examples`` (the slides' graphs). Everything is
 importable from ``deepkiso.graph`` itself, as below.
 """
@@ -27,11 +28,13 @@ from deepkiso.graph.examples import (
     EXAMPLES,
     GraphExample,
     add_node_example,
+    affine_batch_example,
     affine_softmax_loss_example,
     chain_rule_example,
     multiply_node_example,
     shopping_example,
     sigmoid_example,
+    softmax_with_loss_simple_example,
     squared_error_detailed_example,
     squared_error_example,
     tanh_example,
@@ -88,4 +91,6 @@ __all__ = [
     "tanh_example",
     "sigmoid_example",
     "affine_softmax_loss_example",
+    "affine_batch_example",
+    "softmax_with_loss_simple_example",
 ]

@@ -1,7 +1,8 @@
 """The ready-made graphs of the slides: the chain rule, the add and multiply nodes, the shopping
-bill, the squared error (also in the group work's detailed form), tanh, sigmoid and
-Affine + Softmax-with-Loss. Each returns a ``GraphExample`` with forward done and backward not yet,
-so a learner can call ``backward()`` and read the gradients.
+bill, the squared error (also in the group work's detailed form), tanh, sigmoid, the Affine layer
+for a batch, Softmax-with-Loss as one node (its backward's result only) and Affine +
+Softmax-with-Loss node by node. Each returns a ``GraphExample`` with forward done and backward not
+yet, so a learner can call ``backward()`` and read the gradients.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from deepkiso import functions
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.graph.engine import Variable
+from deepkiso.graph.layer_nodes import add_row, softmax_with_loss, upstream
 from deepkiso.graph.operations import exp, log, matmul, mean, reciprocal, square, sum
 from deepkiso.i18n import _
 
@@ -134,7 +136,11 @@ def tanh_example(x: float = 0.5) -> GraphExample:
     minus_e = (-e).named("-e")
     numerator = (1.0 + minus_e).named("1 - e")
     y = (numerator * r).named("y")
-    return GraphExample(y, {"x": vx}, _("tanh from exp, add and reciprocal nodes: dy/dx = 1 − y²"))
+    # The relation itself with its value, beside the gradient that the x node shows.
+    value = float(y.data)
+    shown = f"({value:.4g})" if value < 0 else f"{value:.4g}"
+    title = _("tanh from exp, add and reciprocal nodes: dy/dx = 1 − y²")
+    return GraphExample(y, {"x": vx}, f"{title} = 1 − {shown}² = {1 - value * value:.4g}")
 
 
 def sigmoid_example(x: float = 0.5) -> GraphExample:
@@ -188,6 +194,61 @@ def affine_softmax_loss_example(
     )
 
 
+def affine_batch_example(
+    rng: int | np.random.Generator | None = 0,
+    batch_size: int = 2,
+    n_features: int = 2,
+    n_outputs: int = 3,
+) -> GraphExample:
+    """The Affine layer for a batch: Y = X·W + B, where ∂L/∂B sums the N rows' ∂L/∂Y_n.
+
+    X: (N, D), W: (D, M), B: (M,), small random values from ``rng`` (rounded to one decimal, so
+    the drawing stays readable). X·W is one dot node (∂L/∂X = ∂L/∂Y·Wᵀ, ∂L/∂W = Xᵀ·∂L/∂Y: the
+    sum over the samples happens inside the matrix product); then one node per row adds B,
+    Y_n = (X·W)_n + B, so B branches into N nodes and gets back the sum of their gradients,
+    ∂L/∂B = ∂L/∂Y₁ + … + ∂L/∂Y_N. The layers above send the given ∂L/∂Y_n (``dout``, random too).
+    """
+    if not 1 <= batch_size <= 4:
+        raise ValueError(
+            _("affine_batch_example: batch_size must be from 1 to 4, got {n}").format(n=batch_size)
+        )
+    rng = np.random.default_rng(rng)
+    X = Variable(np.round(rng.normal(size=(batch_size, n_features)), 1), "X")
+    W = Variable(np.round(rng.normal(size=(n_features, n_outputs)), 1), "W")
+    B = Variable(np.round(rng.normal(scale=0.5, size=n_outputs), 1), "B")
+    dout = np.round(rng.normal(scale=0.5, size=(batch_size, n_outputs)), 1)
+    xw = matmul(X, W).named("XW")
+    rows = [add_row(xw, B, n).named(f"Y{n + 1}") for n in range(batch_size)]
+    loss = upstream(rows, list(dout)).named("L")
+    terms = " + ".join(f"∂L/∂Y{_subscript(n + 1)}" for n in range(batch_size))
+    return GraphExample(
+        loss,
+        {"X": X, "W": W, "B": B},
+        _("Affine layer for a batch (N = {n}): ∂L/∂B = {terms}").format(n=batch_size, terms=terms),
+    )
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def softmax_with_loss_simple_example(
+    a: Sequence[float] = (0.3, 2.9, 4.0), t: Sequence[float] = (0.0, 0.0, 1.0)
+) -> GraphExample:
+    """Softmax-with-Loss as one node, its backward as the result only: ∂L/∂a = y − t.
+
+    a: (C,) one sample's scores, or (N, C) for a batch (then ∂L/∂a = (y − t)/N); t: one-hot
+    targets of a's shape. y = softmax(a), L = −Σ_k t_k log y_k (the batch mean for N rows).
+    """
+    va, vt = Variable(a, "a"), Variable(t, "t", requires_grad=False)
+    loss = softmax_with_loss(va, vt).named("L")
+    if va.ndim == 1:
+        title = _("Softmax-with-Loss: ∂L/∂a = y − t, where y = softmax(a)")
+    else:
+        title = _("Softmax-with-Loss: ∂L/∂a = (y − t)/N, where y = softmax(a)")
+    return GraphExample(loss, {"a": va, "t": vt}, title)
+
+
 EXAMPLES: dict[str, Callable[..., GraphExample]] = {
     "chain_rule": chain_rule_example,
     "add_node": add_node_example,
@@ -197,5 +258,7 @@ EXAMPLES: dict[str, Callable[..., GraphExample]] = {
     "squared_error_detailed": squared_error_detailed_example,
     "tanh": tanh_example,
     "sigmoid": sigmoid_example,
+    "affine_batch": affine_batch_example,
+    "softmax_with_loss_simple": softmax_with_loss_simple_example,
     "affine_softmax_loss": affine_softmax_loss_example,
 }
