@@ -174,9 +174,9 @@ def _window(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float
 def minibatch_objective(
     n_samples: int = 40,
     batch_size: int = 10,
-    epochs: int = 8,
-    lr: float = 0.3,
-    start: npt.ArrayLike = (-1.5, 2.0),
+    epochs: int = 5,
+    lr: float = 0.5,
+    start: npt.ArrayLike = (-0.5, 2.0),
     grid_size: int = 121,
     rng: RngLike = 0,
 ) -> MinibatchObjective:

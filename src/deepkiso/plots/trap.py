@@ -143,7 +143,7 @@ def _label_minimum(ax, study: LocalMinimumTrap, index: int, minimum: np.ndarray)
         [
             _end_name(end),
             f"f = {_minimum_value(study, minimum):.2f}".replace("-", "−"),
-            _("{count} of {runs} noisy runs end here").format(count=count, runs=study.n_runs),
+            _("{count} of {runs} runs end here").format(count=count, runs=study.n_runs),
         ]
     )
     ax.plot(
@@ -195,9 +195,7 @@ def _draw_share(ax, study: LocalMinimumTrap) -> None:
     ax.set_ylim(-4, 104)
     ax.set_xlim(0, study.n_steps)
     ax.set_xlabel(_("step"))
-    ax.set_ylabel(
-        _("noisy walks in the global minimum's basin (%, of {runs})").format(runs=study.n_runs)
-    )
+    ax.set_ylabel(_("noisy walks in the global minimum's basin (%)"))
     ax.grid(alpha=0.3)
     noise = ax.twinx()
     noise.plot(np.arange(study.n_steps), study.noise, ":", color="0.25", lw=2)
