@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--noise",
         type=NOISE,
-        default=3.0,
+        default=3.5,
         metavar="STD",
         help=_(
             "standard deviation of the gradient noise at the first step, decaying linearly "

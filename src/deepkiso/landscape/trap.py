@@ -155,7 +155,7 @@ def local_minimum_trap(
     start: npt.ArrayLike | None = None,
     lr: float = 0.1,
     n_steps: int = 300,
-    noise_std: float = 3.0,
+    noise_std: float = 3.5,
     n_runs: int = 20,
     rng: RngLike = 0,
 ) -> LocalMinimumTrap:
