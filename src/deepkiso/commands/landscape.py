@@ -7,7 +7,7 @@ For exercise 2_3 (steepest descent and the learning rate), exercise 2_6
     deepkiso landscape --function plateau --optimizer sgd momentum adam noisy-gd --lr 0.5 --steps 200 --out race.png
     deepkiso landscape --function bowl --lr 0.1 0.9 1.05 --steps 30 --out lr.png
     deepkiso landscape --function "x**4 - 2*x**2 + y**2" --gif walk.gif --out walk.png
-    deepkiso landscape --function double-well --optimizer sgd noisy-gd --steps 300 --out trap.png
+    deepkiso landscape --function double-well --start 1.5,1 --start=-1.5,1 --out wells.png
 
 prints one line per path (steps needed to reach the goal, where it stopped and
 what kind of point that is: a minimum is called local or global where that is known) and
