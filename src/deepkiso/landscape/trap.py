@@ -49,7 +49,8 @@ class LocalMinimumTrap:
         global or of a local minimum its end point lies in), or "diverging" (thrown off
         the surface, or not finite).
     global_share: (n_steps + 1,) the share of the noisy walks in the global minimum's
-        basin after each step (0 at the start when it lies in a local basin).
+        basin after each step (0 at the start when it lies in a local basin; a walk
+        thrown off is in no basin from then on).
     """
 
     surface: Surface
@@ -117,15 +118,15 @@ def _walk(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Walk len(kicks) walkers at once: x ← x − η (∇f(x) + σ_t · kick), kicks (walkers, n_steps, 2).
 
-    Returns the points, (walkers, n_steps + 1, 2), and which walkers were thrown off the
-    surface, (walkers,) bool: a step that would take one past |x| = 1e6 (or to a value that is not
-    finite) stops it where it was.
+    Returns the points, (walkers, n_steps + 1, 2), and the step at which each walker was thrown
+    off the surface, (walkers,) int, n_steps + 1 for one never thrown: a step that would take
+    it past |x| = 1e6 (or to a value that is not finite) stops it where it was.
     """
     n_walkers, n_steps = kicks.shape[:2]
     points = np.empty((n_walkers, n_steps + 1, 2))
     points[:, 0] = start
     here = np.tile(start, (n_walkers, 1))
-    thrown = np.zeros(n_walkers, dtype=bool)
+    thrown_at = np.full(n_walkers, n_steps + 1)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
             gx, gy = surface.gradient_field(here[:, 0], here[:, 1])
@@ -133,21 +134,24 @@ def _walk(
             off = ~np.all(np.isfinite(after), axis=1) | ~(
                 np.linalg.norm(after, axis=1) <= _ESCAPE_NORM
             )
-            thrown |= off
-            here = np.where(thrown[:, None], here, after)
+            thrown_at = np.where(off & (thrown_at > n_steps), t + 1, thrown_at)
+            here = np.where((thrown_at <= n_steps)[:, None], here, after)
             points[:, t + 1] = here
-    return points, thrown
+    return points, thrown_at
 
 
-def _end_names(
-    surface: Surface, ends: np.ndarray, thrown: np.ndarray, global_minimum: int
-) -> list[str]:
-    """ "global", "local" or "diverging" for each end point (m, 2), by the basin it lies in."""
-    basins = surface.basin(np.where(thrown[:, None], 0.0, ends))
-    return [
-        "diverging" if off else ("global" if basin == global_minimum else "local")
-        for off, basin in zip(thrown, basins)
-    ]
+def _places(
+    surface: Surface, points: np.ndarray, thrown_at: np.ndarray, global_minimum: int
+) -> np.ndarray:
+    """Where each walker is after each step, (walkers, n_steps + 1) of "global" or "local" (the
+    basin of the global minimum or of a local one), or "diverging" from the step it was thrown."""
+    n_walkers, n_points = points.shape[:2]
+    on = np.arange(n_points)[None, :] < thrown_at[:, None]
+    basins = np.full((n_walkers, n_points), -1)
+    basins[on] = surface.basin(points[on])
+    return np.where(~on, "diverging", np.where(basins == global_minimum, "global", "local")).astype(
+        object
+    )
 
 
 def local_minimum_trap(
@@ -167,7 +171,7 @@ def local_minimum_trap(
     g = ∇f, each noisy walk g = ∇f + σ_t ε_t, ε_t standard Gaussian in each coordinate and
     σ_t = noise_std · (1 − t/n_steps) (``annealed_noise``). rng: an int seed or a Generator;
     walk k draws its noise from the k-th stream ``spawn_rngs(rng, n_runs)`` gives, so a run's
-    path depends on the seed and k only. Takes about 0.3 s with the defaults.
+    path depends on the seed and k only. Takes about 0.1 s with the defaults.
     """
     if isinstance(surface, str):
         surface = get_surface(surface)
@@ -185,15 +189,13 @@ def local_minimum_trap(
         [np.zeros((int(n_steps), 2))]
         + [g.standard_normal((int(n_steps), 2)) for g in spawn_rngs(rng, int(n_runs))]
     )
-    points, thrown = _walk(surface, start, float(lr), noise, kicks)
+    points, thrown_at = _walk(surface, start, float(lr), noise, kicks)
     values = surface.values(points[..., 0], points[..., 1])
     global_minimum = surface.global_minimum
     assert global_minimum is not None  # surface.minima is not empty
-    ends = _end_names(surface, points[:, -1], thrown, global_minimum)
-    # Every point of every noisy walk, by its basin: about 0.2 s for 20 walks of 300 steps.
-    noisy = points[1:]
-    in_global = surface.basin(noisy.reshape(-1, 2)).reshape(noisy.shape[:2]) == global_minimum
-    in_global &= ~thrown[1:, None]
+    # Every point of every walk, by its basin (most of the 0.1 s that the defaults take).
+    places = _places(surface, points, thrown_at, global_minimum)
+    ends = [str(place) for place in places[:, -1]]
     return LocalMinimumTrap(
         surface=surface,
         minima=np.array(surface.minima, dtype=np.float64),
@@ -207,5 +209,5 @@ def local_minimum_trap(
         points=points[1:],
         values=values[1:],
         ends=tuple(ends[1:]),
-        global_share=in_global.mean(axis=0),
+        global_share=np.mean(places[1:] == "global", axis=0),
     )
