@@ -25,6 +25,8 @@ def test_help_lists_the_commands(capsys):
         "experiment",
         "graph",
         "landscape",
+        "local-minimum",
+        "minibatch-objective",
         "numdiff",
         "predict",
         "train",

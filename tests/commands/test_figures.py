@@ -15,6 +15,16 @@ MAGIC = {
 # Each picture command at its smallest and quickest: the pictures are about formats, not content.
 SMALL = {
     "landscape": ["landscape", "--steps", "2", "--dpi", "20"],
+    "local-minimum": ["local-minimum", "--runs", "1", "--steps", "2", "--dpi", "20"],
+    "minibatch-objective": [
+        "minibatch-objective",
+        "--samples",
+        "4",
+        "--batch-size",
+        "2",
+        "--dpi",
+        "20",
+    ],
     "numdiff": ["numdiff", "--no-timing", "--dpi", "20"],
     "vanishing": ["vanishing", "--layers", "1", "--width", "2", "--dpi", "20"],
     "why-not-accuracy": [

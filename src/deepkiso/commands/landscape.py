@@ -7,9 +7,12 @@ For exercise 2_3 (steepest descent and the learning rate), exercise 2_6
     deepkiso landscape --function plateau --optimizer sgd momentum adam noisy-gd --lr 0.5 --steps 200 --out race.png
     deepkiso landscape --function bowl --lr 0.1 0.9 1.05 --steps 30 --out lr.png
     deepkiso landscape --function "x**4 - 2*x**2 + y**2" --gif walk.gif --out walk.png
+    deepkiso landscape --function double-well --start 1.5,1 --start=-1.5,1 --out wells.png
 
 prints one line per path (steps needed to reach the goal, where it stopped and
-what kind of point that is) and writes the picture.
+what kind of point that is: a minimum is called local or global where that is known) and
+writes the picture. ``deepkiso local-minimum`` draws the double well's trap with many
+seeded noisy runs.
 """
 
 from __future__ import annotations
@@ -185,7 +188,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _pair(text: str, option: str) -> tuple[float, float]:
+def parse_pair(text: str, option: str) -> tuple[float, float]:
+    """Two numbers "A,B" of an option such as --start, each within COORDINATE; a UsageError otherwise."""
     try:
         a, b = (float(v) for v in text.split(","))
     except ValueError:
@@ -206,7 +210,7 @@ def _pair(text: str, option: str) -> tuple[float, float]:
 def _range(text: str | None, option: str) -> tuple[float, float] | None:
     if text is None:
         return None
-    low, high = _pair(text, option)
+    low, high = parse_pair(text, option)
     if not low < high:
         raise UsageError(
             _("{option} expects LOW,HIGH with LOW < HIGH, got {text!r}").format(
@@ -270,7 +274,7 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check(args)
     surface = _surface(args)
-    starts = [_pair(s, "--start") for s in args.start] if args.start else [surface.start]
+    starts = [parse_pair(s, "--start") for s in args.start] if args.start else [surface.start]
     runs = _runs(args)
     if len(starts) * len(runs) > MAX_PATHS:
         raise UsageError(
@@ -324,6 +328,16 @@ _KINDS = {
 }
 
 
+# A minimum known to be local or global is named so (deepkiso.landscape.minimum_kind).
+_MINIMA = {"local": N_("local minimum"), "global": N_("global minimum")}
+
+
+def _ends_as(path) -> str:
+    if path.kind == "minimum" and path.minimum in _MINIMA:
+        return i18n._(_MINIMA[path.minimum])
+    return i18n._(_KINDS[path.kind]) if path.kind in _KINDS else path.kind
+
+
 def _print_table(surface, paths) -> None:
     goal = (
         _("steps to f<{goal:g}").format(goal=surface.goal)
@@ -354,6 +368,6 @@ def _print_table(surface, paths) -> None:
             needed,
             f"({p.points[-1][0]:.4g}, {p.points[-1][1]:.4g})",
             f"{p.values[-1]:.4g}",
-            i18n._(_KINDS[p.kind]) if p.kind in _KINDS else p.kind,
+            _ends_as(p),
         ]
         print(row(cells))

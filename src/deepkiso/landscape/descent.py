@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from deepkiso._deprecation import renamed_keyword
 from deepkiso.i18n import _, n_
-from deepkiso.landscape.points import classify_point
+from deepkiso.landscape.points import classify_point, minimum_kind
 from deepkiso.landscape.surfaces import Surface
 from deepkiso.optimizers import OPTIMIZERS, make_optimizer
 
@@ -41,6 +41,8 @@ class DescentPath:
         when the walk ended higher than it started, or overflowed.
     steps_needed: the first step at which f < the surface's goal, None if never
         (or if the surface has no goal).
+    minimum: where kind is "minimum", "global" or "local" when that is known
+        (see minimum_kind), else None.
     """
 
     optimizer: str
@@ -51,6 +53,7 @@ class DescentPath:
     kind: str
     steps_needed: int | None
     goal: float | None
+    minimum: str | None = None
 
     @property
     def start(self) -> np.ndarray:
@@ -74,11 +77,15 @@ class DescentPath:
                 text += n_(
                     ": {goal} after {n} step", ": {goal} after {n} steps", self.steps_needed
                 ).format(goal=goal, n=self.steps_needed)
-        return text + _(", ends {where}").format(where=_kind_phrase(self.kind))
+        return text + _(", ends {where}").format(where=_kind_phrase(self.kind, self.minimum))
 
 
-def _kind_phrase(kind: str) -> str:
-    """Where a path stopped, as its legend entry says it ("at a saddle point")."""
+def _kind_phrase(kind: str, minimum: str | None = None) -> str:
+    """Where a path stopped, as its legend entry says it ("at a saddle point", "at a local minimum")."""
+    if kind == "minimum" and minimum == "local":
+        return _("at a local minimum")
+    if kind == "minimum" and minimum == "global":
+        return _("at the global minimum")
     phrases = {
         "minimum": _("at a minimum"),
         "maximum": _("at a maximum"),
@@ -147,15 +154,17 @@ def descend(
             break
     points = np.array(visited)
     values = np.array([surface(p) if np.all(np.isfinite(p)) else math.nan for p in points])
+    kind = _path_kind(surface, points, values)
     return DescentPath(
         optimizer=key,
         lr=float(lr),
         noise_std=noise_std,
         points=points,
         values=values,
-        kind=_path_kind(surface, points, values),
+        kind=kind,
         steps_needed=_steps_needed(values, surface.goal),
         goal=surface.goal,
+        minimum=minimum_kind(surface, points[-1]) if kind == "minimum" else None,
     )
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "point_kind",
     "PointReport",
     "classify_point",
+    "minimum_kind",
 ]
 
 # Below these, a gradient norm and a curvature (Hessian eigenvalue) count as zero.
@@ -119,3 +120,35 @@ def classify_point(
         curvature_tol,
     )
     return PointReport(kind=kind, point=point, gradient=gradient, curvatures=curvatures)
+
+
+# The grid on which minimum_kind looks for a lower point of a surface whose minima are not known.
+_WINDOW_GRID = 201
+
+
+def minimum_kind(surface: Surface, point: np.ndarray) -> str | None:
+    """Whether a minimum at point is the global minimum (大域的最小解) or a local one (局所的最小解).
+
+    surface: a Surface; point: (2,), a point that classify_point calls a minimum.
+    Where the surface knows its minima, the answer is the basin the point lies in
+    ("global" for the lowest of them, "local" for any other). Otherwise f is
+    sampled on a 201 × 201 grid over the surface's window: a lower value there
+    proves the minimum "local"; none proves nothing (f may be lower outside the
+    window), and the answer is None. It is also None where the point is in no
+    known minimum's basin.
+    """
+    point = np.array(point, dtype=np.float64).reshape(2)
+    if surface.minima:
+        index = int(surface.basin(point[None])[0])
+        if index < 0:
+            return None
+        return "global" if index == surface.global_minimum else "local"
+    x, y = np.meshgrid(
+        np.linspace(*surface.x_range, _WINDOW_GRID), np.linspace(*surface.y_range, _WINDOW_GRID)
+    )
+    values = surface.values(x, y)
+    finite = values[np.isfinite(values)]
+    here = surface(point)
+    if finite.size and math.isfinite(here) and finite.min() < here - 1e-9 * (1 + abs(here)):
+        return "local"
+    return None

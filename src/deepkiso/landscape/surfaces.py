@@ -29,6 +29,9 @@ class Surface:
     goal: a path has "arrived" at its first step with f < goal (None: no goal).
         This is what "the number of steps needed" counts.
     start: a starting point that shows the surface's character, (x, y).
+    minima: the surface's minima where they are known, ((x, y), ...); the one with the
+        lowest f is the global minimum (大域的最小解), every other a local one (局所的最小解).
+        ``basin`` tells which of them a point's descent reaches.
     """
 
     name: str
@@ -42,6 +45,7 @@ class Surface:
     goal: float | None = None
     start: tuple[float, float] = (2.0, 2.0)
     description: str = ""
+    minima: tuple[tuple[float, float], ...] = ()
 
     def __call__(self, point: np.ndarray) -> float:
         """f at one point, point: (2,) = (x, y). Returns a float."""
@@ -78,6 +82,56 @@ class Surface:
         gx, gy = self.gradient_field(point[0], point[1])
         return np.array([float(gx), float(gy)])
 
+    @property
+    def global_minimum(self) -> int | None:
+        """The index in minima of the global minimum (the lowest f), None when no minimum is known."""
+        if not self.minima:
+            return None
+        return int(np.argmin([self(np.array(m)) for m in self.minima]))
+
+    def basin(self, points: np.ndarray) -> np.ndarray:
+        """Which known minimum each point lies in the basin of: (m,) indices into minima.
+
+        points: (m, 2). The basin of a minimum is the set of points from which
+        gradient descent reaches it; here each point walks downhill (steps of
+        0.01 ∇f, at most 0.05 long, at most 4000 of them, all points at once, each
+        stopping within 0.01 of a minimum) and is given the minimum nearest to where
+        it ends. −1 where no minimum is known.
+        """
+        points = np.array(points, dtype=np.float64).reshape(-1, 2)
+        if not self.minima:
+            return np.full(len(points), -1)
+        minima = np.array(self.minima, dtype=np.float64)
+        walkers = points.copy()
+        active = np.arange(len(walkers))  # the walkers not yet next to a minimum
+        for step in range(_BASIN_STEPS):
+            if step % 25 == 0:
+                near = np.min(_distances(walkers[active], minima), axis=1) < _BASIN_ARRIVED
+                active = active[~near]
+                if not active.size:
+                    break
+            here = walkers[active]
+            gx, gy = self.gradient_field(here[:, 0], here[:, 1])
+            move = _BASIN_RATE * np.stack([gx, gy], axis=1)
+            length = np.linalg.norm(move, axis=1, keepdims=True)
+            # A steep wall (or a non-finite gradient) would throw a walker across the ridge.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                move = np.where(length > _BASIN_MAX_STEP, move * _BASIN_MAX_STEP / length, move)
+            walkers[active] = here - np.nan_to_num(move)
+        return np.argmin(_distances(walkers, minima), axis=1)
+
+
+def _distances(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
+    """(m, k) the distance of each of m points to each of k minima."""
+    return np.linalg.norm(points[:, None, :] - minima[None], axis=2)
+
+
+# The walk of Surface.basin: small, capped steps, so it follows the slope and never jumps a ridge.
+_BASIN_RATE = 0.01
+_BASIN_MAX_STEP = 0.05
+_BASIN_STEPS = 4000
+_BASIN_ARRIVED = 0.01  # a walker this close to a minimum is in its basin: it stops walking
+
 
 def _plateau(x, y):
     return 1.0 - np.exp(-(x * x + y * y) / 2)
@@ -86,6 +140,25 @@ def _plateau(x, y):
 def _plateau_grad(x, y):
     e = np.exp(-(x * x + y * y) / 2)
     return x * e, y * e
+
+
+# The double well's tilt: it lowers the left well and raises the right one, so that one minimum
+# is global (x ≈ −1.04, f ≈ −0.31) and the other local (x ≈ 0.96, f ≈ 0.29), 0.72 below the ridge.
+_TILT = 0.3
+
+
+def _double_well(x, y):
+    return (x * x - 1) ** 2 + _TILT * x + y * y
+
+
+def _double_well_grad(x, y):
+    return 4 * x * (x * x - 1) + _TILT, 2 * y
+
+
+def _double_well_minima() -> tuple[tuple[float, float], ...]:
+    """The two minima: the outer roots of ∂f/∂x = 4x³ − 4x + 0.3 (the middle one is the ridge)."""
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, _TILT]).real)
+    return (float(roots[0]), 0.0), (float(roots[2]), 0.0)
 
 
 SURFACES: dict[str, Surface] = {
@@ -148,6 +221,21 @@ SURFACES: dict[str, Surface] = {
             goal=1e-2,
             start=(-7.0, 2.0),
             description="a long, narrow bowl: steep across, shallow along (SGD zig-zags, Momentum does not)",
+        ),
+        Surface(
+            "double-well",
+            "f(x, y) = (x² − 1)² + 0.3x + y²",
+            _double_well,
+            _double_well_grad,
+            x_range=(-2.0, 2.0),
+            y_range=(-2.0, 2.0),
+            goal=0.0,
+            start=(1.5, 1.0),
+            description=(
+                "two wells: a global minimum at x ≈ −1.04 and a shallower local one at x ≈ 0.96, "
+                "where plain gradient descent from the right is trapped"
+            ),
+            minima=_double_well_minima(),
         ),
     ]
 }
