@@ -39,11 +39,13 @@ from deepkiso.plots.graph_layout import (
     LABEL_SIZE,
     LINE_HEIGHT,
     PAD,
+    SLIDE_ASPECT,
     SYMBOL_SIZE,
     Edge,
     Layout,
     Node,
     carries_gradient,
+    choose_rows,
     clip,
     edge_routes,
     offset,
@@ -51,7 +53,17 @@ from deepkiso.plots.graph_layout import (
     unit_normal,
 )
 
-__all__ = ["draw_graph", "save_graph", "show_graph", "GraphView", "RENDERERS", "SUFFIXES"]
+__all__ = [
+    "draw_graph",
+    "save_graph",
+    "show_graph",
+    "dot_text",
+    "chosen_renderer",
+    "GraphView",
+    "RENDERERS",
+    "SUFFIXES",
+    "SLIDE_ASPECT",
+]
 
 RENDERERS = ("auto", "dot", "matplotlib")
 SUFFIXES = (".svg", ".png", ".dot")
@@ -78,6 +90,8 @@ def draw_graph(
     show_gradients: bool = True,
     max_items: int = 3,
     max_width: float = 18.0,
+    fold: bool = True,
+    upstream: str | None = None,
 ) -> Figure:
     """A Figure of the graph output was computed by, inputs on the left, output on the right.
 
@@ -88,10 +102,18 @@ def draw_graph(
     under each one a dashed red edge carries the gradient back, labelled with
     the local derivative it multiplies by.
 
-    max_width: inches; a wider graph is folded into rows (read left to right,
-    then the next row) so that it still fits a slide.
+    fold: a wide graph is folded into rows (read left to right, then the next
+    row), as many as make the figure slide-shaped (width over height between
+    4:3 and 2.5:1, ``SLIDE_ASPECT``) and no row wider than max_width inches; a
+    figure still outside that range gets white margins. fold=False keeps one row.
+    upstream: the name of the loss ("L") when backward started from a general
+    upstream gradient ∂L/∂z (``output.backward(dout)``): the gradients are named
+    ∂L/∂v and an arrow labelled with ∂L/∂z brings it into the output.
+    The title may hold mathtext ($x^2$), as a formula's title does.
     """
-    return _draw(output, title, show_gradients, max_items, max_width, through_pyplot=None)
+    return _draw(
+        output, title, show_gradients, max_items, max_width, fold, upstream, through_pyplot=None
+    )
 
 
 def _draw(
@@ -100,11 +122,30 @@ def _draw(
     show_gradients: bool,
     max_items: int,
     max_width: float,
+    fold: bool,
+    upstream: str | None,
     through_pyplot: bool | None,
 ) -> Figure:
-    layout = Layout.build(output, show_gradients, max_items, _text_width)
-    layout.place(max_width)
-    return _render(layout, title, show_gradients, through_pyplot)
+    layout = _layout(output, title, show_gradients, max_items, max_width, fold, upstream)
+    return _render(layout, title, show_gradients, through_pyplot, max_width)
+
+
+def _layout(
+    output: Variable,
+    title: str | None,
+    show_gradients: bool,
+    max_items: int,
+    max_width: float,
+    fold: bool,
+    upstream: str | None,
+) -> Layout:
+    """The layout placed as the figure will show it: folded to a slide's shape, or in one row."""
+    layout = Layout.build(output, show_gradients, max_items, _text_width, upstream)
+    if fold:
+        choose_rows(layout, max_width, lambda placed: _frame_size(placed, title))
+    else:
+        layout.place(np.inf)
+    return layout
 
 
 def save_graph(
@@ -115,13 +156,47 @@ def save_graph(
     title: str | None = None,
     dpi: int = 150,
     max_width: float = 18.0,
+    fold: bool = True,
+    upstream: str | None = None,
+    dot_title: str | None = None,
 ) -> str:
     """Write the graph to path, by its suffix: .svg or .png (a picture) or .dot (Graphviz's text).
 
     renderer: "auto" uses Graphviz's ``dot`` when it is on the PATH and
-    matplotlib otherwise; "dot" or "matplotlib" forces one. The file is
-    written under a temporary name and renamed, so it is never half-written.
+    matplotlib otherwise; "dot" or "matplotlib" forces one. Both fold a wide
+    graph into slide-shaped rows (see ``draw_graph``; fold=False keeps one row).
+    dot_title: the title as Graphviz shows it, when title is mathtext that only
+    matplotlib reads (default: title). The file is written under a temporary name
+    and renamed, so it is never half-written.
     Returns the renderer used: "dot", "matplotlib" or "text" (for .dot).
+    """
+    path = Path(path)
+    used = chosen_renderer(path, renderer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    shown = dot_title if dot_title is not None else title
+    if used == "text":
+        text = dot_text(output, title=shown, max_width=max_width, fold=fold, upstream=upstream)
+        write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        return "text"
+    if used == "dot":
+        dot = shutil.which("dot")
+        assert dot is not None  # chosen_renderer checked
+        text = dot_text(
+            output, title=shown, max_width=max_width, fold=fold, upstream=upstream, dot=dot
+        )
+        write_atomically(path, lambda tmp: _run_dot(dot, text, suffix[1:], tmp, dpi))
+        return "dot"
+    # Not through pyplot: a figure made to be saved is not shown in a notebook's output.
+    figure = _draw(output, title, True, 3, max_width, fold, upstream, through_pyplot=False)
+    write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
+    return "matplotlib"
+
+
+def chosen_renderer(path: str | os.PathLike, renderer: str = "auto") -> str:
+    """Who save_graph would draw path with: "dot", "matplotlib" or "text" (a .dot file).
+
+    Raises ValueError for a suffix or renderer it does not know, and for "dot" without Graphviz.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -137,11 +212,7 @@ def save_graph(
                 renderer=renderer, choices=list(RENDERERS)
             )
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".dot":
-        write_atomically(
-            path, lambda tmp: Path(tmp).write_text(to_dot(output, title=title), encoding="utf-8")
-        )
         return "text"
     dot = shutil.which("dot")
     if renderer == "dot" and dot is None:
@@ -151,15 +222,69 @@ def save_graph(
                 "PATH; install Graphviz or use the matplotlib renderer"
             )
         )
-    if dot is not None and renderer != "matplotlib":
-        write_atomically(
-            path, lambda tmp: _run_dot(dot, to_dot(output, title=title), suffix[1:], tmp, dpi)
+    return "dot" if dot is not None and renderer != "matplotlib" else "matplotlib"
+
+
+def dot_text(
+    output: Variable,
+    *,
+    title: str | None = None,
+    max_width: float = 18.0,
+    fold: bool = True,
+    upstream: str | None = None,
+    dot: str | None = None,
+) -> str:
+    """The DOT text of the graph, folded into slide-shaped rows (``to_dot`` with the layout's rows).
+
+    The rows come from our own layered layout. With dot (the path of Graphviz's
+    program), the number of rows is chosen by measuring dot's own drawing of
+    each (``dot -Tplain``), and margins are added if its proportions still fall
+    outside ``SLIDE_ASPECT``; without it, by the matplotlib drawing's proportions.
+    """
+    if not fold:
+        return to_dot(output, title=title, upstream=upstream)
+    layout = Layout.build(output, True, 3, _text_width, upstream)
+    if dot is None:
+        choose_rows(layout, max_width, lambda placed: _frame_size(placed, title))
+        return to_dot(output, title=title, upstream=upstream, rows=layout.dot_rows())
+
+    def size(placed: Layout) -> tuple[float, float]:
+        rows = placed.dot_rows()
+        return _dot_size(dot, to_dot(output, title=title, upstream=upstream, rows=rows))
+
+    choose_rows(layout, max_width, size)
+    rows = layout.dot_rows()
+    width, height = size(layout)
+    return to_dot(
+        output, title=title, upstream=upstream, rows=rows, pad=_slide_pad(width, height, 0.06)
+    )
+
+
+def _slide_pad(width: float, height: float, minimum: float) -> tuple[float, float] | None:
+    """Margins (x, y) in inches that bring width × height into SLIDE_ASPECT; None if it is already."""
+    low, high = SLIDE_ASPECT
+    width, height = width + 2 * minimum, height + 2 * minimum
+    if width / height > high:
+        return minimum, minimum + (width / high - height) / 2 + 0.01
+    if width / height < low:
+        return minimum + (height * low - width) / 2 + 0.01, minimum
+    return None
+
+
+def _dot_size(dot: str, text: str) -> tuple[float, float]:
+    """The width and height, in inches, of dot's drawing of text (from ``dot -Tplain``)."""
+    result = subprocess.run(
+        [dot, "-Tplain"], input=text.encode("utf-8"), capture_output=True, timeout=120, check=False
+    )
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", errors="replace").strip()
+        raise RuntimeError(
+            _("Graphviz dot failed with exit code {code}: {message}").format(
+                code=result.returncode, message=message
+            )
         )
-        return "dot"
-    # Not through pyplot: a figure made to be saved is not shown in a notebook's output.
-    figure = _draw(output, title, True, 3, max_width, through_pyplot=False)
-    write_atomically(path, lambda tmp: _save_figure(figure, tmp, suffix[1:], dpi))
-    return "matplotlib"
+    fields = result.stdout.decode("utf-8", errors="replace").split(maxsplit=4)
+    return float(fields[2]), float(fields[3])  # "graph scale width height ..."
 
 
 @dataclass
@@ -173,30 +298,68 @@ class GraphView:
     output: Variable
     title: str | None = None
     max_width: float = 18.0
+    fold: bool = True
+    upstream: str | None = None
 
     def figure(self) -> Figure:
         """The drawing as a matplotlib Figure."""
-        return draw_graph(self.output, title=self.title, max_width=self.max_width)
+        return draw_graph(
+            self.output,
+            title=self.title,
+            max_width=self.max_width,
+            fold=self.fold,
+            upstream=self.upstream,
+        )
 
     def save(self, path: str | os.PathLike, **options) -> str:
         """save_graph(self.output, path, **options); returns the renderer used."""
-        return save_graph(self.output, path, title=self.title, max_width=self.max_width, **options)
+        return save_graph(
+            self.output,
+            path,
+            title=self.title,
+            max_width=self.max_width,
+            fold=self.fold,
+            upstream=self.upstream,
+            **options,
+        )
 
     def to_dot(self) -> str:
-        """The graph in Graphviz's DOT language."""
-        return to_dot(self.output, title=self.title)
+        """The graph in Graphviz's DOT language, folded as the picture is."""
+        return dot_text(
+            self.output,
+            title=self.title,
+            max_width=self.max_width,
+            fold=self.fold,
+            upstream=self.upstream,
+        )
 
     def _repr_svg_(self) -> str:
         # Outside pyplot: the view is shown as this SVG, not as a figure of the inline backend too.
-        figure = _draw(self.output, self.title, True, 3, self.max_width, through_pyplot=False)
+        figure = _draw(
+            self.output,
+            self.title,
+            True,
+            3,
+            self.max_width,
+            self.fold,
+            self.upstream,
+            through_pyplot=False,
+        )
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
         return buffer.getvalue()
 
 
-def show_graph(output: Variable, *, title: str | None = None, max_width: float = 18.0) -> GraphView:
+def show_graph(
+    output: Variable,
+    *,
+    title: str | None = None,
+    max_width: float = 18.0,
+    fold: bool = True,
+    upstream: str | None = None,
+) -> GraphView:
     """A GraphView of output's graph, for Jupyter: it shows inline as an SVG drawing."""
-    return GraphView(output, title, max_width)
+    return GraphView(output, title, max_width, fold, upstream)
 
 
 # -------------------------------------------------------------------------------------------
@@ -240,24 +403,45 @@ def _text_width(text: str, size: float, weight: str = "normal") -> float:
 # -------------------------------------------------------------------------------------------
 
 
+def _frame(layout: Layout, title: str | None) -> tuple[float, float, float, float]:
+    """The figure's (left, top, right, bottom) in the layout's inches, before slide margins."""
+    x0, y0, x1, y1 = layout.extent()
+    # At least wide enough for the legend; a narrower drawing sits in the middle.
+    width = max(x1 - x0 + 2 * MARGIN, LEGEND_WIDTH)
+    left = (x0 + x1) / 2 - width / 2
+    top = y0 - MARGIN - (TITLE_SPACE if title else 0.0)
+    bottom = y1 + MARGIN + LEGEND_SPACE
+    return left, top, left + width, bottom
+
+
+def _frame_size(layout: Layout, title: str | None) -> tuple[float, float]:
+    left, top, right, bottom = _frame(layout, title)
+    return right - left, bottom - top
+
+
 def _render(
-    layout: Layout, title: str | None, show_gradients: bool, through_pyplot: bool | None
+    layout: Layout,
+    title: str | None,
+    show_gradients: bool,
+    through_pyplot: bool | None,
+    max_width: float = np.inf,
 ) -> Figure:
     with_gradients = show_gradients and any(
         isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes
     )
     routes, shifts = edge_routes(layout)
     drawn = [n for n in layout.nodes if n.kind != "waypoint"]
-    xs = [n.x - n.width / 2 for n in drawn] + [n.x + n.width / 2 for n in drawn]
-    xs += [p[0] for points, _ in routes for p in points]
-    ys = [n.y - n.height / 2 for n in drawn] + [n.y + n.height / 2 for n in drawn]
-    ys += [p[1] for points, _ in routes for p in points]
-    # At least wide enough for the legend; a narrower drawing sits in the middle.
-    width = max(max(xs) - min(xs) + 2 * MARGIN, LEGEND_WIDTH)
-    left = (min(xs) + max(xs)) / 2 - width / 2
-    right = left + width
-    top = min(ys) - MARGIN - (TITLE_SPACE if title else 0.0)
-    bottom = max(ys) + MARGIN + LEGEND_SPACE
+    left, top, right, bottom = _frame(layout, title)
+    # White margins bring a figure that folding could not shape into a slide's proportions
+    # (never wider than max_width asks).
+    low, high = SLIDE_ASPECT
+    width, height = right - left, bottom - top
+    if width / height > high:
+        extra = width / high - height
+        top, bottom = top - extra / 2, bottom + extra / 2
+    elif width / height < low:
+        extra = max(0.0, min(height * low, max(max_width + 2 * MARGIN, width)) - width)
+        left, right = left - extra / 2, right + extra / 2
     figure = new_figure(figsize=(right - left, bottom - top), through_pyplot=through_pyplot)
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
@@ -268,6 +452,21 @@ def _render(
         _draw_arrow(ax, clip(points, source, target), radii, COLORS["forward"], dashed=False)
         if with_gradients and carries_gradient(edge):
             _draw_backward(ax, layout, edge, points, radii, shift)
+    arrow = layout.upstream_arrow() if with_gradients else None
+    if arrow is not None:
+        start, end, label = arrow
+        _draw_arrow(ax, [np.array(start), np.array(end)], [0.0, 0.0], COLORS["gradient"], True)
+        ax.text(
+            (start[0] + end[0]) / 2,
+            start[1] - 0.16,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=LABEL_SIZE,
+            color=COLORS["gradient"],
+            parse_math=False,
+            zorder=5,
+        )
     for node in drawn:
         (_draw_value if node.kind == "value" else _draw_op)(ax, node)
     if title:
@@ -280,7 +479,7 @@ def _render(
             fontsize=13,
             fontweight="bold",
             color=COLORS["text"],
-            parse_math=False,
+            parse_math="$" in title,  # a formula's title is mathtext
         )
     _draw_legend(ax, left + MARGIN, bottom - MARGIN, with_gradients)
     return figure

@@ -17,7 +17,6 @@ keeping the order and a minimum gap, so that edges run as straight as they can.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from deepkiso.graph import (
     graph_variables,
     topological_operations,
 )
+from deepkiso.graph.labels import pretty
 
 __all__ = [
     "Layout",
@@ -47,6 +47,8 @@ __all__ = [
     "pretty",
     "value_lines",
     "carries_gradient",
+    "choose_rows",
+    "SLIDE_ASPECT",
 ]
 
 # measure(text, size in points, weight) -> width in inches
@@ -64,18 +66,19 @@ WRAP_MARGIN = 0.7  # inches left of a folded row, for the edges that come in fro
 ROW_SPACING = 1.0  # inches between folded rows
 WRAP_SPACING = 0.22  # inches between edges that wrap at the same fold
 CORNER = 0.18  # inches: the radius of the bends where an edge wraps to the next row
-
-
-def pretty(text: str) -> str:
-    """Trailing digits of names as subscripts, as on the slides: x1 → x₁, W2 → W₂."""
-    subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    return re.sub(
-        r"\b([A-Za-z]+)(\d+)\b", lambda m: m.group(1) + m.group(2).translate(subscripts), text
-    )
+UPSTREAM_LENGTH = 0.9  # inches: the arrow that brings a general upstream gradient into the output
+# Width over height that a slide's figure should have: between 4:3 and 2.5:1.
+SLIDE_ASPECT = (4 / 3, 2.5)
+# A picture up to this wide (inches, about a slide's width) stays in one row; margins shape it.
+FOLD_WIDTH = 10.0
 
 
 def value_lines(
-    v: Variable, output: Variable, show_gradients: bool, max_items: int
+    v: Variable,
+    output: Variable,
+    show_gradients: bool,
+    max_items: int,
+    upstream: str | None = None,
 ) -> list[tuple[str, str, str]]:
     """The lines of a value node as (text, colour, weight)."""
     c = COLORS
@@ -99,7 +102,8 @@ def value_lines(
         lines.append((_numbers(v.data, max_items), c["text"], "normal"))
     if show_gradients and v.grad is not None:
         numbers = format_value(v.grad) if v.grad.ndim == 0 else _numbers(v.grad, max_items)
-        lines.append((f"{pretty(gradient_name(v, output))} = {numbers}", c["gradient"], "normal"))
+        name = pretty(gradient_name(v, output, upstream))
+        lines.append((f"{name} = {numbers}", c["gradient"], "normal"))
     return lines
 
 
@@ -150,8 +154,9 @@ class Edge:
 class Layout:
     """Nodes, edges and their places; all lengths in inches."""
 
-    def __init__(self, measure: Measure):
+    def __init__(self, measure: Measure, upstream: str | None = None):
         self.measure = measure  # text widths, in inches
+        self.upstream = upstream  # the loss a general upstream gradient comes from, if any
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.columns: list[list[int]] = []  # node indices per rank, top to bottom
@@ -161,18 +166,29 @@ class Layout:
         self.wraps: dict[
             tuple[int, int], tuple[int, int]
         ] = {}  # link cut by a fold: (its place, how many)
+        self.output: Variable | None = None
+        self._heights: list[float] | None = None  # each node's height before rows are stacked
 
     @classmethod
     def build(
-        cls, output: Variable, show_gradients: bool, max_items: int, measure: Measure
+        cls,
+        output: Variable,
+        show_gradients: bool,
+        max_items: int,
+        measure: Measure,
+        upstream: str | None = None,
     ) -> Layout:
-        """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates."""
-        layout = cls(measure)
+        """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates.
+
+        upstream: see ``value_lines``; the output then gets an incoming gradient arrow.
+        """
+        layout = cls(measure, upstream)
+        layout.output = output
         operations = topological_operations(output)
         variables = graph_variables(output, operations)
         index: dict[int, int] = {}
         for v in variables:
-            lines = value_lines(v, output, show_gradients, max_items)
+            lines = value_lines(v, output, show_gradients, max_items, upstream)
             width = max(measure(t, FONT_SIZE, w) for t, _, w in lines) + 2 * PAD
             index[id(v)] = layout._add(
                 Node("value", v, width, len(lines) * LINE_HEIGHT + 2 * PAD, lines)
@@ -273,10 +289,57 @@ class Layout:
         return count
 
     # -- coordinates ---------------------------------------------------------------------------
-    def place(self, max_width: float) -> None:
-        """Give every node its centre (x, y), in inches."""
-        self._place_vertically()
-        self._place_horizontally(max_width)
+    def place(self, max_width: float, rows: int | None = None) -> None:
+        """Give every node its centre (x, y), in inches.
+
+        rows: fold into exactly this many rows (or as few as fit max_width, if more are
+        needed); None: as few rows as fit max_width. Placing again (other rows) is cheap:
+        the heights within a row are computed once.
+        """
+        if self._heights is None:
+            self._place_vertically()
+            self._heights = [n.y for n in self.nodes]
+        for node, y in zip(self.nodes, self._heights):
+            node.y = y
+        self._place_horizontally(max_width, rows)
+
+    def dot_rows(self) -> list[list[list]]:
+        """The folded rows for ``deepkiso.graph.to_dot``: per row, per column, its nodes top to bottom."""
+        return [
+            [
+                [self.nodes[i].item for i in self.columns[r] if self.nodes[i].kind != "waypoint"]
+                for r in range(first, last + 1)
+            ]
+            for first, last, _ in self.rows
+        ]
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """The drawing's (left, top, right, bottom), in inches: nodes and edges, the upstream arrow."""
+        routes, _unused = edge_routes(self)
+        drawn = [n for n in self.nodes if n.kind != "waypoint"]
+        xs = [n.x - n.width / 2 for n in drawn] + [n.x + n.width / 2 for n in drawn]
+        xs += [p[0] for points, _unused in routes for p in points]
+        ys = [n.y - n.height / 2 for n in drawn] + [n.y + n.height / 2 for n in drawn]
+        ys += [p[1] for points, _unused in routes for p in points]
+        arrow = self.upstream_arrow()
+        if arrow is not None:
+            (x0, y0), (x1, y1), _label = arrow
+            xs += [x0, x1]
+            ys += [y0 - 0.3, y1]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def upstream_arrow(self) -> tuple[tuple[float, float], tuple[float, float], str] | None:
+        """Where the general upstream gradient comes into the output: (start, end, label), or None."""
+        output = self.output
+        if self.upstream is None or output is None or output.grad is None:
+            return None
+        node = next(n for n in self.nodes if n.item is output)
+        label = pretty(gradient_name(output, output, self.upstream))
+        if output.grad.ndim == 0:
+            label += f" = {format_value(output.grad)}"
+        end = (node.x + node.width / 2, node.y)
+        start_x = end[0] + max(UPSTREAM_LENGTH, self.measure(label, LABEL_SIZE, "normal") + 0.3)
+        return (start_x, node.y), end, label
 
     def _place_vertically(self, iterations: int = 40) -> None:
         """Nudge each column towards its neighbours' heights, keeping its order and the gaps."""
@@ -332,7 +395,7 @@ class Layout:
         for i, zi, c in zip(column, z, offsets):
             self.nodes[i].y = zi + c
 
-    def _place_horizontally(self, max_width: float) -> None:
+    def _place_horizontally(self, max_width: float, rows: int | None = None) -> None:
         """Columns left to right, each gap wide enough for the labels in it; fold into rows if too wide."""
         widths = [
             max((self.nodes[i].width for i in column), default=0.0) for column in self.columns
@@ -343,7 +406,7 @@ class Layout:
                 label = pretty(edge.op.gradient_labels[edge.input_index])
                 r = self.nodes[edge.target].rank
                 gaps[r] = max(gaps[r], self.measure(label, LABEL_SIZE, "normal") + 0.3)
-        starts = fold(widths, gaps, self._crossing_links(), max_width)
+        starts = fold(widths, gaps, self._crossing_links(), max_width, rows)
         self.rows = []
         for k, first in enumerate(starts):
             last = starts[k + 1] - 1 if k + 1 < len(starts) else len(self.columns) - 1
@@ -395,10 +458,15 @@ class Layout:
 
 
 def fold(
-    widths: list[float], gaps: list[float], crossings: list[int], max_width: float
+    widths: list[float],
+    gaps: list[float],
+    crossings: list[int],
+    max_width: float,
+    rows: int | None = None,
 ) -> list[int]:
     """The first column of each row: as few rows as fit max_width, of even widths, cutting few edges.
 
+    rows: this many rows instead (at most one per column), unless max_width needs more.
     Dynamic programming over the places to fold: a row costs its squared
     deviation from the even width, a fold costs the number of edges it cuts.
     """
@@ -412,29 +480,73 @@ def fold(
         )
 
     total = row_width(0, n - 1)
-    if total <= max_width or n < 2:
+    needed = int(np.ceil(total / max_width)) if total > max_width else 1
+    wanted = min(max(rows or 1, needed), n)
+    if wanted <= 1 or n < 2:
         return [0]
-    target = total / np.ceil(total / max_width)
-    best = [0.0] + [np.inf] * n  # best[e]: cost of laying out columns 0 .. e-1
-    choice = [0] * (n + 1)
-    for e in range(1, n + 1):
-        for first in range(e):
-            width = row_width(first, e - 1)
-            if width > max_width and e - 1 > first:
-                continue
-            cost = (
-                best[first]
-                + 4 * ((width - target) / target) ** 2
-                + 1.0
-                + (crossings[e - 1] if e < n else 0)
-            )
-            if cost < best[e]:
-                best[e], choice[e] = cost, first
-    starts, e = [], n
+    target = total / wanted
+    # best[k][e]: cost of laying out columns 0 .. e-1 in k rows; rows are added until wanted are
+    # reached and the last column fits (max_width may need more rows than the even split says).
+    best = [[0.0] + [np.inf] * n]
+    choice = [[0] * (n + 1)]
+    while len(best) <= wanted or not np.isfinite(best[-1][n]):
+        previous = best[-1]
+        costs, choices = [np.inf] * (n + 1), [0] * (n + 1)
+        for e in range(1, n + 1):
+            for first in range(e):
+                if not np.isfinite(previous[first]):
+                    continue
+                width = row_width(first, e - 1)
+                if width > max_width and e - 1 > first:
+                    continue
+                cost = (
+                    previous[first]
+                    + 4 * ((width - target) / target) ** 2
+                    + (crossings[e - 1] if e < n else 0)
+                )
+                if cost < costs[e]:
+                    costs[e], choices[e] = cost, first
+        best.append(costs)
+        choice.append(choices)
+    k, e, starts = len(best) - 1, n, []
     while e > 0:
-        starts.append(choice[e])
-        e = choice[e]
-    return starts[::-1]
+        starts.append(choice[k][e])
+        e = choice[k][e]
+        k -= 1
+    return starts[::-1] or [0]
+
+
+def choose_rows(
+    layout: Layout,
+    max_width: float,
+    size: Callable[[Layout], tuple[float, float]],
+    aspect: tuple[float, float] = SLIDE_ASPECT,
+    max_rows: int = 8,
+) -> int:
+    """How many rows to fold layout into, so that its picture is slide-shaped; leaves it placed so.
+
+    size(layout) gives the picture's (width, height) once placed. The fewest rows
+    whose width over height lies within aspect win; if none does, the rows whose
+    ratio comes nearest (on a log scale). A picture no wider than ``FOLD_WIDTH``
+    in one row stays so (folding a short chain helps nobody).
+    """
+    low, high = aspect
+    best_rows, best_distance = 1, np.inf
+    for rows in range(1, max_rows + 1):
+        layout.place(max_width, rows)
+        if len(layout.rows) < rows and rows > 1:
+            break  # no more columns to fold at
+        width, height = size(layout)
+        if rows == 1 and len(layout.rows) == 1 and width <= FOLD_WIDTH:
+            return 1
+        ratio = width / height
+        distance = max(np.log(low / ratio), np.log(ratio / high), 0.0)
+        if distance < best_distance:
+            best_rows, best_distance = len(layout.rows), distance
+        if distance == 0.0 or ratio < low:
+            break
+    layout.place(max_width, best_rows)
+    return best_rows
 
 
 def edge_routes(layout: Layout) -> tuple[list, list[float]]:
