@@ -443,15 +443,15 @@ class _Writer:
                 return self._power(*self.write(node.args[0]), "2"), 5
             if node.func.id == "reciprocal":
                 if self.math:
-                    return r"\frac{1}{%s}" % argument, 6
+                    return r"\frac{1}{" + argument + "}", 6
                 return "1/" + self._group(*self.write(node.args[0]), 3), 2
             return _WRITTEN[node.func.id][0 if self.math else 1].format(argument), 6
         assert isinstance(node, ast.BinOp)  # what _check lets through besides the above
         left, lp = self.write(node.left)
         if isinstance(node.op, ast.Pow):
-            exponent = _number(node.right)
-            assert exponent is not None  # _check allows number exponents only
-            return self._power(left, lp, f"{exponent:g}"), 5
+            power = _number(node.right)
+            assert power is not None  # _check allows number exponents only
+            return self._power(left, lp, f"{power:g}"), 5
         right, rp = self.write(node.right)
         if isinstance(node.op, (ast.Add, ast.Sub)):
             sign = "+" if isinstance(node.op, ast.Add) else ("-" if self.math else "−")
@@ -461,7 +461,7 @@ class _Writer:
             return f"{self._group(left, lp, 1)} {sign} {right}", 1
         if isinstance(node.op, ast.Div):
             if self.math:
-                return r"\frac{%s}{%s}" % (left, right), 6
+                return r"\frac{" + left + "}{" + right + "}", 6
             return f"{self._group(left, lp, 2)}/{self._group(right, rp, 3)}", 2
         # A product: a number before a name, a power or a bracket is written side by side (3x², 2(x + 1)).
         left, right = self._group(left, lp, 2), self._group(right, rp, 3)
@@ -474,7 +474,7 @@ class _Writer:
         head = name.rstrip("0123456789")
         digits = name[len(head) :]
         if self.math and len(head) > 1:
-            head = r"\mathrm{%s}" % head.replace("_", r"\_")
+            head = r"\mathrm{" + head.replace("_", r"\_") + "}"
         return head + (digits.translate(_SUBSCRIPTS) if head else digits)
 
     def _power(self, base: str, precedence: int, exponent: str) -> str:
