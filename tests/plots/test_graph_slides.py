@@ -61,8 +61,8 @@ def test_the_dot_text_carries_the_rows_of_the_layout_without_graphviz(monkeypatc
     monkeypatch.setattr(plots.shutil, "which", lambda name: None)
     built = example("affine_softmax_loss")
     text = dot_text(built.output, title=built.title)
-    layout = Layout.build(built.output, True, 3, plots._text_width)
-    plots.choose_rows(layout, 18.0, lambda placed: plots._frame_size(placed, built.title))
+    layout = Layout.build(built.output, True, 3, plots.text_width)
+    plots.choose_rows(layout, 18.0, lambda placed: plots.frame_size(placed, built.title))
     rows = layout.dot_rows()
     assert len(rows) > 1
     assert "newrank=true" in text
@@ -93,8 +93,8 @@ def test_one_row_in_matplotlib_is_wider_than_the_folded_picture():
 
 def test_a_small_graph_keeps_one_row_and_gets_margins_instead():
     built = example("chain_rule")
-    layout = Layout.build(built.output, True, 3, plots._text_width)
-    assert plots.choose_rows(layout, 18.0, lambda placed: plots._frame_size(placed, None)) == 1
+    layout = Layout.build(built.output, True, 3, plots.text_width)
+    assert plots.choose_rows(layout, 18.0, lambda placed: plots.frame_size(placed, None)) == 1
     assert plots._slide_pad(7.5, 1.9, 0.06)[1] > 0.06  # taller margins for a strip
     assert plots._slide_pad(3.0, 3.0, 0.06)[0] > 0.06  # wider ones for a square
     assert plots._slide_pad(4.0, 2.0, 0.06) is None

@@ -7,13 +7,13 @@ own layered layout, so it needs nothing beyond matplotlib. ``save_graph``
 writes .svg, .png or .dot, using Graphviz's ``dot`` for the pictures when it is
 installed and matplotlib otherwise. ``show_graph`` wraps a graph for Jupyter,
 where it shows inline as SVG.
-The layout itself (``graph_layout``) is pure geometry; this module measures the text and draws.
+The layout itself (``graph_layout``, ``graph_fold``) is pure geometry; ``graph_drawing`` measures
+the text and draws; this module chooses the rows and writes the files.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import os
 import shutil
 import subprocess
@@ -22,35 +22,15 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, PathPatch
-from matplotlib.path import Path as MplPath
-from matplotlib.textpath import TextPath
-from matplotlib.typing import LineStyleType
 
 from deepkiso.files import write_atomically
-from deepkiso.graph import COLORS, Operation, Variable, to_dot
+from deepkiso.graph import Variable, to_dot
 from deepkiso.i18n import _
-from deepkiso.plots._figure import new_figure
-from deepkiso.plots.fonts import with_japanese
+from deepkiso.plots.graph_drawing import frame_size, render, text_width
 from deepkiso.plots.graph_layout import (
-    FONT_SIZE,
-    LABEL_SIZE,
-    LINE_HEIGHT,
-    PAD,
     SLIDE_ASPECT,
-    SYMBOL_SIZE,
-    Edge,
     Layout,
-    Node,
-    carries_gradient,
     choose_rows,
-    clip,
-    edge_routes,
-    offset,
-    pretty,
-    unit_normal,
 )
 
 __all__ = [
@@ -67,16 +47,6 @@ __all__ = [
 
 RENDERERS = ("auto", "dot", "matplotlib")
 SUFFIXES = (".svg", ".png", ".dot")
-
-BACKWARD_OFFSET = 0.085  # inches between a forward edge and its gradient edge
-MARGIN = 0.3  # inches around the drawing
-TITLE_SPACE = 0.45  # inches above the drawing for a title
-LEGEND_SPACE = 0.4  # inches below it for the legend
-LEGEND_WIDTH = 6.2  # inches: no figure is narrower, so the legend always fits
-_POINTS = 72.0
-# The nodes' font, as Graphviz's drawing has it; the Japanese font behind it (plots.fonts).
-_FAMILY = "DejaVu Sans"
-
 
 # -------------------------------------------------------------------------------------------
 # Public API
@@ -127,7 +97,7 @@ def _draw(
     through_pyplot: bool | None,
 ) -> Figure:
     layout = _layout(output, title, show_gradients, max_items, max_width, fold, upstream)
-    return _render(layout, title, show_gradients, through_pyplot, max_width)
+    return render(layout, title, show_gradients, through_pyplot, max_width)
 
 
 def _layout(
@@ -140,9 +110,9 @@ def _layout(
     upstream: str | None,
 ) -> Layout:
     """The layout placed as the figure will show it: folded to a slide's shape, or in one row."""
-    layout = Layout.build(output, show_gradients, max_items, _text_width, upstream)
+    layout = Layout.build(output, show_gradients, max_items, text_width, upstream)
     if fold:
-        choose_rows(layout, max_width, lambda placed: _frame_size(placed, title))
+        choose_rows(layout, max_width, lambda placed: frame_size(placed, title))
     else:
         layout.place(np.inf)
     return layout
@@ -243,9 +213,9 @@ def dot_text(
     """
     if not fold:
         return to_dot(output, title=title, upstream=upstream)
-    layout = Layout.build(output, True, 3, _text_width, upstream)
+    layout = Layout.build(output, True, 3, text_width, upstream)
     if dot is None:
-        choose_rows(layout, max_width, lambda placed: _frame_size(placed, title))
+        choose_rows(layout, max_width, lambda placed: frame_size(placed, title))
         return to_dot(output, title=title, upstream=upstream, rows=layout.dot_rows())
 
     def size(placed: Layout) -> tuple[float, float]:
@@ -388,275 +358,3 @@ def _run_dot(dot: str, text: str, fmt: str, tmp: str, dpi: int) -> None:
                 code=result.returncode, message=message
             )
         )
-
-
-def _text_width(text: str, size: float, weight: str = "normal") -> float:
-    """Width of text in inches, measured from the glyph outlines (needs no renderer)."""
-    if not text:
-        return 0.0
-    prop = FontProperties(family=with_japanese(_FAMILY), weight=weight)
-    return TextPath((0, 0), text, size=size, prop=prop).get_extents().width / _POINTS
-
-
-# -------------------------------------------------------------------------------------------
-# Rendering with matplotlib
-# -------------------------------------------------------------------------------------------
-
-
-def _frame(layout: Layout, title: str | None) -> tuple[float, float, float, float]:
-    """The figure's (left, top, right, bottom) in the layout's inches, before slide margins."""
-    x0, y0, x1, y1 = layout.extent()
-    # At least wide enough for the legend; a narrower drawing sits in the middle.
-    width = max(x1 - x0 + 2 * MARGIN, LEGEND_WIDTH)
-    left = (x0 + x1) / 2 - width / 2
-    top = y0 - MARGIN - (TITLE_SPACE if title else 0.0)
-    bottom = y1 + MARGIN + LEGEND_SPACE
-    return left, top, left + width, bottom
-
-
-def _frame_size(layout: Layout, title: str | None) -> tuple[float, float]:
-    left, top, right, bottom = _frame(layout, title)
-    return right - left, bottom - top
-
-
-def _render(
-    layout: Layout,
-    title: str | None,
-    show_gradients: bool,
-    through_pyplot: bool | None,
-    max_width: float = np.inf,
-) -> Figure:
-    with_gradients = show_gradients and any(
-        isinstance(n.item, Variable) and n.item.grad is not None for n in layout.nodes
-    )
-    routes, shifts = edge_routes(layout)
-    drawn = [n for n in layout.nodes if n.kind != "waypoint"]
-    left, top, right, bottom = _frame(layout, title)
-    # White margins bring a figure that folding could not shape into a slide's proportions
-    # (never wider than max_width asks).
-    low, high = SLIDE_ASPECT
-    width, height = right - left, bottom - top
-    if width / height > high:
-        extra = width / high - height
-        top, bottom = top - extra / 2, bottom + extra / 2
-    elif width / height < low:
-        extra = max(0.0, min(height * low, max(max_width + 2 * MARGIN, width)) - width)
-        left, right = left - extra / 2, right + extra / 2
-    figure = new_figure(figsize=(right - left, bottom - top), through_pyplot=through_pyplot)
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(left, right)
-    ax.set_ylim(bottom, top)  # y grows downwards, as the layout's does
-    ax.set_axis_off()
-    for edge, (points, radii), shift in zip(layout.edges, routes, shifts):
-        source, target = layout.nodes[edge.source], layout.nodes[edge.target]
-        _draw_arrow(ax, clip(points, source, target), radii, COLORS["forward"], dashed=False)
-        if with_gradients and carries_gradient(edge):
-            _draw_backward(ax, layout, edge, points, radii, shift)
-    arrow = layout.upstream_arrow() if with_gradients else None
-    if arrow is not None:
-        start, end, label = arrow
-        _draw_arrow(ax, [np.array(start), np.array(end)], [0.0, 0.0], COLORS["gradient"], True)
-        ax.text(
-            (start[0] + end[0]) / 2,
-            start[1] - 0.16,
-            label,
-            ha="center",
-            va="bottom",
-            fontsize=LABEL_SIZE,
-            color=COLORS["gradient"],
-            parse_math=False,
-            zorder=5,
-        )
-    for node in drawn:
-        (_draw_value if node.kind == "value" else _draw_op)(ax, node)
-    if title:
-        ax.text(
-            (left + right) / 2,
-            top + MARGIN,
-            title,
-            ha="center",
-            va="top",
-            fontsize=13,
-            fontweight="bold",
-            color=COLORS["text"],
-            parse_math="$" in title,  # a formula's title is mathtext
-        )
-    _draw_legend(ax, left + MARGIN, bottom - MARGIN, with_gradients)
-    return figure
-
-
-def _rounded_path(pts: list[np.ndarray], radii: list[float]) -> MplPath:
-    """A path through pts whose interior corners are rounded by quadratic curves of the given radii."""
-    vertices, codes = [pts[0]], [MplPath.MOVETO]
-    for k in range(1, len(pts) - 1):
-        before, after = pts[k] - pts[k - 1], pts[k + 1] - pts[k]
-        len_before, len_after = np.linalg.norm(before), np.linalg.norm(after)
-        r = min(radii[k], len_before / 2, len_after / 2)
-        if r <= 1e-9:
-            vertices.append(pts[k])
-            codes.append(MplPath.LINETO)
-            continue
-        vertices += [pts[k] - before / len_before * r, pts[k], pts[k] + after / len_after * r]
-        codes += [MplPath.LINETO, MplPath.CURVE3, MplPath.CURVE3]
-    vertices.append(pts[-1])
-    codes.append(MplPath.LINETO)
-    return MplPath(np.array(vertices), codes)
-
-
-def _draw_backward(ax, layout: Layout, edge: Edge, points, radii, shift: float) -> None:
-    """The gradient edge beside the forward one and, for an input edge, its local-derivative label.
-
-    The gradient runs on the outer side: above an edge that comes down into
-    its operation (or the upper of two parallel edges), below the others, so
-    the labels of an operation's two inputs never meet between them.
-    """
-    source, target = layout.nodes[edge.source], layout.nodes[edge.target]
-    coming_down = edge.input_index is not None and source.y < target.y - 0.05
-    side = -1.0 if shift < 0 or (shift == 0 and coming_down) else 1.0
-    pts = clip(offset(points, side * BACKWARD_OFFSET), source, target, margin=0.04)
-    _draw_arrow(ax, pts[::-1], radii[::-1], COLORS["gradient"], dashed=True)
-    if edge.input_index is None:
-        return
-    label = pretty(edge.op.gradient_labels[edge.input_index])
-    a, b = pts[-2], pts[-1]  # the last stretch before the operation
-    fraction = 0.5
-    if len(pts) > 2 and np.linalg.norm(b - a) < _text_width(label, LABEL_SIZE) + 0.2:
-        # Too short to hold the label (an edge wrapped to this row): put it on the longest stretch,
-        # the lane, staggered so that the labels of edges sharing the lanes stay apart.
-        k = int(np.argmax([np.linalg.norm(q - p) for p, q in itertools.pairwise(pts)]))
-        a, b = pts[k], pts[k + 1]
-        j, n = next(
-            (layout.wraps[link] for link in zip(edge.path, edge.path[1:]) if link in layout.wraps),
-            (0, 1),
-        )
-        fraction = (j + 1) / (n + 1)
-    where = a + fraction * (b - a) + side * unit_normal(b - a) * 0.14
-    ax.text(
-        where[0],
-        where[1],
-        label,
-        ha="center",
-        va="center",
-        fontsize=LABEL_SIZE,
-        color=COLORS["gradient"],
-        parse_math=False,
-        zorder=5,
-        bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.9),
-    )
-
-
-def _draw_arrow(ax, pts, radii, colour: str, dashed: bool) -> None:
-    ax.add_patch(
-        PathPatch(
-            _rounded_path(pts, radii),
-            facecolor="none",
-            edgecolor=colour,
-            linewidth=1.3,
-            linestyle=(0, (4, 2.5)) if dashed else "-",
-            capstyle="butt",
-            zorder=2,
-        )
-    )
-    # A solid head on the last short stretch, so dashes never cut it.
-    end, before = np.array(pts[-1]), np.array(pts[-2])
-    direction = (end - before) / (np.linalg.norm(end - before) or 1)
-    ax.add_patch(
-        FancyArrowPatch(
-            tuple(end - 0.12 * direction),
-            tuple(end),
-            arrowstyle="-|>",
-            mutation_scale=11,
-            color=colour,
-            linewidth=1.3,
-            shrinkA=0,
-            shrinkB=0,
-            zorder=2,
-        )
-    )
-
-
-def _draw_value(ax, node: Node) -> None:
-    v = node.item
-    assert isinstance(v, Variable)  # a value node holds its Variable
-    c = COLORS
-    fill, edge = (
-        (c["value_fill"], c["value_edge"])
-        if v.requires_grad
-        else (c["constant_fill"], c["constant_edge"])
-    )
-    ax.add_patch(
-        FancyBboxPatch(
-            (node.x - node.width / 2, node.y - node.height / 2),
-            node.width,
-            node.height,
-            boxstyle="round,pad=0,rounding_size=0.06",
-            facecolor=fill,
-            edgecolor=edge,
-            linewidth=1.2,
-            linestyle="-" if v.requires_grad else (0, (3, 2)),
-            zorder=3,
-        )
-    )
-    first = node.y - node.height / 2 + PAD + LINE_HEIGHT / 2
-    for k, (text, colour, weight) in enumerate(node.lines):
-        ax.text(
-            node.x,
-            first + k * LINE_HEIGHT,
-            text,
-            ha="center",
-            va="center",
-            fontsize=FONT_SIZE,
-            color=colour,
-            fontweight=weight,
-            family=_FAMILY,
-            parse_math=False,
-            zorder=4,
-        )
-
-
-def _draw_op(ax, node: Node) -> None:
-    assert isinstance(node.item, Operation)  # an op node holds its Operation
-    c = COLORS
-    ax.add_patch(
-        Ellipse(
-            (node.x, node.y),
-            node.width,
-            node.height,
-            facecolor=c["op_fill"],
-            edgecolor=c["op_edge"],
-            linewidth=1.4,
-            zorder=3,
-        )
-    )
-    ax.text(
-        node.x,
-        node.y,
-        node.item.symbol,
-        ha="center",
-        va="center",
-        fontsize=SYMBOL_SIZE,
-        color=c["text"],
-        family=_FAMILY,
-        parse_math=False,
-        zorder=4,
-    )
-
-
-def _draw_legend(ax, x: float, y: float, with_gradients: bool) -> None:
-    entries: list[tuple[str, LineStyleType, str]] = [(COLORS["forward"], "-", _("forward: values"))]
-    if with_gradients:
-        entries.append(
-            (COLORS["gradient"], (0, (4, 2.5)), _("backward: gradient × local derivative"))
-        )
-    for colour, style, text in entries:
-        ax.add_line(Line2D([x, x + 0.45], [y, y], color=colour, linestyle=style, linewidth=1.3))
-        ax.text(
-            x + 0.55,
-            y,
-            text,
-            va="center",
-            fontsize=LABEL_SIZE,
-            color=COLORS["text"],
-            parse_math=False,
-        )
-        x += 0.75 + _text_width(text, LABEL_SIZE)

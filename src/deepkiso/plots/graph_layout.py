@@ -32,6 +32,7 @@ from deepkiso.graph import (
     topological_operations,
 )
 from deepkiso.graph.labels import pretty
+from deepkiso.plots.graph_fold import FOLD_WIDTH, SLIDE_ASPECT, WRAP_MARGIN, choose_rows, fold
 
 __all__ = [
     "Layout",
@@ -49,6 +50,7 @@ __all__ = [
     "carries_gradient",
     "choose_rows",
     "SLIDE_ASPECT",
+    "FOLD_WIDTH",
 ]
 
 # measure(text, size in points, weight) -> width in inches
@@ -62,15 +64,10 @@ PAD = 0.10  # inches of padding inside a value node
 ROW_GAP = 0.45  # inches between nodes in one column
 MIN_COLUMN_GAP = 0.45  # inches between columns
 PARALLEL_SPACING = 0.3  # inches between two edges from one value into one operation
-WRAP_MARGIN = 0.7  # inches left of a folded row, for the edges that come in from the row above
 ROW_SPACING = 1.0  # inches between folded rows
 WRAP_SPACING = 0.22  # inches between edges that wrap at the same fold
 CORNER = 0.18  # inches: the radius of the bends where an edge wraps to the next row
 UPSTREAM_LENGTH = 0.9  # inches: the arrow that brings a general upstream gradient into the output
-# Width over height that a slide's figure should have: between 4:3 and 2.5:1.
-SLIDE_ASPECT = (4 / 3, 2.5)
-# A picture up to this wide (inches, about a slide's width) stays in one row; margins shape it.
-FOLD_WIDTH = 10.0
 
 
 def value_lines(
@@ -455,98 +452,6 @@ class Layout:
 
     def row_of(self, rank: int) -> int:
         return next(k for k, (first, last, _) in enumerate(self.rows) if first <= rank <= last)
-
-
-def fold(
-    widths: list[float],
-    gaps: list[float],
-    crossings: list[int],
-    max_width: float,
-    rows: int | None = None,
-) -> list[int]:
-    """The first column of each row: as few rows as fit max_width, of even widths, cutting few edges.
-
-    rows: this many rows instead (at most one per column), unless max_width needs more.
-    Dynamic programming over the places to fold: a row costs its squared
-    deviation from the even width, a fold costs the number of edges it cuts.
-    """
-    n = len(widths)
-
-    def row_width(first: int, last: int) -> float:
-        return (
-            sum(widths[first : last + 1])
-            + sum(gaps[first + 1 : last + 1])
-            + (WRAP_MARGIN if first else 0.0)
-        )
-
-    total = row_width(0, n - 1)
-    needed = int(np.ceil(total / max_width)) if total > max_width else 1
-    wanted = min(max(rows or 1, needed), n)
-    if wanted <= 1 or n < 2:
-        return [0]
-    target = total / wanted
-    # best[k][e]: cost of laying out columns 0 .. e-1 in k rows; rows are added until wanted are
-    # reached and the last column fits (max_width may need more rows than the even split says).
-    best = [[0.0] + [np.inf] * n]
-    choice = [[0] * (n + 1)]
-    while len(best) <= wanted or not np.isfinite(best[-1][n]):
-        previous = best[-1]
-        costs, choices = [np.inf] * (n + 1), [0] * (n + 1)
-        for e in range(1, n + 1):
-            for first in range(e):
-                if not np.isfinite(previous[first]):
-                    continue
-                width = row_width(first, e - 1)
-                if width > max_width and e - 1 > first:
-                    continue
-                cost = (
-                    previous[first]
-                    + 4 * ((width - target) / target) ** 2
-                    + (crossings[e - 1] if e < n else 0)
-                )
-                if cost < costs[e]:
-                    costs[e], choices[e] = cost, first
-        best.append(costs)
-        choice.append(choices)
-    k, e, starts = len(best) - 1, n, []
-    while e > 0:
-        starts.append(choice[k][e])
-        e = choice[k][e]
-        k -= 1
-    return starts[::-1] or [0]
-
-
-def choose_rows(
-    layout: Layout,
-    max_width: float,
-    size: Callable[[Layout], tuple[float, float]],
-    aspect: tuple[float, float] = SLIDE_ASPECT,
-    max_rows: int = 8,
-) -> int:
-    """How many rows to fold layout into, so that its picture is slide-shaped; leaves it placed so.
-
-    size(layout) gives the picture's (width, height) once placed. The fewest rows
-    whose width over height lies within aspect win; if none does, the rows whose
-    ratio comes nearest (on a log scale). A picture no wider than ``FOLD_WIDTH``
-    in one row stays so (folding a short chain helps nobody).
-    """
-    low, high = aspect
-    best_rows, best_distance = 1, np.inf
-    for rows in range(1, max_rows + 1):
-        layout.place(max_width, rows)
-        if len(layout.rows) < rows and rows > 1:
-            break  # no more columns to fold at
-        width, height = size(layout)
-        if rows == 1 and len(layout.rows) == 1 and width <= FOLD_WIDTH:
-            return 1
-        ratio = width / height
-        distance = max(np.log(low / ratio), np.log(ratio / high), 0.0)
-        if distance < best_distance:
-            best_rows, best_distance = len(layout.rows), distance
-        if distance == 0.0 or ratio < low:
-            break
-    layout.place(max_width, best_rows)
-    return best_rows
 
 
 def edge_routes(layout: Layout) -> tuple[list, list[float]]:
