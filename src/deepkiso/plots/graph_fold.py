@@ -20,6 +20,7 @@ WRAP_MARGIN = 0.7  # inches left of a folded row, for the edges that come in fro
 SLIDE_ASPECT = (4 / 3, 2.5)
 # A picture up to this wide (inches, about a slide's width) stays in one row; margins shape it.
 FOLD_WIDTH = 10.0
+FOLD_COST = 0.1  # what one more fold weighs against a ratio outside SLIDE_ASPECT (log scale)
 
 
 def fold(
@@ -84,31 +85,40 @@ def fold(
 def choose_rows(
     layout: Any,  # a graph_layout.Layout, built and not yet placed
     max_width: float,
-    size: Callable[[Any], tuple[float, float]],
+    size: Callable[[Any], tuple[float, float] | None],
     aspect: tuple[float, float] = SLIDE_ASPECT,
-    max_rows: int = 8,
+    max_rows: int = 6,
 ) -> int:
     """How many rows to fold layout into, so that its picture is slide-shaped; leaves it placed so.
 
-    size(layout) gives the picture's (width, height) once placed. The fewest rows
-    whose width over height lies within aspect win; if none does, the rows whose
-    ratio comes nearest (on a log scale). A picture no wider than ``FOLD_WIDTH``
-    in one row stays so (folding a short chain helps nobody).
+    size(layout) gives the picture's (width, height) once placed, or None if it
+    cannot be drawn so (that many rows is then skipped). The fewest rows whose
+    width over height lies within aspect win; if none does, the rows whose ratio
+    comes nearest (on a log scale, each fold counting as ``FOLD_COST`` of it:
+    margins shape the picture more kindly than an extra fold). A picture no
+    wider than ``FOLD_WIDTH`` in one row stays so (folding a short chain helps nobody).
     """
     low, high = aspect
-    best_rows, best_distance = 1, np.inf
+    best_rows, best_score = 1, np.inf
     for rows in range(1, max_rows + 1):
         layout.place(max_width, rows)
         if len(layout.rows) < rows and rows > 1:
             break  # no more columns to fold at
-        width, height = size(layout)
+        measured = size(layout)
+        if measured is None:
+            continue
+        width, height = measured
         if rows == 1 and len(layout.rows) == 1 and width <= FOLD_WIDTH:
             return 1
         ratio = width / height
         distance = max(np.log(low / ratio), np.log(ratio / high), 0.0)
-        if distance < best_distance:
-            best_rows, best_distance = len(layout.rows), distance
-        if distance == 0.0 or ratio < low:
+        if distance == 0.0:
+            best_rows = len(layout.rows)
+            break
+        score = distance + FOLD_COST * (len(layout.rows) - 1)
+        if score < best_score:
+            best_rows, best_score = len(layout.rows), score
+        if ratio < low:
             break
     layout.place(max_width, best_rows)
     return best_rows
