@@ -185,9 +185,11 @@ def test_auto_renderer_uses_graphviz_dot_when_it_is_installed(tmp_path, monkeypa
     assert save_graph(chain_rule(), path, dpi=72) == "dot"
     ((command, text),) = calls
     assert command[:2] == ["/opt/graphviz/bin/dot", "-Tsvg"] and "-Gdpi=72" in command
-    # One row (the graph is small), with margins that make 7.5 × 1.9 inches slide-shaped.
-    assert text == g.to_dot(chain_rule(), pad=plots._slide_pad(7.5, 1.9, 0.06))
-    assert 'pad="' in text
+    # One row (the graph is small), pinned where deepkiso's layout put it, with margins that
+    # make the 7.5 × 1.9 inches that dot measured slide-shaped.
+    assert text == plots.dot_text(chain_rule(), dot="/opt/graphviz/bin/dot")
+    assert f'pad="0.060,{plots._slide_pad(7.5, 1.9, 0.06)[1]:.3f}"' in text
+    assert "layout=neato" in text and "∂y/∂x₁ = 6" in text
     assert ElementTree.parse(path).getroot().tag.endswith("svg")
 
 

@@ -63,25 +63,28 @@ def test_the_dot_text_carries_the_rows_of_the_layout_without_graphviz(monkeypatc
     text = dot_text(built.output, title=built.title)
     layout = Layout.build(built.output, True, 3, plots.text_width)
     plots.choose_rows(layout, 18.0, lambda placed: plots.frame_size(placed, built.title))
-    rows = layout.dot_rows()
-    assert len(rows) > 1
-    assert "newrank=true" in text
-    clusters = re.findall(
-        r"subgraph cluster_row(\d+) \{ label=\"\"; peripheries=0; ([^}]*); \}", text
-    )
-    assert [int(k) for k, _ in clusters] == list(range(len(rows)))
-    # Each row's cluster holds exactly that row's nodes; the k-th columns of all rows share a rank.
-    sizes = [sum(len(column) for column in row) for row in rows]
-    assert [len(members.split("; ")) for _, members in clusters] == sizes
-    ranks = re.findall(r"\{ rank=same; ([^}]*); \}", text)
-    assert len(ranks) == max(len(row) for row in rows)
-    assert len(ranks[0].split("; ")) == sum(len(row[0]) for row in rows)
-    # An edge from one row to the next does not pull the rows together.
-    assert "constraint=false];" in text.replace("style=dashed", "")
+    assert len(layout.rows) > 1
+    # Every node is pinned where the folded layout put it, and neato only draws.
+    assert "layout=neato" in text and "splines=polyline" in text
+    ids = {id(v): f"v{i}" for i, v in enumerate(g.graph_variables(built.output))}
+    pinned = {
+        name: (float(x), -float(y))
+        for name, x, y in re.findall(r'  (v\d+) \[pos="([-\d.]+),([-\d.]+)!"', text)
+    }
+    drawn = [n for n in layout.nodes if n.kind == "value"]
+    assert len(pinned) == len(drawn)
+    for node in drawn:
+        x, y = pinned[ids[id(node.item)]]
+        assert (x, y) == pytest.approx((node.x, node.y), abs=1e-3)
+    # The rows stack: the output sits in the last row, below the inputs.
+    tops = [offset for _first, _last, offset in layout.rows]
+    assert pinned[ids[id(built.output)]][1] > tops[-1] > pinned[ids[id(built.inputs["x"])]][1]
+    # An edge that wraps to the next row runs through pinned bends, as in the matplotlib drawing.
+    assert len(re.findall(r"_\d+ \[shape=point", text)) >= 4 * (len(layout.rows) - 1)
     # The same text is what the .dot file and GraphView hold; one row on request.
     assert plots.GraphView(built.output, built.title).to_dot() == text
     one_row = dot_text(built.output, fold=False)
-    assert "cluster_row" not in one_row and "rank=same" not in one_row
+    assert "layout=neato" not in one_row and "pos=" not in one_row
 
 
 def test_one_row_in_matplotlib_is_wider_than_the_folded_picture():
@@ -145,7 +148,7 @@ def test_one_row_option_draws_a_strip(tmp_path, monkeypatch):
     monkeypatch.setattr(graph_command.shutil, "which", lambda name: None)
     out = tmp_path / "strip.dot"
     assert main(["graph", "--example", "affine_softmax_loss", "--one-row", "--out", str(out)]) == 0
-    assert "cluster_row" not in out.read_text(encoding="utf-8")
+    assert "pos=" not in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -2,23 +2,41 @@
 
 Value nodes are boxes with name, value and gradient; operation nodes are
 ellipses with their symbol; each gradient edge runs back beside its forward
-edge, labelled with the local derivative it multiplies by. A wide graph can be
-folded into rows, read like text: the rows (computed by ``deepkiso.plots``'
-layered layout) are written as one cluster each, and the columns of all rows are
-aligned with ``rank=same``, so that dot stacks the rows instead of drawing a strip.
+edge, labelled with the local derivative it multiplies by. Without a placement,
+Graphviz's dot lays the graph out in one row. With one (deepkiso's own layered
+layout, folded into slide-shaped rows by ``deepkiso.plots.graph``), every node is
+pinned where that layout put it and Graphviz's neato (``layout=neato``, which
+``dot -Tsvg`` follows too) only draws: the picture then matches the matplotlib
+drawing, rows, lanes between them and all.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from deepkiso.graph.engine import Operation, Variable, graph_variables, topological_operations
 from deepkiso.graph.labels import COLORS, format_value, gradient_name, pretty
 
-# rows → columns → the nodes of the column, top to bottom (Variables and Operations)
-Rows = Sequence[Sequence[Sequence[object]]]
+
+@dataclass
+class Placement:
+    """Where a layout put each node, for Graphviz to keep; inches, y growing downwards.
+
+    centres and sizes: by ``id()`` of each Variable and Operation, its centre and
+    (width, height). bends: by (id(source), id(target)) of an edge, the corners
+    its route turns at, for the edges that wrap from one row to the next.
+    upstream: where the arrow of a general upstream gradient starts, if any.
+    lines: by id() of each Variable, the lines its box shows as (text, colour,
+    weight), the layout's own, so that the text fits the size it measured.
+    """
+
+    centres: dict[int, tuple[float, float]]
+    sizes: dict[int, tuple[float, float]]
+    bends: dict[tuple[int, int], list[tuple[float, float]]] = field(default_factory=dict)
+    upstream: tuple[float, float] | None = None
+    lines: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def to_dot(
@@ -27,7 +45,7 @@ def to_dot(
     title: str | None = None,
     show_gradients: bool = True,
     max_items: int = 3,
-    rows: Rows | None = None,
+    placement: Placement | None = None,
     upstream: str | None = None,
     pad: tuple[float, float] | None = None,
 ) -> str:
@@ -39,8 +57,8 @@ def to_dot(
     red, labelled with the local derivative it multiplies by. Names are written
     with subscripts (x1 as x₁), as in the matplotlib drawing.
 
-    rows: fold the graph into these rows (per row, per column, the nodes top to
-    bottom; ``deepkiso.plots.graph`` computes them); None: one row.
+    placement: keep every node where a layout put it (``deepkiso.plots.graph``
+    folds wide graphs into rows so); None: Graphviz's dot lays it out in one row.
     upstream: the loss a general upstream gradient came from (``backward(dout)``,
     ``deepkiso graph --dout``): gradients are named ∂upstream/∂v and an arrow brings
     the output's gradient in from the right. pad: inches of margin (left and right,
@@ -51,37 +69,40 @@ def to_dot(
     ids = {id(v): f"v{i}" for i, v in enumerate(variables)}
     ids.update({id(op): f"op{i}" for i, op in enumerate(operations)})
     c = COLORS
-    folded = rows is not None and len(rows) > 1
     lines = [
         "digraph computational_graph {",
         '  graph [rankdir=LR, nodesep=0.35, ranksep=0.6, fontname="DejaVu Sans"'
-        + (", newrank=true" if folded else "")
+        + (", layout=neato, splines=polyline, overlap=true" if placement else "")
         + (f', pad="{pad[0]:.3f},{pad[1]:.3f}"' if pad else "")
         + "];",
-        '  node [fontname="DejaVu Sans", fontsize=11];',
-        f'  edge [fontname="DejaVu Sans", fontsize=10, color="{c["forward"]}"];',
+        # Pinned, the nodes take the sizes of the layout's, whose text is 10 and 12 points.
+        f'  node [fontname="DejaVu Sans", fontsize={10 if placement else 11}];',
+        f'  edge [fontname="DejaVu Sans", fontsize={9 if placement else 10}, '
+        f'color="{c["forward"]}"];',
     ]
     if title:
         lines.append(f'  label="{_dot_escape(title)}"; labelloc=t; fontsize=14;')
     for v in variables:
         attributes = _dot_value_attributes(v, output, show_gradients, max_items, upstream)
-        lines.append(f"  {ids[id(v)]} {attributes};")
+        if placement is not None and id(v) in placement.lines:
+            attributes = _dot_lines_attributes(v, placement.lines[id(v)])
+        lines.append(f"  {ids[id(v)]} {_pinned(attributes, v, placement, 12)};")
     for op in operations:
-        lines.append(
-            f'  {ids[id(op)]} [shape=ellipse, style=filled, fillcolor="{c["op_fill"]}", '
-            f'color="{c["op_edge"]}", label="{_dot_escape(op.symbol)}"];'
+        attributes = (
+            f'[shape=ellipse, style=filled, fillcolor="{c["op_fill"]}", '
+            f'color="{c["op_edge"]}", label="{_dot_escape(op.symbol)}"]'
         )
-    row_of: dict[str, int] = {}
-    if folded:
-        assert rows is not None  # folded says so
-        lines.extend(_dot_rows(rows, ids, row_of))
+        lines.append(f"  {ids[id(op)]} {_pinned(attributes, op, placement, 12)};")
     for op in operations:
-        lines.extend(_dot_edges(op, ids, show_gradients, row_of))
+        lines.extend(_dot_edges(op, ids, show_gradients, placement))
     if upstream is not None and output.grad is not None:
         label = pretty(gradient_name(output, output, upstream))
         if output.grad.ndim == 0:
             label += f" = {format_value(output.grad)}"
-        lines.append('  upstream [shape=point, style=invis, width=0.01, label=""];')
+        where = ""
+        if placement is not None and placement.upstream is not None:
+            where = f", {_position(placement.upstream)}"
+        lines.append(f'  upstream [shape=point, style=invis, width=0.01, label=""{where}];')
         lines.append(
             f'  {ids[id(output)]} -> upstream [dir=back, style=dashed, color="{c["gradient"]}", '
             f'fontcolor="{c["gradient"]}", label="{_dot_escape(label)}"];'
@@ -90,32 +111,39 @@ def to_dot(
     return "\n".join(lines) + "\n"
 
 
-def _dot_rows(rows: Rows, ids: dict, row_of: dict[str, int]) -> list[str]:
-    """One invisible cluster per row, the k-th columns of all rows on one rank, in their order.
+def _position(point: tuple[float, float]) -> str:
+    """A pinned position for neato, in inches (Graphviz's y grows upwards)."""
+    return f'pos="{point[0]:.3f},{-point[1]:.3f}!"'
 
-    Invisible edges keep the order within each column (top to bottom) and the
-    columns apart (one rank each), so dot draws the rows as the layout folded them.
-    """
-    lines = []
-    columns: dict[int, list[str]] = {}
-    for k, row in enumerate(rows):
-        members = []
-        for j, column in enumerate(row):
-            for item in column:
-                name = ids[id(item)]
-                row_of[name] = k
-                members.append(name)
-                columns.setdefault(j, []).append(name)
-        lines.append(
-            f'  subgraph cluster_row{k} {{ label=""; peripheries=0; {"; ".join(members)}; }}'
+
+def _pinned(attributes: str, item, placement: Placement | None, symbol_size: int) -> str:
+    """attributes with the node's place and size from placement (fixed, as the layout measured it)."""
+    if placement is None:
+        return attributes
+    width, height = placement.sizes[id(item)]
+    width += 0.06 if isinstance(item, Variable) else 0.0  # room for Graphviz's own glyph widths
+    where = _position(placement.centres[id(item)])
+    size = f"width={width:.3f}, height={height:.3f}, fixedsize=true"
+    font = f", fontsize={symbol_size}" if isinstance(item, Operation) else ""
+    return f"[{where}, {size}{font}, margin=0, " + attributes[1:]
+
+
+def _dot_lines_attributes(v: Variable, rows: list[tuple[str, str, str]]) -> str:
+    """A value node whose label is the given lines (text, colour, weight), as the layout drew them."""
+    c = COLORS
+    texts = []
+    for text, colour, weight in rows:
+        text = html.escape(text)
+        texts.append(
+            f'<font color="{colour}">{f"<b>{text}</b>" if weight == "bold" else text}</font>'
         )
-    for j in sorted(columns):
-        names = columns[j]
-        lines.append(f"  {{ rank=same; {'; '.join(names)}; }}")
-        lines.extend(f"  {a} -> {b} [style=invis];" for a, b in itertools.pairwise(names))
-        if j + 1 in columns:
-            lines.append(f"  {names[0]} -> {columns[j + 1][0]} [style=invis];")
-    return lines
+    fill, edge = (
+        (c["value_fill"], c["value_edge"])
+        if v.requires_grad
+        else (c["constant_fill"], c["constant_edge"])
+    )
+    style = "rounded,filled" if v.requires_grad else "rounded,filled,dashed"
+    return f'[shape=box, style="{style}", fillcolor="{fill}", color="{edge}", label=<{"<br/>".join(texts)}>]'
 
 
 def _dot_escape(text: str) -> str:
@@ -143,32 +171,42 @@ def _dot_value_attributes(
     return f'[shape=box, style="{style}", fillcolor="{fill}", color="{edge}", label=<{"<br/>".join(rows)}>]'
 
 
-def _dot_edges(op: Operation, ids: dict, show_gradients: bool, row_of: dict[str, int]) -> list[str]:
+def _dot_edges(
+    op: Operation, ids: dict, show_gradients: bool, placement: Placement | None
+) -> list[str]:
     c = COLORS
     assert op.output is not None  # an operation in a graph has been called
-    o, y = ids[id(op)], ids[id(op.output)]
-
-    def forward(a: str, b: str) -> str:
-        # An edge from one folded row to the next must not pull the rows onto one line.
-        return (
-            f"  {a} -> {b} [constraint=false];"
-            if row_of.get(a) != row_of.get(b)
-            else f"  {a} -> {b};"
-        )
-
-    lines = [forward(o, y)]
     with_grad = show_gradients and op.output.grad is not None
-    if with_grad:
-        lines.append(
-            f'  {o} -> {y} [dir=back, style=dashed, color="{c["gradient"]}", constraint=false];'
-        )
+    backward = f'style=dashed, color="{c["gradient"]}", fontcolor="{c["gradient"]}"'
+
+    def edge(source, target, gradient: bool, label: str | None) -> list[str]:
+        """The forward edge source → target and, if gradient, the gradient edge back beside it.
+
+        An edge that wraps to the next row runs through pinned points at its bends.
+        """
+        text = f', label="{_dot_escape(pretty(label))}"' if label is not None else ""
+        a, b = ids[id(source)], ids[id(target)]
+        bends = placement.bends.get((id(source), id(target)), []) if placement else []
+        if not bends:
+            lines = [f"  {a} -> {b};"]
+            if gradient:
+                lines.append(f"  {a} -> {b} [dir=back, {backward}{text}, constraint=false];")
+            return lines
+        points = [f"{a}_{b}_{k}" for k in range(len(bends))]
+        lines = [
+            f'  {p} [shape=point, width=0.01, height=0.01, label="", {_position(xy)}];'
+            for p, xy in zip(points, bends)
+        ]
+        chain = [a, *points, b]
+        for k, (tail, head) in enumerate(itertools.pairwise(chain)):
+            last = k == len(chain) - 2
+            lines.append(f"  {tail} -> {head}" + ("" if last else " [dir=none]") + ";")
+            if gradient:
+                arrow = "back" if k == 0 else "none"
+                lines.append(f"  {tail} -> {head} [dir={arrow}, {backward}{text if last else ''}];")
+        return lines
+
+    lines = edge(op, op.output, with_grad, None)
     for x, label in zip(op.inputs, op.gradient_labels):
-        v = ids[id(x)]
-        lines.append(forward(v, o))
-        if with_grad and x.grad is not None:
-            lines.append(
-                f'  {v} -> {o} [dir=back, style=dashed, color="{c["gradient"]}", '
-                f'fontcolor="{c["gradient"]}", label="{_dot_escape(pretty(label))}", '
-                "constraint=false];"
-            )
+        lines += edge(x, op, with_grad and x.grad is not None, label)
     return lines

@@ -216,19 +216,19 @@ def dot_text(
     layout = Layout.build(output, True, 3, text_width, upstream)
     if dot is None:
         choose_rows(layout, max_width, lambda placed: frame_size(placed, title))
-        return to_dot(output, title=title, upstream=upstream, rows=layout.dot_rows())
+        return to_dot(output, title=title, upstream=upstream, placement=layout.placement())
 
     def size(placed: Layout) -> tuple[float, float] | None:
-        rows = placed.dot_rows()
-        return _dot_size(dot, to_dot(output, title=title, upstream=upstream, rows=rows))
+        placement = placed.placement()
+        return _dot_size(dot, to_dot(output, title=title, upstream=upstream, placement=placement))
 
     choose_rows(layout, max_width, size)
-    rows = layout.dot_rows()
+    placement = layout.placement()
     measured = size(layout)
     if measured is None:  # not even one row could be measured: let the real run report why
         return to_dot(output, title=title, upstream=upstream)
     return to_dot(
-        output, title=title, upstream=upstream, rows=rows, pad=_slide_pad(*measured, 0.06)
+        output, title=title, upstream=upstream, placement=placement, pad=_slide_pad(*measured, 0.06)
     )
 
 

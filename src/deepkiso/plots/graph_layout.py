@@ -31,6 +31,7 @@ from deepkiso.graph import (
     graph_variables,
     topological_operations,
 )
+from deepkiso.graph.dot import Placement
 from deepkiso.graph.labels import pretty
 from deepkiso.plots.graph_fold import FOLD_WIDTH, SLIDE_ASPECT, WRAP_MARGIN, choose_rows, fold
 
@@ -300,15 +301,27 @@ class Layout:
             node.y = y
         self._place_horizontally(max_width, rows)
 
-    def dot_rows(self) -> list[list[list]]:
-        """The folded rows for ``deepkiso.graph.to_dot``: per row, per column, its nodes top to bottom."""
-        return [
-            [
-                [self.nodes[i].item for i in self.columns[r] if self.nodes[i].kind != "waypoint"]
-                for r in range(first, last + 1)
-            ]
-            for first, last, _ in self.rows
-        ]
+    def placement(self) -> Placement:
+        """Where this (placed) layout put each node, for ``deepkiso.graph.to_dot`` to pin them.
+
+        The edges that wrap from one row to the next keep their route's bends.
+        """
+        drawn = [n for n in self.nodes if n.kind != "waypoint"]
+        bends = {}
+        for edge in self.edges:
+            rows = {self.row_of(self.nodes[i].rank) for i in edge.path}
+            if len(rows) > 1:
+                points, _radii = edge_route(self, edge)
+                source, target = self.nodes[edge.source].item, self.nodes[edge.target].item
+                bends[(id(source), id(target))] = [(p[0], p[1]) for p in points[1:-1]]
+        arrow = self.upstream_arrow()
+        return Placement(
+            centres={id(n.item): (n.x, n.y) for n in drawn},
+            sizes={id(n.item): (n.width, n.height) for n in drawn},
+            bends=bends,
+            upstream=arrow[0] if arrow else None,
+            lines={id(n.item): list(n.lines) for n in drawn if n.kind == "value"},
+        )
 
     def extent(self) -> tuple[float, float, float, float]:
         """The drawing's (left, top, right, bottom), in inches: nodes and edges, the upstream arrow."""
