@@ -102,10 +102,13 @@ def to_dot(
         where = ""
         if placement is not None and placement.upstream is not None:
             where = f", {_position(placement.upstream)}"
-        lines.append(f'  upstream [shape=point, style=invis, width=0.01, label=""{where}];')
+        # The upstream gradient's name and value, where the arrow that brings it in starts.
         lines.append(
-            f'  {ids[id(output)]} -> upstream [dir=back, style=dashed, color="{c["gradient"]}", '
-            f'fontcolor="{c["gradient"]}", label="{_dot_escape(label)}"];'
+            f'  upstream [shape=plaintext, fontcolor="{c["gradient"]}", fontsize=9, '
+            f'margin=0.02, label="{_dot_escape(label)}"{where}];'
+        )
+        lines.append(
+            f'  {ids[id(output)]} -> upstream [dir=back, style=dashed, color="{c["gradient"]}"];'
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

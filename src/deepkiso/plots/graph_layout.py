@@ -319,7 +319,10 @@ class Layout:
             centres={id(n.item): (n.x, n.y) for n in drawn},
             sizes={id(n.item): (n.width, n.height) for n in drawn},
             bends=bends,
-            upstream=arrow[0] if arrow else None,
+            # Graphviz writes the gradient's name where the arrow starts: its middle goes there.
+            upstream=(arrow[0][0] + self.measure(arrow[2], LABEL_SIZE, "normal") / 2, arrow[0][1])
+            if arrow
+            else None,
             lines={id(n.item): list(n.lines) for n in drawn if n.kind == "value"},
         )
 
