@@ -30,6 +30,8 @@ class Placement:
     upstream: where the arrow of a general upstream gradient starts, if any.
     lines: by id() of each Variable, the lines its box shows as (text, colour,
     weight), the layout's own, so that the text fits the size it measured.
+    labels: by (id(source), id(target)) of an input edge, where its gradient's
+    local-derivative label goes (one place per edge, two for x * x).
     """
 
     centres: dict[int, tuple[float, float]]
@@ -37,6 +39,7 @@ class Placement:
     bends: dict[tuple[int, int], list[tuple[float, float]]] = field(default_factory=dict)
     upstream: tuple[float, float] | None = None
     lines: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+    labels: dict[tuple[int, int], list[tuple[float, float]]] = field(default_factory=dict)
 
 
 def to_dot(
@@ -181,6 +184,7 @@ def _dot_edges(
     assert op.output is not None  # an operation in a graph has been called
     with_grad = show_gradients and op.output.grad is not None
     backward = f'style=dashed, color="{c["gradient"]}", fontcolor="{c["gradient"]}"'
+    used: dict[tuple[int, int], int] = {}  # labels placed so far per edge (x * x has two)
 
     def edge(source, target, gradient: bool, label: str | None) -> list[str]:
         """The forward edge source → target and, if gradient, the gradient edge back beside it.
@@ -189,14 +193,27 @@ def _dot_edges(
         """
         text = f', label="{_dot_escape(pretty(label))}"' if label is not None else ""
         a, b = ids[id(source)], ids[id(target)]
-        bends = placement.bends.get((id(source), id(target)), []) if placement else []
+        key = (id(source), id(target))
+        bends = placement.bends.get(key, []) if placement else []
+        lines = []
+        places = placement.labels.get(key, []) if placement and gradient and label else []
+        if places:
+            # The label where the layout put it: a point-sized node, so edges are not routed round it.
+            k = used.get(key, 0)
+            used[key] = k + 1
+            lines.append(
+                f"  {a}_{b}_label{k} [shape=plaintext, width=0.01, height=0.01, fixedsize=true, "
+                f'fontsize=9, fontcolor="{c["gradient"]}"{text}, '
+                f"{_position(places[min(k, len(places) - 1)])}];"
+            )
+            text = ""
         if not bends:
-            lines = [f"  {a} -> {b};"]
+            lines.append(f"  {a} -> {b};")
             if gradient:
                 lines.append(f"  {a} -> {b} [dir=back, {backward}{text}, constraint=false];")
             return lines
         points = [f"{a}_{b}_{k}" for k in range(len(bends))]
-        lines = [
+        lines += [
             f'  {p} [shape=point, width=0.01, height=0.01, label="", {_position(xy)}];'
             for p, xy in zip(points, bends)
         ]

@@ -32,6 +32,7 @@ from deepkiso.plots.graph_layout import (
     Layout,
     choose_rows,
 )
+from deepkiso.plots.graph_pinned import placement
 
 __all__ = [
     "draw_graph",
@@ -216,19 +217,19 @@ def dot_text(
     layout = Layout.build(output, True, 3, text_width, upstream)
     if dot is None:
         choose_rows(layout, max_width, lambda placed: frame_size(placed, title))
-        return to_dot(output, title=title, upstream=upstream, placement=layout.placement())
+        return to_dot(output, title=title, upstream=upstream, placement=placement(layout))
 
     def size(placed: Layout) -> tuple[float, float] | None:
-        placement = placed.placement()
-        return _dot_size(dot, to_dot(output, title=title, upstream=upstream, placement=placement))
+        pinned = placement(placed)
+        return _dot_size(dot, to_dot(output, title=title, upstream=upstream, placement=pinned))
 
     choose_rows(layout, max_width, size)
-    placement = layout.placement()
+    pinned = placement(layout)
     measured = size(layout)
     if measured is None:  # not even one row could be measured: let the real run report why
         return to_dot(output, title=title, upstream=upstream)
     return to_dot(
-        output, title=title, upstream=upstream, placement=placement, pad=_slide_pad(*measured, 0.06)
+        output, title=title, upstream=upstream, placement=pinned, pad=_slide_pad(*measured, 0.06)
     )
 
 

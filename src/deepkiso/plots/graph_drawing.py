@@ -7,8 +7,6 @@ that give it a slide's proportions where folding could not.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -35,12 +33,9 @@ from deepkiso.plots.graph_layout import (
     carries_gradient,
     clip,
     edge_routes,
-    offset,
-    pretty,
-    unit_normal,
 )
+from deepkiso.plots.graph_pinned import gradient_label, gradient_points
 
-BACKWARD_OFFSET = 0.085  # inches between a forward edge and its gradient edge
 MARGIN = 0.3  # inches around the drawing
 TITLE_SPACE = 0.45  # inches above the drawing for a title
 LEGEND_SPACE = 0.4  # inches below it for the legend
@@ -164,33 +159,13 @@ def _rounded_path(pts: list[np.ndarray], radii: list[float]) -> MplPath:
 
 
 def _draw_backward(ax, layout: Layout, edge: Edge, points, radii, shift: float) -> None:
-    """The gradient edge beside the forward one and, for an input edge, its local-derivative label.
-
-    The gradient runs on the outer side: above an edge that comes down into
-    its operation (or the upper of two parallel edges), below the others, so
-    the labels of an operation's two inputs never meet between them.
-    """
-    source, target = layout.nodes[edge.source], layout.nodes[edge.target]
-    coming_down = edge.input_index is not None and source.y < target.y - 0.05
-    side = -1.0 if shift < 0 or (shift == 0 and coming_down) else 1.0
-    pts = clip(offset(points, side * BACKWARD_OFFSET), source, target, margin=0.04)
+    """The gradient edge beside the forward one and, for an input edge, its local-derivative label."""
+    pts, side = gradient_points(layout, edge, points, shift)
     _draw_arrow(ax, pts[::-1], radii[::-1], COLORS["gradient"], dashed=True)
-    if edge.input_index is None:
+    placed = gradient_label(layout, edge, pts, side)
+    if placed is None:
         return
-    label = pretty(edge.op.gradient_labels[edge.input_index])
-    a, b = pts[-2], pts[-1]  # the last stretch before the operation
-    fraction = 0.5
-    if len(pts) > 2 and np.linalg.norm(b - a) < text_width(label, LABEL_SIZE) + 0.2:
-        # Too short to hold the label (an edge wrapped to this row): put it on the longest stretch,
-        # the lane, staggered so that the labels of edges sharing the lanes stay apart.
-        k = int(np.argmax([np.linalg.norm(q - p) for p, q in itertools.pairwise(pts)]))
-        a, b = pts[k], pts[k + 1]
-        j, n = next(
-            (layout.wraps[link] for link in zip(edge.path, edge.path[1:]) if link in layout.wraps),
-            (0, 1),
-        )
-        fraction = (j + 1) / (n + 1)
-    where = a + fraction * (b - a) + side * unit_normal(b - a) * 0.14
+    label, where = placed
     ax.text(
         where[0],
         where[1],

@@ -31,7 +31,6 @@ from deepkiso.graph import (
     graph_variables,
     topological_operations,
 )
-from deepkiso.graph.dot import Placement
 from deepkiso.graph.labels import pretty
 from deepkiso.plots.graph_fold import FOLD_WIDTH, SLIDE_ASPECT, WRAP_MARGIN, choose_rows, fold
 
@@ -300,31 +299,6 @@ class Layout:
         for node, y in zip(self.nodes, self._heights):
             node.y = y
         self._place_horizontally(max_width, rows)
-
-    def placement(self) -> Placement:
-        """Where this (placed) layout put each node, for ``deepkiso.graph.to_dot`` to pin them.
-
-        The edges that wrap from one row to the next keep their route's bends.
-        """
-        drawn = [n for n in self.nodes if n.kind != "waypoint"]
-        bends = {}
-        for edge in self.edges:
-            rows = {self.row_of(self.nodes[i].rank) for i in edge.path}
-            if len(rows) > 1:
-                points, _radii = edge_route(self, edge)
-                source, target = self.nodes[edge.source].item, self.nodes[edge.target].item
-                bends[(id(source), id(target))] = [(p[0], p[1]) for p in points[1:-1]]
-        arrow = self.upstream_arrow()
-        return Placement(
-            centres={id(n.item): (n.x, n.y) for n in drawn},
-            sizes={id(n.item): (n.width, n.height) for n in drawn},
-            bends=bends,
-            # Graphviz writes the gradient's name where the arrow starts: its middle goes there.
-            upstream=(arrow[0][0] + self.measure(arrow[2], LABEL_SIZE, "normal") / 2, arrow[0][1])
-            if arrow
-            else None,
-            lines={id(n.item): list(n.lines) for n in drawn if n.kind == "value"},
-        )
 
     def extent(self) -> tuple[float, float, float, float]:
         """The drawing's (left, top, right, bottom), in inches: nodes and edges, the upstream arrow."""
