@@ -79,6 +79,13 @@ def test_the_dot_text_carries_the_rows_of_the_layout_without_graphviz(monkeypatc
     # The rows stack: the output sits in the last row, below the inputs.
     tops = [offset for _first, _last, offset in layout.rows]
     assert pinned[ids[id(built.output)]][1] > tops[-1] > pinned[ids[id(built.inputs["x"])]][1]
+    # The local-derivative labels keep their places too, one per input edge that carries a gradient.
+    n_labels = sum(
+        1
+        for e in layout.edges
+        if e.input_index is not None and e.op.inputs[e.input_index].grad is not None
+    )
+    assert len(re.findall(r"_label\d+ \[shape=plaintext.*pos=", text)) == n_labels
     # An edge that wraps to the next row runs through pinned bends, as in the matplotlib drawing.
     assert len(re.findall(r"_\d+ \[shape=point", text)) >= 4 * (len(layout.rows) - 1)
     # The same text is what the .dot file and GraphView hold; one row on request.
