@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso import i18n
+from deepkiso.commands._options import Number
 from deepkiso.commands._output import add_dpi_option, check_path
 from deepkiso.errors import JobError, UsageError
 from deepkiso.expression import ExpressionError, parse_expression, to_mathtext, to_text
@@ -28,6 +29,8 @@ from deepkiso.i18n import N_, _
 
 NAME = "graph"
 HELP = N_("draw the computational graph of an expression, with every node's value and gradient")
+
+DOUT = Number(-1e6, 1e6)  # the upstream gradient --dout starts backward from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,14 +96,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dout",
-        type=float,
+        type=DOUT,
         default=None,
         metavar="VALUE",
         help=_(
             "start backward from an upstream gradient ∂L/∂z = VALUE at the output instead of 1, "
-            "as the slides' add and multiply nodes do; the gradients are then ∂L/∂… "
-            "(default: none, start from 1)"
-        ),
+            "as the slides' add and multiply nodes do; the gradients are then ∂L/∂…, "
+            "{range} (default: none, start from 1)"
+        ).format(range=DOUT),
     )
     parser.add_argument(
         "--one-row",
@@ -162,10 +165,6 @@ def run(args: argparse.Namespace) -> int:
         if args.dout is None:
             output.backward()
         else:
-            if not np.isfinite(args.dout):
-                raise UsageError(
-                    _("--dout must be a finite number; got {value}").format(value=args.dout)
-                )
             output.backward(np.full(output.shape, args.dout))
             upstream = upstream_name(output)
     _print_results(output, inputs, upstream)
