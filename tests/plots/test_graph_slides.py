@@ -65,7 +65,7 @@ def test_the_dot_text_carries_the_rows_of_the_layout_without_graphviz(monkeypatc
     plots.choose_rows(layout, 18.0, lambda placed: plots.frame_size(placed, built.title))
     assert len(layout.rows) > 1
     # Every node is pinned where the folded layout put it, and neato only draws.
-    assert "layout=neato" in text and "splines=polyline" in text
+    assert "layout=neato" in text and "splines=line" in text
     ids = {id(v): f"v{i}" for i, v in enumerate(g.graph_variables(built.output))}
     pinned = {
         name: (float(x), -float(y))
@@ -85,9 +85,12 @@ def test_the_dot_text_carries_the_rows_of_the_layout_without_graphviz(monkeypatc
         for e in layout.edges
         if e.input_index is not None and e.op.inputs[e.input_index].grad is not None
     )
-    assert len(re.findall(r"_label\d+ \[shape=plaintext.*pos=", text)) == n_labels
-    # An edge that wraps to the next row runs through pinned bends, as in the matplotlib drawing.
-    assert len(re.findall(r"_\d+ \[shape=point", text)) >= 4 * (len(layout.rows) - 1)
+    assert len(re.findall(r"_label \[shape=plaintext.*pos=", text)) == n_labels
+    # Every edge runs along the layout's own route: an edge that wraps to the next row turns at
+    # four pinned corners per fold, on its way down and along the lane between the rows.
+    corners = re.findall(r"  (\w+f\d+) \[shape=point, style=invis.*pos=", text)
+    assert len(corners) >= 4 * (len(layout.rows) - 1)
+    assert "dir=back];" in text and "dir=forward];" in text
     # The same text is what the .dot file and GraphView hold; one row on request.
     assert plots.GraphView(built.output, built.title).to_dot() == text
     one_row = dot_text(built.output, fold=False)

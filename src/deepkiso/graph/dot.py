@@ -25,8 +25,9 @@ class Placement:
     """Where a layout put each node, for Graphviz to keep; inches, y growing downwards.
 
     centres and sizes: by ``id()`` of each Variable and Operation, its centre and
-    (width, height). bends: by (id(source), id(target)) of an edge, the corners
-    its route turns at, for the edges that wrap from one row to the next.
+    (width, height). routes: by (id(source), id(target)) of an edge, the points
+    its route runs through between the two nodes (one list per edge: x * x has two);
+    gradients: the whole polyline of its gradient edge, from source to target.
     upstream: where the arrow of a general upstream gradient starts, if any.
     lines: by id() of each Variable, the lines its box shows as (text, colour,
     weight), the layout's own, so that the text fits the size it measured.
@@ -36,7 +37,8 @@ class Placement:
 
     centres: dict[int, tuple[float, float]]
     sizes: dict[int, tuple[float, float]]
-    bends: dict[tuple[int, int], list[tuple[float, float]]] = field(default_factory=dict)
+    routes: dict[tuple[int, int], list[list[tuple[float, float]]]] = field(default_factory=dict)
+    gradients: dict[tuple[int, int], list[list[tuple[float, float]]]] = field(default_factory=dict)
     upstream: tuple[float, float] | None = None
     lines: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     labels: dict[tuple[int, int], list[tuple[float, float]]] = field(default_factory=dict)
@@ -75,7 +77,11 @@ def to_dot(
     lines = [
         "digraph computational_graph {",
         '  graph [rankdir=LR, nodesep=0.35, ranksep=0.6, fontname="DejaVu Sans"'
-        + (", layout=neato, splines=polyline, overlap=true" if placement else "")
+        + (
+            ", layout=neato, splines=line, overlap=true, outputorder=edgesfirst"
+            if placement
+            else ""
+        )
         + (f', pad="{pad[0]:.3f},{pad[1]:.3f}"' if pad else "")
         + "];",
         # Pinned, the nodes take the sizes of the layout's, whose text is 10 and 12 points.
@@ -184,49 +190,65 @@ def _dot_edges(
     assert op.output is not None  # an operation in a graph has been called
     with_grad = show_gradients and op.output.grad is not None
     backward = f'style=dashed, color="{c["gradient"]}", fontcolor="{c["gradient"]}"'
-    used: dict[tuple[int, int], int] = {}  # labels placed so far per edge (x * x has two)
+    used: dict[tuple[int, int], int] = {}  # edges drawn so far per pair of nodes (x * x has two)
 
     def edge(source, target, gradient: bool, label: str | None) -> list[str]:
-        """The forward edge source → target and, if gradient, the gradient edge back beside it.
-
-        An edge that wraps to the next row runs through pinned points at its bends.
-        """
-        text = f', label="{_dot_escape(pretty(label))}"' if label is not None else ""
+        """The forward edge source → target and, if gradient, the gradient edge back beside it."""
         a, b = ids[id(source)], ids[id(target)]
-        key = (id(source), id(target))
-        bends = placement.bends.get(key, []) if placement else []
-        lines = []
-        places = placement.labels.get(key, []) if placement and gradient and label else []
-        if places:
-            # The label where the layout put it: a point-sized node, so edges are not routed round it.
-            k = used.get(key, 0)
-            used[key] = k + 1
-            lines.append(
-                f"  {a}_{b}_label{k} [shape=plaintext, width=0.01, height=0.01, fixedsize=true, "
-                f'fontsize=9, fontcolor="{c["gradient"]}"{text}, '
-                f"{_position(places[min(k, len(places) - 1)])}];"
-            )
-            text = ""
-        if not bends:
-            lines.append(f"  {a} -> {b};")
+        if placement is None:
+            text = f', label="{_dot_escape(pretty(label))}"' if label is not None else ""
+            lines = [f"  {a} -> {b};"]
             if gradient:
                 lines.append(f"  {a} -> {b} [dir=back, {backward}{text}, constraint=false];")
             return lines
-        points = [f"{a}_{b}_{k}" for k in range(len(bends))]
-        lines += [
-            f'  {p} [shape=point, width=0.01, height=0.01, label="", {_position(xy)}];'
-            for p, xy in zip(points, bends)
-        ]
-        chain = [a, *points, b]
-        for k, (tail, head) in enumerate(itertools.pairwise(chain)):
-            last = k == len(chain) - 2
-            lines.append(f"  {tail} -> {head}" + ("" if last else " [dir=none]") + ";")
-            if gradient:
-                arrow = "back" if k == 0 else "none"
-                lines.append(f"  {tail} -> {head} [dir={arrow}, {backward}{text if last else ''}];")
+        key = (id(source), id(target))
+        k = used.get(key, 0)
+        used[key] = k + 1
+        name = f"{a}_{b}_{k}"
+        lines = []
+        forward = placement.routes.get(key, [[]])
+        lines += _polyline(name + "f", [a, *forward[min(k, len(forward) - 1)], b], "", "forward")
+        gradients = placement.gradients.get(key, [])
+        if gradient and gradients:
+            lines += _polyline(name + "g", gradients[min(k, len(gradients) - 1)], backward, "back")
+        places = placement.labels.get(key, [])
+        if gradient and label is not None and places:
+            # The label where the layout put it, on white, over the edges (outputorder=edgesfirst).
+            text = html.escape(pretty(label))
+            lines.append(
+                f"  {name}_label [shape=plaintext, width=0.01, height=0.01, fixedsize=true, "
+                f'fontsize=9, fontcolor="{c["gradient"]}", label=<<table border="0" '
+                f'cellborder="0" cellpadding="1" bgcolor="white"><tr><td>{text}</td></tr></table>>, '
+                f"{_position(places[min(k, len(places) - 1)])}];"
+            )
         return lines
 
     lines = edge(op, op.output, with_grad, None)
     for x, label in zip(op.inputs, op.gradient_labels):
         lines += edge(x, op, with_grad and x.grad is not None, label)
+    return lines
+
+
+def _polyline(name: str, points: list, style: str, arrow: str) -> list[str]:
+    """Straight segments through points: node names, or (x, y) places pinned as invisible points.
+
+    arrow: "forward" puts the arrowhead at the last point, "back" at the first.
+    """
+    names, lines = [], []
+    for k, point in enumerate(points):
+        if isinstance(point, str):
+            names.append(point)
+            continue
+        names.append(f"{name}{k}")
+        lines.append(
+            f'  {name}{k} [shape=point, style=invis, width=0.01, height=0.01, label="", '
+            f"{_position(point)}];"
+        )
+    attributes = f"{style}, " if style else ""
+    last = len(names) - 2
+    for k, (tail, head) in enumerate(itertools.pairwise(names)):
+        head_here = arrow == "forward" and k == last
+        tail_here = arrow == "back" and k == 0
+        direction = "forward" if head_here else "back" if tail_here else "none"
+        lines.append(f"  {tail} -> {head} [{attributes}dir={direction}];")
     return lines

@@ -17,8 +17,8 @@ from deepkiso.plots.graph_layout import (
     LABEL_SIZE,
     Edge,
     Layout,
+    carries_gradient,
     clip,
-    edge_route,
     edge_routes,
     offset,
     pretty,
@@ -78,18 +78,18 @@ def placement(layout: Layout) -> Placement:
     each local-derivative label its place beside its gradient edge.
     """
     drawn = [n for n in layout.nodes if n.kind != "waypoint"]
-    bends = {}
+    routes: dict[tuple[int, int], list[list[tuple[float, float]]]] = {}
+    gradients: dict[tuple[int, int], list[list[tuple[float, float]]]] = {}
     labels: dict[tuple[int, int], list[tuple[float, float]]] = {}
-    routes, shifts = edge_routes(layout)
-    for edge, (points, _radii), shift in zip(layout.edges, routes, shifts):
+    for edge, (points, _radii), shift in zip(layout.edges, *edge_routes(layout)):
         source, target = layout.nodes[edge.source].item, layout.nodes[edge.target].item
         key = (id(source), id(target))
-        if len({layout.row_of(layout.nodes[i].rank) for i in edge.path}) > 1:
-            route, _radii = edge_route(layout, edge)
-            bends[key] = [(p[0], p[1]) for p in route[1:-1]]
+        routes.setdefault(key, []).append([(float(p[0]), float(p[1])) for p in points[1:-1]])
+        if not carries_gradient(edge):
+            continue
         pts, side = gradient_points(layout, edge, points, shift)
-        # Graphviz spaces its gradient edge on its own, a little further out: so is the label.
-        placed = gradient_label(layout, edge, pts, side, distance=0.2)
+        gradients.setdefault(key, []).append([(float(p[0]), float(p[1])) for p in pts])
+        placed = gradient_label(layout, edge, pts, side)
         if placed is not None:
             labels.setdefault(key, []).append(placed[1])
     arrow = layout.upstream_arrow()
@@ -101,7 +101,8 @@ def placement(layout: Layout) -> Placement:
     return Placement(
         centres={id(n.item): (n.x, n.y) for n in drawn},
         sizes={id(n.item): (n.width, n.height) for n in drawn},
-        bends=bends,
+        routes=routes,
+        gradients=gradients,
         upstream=upstream,
         lines={id(n.item): list(n.lines) for n in drawn if n.kind == "value"},
         labels=labels,
