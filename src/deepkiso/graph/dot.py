@@ -62,8 +62,9 @@ def to_dot(
     red, labelled with the local derivative it multiplies by. Names are written
     with subscripts (x1 as x₁), as in the matplotlib drawing.
 
-    placement: keep every node where a layout put it (``deepkiso.plots.graph``
-    folds wide graphs into rows so); None: Graphviz's dot lays it out in one row.
+    placement: keep every node, edge route and label where a layout put them
+    (``deepkiso.plots.graph`` folds wide graphs into rows so); None: Graphviz's dot
+    lays the graph out itself, in one row.
     upstream: the loss a general upstream gradient came from (``backward(dout)``,
     ``deepkiso graph --dout``): gradients are named ∂upstream/∂v and an arrow brings
     the output's gradient in from the right. pad: inches of margin (left and right,
