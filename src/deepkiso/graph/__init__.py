@@ -21,7 +21,7 @@ nodes and backward), ``operations`` (exp, log, tanh, … one class each),
 importable from ``deepkiso.graph`` itself, as below.
 """
 
-from deepkiso.graph.dot import Placement, to_dot
+from deepkiso.graph.dot import to_dot
 from deepkiso.graph.engine import Operation, Variable, graph_variables, topological_operations
 from deepkiso.graph.examples import (
     EXAMPLES,
@@ -76,7 +76,6 @@ __all__ = [
     "format_value",
     "gradient_name",
     "to_dot",
-    "Placement",
     "COLORS",
     "GraphExample",
     "EXAMPLES",
