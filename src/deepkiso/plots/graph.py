@@ -7,7 +7,7 @@ own layered layout, so it needs nothing beyond matplotlib. ``save_graph``
 writes .svg, .png or .dot, using Graphviz's ``dot`` for the pictures when it is
 installed and matplotlib otherwise. ``show_graph`` wraps a graph for Jupyter,
 where it shows inline as SVG.
-The layout itself (``graph_layout``, ``graph_fold``) is pure geometry; ``graph_drawing`` measures
+The layout itself (``graph_layout``, ``graph_fold``, ``graph_pinned``) is pure geometry; ``graph_drawing`` measures
 the text and draws; this module chooses the rows and writes the files.
 """
 
