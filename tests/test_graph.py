@@ -419,8 +419,8 @@ def test_to_dot_describes_every_node_value_gradient_and_labelled_gradient_edge()
     assert dot.count("{") == dot.count("}")
     assert 'label="Chain \\"rule\\""' in dot
     for text in (
-        "<b>x1</b>",
-        "∂y/∂x1 = 6",
+        "<b>x₁</b>",  # subscripts, as in the matplotlib drawing and the titles
+        "∂y/∂x₁ = 6",
         "<b>t</b>",
         'label="+"',
         'label="x²"',

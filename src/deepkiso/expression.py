@@ -372,3 +372,119 @@ class _Builder:
         if isinstance(node.op, ast.Mult):
             return left * right
         return left / right
+
+
+# -------------------------------------------------------------------------------------------
+# A formula as mathematics: for the titles of figures that show a learner's expression
+# -------------------------------------------------------------------------------------------
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# How the functions are written: (mathtext, text); "{}" is the argument.
+_WRITTEN = {
+    "exp": (r"\exp({})", "exp({})"),
+    "log": (r"\log({})", "log({})"),
+    "tanh": (r"\tanh({})", "tanh({})"),
+    "sin": (r"\sin({})", "sin({})"),
+    "cos": (r"\cos({})", "cos({})"),
+    "sigmoid": (r"\sigma({})", "σ({})"),
+    "relu": (r"\mathrm{{ReLU}}({})", "ReLU({})"),
+    "sqrt": (r"\sqrt{{{}}}", "√({})"),
+    "abs": (r"|{}|", "|{}|"),
+    "sum": (r"\sum({})", "Σ({})"),
+    "mean": (r"\mathrm{{mean}}({})", "mean({})"),
+}
+
+
+def to_mathtext(expression: Expression | str) -> str:
+    """The formula as matplotlib mathtext, for a figure's title: "x**4 - 3*x**2" → "$x^{4} - 3x^{2}$".
+
+    Powers are superscripts, a number times a name is written side by side (3x),
+    other products with "·", divisions as fractions, and the trailing digits of a
+    name as the same subscript glyphs the graph's boxes use (x1 → x₁).
+    """
+    parsed = parse_expression(expression) if isinstance(expression, str) else expression
+    return "$" + _Writer(math=True).write(parsed.tree.body)[0] + "$"
+
+
+def to_text(expression: Expression | str) -> str:
+    """The formula in plain Unicode, where mathtext is not drawn (Graphviz): "x⁴ − 3x²"."""
+    parsed = parse_expression(expression) if isinstance(expression, str) else expression
+    return _Writer(math=False).write(parsed.tree.body)[0]
+
+
+class _Writer:
+    """Writes a checked tree as mathematics; each piece comes with its precedence, for parentheses."""
+
+    def __init__(self, math: bool):
+        self.math = math
+
+    def write(self, node: ast.expr) -> tuple[str, int]:
+        number = _number(node)
+        if number is not None:
+            text = f"{abs(number):g}"
+            if "e" in text and self.math:
+                mantissa, exponent = text.split("e")
+                text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
+            return (
+                "-" if self.math else "−"
+            ) + text if number < 0 else text, 6 if number >= 0 else 3
+        if isinstance(node, ast.Name):
+            return self._name(node.id), 6
+        if isinstance(node, ast.UnaryOp):
+            operand, precedence = self.write(node.operand)
+            if isinstance(node.op, ast.UAdd):
+                return operand, precedence
+            return ("-" if self.math else "−") + self._group(operand, precedence, 4), 3
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # _check_call lets only names be called
+            argument = self.write(node.args[0])[0]
+            if node.func.id == "square":
+                return self._power(*self.write(node.args[0]), "2"), 5
+            if node.func.id == "reciprocal":
+                if self.math:
+                    return r"\frac{1}{" + argument + "}", 6
+                return "1/" + self._group(*self.write(node.args[0]), 3), 2
+            return _WRITTEN[node.func.id][0 if self.math else 1].format(argument), 6
+        assert isinstance(node, ast.BinOp)  # what _check lets through besides the above
+        left, lp = self.write(node.left)
+        if isinstance(node.op, ast.Pow):
+            power = _number(node.right)
+            assert power is not None  # _check allows number exponents only
+            return self._power(left, lp, f"{power:g}"), 5
+        right, rp = self.write(node.right)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            sign = "+" if isinstance(node.op, ast.Add) else ("-" if self.math else "−")
+            right = self._group(right, rp, 2)
+            if right.startswith(("-", "−")):
+                right = f"({right})"
+            return f"{self._group(left, lp, 1)} {sign} {right}", 1
+        if isinstance(node.op, ast.Div):
+            if self.math:
+                return r"\frac{" + left + "}{" + right + "}", 6
+            return f"{self._group(left, lp, 2)}/{self._group(right, rp, 3)}", 2
+        # A product: a number before a name, a power or a bracket is written side by side (3x², 2(x + 1)).
+        left, right = self._group(left, lp, 2), self._group(right, rp, 3)
+        side_by_side = _number(node.left) is not None and not right[:1].isdigit()
+        if side_by_side and not right.startswith(("-", "−", "\\")):
+            return f"{left}{right}", 2
+        return f"{left} \\cdot {right}" if self.math else f"{left}·{right}", 2
+
+    def _name(self, name: str) -> str:
+        head = name.rstrip("0123456789")
+        digits = name[len(head) :]
+        if self.math and len(head) > 1:
+            head = r"\mathrm{" + head.replace("_", r"\_") + "}"
+        return head + (digits.translate(_SUBSCRIPTS) if head else digits)
+
+    def _power(self, base: str, precedence: int, exponent: str) -> str:
+        base = self._group(base, precedence, 6)
+        if self.math:
+            return f"{base}^{{{exponent}}}"
+        if all(ch in "0123456789-" for ch in exponent):
+            return base + exponent.translate(_SUPERSCRIPTS)
+        return f"{base}^{exponent}"
+
+    @staticmethod
+    def _group(text: str, precedence: int, needed: int) -> str:
+        return f"({text})" if precedence < needed else text

@@ -154,11 +154,17 @@ def test_save_graph_writes_dot_text_without_graphviz(tmp_path, monkeypatch):
     path = tmp_path / "sub" / "chain.dot"
     assert save_graph(chain_rule(), path, title="Chain") == "text"
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("digraph") and "∂y/∂x1 = 6" in text and 'label="Chain"' in text
+    # Names are written with subscripts, as in the matplotlib drawing and the titles.
+    assert text.startswith("digraph") and "∂y/∂x₁ = 6" in text and 'label="Chain"' in text
 
 
 def fake_dot(calls, returncode=0):
     def run(command, input, capture_output, timeout, check):
+        if command[1] == "-Tplain":  # measuring the drawing, to shape it for a slide
+            plain = b"graph 1 7.5 1.9\n" if returncode == 0 else b""
+            return subprocess.CompletedProcess(
+                command, returncode, plain, b"Error: syntax error in line 3"
+            )
         calls.append((command, input.decode("utf-8")))
         if returncode == 0:
             Path(command[command.index("-o") + 1]).write_bytes(
@@ -179,7 +185,11 @@ def test_auto_renderer_uses_graphviz_dot_when_it_is_installed(tmp_path, monkeypa
     assert save_graph(chain_rule(), path, dpi=72) == "dot"
     ((command, text),) = calls
     assert command[:2] == ["/opt/graphviz/bin/dot", "-Tsvg"] and "-Gdpi=72" in command
-    assert text == g.to_dot(chain_rule())
+    # One row (the graph is small), pinned where deepkiso's layout put it, with margins that
+    # make the 7.5 × 1.9 inches that dot measured slide-shaped.
+    assert text == plots.dot_text(chain_rule(), dot="/opt/graphviz/bin/dot")
+    assert f'pad="0.060,{plots._slide_pad(7.5, 1.9, 0.06)[1]:.3f}"' in text
+    assert "layout=neato" in text and "∂y/∂x₁ = 6" in text
     assert ElementTree.parse(path).getroot().tag.endswith("svg")
 
 

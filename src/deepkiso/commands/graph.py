@@ -19,14 +19,18 @@ from pathlib import Path
 import numpy as np
 
 from deepkiso import i18n
+from deepkiso.commands._options import Number
 from deepkiso.commands._output import add_dpi_option, check_path
 from deepkiso.errors import JobError, UsageError
-from deepkiso.expression import ExpressionError, parse_expression
+from deepkiso.expression import ExpressionError, parse_expression, to_mathtext, to_text
 from deepkiso.graph import EXAMPLES, Variable
+from deepkiso.graph.labels import upstream_name
 from deepkiso.i18n import N_, _
 
 NAME = "graph"
 HELP = N_("draw the computational graph of an expression, with every node's value and gradient")
+
+DOUT = Number(-1e6, 1e6)  # the upstream gradient --dout starts backward from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +94,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=_("a title above the drawing (default: the example's title, or the expression)"),
     )
+    parser.add_argument(
+        "--dout",
+        type=DOUT,
+        default=None,
+        metavar="VALUE",
+        help=_(
+            "start backward from an upstream gradient ∂L/∂z = VALUE at the output instead of 1, "
+            "as the slides' add and multiply nodes do; the gradients are then ∂L/∂…, "
+            "{range} (default: none, start from 1)"
+        ).format(range=DOUT),
+    )
+    parser.add_argument(
+        "--one-row",
+        action="store_true",
+        help=_(
+            "draw the graph in one row; by default a wide graph is folded into rows "
+            "so that the picture has a slide's proportions (default: off)"
+        ),
+    )
     add_dpi_option(parser, default=150, of=_("a .png"))
 
 
@@ -128,10 +151,11 @@ def run(args: argparse.Namespace) -> int:
     if args.example is not None and args.expression is not None:
         raise UsageError(_("give either EXPR or --example NAME, not both"))
     with np.errstate(all="ignore"):  # a nan or inf is reported below, not as a NumPy warning
+        dot_title = None
         if args.example is not None:
             output, inputs, title = _example(args.example, values)
         elif args.expression is not None:
-            output, inputs, title = _expression(args.expression, values)
+            output, inputs, title, dot_title = _expression(args.expression, values)
         else:
             raise UsageError(
                 _(
@@ -139,8 +163,13 @@ def run(args: argparse.Namespace) -> int:
                     "or --example NAME (see --list-examples)"
                 )
             )
-        output.backward()
-    _print_results(output, inputs)
+        upstream = None
+        if args.dout is None:
+            output.backward()
+        else:
+            output.backward(np.full(output.shape, args.dout))
+            upstream = upstream_name(output)
+    _print_results(output, inputs, upstream)
     if not np.all(np.isfinite(output.data)):
         print(
             _(
@@ -150,7 +179,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.out is not None:
-        _save(output, args.out, args.renderer, args.title or title, args.dpi)
+        _save(
+            output,
+            args.out,
+            args.renderer,
+            args.title or title,
+            args.dpi,
+            fold=not args.one_row,
+            upstream=upstream,
+            dot_title=None if args.title else dot_title,
+        )
     return 0
 
 
@@ -243,12 +281,21 @@ def _expression(text: str, values: dict[str, object]):
         raise UsageError(
             _("cannot compute {text!r} with these values: {cause}").format(text=text, cause=exc)
         ) from None
-    return output, inputs, text
+    # The title is the formula as mathematics: mathtext for matplotlib, Unicode for Graphviz.
+    if any(output is v for v in inputs.values()):
+        return output, inputs, to_mathtext(expression), to_text(expression)
+    name = output.name or "y"
+    body = to_mathtext(expression).strip("$")
+    return output, inputs, f"${name} = {body}$", f"{name} = {to_text(expression)}"
 
 
-def _print_results(output: Variable, inputs: dict[str, Variable]) -> None:
+def _print_results(output: Variable, inputs: dict[str, Variable], upstream: str | None) -> None:
     out = output.name or "y"
     print(f"{out} = {_text(output.data)}")
+    if upstream is not None:
+        assert output.grad is not None  # backward has run
+        print(f"d{upstream}/d{out} = {_text(output.grad)}")
+        out = upstream
     for name, v in inputs.items():
         if v.grad is not None and v is not output:
             print(f"d{out}/d{name} = {_text(v.grad)}")
@@ -272,12 +319,31 @@ def _check_out(path: Path, renderer: str) -> None:
         )
 
 
-def _save(output: Variable, path: Path, renderer: str, title: str | None, dpi: int) -> None:
+def _save(
+    output: Variable,
+    path: Path,
+    renderer: str,
+    title: str | None,
+    dpi: int,
+    *,
+    fold: bool = True,
+    upstream: str | None = None,
+    dot_title: str | None = None,
+) -> None:
     # Imported here: matplotlib takes a moment to load, and the other sub-commands should not wait for it.
     from deepkiso.plots.graph import save_graph
 
     try:
-        used = save_graph(output, path, renderer=renderer, title=title, dpi=dpi)
+        used = save_graph(
+            output,
+            path,
+            renderer=renderer,
+            title=title,
+            dpi=dpi,
+            fold=fold,
+            upstream=upstream,
+            dot_title=dot_title,
+        )
     except ValueError as exc:
         raise UsageError(str(exc).removeprefix("save_graph: ")) from None
     except RuntimeError as exc:

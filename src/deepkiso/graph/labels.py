@@ -72,13 +72,32 @@ def format_value(a, max_items: int = 3) -> str:
     return f"{a.shape} [{items}{more}]"
 
 
-def gradient_name(v, output) -> str:
+def gradient_name(v, output, upstream: str | None = None) -> str:
     """What v's gradient is called in drawings: "∂L/∂x" (L the output's name, "y" if it has none).
 
+    upstream: the name of what the output's gradient came from, when backward
+    started from a general ∂L/∂z rather than from 1 (``backward(dout)``): the
+    gradients are then ∂upstream/∂v, the output's own included.
     A name that is itself an expression is put in parentheses, "∂y/∂(1 - e)";
     an unnamed node's gradient is just "grad" (in Japanese 勾配).
     """
     if not v.name:
         return _("grad")
     simple = v.name.isidentifier() or re.fullmatch(r"\w+\([^()]*\)", v.name)  # "x1", "exp(a)"
-    return f"∂{output.name or 'y'}/∂{v.name if simple else f'({v.name})'}"
+    return f"∂{upstream or output.name or 'y'}/∂{v.name if simple else f'({v.name})'}"
+
+
+def upstream_name(output) -> str:
+    """The name of the loss a general upstream gradient comes from: L, or E when the output is L itself."""
+    return "E" if output.name == "L" else "L"
+
+
+def pretty(text: str) -> str:
+    """Trailing digits of names as subscripts, as on the slides: x1 → x₁, W2 → W₂.
+
+    Both renderers draw names this way, in the boxes, on the edges and in the titles.
+    """
+    subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    return re.sub(
+        r"\b([A-Za-z]+)(\d+)\b", lambda m: m.group(1) + m.group(2).translate(subscripts), text
+    )

@@ -17,7 +17,6 @@ keeping the order and a minimum gap, so that edges run as straight as they can.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +31,8 @@ from deepkiso.graph import (
     graph_variables,
     topological_operations,
 )
+from deepkiso.graph.labels import pretty
+from deepkiso.plots.graph_fold import FOLD_WIDTH, SLIDE_ASPECT, WRAP_MARGIN, choose_rows, fold
 
 __all__ = [
     "Layout",
@@ -47,6 +48,9 @@ __all__ = [
     "pretty",
     "value_lines",
     "carries_gradient",
+    "choose_rows",
+    "SLIDE_ASPECT",
+    "FOLD_WIDTH",
 ]
 
 # measure(text, size in points, weight) -> width in inches
@@ -60,22 +64,18 @@ PAD = 0.10  # inches of padding inside a value node
 ROW_GAP = 0.45  # inches between nodes in one column
 MIN_COLUMN_GAP = 0.45  # inches between columns
 PARALLEL_SPACING = 0.3  # inches between two edges from one value into one operation
-WRAP_MARGIN = 0.7  # inches left of a folded row, for the edges that come in from the row above
 ROW_SPACING = 1.0  # inches between folded rows
 WRAP_SPACING = 0.22  # inches between edges that wrap at the same fold
 CORNER = 0.18  # inches: the radius of the bends where an edge wraps to the next row
-
-
-def pretty(text: str) -> str:
-    """Trailing digits of names as subscripts, as on the slides: x1 → x₁, W2 → W₂."""
-    subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    return re.sub(
-        r"\b([A-Za-z]+)(\d+)\b", lambda m: m.group(1) + m.group(2).translate(subscripts), text
-    )
+UPSTREAM_LENGTH = 0.9  # inches: the arrow that brings a general upstream gradient into the output
 
 
 def value_lines(
-    v: Variable, output: Variable, show_gradients: bool, max_items: int
+    v: Variable,
+    output: Variable,
+    show_gradients: bool,
+    max_items: int,
+    upstream: str | None = None,
 ) -> list[tuple[str, str, str]]:
     """The lines of a value node as (text, colour, weight)."""
     c = COLORS
@@ -99,7 +99,8 @@ def value_lines(
         lines.append((_numbers(v.data, max_items), c["text"], "normal"))
     if show_gradients and v.grad is not None:
         numbers = format_value(v.grad) if v.grad.ndim == 0 else _numbers(v.grad, max_items)
-        lines.append((f"{pretty(gradient_name(v, output))} = {numbers}", c["gradient"], "normal"))
+        name = pretty(gradient_name(v, output, upstream))
+        lines.append((f"{name} = {numbers}", c["gradient"], "normal"))
     return lines
 
 
@@ -150,8 +151,9 @@ class Edge:
 class Layout:
     """Nodes, edges and their places; all lengths in inches."""
 
-    def __init__(self, measure: Measure):
+    def __init__(self, measure: Measure, upstream: str | None = None):
         self.measure = measure  # text widths, in inches
+        self.upstream = upstream  # the loss a general upstream gradient comes from, if any
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.columns: list[list[int]] = []  # node indices per rank, top to bottom
@@ -161,18 +163,29 @@ class Layout:
         self.wraps: dict[
             tuple[int, int], tuple[int, int]
         ] = {}  # link cut by a fold: (its place, how many)
+        self.output: Variable | None = None
+        self._heights: list[float] | None = None  # each node's height before rows are stacked
 
     @classmethod
     def build(
-        cls, output: Variable, show_gradients: bool, max_items: int, measure: Measure
+        cls,
+        output: Variable,
+        show_gradients: bool,
+        max_items: int,
+        measure: Measure,
+        upstream: str | None = None,
     ) -> Layout:
-        """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates."""
-        layout = cls(measure)
+        """The nodes and edges of output's graph, ranked into columns and ordered; ``place`` sets coordinates.
+
+        upstream: see ``value_lines``; the output then gets an incoming gradient arrow.
+        """
+        layout = cls(measure, upstream)
+        layout.output = output
         operations = topological_operations(output)
         variables = graph_variables(output, operations)
         index: dict[int, int] = {}
         for v in variables:
-            lines = value_lines(v, output, show_gradients, max_items)
+            lines = value_lines(v, output, show_gradients, max_items, upstream)
             width = max(measure(t, FONT_SIZE, w) for t, _, w in lines) + 2 * PAD
             index[id(v)] = layout._add(
                 Node("value", v, width, len(lines) * LINE_HEIGHT + 2 * PAD, lines)
@@ -273,10 +286,47 @@ class Layout:
         return count
 
     # -- coordinates ---------------------------------------------------------------------------
-    def place(self, max_width: float) -> None:
-        """Give every node its centre (x, y), in inches."""
-        self._place_vertically()
-        self._place_horizontally(max_width)
+    def place(self, max_width: float, rows: int | None = None) -> None:
+        """Give every node its centre (x, y), in inches.
+
+        rows: fold into exactly this many rows (or as few as fit max_width, if more are
+        needed); None: as few rows as fit max_width. Placing again (other rows) is cheap:
+        the heights within a row are computed once.
+        """
+        if self._heights is None:
+            self._place_vertically()
+            self._heights = [n.y for n in self.nodes]
+        for node, y in zip(self.nodes, self._heights):
+            node.y = y
+        self._place_horizontally(max_width, rows)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """The drawing's (left, top, right, bottom), in inches: nodes and edges, the upstream arrow."""
+        routes, _unused = edge_routes(self)
+        drawn = [n for n in self.nodes if n.kind != "waypoint"]
+        xs = [n.x - n.width / 2 for n in drawn] + [n.x + n.width / 2 for n in drawn]
+        xs += [p[0] for points, _unused in routes for p in points]
+        ys = [n.y - n.height / 2 for n in drawn] + [n.y + n.height / 2 for n in drawn]
+        ys += [p[1] for points, _unused in routes for p in points]
+        arrow = self.upstream_arrow()
+        if arrow is not None:
+            (x0, y0), (x1, y1), _label = arrow
+            xs += [x0, x1]
+            ys += [y0 - 0.3, y1]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def upstream_arrow(self) -> tuple[tuple[float, float], tuple[float, float], str] | None:
+        """Where the general upstream gradient comes into the output: (start, end, label), or None."""
+        output = self.output
+        if self.upstream is None or output is None or output.grad is None:
+            return None
+        node = next(n for n in self.nodes if n.item is output)
+        label = pretty(gradient_name(output, output, self.upstream))
+        if output.grad.ndim == 0:
+            label += f" = {format_value(output.grad)}"
+        end = (node.x + node.width / 2, node.y)
+        start_x = end[0] + max(UPSTREAM_LENGTH, self.measure(label, LABEL_SIZE, "normal") + 0.3)
+        return (start_x, node.y), end, label
 
     def _place_vertically(self, iterations: int = 40) -> None:
         """Nudge each column towards its neighbours' heights, keeping its order and the gaps."""
@@ -332,7 +382,7 @@ class Layout:
         for i, zi, c in zip(column, z, offsets):
             self.nodes[i].y = zi + c
 
-    def _place_horizontally(self, max_width: float) -> None:
+    def _place_horizontally(self, max_width: float, rows: int | None = None) -> None:
         """Columns left to right, each gap wide enough for the labels in it; fold into rows if too wide."""
         widths = [
             max((self.nodes[i].width for i in column), default=0.0) for column in self.columns
@@ -343,7 +393,7 @@ class Layout:
                 label = pretty(edge.op.gradient_labels[edge.input_index])
                 r = self.nodes[edge.target].rank
                 gaps[r] = max(gaps[r], self.measure(label, LABEL_SIZE, "normal") + 0.3)
-        starts = fold(widths, gaps, self._crossing_links(), max_width)
+        starts = fold(widths, gaps, self._crossing_links(), max_width, rows)
         self.rows = []
         for k, first in enumerate(starts):
             last = starts[k + 1] - 1 if k + 1 < len(starts) else len(self.columns) - 1
@@ -392,49 +442,6 @@ class Layout:
 
     def row_of(self, rank: int) -> int:
         return next(k for k, (first, last, _) in enumerate(self.rows) if first <= rank <= last)
-
-
-def fold(
-    widths: list[float], gaps: list[float], crossings: list[int], max_width: float
-) -> list[int]:
-    """The first column of each row: as few rows as fit max_width, of even widths, cutting few edges.
-
-    Dynamic programming over the places to fold: a row costs its squared
-    deviation from the even width, a fold costs the number of edges it cuts.
-    """
-    n = len(widths)
-
-    def row_width(first: int, last: int) -> float:
-        return (
-            sum(widths[first : last + 1])
-            + sum(gaps[first + 1 : last + 1])
-            + (WRAP_MARGIN if first else 0.0)
-        )
-
-    total = row_width(0, n - 1)
-    if total <= max_width or n < 2:
-        return [0]
-    target = total / np.ceil(total / max_width)
-    best = [0.0] + [np.inf] * n  # best[e]: cost of laying out columns 0 .. e-1
-    choice = [0] * (n + 1)
-    for e in range(1, n + 1):
-        for first in range(e):
-            width = row_width(first, e - 1)
-            if width > max_width and e - 1 > first:
-                continue
-            cost = (
-                best[first]
-                + 4 * ((width - target) / target) ** 2
-                + 1.0
-                + (crossings[e - 1] if e < n else 0)
-            )
-            if cost < best[e]:
-                best[e], choice[e] = cost, first
-    starts, e = [], n
-    while e > 0:
-        starts.append(choice[e])
-        e = choice[e]
-    return starts[::-1]
 
 
 def edge_routes(layout: Layout) -> tuple[list, list[float]]:
