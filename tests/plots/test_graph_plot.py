@@ -193,6 +193,46 @@ def test_auto_renderer_uses_graphviz_dot_when_it_is_installed(tmp_path, monkeypa
     assert ElementTree.parse(path).getroot().tag.endswith("svg")
 
 
+@pytest.mark.parametrize(
+    "fontconfig_has_japanese, expected", [(False, "matplotlib"), (True, "dot")]
+)
+def test_in_japanese_auto_uses_graphviz_only_with_a_japanese_font(
+    tmp_path, monkeypatch, fontconfig_has_japanese, expected
+):
+    """Graphviz finds fonts through fontconfig: without a Japanese one its labels would be boxes."""
+    from deepkiso.i18n import set_language
+
+    monkeypatch.setattr(plots.shutil, "which", lambda name: "/opt/graphviz/bin/dot")
+    monkeypatch.setattr(plots, "graphviz_has_japanese_font", lambda: fontconfig_has_japanese)
+    set_language("ja")
+    try:
+        assert plots.chosen_renderer(tmp_path / "chain.png") == expected
+        assert plots.chosen_renderer(tmp_path / "chain.png", "dot") == "dot"  # forced: as asked
+    finally:
+        set_language(None)
+    assert plots.chosen_renderer(tmp_path / "chain.png") == "dot"  # English needs no such font
+
+
+def test_the_japanese_font_question_is_asked_of_fontconfig(monkeypatch):
+    plots.graphviz_has_japanese_font.cache_clear()
+    answers = {"IPAexGothic\n": True, "": False}
+    try:
+        for stdout, expected in answers.items():
+            plots.graphviz_has_japanese_font.cache_clear()
+            monkeypatch.setattr(plots.shutil, "which", lambda name: "/usr/bin/fc-list")
+            monkeypatch.setattr(
+                plots.subprocess,
+                "run",
+                lambda command, out=stdout, **kw: subprocess.CompletedProcess(command, 0, out, ""),
+            )
+            assert plots.graphviz_has_japanese_font() is expected
+        plots.graphviz_has_japanese_font.cache_clear()
+        monkeypatch.setattr(plots.shutil, "which", lambda name: None)
+        assert plots.graphviz_has_japanese_font() is False  # no fontconfig: no such font
+    finally:
+        plots.graphviz_has_japanese_font.cache_clear()
+
+
 def test_matplotlib_renderer_can_be_forced_when_dot_is_installed(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(plots.shutil, "which", lambda name: "/opt/graphviz/bin/dot")

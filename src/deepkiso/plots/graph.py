@@ -13,6 +13,7 @@ the text and draws; this module chooses the rows and writes the files.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure
 
 from deepkiso.files import write_atomically
 from deepkiso.graph import Variable, to_dot
-from deepkiso.i18n import _
+from deepkiso.i18n import _, language
 from deepkiso.plots.graph_drawing import frame_size, render, text_width
 from deepkiso.plots.graph_layout import (
     SLIDE_ASPECT,
@@ -133,8 +134,8 @@ def save_graph(
 ) -> str:
     """Write the graph to path, by its suffix: .svg or .png (a picture) or .dot (Graphviz's text).
 
-    renderer: "auto" uses Graphviz's ``dot`` when it is on the PATH and
-    matplotlib otherwise; "dot" or "matplotlib" forces one. Both fold a wide
+    renderer: "auto" uses Graphviz's ``dot`` when it is on the PATH (in Japanese, only when
+    fontconfig has a Japanese font for it) and matplotlib otherwise; "dot" or "matplotlib" forces one. Both fold a wide
     graph into slide-shaped rows (see ``draw_graph``; fold=False keeps one row).
     dot_title: the title as Graphviz shows it, when title is mathtext that only
     matplotlib reads (default: title). The file is written under a temporary name
@@ -193,7 +194,26 @@ def chosen_renderer(path: str | os.PathLike, renderer: str = "auto") -> str:
                 "PATH; install Graphviz or use the matplotlib renderer"
             )
         )
+    if renderer == "auto" and language() == "ja" and not graphviz_has_japanese_font():
+        # Graphviz finds its fonts through fontconfig, which may have no Japanese one: its boxes
+        # would be empty. matplotlib draws with the font deepkiso brings (plots.fonts).
+        return "matplotlib"
     return "dot" if dot is not None and renderer != "matplotlib" else "matplotlib"
+
+
+@functools.cache
+def graphviz_has_japanese_font() -> bool:
+    """Whether fontconfig, where Graphviz finds its fonts, knows a font with Japanese glyphs."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        found = subprocess.run(
+            [fc_list, ":lang=ja", "family"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return found.returncode == 0 and bool(found.stdout.strip())
 
 
 def dot_text(
