@@ -10,8 +10,8 @@ command's parser, so the figure and the line shown beside it cannot disagree:
     write_slides("slides", formats=("png",))
 """
 
-from deepkiso.slides.catalog import SECTIONS, SLIDES, Slide, command_line, parse_command
-from deepkiso.slides.writing import SlidesError, Written, planned_files, write_slides
+from deepkiso.slides.catalog import SECTIONS, SLIDES, Slide, Written, command_line, parse_command
+from deepkiso.slides.writing import SlidesError, planned_files, write_slides
 
 __all__ = [
     "SECTIONS",

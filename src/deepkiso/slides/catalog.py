@@ -14,11 +14,12 @@ import importlib
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from deepkiso.i18n import N_
 from deepkiso.slides import drawing
 
-__all__ = ["SECTIONS", "SLIDES", "Slide", "command_line", "parse_command"]
+__all__ = ["SECTIONS", "SLIDES", "Slide", "Written", "command_line", "parse_command"]
 
 # The sections of the day-2 slides (目次), in their order: a Slide's section is one of these keys.
 SECTIONS = {
@@ -47,6 +48,15 @@ class Slide:
     command: tuple[str, ...]
     draw: Callable[[argparse.Namespace], drawing.Picture]
     folder_picture: str | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """One slide's figure as written: the slide, its files (one per format) and the seconds it took."""
+
+    slide: Slide
+    paths: tuple[Path, ...]
+    seconds: float
 
 
 def parse_command(slide: Slide) -> argparse.Namespace:

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from deepkiso import i18n
-from deepkiso.slides.catalog import SECTIONS, command_line
-
-if TYPE_CHECKING:
-    from deepkiso.slides.writing import Written
+from deepkiso.slides.catalog import SECTIONS, Written, command_line
 
 __all__ = ["index_html"]
 

@@ -12,13 +12,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from deepkiso import i18n
 from deepkiso.files import read_regular_file, write_file_atomically, write_json
 from deepkiso.i18n import _
-from deepkiso.slides.catalog import SLIDES, Slide, parse_command
+from deepkiso.slides import catalog
+from deepkiso.slides.catalog import Slide, Written, parse_command
 from deepkiso.slides.index import index_html
 
 __all__ = [
@@ -39,15 +39,6 @@ _GENERATOR = "deepkiso slides"
 
 class SlidesError(ValueError):
     """The folder cannot take the slides: not a folder, not writable, or holding a file of someone else's."""
-
-
-@dataclass(frozen=True)
-class Written:
-    """One slide's figure as written: the slide, its files (one per format) and the seconds it took."""
-
-    slide: Slide
-    paths: tuple[Path, ...]
-    seconds: float
 
 
 def planned_files(slides: Sequence[Slide], formats: Sequence[str]) -> list[str]:
@@ -119,16 +110,18 @@ def write_slides(
     out: str | os.PathLike,
     formats: Sequence[str] = ("png",),
     *,
-    slides: Sequence[Slide] = SLIDES,
+    slides: Sequence[Slide] | None = None,
     on_written: Callable[[Written, int, int], None] | None = None,
 ) -> list[Written]:
     """Draw every slide's figure into out in each format, then out/index.html; return what was written.
 
+    slides: the figures to write (default: all of SLIDES, in slide order).
     on_written(written, n_done, n_total) is called after each figure. Raises SlidesError (before
     drawing anything) when out is not a writable folder or holds a file of the same name that an
     earlier deepkiso slides did not write.
     """
     out = Path(out)
+    slides = catalog.SLIDES if slides is None else slides
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
     if unknown or not formats:
         raise ValueError(f"formats must be some of {FORMATS}, got {list(formats)}")
