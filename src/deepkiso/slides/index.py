@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from deepkiso import i18n
+from deepkiso.i18n import _
 from deepkiso.slides.catalog import SECTIONS, Written, command_line
 
 __all__ = ["index_html"]
@@ -28,21 +29,21 @@ nav li { margin: 0.1em 0; }
 
 def index_html(written: Sequence[Written], fmt: str, lang: str = "en") -> str:
     """The page showing written (in its order), with the pictures in format fmt ("png" or "svg")."""
-    t = i18n._
+    heading = escape(_("Day 2: every slide figure"))
     lines = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(lang)}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="generator" content="deepkiso slides">',
-        f"<title>{escape(t('Day 2: every slide figure'))}</title>",
+        f"<title>{heading}</title>",
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
-        f"<h1>{escape(t('Day 2: every slide figure'))}</h1>",
+        f"<h1>{heading}</h1>",
         "<p>"
         + escape(
-            t(
+            _(
                 "Each figure is drawn by deepkiso slides; the line under it makes the same "
                 "figure on its own."
             )
@@ -52,7 +53,7 @@ def index_html(written: Sequence[Written], fmt: str, lang: str = "en") -> str:
     ]
     for item in written:
         lines.append(
-            f'<li><a href="#{escape(item.slide.id)}">{escape(t(item.slide.title))}</a></li>'
+            f'<li><a href="#{escape(item.slide.id)}">{escape(i18n._(item.slide.title))}</a></li>'
         )
     lines.append("</ol></nav>")
     section = None
@@ -60,8 +61,8 @@ def index_html(written: Sequence[Written], fmt: str, lang: str = "en") -> str:
         slide = item.slide
         if slide.section != section:
             section = slide.section
-            lines.append(f"<h2>{escape(t(SECTIONS[section]))}</h2>")
-        title = t(slide.title)
+            lines.append(f"<h2>{escape(i18n._(SECTIONS[section]))}</h2>")
+        title = i18n._(slide.title)  # marked N_ in catalog
         command = command_line(slide, f".{fmt}", lang)
         if slide.folder_picture is not None:
             command += "   # → " + f"runs/{slide.id}/{slide.folder_picture}"
@@ -69,7 +70,7 @@ def index_html(written: Sequence[Written], fmt: str, lang: str = "en") -> str:
             f'<figure id="{escape(slide.id)}">',
             f'<img src="{escape(quote(f"{slide.id}.{fmt}"))}" alt="{escape(title)}">',
             "<figcaption>",
-            f"<strong>{number}. {escape(title)}</strong> {escape(t(slide.caption))}",
+            f"<strong>{number}. {escape(title)}</strong> {escape(i18n._(slide.caption))}",
             f"<code>{escape(command)}</code>",
             "</figcaption>",
             "</figure>",
