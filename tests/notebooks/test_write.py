@@ -139,7 +139,9 @@ def test_the_command_refuses_a_file_for_a_folder(tmp_path, capsys):
 def test_the_command_speaks_japanese(tmp_path, capsys):
     assert main(["notebooks", str(tmp_path), "--lang", "ja"]) == 0
     n = len(NOTEBOOKS)
-    assert f"ノートブック {n} 個のうち {n} 個を {tmp_path} に書き出しました" in capsys.readouterr().out
+    assert (
+        f"ノートブック {n} 個のうち {n} 個を {tmp_path} に書き出しました" in capsys.readouterr().out
+    )
 
 
 def test_the_command_names_the_default_folders(tmp_path, capsys, monkeypatch):
