@@ -65,7 +65,9 @@ def parse_command(slide: Slide) -> argparse.Namespace:
     module = importlib.import_module(f"deepkiso.commands.{name.replace('-', '_')}")
     parser = argparse.ArgumentParser(prog=f"deepkiso {name}")
     module.add_arguments(parser)
-    return parser.parse_args(list(slide.command[1:]))
+    args = parser.parse_args(list(slide.command[1:]))
+    args._slide_module = module.__name__  # for drawing.command: the module whose run draws it
+    return args
 
 
 def command_line(slide: Slide, suffix: str, lang: str | None = None) -> str:
@@ -115,8 +117,8 @@ SLIDES: tuple[Slide, ...] = (
             "gradient against backprop."
         ),
         "differentiation",
-        ("numdiff",),
-        drawing.numdiff,
+        ("numdiff", "--function", "sin"),
+        drawing.command,
     ),
     # -- 最急降下法 --
     Slide(
@@ -125,7 +127,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The same bowl with three learning rates: too small creeps, too large diverges."),
         "steepest_descent",
         ("landscape", "--function", "bowl", "--lr", "0.1", "0.8", "1.05", "--steps", "30"),
-        drawing.landscape,
+        drawing.command,
     ),
     # -- 勾配法 --
     Slide(
@@ -145,7 +147,7 @@ SLIDES: tuple[Slide, ...] = (
             "60",
             "--surface",
         ),
-        drawing.landscape,
+        drawing.command,
     ),
     Slide(
         "plateau",
@@ -167,7 +169,7 @@ SLIDES: tuple[Slide, ...] = (
             "200",
             "--surface",
         ),
-        drawing.landscape,
+        drawing.command,
     ),
     Slide(
         "why_not_accuracy",
@@ -175,7 +177,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The rate is a staircase with zero slope; the cross-entropy is smooth."),
         "gradient_methods",
         ("why-not-accuracy",),
-        drawing.why_not_accuracy,
+        drawing.command,
     ),
     Slide(
         "learning_curves",
@@ -193,7 +195,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The gradient flows back: ∂y/∂x₁ = 2t × 1 = 2(x₁ + x₂)."),
         "backpropagation",
         _graph("--example", "chain_rule"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "add_node",
@@ -201,7 +203,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The upstream gradient passes on unchanged."),
         "backpropagation",
         _graph("--example", "add_node"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "multiply_node",
@@ -209,7 +211,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The upstream gradient times the other input: the inputs swap places."),
         "backpropagation",
         _graph("--example", "multiply_node"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "relu",
@@ -217,7 +219,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The gradient passes where x > 0 and stops where x ≤ 0."),
         "backpropagation",
         _graph("relu(x)", "--set", "x=2,-1"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "sigmoid",
@@ -225,7 +227,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("y = 1/(1 + exp(−x)) node by node: dy/dx = y(1 − y)."),
         "backpropagation",
         _graph("--example", "sigmoid"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "vanishing",
@@ -233,7 +235,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("The sigmoid's derivative is at most 0.25, and the gradient shrinks layer by layer."),
         "backpropagation",
         ("vanishing",),
-        drawing.vanishing,
+        drawing.command,
     ),
     Slide(
         "squared_error",
@@ -241,7 +243,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("L = ½ Σ (y − t)²: ∂L/∂y = y − t."),
         "backpropagation",
         _graph("--example", "squared_error"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "affine_softmax_loss",
@@ -249,7 +251,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("Every step a node: ∂L/∂a = (y − t)/N, the division by the batch size included."),
         "backpropagation",
         _graph("--example", "affine_softmax_loss"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "squared_error_detailed",
@@ -257,7 +259,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("A batch, with ½ and 1/N as nodes: ∂L/∂y = (y − t)/N."),
         "backpropagation",
         _graph("--example", "squared_error_detailed"),
-        drawing.graph,
+        drawing.command,
     ),
     Slide(
         "tanh",
@@ -265,6 +267,6 @@ SLIDES: tuple[Slide, ...] = (
         N_("tanh from exp, add and reciprocal nodes: dy/dx = 1 − y²."),
         "backpropagation",
         _graph("--example", "tanh"),
-        drawing.graph,
+        drawing.command,
     ),
 )

@@ -1,58 +1,61 @@
-"""The figures of the slides, drawn with the library from a command line's parsed settings.
+"""The figures of the slides, drawn from a command line's parsed settings.
 
 Each function takes the ``argparse.Namespace`` of one ``deepkiso`` command line (``catalog``
-parses it with that command's own parser) and returns a ``Picture``: a matplotlib Figure, or a
-computational graph that ``plots.graph.save_graph`` draws with Graphviz or matplotlib as the
-``graph`` command does. Where a command turns its options into objects, its own helpers are used
-(the landscape's surface and paths, the graph's example or expression, the training run's settings),
-so that the slides and the command cannot drift apart. matplotlib is imported where it draws.
+parses it with that command's own parser) and returns a ``Picture`` that writes the figure.
+A command whose ``--out`` is the picture itself (landscape, numdiff, graph, vanishing,
+why-not-accuracy, …) draws it with its own ``run``, in this process: one code path, so the slide is
+the command's picture whatever options it gains. ``train`` and the experiments write a whole folder
+(a run, a sweep); their figure is drawn here with the library and the commands' own helpers (the
+run's settings, the sweep's trials and title; a test checks that the trials are the command's).
+matplotlib is imported where it draws.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
+import importlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deepkiso.commands._output import RUN_PICTURE_DPI, write_figure
-from deepkiso.graph import Variable
 from deepkiso.i18n import _
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = [
-    "Picture",
-    "batch_size",
-    "graph",
-    "landscape",
-    "learning_curves",
-    "numdiff",
-    "sampling",
-    "vanishing",
-    "why_not_accuracy",
-]
+__all__ = ["Picture", "batch_size", "command", "learning_curves", "sampling"]
 
 
 @dataclass
 class Picture:
-    """What a slide's drawing returns: a figure or a graph, and the resolution its command uses."""
+    """What a slide's drawing returns: something that writes the picture to a path (.png or .svg).
 
-    dpi: int
+    Either a matplotlib figure with the resolution its command uses, or the slide's own command:
+    its ``run`` on the parsed line, with ``--out`` set to the path (what it prints is not shown).
+    """
+
+    dpi: int = 100
     figure: Figure | None = None
-    graph: Variable | None = None
-    title: str | None = None
-    renderer: str = "auto"
+    command: ModuleType | None = None
+    args: argparse.Namespace | None = None
 
     def write(self, path: Path) -> None:
-        """Write the picture to path (.png or .svg) atomically, as its command would."""
-        if self.graph is not None:
-            from deepkiso.plots.graph import save_graph
-
-            save_graph(self.graph, path, renderer=self.renderer, title=self.title, dpi=self.dpi)
+        """Write the picture to path atomically, as its command would."""
+        if self.command is not None and self.args is not None:
+            args = copy.copy(self.args)
+            args.out = path
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                self.command.run(args)
         else:
             assert self.figure is not None
             write_figure(self.figure, path, self.dpi)
@@ -62,89 +65,13 @@ class Picture:
         self.figure = None
 
 
-def landscape(args: argparse.Namespace) -> Picture:
-    """``deepkiso landscape``: descent paths on a named surface (or a formula)."""
-    from deepkiso.commands import landscape as command
-    from deepkiso.landscape import descend
-    from deepkiso.plots.landscape import plot_landscape
+def command(args: argparse.Namespace) -> Picture:
+    """A command whose --out is the picture itself (landscape, numdiff, graph, vanishing, …): its own run.
 
-    surface = command._surface(args)
-    starts = [command._pair(s, "--start") for s in args.start] if args.start else [surface.start]
-    rng = np.random.default_rng(args.seed)
-    paths = [
-        descend(
-            surface,
-            start,
-            optimizer,
-            lr,
-            args.steps,
-            noise_std=args.noise if optimizer == "noisy-gd" else None,
-            rng=rng,
-        )
-        for start in starts
-        for optimizer, lr in command._runs(args)
-    ]
-    return Picture(args.dpi, plot_landscape(surface, paths, show_surface=args.surface))
-
-
-def numdiff(args: argparse.Namespace) -> Picture:
-    """``deepkiso numdiff``: the error of the difference quotients against h, and their cost."""
-    from deepkiso.diff_error import difference_errors, time_gradients
-    from deepkiso.plots.diff_error import plot_numdiff
-
-    errors = difference_errors(args.function)
-    rows = (
-        None if args.no_timing else time_gradients(args.sizes, repeats=args.repeats, rng=args.seed)
-    )
-    return Picture(args.dpi, plot_numdiff(errors, rows))
-
-
-def why_not_accuracy(args: argparse.Namespace) -> Picture:
-    """``deepkiso why-not-accuracy``: the rate's staircase beside the smooth cross-entropy."""
-    from deepkiso.data import load_dataset
-    from deepkiso.loss_surface import (
-        count_zero_gradients,
-        random_direction,
-        scan_line,
-        train_briefly,
-    )
-    from deepkiso.plots.loss_surface import plot_loss_vs_error_rate
-
-    (x, t), _test = load_dataset("digits")
-    rng = np.random.default_rng(args.seed)
-    net = train_briefly(x, t, hidden_size=args.hidden, n_steps=args.train_steps, rng=rng)
-    chosen = rng.choice(len(x), size=args.samples, replace=False)
-    xs, ts = x[chosen], t[chosen]
-    direction = random_direction(net, rng)
-    scan = scan_line(net, xs, ts, direction, np.linspace(-1, 1, args.points))
-    counts = count_zero_gradients(net, xs, ts, direction, alphas=(0.0, 0.5))
-    return Picture(args.dpi, plot_loss_vs_error_rate(scan, counts))
-
-
-def vanishing(args: argparse.Namespace) -> Picture:
-    """``deepkiso vanishing``: the activations' derivatives and the gradient norm per layer."""
-    from deepkiso.plots.vanishing import plot_vanishing
-    from deepkiso.vanishing import activation_derivatives, compare_activations
-
-    results = compare_activations(
-        args.activations, args.layers, args.width, weight_init=args.weight_init, rng=args.seed
-    )
-    x = np.linspace(-6, 6, 601)
-    return Picture(args.dpi, plot_vanishing(results, x, activation_derivatives(x)))
-
-
-def graph(args: argparse.Namespace) -> Picture:
-    """``deepkiso graph``: a slide's example or an expression, forward and backward, drawn."""
-    from deepkiso.commands import graph as command
-
-    values = command._parse_settings(args.set)
-    with np.errstate(all="ignore"):
-        if args.example is not None:
-            output, _inputs, title = command._example(args.example, values)
-        else:
-            output, _inputs, title = command._expression(args.expression, values)
-        output.backward()
-    return Picture(args.dpi, graph=output, title=args.title or title, renderer=args.renderer)
+    So the slide's picture is, byte for byte, the one its command line makes, with every option
+    that command has, now or later.
+    """
+    return Picture(command=importlib.import_module(args._slide_module), args=args)
 
 
 def learning_curves(args: argparse.Namespace) -> Picture:
