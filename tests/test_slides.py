@@ -10,7 +10,7 @@ import shlex
 
 import numpy as np
 import pytest
-from matplotlib.image import imread
+from PIL import Image
 
 from deepkiso.cli import build_parser
 from deepkiso.commands import experiment
@@ -120,10 +120,11 @@ def test_every_figure_of_the_list_is_written_with_a_sane_size(english):
         (path,) = w.paths
         assert path == out / f"{w.slide.id}.png"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        pixels = imread(path)
-        height, width = pixels.shape[:2]
+        with Image.open(path) as image:
+            width, height = image.size
+            small = np.asarray(image.convert("RGB").resize((160, 80)))
         assert 500 <= width <= 3000 and 250 <= height <= 2000, (w.slide.id, width, height)
-        assert len(np.unique(pixels[..., :3].reshape(-1, 3), axis=0)) > 50, w.slide.id
+        assert len(np.unique(small.reshape(-1, 3), axis=0)) > 50, f"{w.slide.id} is almost blank"
 
 
 @pytest.mark.parametrize(
@@ -143,7 +144,8 @@ def test_every_figure_of_the_list_is_written_with_a_sane_size(english):
 )
 def test_each_graph_is_slide_shaped(slide, english):
     out, _written = english
-    height, width = imread(out / f"{slide.id}.png").shape[:2]
+    with Image.open(out / f"{slide.id}.png") as image:
+        width, height = image.size
     assert 4 / 3 <= width / height <= 2.5, f"{slide.id}: {width}×{height} = {width / height:.2f}:1"
 
 
