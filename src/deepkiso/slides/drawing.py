@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deepkiso.commands._output import RUN_PICTURE_DPI, write_figure
+from deepkiso.errors import JobError
 from deepkiso.i18n import _
 
 if TYPE_CHECKING:
@@ -102,7 +103,11 @@ def _run_trials(specs) -> list[dict[str, Any]]:
     records = [run_trial(spec) for spec in specs]
     failed = [r for r in records if r["status"] == "failed"]
     if failed:
-        raise RuntimeError(f"{failed[0]['trial_id']}: {failed[0]['error']}")
+        raise JobError(
+            _("trial {trial} failed: {error}").format(
+                trial=failed[0]["trial_id"], error=failed[0]["error"]
+            )
+        )
     return records
 
 
