@@ -54,6 +54,9 @@ RANKS = {
     # The course's notebooks: the builder and its sources (which import what they draw with);
     # beside the commands, so nothing below imports them and only `deepkiso notebooks` does.
     "notebooks": 6,
+    # deepkiso slides' list of figures: each drawn with the studies, plots, graph examples,
+    # training and experiments, from the settings of its own command's parser; beside the commands.
+    "slides": 6,
     "cli": 7,
     "__main__": 8,
 }
