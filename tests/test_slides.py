@@ -27,10 +27,8 @@ from deepkiso.slides import (
 )
 
 GRAPHS = [s for s in SLIDES if s.command[0] == "graph"]
-# Graphs wider than 2.5:1 as the matplotlib renderer draws them today (measured at 150 dpi):
-# sigmoid 4.43, squared_error 4.03, tanh 4.59, relu 2.75. Slide-shaped graphs (fig17c) should bring
-# them within 4:3 … 2.5:1; remove a name here once its graph is.
-TOO_WIDE_TODAY = {"relu", "sigmoid", "squared_error", "tanh"}
+# Graphs still wider than 2.5:1 (none since slide-shaped graphs, fig17c): each would be marked xfail.
+TOO_WIDE_TODAY: set[str] = set()
 
 
 @pytest.fixture(scope="module")

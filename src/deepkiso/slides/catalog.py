@@ -91,6 +91,22 @@ def _graph(*arguments: str) -> tuple[str, ...]:
 SLIDES: tuple[Slide, ...] = (
     # -- ミニバッチ学習 --
     Slide(
+        "minibatch_objective",
+        N_("Batch and mini-batch learning: the objective changes per mini-batch"),
+        N_("The full-batch loss beside the mini-batches' own, with their minima and the SGD path."),
+        "minibatch",
+        ("minibatch-objective",),
+        drawing.command,
+    ),
+    Slide(
+        "local_minimum",
+        N_("Mini-batch noise and the local-minimum trap"),
+        N_("Plain gradient descent stays in the local minimum; noisy descent often escapes."),
+        "minibatch",
+        ("local-minimum",),
+        drawing.command,
+    ),
+    Slide(
         "sampling",
         N_("Handing out the mini-batches: samplers compared"),
         N_("Exercise 2_1 and the ways to hand out the data: test accuracy per sampler."),
@@ -109,6 +125,14 @@ SLIDES: tuple[Slide, ...] = (
         "batch_size.png",
     ),
     # -- 微分 --
+    Slide(
+        "central_difference",
+        N_("Numerical and analytic differentiation: the central difference"),
+        N_("The tangent at x beside the secants through x ± h (central) and x, x + h (forward)."),
+        "differentiation",
+        ("numdiff", "--secant"),
+        drawing.command,
+    ),
     Slide(
         "numdiff",
         N_("Numerical differentiation: its error and its cost"),
@@ -202,7 +226,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("Backward through an add node"),
         N_("The upstream gradient passes on unchanged."),
         "backpropagation",
-        _graph("--example", "add_node"),
+        _graph("--example", "add_node", "--dout", "2"),
         drawing.command,
     ),
     Slide(
@@ -210,7 +234,7 @@ SLIDES: tuple[Slide, ...] = (
         N_("Backward through a multiply node"),
         N_("The upstream gradient times the other input: the inputs swap places."),
         "backpropagation",
-        _graph("--example", "multiply_node"),
+        _graph("--example", "multiply_node", "--dout", "2"),
         drawing.command,
     ),
     Slide(
@@ -238,11 +262,27 @@ SLIDES: tuple[Slide, ...] = (
         drawing.command,
     ),
     Slide(
+        "affine_batch",
+        N_("Backward through the Affine layer, for a batch"),
+        N_("B branches into the N rows, so ∂L/∂B sums the N upstream gradients."),
+        "backpropagation",
+        _graph("--example", "affine_batch"),
+        drawing.command,
+    ),
+    Slide(
         "squared_error",
         N_("Backward through the squared error"),
         N_("L = ½ Σ (y − t)²: ∂L/∂y = y − t."),
         "backpropagation",
         _graph("--example", "squared_error"),
+        drawing.command,
+    ),
+    Slide(
+        "softmax_with_loss_simple",
+        N_("Softmax-with-Loss, the result only"),
+        N_("One node for softmax and the cross-entropy error: ∂L/∂a = y − t."),
+        "backpropagation",
+        _graph("--example", "softmax_with_loss_simple"),
         drawing.command,
     ),
     Slide(

@@ -175,7 +175,9 @@ def sampling_trials(args: argparse.Namespace):
         target_accuracy=args.target_accuracy or None,
         imbalance_classes=args.imbalance,
         imbalance_keep=args.keep,
+        order=args.order,
     )
+    dataset = args.dataset + (_(" sorted by label") if args.order == "by-label" else "")
     names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
     imbalance = (
         _(", {names} kept at {keep:.0%}").format(names=names, keep=args.keep)
@@ -185,7 +187,7 @@ def sampling_trials(args: argparse.Namespace):
     title = _(
         "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
         "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(**vars(args) | {"seeds": len(seeds), "imbalance": imbalance})
+    ).format(**vars(args) | {"dataset": dataset, "seeds": len(seeds), "imbalance": imbalance})
     return specs, title, info.class_names
 
 
