@@ -167,7 +167,7 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
             "test_accuracy",
             color,
             "-",
-            _("test, lr {scaling}").format(scaling=scaling),
+            _("test, lr scaling {scaling}").format(scaling=scaling),
         )
         train = [g for g in members if g.values("train_accuracy")]
         if train:
@@ -177,10 +177,15 @@ def plot_batch_size_accuracy(groups, title: str | None = None) -> Figure:
                 color=color,
                 linestyle=":",
                 alpha=0.7,
-                label=_("train, lr {scaling}").format(scaling=scaling),
+                label=_("train, lr scaling {scaling}").format(scaling=scaling),
             )
         _series(
-            gap_ax, members, "gap_accuracy", color, "-", _("lr {scaling}").format(scaling=scaling)
+            gap_ax,
+            members,
+            "gap_accuracy",
+            color,
+            "-",
+            _("lr scaling {scaling}").format(scaling=scaling),
         )
     _schedules(acc_ax, groups, "test_accuracy")
     _schedules(gap_ax, groups, "gap_accuracy")
@@ -329,7 +334,7 @@ def plot_learning_curves(groups, metric: str = "test_accuracy", title: str | Non
                     [],
                     color="0.3",
                     linestyle=SCALING_STYLES.get(s, "-"),
-                    label=_("lr {scaling}").format(scaling=s),
+                    label=_("lr scaling {scaling}").format(scaling=s),
                 )
                 for s in scalings
             ]
