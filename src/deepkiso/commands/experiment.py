@@ -21,6 +21,12 @@ from typing import NamedTuple
 import numpy as np
 
 from deepkiso.commands import _runs
+from deepkiso.commands._experiment_plans import (
+    MAX_LIST,
+    batch_size_plan,
+    sampling_plan,
+    schedule_option,
+)
 from deepkiso.commands._options import (
     BATCH_SIZE,
     HIDDEN_SIZE,
@@ -39,11 +45,8 @@ from deepkiso.data.datasets import locate_idx_files
 from deepkiso.data.download import mirrors_for
 from deepkiso.errors import JobError, UsageError
 from deepkiso.experiments import (
-    batch_size_trials,
     make_runner,
-    parse_schedule,
     run_sweep,
-    sampling_trials,
     write_report,
 )
 from deepkiso.experiments.batch_size import BUDGETS, LR_SCALINGS
@@ -70,7 +73,6 @@ DEFAULT_SAMPLERS = (
 # A sweep is trials x epochs of training: these keep the largest one within hours, not days.
 MAX_SEEDS = 100
 MAX_TRIALS = 1000
-MAX_LIST = 20  # batch sizes, samplers, schedule phases
 EPOCHS = Integer(1, 1000)
 # Each process holds its own copy of the data set and its trial's net.
 JOBS = Integer(1, 16)
@@ -506,54 +508,11 @@ def _sweep(args, specs, experiment: str, title: str, info) -> int:
 def _run_batch_size(args) -> int:
     seeds, info = _check_common(args)
     at_most("--batch-sizes", args.batch_sizes, MAX_LIST)
-    schedule = _schedule(args.batch_schedule) if args.batch_schedule else None
+    schedule = schedule_option(args.batch_schedule) if args.batch_schedule else None
     largest = max([*args.batch_sizes, *(b for b, _epochs in schedule or ())])
     check_training_memory([info.n_inputs, *args.hidden, info.n_classes], largest)
-    specs = batch_size_trials(
-        dataset=args.dataset,
-        batch_sizes=list(dict.fromkeys(args.batch_sizes)),
-        seeds=seeds,
-        epochs=args.epochs,
-        budget=args.budget,
-        lr=args.lr,
-        lr_scalings=list(dict.fromkeys(args.lr_scaling)),
-        base_batch_size=args.base_batch_size,
-        warmup_epochs=args.warmup_epochs,
-        schedule=schedule,
-        hidden=args.hidden,
-        optimizer=args.optimizer,
-        target_accuracy=args.target_accuracy or None,
-    )
-    values = vars(args) | {"seeds": len(seeds)}  # dataset, optimizer, lr, base_batch_size, epochs
-    if args.budget == "updates":
-        title = _(
-            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
-            "{base_batch_size}, {epochs} epochs of the smallest batch"
-        ).format(**values)
-    else:
-        title = _(
-            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
-            "{base_batch_size}, {epochs} epochs"
-        ).format(**values)
+    specs, title = batch_size_plan(args, seeds)
     return _sweep(args, specs, "batch-size", title, info)
-
-
-def _schedule(text: str) -> tuple[tuple[int, int], ...]:
-    """--batch-schedule parsed and bounded like the other options."""
-    try:
-        schedule = parse_schedule(text)
-    except ValueError as exc:
-        raise UsageError(_("--batch-schedule: {cause}").format(cause=exc)) from None
-    at_most("--batch-schedule", schedule, MAX_LIST)
-    too_large = [b for b, _epochs in schedule if b > BATCH_SIZE.high]
-    if too_large or sum(e for _batch, e in schedule) > EPOCHS.high:
-        raise UsageError(
-            _(
-                "--batch-schedule {text!r}: batch sizes must be {batch_range} and the epochs "
-                "{epoch_range} in all"
-            ).format(text=text, batch_range=BATCH_SIZE, epoch_range=EPOCHS)
-        )
-    return schedule
 
 
 def _run_sampling(args) -> int:
@@ -572,29 +531,5 @@ def _run_sampling(args) -> int:
                 dataset=args.dataset, last=info.n_classes - 1, bad=bad
             )
         )
-    specs = sampling_trials(
-        dataset=args.dataset,
-        samplers=list(dict.fromkeys(args.samplers)),
-        seeds=seeds,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        hidden=args.hidden,
-        optimizer=args.optimizer,
-        target_accuracy=args.target_accuracy or None,
-        imbalance_classes=args.imbalance,
-        imbalance_keep=args.keep,
-        order=args.order,
-    )
-    names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
-    imbalance = (
-        _(", {names} kept at {keep:.0%}").format(names=names, keep=args.keep)
-        if args.imbalance
-        else ""
-    )
-    dataset = args.dataset + (_(" sorted by label") if args.order == "by-label" else "")
-    title = _(
-        "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
-        "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(**vars(args) | {"dataset": dataset, "seeds": len(seeds), "imbalance": imbalance})
+    specs, title = sampling_plan(args, seeds, info.class_names)
     return _sweep(args, specs, "sampling", title, info)

@@ -112,39 +112,12 @@ def _run_trials(specs) -> list[dict[str, Any]]:
 
 
 def batch_size_trials(args: argparse.Namespace):
-    """The trials and title of ``deepkiso experiment batch-size`` (as its command builds them)."""
+    """The trials and title of ``deepkiso experiment batch-size``, by the command's own plan."""
     from deepkiso.commands import experiment as command
-    from deepkiso.experiments import batch_size_trials as trials
+    from deepkiso.commands._experiment_plans import batch_size_plan
 
     seeds, _info = command._check_common(args)
-    schedule = command._schedule(args.batch_schedule) if args.batch_schedule else None
-    specs = trials(
-        dataset=args.dataset,
-        batch_sizes=list(dict.fromkeys(args.batch_sizes)),
-        seeds=seeds,
-        epochs=args.epochs,
-        budget=args.budget,
-        lr=args.lr,
-        lr_scalings=list(dict.fromkeys(args.lr_scaling)),
-        base_batch_size=args.base_batch_size,
-        warmup_epochs=args.warmup_epochs,
-        schedule=schedule,
-        hidden=args.hidden,
-        optimizer=args.optimizer,
-        target_accuracy=args.target_accuracy or None,
-    )
-    values = vars(args) | {"seeds": len(seeds)}
-    if args.budget == "updates":
-        title = _(
-            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
-            "{base_batch_size}, {epochs} epochs of the smallest batch"
-        ).format(**values)
-    else:
-        title = _(
-            "{dataset}: batch-size sweep, {seeds} seeds, {optimizer} lr {lr:g} at batch "
-            "{base_batch_size}, {epochs} epochs"
-        ).format(**values)
-    return specs, title
+    return batch_size_plan(args, seeds)
 
 
 def batch_size(args: argparse.Namespace) -> Picture:
@@ -158,36 +131,12 @@ def batch_size(args: argparse.Namespace) -> Picture:
 
 
 def sampling_trials(args: argparse.Namespace):
-    """The trials, title and class names of ``deepkiso experiment sampling`` (as its command builds them)."""
+    """The trials, title and class names of ``deepkiso experiment sampling``, by the command's own plan."""
     from deepkiso.commands import experiment as command
-    from deepkiso.experiments import sampling_trials as trials
+    from deepkiso.commands._experiment_plans import sampling_plan
 
     seeds, info = command._check_common(args)
-    specs = trials(
-        dataset=args.dataset,
-        samplers=list(dict.fromkeys(args.samplers)),
-        seeds=seeds,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        hidden=args.hidden,
-        optimizer=args.optimizer,
-        target_accuracy=args.target_accuracy or None,
-        imbalance_classes=args.imbalance,
-        imbalance_keep=args.keep,
-        order=args.order,
-    )
-    dataset = args.dataset + (_(" sorted by label") if args.order == "by-label" else "")
-    names = ", ".join(info.class_names[c] for c in dict.fromkeys(args.imbalance))
-    imbalance = (
-        _(", {names} kept at {keep:.0%}").format(names=names, keep=args.keep)
-        if args.imbalance
-        else ""
-    )
-    title = _(
-        "{dataset}{imbalance}: samplers, {seeds} seeds, batch {batch_size}, "
-        "{optimizer} lr {lr:g}, {epochs} epochs"
-    ).format(**vars(args) | {"dataset": dataset, "seeds": len(seeds), "imbalance": imbalance})
+    specs, title = sampling_plan(args, seeds, info.class_names)
     return specs, title, info.class_names
 
 
