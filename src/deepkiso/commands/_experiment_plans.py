@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from deepkiso.commands._options import BATCH_SIZE, EPOCHS, at_most
+from deepkiso.commands._options import BATCH_SIZE, Integer, at_most
 from deepkiso.errors import UsageError
 from deepkiso.experiments import batch_size_trials, parse_schedule, sampling_trials
 from deepkiso.i18n import _
 
-__all__ = ["MAX_LIST", "batch_size_plan", "sampling_plan", "schedule_option"]
+__all__ = ["EPOCHS", "MAX_LIST", "batch_size_plan", "sampling_plan", "schedule_option"]
 
 MAX_LIST = 20  # batch sizes, samplers, schedule phases
+# A sweep is trials x epochs of training: an experiment's epochs (a schedule's in all) stay below
+# train's own bound, so the largest sweep takes hours, not days.
+EPOCHS = Integer(1, 1000)
 
 
 def schedule_option(text: str) -> tuple[tuple[int, int], ...]:

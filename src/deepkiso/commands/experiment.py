@@ -22,6 +22,7 @@ import numpy as np
 
 from deepkiso.commands import _runs
 from deepkiso.commands._experiment_plans import (
+    EPOCHS,
     MAX_LIST,
     batch_size_plan,
     sampling_plan,
@@ -73,7 +74,6 @@ DEFAULT_SAMPLERS = (
 # A sweep is trials x epochs of training: these keep the largest one within hours, not days.
 MAX_SEEDS = 100
 MAX_TRIALS = 1000
-EPOCHS = Integer(1, 1000)
 # Each process holds its own copy of the data set and its trial's net.
 JOBS = Integer(1, 16)
 TARGET_ACCURACY = Number(0, 1)
