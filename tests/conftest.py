@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Array-heavy properties take milliseconds each, and the 2-core CI machine is
@@ -17,3 +18,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("deepkiso")
+
+
+@pytest.fixture
+def japanese(monkeypatch):
+    """The test runs in Japanese (as --lang ja sets it), whatever the environment says; English after."""
+    from deepkiso import i18n
+
+    for name in ("DEEPKISO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(i18n, "_chosen", None)
+    i18n.set_language("ja")
+    yield
+    i18n.set_language(None)

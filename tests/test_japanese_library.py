@@ -8,27 +8,15 @@ import re
 import numpy as np
 import pytest
 
-from deepkiso import i18n
 from deepkiso.data import load_dataset, make_sampler
 from deepkiso.data.idx import read_idx, write_idx
 from deepkiso.errors import os_error_line
 from deepkiso.gradcheck import gradient_check
-from deepkiso.i18n import set_language
 from deepkiso.layers import Affine
 from deepkiso.nets import TwoLayerNet
 from deepkiso.optimizers import SGD, Adam
 from deepkiso.training.checkpoints import checkpoint_layout, load_checkpoint, save_checkpoint
 from deepkiso.training.state_checks import state_problems
-
-
-@pytest.fixture
-def japanese(monkeypatch):
-    for name in ("DEEPKISO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(i18n, "_chosen", None)
-    set_language("ja")
-    yield
-    set_language(None)
 
 
 def test_a_wrong_input_shape_to_affine_is_told_in_japanese_with_its_shapes(japanese):

@@ -13,15 +13,7 @@ import numpy as np
 import pytest
 
 from deepkiso.check import FAIL, NOTE, check
-from deepkiso.i18n import _, set_language
-
-
-@pytest.fixture
-def japanese():
-    set_language("ja")
-    yield
-    set_language(None)
-
+from deepkiso.i18n import _
 
 # English words a sentence of ours would contain, outside code (y.shape[0], np.sum, dout are code).
 _ENGLISH = re.compile(

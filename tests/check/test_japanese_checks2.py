@@ -65,14 +65,6 @@ def assert_japanese(*texts: str) -> None:
         assert not english_left(text), f"English left in {text!r}: {english_left(text)}"
 
 
-@pytest.fixture
-def ja(monkeypatch):
-    monkeypatch.delenv("DEEPKISO_LANG", raising=False)
-    set_language("ja")
-    yield
-    set_language(None)
-
-
 def results(*objects, only: list[str]) -> dict:
     return {r.id: r for r in check(*objects, only=only).results}
 
@@ -163,7 +155,7 @@ class SGD:
 # --------------------------------------------------------------------------- the tests
 
 
-def test_a_gradient_that_forgets_the_batch_mean_is_told_in_japanese(ja):
+def test_a_gradient_that_forgets_the_batch_mean_is_told_in_japanese(japanese):
     found = results(TwoLayerNet, only=["TwoLayerNet.gradient", "TwoLayerNet.gradients_agree"])
     gradient = found["TwoLayerNet.gradient"]
     assert gradient.status == FAIL
@@ -183,7 +175,7 @@ def test_a_gradient_that_forgets_the_batch_mean_is_told_in_japanese(ja):
     assert catalog("ja")[agree.title] == "numerical_gradient と gradient の一致 (勾配確認)"
 
 
-def test_the_gradient_check_passes_with_its_relative_errors_in_japanese(ja):
+def test_the_gradient_check_passes_with_its_relative_errors_in_japanese(japanese):
     class TwoLayerNet_(TwoLayerNet):
         def gradient(self, x, t):
             return {k: g / x.shape[0] for k, g in super().gradient(x, t).items()}
@@ -203,7 +195,7 @@ def test_the_gradient_check_passes_with_its_relative_errors_in_japanese(ja):
     assert_japanese(reference.message)
 
 
-def test_a_net_without_its_hidden_activation_names_the_mistake_in_japanese(ja):
+def test_a_net_without_its_hidden_activation_names_the_mistake_in_japanese(japanese):
     class TwoLayerNet_(TwoLayerNet):
         def predict(self, x):
             a1 = x @ self.params["W1"] + self.params["b1"]
@@ -222,7 +214,7 @@ def test_a_net_without_its_hidden_activation_names_the_mistake_in_japanese(ja):
     assert_japanese(r.message, r.cause)
 
 
-def test_every_wrong_model_has_its_cause_in_japanese_with_the_activation_put_in(ja):
+def test_every_wrong_model_has_its_cause_in_japanese_with_the_activation_put_in(japanese):
     for model in (m for m in MODELS if m.wrong):
         assert_japanese(model.cause())
         assert "{" not in model.cause()
@@ -232,7 +224,7 @@ def test_every_wrong_model_has_its_cause_in_japanese_with_the_activation_put_in(
     assert last.cause().startswith("wrong layer order: relu is applied after the last Affine too")
 
 
-def test_sampling_with_replacement_in_one_epoch_is_told_as_復元抽出(ja):
+def test_sampling_with_replacement_in_one_epoch_is_told_as_復元抽出(japanese):
     found = results(minibatches, only=["minibatches"])
     epoch = found["minibatches.one_epoch"]
     assert epoch.status == FAIL
@@ -258,7 +250,7 @@ def test_sampling_with_replacement_in_one_epoch_is_told_as_復元抽出(ja):
     assert {found[i].status for i in ("minibatches.pairs", "minibatches.batch_sizes")} == {PASS}
 
 
-def test_a_sampler_without_replacement_where_draws_should_repeat_is_told_as_非復元抽出(ja):
+def test_a_sampler_without_replacement_where_draws_should_repeat_is_told_as_非復元抽出(japanese):
     def minibatches_with_replacement(x, t, batch_size):
         order = np.random.permutation(len(x))
         for start in range(0, len(x), batch_size):
@@ -274,7 +266,7 @@ def test_a_sampler_without_replacement_where_draws_should_repeat_is_told_as_非�
     assert_japanese(r.message, r.expected, r.received, r.cause)
 
 
-def test_a_training_loop_without_the_parameter_update_is_told_in_japanese(ja):
+def test_a_training_loop_without_the_parameter_update_is_told_in_japanese(japanese):
     r = results(train, only=["train.loss_falls"])["train.loss_falls"]
     assert r.status == FAIL
     assert re.fullmatch(r"損失が \S+ から \S+ になりました。", r.message)
@@ -288,7 +280,7 @@ def test_a_training_loop_without_the_parameter_update_is_told_in_japanese(ja):
     assert uses.status == PASS
 
 
-def test_an_update_that_climbs_is_told_in_japanese(ja):
+def test_an_update_that_climbs_is_told_in_japanese(japanese):
     found = results(SGD, only=["SGD"])
     update = found["SGD.update"]
     assert update.status == FAIL
@@ -304,7 +296,7 @@ def test_an_update_that_climbs_is_told_in_japanese(ja):
     )
 
 
-def test_a_simple_net_whose_numerical_gradient_perturbs_a_copy_is_told_in_japanese(ja):
+def test_a_simple_net_whose_numerical_gradient_perturbs_a_copy_is_told_in_japanese(japanese):
     class SimpleNet:
         def __init__(self):
             self.W = np.random.randn(2, 3)
@@ -340,7 +332,7 @@ def test_a_simple_net_whose_numerical_gradient_perturbs_a_copy_is_told_in_japane
     assert_japanese(r.cause)
 
 
-def test_the_class_summary_is_in_japanese_and_aligned_by_display_width(ja):
+def test_the_class_summary_is_in_japanese_and_aligned_by_display_width(japanese):
     rows = [
         Row("alice", "Affine.forward_batch", "2_14", PASS, ""),
         Row("bob", "Affine.forward_batch", "2_14", FAIL, "…"),
@@ -372,7 +364,7 @@ def test_every_title_and_limitation_of_these_checks_has_its_japanese():
             assert_japanese(japanese[c.limitation])
 
 
-def test_a_class_folder_that_is_missing_or_empty_is_told_in_japanese(ja, tmp_path):
+def test_a_class_folder_that_is_missing_or_empty_is_told_in_japanese(japanese, tmp_path):
     from deepkiso.check.batch import submissions
 
     with pytest.raises(FileNotFoundError) as missing:

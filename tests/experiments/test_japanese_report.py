@@ -1,8 +1,5 @@
 """An experiment's report in Japanese: the table's headers, the summary sentences, their numbers."""
 
-import pytest
-
-from deepkiso import i18n
 from deepkiso.experiments.report import (
     batch_size_summary,
     group_results,
@@ -11,17 +8,6 @@ from deepkiso.experiments.report import (
 )
 from deepkiso.experiments.sweep import TrialSpec
 from deepkiso.experiments.tables import batch_size_table, sampling_table
-from deepkiso.i18n import set_language
-
-
-@pytest.fixture
-def japanese(monkeypatch):
-    for name in ("DEEPKISO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(i18n, "_chosen", None)
-    set_language("ja")
-    yield
-    set_language(None)
 
 
 def _record(spec, test_accuracy, gap):

@@ -3,17 +3,16 @@ global font setting changed."""
 
 import dataclasses
 import importlib.util
-import logging
 import os
 import subprocess
 import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+from glyphs import render_without_missing_glyphs
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
@@ -21,7 +20,6 @@ from matplotlib.textpath import TextPath
 from deepkiso import graph
 from deepkiso.data import dataset_info
 from deepkiso.diff_error import GradientTiming, difference_errors
-from deepkiso.i18n import set_language
 from deepkiso.landscape import descend, get_surface
 from deepkiso.loss_surface import LineScan, ZeroGradientCount
 from deepkiso.plots import fonts
@@ -39,13 +37,6 @@ if importlib.util.find_spec("matplotlib_fontja") is None:  # not imported: it wo
     pytest.skip("matplotlib-fontja is not installed", allow_module_level=True)
 
 KMNIST = dataset_info("kmnist").class_names
-
-
-@pytest.fixture
-def japanese():
-    set_language("ja")
-    yield
-    set_language(None)
 
 
 def _history() -> History:
@@ -115,17 +106,6 @@ def _figures():
     }
 
 
-def _render_without_missing_glyphs(figure, path, caplog) -> None:
-    """Save figure as PNG; fail on matplotlib's warning of a glyph that no font has, or of a font not found."""
-    with warnings.catch_warnings():
-        # matplotlib reports a character drawn as an empty box with this warning (3.6 and later).
-        warnings.filterwarnings("error", message=r"Glyph \d+ .*missing from font")
-        with caplog.at_level(logging.WARNING, logger="matplotlib"):
-            figure.savefig(path, dpi=40)
-    complaints = [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]
-    assert not complaints, complaints
-
-
 def test_the_japanese_font_is_the_bundled_ipaex_gothic():
     assert fonts.japanese_family() == "IPAexGothic"
     assert fonts.with_japanese(["sans-serif"]) == ["sans-serif", "IPAexGothic", "DejaVu Sans"]
@@ -140,7 +120,7 @@ def test_every_figure_renders_its_japanese_with_no_missing_glyph(japanese, tmp_p
         texts = [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
         # The texts are the Japanese ones (so the test draws what a learner with --lang ja sees).
         assert any(any("\u3040" <= ch <= "\u9fff" for ch in text) for text in texts), name
-        _render_without_missing_glyphs(figure, tmp_path / f"{name}.png", caplog)
+        render_without_missing_glyphs(figure, tmp_path / f"{name}.png", caplog)
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     # Drawing Japanese changed no setting of the user's: the fallback lives on deepkiso's figures.
     assert dict(matplotlib.rcParams) == before
@@ -170,18 +150,18 @@ def test_the_batch_size_figures_render_their_japanese(japanese, tmp_path, caplog
             axes.get_xlabel(),
             axes.get_ylabel(),
         )
-        _render_without_missing_glyphs(figure, tmp_path / f"{n}.png", caplog)
+        render_without_missing_glyphs(figure, tmp_path / f"{n}.png", caplog)
 
 
 def test_english_figures_render_with_no_missing_glyph_too(tmp_path, caplog):
 
     for name, figure in _figures().items():
-        _render_without_missing_glyphs(figure, tmp_path / f"{name}.png", caplog)
+        render_without_missing_glyphs(figure, tmp_path / f"{name}.png", caplog)
 
 
 def test_kmnist_confusion_matrix_draws_its_kana_from_the_japanese_font(tmp_path, caplog):
     figure = confusion_matrix_figure(np.eye(10, dtype=int) * 5, KMNIST, title="KMNIST")
-    _render_without_missing_glyphs(figure, tmp_path / "kmnist.png", caplog)
+    render_without_missing_glyphs(figure, tmp_path / "kmnist.png", caplog)
     ax = figure.axes[0]
     labels = ax.get_xticklabels()
     assert [t.get_text() for t in labels] == list(KMNIST)
@@ -211,7 +191,7 @@ def matplotlib_fontja_path() -> str:
 def test_a_users_font_family_is_kept_with_the_japanese_behind_it(tmp_path, caplog):
     with matplotlib.rc_context({"font.family": ["serif"]}):
         figure = confusion_matrix_figure(np.eye(2, dtype=int), ["お", "を"])
-        _render_without_missing_glyphs(figure, tmp_path / "serif.png", caplog)
+        render_without_missing_glyphs(figure, tmp_path / "serif.png", caplog)
         assert figure.axes[0].get_xticklabels()[0].get_fontproperties().get_family() == [
             "serif",
             "IPAexGothic",
@@ -279,7 +259,7 @@ def test_use_japanese_lets_a_pyplot_figure_of_ones_own_draw_japanese(tmp_path, c
         try:
             ax.bar(["お", "を"], [1, 2])
             ax.set_title("エポックごとの損失 ≤ 1")
-            _render_without_missing_glyphs(figure, tmp_path / "own.png", caplog)
+            render_without_missing_glyphs(figure, tmp_path / "own.png", caplog)
         finally:
             plt.close(figure)
     assert matplotlib.rcParams["font.family"] == ["sans-serif"]

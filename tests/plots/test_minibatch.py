@@ -2,15 +2,13 @@
 English and Japanese, every glyph found."""
 
 import importlib.util
-import logging
-import warnings
 
 import matplotlib
 import numpy as np
 import pytest
+from glyphs import render_without_missing_glyphs
 from matplotlib.figure import Figure
 
-from deepkiso.i18n import set_language
 from deepkiso.landscape.minibatch import minibatch_objective
 from deepkiso.plots.minibatch import BATCH_COLORS, plot_minibatch_objective
 
@@ -20,23 +18,8 @@ def study():
     return minibatch_objective(rng=0)
 
 
-@pytest.fixture
-def japanese():
-    set_language("ja")
-    yield
-    set_language(None)
-
-
 def _texts(figure) -> list[str]:
     return [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
-
-
-def _render_without_missing_glyphs(figure, path, caplog) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r"Glyph \d+ .*missing from font")
-        with caplog.at_level(logging.WARNING, logger="matplotlib"):
-            figure.savefig(path, dpi=40)
-    assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]
 
 
 def test_one_large_panel_and_one_per_mini_batch(study):
@@ -95,7 +78,7 @@ def test_more_mini_batches_than_panels_draw_the_first_four():
 
 
 def test_english_renders_with_no_missing_glyph(study, tmp_path, caplog):
-    _render_without_missing_glyphs(plot_minibatch_objective(study), tmp_path / "en.png", caplog)
+    render_without_missing_glyphs(plot_minibatch_objective(study), tmp_path / "en.png", caplog)
 
 
 @pytest.mark.skipif(
@@ -114,4 +97,4 @@ def test_japanese_labels_render_with_no_missing_glyph(study, japanese, tmp_path,
         .startswith("どの地点での結果を採用するのが最もよいか\uff1f")
     )
     assert fig.get_suptitle().startswith("ミニバッチ学習: 最適化の目的関数はミニバッチ毎に異なる")
-    _render_without_missing_glyphs(fig, tmp_path / "ja.png", caplog)
+    render_without_missing_glyphs(fig, tmp_path / "ja.png", caplog)

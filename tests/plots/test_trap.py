@@ -2,15 +2,13 @@
 escaped, in English and Japanese, every glyph found."""
 
 import importlib.util
-import logging
-import warnings
 
 import matplotlib
 import numpy as np
 import pytest
+from glyphs import render_without_missing_glyphs
 from matplotlib.figure import Figure
 
-from deepkiso.i18n import set_language
 from deepkiso.landscape.trap import local_minimum_trap
 from deepkiso.plots.trap import END_COLORS, plot_local_minimum_trap
 
@@ -20,23 +18,8 @@ def study():
     return local_minimum_trap(rng=0)
 
 
-@pytest.fixture
-def japanese():
-    set_language("ja")
-    yield
-    set_language(None)
-
-
 def _texts(figure) -> list[str]:
     return [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
-
-
-def _render_without_missing_glyphs(figure, path, caplog) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r"Glyph \d+ .*missing from font")
-        with caplog.at_level(logging.WARNING, logger="matplotlib"):
-            figure.savefig(path, dpi=40)
-    assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]
 
 
 def test_the_map_and_the_share_panel_with_its_noise_axis(study):
@@ -92,7 +75,7 @@ def test_a_walk_that_is_not_trapped_gets_a_title_without_a_count():
 
 
 def test_english_renders_with_no_missing_glyph(study, tmp_path, caplog):
-    _render_without_missing_glyphs(plot_local_minimum_trap(study), tmp_path / "en.png", caplog)
+    render_without_missing_glyphs(plot_local_minimum_trap(study), tmp_path / "en.png", caplog)
 
 
 @pytest.mark.skipif(
@@ -108,4 +91,4 @@ def test_japanese_labels_render_with_no_missing_glyph(study, japanese, tmp_path,
         "ノイズのない勾配降下法は局所的最小解にトラップされ、減衰するノイズを加えると "
         "20 回中 16 回抜け出した"
     )
-    _render_without_missing_glyphs(fig, tmp_path / "ja.png", caplog)
+    render_without_missing_glyphs(fig, tmp_path / "ja.png", caplog)

@@ -5,16 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from deepkiso.i18n import set_language
 from deepkiso.training import Callback
 from deepkiso.training.progress import ProgressReport, epoch_line
-
-
-@pytest.fixture
-def japanese():
-    set_language("ja")
-    yield
-    set_language(None)
 
 
 def test_train_prints_one_line_per_epoch_and_a_bar_on_stderr(make_trainer, digits, capsys):
