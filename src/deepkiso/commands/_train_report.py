@@ -26,10 +26,6 @@ class Report(ProgressReport, Callback):
         super().__init__(bar=not quiet)
         self.run_dir = run_dir
 
-    def close_bar(self) -> None:
-        """Take the epoch's progress bar off the screen (it is drawn with leave=False)."""
-        self.close()
-
     def on_epoch_end(self, trainer, metrics):
         super().on_epoch_end(trainer, metrics)
         _runs.write_metrics(self.run_dir, trainer.history.epochs)

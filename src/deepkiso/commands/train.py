@@ -307,7 +307,7 @@ def run(args) -> int:
             try:
                 trainer.train(x_train, t_train, x_test, t_test, verbose=False)
             finally:
-                report.close_bar()  # else a stopped epoch's bar stays on the screen above the message
+                report.close()  # else a stopped epoch's bar stays on the screen above the message
     except TrainingDiverged as exc:
         raise JobError(str(exc)) from None
     except TrainingInterrupted as exc:
