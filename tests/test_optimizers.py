@@ -199,10 +199,15 @@ def test_bad_optimizer_settings_are_named():
     "param_dtype, grad_dtype",
     [(np.float32, np.float32), (np.float64, np.float64), (np.float32, np.float64)],
 )
-def test_step_gives_update_s_numbers_bit_for_bit(name, param_dtype, grad_dtype):
+# (7, 5): stepped whole; (300, 500): in three slices, the last one shorter (optimizers._SLICE)
+@pytest.mark.parametrize("shape", [(7, 5), (300, 500)])
+def test_step_gives_update_s_numbers_bit_for_bit(name, param_dtype, grad_dtype, shape):
     """The Trainer's step (into work arrays, in place) and the book's update (new arrays)."""
     rng = np.random.default_rng(3)
-    params = {"W": rng.standard_normal((7, 5)).astype(param_dtype), "b": np.zeros(5, param_dtype)}
+    params = {
+        "W": rng.standard_normal(shape).astype(param_dtype),
+        "b": np.zeros(shape[1], param_dtype),
+    }
     by_update = {k: p.copy() for k, p in params.items()}
     stepping, updating = make_optimizer(name, lr=0.1), make_optimizer(name, lr=0.1)
     for _ in range(4):
@@ -216,3 +221,51 @@ def test_step_gives_update_s_numbers_bit_for_bit(name, param_dtype, grad_dtype):
     assert saved.keys() == expected.keys()
     for key, value in expected.items():
         assert np.asarray(saved[key]).tobytes() == np.asarray(value).tobytes(), key
+
+
+def test_a_large_parameter_is_stepped_in_slices_and_a_transposed_one_by_update():
+    """The slices cover every element once (a shorter last one included), and arrays that are not
+    C-contiguous (a transposed gradient) are left to update, whose numbers step gives anyway."""
+    from deepkiso.optimizers import _SLICE, _in_slices
+
+    param = np.arange(2 * _SLICE + 5, dtype=np.float32)
+    grad = np.ones_like(param)
+    slices = _in_slices((param, grad), (np.empty(_SLICE, np.float32),))
+    assert [len(p) for p, _g, _w in slices] == [_SLICE, _SLICE, 5]
+    assert all(np.shares_memory(p, param) for p, _g, _w in slices)
+
+    rng = np.random.default_rng(4)
+    params = {"W": rng.standard_normal((600, 300)).astype(np.float32)}
+    by_update = {"W": params["W"].copy()}
+    grads = {"W": rng.standard_normal((300, 600)).astype(np.float32).T}  # a view, not contiguous
+    stepping, updating = make_optimizer("adam", lr=0.1), make_optimizer("adam", lr=0.1)
+    stepping.step(params, grads)
+    updating.update(by_update, grads)
+    assert params["W"].tobytes() == by_update["W"].tobytes()
+    assert stepping._work == {}  # update ran: no work arrays were made
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_step_keeps_update_s_numbers_when_the_same_arrays_come_back(name):
+    """As in a Trainer: the same gradient arrays, refilled every step, so step keeps its checked
+    plan; an update in between (which replaces the buffers) and a load_state_dict make it plan
+    again, and the numbers stay update's."""
+    rng = np.random.default_rng(5)
+    params = {
+        "W": rng.standard_normal((400, 400)).astype(np.float32),
+        "b": np.zeros(400, np.float32),
+    }
+    by_update = {k: p.copy() for k, p in params.items()}
+    grads = {k: np.empty_like(p) for k, p in params.items()}
+    stepping, updating = make_optimizer(name, lr=0.01), make_optimizer(name, lr=0.01)
+    for i in range(6):
+        for g in grads.values():
+            g[...] = rng.standard_normal(g.shape)
+        if i == 2:
+            stepping.update(params, grads)
+        else:
+            stepping.step(params, grads)
+        updating.update(by_update, grads)
+        if i == 3:
+            stepping.load_state_dict(stepping.state_dict())
+    assert all(params[k].tobytes() == by_update[k].tobytes() for k in params)
