@@ -9,7 +9,10 @@ work バッチサイズの決め方, exercise 2_1) — runs with a known thread 
 * ``get_blas_threads()`` and ``set_blas_threads(n)`` read and set the count for the whole process
   (``deepkiso train --threads`` records it in the run's settings, and a resumed run sets it back);
 * ``single_blas_thread()`` holds the count at one while its body runs, for experiment trials,
-  whose parallelism comes from running several trials at once.
+  whose parallelism comes from running several trials at once;
+* ``use_threads_by_shape()`` lets each of the fast kernels' products pick its own count by its
+  shape (``fit_threads``, the rule of ``product_threads``), what ``deepkiso train`` does when
+  given no ``--threads``: the choice depends on the shapes only, so a run repeats exactly too.
 
 NumPy offers no call to set its BLAS thread count, so this module finds the BLAS library that the
 process has loaded (through ``/proc/self/maps`` on Linux) and calls its own setter with ``ctypes``.
@@ -29,7 +32,15 @@ from pathlib import Path
 
 from deepkiso.i18n import _
 
-__all__ = ["get_blas_threads", "set_blas_threads", "single_blas_thread"]
+__all__ = [
+    "get_blas_threads",
+    "set_blas_threads",
+    "single_blas_thread",
+    "use_threads_by_shape",
+    "threads_by_shape",
+    "product_threads",
+    "fit_threads",
+]
 
 # Substrings of the shared-library names that carry a BLAS we can steer.
 _LIBRARY_MARKERS = ("openblas", "mkl_rt", "blis")
@@ -47,6 +58,22 @@ _SYMBOLS = (
 _lock = threading.Lock()
 _depth = 0
 _saved: list[int] = []
+
+# The shape rule (benchmarks/bench_blas_threads.py, on a 2-core machine): a product gets more than
+# one thread where it does at least _MIN_WORK multiply-adds, or at least _MIN_SPLIT_WORK with an
+# output of at least _MIN_OUTPUT elements. OpenBLAS splits a product's output among its threads,
+# so a small output leaves the second thread too little to pay for waking it, and between products
+# its idle worker spins on a core the main thread could use: at hidden 100, batch 32 one thread
+# trained 1.6x faster than two. Measured with one and two threads (784-H-10, batch B): the first
+# layer's weight gradient (784 x B · B x H, output 784 x H, from 1.25 M multiply-adds) gained
+# 1.4-1.9x at every size; its forward product (B x 784 · 784 x H) 1.1-1.9x from 3.9 M on, and lost
+# (0.88x) or tied below; the second layer's products gained 1.6-1.9x at 10 M (H = B = 1000) and
+# tied or lost (0.91x) at 1 M and below, whatever their output.
+_MIN_WORK = 3 << 20
+_MIN_SPLIT_WORK = 1 << 20
+_MIN_OUTPUT = 25_000
+_rule_max: int | None = None  # the most threads the rule gives a product; None: the rule is off
+_rule_current: int | None = None  # the count fit_threads set last (None: unknown)
 
 
 class _Control:
@@ -110,6 +137,7 @@ def set_blas_threads(n: int) -> bool:
                 n=n
             )
         )
+    global _rule_max, _rule_current
     controls = _controls()
     with _lock:
         if _depth:
@@ -118,7 +146,55 @@ def set_blas_threads(n: int) -> bool:
             )
         for control in controls:
             control.set(int(n))
+        _rule_max = _rule_current = None  # a fixed count from now on
     return bool(controls)
+
+
+def use_threads_by_shape(max_threads: int | None = None) -> bool:
+    """From now on, let each product of the fast kernels take the count product_threads gives it,
+    up to max_threads (default: the BLAS's count now, one per core unless set otherwise).
+    set_blas_threads(n) goes back to a fixed count. False (and nothing changed) where the BLAS
+    cannot be steered."""
+    global _rule_max, _rule_current
+    if max_threads is not None and (int(max_threads) != max_threads or max_threads < 1):
+        raise ValueError(
+            _(
+                "use_threads_by_shape: the thread count must be a positive integer, got {n!r}"
+            ).format(n=max_threads)
+        )
+    most = max_threads if max_threads is not None else get_blas_threads()
+    if most is None:
+        return False
+    set_blas_threads(most)
+    _rule_max, _rule_current = int(most), int(most)
+    return True
+
+
+def threads_by_shape() -> int | None:
+    """The most threads the shape rule gives a product, or None where the count is fixed."""
+    return _rule_max
+
+
+def product_threads(m: int, k: int, n: int, max_threads: int) -> int:
+    """The rule: the BLAS threads for an (m, k) · (k, n) product, at most max_threads."""
+    work = m * k * n
+    if work >= _MIN_WORK or (work >= _MIN_SPLIT_WORK and m * n >= _MIN_OUTPUT):
+        return max_threads
+    return 1
+
+
+def fit_threads(m: int, k: int, n: int) -> None:
+    """Before an (m, k) · (k, n) product: give the BLAS the rule's count for it, where the rule
+    is on and no single_blas_thread() block holds the count at one. Nothing otherwise."""
+    global _rule_current
+    most = _rule_max
+    if most is None or _depth:
+        return
+    wanted = product_threads(m, k, n, most) if most > 1 else 1
+    if wanted != _rule_current:
+        for control in _controls():
+            control.set(wanted)
+        _rule_current = wanted
 
 
 @contextmanager
@@ -129,7 +205,7 @@ def single_blas_thread() -> Iterator[int | None]:
     running in threads of one Dask worker) share one setting: the first to enter sets it, the
     last to leave restores it.
     """
-    global _depth
+    global _depth, _rule_current
     controls = _controls()
     with _lock:
         if _depth == 0:
@@ -145,3 +221,5 @@ def single_blas_thread() -> Iterator[int | None]:
             if _depth == 0:
                 for control, n in zip(controls, _saved):
                     control.set(n)
+                # the rule's last count may not be the restored one: fit_threads sets it again
+                _rule_current = None

@@ -16,6 +16,10 @@ is made of at small batches:
   NumPy's reductions over the C classes run across rows instead of along short
   ones, and takes the loss from the same shifted scores, in one pass.
 
+Each of FastAffine's matrix products first lets ``blas.fit_threads`` choose the BLAS's thread
+count for its shape, which does nothing unless ``blas.use_threads_by_shape()`` is in effect (as in
+``deepkiso train`` without ``--threads``).
+
 For the Trainer, ``FastAffine.forward_rows``/``backward_rows`` and
 ``FastSoftmaxWithLoss.forward_batch`` do the same arithmetic without the
 per-call checks: a net's ``gradient_unchecked`` calls them on data that
@@ -33,6 +37,7 @@ from typing import Literal, overload
 
 import numpy as np
 
+from deepkiso.blas import fit_threads
 from deepkiso.functions import as_batch
 from deepkiso.layers import Affine, ReLU, SoftmaxWithLoss
 
@@ -47,6 +52,7 @@ class FastAffine(Affine):
         x = np.asarray(x)
         self.x_shape = x.shape
         self.x = rows = self._as_rows(x)
+        fit_threads(rows.shape[0], rows.shape[1], self.params["W"].shape[1])
         y: np.ndarray = rows @ self.params["W"]
         y += self.params["b"]  # in place: one array fewer than `x @ W + b`
         return y.reshape(-1) if x.ndim == 1 else y
@@ -56,6 +62,7 @@ class FastAffine(Affine):
         calls it, its data checked once for the whole run. The same numbers as forward."""
         self.x_shape = x.shape
         self.x = x
+        fit_threads(x.shape[0], x.shape[1], self.params["W"].shape[1])
         y: np.ndarray = x @ self.params["W"]
         y += self.params["b"]
         return y
@@ -63,12 +70,14 @@ class FastAffine(Affine):
     def weight_gradients_rows(self, dout: np.ndarray) -> None:
         """backward's dW and db after forward_rows, unchecked: dout (N, D_out) as the next layer gives it."""
         assert self.x is not None  # forward_rows ran
+        fit_threads(self.x.shape[1], dout.shape[0], dout.shape[1])
         np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
         np.add.reduce(dout, axis=0, out=self.grads["b"])
 
     def backward_rows(self, dout: np.ndarray) -> np.ndarray:
         """weight_gradients_rows, and dx = dout · Wᵀ (N, D_in)."""
         self.weight_gradients_rows(dout)
+        fit_threads(dout.shape[0], dout.shape[1], self.params["W"].shape[0])
         dx: np.ndarray = dout @ self.params["W"].T
         return dx
 
@@ -89,10 +98,12 @@ class FastAffine(Affine):
         dout = self._dout_rows(dout)
         assert self.x is not None  # _dout_rows checked it
         # Into the existing arrays: the nets hand out these same arrays as their grads.
+        fit_threads(self.x.shape[1], dout.shape[0], dout.shape[1])
         np.matmul(self.x.T, dout, out=self.grads["W"], casting="same_kind")
         np.add.reduce(dout, axis=0, out=self.grads["b"])
         if not need_dx:
             return None
+        fit_threads(dout.shape[0], dout.shape[1], self.params["W"].shape[0])
         dx: np.ndarray = dout @ self.params["W"].T
         return dx.reshape(self.x_shape)
 

@@ -279,6 +279,36 @@ def test_threads_are_recorded_and_the_count_is_restored_afterwards(tmp_path, cap
     assert blas.get_blas_threads() == before
 
 
+def test_a_run_without_threads_picks_them_by_shape_and_resumes_with_the_rule(tmp_path, capsys):
+    before = blas.get_blas_threads()
+    if before is None:
+        pytest.skip("this NumPy's BLAS cannot be steered here")
+    data = _small_mnist_folder(tmp_path / "data")
+    argv = ["train", "--dataset", "mnist", "--data-dir", str(data), "--quiet"]
+    reference, run_dir = tmp_path / "reference", tmp_path / "run"
+    assert main([*argv, "--out", str(reference), "--epochs", "2"]) == 0
+    settings = json.loads((reference / "settings.json").read_text())
+    assert settings["blas_threads_by_shape"] is True and settings["blas_threads"] == before
+    assert blas.threads_by_shape() is None and blas.get_blas_threads() == before  # rule off again
+    assert main([*argv, "--out", str(run_dir), "--epochs", "1"]) == 0
+    try:
+        blas.set_blas_threads(1)  # resumed in another environment: the recorded rule still holds
+        assert main(["train", "--resume", str(run_dir), "--epochs", "2", "--quiet"]) == 0
+    finally:
+        blas.set_blas_threads(before)
+    assert_bit_identical(reference, run_dir)
+    assert "warning" not in capsys.readouterr().err
+    resumed = json.loads((run_dir / "settings.json").read_text())
+    assert (resumed["blas_threads"], resumed["blas_threads_by_shape"]) == (before, True)
+    # A fixed count on resume is told apart from the rule the run was started with.
+    assert main(["train", "--resume", str(run_dir), "--epochs", "3", "--threads", "1"]) == 0
+    assert (
+        f"the run has trained with up to {before} BLAS threads by the products' shapes; "
+        "with 1 BLAS thread its weights will differ"
+    ) in capsys.readouterr().err
+    assert "blas_threads_by_shape" not in json.loads((run_dir / "settings.json").read_text())
+
+
 def test_a_resumed_run_trains_with_the_thread_count_it_was_started_with(tmp_path, capsys):
     before = blas.get_blas_threads()
     if before is None:
@@ -312,7 +342,7 @@ def test_a_resumed_run_trains_with_the_thread_count_it_was_started_with(tmp_path
     # The control: with one thread the same resumed run ends elsewhere, and is told so.
     assert not np.array_equal(final_arrays(reference)["net/W1"], final_arrays(other)["net/W1"])
     assert (
-        "the run has trained with 2 BLAS threads; with 1 its weights will differ"
+        "the run has trained with 2 BLAS threads; with 1 BLAS thread its weights will differ"
         in capsys.readouterr().err
     )
     assert json.loads((other / "settings.json").read_text())["blas_threads"] == 1
@@ -327,6 +357,7 @@ def test_a_resume_where_the_blas_cannot_be_read_keeps_the_recorded_count(
     (run_dir / "settings.json").write_text(json.dumps({**settings, "blas_threads": 3}))
     monkeypatch.setattr(train_command, "get_blas_threads", lambda: None)
     monkeypatch.setattr(train_command, "set_blas_threads", lambda n: False)
+    monkeypatch.setattr(train_command, "use_threads_by_shape", lambda n: False)
     assert main(["train", "--resume", str(run_dir), "--epochs", "2", "--quiet"]) == 0
     assert "cannot be set here" in capsys.readouterr().err
     assert json.loads((run_dir / "settings.json").read_text())["blas_threads"] == 3

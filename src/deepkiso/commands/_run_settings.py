@@ -53,6 +53,9 @@ class RunSettings:
     deepkiso_version, started: which deepkiso started the run, and when (ISO 8601, seconds).
     input_size, output_size: the net's ends, from the data (None until it is loaded).
     blas_threads: the BLAS thread count the run trains with (None: unknown, or not yet set).
+    blas_threads_by_shape: whether each matrix product takes its count by its shape, up to
+        blas_threads (blas.use_threads_by_shape), as a run given no --threads does; settings.json
+        holds it only where it is true, as a run with a fixed count wrote it before there was one.
     """
 
     dataset: str
@@ -76,11 +79,14 @@ class RunSettings:
     input_size: int | None = None
     output_size: int | None = None
     blas_threads: int | None = None
+    blas_threads_by_shape: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain JSON values, in settings.json's order (hidden becomes a list)."""
         data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data["hidden"] = list(self.hidden)
+        if not self.blas_threads_by_shape:
+            del data["blas_threads_by_shape"]
         return data
 
     @classmethod
@@ -89,7 +95,8 @@ class RunSettings:
 
         Every field is checked before anything is built: a ValueError names the missing fields, or
         the first field that is wrong, what it must be and what it is. The fields that may be
-        missing or null (data_dir, deepkiso_version, started, blas_threads) become None; keys that
+        missing or null (data_dir, deepkiso_version, started, blas_threads) become None, a missing
+        blas_threads_by_shape False; keys that
         no RunSettings field has are ignored, as a reader of a newer file ignores what it adds.
         """
         if not isinstance(data, Mapping):
@@ -109,6 +116,7 @@ class RunSettings:
                         )
                     )
         fields: dict[str, Any] = {name: data.get(name) for name in _FIELDS}  # optional ones: None
+        fields["blas_threads_by_shape"] = data.get("blas_threads_by_shape", False)
         fields["hidden"] = tuple(data["hidden"])
         return cls(**fields)
 
@@ -121,7 +129,7 @@ class RunSettings:
 
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(RunSettings))
-_OPTIONAL = ("data_dir", "deepkiso_version", "started", "blas_threads")
+_OPTIONAL = ("data_dir", "deepkiso_version", "started", "blas_threads", "blas_threads_by_shape")
 _REQUIRED = tuple(name for name in _FIELDS if name not in _OPTIONAL)
 
 # The most weights a net rebuilt from a settings.json may have (256 MiB of float32, three times over
@@ -205,6 +213,7 @@ _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str | None]] = {
     "blas_threads": lambda v, d: (
         None if v is None or _is_int_at_least(v, 1) else _("a positive integer or null")
     ),
+    "blas_threads_by_shape": lambda v, d: None if isinstance(v, bool) else _("true or false"),
     "data_dir": lambda v, d: (
         None if v is None or isinstance(v, str) else _("a folder's path or null")
     ),

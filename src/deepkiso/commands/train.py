@@ -27,7 +27,12 @@ from typing import Any, cast
 import numpy as np
 
 from deepkiso import __version__
-from deepkiso.blas import get_blas_threads, set_blas_threads
+from deepkiso.blas import (
+    get_blas_threads,
+    set_blas_threads,
+    threads_by_shape,
+    use_threads_by_shape,
+)
 from deepkiso.commands import _run_folder as run_folder
 from deepkiso.commands import _runs
 from deepkiso.commands._options import (
@@ -52,7 +57,7 @@ from deepkiso.commands._train_report import Report as _Report
 from deepkiso.commands._train_report import curves_figure, describe, final_line
 from deepkiso.data import SAMPLERS, available_datasets, dataset_info, make_sampler
 from deepkiso.errors import JobError, UsageError
-from deepkiso.i18n import N_, _
+from deepkiso.i18n import N_, _, n_
 from deepkiso.layers import ACTIVATIONS
 from deepkiso.nets import LOSSES
 from deepkiso.optimizers import OPTIMIZERS
@@ -244,8 +249,9 @@ def add_arguments(parser) -> None:
         metavar="N",
         type=THREADS,
         help=_(
-            "BLAS threads for the matrix products, {range} (default: the BLAS's own setting, "
-            "usually one per core; a resumed run uses the count it was started with)"
+            "BLAS threads for every matrix product, {range} (default: each product takes one "
+            "thread or all of the BLAS's, usually one per core, by its shape; a resumed run "
+            "uses the setting it was started with)"
         ).format(range=THREADS),
     )
 
@@ -290,11 +296,7 @@ def run(args) -> int:
         return 0
     threads_before = get_blas_threads()
     try:
-        recorded = settings.blas_threads if args.resume else None
-        # Where this BLAS cannot be read, keep the recorded count for a resume back where it can.
-        settings = dataclasses.replace(
-            settings, blas_threads=_set_threads(threads, recorded) or recorded
-        )
+        settings = _set_threads(threads, settings if args.resume else None, settings)
         trainer.settings = settings.to_dict()  # what every checkpoint of the run stores
         _runs.write_settings(run_dir, settings)
         if not args.quiet:
@@ -331,8 +333,11 @@ def run(args) -> int:
         )
         raise
     finally:
-        if threads_before is not None and get_blas_threads() != threads_before:
-            set_blas_threads(threads_before)  # for a caller that goes on in this process
+        # for a caller that goes on in this process: its fixed count back, the shape rule off
+        if threads_before is not None and (
+            threads_by_shape() is not None or get_blas_threads() != threads_before
+        ):
+            set_blas_threads(threads_before)
     curves = write_figure(
         curves_figure(settings, trainer, x_train, t_train),
         run_dir / _runs.CURVES_NAME,
@@ -474,12 +479,25 @@ def _stopping_on_signals(trainer: Trainer):
             signal.signal(number, handler)
 
 
-def _set_threads(threads: int | None, recorded: int | None) -> int | None:
-    """Set the BLAS thread count to threads (--threads), or else to recorded, the count a resumed
-    run was started with. Returns the count the run trains with (None: this BLAS cannot be read).
+def _set_threads(
+    threads: int | None, recorded: RunSettings | None, settings: RunSettings
+) -> RunSettings:
+    """Set the BLAS threads: a fixed count (--threads), else what the resumed run was started with
+    (recorded), else the shape rule (blas.use_threads_by_shape). Returns settings with the
+    setting the run trains with; where this BLAS cannot be read, a resume keeps the recorded one.
     """
-    wanted = threads if threads is not None else recorded
-    if wanted is not None and wanted != get_blas_threads() and not set_blas_threads(wanted):
+    if threads is not None:
+        wanted: tuple[int | None, bool] = (threads, False)
+    elif recorded is not None:
+        wanted = (recorded.blas_threads, recorded.blas_threads_by_shape)
+    else:
+        wanted = (None, True)  # a new run: the rule, up to the BLAS's own count
+    count, by_shape = wanted
+    if by_shape:
+        steered = use_threads_by_shape(count)
+    else:
+        steered = count is None or count == get_blas_threads() or set_blas_threads(count)
+    if not steered:
         print(
             _(
                 "deepkiso train: warning: this NumPy's BLAS thread count cannot be set here "
@@ -487,15 +505,41 @@ def _set_threads(threads: int | None, recorded: int | None) -> int | None:
             ),
             file=sys.stderr,
         )
-    if recorded is not None and wanted != recorded:
-        print(
-            _(
-                "deepkiso train: warning: the run has trained with {recorded} BLAS threads; with "
-                "{wanted} its weights will differ in the last bits from those of an uninterrupted run"
-            ).format(recorded=recorded, wanted=wanted),
-            file=sys.stderr,
+    if recorded is not None and recorded.blas_threads is not None:
+        before = (recorded.blas_threads, recorded.blas_threads_by_shape)
+        if wanted != before:
+            print(
+                _(
+                    "deepkiso train: warning: the run has trained with {recorded}; with "
+                    "{wanted} its weights will differ in the last bits from those of an "
+                    "uninterrupted run"
+                ).format(
+                    recorded=_describe_threads(*before),
+                    wanted=_describe_threads(*wanted),
+                ),
+                file=sys.stderr,
+            )
+    now = get_blas_threads()
+    if now is None:  # not readable: a resume keeps what it recorded
+        return dataclasses.replace(
+            settings,
+            blas_threads=recorded.blas_threads if recorded else None,
+            blas_threads_by_shape=recorded.blas_threads_by_shape if recorded else False,
         )
-    return get_blas_threads()
+    rule = threads_by_shape()
+    return dataclasses.replace(
+        settings,
+        blas_threads=rule if rule is not None else now,
+        blas_threads_by_shape=rule is not None,
+    )
+
+
+def _describe_threads(count: int | None, by_shape: bool) -> str:
+    """ "2 BLAS threads", or "up to 2 BLAS threads by the products' shapes"."""
+    if by_shape:
+        return _("up to {n} BLAS threads by the products' shapes").format(n=count)
+    n = count or 0
+    return n_("{n} BLAS thread", "{n} BLAS threads", n).format(n=count)
 
 
 def _shuffle_every(text: str) -> str | int:
