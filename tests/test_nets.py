@@ -256,3 +256,15 @@ def test_data_that_does_not_fit_the_unchecked_gradient_trains_through_the_checke
     assert not OwnGradient(6, [5], 4, rng=0).fits_unchecked(x, labels)  # trained its own way
     regression = MultiLayerNet(6, [5], 2, loss="squared", rng=0)
     assert not regression.fits_unchecked(x, np.zeros((3, 2), np.float32))
+
+
+def test_gradient_unchecked_follows_a_layer_swapped_in_after_its_first_call():
+    """It looks the layers' methods up once and again when the layers change (other objects)."""
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((4, 6)).astype(np.float32), np.array([0, 1, 2, 3])
+    net = MultiLayerNet(6, [5], 4, rng=0)
+    net.gradient_unchecked(x, t)
+    net.layers[1] = Sigmoid()  # in place: the same list, another activation
+    received = {k: g.copy() for k, g in net.gradient_unchecked(x, t).items()}
+    expected = net.gradient(x, t)
+    assert all(received[k].tobytes() == expected[k].tobytes() for k in expected)

@@ -269,3 +269,34 @@ def test_step_keeps_update_s_numbers_when_the_same_arrays_come_back(name):
         if i == 3:
             stepping.load_state_dict(stepping.state_dict())
     assert all(params[k].tobytes() == by_update[k].tobytes() for k in params)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+# (7, 5): stepped whole; (300, 500): in three slices, the last one shorter (optimizers._SLICE)
+@pytest.mark.parametrize("shape", [(7, 5), (300, 500)])
+def test_a_step_that_may_reuse_the_gradients_gives_update_s_numbers(name, shape):
+    """reuse_grads: SGD and Momentum leave η·∂L/∂W in the gradient arrays, the others leave them
+    alone; the parameters and buffers end as update's, also with reuse turned on and off."""
+    rng = np.random.default_rng(5)
+    params = {
+        "W": rng.standard_normal(shape).astype(np.float32),
+        "b": np.zeros(shape[1], np.float32),
+    }
+    by_update = {k: p.copy() for k, p in params.items()}
+    grads = {k: np.empty_like(p) for k, p in params.items()}
+    stepping, updating = make_optimizer(name, lr=0.1), make_optimizer(name, lr=0.1)
+    for i in range(5):
+        for g in grads.values():
+            g[...] = rng.standard_normal(g.shape)
+        kept = {k: g.copy() for k, g in grads.items()}
+        updating.update(by_update, kept)
+        stepping.step(params, grads, reuse_grads=i != 2)  # the third step without
+        for k in grads:
+            if i != 2 and name in ("sgd", "momentum"):
+                assert grads[k].tobytes() == (kept[k] * np.float32(0.1)).tobytes()
+            else:
+                assert grads[k].tobytes() == kept[k].tobytes()
+    assert all(params[k].tobytes() == by_update[k].tobytes() for k in params)
+    saved, expected = stepping.state_dict(), updating.state_dict()
+    for key, value in expected.items():
+        assert np.asarray(saved[key]).tobytes() == np.asarray(value).tobytes(), key

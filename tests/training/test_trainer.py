@@ -3,7 +3,7 @@ import pytest
 
 from deepkiso.data import load_dataset, make_sampler
 from deepkiso.nets import TwoLayerNet
-from deepkiso.optimizers import SGD, Adam
+from deepkiso.optimizers import SGD, Adam, Momentum
 from deepkiso.training import (
     CHECKPOINT_NAME,
     Callback,
@@ -11,7 +11,6 @@ from deepkiso.training import (
     Trainer,
     TrainingDiverged,
     TrainingInterrupted,
-    evaluate,
     load_checkpoint,
 )
 
@@ -66,14 +65,6 @@ def test_regression_history_has_no_accuracy():
     history = trainer.train(x, t, x_test, t_test)
     assert history.epochs[-1]["test_accuracy"] is None
     assert history.epochs[-1]["test_loss"] < 0.5 * history.epochs[0]["test_loss"]
-
-
-def test_evaluate_in_chunks_matches_one_pass(digits):
-    (x, t), _ = digits
-    net = TwoLayerNet(64, 16, 10, weight_init_std="he")
-    loss, accuracy = evaluate(net, x, t, chunk_size=100)
-    assert loss == pytest.approx(net.loss(x, t), rel=1e-5)
-    assert accuracy == pytest.approx(net.accuracy(x, t))
 
 
 def test_state_dict_round_trip_changes_nothing(make_trainer, digits):
@@ -300,7 +291,7 @@ def test_a_stop_asked_for_in_an_epochs_last_batch_waits_for_its_end(make_trainer
     assert state["epoch"] == 1 and state["iteration"] == 45 and len(state["history/epochs"]) == 1
 
 
-@pytest.mark.parametrize("optimizer", [SGD, Adam])
+@pytest.mark.parametrize("optimizer", [SGD, Momentum, Adam])
 def test_the_trainers_fast_path_trains_bit_for_bit_as_the_checked_gradient_and_update(optimizer):
     """The default path (the net's unchecked gradient, the optimizer's in-place step) against
     the course's calls (net.gradient, optimizer.update), on the same data and seeds."""
@@ -325,3 +316,37 @@ def test_the_trainers_fast_path_trains_bit_for_bit_as_the_checked_gradient_and_u
         runs.append(net.params)
     fast, checked = runs
     assert all(fast[k].tobytes() == checked[k].tobytes() for k in fast)
+
+
+def test_the_trainer_lends_the_step_only_its_own_nets_gradient_arrays():
+    """Only a MultiLayerNet's unchecked gradient arrays (its layers' buffers, overwritten every
+    step) are the SGD step's work space; the arrays a net of one's own returns are left alone, and
+    an optimizer with a step of its own is called as before."""
+
+    class OwnGradient(TwoLayerNet):
+        def gradient(self, x, t):
+            self.handed_out = super().gradient(x, t)
+            self.as_handed_out = {k: g.copy() for k, g in self.handed_out.items()}
+            return self.handed_out
+
+    class Untouched(Callback):
+        def on_iteration(self, trainer, loss):
+            net = trainer.net
+            assert all(np.array_equal(net.handed_out[k], net.as_handed_out[k]) for k in net.params)
+
+    class OwnStep(SGD):
+        def step(self, params, grads):  # the signature before reuse_grads
+            self.update(params, grads)
+
+    (x, t), _ = load_dataset("digits")
+    x, t = x[:256], t[:256]
+    sampler = make_sampler("shuffle", n_samples=len(x), batch_size=32, rng=0)
+    net = OwnGradient(64, 16, 10, rng=0)
+    Trainer(net, SGD(lr=0.05), sampler, 1, evaluate_train=False, callbacks=[Untouched()]).train(
+        x, t, verbose=False
+    )
+    for optimizer in (SGD(lr=0.05), OwnStep(lr=0.05)):
+        net = TwoLayerNet(64, 16, 10, rng=0)
+        sampler = make_sampler("shuffle", n_samples=len(x), batch_size=32, rng=0)
+        Trainer(net, optimizer, sampler, 1, evaluate_train=False).train(x, t, verbose=False)
+        assert optimizer.iterations == 8

@@ -19,7 +19,7 @@ from deepkiso.commands._options import BATCH_SIZE
 from deepkiso.errors import UsageError
 from deepkiso.functions import to_labels
 from deepkiso.i18n import N_, _
-from deepkiso.training.trainer import evaluate, in_chunks
+from deepkiso.training.evaluation import evaluate, in_chunks
 
 NAME = "evaluate"
 HELP = N_("measure a trained run on its test data: accuracy, per-class accuracy, confusion matrix")

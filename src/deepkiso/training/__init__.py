@@ -19,13 +19,13 @@ from deepkiso.training.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
+from deepkiso.training.evaluation import evaluate
 from deepkiso.training.trainer import (
     Callback,
     History,
     Trainer,
     TrainingDiverged,
     TrainingInterrupted,
-    evaluate,
 )
 
 __all__ = [

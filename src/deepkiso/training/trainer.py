@@ -1,4 +1,4 @@
-"""The training loop: Trainer, History, Callback, evaluate, and what stops a run.
+"""The training loop: Trainer, History, Callback, and what stops a run.
 
 ``Trainer.train`` draws mini-batches from a sampler, backpropagates and lets the
 optimizer update the parameters in place, evaluates after every epoch and writes
@@ -12,10 +12,11 @@ before anything changes.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,10 @@ import numpy as np
 
 from deepkiso._types import TrainableNet
 from deepkiso.data.samplers import Sampler
-from deepkiso.functions import to_labels
 from deepkiso.i18n import _
-from deepkiso.layers import SoftmaxWithLoss
 from deepkiso.optimizers import Optimizer
 from deepkiso.training.checkpoints import ExpectedArray, checkpoint_layout, save_checkpoint
+from deepkiso.training.evaluation import evaluate, is_classifier
 from deepkiso.training.progress import ProgressReport
 from deepkiso.training.state_checks import names_or_shapes_differ, section, state_problems
 
@@ -38,8 +38,6 @@ __all__ = [
     "Callback",
     "TrainingDiverged",
     "TrainingInterrupted",
-    "evaluate",
-    "in_chunks",
 ]
 
 
@@ -134,50 +132,6 @@ class TrainingInterrupted(Exception):
         self.iteration = iteration
         self.epoch = epoch
         self.checkpoint = checkpoint
-
-
-def _is_classifier(net: object) -> bool:
-    return isinstance(getattr(net, "last_layer", None), SoftmaxWithLoss)
-
-
-def evaluate(
-    net: TrainableNet, x: np.ndarray, t: np.ndarray, chunk_size: int = 10_000
-) -> tuple[float, float | None]:
-    """(mean loss, accuracy) of net on x, t; accuracy is None for a regression net.
-
-    x: (N, …) inputs; t: labels (N,), one-hot (N, C) or targets (N, K).
-    Runs ``chunk_size`` samples at a time, so at most one chunk's activations
-    are alive however large N is.
-    """
-    n = len(x)
-    if n == 0:
-        raise ValueError("evaluate: got no samples")
-    classifier = _is_classifier(net)
-    loss_sum = 0.0
-    correct = 0
-    for start, x_chunk in in_chunks(x, chunk_size):
-        t_chunk = t[start : start + len(x_chunk)]
-        y = net.predict(x_chunk)
-        # The loss layer returns the chunk's mean; weight it back to a sum.
-        loss_sum += net.last_layer.forward(y, t_chunk) * len(x_chunk)
-        if classifier:
-            correct += int(np.count_nonzero(np.argmax(y, axis=1) == to_labels(t_chunk)))
-    return loss_sum / n, (correct / n if classifier else None)
-
-
-def in_chunks(x: np.ndarray, chunk_size: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(start, x[start : start + chunk_size]) over x. An array's chunks are views; images kept as
-    bytes (data.ScaledImages, which has rows) are scaled into one buffer, chunk after chunk, since
-    the first layer keeps its last input and fresh chunks would keep two alive."""
-    rows = getattr(x, "rows", None)
-    if rows is None:
-        for start in range(0, len(x), chunk_size):
-            yield start, x[start : start + chunk_size]
-        return
-    buffer = np.empty((min(chunk_size, len(x)), *x.shape[1:]), x.dtype)
-    for start in range(0, len(x), chunk_size):
-        stop = min(start + chunk_size, len(x))
-        yield start, rows(start, stop, out=buffer[: stop - start])
 
 
 class Trainer:
@@ -328,13 +282,15 @@ class Trainer:
         # One buffer per array for the whole run: each batch is gathered into it, used, forgotten.
         x_buffer = np.empty((self.sampler.batch_size, *x_train.shape[1:]), dtype=x_train.dtype)
         t_buffer = np.empty((self.sampler.batch_size, *t_train.shape[1:]), dtype=t_train.dtype)
-        gradient = self._gradient_for(x_train, t_train)
+        gradient, step = self._gradient_and_step(x_train, t_train)
         report = ProgressReport(live_plot) if verbose else None
         callbacks: list[Any] = [*self.callbacks, *([report] if report else [])]
         try:
             while self.epoch < self.n_epochs:
                 started = time.perf_counter()
-                self._train_one_epoch(x_train, t_train, x_buffer, t_buffer, gradient, callbacks)
+                self._train_one_epoch(
+                    x_train, t_train, x_buffer, t_buffer, gradient, step, callbacks
+                )
                 metrics = self._end_epoch(
                     x_train, t_train, x_test, t_test, time.perf_counter() - started
                 )
@@ -367,13 +323,20 @@ class Trainer:
             reason, self.iteration, self._epoch_of_last_iteration(), checkpoint
         )
 
-    def _gradient_for(self, x_train: np.ndarray, t_train: np.ndarray) -> Callable[..., Any]:
-        """The net's gradient for this run: its unchecked one where the whole run's data fits it
-        (the same numbers without the layers' per-batch checks), else gradient itself."""
-        fits = getattr(self.net, "fits_unchecked", None)
-        if fits is not None and fits(x_train, t_train):
-            return self.net.gradient_unchecked  # type: ignore[attr-defined, no-any-return]  # a MultiLayerNet
-        return self.net.gradient
+    def _gradient_and_step(
+        self, x_train: np.ndarray, t_train: np.ndarray
+    ) -> tuple[Callable[..., Any], Callable[..., None]]:
+        """The net's unchecked gradient where the run's data fits it (the same numbers without the
+        per-batch checks), with Optimizer.step using its arrays, buffers the next step overwrites,
+        as work space (η·∂L/∂W for SGD and Momentum); else gradient, and step or update as given."""
+        net, optimizer = self.net, self.optimizer
+        step: Callable[..., None] = getattr(optimizer, "step", None) or optimizer.update
+        fits = getattr(net, "fits_unchecked", None)
+        if fits is None or not fits(x_train, t_train):
+            return net.gradient, step
+        if getattr(type(optimizer), "step", None) is Optimizer.step:
+            step = functools.partial(step, reuse_grads=True)
+        return net.gradient_unchecked, step  # type: ignore[attr-defined]  # a MultiLayerNet
 
     def _train_one_epoch(
         self,
@@ -382,6 +345,7 @@ class Trainer:
         x_buffer: np.ndarray,
         t_buffer: np.ndarray,
         gradient: Callable[..., Any],
+        step: Callable[..., None],
         callbacks: list[Any],  # Callbacks and the ProgressReport
     ) -> None:
         done_before = self.iteration - (
@@ -391,9 +355,6 @@ class Trainer:
         for callback in callbacks:
             callback.on_epoch_start(self, n_batches)
         net, params, losses = self.net, self.net.params, self.history.iteration_loss
-        # The optimizer's step (update's numbers without its temporaries); update for an
-        # optimizer of one's own that has only that.
-        step = getattr(self.optimizer, "step", None) or self.optimizer.update
         for batch_number, index in enumerate(self.sampler.epoch(), start=1):
             n = len(index)
             # mode="clip" skips the bounds-checking copy that mode="raise" makes into `out`;
@@ -462,7 +423,7 @@ class Trainer:
             return None
         start = self.history.iteration_loss[0] if self.history.iteration_loss else first_loss
         output_size = getattr(self.net, "output_size", 0)  # not every net has one
-        if _is_classifier(self.net) and output_size >= 2:
+        if is_classifier(self.net) and output_size >= 2:
             start = max(start, math.log(output_size))
         return self.divergence_factor * start
 
