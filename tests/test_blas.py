@@ -48,15 +48,16 @@ def test_overlapping_threads_restore_only_when_the_last_one_leaves():
     assert _counts() == before
 
 
-def test_the_shape_rule_gives_a_second_thread_to_large_outputs_with_enough_work():
-    # a 784-100-10 step at batch 32: only the first layer's weight gradient (784 x 100 output)
-    assert blas.product_threads(32, 784, 100, 2) == 1  # forward: a 32 x 100 output
-    assert blas.product_threads(784, 32, 100, 2) == 2  # weight gradient: 784 x 100
-    assert blas.product_threads(32, 100, 10, 2) == 1  # the second layer: 10 outputs a row
-    assert blas.product_threads(784, 32, 50, 2) == 2  # 39,200 outputs, 1.25 M multiply-adds
+def test_the_shape_rule_gives_more_threads_only_to_products_with_enough_work():
+    # 784-100-10 at batch 32 and 100: every product under 8.4 M multiply-adds keeps one thread
+    assert blas.product_threads(32, 784, 100, 2) == 1  # forward, 2.5 M
+    assert blas.product_threads(784, 32, 100, 2) == 1  # weight gradient, 2.5 M
+    assert blas.product_threads(100, 784, 100, 2) == 1  # batch 100: 7.8 M, just under
     assert blas.product_threads(1000, 1, 1000, 2) == 1  # a large output, too little work
-    assert blas.product_threads(100, 784, 50, 2) == 2  # a 100 x 50 output, 3.9 M multiply-adds
-    assert blas.product_threads(1000, 1000, 10, 2) == 2  # hidden 1000, batch 1000: 10 M
+    assert blas.product_threads(1 << 10, 1 << 3, 1 << 10, 2) == 2  # exactly the threshold
+    assert blas.product_threads(32, 784, 1000, 2) == 2  # hidden 1000, batch 32: 25 M
+    assert blas.product_threads(1000, 1000, 10, 2) == 2  # the second layer at 1000/1000: 10 M
+    assert blas.product_threads(32, 1000, 10, 2) == 1  # the second layer at batch 32
     assert blas.product_threads(32, 784, 1000, 8) == 8  # up to the most it may give
 
 
@@ -69,14 +70,14 @@ def test_fit_threads_follows_the_rule_only_while_it_is_on_and_no_trial_holds_one
         assert _counts() == before and blas.threads_by_shape() is None
         assert blas.use_threads_by_shape(2)
         assert blas.threads_by_shape() == 2
-        blas.fit_threads(32, 784, 100)
+        blas.fit_threads(32, 784, 100)  # 2.5 M: one thread
         assert _counts() == [1] * len(before)
-        blas.fit_threads(784, 32, 100)
+        blas.fit_threads(32, 784, 1000)  # 25 M: two
         assert _counts() == [2] * len(before)
         with blas.single_blas_thread():
-            blas.fit_threads(784, 32, 100)
+            blas.fit_threads(32, 784, 1000)
             assert _counts() == [1] * len(before)  # a trial's one thread is left alone
-        blas.fit_threads(784, 32, 100)  # set again after the block restored its count
+        blas.fit_threads(32, 784, 1000)  # set again after the block restored its count
         assert _counts() == [2] * len(before)
     finally:
         blas.set_blas_threads(before[0])

@@ -59,19 +59,18 @@ _lock = threading.Lock()
 _depth = 0
 _saved: list[int] = []
 
-# The shape rule (benchmarks/bench_blas_threads.py, on a 2-core machine): a product gets more than
-# one thread where it does at least _MIN_WORK multiply-adds, or at least _MIN_SPLIT_WORK with an
-# output of at least _MIN_OUTPUT elements. OpenBLAS splits a product's output among its threads,
-# so a small output leaves the second thread too little to pay for waking it, and between products
-# its idle worker spins on a core the main thread could use: at hidden 100, batch 32 one thread
-# trained 1.6x faster than two. Measured with one and two threads (784-H-10, batch B): the first
-# layer's weight gradient (784 x B · B x H, output 784 x H, from 1.25 M multiply-adds) gained
-# 1.4-1.9x at every size; its forward product (B x 784 · 784 x H) 1.1-1.9x from 3.9 M on, and lost
-# (0.88x) or tied below; the second layer's products gained 1.6-1.9x at 10 M (H = B = 1000) and
-# tied or lost (0.91x) at 1 M and below, whatever their output.
-_MIN_WORK = 3 << 20
-_MIN_SPLIT_WORK = 1 << 20
-_MIN_OUTPUT = 25_000
+# The shape rule, measured on a 2-core machine (benchmarks/bench_blas_threads.py for each product,
+# benchmarks/bench_training_vs_torch.py for whole epochs): a product gets more than one thread
+# where it does at least _MIN_WORK multiply-adds (8.4 M), one otherwise. Timed alone, smaller
+# products gain from a second thread too (the first layer's weight gradient at batch 32, 1.25 M
+# multiply-adds, 1.4x), but in a training loop the gain is lost: between products OpenBLAS's idle
+# worker spins on the core the main thread needs for everything else a step does. Whole epochs of
+# 784-H-10 at hidden 50 and 100 with batch 32 and 100 (products of 0.3-7.8 M) trained 1.03-1.5x
+# faster with one thread for every product than with two; at hidden 1000 or batch 1000 (first-layer
+# products of 25-780 M) two threads trained 1.15-1.7x faster than one. The rule, which also keeps
+# the second layer's small products at one thread, came within 5 % of the faster fixed count or
+# beat it at every setting (0.95-1.13x).
+_MIN_WORK = 1 << 23
 _rule_max: int | None = None  # the most threads the rule gives a product; None: the rule is off
 _rule_current: int | None = None  # the count fit_threads set last (None: unknown)
 
@@ -177,10 +176,7 @@ def threads_by_shape() -> int | None:
 
 def product_threads(m: int, k: int, n: int, max_threads: int) -> int:
     """The rule: the BLAS threads for an (m, k) · (k, n) product, at most max_threads."""
-    work = m * k * n
-    if work >= _MIN_WORK or (work >= _MIN_SPLIT_WORK and m * n >= _MIN_OUTPUT):
-        return max_threads
-    return 1
+    return max_threads if m * k * n >= _MIN_WORK else 1
 
 
 def fit_threads(m: int, k: int, n: int) -> None:
