@@ -11,20 +11,23 @@ H in 50, 100, 1000 and batch sizes 32, 100, 1000, trained by
   we know how (gathers with ``np.take`` into reused buffers, ReLU in place, the softmax
   on its transpose, in-place updates), with no layers, no trainer and no checks: the
   most a NumPy loop reaches here with one thread, so "/plain" says how much of it the
-  library's layers, optimizer, sampler and trainer keep. With two threads it is no
-  ceiling: it ran slower than deepkiso in most settings, for a reason not yet found;
+  library's layers, optimizer, sampler and trainer keep. With its default two threads it is
+  no ceiling: its small products run split, and OpenBLAS's idle worker spinning between them
+  slows it (deepkiso's default keeps them on one thread);
 * torch (as users write it): ``nn.Sequential``, a shuffling ``DataLoader`` over a
   ``TensorDataset``, ``optim.SGD``, ``loss.item()`` per batch for the running loss;
 * torch (fastest plain loop): indexing the tensors directly with a random
   permutation, in two variants — ``nn.Sequential`` with ``optim.SGD``, and raw
   tensors (``addmm``, ``autograd.grad``, ``_foreach_add_``) — and the faster of
-  the two (by median) is the one compared against.
+  the two in each round is the one compared against.
 
 One run is one epoch over the first N samples of Fashion-MNIST (the Debian files, if
 present; otherwise random data of the same shape, which trains at the same speed):
 N = 60,000 for H <= 100 and 20,000 for H = 1000. The runs of one setting alternate
-between the contestants (the order rotating each round), so the
-machine's load hits them alike; the figures are medians over --repeats rounds.
+between the contestants (the order rotating each round, the two of each compared pair one
+after the other), so the machine's load hits them alike; the rates are medians over --repeats
+rounds, and each ratio is the median of the rounds' ratios (a shared machine's speed drifts by
+several per cent between rounds, which a ratio of two medians would carry).
 Each contestant runs in a long-lived process of its own, which waits on a pipe
 between its runs, so no two libraries' thread pools ever compete for the two
 cores. Each runs twice or three times: with its default threads (what a user who
@@ -66,18 +69,18 @@ TARGETS = {50: (2.0, 1.0), 100: (2.0, 1.0), 1000: (None, 1.0)}
 TARGET_PLAIN, TARGET_OWN_BEST = 0.9, 0.95
 # (contestant, threads): "default" is what each gives a user who sets nothing (deepkiso train's
 # thread count by product shape; NumPy's and PyTorch's one thread per core).
-CONTESTANTS = (
+CONTESTANTS = (  # in this order in every round (rotated): the pairs compared run one after the other
     ("deepkiso", "default"),
-    ("deepkiso", "1"),
-    ("deepkiso", "2"),
     ("numpy_plain", "default"),
-    ("numpy_plain", "1"),
-    ("torch_users", "default"),
-    ("torch_users", "1"),
     ("torch_plain_module", "default"),
-    ("torch_plain_module", "1"),
     ("torch_plain_raw", "default"),
+    ("torch_users", "default"),
+    ("deepkiso", "1"),
+    ("numpy_plain", "1"),
+    ("deepkiso", "2"),
+    ("torch_plain_module", "1"),
     ("torch_plain_raw", "1"),
+    ("torch_users", "1"),
 )
 
 
@@ -383,7 +386,8 @@ def print_header(headers, baseline) -> None:
         f"deepkiso's process (default threads): {headers['deepkiso@default']['kernels']}\n"
         f"torch's process (default threads): {headers['torch_users@default']['kernels']}\n"
         f"data: {headers['deepkiso@default']['data']}\n"
-        "samples/s, medians; 'default' is each library's thread choice when a user sets none "
+        "samples/s, medians of the rounds; ratios, medians of each round's ratio; "
+        "'default' is each library's thread choice when a user sets none "
         "(deepkiso: by product shape), '1' one thread; fastest: the faster of torch's plain "
         "loops (module, raw); /plain: deepkiso default / plain default; 1:/plain: both at one "
         "thread; /own best: deepkiso default / its best fixed count"
@@ -397,18 +401,24 @@ def print_header(headers, baseline) -> None:
 
 
 def print_row(record) -> None:
-    m = {name: statistics.median(rates) for name, rates in record["rates"].items()}
+    r = {name: np.array(rates) for name, rates in record["rates"].items()}  # by round
+    for threads in ("default", "1"):
+        r[f"fastest@{threads}"] = np.maximum(
+            r[f"torch_plain_module@{threads}"], r[f"torch_plain_raw@{threads}"]
+        )
+    m = {name: statistics.median(rates) for name, rates in r.items()}
 
-    def fastest(threads):
-        return max(m[f"torch_plain_module@{threads}"], m[f"torch_plain_raw@{threads}"])
+    def paired(numerator, denominator):
+        """The median of the rounds' ratios: a shared machine's speed drifts by several per cent
+        between rounds, and a pair's two runs in one round see the same machine."""
+        return float(np.median(numerator / denominator))
 
-    deepkiso = m["deepkiso@default"]
     ratios = {
-        "plain": deepkiso / m["numpy_plain@default"],
-        "plain 1": m["deepkiso@1"] / m["numpy_plain@1"],
-        "users": deepkiso / m["torch_users@default"],
-        "fastest": deepkiso / fastest("default"),
-        "own best": deepkiso / max(m["deepkiso@1"], m["deepkiso@2"]),
+        "plain": paired(r["deepkiso@default"], r["numpy_plain@default"]),
+        "plain 1": paired(r["deepkiso@1"], r["numpy_plain@1"]),
+        "users": paired(r["deepkiso@default"], r["torch_users@default"]),
+        "fastest": paired(r["deepkiso@default"], r["fastest@default"]),
+        "own best": paired(r["deepkiso@default"], np.maximum(r["deepkiso@1"], r["deepkiso@2"])),
     }
     target_users, target_fastest = TARGETS.get(record["hidden"], (None, None))
     verdicts = [
@@ -424,15 +434,15 @@ def print_row(record) -> None:
             f">={target_fastest}x fastest {'met' if ratios['fastest'] >= target_fastest else 'MISSED'}"
         )
     rates = [
-        deepkiso,
+        m["deepkiso@default"],
         m["deepkiso@1"],
         m["deepkiso@2"],
         m["numpy_plain@default"],
         m["numpy_plain@1"],
         m["torch_users@default"],
         m["torch_users@1"],
-        fastest("default"),
-        fastest("1"),
+        m["fastest@default"],
+        m["fastest@1"],
     ]
     cells = [f"{record['hidden']:>6}", f"{record['batch']:>5}"]
     cells += [f"{rate:>{w},.0f}" for rate, (_, w) in zip(rates, COLUMNS[2:11])]
@@ -442,7 +452,7 @@ def print_row(record) -> None:
     ]
     cells.append(", ".join(verdicts))
     if "baseline@default" in m:
-        cells.append(f"{m['baseline@default'] / m['numpy_plain@default']:.2f}x")
+        cells.append(f"{paired(r['baseline@default'], r['numpy_plain@default']):.2f}x")
     print(" ".join(cells), flush=True)
 
 
