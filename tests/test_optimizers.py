@@ -245,18 +245,25 @@ def test_a_large_parameter_is_stepped_in_slices_and_a_transposed_one_by_update()
     assert stepping._work == {}  # update ran: no work arrays were made
 
 
+def _float32_params_twin_and_grads(rng, shape):
+    """params {"W": shape, "b": (shape[1],)} in float32, a copy for update, and gradient arrays
+    of their shapes to refill every step (the same arrays, as a net hands them out)."""
+    params = {
+        "W": rng.standard_normal(shape).astype(np.float32),
+        "b": np.zeros(shape[1], np.float32),
+    }
+    by_update = {k: p.copy() for k, p in params.items()}
+    grads = {k: np.empty_like(p) for k, p in params.items()}
+    return params, by_update, grads
+
+
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_step_keeps_update_s_numbers_when_the_same_arrays_come_back(name):
     """As in a Trainer: the same gradient arrays, refilled every step, so step keeps its checked
     plan; an update in between (which replaces the buffers) and a load_state_dict make it plan
     again, and the numbers stay update's."""
     rng = np.random.default_rng(5)
-    params = {
-        "W": rng.standard_normal((400, 400)).astype(np.float32),
-        "b": np.zeros(400, np.float32),
-    }
-    by_update = {k: p.copy() for k, p in params.items()}
-    grads = {k: np.empty_like(p) for k, p in params.items()}
+    params, by_update, grads = _float32_params_twin_and_grads(rng, (400, 400))
     stepping, updating = make_optimizer(name, lr=0.01), make_optimizer(name, lr=0.01)
     for i in range(6):
         for g in grads.values():
@@ -278,12 +285,7 @@ def test_a_step_that_may_reuse_the_gradients_gives_update_s_numbers(name, shape)
     """reuse_grads: SGD and Momentum leave η·∂L/∂W in the gradient arrays, the others leave them
     alone; the parameters and buffers end as update's, also with reuse turned on and off."""
     rng = np.random.default_rng(5)
-    params = {
-        "W": rng.standard_normal(shape).astype(np.float32),
-        "b": np.zeros(shape[1], np.float32),
-    }
-    by_update = {k: p.copy() for k, p in params.items()}
-    grads = {k: np.empty_like(p) for k, p in params.items()}
+    params, by_update, grads = _float32_params_twin_and_grads(rng, shape)
     stepping, updating = make_optimizer(name, lr=0.1), make_optimizer(name, lr=0.1)
     for i in range(5):
         for g in grads.values():

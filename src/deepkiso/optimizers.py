@@ -196,7 +196,9 @@ class Optimizer:
             if plan is None:
                 self.update(params, grads)
                 return
-        # Past __setattr__, which looks for a hyper-parameter of that name: one Python call less.
+        # Past __setattr__, which looks for a hyper-parameter of that name: one Python call less
+        # (with holds' single state.values(), 4,500 of 1.48 M instructions a step at hidden 50,
+        # batch 32: benchmarks/count_step_instructions.py).
         self.__dict__["iterations"] += 1
         self._step_in_place(plan.slices)  # _plan_for found it on the class
 
